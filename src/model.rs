@@ -1,0 +1,134 @@
+//! Plain data shared by every layer: test ids, sequences, outcomes, orders and classifications.
+//!
+//! Nothing here does I/O, reads a clock or knows about processes; it only names things so that
+//! the pure core (`order`, `reduce`) and the edges (`exec`, `report`) speak the same language.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A test, as its index in the resolved suite's list of names. Cheap to copy and compare, so the
+/// shrinking algorithms can work on `Vec<TestId>` without touching strings.
+pub type TestId = usize;
+
+/// How one run of a test (or of a setup/teardown command) ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// Exit status 0.
+    Pass,
+    /// A non-zero exit status.
+    Fail { code: i32 },
+    /// Killed by a signal (and not by smoke's own timeout).
+    Signal { signal: i32 },
+    /// Ran past the configured timeout and was killed with its process group.
+    Timeout,
+}
+
+impl Outcome {
+    /// True for [`Outcome::Pass`].
+    pub fn passed(self) -> bool {
+        self == Outcome::Pass
+    }
+}
+
+impl fmt::Display for Outcome {
+    /// The short form used in the console, the reports and the JSON `failure` field:
+    /// `ok`, `exit 1`, `signal 9`, `timeout`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Pass => f.write_str("ok"),
+            Outcome::Fail { code } => write!(f, "exit {code}"),
+            Outcome::Signal { signal } => write!(f, "signal {signal}"),
+            Outcome::Timeout => f.write_str("timeout"),
+        }
+    }
+}
+
+/// The order in which an iteration runs the tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Order {
+    /// The rotate sequence, shuffled with the iteration's seed.
+    Random,
+    /// Each test `times` times in place: t1 t1 t2 t2 ...
+    Repeat,
+    /// The whole list `times` times: t1..tn t1..tn ...
+    Rotate,
+}
+
+impl Order {
+    /// Random orders differ per seed; the others are the same every time, so they run once.
+    pub fn is_deterministic(self) -> bool {
+        self != Order::Random
+    }
+}
+
+impl fmt::Display for Order {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Order::Random => "random",
+            Order::Repeat => "repeat",
+            Order::Rotate => "rotate",
+        })
+    }
+}
+
+/// What kind of failure a shrink found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Classification {
+    /// The failing test needs some of the tests before it: the minimal sequence says which.
+    OrderDependent,
+    /// The failing test fails when run alone after a fresh setup.
+    FailsAlone,
+    /// The failing sequence did not fail the same way when run again.
+    Flaky,
+}
+
+impl fmt::Display for Classification {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Classification::OrderDependent => "order-dependent",
+            Classification::FailsAlone => "fails-alone",
+            Classification::Flaky => "flaky",
+        })
+    }
+}
+
+/// Which of the suite's shell hooks a record is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Hook {
+    /// Runs before every sequence.
+    Setup,
+    /// Runs after every sequence.
+    Teardown,
+}
+
+impl fmt::Display for Hook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Hook::Setup => "setup",
+            Hook::Teardown => "teardown",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcomes_print_the_way_reports_spell_them() {
+        assert_eq!(Outcome::Pass.to_string(), "ok");
+        assert_eq!(Outcome::Fail { code: 3 }.to_string(), "exit 3");
+        assert_eq!(Outcome::Signal { signal: 9 }.to_string(), "signal 9");
+        assert_eq!(Outcome::Timeout.to_string(), "timeout");
+    }
+
+    #[test]
+    fn only_random_is_not_deterministic() {
+        assert!(!Order::Random.is_deterministic());
+        assert!(Order::Repeat.is_deterministic());
+        assert!(Order::Rotate.is_deterministic());
+    }
+}
