@@ -1,3 +1,9 @@
+pub mod cli;
+pub mod config;
+pub mod error;
 pub mod model;
 pub mod order;
 pub mod reduce;
+pub mod shell;
+pub mod exec;
+pub mod interrupt;

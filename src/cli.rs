@@ -1,0 +1,133 @@
+//! The command line, as clap-derive types only: no I/O and no defaults logic (defaults and
+//! validation live in `config`, so that the same rules apply to flags and to `smoke.toml`).
+
+use clap::{Parser, ValueEnum};
+use std::path::PathBuf;
+
+/// Find and shrink test-order bugs: run a suite in random, repeat or rotate orders under recorded
+/// seeds, shrink the first failure to the few tests that cause it, and write a dated report.
+#[derive(Debug, Parser)]
+#[command(name = "smoke", version, max_term_width = 100)]
+#[command(after_help = "\
+Examples:
+  smoke --times 5 --iterations 20           random orders, each test 5 times, 20 seeds
+  smoke --order rotate --times 1 foo bar    run exactly foo then bar, shrink if it fails
+  smoke --bug-mode                          run each test once and show what failed
+  smoke --run 'sh {test}' t/a.sh t/b.sh     no smoke.toml: the tests and how to run one
+
+Exit codes: 0 no failure found, 1 failure found and reported, 2 usage, config or I/O
+error, 130 interrupted by Ctrl-C (143 by SIGTERM); the report is written either way.")]
+pub struct Cli {
+    /// Only these tests, in this order (for rotate and repeat); a name may repeat.
+    #[arg(value_name = "TEST")]
+    pub tests: Vec<String>,
+
+    /// Read the suite from FILE instead of ./smoke.toml; its paths are relative to its folder.
+    #[arg(short, long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Shell command that runs one test; {test} stands for the test's name (one word).
+    #[arg(long, value_name = "TEMPLATE")]
+    pub run: Option<String>,
+
+    /// Shell command to run before every sequence (fresh state).
+    #[arg(long, value_name = "COMMAND")]
+    pub setup: Option<String>,
+
+    /// Shell command to run after every sequence.
+    #[arg(long, value_name = "COMMAND")]
+    pub teardown: Option<String>,
+
+    /// Per-test time limit, e.g. 30s or 2m; a test past it is killed and fails as `timeout`.
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+
+    /// Order of the tests in each iteration [default: random].
+    #[arg(short, long, value_enum, value_name = "ORDER")]
+    pub order: Option<OrderArg>,
+
+    /// How many times each test runs per iteration [default: 2].
+    #[arg(short, long, value_name = "N")]
+    pub times: Option<u32>,
+
+    /// How many random iterations (seeds) to run [default: 10].
+    #[arg(short = 'n', long, value_name = "N")]
+    pub iterations: Option<u32>,
+
+    /// Base seed; iteration i uses seed + i - 1 [default: drawn from the OS and printed].
+    #[arg(short, long, value_name = "N")]
+    pub seed: Option<u64>,
+
+    /// Only count a failure as reproduced when the test's output matches REGEX.
+    #[arg(short, long = "match", value_name = "REGEX")]
+    pub match_output: Option<String>,
+
+    /// Run each test once in the suite's order, not stopping, and show each failure's output.
+    #[arg(long)]
+    pub bug_mode: bool,
+
+    /// Write the text report to PATH (the JSON report goes beside it, ending .json).
+    #[arg(long, value_name = "PATH", conflicts_with = "report_dir")]
+    pub report: Option<PathBuf>,
+
+    /// Folder for dated reports [default: reports/ beside smoke.toml].
+    #[arg(long, value_name = "DIR")]
+    pub report_dir: Option<PathBuf>,
+
+    /// Print each test as it starts.
+    #[arg(short, long, conflicts_with = "quiet")]
+    pub verbose: bool,
+
+    /// Print only errors and the summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// `--order` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OrderArg {
+    /// The rotate sequence shuffled with each iteration's seed.
+    Random,
+    /// Each test --times times in place: a a b b c c.
+    Repeat,
+    /// The whole list --times times: a b c a b c.
+    Rotate,
+}
+
+impl From<OrderArg> for crate::model::Order {
+    fn from(order: OrderArg) -> Self {
+        match order {
+            OrderArg::Random => crate::model::Order::Random,
+            OrderArg::Repeat => crate::model::Order::Repeat,
+            OrderArg::Rotate => crate::model::Order::Rotate,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn flags_and_names_parse() {
+        let cli = Cli::try_parse_from([
+            "smoke", "--order", "rotate", "-t", "1", "--seed", "7", "foo", "bar",
+        ])
+        .expect("valid command line");
+        assert_eq!(cli.order, Some(OrderArg::Rotate));
+        assert_eq!(cli.times, Some(1));
+        assert_eq!(cli.seed, Some(7));
+        assert_eq!(cli.tests, ["foo", "bar"]);
+    }
+
+    #[test]
+    fn verbose_and_quiet_conflict() {
+        assert!(Cli::try_parse_from(["smoke", "-v", "-q"]).is_err());
+    }
+}

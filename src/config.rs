@@ -1,0 +1,572 @@
+//! `smoke.toml` merged with the command line into one validated [`Config`].
+//!
+//! This is the one place defaults live and the one place the base seed is drawn. Flags override
+//! the file; paths in the file are relative to the file's folder, paths on the command line to
+//! the current folder. Everything that can be checked without running a command is checked here,
+//! so a bad option fails before any test runs. Resolving the test list (running `list`,
+//! expanding `glob`) is I/O and lives in `suite`.
+
+use crate::cli::Cli;
+use crate::error::ConfigError;
+use crate::model::Order;
+use crate::shell;
+use regex::Regex;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The file smoke reads when no `--config` is given.
+pub const DEFAULT_CONFIG: &str = "smoke.toml";
+/// Default for `--times`.
+pub const DEFAULT_TIMES: u32 = 2;
+/// Default for `--iterations`.
+pub const DEFAULT_ITERATIONS: u32 = 10;
+/// Default report folder, relative to the current folder.
+pub const DEFAULT_REPORT_DIR: &str = "reports";
+
+/// Everything a run needs, validated.
+#[derive(Debug)]
+pub struct Config {
+    /// The config file, as the user named it (`None`: flags only).
+    pub config_file: Option<PathBuf>,
+    /// Where every command runs: the config file's folder, or the current folder.
+    pub dir: PathBuf,
+    /// Where the test names come from.
+    pub source: TestSource,
+    /// Test names given on the command line: the run is restricted to them, in this order.
+    pub selected: Vec<String>,
+    /// How to run one test.
+    pub run: RunTemplate,
+    /// Shell command before every sequence.
+    pub setup: Option<String>,
+    /// Shell command after every sequence.
+    pub teardown: Option<String>,
+    /// Per-command time limit (tests, setup and teardown).
+    pub timeout: Option<Duration>,
+    /// Extra environment for every command, sorted by name.
+    pub env: Vec<(String, String)>,
+    /// The order of each iteration.
+    pub order: Order,
+    /// How many times each test runs per iteration (>= 1).
+    pub times: u32,
+    /// Iterations to run (1 for the deterministic orders).
+    pub iterations: u32,
+    /// True when `--iterations` (or the file's `iterations`) was given with a deterministic
+    /// order, which runs once: the console says so.
+    pub iterations_ignored: bool,
+    /// The base seed; iteration i uses `seed + i - 1`.
+    pub seed: u64,
+    /// With `--match`: a failure is the same only if the test's output matches.
+    pub match_output: Option<Regex>,
+    /// `--bug-mode`.
+    pub bug_mode: bool,
+    /// How much the console says.
+    pub verbosity: Verbosity,
+    /// Where the report goes.
+    pub report: ReportTarget,
+    /// `[report] build` commands whose output is recorded.
+    pub build_commands: Vec<String>,
+    /// The words of a smoke command line that reruns with the same suite and failure matching
+    /// (`--config`, overriding flags, `--match`); replay commands add the order and the names.
+    pub replay_base: Vec<String>,
+}
+
+/// Where the test names come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TestSource {
+    /// `[suite] tests`.
+    Listed(Vec<String>),
+    /// `[suite] list`: a shell command whose stdout lines are the names.
+    ListCommand(String),
+    /// `[suite] glob`: files matching a pattern, relative to the suite folder, sorted.
+    Glob(String),
+    /// No config file: the names given on the command line are the suite.
+    CommandLine,
+}
+
+/// The `run` template and the script it becomes (see `shell::test_script`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunTemplate {
+    /// As the user wrote it.
+    pub template: String,
+    /// Shell text that reads the test name from `$1`.
+    pub script: String,
+}
+
+/// How much the console prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verbosity {
+    /// Errors and the summary.
+    Quiet,
+    /// A line per iteration, every reduction and the summary.
+    Normal,
+    /// Also each test as it starts.
+    Verbose,
+}
+
+/// Where the report is written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReportTarget {
+    /// A folder for dated names (`smoke-report-YYYY-MM-DDTHH-MM-SS.txt`).
+    Dir(PathBuf),
+    /// `--report PATH`: the text report's exact path.
+    File(PathBuf),
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    #[serde(default)]
+    suite: FileSuite,
+    #[serde(default)]
+    smoke: FileSmoke,
+    #[serde(default)]
+    report: FileReport,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSuite {
+    tests: Option<Vec<String>>,
+    list: Option<String>,
+    glob: Option<String>,
+    run: Option<String>,
+    setup: Option<String>,
+    teardown: Option<String>,
+    timeout: Option<String>,
+    #[serde(default)]
+    env: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSmoke {
+    times: Option<u32>,
+    iterations: Option<u32>,
+    order: Option<Order>,
+    seed: Option<u64>,
+    #[serde(rename = "match")]
+    match_output: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileReport {
+    dir: Option<PathBuf>,
+    #[serde(default)]
+    build: Vec<String>,
+}
+
+impl Config {
+    /// Read the config file (`--config`, or `./smoke.toml` when present) and merge it with the
+    /// flags. A base seed, when none is given, is drawn from the OS here.
+    pub fn load(cli: Cli, cwd: &Path) -> Result<Config, ConfigError> {
+        let file = match &cli.config {
+            Some(path) => Some((path.clone(), read_config(&cwd.join(path))?)),
+            None => {
+                let path = cwd.join(DEFAULT_CONFIG);
+                if path.is_file() {
+                    Some((PathBuf::from(DEFAULT_CONFIG), read_config(&path)?))
+                } else {
+                    None
+                }
+            }
+        };
+        Config::from_parts(cli, cwd, file, rand::random)
+    }
+
+    /// Merge the flags with an already read config file (`(path as named, contents)`).
+    /// `draw_seed` is called only when no seed is given.
+    pub fn from_parts(
+        cli: Cli,
+        cwd: &Path,
+        file: Option<(PathBuf, String)>,
+        draw_seed: impl FnOnce() -> u64,
+    ) -> Result<Config, ConfigError> {
+        let (config_file, parsed) = match file {
+            Some((path, text)) => {
+                let parsed: FileConfig = toml::from_str(&text).map_err(|e| {
+                    ConfigError::new(format!(
+                        "invalid config file '{}': {}",
+                        path.display(),
+                        e.to_string().trim_end()
+                    ))
+                })?;
+                (Some(path), parsed)
+            }
+            None => (None, FileConfig::default()),
+        };
+        let dir = match &config_file {
+            Some(path) => cwd.join(path.parent().unwrap_or(Path::new(""))),
+            None => cwd.to_path_buf(),
+        };
+        let FileConfig {
+            suite,
+            smoke,
+            report,
+        } = parsed;
+        let in_file = |key: &str| match &config_file {
+            Some(path) => format!("{key} in '{}'", path.display()),
+            None => key.to_string(),
+        };
+
+        let source = test_source(&suite, &config_file, &cli)?;
+
+        // Without a config file, `test_source` has already required --run.
+        let run_template = cli.run.clone().or(suite.run).ok_or_else(|| {
+            ConfigError::new(format!(
+                "no run command: set [suite] run = \"sh {{test}}\" in '{}', or pass --run \
+                 'COMMAND {{test}}'",
+                config_file.as_deref().unwrap_or(Path::new(DEFAULT_CONFIG)).display()
+            ))
+        })?;
+        let script = shell::test_script(&run_template).ok_or_else(|| {
+            ConfigError::new(format!(
+                "the run template '{run_template}' has no {{test}}: put {{test}} where the \
+                 test's name goes, e.g. 'sh {{test}}'"
+            ))
+        })?;
+
+        let timeout = match (&cli.timeout, &suite.timeout) {
+            (Some(t), _) => Some(parse_timeout(t, "--timeout")?),
+            (None, Some(t)) => Some(parse_timeout(t, &in_file("[suite] timeout"))?),
+            (None, None) => None,
+        };
+
+        let order = cli.order.map(Order::from).or(smoke.order).unwrap_or(Order::Random);
+        let times = at_least_one(cli.times, smoke.times, "times", &in_file("[smoke] times"))?
+            .unwrap_or(DEFAULT_TIMES);
+        let iterations_given = at_least_one(
+            cli.iterations,
+            smoke.iterations,
+            "iterations",
+            &in_file("[smoke] iterations"),
+        )?;
+        let iterations_ignored = order.is_deterministic() && iterations_given.is_some();
+        let iterations = if order.is_deterministic() {
+            1
+        } else {
+            iterations_given.unwrap_or(DEFAULT_ITERATIONS)
+        };
+        let seed = cli.seed.or(smoke.seed).unwrap_or_else(draw_seed);
+
+        let match_source = cli.match_output.clone().or(smoke.match_output);
+        let match_output = match &match_source {
+            Some(pattern) => Some(Regex::new(pattern).map_err(|e| {
+                ConfigError::new(format!("invalid --match regex '{pattern}': {e}"))
+            })?),
+            None => None,
+        };
+
+        let report_target = match (&cli.report, &cli.report_dir, &report.dir) {
+            (Some(path), _, _) => ReportTarget::File(cwd.join(path)),
+            (None, Some(d), _) => ReportTarget::Dir(cwd.join(d)),
+            (None, None, Some(d)) => ReportTarget::Dir(dir.join(d)),
+            (None, None, None) => ReportTarget::Dir(cwd.join(DEFAULT_REPORT_DIR)),
+        };
+
+        let mut replay_base = vec!["smoke".to_string()];
+        if let Some(path) = &cli.config {
+            replay_base.extend(["--config".to_string(), path.display().to_string()]);
+        }
+        for (flag, value) in [
+            ("--run", &cli.run),
+            ("--setup", &cli.setup),
+            ("--teardown", &cli.teardown),
+            ("--timeout", &cli.timeout),
+            ("--match", &cli.match_output),
+        ] {
+            if let Some(value) = value {
+                replay_base.extend([flag.to_string(), value.clone()]);
+            }
+        }
+
+        Ok(Config {
+            config_file,
+            dir,
+            source,
+            selected: cli.tests,
+            run: RunTemplate {
+                template: run_template,
+                script,
+            },
+            setup: cli.setup.or(suite.setup),
+            teardown: cli.teardown.or(suite.teardown),
+            timeout,
+            env: suite.env.into_iter().collect(),
+            order,
+            times,
+            iterations,
+            iterations_ignored,
+            seed,
+            match_output,
+            bug_mode: cli.bug_mode,
+            verbosity: match (cli.quiet, cli.verbose) {
+                (true, _) => Verbosity::Quiet,
+                (_, true) => Verbosity::Verbose,
+                _ => Verbosity::Normal,
+            },
+            report: report_target,
+            build_commands: report.build,
+            replay_base,
+        })
+    }
+}
+
+fn read_config(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|e| {
+        ConfigError::new(format!(
+            "cannot read config file '{}': {e} (check the path given to --config)",
+            path.display()
+        ))
+    })
+}
+
+fn test_source(
+    suite: &FileSuite,
+    config_file: &Option<PathBuf>,
+    cli: &Cli,
+) -> Result<TestSource, ConfigError> {
+    let Some(path) = config_file else {
+        return match (&cli.run, cli.tests.is_empty()) {
+            (Some(_), false) => Ok(TestSource::CommandLine),
+            (Some(_), true) => Err(ConfigError::new(
+                "no tests: with --run and no smoke.toml, give the test names after the options, \
+                 e.g. smoke --run 'sh {test}' t/a.sh t/b.sh",
+            )),
+            (None, _) => Err(ConfigError::new(
+                "no smoke.toml here and no --run: write a smoke.toml (see the README), pass \
+                 --config FILE, or pass --run 'COMMAND {test}' followed by test names",
+            )),
+        };
+    };
+    let mut given = Vec::new();
+    if let Some(tests) = &suite.tests {
+        given.push(("tests", TestSource::Listed(tests.clone())));
+    }
+    if let Some(list) = &suite.list {
+        given.push(("list", TestSource::ListCommand(list.clone())));
+    }
+    if let Some(glob) = &suite.glob {
+        given.push(("glob", TestSource::Glob(glob.clone())));
+    }
+    match given.len() {
+        1 => Ok(given.remove(0).1),
+        0 => Err(ConfigError::new(format!(
+            "no tests in '{}': set exactly one of [suite] tests, list or glob",
+            path.display()
+        ))),
+        _ => Err(ConfigError::new(format!(
+            "[suite] in '{}' sets {}: keep exactly one of tests, list and glob",
+            path.display(),
+            given.iter().map(|g| g.0).collect::<Vec<_>>().join(" and ")
+        ))),
+    }
+}
+
+fn parse_timeout(text: &str, what: &str) -> Result<Duration, ConfigError> {
+    let duration = humantime::parse_duration(text).map_err(|e| {
+        ConfigError::new(format!(
+            "invalid {what} '{text}': {e} (write it like 30s, 2m or 1h30m)"
+        ))
+    })?;
+    if duration.is_zero() {
+        return Err(ConfigError::new(format!(
+            "invalid {what} '{text}': a timeout must be longer than zero (leave it out for none)"
+        )));
+    }
+    Ok(duration)
+}
+
+/// The flag's value, else the file's, refusing 0.
+fn at_least_one(
+    flag: Option<u32>,
+    file: Option<u32>,
+    name: &str,
+    file_key: &str,
+) -> Result<Option<u32>, ConfigError> {
+    match (flag, file) {
+        (Some(0), _) => Err(ConfigError::new(format!(
+            "--{name} must be at least 1 (got 0)"
+        ))),
+        (None, Some(0)) => Err(ConfigError::new(format!(
+            "{file_key} must be at least 1 (got 0)"
+        ))),
+        (flag, file) => Ok(flag.or(file)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn cli(args: &[&str]) -> Cli {
+        let mut argv = vec!["smoke"];
+        argv.extend_from_slice(args);
+        Cli::try_parse_from(argv).expect("test command lines are valid")
+    }
+
+    fn with_file(args: &[&str], toml: &str) -> Result<Config, ConfigError> {
+        Config::from_parts(
+            cli(args),
+            Path::new("/work"),
+            Some((PathBuf::from("suite/smoke.toml"), toml.to_string())),
+            || 99,
+        )
+    }
+
+    fn error(result: Result<Config, ConfigError>) -> String {
+        result.expect_err("this config must be refused").to_string()
+    }
+
+    const MINIMAL: &str = "[suite]\ntests = [\"a\", \"b\"]\nrun = \"sh {test}\"\n";
+
+    #[test]
+    fn defaults_fill_what_is_not_given() {
+        let c = with_file(&[], MINIMAL).expect("valid");
+        assert_eq!(c.source, TestSource::Listed(vec!["a".into(), "b".into()]));
+        assert_eq!(c.order, Order::Random);
+        assert_eq!(c.times, DEFAULT_TIMES);
+        assert_eq!(c.iterations, DEFAULT_ITERATIONS);
+        assert_eq!(c.seed, 99, "the seed is drawn when none is given");
+        assert_eq!(c.dir, Path::new("/work/suite"));
+        assert_eq!(c.report, ReportTarget::Dir("/work/reports".into()));
+        assert_eq!(c.run.script, "sh \"$1\"");
+        assert_eq!(c.verbosity, Verbosity::Normal);
+        assert!(c.timeout.is_none());
+    }
+
+    #[test]
+    fn every_key_of_the_file_is_read() {
+        let c = with_file(
+            &[],
+            r#"
+            [suite]
+            list = "ls t"
+            run = "sh {test}"
+            setup = "mkdir -p state"
+            teardown = "rm -rf state"
+            timeout = "1m 30s"
+            [suite.env]
+            APP_ENV = "test"
+            A = "1"
+            [smoke]
+            times = 3
+            iterations = 4
+            order = "random"
+            seed = 12
+            match = "boom"
+            [report]
+            dir = "out"
+            build = ["uname -a"]
+            "#,
+        )
+        .expect("valid");
+        assert_eq!(c.source, TestSource::ListCommand("ls t".into()));
+        assert_eq!(c.setup.as_deref(), Some("mkdir -p state"));
+        assert_eq!(c.teardown.as_deref(), Some("rm -rf state"));
+        assert_eq!(c.timeout, Some(Duration::from_secs(90)));
+        assert_eq!(c.env, [("A".into(), "1".into()), ("APP_ENV".into(), "test".into())]);
+        assert_eq!((c.times, c.iterations, c.seed), (3, 4, 12));
+        assert!(c.match_output.expect("set").is_match("a boom"));
+        assert_eq!(c.report, ReportTarget::Dir("/work/suite/out".into()));
+        assert_eq!(c.build_commands, ["uname -a"]);
+    }
+
+    #[test]
+    fn flags_override_the_file() {
+        let file = "[suite]\nglob = \"t/*.sh\"\nrun = \"sh {test}\"\nsetup = \"x\"\n\
+                    [smoke]\ntimes = 3\nseed = 1\norder = \"repeat\"\n";
+        let c = with_file(
+            &[
+                "--times", "5", "--seed", "8", "--order", "random", "--setup", "y", "--run",
+                "bash {test}", "--report", "r/x.txt", "-q",
+            ],
+            file,
+        )
+        .expect("valid");
+        assert_eq!((c.times, c.seed, c.order), (5, 8, Order::Random));
+        assert_eq!(c.setup.as_deref(), Some("y"));
+        assert_eq!(c.run.template, "bash {test}");
+        assert_eq!(c.report, ReportTarget::File("/work/r/x.txt".into()));
+        assert_eq!(c.verbosity, Verbosity::Quiet);
+        assert_eq!(
+            c.replay_base,
+            ["smoke", "--run", "bash {test}", "--setup", "y"],
+            "an implicit ./smoke.toml is not named in the replay"
+        );
+    }
+
+    #[test]
+    fn deterministic_orders_run_once_and_say_so_when_iterations_was_given() {
+        let c = with_file(&["--order", "rotate", "-n", "5"], MINIMAL).expect("valid");
+        assert_eq!(c.iterations, 1);
+        assert!(c.iterations_ignored);
+        let c = with_file(&["--order", "repeat"], MINIMAL).expect("valid");
+        assert!(!c.iterations_ignored);
+    }
+
+    #[test]
+    fn flags_alone_make_a_suite_from_the_names() {
+        let c = Config::from_parts(cli(&["a", "b"]), Path::new("/w"), None, || 1);
+        assert!(c.is_err(), "names but no --run and no file");
+        let c = Config::from_parts(cli(&["--run", "sh {test}"]), Path::new("/w"), None, || 1);
+        let message = c.expect_err("--run but no names").to_string();
+        assert!(message.contains("give the test names after the options"), "{message}");
+        let c = Config::from_parts(cli(&["--run", "sh {test}", "a", "b"]), Path::new("/w"), None, || 1)
+            .expect("valid");
+        assert_eq!(c.source, TestSource::CommandLine);
+        assert_eq!(c.selected, ["a", "b"]);
+        assert_eq!(c.dir, Path::new("/w"));
+        assert_eq!(c.replay_base, ["smoke", "--run", "sh {test}"]);
+    }
+
+    #[test]
+    fn each_bad_input_gets_a_message_that_says_what_and_how() {
+        let table: [(&[&str], &str, &str); 12] = [
+            (&[], "[suite]\nrun = \"sh {test}\"\n", "set exactly one of [suite] tests, list or glob"),
+            (&[], "[suite]\ntests=[\"a\"]\nlist=\"ls\"\nrun = \"sh {test}\"\n", "sets tests and list: keep exactly one"),
+            (&[], "[suite]\ntests=[\"a\"]\n", "no run command: set [suite] run"),
+            (&[], "[suite]\ntests=[\"a\"]\nrun = \"sh t.sh\"\n", "the run template 'sh t.sh' has no {test}"),
+            (&["--times", "0"], MINIMAL, "--times must be at least 1 (got 0)"),
+            (&["-n", "0"], MINIMAL, "--iterations must be at least 1"),
+            (&[], "[suite]\ntests=[\"a\"]\nrun = \"sh {test}\"\n[smoke]\ntimes = 0\n", "[smoke] times in 'suite/smoke.toml' must be at least 1"),
+            (&["--timeout", "5 parsecs"], MINIMAL, "invalid --timeout '5 parsecs'"),
+            (&["--timeout", "0s"], MINIMAL, "must be longer than zero"),
+            (&["--match", "a("], MINIMAL, "invalid --match regex 'a('"),
+            (&[], "[suite]\ntset = [\"a\"]\n", "unknown field `tset`"),
+            (&[], "[suite]\ntests = [\"a\"\n", "line 2"),
+        ];
+        for (args, toml, expected) in table {
+            let message = error(with_file(args, toml));
+            assert!(message.contains(expected), "{message:?} should contain {expected:?}");
+        }
+    }
+
+    #[test]
+    fn toml_errors_name_the_file_line_and_column() {
+        let message = error(with_file(&[], "[suite]\ntests = [\"a\"]\nrun = 3\n"));
+        assert!(message.starts_with("invalid config file 'suite/smoke.toml'"), "{message}");
+        assert!(message.contains("line 3, column 7"), "{message}");
+    }
+
+    #[test]
+    fn an_unknown_order_in_the_file_lists_the_valid_ones() {
+        let message = error(with_file(&[], &format!("{MINIMAL}[smoke]\norder = \"shuffle\"\n")));
+        assert!(message.contains("random") && message.contains("rotate"), "{message}");
+    }
+
+    #[test]
+    fn a_missing_config_file_is_a_clear_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let message = Config::load(cli(&["--config", "nope.toml"]), dir.path())
+            .expect_err("missing")
+            .to_string();
+        assert!(message.contains("cannot read config file"), "{message}");
+        assert!(message.contains("nope.toml"), "{message}");
+        let message = Config::load(cli(&[]), dir.path()).expect_err("none").to_string();
+        assert!(message.contains("no smoke.toml here and no --run"), "{message}");
+    }
+}

@@ -1,0 +1,30 @@
+//! The exit codes smoke documents, and the typed errors callers branch on.
+//!
+//! A failing test is data, not an error: `Err` means smoke itself could not go on (bad config,
+//! an unreadable file, a command that cannot be started). Every such error ends the run with
+//! [`exit::ERROR`].
+
+/// Process exit codes, as listed in the README.
+pub mod exit {
+    /// No failure was found.
+    pub const OK: u8 = 0;
+    /// At least one failure was found and reported (in bug mode: at least one test failed).
+    pub const FAILURES: u8 = 1;
+    /// A usage, configuration or I/O error: smoke could not do what was asked.
+    pub const ERROR: u8 = 2;
+    /// Interrupted by SIGINT (Ctrl-C); the report was still written and marked interrupted.
+    /// SIGTERM gives 128 + 15 = 143 the same way.
+    pub const INTERRUPTED: u8 = 130;
+}
+
+/// A problem with `smoke.toml` or the flags, found before any test runs.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+impl ConfigError {
+    /// A config error from any message.
+    pub fn new(message: impl Into<String>) -> Self {
+        ConfigError(message.into())
+    }
+}

@@ -1,0 +1,491 @@
+//! Edge: the only module that starts processes.
+//!
+//! Every command runs as `/bin/sh -c SCRIPT smoke [ARG]` (so a test name reaches the script as
+//! `$1`, never as shell text) in the suite folder, in its own process group, with stdin closed and
+//! stdout and stderr merged into one pipe. A reader thread keeps the last [`TAIL_BYTES`] of that
+//! output in memory and, while a log is open, streams all of it to the log. A command past its
+//! timeout gets SIGTERM, then SIGKILL after [`KILL_GRACE`], for its whole group; after a test
+//! ends, anything it left running in its group is killed, and output still held open by a
+//! process that escaped the group is waited for at most [`OUTPUT_GRACE`].
+//!
+//! [`Executor`] is the seam the runner uses, so runner tests run on a fake with no processes.
+
+use crate::interrupt;
+use crate::model::Outcome;
+use anyhow::{Context, Result};
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+/// The shell every command runs in.
+pub const SHELL: &str = "/bin/sh";
+/// How much of a command's output is kept in memory (the end of it).
+pub const TAIL_BYTES: usize = 64 * 1024;
+/// Time between SIGTERM and SIGKILL for a command past its timeout.
+pub const KILL_GRACE: Duration = Duration::from_millis(500);
+/// How long to wait for the output pipe to close after a command's group has ended.
+pub const OUTPUT_GRACE: Duration = Duration::from_millis(500);
+
+/// One command to run.
+#[derive(Clone, Debug)]
+pub struct Job<'a> {
+    /// Shell text for `sh -c`.
+    pub script: &'a str,
+    /// `$1` for the script (the test name), if any.
+    pub arg: Option<&'a str>,
+    /// Variables added to the suite's environment for this command.
+    pub env: Vec<(&'static str, String)>,
+    /// What the log calls this command.
+    pub label: &'a str,
+    /// Kill whatever the command leaves running in its process group when it exits (tests);
+    /// setup may start a server on purpose, so hooks keep theirs.
+    pub kill_leftovers: bool,
+}
+
+/// How a command ended, and the end of its output.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finished {
+    /// Pass, exit code, signal or timeout.
+    pub outcome: Outcome,
+    /// Wall time from start to exit.
+    pub duration: Duration,
+    /// The last [`TAIL_BYTES`] of stdout and stderr, interleaved as written.
+    pub output: Vec<u8>,
+    /// How many bytes of output came before `output` and were not kept.
+    pub dropped: u64,
+}
+
+/// Runs commands for the runner.
+pub trait Executor {
+    /// Run one command to its end.
+    fn run(&mut self, job: &Job) -> Result<Finished>;
+
+    /// From now on, append every command's label, full output and outcome to `path` (created
+    /// new); `None` closes the log.
+    fn set_log(&mut self, path: Option<&Path>) -> Result<()>;
+}
+
+/// The real executor.
+#[derive(Debug)]
+pub struct ShellExecutor {
+    dir: PathBuf,
+    env: Vec<(String, String)>,
+    timeout: Option<Duration>,
+    log: Option<File>,
+}
+
+impl ShellExecutor {
+    /// Commands run in `dir` with `env` added to smoke's environment, each limited to `timeout`.
+    pub fn new(dir: &Path, env: &[(String, String)], timeout: Option<Duration>) -> Self {
+        ShellExecutor {
+            dir: dir.to_path_buf(),
+            env: env.to_vec(),
+            timeout,
+            log: None,
+        }
+    }
+}
+
+impl Executor for ShellExecutor {
+    fn run(&mut self, job: &Job) -> Result<Finished> {
+        if let Some(log) = &mut self.log {
+            writeln!(log, "=== {} ===", job.label).context("cannot write the log")?;
+        }
+        let log = match &self.log {
+            Some(file) => Some(file.try_clone().context("cannot share the log file")?),
+            None => None,
+        };
+        let (reader, writer) = os_pipe::pipe().context("cannot create a pipe")?;
+        let mut args = vec!["-c", job.script, "smoke"];
+        args.extend(job.arg);
+        let mut expression = duct::cmd(SHELL, &args)
+            .dir(&self.dir)
+            .stdin_null()
+            .stdout_file(writer.try_clone().context("cannot duplicate a pipe")?)
+            .stderr_file(writer)
+            .unchecked()
+            .before_spawn(|command| {
+                command.process_group(0);
+                Ok(())
+            });
+        for (name, value) in &self.env {
+            expression = expression.env(name, value);
+        }
+        for (name, value) in &job.env {
+            expression = expression.env(name, value);
+        }
+        let start = Instant::now();
+        let handle = expression
+            .start()
+            .with_context(|| format!("cannot start {SHELL} for {}", job.label))?;
+        // Drop our copies of the pipe's write end, so EOF comes when the command's group is done.
+        drop(expression);
+        let capture = Capture::start(reader, log);
+        let pgid = handle
+            .pids()
+            .first()
+            .and_then(|&pid| i32::try_from(pid).ok())
+            .expect("a started command has a pid");
+        interrupt::set_running_group(pgid);
+
+        let (status, timed_out) = match self.timeout {
+            None => (handle.wait()?.status, false),
+            Some(limit) => match handle.wait_timeout(limit)? {
+                Some(output) => (output.status, false),
+                None => {
+                    kill_group(pgid, libc::SIGTERM);
+                    let status = match handle.wait_timeout(KILL_GRACE)? {
+                        Some(output) => output.status,
+                        None => {
+                            kill_group(pgid, libc::SIGKILL);
+                            handle.wait()?.status
+                        }
+                    };
+                    (status, true)
+                }
+            },
+        };
+        let duration = start.elapsed();
+        if job.kill_leftovers || timed_out {
+            kill_group(pgid, libc::SIGKILL);
+        }
+        interrupt::set_running_group(0);
+        let (output, dropped) = capture.finish();
+
+        let outcome = if timed_out {
+            Outcome::Timeout
+        } else {
+            match (status.code(), status.signal()) {
+                (Some(0), _) => Outcome::Pass,
+                (Some(code), _) => Outcome::Fail { code },
+                (None, Some(signal)) => Outcome::Signal { signal },
+                (None, None) => Outcome::Fail { code: -1 },
+            }
+        };
+        if let Some(log) = &mut self.log {
+            writeln!(
+                log,
+                "--- {}: {} ({:.2}s)",
+                job.label,
+                outcome,
+                duration.as_secs_f64()
+            )
+            .context("cannot write the log")?;
+        }
+        Ok(Finished {
+            outcome,
+            duration,
+            output,
+            dropped,
+        })
+    }
+
+    fn set_log(&mut self, path: Option<&Path>) -> Result<()> {
+        self.log = match path {
+            Some(path) => Some(
+                File::options()
+                    .write(true)
+                    .create_new(true)
+                    .open(path)
+                    .with_context(|| format!("cannot create the log '{}'", path.display()))?,
+            ),
+            None => None,
+        };
+        Ok(())
+    }
+}
+
+/// SIGTERM or SIGKILL to a whole process group; a group that is already gone is fine.
+fn kill_group(pgid: i32, signal: i32) {
+    // SAFETY: kill(2) has no memory-safety preconditions.
+    unsafe {
+        libc::kill(-pgid, signal);
+    }
+}
+
+/// The last `TAIL_BYTES` of a stream, and how much came before them.
+#[derive(Debug, Default)]
+struct Tail {
+    buf: Vec<u8>,
+    dropped: u64,
+}
+
+impl Tail {
+    fn push(&mut self, data: &[u8]) {
+        self.buf.extend_from_slice(data);
+        // Trim only when twice the limit, so trimming costs O(1) per byte on average.
+        if self.buf.len() > 2 * TAIL_BYTES {
+            self.trim();
+        }
+    }
+
+    fn trim(&mut self) {
+        let excess = self.buf.len().saturating_sub(TAIL_BYTES);
+        self.buf.drain(..excess);
+        self.dropped += excess as u64;
+    }
+}
+
+/// A thread that drains a command's output pipe into a [`Tail`] (and a log).
+struct Capture {
+    tail: Arc<Mutex<Tail>>,
+    stop: Arc<AtomicBool>,
+    done: mpsc::Receiver<()>,
+}
+
+impl Capture {
+    fn start(reader: os_pipe::PipeReader, log: Option<File>) -> Capture {
+        let tail = Arc::new(Mutex::new(Tail::default()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (done_tx, done) = mpsc::channel();
+        let (thread_tail, thread_stop) = (Arc::clone(&tail), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            drain(reader, log, &thread_tail, &thread_stop);
+            let _ = done_tx.send(());
+        });
+        Capture { tail, stop, done }
+    }
+
+    /// Wait (at most [`OUTPUT_GRACE`]) for the pipe to close, then take the tail.
+    fn finish(self) -> (Vec<u8>, u64) {
+        if self.done.recv_timeout(OUTPUT_GRACE).is_err() {
+            // Something outside the group still holds the pipe: stop reading it.
+            self.stop.store(true, Ordering::SeqCst);
+        }
+        let mut tail = self.tail.lock().unwrap_or_else(|e| e.into_inner());
+        tail.trim();
+        (std::mem::take(&mut tail.buf), tail.dropped)
+    }
+}
+
+fn drain(
+    mut reader: os_pipe::PipeReader,
+    mut log: Option<File>,
+    tail: &Mutex<Tail>,
+    stop: &AtomicBool,
+) {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut poll = libc::pollfd {
+        fd: reader.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    while !stop.load(Ordering::SeqCst) {
+        // Poll with a timeout instead of blocking in read, so that `stop` is seen even when a
+        // daemon keeps the pipe open forever.
+        // SAFETY: `poll` points at one valid pollfd for the duration of the call.
+        let ready = unsafe { libc::poll(&mut poll, 1, 100) };
+        if ready == 0 || (ready < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted) {
+            continue;
+        }
+        match reader.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => {
+                if let Some(file) = &mut log {
+                    // A log write error must not stop the draining (the command would block).
+                    if file.write_all(&buf[..n]).is_err() {
+                        log = None;
+                    }
+                }
+                tail.lock().unwrap_or_else(|e| e.into_inner()).push(&buf[..n]);
+            }
+        }
+    }
+}
+
+/// What [`capture`] collected.
+#[derive(Debug)]
+pub struct Captured {
+    /// How the command ended.
+    pub outcome: Outcome,
+    /// All of its stdout.
+    pub stdout: Vec<u8>,
+    /// All of its stderr.
+    pub stderr: Vec<u8>,
+}
+
+/// Run `argv` (no shell) in `dir` with `env` added, capturing stdout and stderr separately, in its
+/// own process group, killed with its group after `timeout`. For the list command and the build
+/// parameters, whose output is data.
+pub fn capture(
+    argv: &[&str],
+    dir: &Path,
+    env: &[(String, String)],
+    timeout: Duration,
+) -> Result<Captured> {
+    let (program, args) = argv.split_first().expect("capture needs a program");
+    let mut expression = duct::cmd(*program, args)
+        .dir(dir)
+        .stdin_null()
+        .stdout_capture()
+        .stderr_capture()
+        .unchecked()
+        .before_spawn(|command| {
+            command.process_group(0);
+            Ok(())
+        });
+    for (name, value) in env {
+        expression = expression.env(name, value);
+    }
+    let handle = expression
+        .start()
+        .with_context(|| format!("cannot start '{program}'"))?;
+    let pgid = handle.pids().first().map_or(0, |&pid| pid as i32);
+    interrupt::set_running_group(pgid);
+    let finished = handle.wait_timeout(timeout)?.is_some();
+    if !finished {
+        kill_group(pgid, libc::SIGKILL);
+    }
+    let output = handle.wait()?;
+    interrupt::set_running_group(0);
+    let outcome = match (finished, output.status.code(), output.status.signal()) {
+        (false, _, _) => Outcome::Timeout,
+        (_, Some(0), _) => Outcome::Pass,
+        (_, Some(code), _) => Outcome::Fail { code },
+        (_, None, Some(signal)) => Outcome::Signal { signal },
+        (_, None, None) => Outcome::Fail { code: -1 },
+    };
+    Ok(Captured {
+        outcome,
+        stdout: output.stdout.clone(),
+        stderr: output.stderr.clone(),
+    })
+}
+
+/// An executor for tests: no processes. Outcomes come from a function of the job; every job is
+/// recorded.
+#[cfg(test)]
+pub(crate) mod fake {
+    use super::*;
+
+    /// A recorded job: its label and `$1`.
+    pub type Ran = (String, Option<String>);
+
+    pub struct FakeExecutor<F: FnMut(&Job) -> Outcome> {
+        pub outcome: F,
+        pub ran: Vec<Ran>,
+        pub logs: Vec<PathBuf>,
+    }
+
+    impl<F: FnMut(&Job) -> Outcome> FakeExecutor<F> {
+        pub fn new(outcome: F) -> Self {
+            FakeExecutor {
+                outcome,
+                ran: Vec::new(),
+                logs: Vec::new(),
+            }
+        }
+    }
+
+    impl<F: FnMut(&Job) -> Outcome> Executor for FakeExecutor<F> {
+        fn run(&mut self, job: &Job) -> Result<Finished> {
+            self.ran
+                .push((job.label.to_string(), job.arg.map(str::to_string)));
+            let outcome = (self.outcome)(job);
+            Ok(Finished {
+                outcome,
+                duration: Duration::from_millis(1),
+                output: format!("output of {}\n", job.label).into_bytes(),
+                dropped: 0,
+            })
+        }
+
+        fn set_log(&mut self, path: Option<&Path>) -> Result<()> {
+            self.logs.extend(path.map(Path::to_path_buf));
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job<'a>(script: &'a str, arg: Option<&'a str>) -> Job<'a> {
+        Job {
+            script,
+            arg,
+            env: vec![("SMOKE_TEST", arg.unwrap_or("").to_string())],
+            label: "job",
+            kill_leftovers: true,
+        }
+    }
+
+    fn run(script: &str, arg: Option<&str>, timeout: Option<Duration>) -> Finished {
+        let dir = std::env::temp_dir();
+        ShellExecutor::new(&dir, &[("EXTRA".into(), "x".into())], timeout)
+            .run(&job(script, arg))
+            .expect("sh starts")
+    }
+
+    #[test]
+    fn exit_codes_and_signals_become_outcomes() {
+        assert_eq!(run("exit 0", None, None).outcome, Outcome::Pass);
+        assert_eq!(run("exit 3", None, None).outcome, Outcome::Fail { code: 3 });
+        assert_eq!(
+            run("kill -SEGV $$", None, None).outcome,
+            Outcome::Signal { signal: 11 }
+        );
+    }
+
+    #[test]
+    fn the_argument_arrives_as_data_with_the_environment() {
+        let name = "it's a $(touch pwned) `x` test; rm x";
+        let done = run(r#"printf '%s|%s|%s' "$1" "$SMOKE_TEST" "$EXTRA""#, Some(name), None);
+        assert_eq!(
+            String::from_utf8_lossy(&done.output),
+            format!("{name}|{name}|x")
+        );
+    }
+
+    #[test]
+    fn stdout_and_stderr_are_merged_and_only_the_tail_is_kept() {
+        let done = run("echo out; echo err >&2", None, None);
+        assert_eq!(done.output, b"out\nerr\n");
+        let big = run("head -c 300000 /dev/zero; printf END", None, None);
+        assert_eq!(big.output.len(), TAIL_BYTES);
+        assert!(big.output.ends_with(b"END"));
+        assert_eq!(big.dropped, 300003 - TAIL_BYTES as u64);
+    }
+
+    #[test]
+    fn a_command_past_its_timeout_is_killed_with_its_group() {
+        let started = Instant::now();
+        let done = run(
+            "sleep 30 & echo $! > /dev/null; sleep 30",
+            None,
+            Some(Duration::from_millis(200)),
+        );
+        assert_eq!(done.outcome, Outcome::Timeout);
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn a_background_child_holding_the_pipe_does_not_hang_the_wait() {
+        let started = Instant::now();
+        let done = run("(sleep 30) & echo started", None, None);
+        assert_eq!(done.outcome, Outcome::Pass);
+        assert_eq!(done.output, b"started\n");
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn capture_keeps_stdout_apart_from_stderr() {
+        let dir = std::env::temp_dir();
+        let got = capture(
+            &[SHELL, "-c", "echo a; echo b; echo oops >&2; exit 4"],
+            &dir,
+            &[],
+            Duration::from_secs(10),
+        )
+        .expect("runs");
+        assert_eq!(got.outcome, Outcome::Fail { code: 4 });
+        assert_eq!(got.stdout, b"a\nb\n");
+        assert_eq!(got.stderr, b"oops\n");
+    }
+}

@@ -1,0 +1,110 @@
+//! Edge: SIGINT and SIGTERM. The first one sets the [`Interrupt`] flag the runner checks between
+//! steps and kills the process group of whatever command is running, so smoke can run teardown,
+//! write its report and exit 130 (143 for SIGTERM). A second one exits at once, without
+//! teardown; the report on disk is still valid, because every write is a temp file + rename.
+//!
+//! Tests run in their own process groups, so a Ctrl-C at the terminal reaches smoke only; smoke
+//! passes it on by killing the running group.
+
+use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
+
+/// The process group of the command running now (0: none). Written by `exec`, read by the
+/// signal thread.
+static RUNNING_GROUP: AtomicI32 = AtomicI32::new(0);
+
+/// A shared "stop now" flag holding the signal that raised it.
+#[derive(Clone, Debug, Default)]
+pub struct Interrupt(Arc<AtomicI32>);
+
+impl Interrupt {
+    /// A flag that is not raised.
+    pub fn new() -> Self {
+        Interrupt::default()
+    }
+
+    /// Raise the flag for `signal`; the first signal is kept.
+    pub fn raise(&self, signal: i32) {
+        let _ = self
+            .0
+            .compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst);
+    }
+
+    /// The signal that raised the flag, if any.
+    pub fn signal(&self) -> Option<i32> {
+        match self.0.load(Ordering::SeqCst) {
+            0 => None,
+            signal => Some(signal),
+        }
+    }
+
+    /// Whether smoke was asked to stop.
+    pub fn is_raised(&self) -> bool {
+        self.signal().is_some()
+    }
+}
+
+/// The exit code for a run stopped by `signal`: 128 + the signal number (130 for SIGINT).
+pub fn exit_code(signal: i32) -> u8 {
+    u8::try_from(128 + signal).unwrap_or(crate::error::exit::INTERRUPTED)
+}
+
+/// Route SIGINT and SIGTERM to `interrupt` from now on (see the module docs).
+pub fn install(interrupt: Interrupt) -> io::Result<()> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
+    std::thread::Builder::new()
+        .name("smoke-signals".into())
+        .spawn(move || {
+            for signal in signals.forever() {
+                let second = interrupt.is_raised();
+                interrupt.raise(signal);
+                kill_running_group();
+                if second {
+                    eprintln!("smoke: second signal, exiting now without teardown");
+                    std::process::exit(i32::from(exit_code(signal)));
+                }
+                eprintln!(
+                    "smoke: interrupted, stopping (teardown, then the report); again to exit now"
+                );
+            }
+        })?;
+    Ok(())
+}
+
+/// Record the process group of the command being waited for (0 when none).
+pub(crate) fn set_running_group(pgid: i32) {
+    RUNNING_GROUP.store(pgid, Ordering::SeqCst);
+}
+
+fn kill_running_group() {
+    let pgid = RUNNING_GROUP.load(Ordering::SeqCst);
+    if pgid > 0 {
+        // SAFETY: kill(2) has no memory-safety preconditions; a stale group gives ESRCH.
+        unsafe {
+            libc::kill(-pgid, libc::SIGKILL);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_signal_is_kept() {
+        let flag = Interrupt::new();
+        assert!(!flag.is_raised());
+        flag.raise(2);
+        flag.raise(15);
+        assert_eq!(flag.signal(), Some(2));
+        assert!(flag.clone().is_raised(), "clones share the flag");
+    }
+
+    #[test]
+    fn exit_codes_are_128_plus_the_signal() {
+        assert_eq!(exit_code(2), 130);
+        assert_eq!(exit_code(15), 143);
+    }
+}
