@@ -218,7 +218,10 @@ impl Config {
             ConfigError::new(format!(
                 "no run command: set [suite] run = \"sh {{test}}\" in '{}', or pass --run \
                  'COMMAND {{test}}'",
-                config_file.as_deref().unwrap_or(Path::new(DEFAULT_CONFIG)).display()
+                config_file
+                    .as_deref()
+                    .unwrap_or(Path::new(DEFAULT_CONFIG))
+                    .display()
             ))
         })?;
         let script = shell::test_script(&run_template).ok_or_else(|| {
@@ -234,7 +237,11 @@ impl Config {
             (None, None) => None,
         };
 
-        let order = cli.order.map(Order::from).or(smoke.order).unwrap_or(Order::Random);
+        let order = cli
+            .order
+            .map(Order::from)
+            .or(smoke.order)
+            .unwrap_or(Order::Random);
         let times = at_least_one(cli.times, smoke.times, "times", &in_file("[smoke] times"))?
             .unwrap_or(DEFAULT_TIMES);
         let iterations_given = at_least_one(
@@ -468,7 +475,10 @@ mod tests {
         assert_eq!(c.setup.as_deref(), Some("mkdir -p state"));
         assert_eq!(c.teardown.as_deref(), Some("rm -rf state"));
         assert_eq!(c.timeout, Some(Duration::from_secs(90)));
-        assert_eq!(c.env, [("A".into(), "1".into()), ("APP_ENV".into(), "test".into())]);
+        assert_eq!(
+            c.env,
+            [("A".into(), "1".into()), ("APP_ENV".into(), "test".into())]
+        );
         assert_eq!((c.times, c.iterations, c.seed), (3, 4, 12));
         assert!(c.match_output.expect("set").is_match("a boom"));
         assert_eq!(c.report, ReportTarget::Dir("/work/suite/out".into()));
@@ -481,8 +491,19 @@ mod tests {
                     [smoke]\ntimes = 3\nseed = 1\norder = \"repeat\"\n";
         let c = with_file(
             &[
-                "--times", "5", "--seed", "8", "--order", "random", "--setup", "y", "--run",
-                "bash {test}", "--report", "r/x.txt", "-q",
+                "--times",
+                "5",
+                "--seed",
+                "8",
+                "--order",
+                "random",
+                "--setup",
+                "y",
+                "--run",
+                "bash {test}",
+                "--report",
+                "r/x.txt",
+                "-q",
             ],
             file,
         )
@@ -514,9 +535,17 @@ mod tests {
         assert!(c.is_err(), "names but no --run and no file");
         let c = Config::from_parts(cli(&["--run", "sh {test}"]), Path::new("/w"), None, || 1);
         let message = c.expect_err("--run but no names").to_string();
-        assert!(message.contains("give the test names after the options"), "{message}");
-        let c = Config::from_parts(cli(&["--run", "sh {test}", "a", "b"]), Path::new("/w"), None, || 1)
-            .expect("valid");
+        assert!(
+            message.contains("give the test names after the options"),
+            "{message}"
+        );
+        let c = Config::from_parts(
+            cli(&["--run", "sh {test}", "a", "b"]),
+            Path::new("/w"),
+            None,
+            || 1,
+        )
+        .expect("valid");
         assert_eq!(c.source, TestSource::CommandLine);
         assert_eq!(c.selected, ["a", "b"]);
         assert_eq!(c.dir, Path::new("/w"));
@@ -526,14 +555,42 @@ mod tests {
     #[test]
     fn each_bad_input_gets_a_message_that_says_what_and_how() {
         let table: [(&[&str], &str, &str); 12] = [
-            (&[], "[suite]\nrun = \"sh {test}\"\n", "set exactly one of [suite] tests, list or glob"),
-            (&[], "[suite]\ntests=[\"a\"]\nlist=\"ls\"\nrun = \"sh {test}\"\n", "sets tests and list: keep exactly one"),
-            (&[], "[suite]\ntests=[\"a\"]\n", "no run command: set [suite] run"),
-            (&[], "[suite]\ntests=[\"a\"]\nrun = \"sh t.sh\"\n", "the run template 'sh t.sh' has no {test}"),
-            (&["--times", "0"], MINIMAL, "--times must be at least 1 (got 0)"),
+            (
+                &[],
+                "[suite]\nrun = \"sh {test}\"\n",
+                "set exactly one of [suite] tests, list or glob",
+            ),
+            (
+                &[],
+                "[suite]\ntests=[\"a\"]\nlist=\"ls\"\nrun = \"sh {test}\"\n",
+                "sets tests and list: keep exactly one",
+            ),
+            (
+                &[],
+                "[suite]\ntests=[\"a\"]\n",
+                "no run command: set [suite] run",
+            ),
+            (
+                &[],
+                "[suite]\ntests=[\"a\"]\nrun = \"sh t.sh\"\n",
+                "the run template 'sh t.sh' has no {test}",
+            ),
+            (
+                &["--times", "0"],
+                MINIMAL,
+                "--times must be at least 1 (got 0)",
+            ),
             (&["-n", "0"], MINIMAL, "--iterations must be at least 1"),
-            (&[], "[suite]\ntests=[\"a\"]\nrun = \"sh {test}\"\n[smoke]\ntimes = 0\n", "[smoke] times in 'suite/smoke.toml' must be at least 1"),
-            (&["--timeout", "5 parsecs"], MINIMAL, "invalid --timeout '5 parsecs'"),
+            (
+                &[],
+                "[suite]\ntests=[\"a\"]\nrun = \"sh {test}\"\n[smoke]\ntimes = 0\n",
+                "[smoke] times in 'suite/smoke.toml' must be at least 1",
+            ),
+            (
+                &["--timeout", "5 parsecs"],
+                MINIMAL,
+                "invalid --timeout '5 parsecs'",
+            ),
             (&["--timeout", "0s"], MINIMAL, "must be longer than zero"),
             (&["--match", "a("], MINIMAL, "invalid --match regex 'a('"),
             (&[], "[suite]\ntset = [\"a\"]\n", "unknown field `tset`"),
@@ -541,21 +598,33 @@ mod tests {
         ];
         for (args, toml, expected) in table {
             let message = error(with_file(args, toml));
-            assert!(message.contains(expected), "{message:?} should contain {expected:?}");
+            assert!(
+                message.contains(expected),
+                "{message:?} should contain {expected:?}"
+            );
         }
     }
 
     #[test]
     fn toml_errors_name_the_file_line_and_column() {
         let message = error(with_file(&[], "[suite]\ntests = [\"a\"]\nrun = 3\n"));
-        assert!(message.starts_with("invalid config file 'suite/smoke.toml'"), "{message}");
+        assert!(
+            message.starts_with("invalid config file 'suite/smoke.toml'"),
+            "{message}"
+        );
         assert!(message.contains("line 3, column 7"), "{message}");
     }
 
     #[test]
     fn an_unknown_order_in_the_file_lists_the_valid_ones() {
-        let message = error(with_file(&[], &format!("{MINIMAL}[smoke]\norder = \"shuffle\"\n")));
-        assert!(message.contains("random") && message.contains("rotate"), "{message}");
+        let message = error(with_file(
+            &[],
+            &format!("{MINIMAL}[smoke]\norder = \"shuffle\"\n"),
+        ));
+        assert!(
+            message.contains("random") && message.contains("rotate"),
+            "{message}"
+        );
     }
 
     #[test]
@@ -566,7 +635,12 @@ mod tests {
             .to_string();
         assert!(message.contains("cannot read config file"), "{message}");
         assert!(message.contains("nope.toml"), "{message}");
-        let message = Config::load(cli(&[]), dir.path()).expect_err("none").to_string();
-        assert!(message.contains("no smoke.toml here and no --run"), "{message}");
+        let message = Config::load(cli(&[]), dir.path())
+            .expect_err("none")
+            .to_string();
+        assert!(
+            message.contains("no smoke.toml here and no --run"),
+            "{message}"
+        );
     }
 }

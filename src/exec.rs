@@ -280,7 +280,10 @@ fn drain(
         // daemon keeps the pipe open forever.
         // SAFETY: `poll` points at one valid pollfd for the duration of the call.
         let ready = unsafe { libc::poll(&mut poll, 1, 100) };
-        if ready == 0 || (ready < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted) {
+        if ready == 0
+            || (ready < 0
+                && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted)
+        {
             continue;
         }
         match reader.read(&mut buf) {
@@ -292,7 +295,9 @@ fn drain(
                         log = None;
                     }
                 }
-                tail.lock().unwrap_or_else(|e| e.into_inner()).push(&buf[..n]);
+                tail.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(&buf[..n]);
             }
         }
     }
@@ -436,7 +441,11 @@ mod tests {
     #[test]
     fn the_argument_arrives_as_data_with_the_environment() {
         let name = "it's a $(touch pwned) `x` test; rm x";
-        let done = run(r#"printf '%s|%s|%s' "$1" "$SMOKE_TEST" "$EXTRA""#, Some(name), None);
+        let done = run(
+            r#"printf '%s|%s|%s' "$1" "$SMOKE_TEST" "$EXTRA""#,
+            Some(name),
+            None,
+        );
         assert_eq!(
             String::from_utf8_lossy(&done.output),
             format!("{name}|{name}|x")

@@ -1,9 +1,183 @@
+//! smoke finds and shrinks test-order bugs: it runs a suite in random, repeat or rotate orders
+//! under recorded seeds, shrinks the first failure to the few tests that still cause it, and
+//! writes a dated report with the build parameters.
+//!
+//! The pure core (`order`, `reduce`, `model`, `shell`, `report::record`) has no processes, clock
+//! or terminal; the edges (`exec`, `interrupt`, `suite`, `report::{console, export, build}`) do
+//! the I/O; `config` turns flags and `smoke.toml` into one validated `Config`, and `runner`
+//! orchestrates. [`run`] is the whole program, so tests can run smoke in-process.
+
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod exec;
+pub mod interrupt;
 pub mod model;
 pub mod order;
 pub mod reduce;
+pub mod report;
+pub mod runner;
 pub mod shell;
-pub mod exec;
-pub mod interrupt;
+pub mod suite;
+
+use crate::cli::Cli;
+use crate::config::Config;
+use crate::error::exit;
+use crate::interrupt::Interrupt;
+use crate::report::console::Console;
+use crate::report::export::{ReportFiles, ReportWriter};
+use crate::report::record::{Options, RunReport, Stats};
+use crate::report::{Fanout, Mode};
+use crate::runner::Runner;
+use anyhow::Context;
+use clap::Parser;
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+/// Run smoke with these command-line arguments (the first is the program name) and return the
+/// documented exit code.
+pub fn run<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                exit::ERROR
+            } else {
+                exit::OK
+            });
+        }
+    };
+    let argv = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    match run_cli(cli, argv) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("smoke: error: {e:#}");
+            ExitCode::from(exit::ERROR)
+        }
+    }
+}
+
+fn run_cli(cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
+    let started = chrono::Local::now();
+    let cwd = std::env::current_dir().context("cannot read the current folder")?;
+    let config = Config::load(cli, &cwd)?;
+
+    let interrupt = Interrupt::new();
+    interrupt::install(interrupt.clone()).context("cannot install the signal handlers")?;
+
+    let names = suite::resolve(&config)?;
+    let selection = suite::select(&names, &config.selected)?;
+    let files = ReportFiles::create(&config.report, started)?;
+
+    let header = RunReport {
+        smoke_version: env!("CARGO_PKG_VERSION").to_string(),
+        mode: if config.bug_mode {
+            Mode::BugMode
+        } else {
+            Mode::Smoke
+        },
+        started_at: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        finished_at: None,
+        completed: false,
+        status: "running".to_string(),
+        argv,
+        options: Options {
+            order: config.order,
+            times: config.times,
+            iterations: config.iterations,
+            seed: config.seed,
+            match_output: config.match_output.as_ref().map(|r| r.as_str().to_string()),
+            timeout: config
+                .timeout
+                .map(|t| humantime::format_duration(t).to_string()),
+            config: config.config_file.as_ref().map(|p| p.display().to_string()),
+            suite_dir: config.dir.display().to_string(),
+            run: config.run.template.clone(),
+            setup: config.setup.clone(),
+            teardown: config.teardown.clone(),
+            tests: selection.len(),
+        },
+        build: report::build::collect(&config.dir, &config.build_commands, &config.env),
+        iterations: Vec::new(),
+        failures: Vec::new(),
+        hook_failures: Vec::new(),
+        tests: Vec::new(),
+        stats: Stats::default(),
+    };
+    let mut writer = ReportWriter::new(header, files.clone(), chrono::Local::now)?;
+    let mut console = Console::new(config.verbosity);
+    let mut exec = exec::ShellExecutor::new(&config.dir, &config.env, config.timeout);
+    let log_path = |n: usize| files.log_path(n);
+
+    let result = {
+        let mut reporters = Fanout(vec![&mut console, &mut writer]);
+        let mut runner = Runner::new(
+            &config,
+            &names,
+            &mut exec,
+            &mut reporters,
+            &interrupt,
+            &log_path,
+        );
+        if config.bug_mode {
+            runner.bug_mode(&selection)
+        } else {
+            runner.smoke(&selection)
+        }
+    };
+    let summary = match result {
+        Ok(summary) => summary,
+        Err(e) => {
+            // Keep what was recorded, marked as ended by an error, if the disk still allows it.
+            let _ = writer.fail();
+            eprintln!("smoke: report so far: {}", files.text.display());
+            return Err(e);
+        }
+    };
+
+    let report = writer.report();
+    let s = &report.stats;
+    let mut out = String::new();
+    if config.bug_mode {
+        let total = report.tests.len();
+        out.push_str(&format!(
+            "summary: {total} tests, {} passed, {} failed",
+            total - summary.failures.min(total),
+            summary.failures
+        ));
+    } else {
+        out.push_str(&format!(
+            "summary: {} of {} iteration(s), {} tests run, {} failure(s) found, {} unique; \
+             base seed {}",
+            s.iterations_run,
+            config.iterations,
+            s.test_executions,
+            s.failures_found,
+            s.unique_failures,
+            config.seed
+        ));
+    }
+    if let Some(signal) = summary.interrupted {
+        out.push_str(&format!(" (interrupted by signal {signal})"));
+    }
+    println!(
+        "{out}\nreport: {}\nreport: {}",
+        files.text.display(),
+        files.json.display()
+    );
+
+    Ok(match (summary.interrupted, summary.failures) {
+        (Some(signal), _) => interrupt::exit_code(signal),
+        (None, 0) => exit::OK,
+        (None, _) => exit::FAILURES,
+    })
+}

@@ -99,14 +99,20 @@ mod tests {
     #[test]
     fn rotate_runs_the_whole_list_times_times() {
         let mut rng = SmokeRng::from_seed(0);
-        assert_eq!(plan(Order::Rotate, &[0, 1, 2], 2, &mut rng), [0, 1, 2, 0, 1, 2]);
+        assert_eq!(
+            plan(Order::Rotate, &[0, 1, 2], 2, &mut rng),
+            [0, 1, 2, 0, 1, 2]
+        );
         assert_eq!(plan(Order::Rotate, &[2, 0, 1], 1, &mut rng), [2, 0, 1]);
     }
 
     #[test]
     fn repeat_runs_each_test_times_times_in_place() {
         let mut rng = SmokeRng::from_seed(0);
-        assert_eq!(plan(Order::Repeat, &[0, 1, 2], 2, &mut rng), [0, 0, 1, 1, 2, 2]);
+        assert_eq!(
+            plan(Order::Repeat, &[0, 1, 2], 2, &mut rng),
+            [0, 0, 1, 1, 2, 2]
+        );
         assert_eq!(plan(Order::Repeat, &[4], 3, &mut rng), [4, 4, 4]);
     }
 
@@ -116,7 +122,10 @@ mod tests {
             let mut rng = SmokeRng::from_seed(seed);
             let mut seq = plan(Order::Random, &ids(7), 3, &mut rng);
             seq.sort_unstable();
-            assert_eq!(seq, plan(Order::Repeat, &ids(7), 3, &mut SmokeRng::from_seed(0)));
+            assert_eq!(
+                seq,
+                plan(Order::Repeat, &ids(7), 3, &mut SmokeRng::from_seed(0))
+            );
         }
     }
 
@@ -151,13 +160,19 @@ mod tests {
     #[test]
     fn golden_random_order_for_seed_1() {
         let mut rng = SmokeRng::from_seed(1);
-        assert_eq!(plan(Order::Random, &ids(10), 2, &mut rng), GOLDEN_ORDER_SEED_1);
+        assert_eq!(
+            plan(Order::Random, &ids(10), 2, &mut rng),
+            GOLDEN_ORDER_SEED_1
+        );
     }
 
     #[test]
     fn golden_random_order_for_a_large_seed() {
         let mut rng = SmokeRng::from_seed(0xDEAD_BEEF_0BAD_F00D);
-        assert_eq!(plan(Order::Random, &ids(12), 1, &mut rng), GOLDEN_ORDER_SEED_LARGE);
+        assert_eq!(
+            plan(Order::Random, &ids(12), 1, &mut rng),
+            GOLDEN_ORDER_SEED_LARGE
+        );
     }
 
     const GOLDEN_WORDS_SEED_1: [u64; 3] = [
@@ -165,8 +180,7 @@ mod tests {
         5440448899038119230,
         14725191807199933458,
     ];
-    const GOLDEN_ORDER_SEED_1: [TestId; 20] = [
-        4, 6, 2, 7, 3, 2, 8, 1, 9, 0, 3, 5, 5, 4, 1, 8, 9, 6, 0, 7,
-    ];
+    const GOLDEN_ORDER_SEED_1: [TestId; 20] =
+        [4, 6, 2, 7, 3, 2, 8, 1, 9, 0, 3, 5, 5, 4, 1, 8, 9, 6, 0, 7];
     const GOLDEN_ORDER_SEED_LARGE: [TestId; 12] = [1, 2, 0, 7, 5, 8, 9, 3, 6, 4, 11, 10];
 }

@@ -306,7 +306,10 @@ mod tests {
 
     impl<F: FnMut(&[TestId]) -> bool> Oracle for Fake<F> {
         fn probe(&mut self, candidate: &[TestId]) -> Probe {
-            assert!(self.seen.insert(candidate.to_vec()), "ran {candidate:?} twice");
+            assert!(
+                self.seen.insert(candidate.to_vec()),
+                "ran {candidate:?} twice"
+            );
             if self.stop_after == Some(self.calls) {
                 return Probe::Stop;
             }
@@ -354,7 +357,10 @@ mod tests {
         // Bisection finds it in about log2(400) halvings; the 1-minimal check costs one more.
         assert!(oracle.calls <= 30, "{} calls", oracle.calls);
         assert_eq!(shrunk.tries, oracle.calls);
-        assert_eq!(oracle.reduced.last().map(|r| r.1.clone()), Some(vec![17, VICTIM]));
+        assert_eq!(
+            oracle.reduced.last().map(|r| r.1.clone()),
+            Some(vec![17, VICTIM])
+        );
     }
 
     #[test]
@@ -474,17 +480,18 @@ mod tests {
 
     /// A planted failure: the victim fails when all `culprits` ran before it in that order.
     fn planted() -> impl Strategy<Value = (Vec<TestId>, Vec<TestId>)> {
-        (1usize..60).prop_flat_map(|n| {
-            let p = prop::collection::vec(0usize..15, n);
-            (p, prop::collection::vec(0usize..n, 1..4))
-        })
-        .prop_map(|(p, picks)| {
-            let mut picks = picks;
-            picks.sort_unstable();
-            picks.dedup();
-            let culprits = picks.iter().map(|&i| p[i]).collect();
-            (p, culprits)
-        })
+        (1usize..60)
+            .prop_flat_map(|n| {
+                let p = prop::collection::vec(0usize..15, n);
+                (p, prop::collection::vec(0usize..n, 1..4))
+            })
+            .prop_map(|(p, picks)| {
+                let mut picks = picks;
+                picks.sort_unstable();
+                picks.dedup();
+                let culprits = picks.iter().map(|&i| p[i]).collect();
+                (p, culprits)
+            })
     }
 
     proptest! {

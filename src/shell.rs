@@ -97,7 +97,14 @@ mod tests {
 
     #[test]
     fn quoting_for_display_round_trips_through_a_shell_lexer() {
-        for name in ["plain", "a b", "it's a $(touch pwned) test", "a; rm x", "`x`", "-dash"] {
+        for name in [
+            "plain",
+            "a b",
+            "it's a $(touch pwned) test",
+            "a; rm x",
+            "`x`",
+            "-dash",
+        ] {
             let q = quote(name);
             assert_eq!(shlex::split(&q), Some(vec![name.to_string()]), "{q}");
         }

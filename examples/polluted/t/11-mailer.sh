@@ -1,0 +1,4 @@
+#!/bin/sh
+# Queues a mail and sends it.
+. t/lib.sh
+echo mail > state/outbox && rm state/outbox

@@ -1,0 +1,4 @@
+#!/bin/sh
+# Health check.
+. t/lib.sh
+echo healthy

@@ -1,0 +1,4 @@
+#!/bin/sh
+# Shutdown hook runs cleanly.
+. t/lib.sh
+echo bye

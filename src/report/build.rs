@@ -1,0 +1,97 @@
+//! Edge: the build parameters a report records, so that a failure can be reproduced on the same
+//! kind of build: OS, kernel, architecture, CPU count, smoke's version, the suite folder's git
+//! commit and dirty flag, and the output of each `[report] build` command. No environment dump:
+//! reports get attached to public bug reports.
+
+use super::record::{BuildCommand, BuildInfo};
+use crate::exec;
+use crate::model::Outcome;
+use std::path::Path;
+use std::time::Duration;
+
+/// Limit for each build-parameter command.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
+/// How much of a build command's output is kept.
+const OUTPUT_LIMIT: usize = 8 * 1024;
+
+/// Collect the build parameters for a suite in `dir`.
+pub fn collect(dir: &Path, commands: &[String], env: &[(String, String)]) -> BuildInfo {
+    let git = |args: &[&str]| {
+        let mut argv = vec!["git", "-C"];
+        let dir = dir.to_string_lossy();
+        argv.push(&dir);
+        argv.extend_from_slice(args);
+        exec::capture(&argv, dir.as_ref().as_ref(), &[], COMMAND_TIMEOUT)
+            .ok()
+            .filter(|c| c.outcome == Outcome::Pass)
+            .map(|c| String::from_utf8_lossy(&c.stdout).trim().to_string())
+    };
+    let git_commit = git(&["rev-parse", "HEAD"]);
+    let git_dirty = git_commit
+        .as_ref()
+        .and_then(|_| git(&["status", "--porcelain"]))
+        .map(|status| !status.is_empty());
+    BuildInfo {
+        smoke_version: env!("CARGO_PKG_VERSION").to_string(),
+        os: std::env::consts::OS.to_string(),
+        kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
+            .ok()
+            .map(|s| s.trim().to_string())
+            .or_else(|| {
+                exec::capture(&["uname", "-r"], dir, &[], COMMAND_TIMEOUT)
+                    .ok()
+                    .map(|c| String::from_utf8_lossy(&c.stdout).trim().to_string())
+            }),
+        arch: std::env::consts::ARCH.to_string(),
+        cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        git_commit,
+        git_dirty,
+        commands: commands.iter().map(|c| run_command(c, dir, env)).collect(),
+    }
+}
+
+fn run_command(command: &str, dir: &Path, env: &[(String, String)]) -> BuildCommand {
+    match exec::capture(&[exec::SHELL, "-c", command], dir, env, COMMAND_TIMEOUT) {
+        Ok(got) => {
+            let mut output = got.stdout;
+            output.extend_from_slice(&got.stderr);
+            let start = output.len().saturating_sub(OUTPUT_LIMIT);
+            BuildCommand {
+                command: command.to_string(),
+                result: got.outcome.to_string(),
+                output: String::from_utf8_lossy(&output[start..])
+                    .trim_end()
+                    .to_string(),
+            }
+        }
+        Err(e) => BuildCommand {
+            command: command.to_string(),
+            result: "could not start".to_string(),
+            output: format!("{e:#}"),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_commands_are_recorded_with_their_result() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let info = collect(
+            dir.path(),
+            &["echo built with $FLAVOR".into(), "exit 3".into()],
+            &[("FLAVOR".into(), "vanilla".into())],
+        );
+        assert_eq!(info.commands[0].output, "built with vanilla");
+        assert_eq!(info.commands[0].result, "ok");
+        assert_eq!(info.commands[1].result, "exit 3");
+        assert_eq!(
+            info.git_commit, None,
+            "a fresh temp folder is no git checkout"
+        );
+        assert!(info.cpus >= 1);
+        assert_eq!(info.smoke_version, env!("CARGO_PKG_VERSION"));
+    }
+}

@@ -1,0 +1,292 @@
+//! Edge: what a person sees. Results (failures, minimal sequences, bug-mode lines, the summary,
+//! report paths) go to stdout; progress and diagnostics to stderr. On a terminal, and unless
+//! `--quiet`, an indicatif bar on stderr shows the tests done in the current sequence, the
+//! iteration and the failures so far, or the candidate being tried while shrinking; it is hidden
+//! when stderr is not a terminal, so CI logs get plain lines.
+
+use super::{Event, IterationStatus, Mode, Purpose, Reporter, lossy};
+use crate::config::Verbosity;
+use crate::shell;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{IsTerminal, Write};
+
+/// How many lines of a failing test's output the console shows.
+const OUTPUT_LINES: usize = 20;
+
+/// Prints events for a person.
+pub struct Console {
+    verbosity: Verbosity,
+    bar: ProgressBar,
+    mode: Mode,
+    iterations: u32,
+    iteration: u32,
+    failures: u32,
+    unique: u32,
+    shrinking: bool,
+    tries: usize,
+    bug_failed: usize,
+    bug_total: usize,
+}
+
+impl Console {
+    /// A console reporter; the bar shows only on a terminal and without `--quiet`.
+    pub fn new(verbosity: Verbosity) -> Self {
+        let visible = verbosity != Verbosity::Quiet && std::io::stderr().is_terminal();
+        let bar = if visible {
+            let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}",
+                )
+                .expect("the template is valid"),
+            );
+            bar
+        } else {
+            ProgressBar::hidden()
+        };
+        Console {
+            verbosity,
+            bar,
+            mode: Mode::Smoke,
+            iterations: 0,
+            iteration: 0,
+            failures: 0,
+            unique: 0,
+            shrinking: false,
+            tries: 0,
+            bug_failed: 0,
+            bug_total: 0,
+        }
+    }
+
+    /// A line on stdout (results). A closed stdout (`smoke | head`) is not an error.
+    fn out(&self, text: &str) {
+        self.bar.suspend(|| {
+            let _ = writeln!(std::io::stdout(), "{text}");
+        });
+    }
+
+    /// A line on stderr (progress), unless quiet.
+    fn progress(&self, text: &str) {
+        if self.verbosity != Verbosity::Quiet {
+            self.bar.suspend(|| eprintln!("{text}"));
+        }
+    }
+
+    fn output_block(&self, output: &[u8]) -> String {
+        let text = lossy(output);
+        let lines: Vec<&str> = text.lines().collect();
+        let skip = lines.len().saturating_sub(OUTPUT_LINES);
+        let mut block = String::new();
+        if skip > 0 {
+            block.push_str(&format!("    | ... ({skip} earlier lines in the report)\n"));
+        }
+        for line in &lines[skip..] {
+            block.push_str(&format!("    | {line}\n"));
+        }
+        block.trim_end().to_string()
+    }
+
+    fn update_message(&self) {
+        let msg = if self.shrinking {
+            format!("shrinking (try {})", self.tries)
+        } else if self.mode == Mode::BugMode {
+            format!("{} failed", self.bug_failed)
+        } else {
+            format!(
+                "iteration {}/{} · {} failure(s)",
+                self.iteration, self.iterations, self.failures
+            )
+        };
+        self.bar.set_message(msg);
+    }
+}
+
+impl Reporter for Console {
+    fn handle(&mut self, event: &Event) -> anyhow::Result<()> {
+        match event {
+            Event::RunStarted {
+                mode,
+                tests,
+                order,
+                times,
+                iterations,
+                seed,
+                iterations_ignored,
+            } => {
+                self.mode = *mode;
+                self.iterations = *iterations;
+                if *mode == Mode::BugMode {
+                    self.progress(&format!(
+                        "smoke: bug mode, {tests} tests once each, seed {seed}"
+                    ));
+                } else {
+                    self.progress(&format!(
+                        "smoke: {tests} tests, order {order}, times {times}, {iterations} \
+                         iteration(s), seed {seed}"
+                    ));
+                    if *iterations_ignored {
+                        self.progress(&format!(
+                            "smoke: --iterations is ignored: order {order} is the same every \
+                             time, so it runs once"
+                        ));
+                    }
+                }
+            }
+            Event::IterationStarted { index, .. } => {
+                self.iteration = *index;
+                self.update_message();
+            }
+            Event::SequenceStarted { purpose, length } => {
+                self.bar.set_length(*length as u64);
+                self.bar.set_position(0);
+                if *purpose == Purpose::Candidate {
+                    self.tries += 1;
+                }
+                self.update_message();
+            }
+            Event::TestStarted {
+                test,
+                position,
+                length,
+            } => {
+                if self.verbosity == Verbosity::Verbose {
+                    self.progress(&format!("  [{}/{}] {}", position + 1, length, test));
+                }
+            }
+            Event::TestFinished {
+                purpose,
+                test,
+                outcome,
+                duration,
+                output,
+                ..
+            } => {
+                self.bar.inc(1);
+                if *purpose == Purpose::BugMode {
+                    self.bug_total += 1;
+                    let dots = ".".repeat(50usize.saturating_sub(test.chars().count()).max(3));
+                    if outcome.passed() {
+                        self.out(&format!(
+                            "{test} {dots} ok ({:.2}s)",
+                            duration.as_secs_f64()
+                        ));
+                    } else {
+                        self.bug_failed += 1;
+                        self.out(&format!(
+                            "{test} {dots} FAILED ({outcome}) ({:.2}s)",
+                            duration.as_secs_f64()
+                        ));
+                        let block = self.output_block(output);
+                        if !block.is_empty() {
+                            self.out(&block);
+                        }
+                    }
+                    self.update_message();
+                }
+            }
+            Event::HookFailed {
+                hook,
+                command,
+                outcome,
+                output,
+            } => {
+                let block = self.output_block(output);
+                self.bar.suspend(|| {
+                    eprintln!("smoke: {hook} failed ({outcome}): {command}");
+                    if !block.is_empty() {
+                        eprintln!("{block}");
+                    }
+                });
+            }
+            Event::IterationFinished {
+                index,
+                seed,
+                length,
+                executed,
+                failed,
+                status,
+            } => {
+                let what = match (status, failed) {
+                    (IterationStatus::Failed | IterationStatus::Unmatched, Some((test, how))) => {
+                        format!("{status}: {test} ({how})")
+                    }
+                    _ => status.to_string(),
+                };
+                self.progress(&format!(
+                    "iteration {index}/{} (seed {seed}): {executed}/{length} tests, {what}",
+                    self.iterations
+                ));
+            }
+            Event::FailureFound {
+                test,
+                outcome,
+                original,
+                ..
+            } => {
+                self.failures += 1;
+                self.shrinking = true;
+                self.tries = 0;
+                self.progress(&format!(
+                    "  shrinking: {test} failed ({outcome}) after {} test(s)",
+                    original.len() - 1
+                ));
+            }
+            Event::Reduced {
+                reduction,
+                sequence,
+            } => {
+                let shown = if sequence.len() <= 8 {
+                    format!(": {}", shell::join(sequence.iter().map(String::as_str)))
+                } else {
+                    String::new()
+                };
+                self.progress(&format!(
+                    "  {:<14} -> {} tests{shown}",
+                    reduction.algorithm, reduction.length
+                ));
+            }
+            Event::FailureShrunk {
+                classification,
+                minimal,
+                tries,
+                complete,
+                stopped_by,
+                replay,
+                log,
+                rerun,
+            } => {
+                self.shrinking = false;
+                self.unique += 1;
+                let class = classification.map_or("not classified".to_string(), |c| c.to_string());
+                let proof = match (stopped_by, complete) {
+                    (Some(why), _) => format!("not proven minimal, stopped: {why}"),
+                    (None, true) => format!("1-minimal after {tries} tries"),
+                    (None, false) => "not proven minimal".to_string(),
+                };
+                self.out(&format!(
+                    "FAILURE {}: {} ({proof})\n  minimal ({} tests): {}\n  replay: {replay}",
+                    self.unique,
+                    class,
+                    minimal.len(),
+                    shell::join(minimal.iter().map(String::as_str)),
+                ));
+                if let Some(log) = log {
+                    let rerun = rerun.map_or(String::new(), |o| format!(" (verbose rerun: {o})"));
+                    self.out(&format!("  log: {}{rerun}", log.display()));
+                }
+            }
+            Event::FailureRepeated { of, .. } => {
+                self.shrinking = false;
+                self.progress(&format!(
+                    "  same minimal sequence as failure {}: counted, not reported again",
+                    of + 1
+                ));
+            }
+            Event::RunFinished { .. } => {
+                self.bar.finish_and_clear();
+            }
+        }
+        Ok(())
+    }
+}

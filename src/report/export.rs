@@ -1,0 +1,543 @@
+//! The report on disk: rendering the model as text and JSON (pure), dated unique file names, and
+//! writing both files after every unit of work through a temp file + rename, so a crash, a
+//! `kill -9` or a Ctrl-C leaves the last complete report, never a half-written one.
+
+use super::record::{Recorder, RunReport};
+use super::{Event, Reporter};
+use crate::shell;
+use anyhow::{Context, Result};
+use chrono::{DateTime, Local};
+use std::fmt::Write as _;
+use std::fs::{self, File};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+/// How many lines of a failing test's output the text report shows (the JSON has the whole
+/// kept tail).
+const OUTPUT_LINES: usize = 40;
+
+/// The JSON report.
+pub fn render_json(report: &RunReport) -> String {
+    let mut json =
+        serde_json::to_string_pretty(report).expect("the report model always serializes");
+    json.push('\n');
+    json
+}
+
+/// The text report.
+pub fn render_text(report: &RunReport) -> String {
+    let mut t = String::new();
+    let o = &report.options;
+    let line = |t: &mut String, key: &str, value: &dyn std::fmt::Display| {
+        let _ = writeln!(t, "{key:<18}{value}");
+    };
+    let _ = writeln!(t, "smoke report\n============");
+    line(&mut t, "smoke version", &report.smoke_version);
+    line(
+        &mut t,
+        "mode",
+        &serde_json::to_value(report.mode)
+            .expect("mode")
+            .as_str()
+            .unwrap_or(""),
+    );
+    line(&mut t, "status", &report.status);
+    line(&mut t, "started", &report.started_at);
+    line(
+        &mut t,
+        "finished",
+        &report.finished_at.as_deref().unwrap_or("-"),
+    );
+    line(
+        &mut t,
+        "command",
+        &shell::join(report.argv.iter().map(String::as_str)),
+    );
+    line(
+        &mut t,
+        "options",
+        &format!(
+            "order {}, times {}, iterations {}, base seed {} (iteration i uses seed {} + i - 1)",
+            o.order, o.times, o.iterations, o.seed, o.seed
+        ),
+    );
+    line(&mut t, "match", &o.match_output.as_deref().unwrap_or("-"));
+    line(&mut t, "timeout", &o.timeout.as_deref().unwrap_or("none"));
+    line(
+        &mut t,
+        "config",
+        &o.config.as_deref().unwrap_or("- (flags only)"),
+    );
+    line(
+        &mut t,
+        "suite folder",
+        &format!("{} ({} tests selected)", o.suite_dir, o.tests),
+    );
+    line(&mut t, "run", &o.run);
+    line(&mut t, "setup", &o.setup.as_deref().unwrap_or("-"));
+    line(&mut t, "teardown", &o.teardown.as_deref().unwrap_or("-"));
+
+    if !report.tests.is_empty() {
+        let _ = writeln!(t, "\nTests (bug mode)\n----------------");
+        for test in &report.tests {
+            let _ = writeln!(
+                t,
+                "{:<8} {:>8.2}s  {}",
+                test.result, test.seconds, test.test
+            );
+            if let Some(output) = &test.output {
+                push_output(&mut t, output);
+            }
+        }
+    }
+
+    if !report.iterations.is_empty() {
+        let _ = writeln!(t, "\nIterations\n----------");
+        let _ = writeln!(
+            t,
+            "{:>5}  {:>20}  {:>7}  {:>7}  result",
+            "#", "seed", "length", "run"
+        );
+        for it in &report.iterations {
+            let failed = match (&it.failed_test, &it.failure) {
+                (Some(test), Some(how)) => format!(": {test} ({how})"),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                t,
+                "{:>5}  {:>20}  {:>7}  {:>7}  {}{}",
+                it.index, it.seed, it.length, it.executed, it.result, failed
+            );
+        }
+    }
+
+    for (i, h) in report.hook_failures.iter().enumerate() {
+        if i == 0 {
+            let _ = writeln!(
+                t,
+                "\nSetup and teardown failures\n---------------------------"
+            );
+        }
+        let when = h
+            .iteration
+            .map_or("bug mode".to_string(), |i| format!("iteration {i}"));
+        let _ = writeln!(
+            t,
+            "{} failed ({}) in {}: {}",
+            h.hook, h.result, when, h.command
+        );
+        push_output(&mut t, &h.output);
+    }
+
+    if !report.failures.is_empty() {
+        let _ = writeln!(t, "\nFailures\n--------");
+    }
+    for (i, f) in report.failures.iter().enumerate() {
+        let _ = writeln!(t, "Failure {}: {} failed ({})", i + 1, f.test, f.failure);
+        let class = f
+            .classification
+            .map_or("not classified (shrinking stopped)".into(), |c| {
+                c.to_string()
+            });
+        line(
+            &mut t,
+            "  found in",
+            &format!("iteration {} (seed {})", f.iteration, f.seed),
+        );
+        line(&mut t, "  classification", &class);
+        let seen_in: Vec<String> = f.seen_in.iter().map(u32::to_string).collect();
+        line(
+            &mut t,
+            "  seen",
+            &format!("{} time(s), iteration(s) {}", f.seen, seen_in.join(", ")),
+        );
+        line(
+            &mut t,
+            "  original",
+            &format!(
+                "{} tests: {}",
+                f.original.len(),
+                shell::join(f.original.iter().map(String::as_str))
+            ),
+        );
+        let steps: Vec<String> = f
+            .reductions
+            .iter()
+            .map(|r| format!("{} -> {}", r.algorithm, r.length))
+            .collect();
+        line(
+            &mut t,
+            "  reductions",
+            &if steps.is_empty() {
+                "none".to_string()
+            } else {
+                steps.join(", ")
+            },
+        );
+        let proof = match (&f.stopped_by, f.proven_minimal) {
+            (Some(why), _) => format!("not proven minimal: shrinking stopped ({why})"),
+            (None, true) => format!("1-minimal, {} candidate runs", f.tries),
+            (None, false) => "not proven minimal".to_string(),
+        };
+        line(
+            &mut t,
+            "  minimal",
+            &format!(
+                "{} tests: {}",
+                f.minimal.len(),
+                shell::join(f.minimal.iter().map(String::as_str))
+            ),
+        );
+        line(&mut t, "", &proof);
+        if let Some(replay) = &f.replay {
+            line(&mut t, "  replay", replay);
+        }
+        if let Some(log) = &f.log {
+            let rerun = f
+                .rerun
+                .as_deref()
+                .map_or(String::new(), |r| format!(" (verbose rerun: {r})"));
+            line(&mut t, "  log", &format!("{log}{rerun}"));
+        }
+        if !f.output.is_empty() {
+            let _ = writeln!(t, "  output (end):");
+            push_output(&mut t, &f.output);
+        }
+    }
+
+    let s = &report.stats;
+    let _ = writeln!(t, "\nSummary\n-------");
+    line(
+        &mut t,
+        "iterations",
+        &format!("{} of {}", s.iterations_run, o.iterations),
+    );
+    line(&mut t, "tests run", &s.test_executions);
+    line(&mut t, "sequences run", &s.sequence_runs);
+    line(
+        &mut t,
+        "failures found",
+        &format!("{} ({} unique)", s.failures_found, s.unique_failures),
+    );
+    line(
+        &mut t,
+        "reduction",
+        &format!("{} tries, {} successful", s.reduction_tries, s.reductions),
+    );
+
+    let b = &report.build;
+    let _ = writeln!(t, "\nBuild parameters\n----------------");
+    line(&mut t, "smoke", &b.smoke_version);
+    line(&mut t, "os", &b.os);
+    line(&mut t, "kernel", &b.kernel.as_deref().unwrap_or("unknown"));
+    line(&mut t, "arch", &b.arch);
+    line(&mut t, "cpus", &b.cpus);
+    match (&b.git_commit, b.git_dirty) {
+        (Some(commit), dirty) => {
+            let dirty = if dirty == Some(true) {
+                " (dirty: uncommitted changes)"
+            } else {
+                ""
+            };
+            line(&mut t, "git commit", &format!("{commit}{dirty}"));
+        }
+        (None, _) => line(&mut t, "git commit", &"- (not a git checkout)"),
+    }
+    for c in &b.commands {
+        let _ = writeln!(t, "$ {}  [{}]", c.command, c.result);
+        push_output(&mut t, &c.output);
+    }
+    t
+}
+
+fn push_output(t: &mut String, output: &str) {
+    let lines: Vec<&str> = output.lines().collect();
+    let skip = lines.len().saturating_sub(OUTPUT_LINES);
+    if skip > 0 {
+        let _ = writeln!(t, "    | ... ({skip} earlier lines in the JSON report)");
+    }
+    for l in &lines[skip..] {
+        let _ = writeln!(t, "    | {l}");
+    }
+}
+
+/// The report's file names.
+#[derive(Clone, Debug)]
+pub struct ReportFiles {
+    /// The text report.
+    pub text: PathBuf,
+    /// The JSON report, beside it.
+    pub json: PathBuf,
+}
+
+impl ReportFiles {
+    /// Choose and reserve the report's paths: `--report PATH`, or a dated name in `dir` made
+    /// unique (`-2`, `-3`, ...) if another run already took it. Fails, before any test runs,
+    /// when the folder cannot be created or written.
+    pub fn create(target: &crate::config::ReportTarget, now: DateTime<Local>) -> Result<Self> {
+        use crate::config::ReportTarget;
+        let files = match target {
+            ReportTarget::File(text) => {
+                let json = text.with_extension("json");
+                if json == *text {
+                    anyhow::bail!(
+                        "--report '{}' would put the text and JSON reports in one file: give it \
+                         another ending, such as .txt",
+                        text.display()
+                    );
+                }
+                ensure_dir(text.parent().unwrap_or(Path::new(".")))?;
+                File::create(text)
+                    .with_context(|| format!("cannot write the report '{}'", text.display()))?;
+                ReportFiles {
+                    text: text.clone(),
+                    json,
+                }
+            }
+            ReportTarget::Dir(dir) => {
+                ensure_dir(dir)?;
+                let stem = format!("smoke-report-{}", now.format("%Y-%m-%dT%H-%M-%S"));
+                let mut n = 1;
+                loop {
+                    let name = if n == 1 {
+                        stem.clone()
+                    } else {
+                        format!("{stem}-{n}")
+                    };
+                    let text = dir.join(format!("{name}.txt"));
+                    let json = dir.join(format!("{name}.json"));
+                    match File::options().write(true).create_new(true).open(&text) {
+                        Ok(_) if !json.exists() => break ReportFiles { text, json },
+                        Ok(_) => {}
+                        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                        Err(e) => {
+                            return Err(e).with_context(|| {
+                                format!(
+                                    "cannot write a report in '{}' (choose another folder with \
+                                     --report-dir)",
+                                    dir.display()
+                                )
+                            });
+                        }
+                    }
+                    n += 1;
+                }
+            }
+        };
+        Ok(files)
+    }
+
+    /// Where the verbose rerun of unique failure `n` (1-based) is logged.
+    pub fn log_path(&self, n: usize) -> PathBuf {
+        let stem = self.text.file_stem().unwrap_or_default().to_string_lossy();
+        self.text.with_file_name(format!("{stem}.failure-{n}.log"))
+    }
+
+    /// Write both reports, each through a temp file renamed over the old one.
+    pub fn write(&self, report: &RunReport) -> Result<()> {
+        write_atomic(&self.text, render_text(report).as_bytes())?;
+        write_atomic(&self.json, render_json(report).as_bytes())
+    }
+}
+
+fn ensure_dir(dir: &Path) -> Result<()> {
+    if dir.as_os_str().is_empty() {
+        return Ok(());
+    }
+    fs::create_dir_all(dir).with_context(|| {
+        format!(
+            "cannot create the report folder '{}' (choose another with --report-dir)",
+            dir.display()
+        )
+    })
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    let result = File::create(&tmp)
+        .and_then(|mut f| f.write_all(bytes))
+        .and_then(|()| fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result.with_context(|| format!("cannot write the report '{}'", path.display()))
+}
+
+/// The reporter that keeps the report on disk up to date.
+pub struct ReportWriter {
+    recorder: Recorder,
+    files: ReportFiles,
+    clock: fn() -> DateTime<Local>,
+}
+
+impl ReportWriter {
+    /// Write `header` to `files` now, and after every event that changes the report.
+    pub fn new(
+        header: RunReport,
+        files: ReportFiles,
+        clock: fn() -> DateTime<Local>,
+    ) -> Result<Self> {
+        let writer = ReportWriter {
+            recorder: Recorder::new(header),
+            files,
+            clock,
+        };
+        writer.files.write(writer.recorder.report())?;
+        Ok(writer)
+    }
+
+    /// The report so far.
+    pub fn report(&self) -> &RunReport {
+        self.recorder.report()
+    }
+
+    /// Mark the report as ended by an error of smoke's own, and write it.
+    pub fn fail(&mut self) -> Result<()> {
+        self.recorder
+            .fail((self.clock)().to_rfc3339_opts(chrono::SecondsFormat::Secs, false));
+        self.files.write(self.recorder.report())
+    }
+}
+
+impl Reporter for ReportWriter {
+    fn handle(&mut self, event: &Event) -> Result<()> {
+        let changed = self.recorder.apply(event);
+        if let Event::RunFinished { .. } = event {
+            self.recorder
+                .finish((self.clock)().to_rfc3339_opts(chrono::SecondsFormat::Secs, false));
+        }
+        if changed {
+            self.files.write(self.recorder.report())?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::record::tests::{header, sample};
+    use super::*;
+    use crate::config::ReportTarget;
+    use chrono::TimeZone;
+
+    fn report() -> RunReport {
+        let mut recorder = Recorder::new(header());
+        sample(&mut recorder);
+        recorder.report().clone()
+    }
+
+    #[test]
+    fn json_has_the_documented_fields_and_round_trips() {
+        let r = report();
+        let json = render_json(&r);
+        let value: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+        for key in [
+            "smoke_version",
+            "started_at",
+            "finished_at",
+            "completed",
+            "argv",
+            "options",
+            "build",
+            "iterations",
+            "failures",
+            "stats",
+        ] {
+            assert!(value.get(key).is_some(), "missing {key}");
+        }
+        for key in ["order", "times", "iterations", "seed"] {
+            assert!(value["options"].get(key).is_some(), "missing options.{key}");
+        }
+        let f = &value["failures"][0];
+        assert_eq!(f["failure"], "exit 1");
+        assert_eq!(f["classification"], "order-dependent");
+        assert_eq!(f["original"], serde_json::json!(["p", "v"]));
+        assert_eq!(
+            f["reductions"][0],
+            serde_json::json!({"algorithm": "binary-half", "length": 2})
+        );
+        assert_eq!(value["iterations"][0]["failed_test"], "v");
+        assert_eq!(value["stats"]["test_executions"], 2);
+        let back: RunReport = serde_json::from_str(&json).expect("parses back");
+        assert_eq!(back, r);
+    }
+
+    #[test]
+    fn text_shows_the_failure_the_replay_and_the_build() {
+        let text = render_text(&report());
+        for needle in [
+            "base seed 1 (iteration i uses seed 1 + i - 1)",
+            "Failure 1: v failed (exit 1)",
+            "order-dependent",
+            "2 time(s), iteration(s) 1, 2",
+            "binary-half -> 2",
+            "2 tests: p v",
+            "1-minimal, 2 candidate runs",
+            "smoke --order rotate --times 1 p v",
+            "r.failure-1.log (verbose rerun: exit 1)",
+            "    | boom",
+            "kernel            6.1",
+            "failures found    2 (1 unique)",
+        ] {
+            assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+        }
+    }
+
+    #[test]
+    fn dated_names_are_unique_per_run_and_writes_replace_whole_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let now = Local
+            .with_ymd_and_hms(2026, 11, 22, 10, 5, 7)
+            .single()
+            .expect("valid date");
+        let target = ReportTarget::Dir(dir.path().join("reports"));
+        let a = ReportFiles::create(&target, now).expect("first");
+        let b = ReportFiles::create(&target, now).expect("second");
+        assert!(
+            a.text
+                .ends_with("reports/smoke-report-2026-11-22T10-05-07.txt")
+        );
+        assert!(
+            a.json
+                .ends_with("reports/smoke-report-2026-11-22T10-05-07.json")
+        );
+        assert!(
+            b.text
+                .ends_with("reports/smoke-report-2026-11-22T10-05-07-2.txt")
+        );
+        assert!(
+            a.log_path(3)
+                .ends_with("smoke-report-2026-11-22T10-05-07.failure-3.log")
+        );
+        a.write(&report()).expect("write");
+        let json = fs::read_to_string(&a.json).expect("json");
+        assert_eq!(
+            serde_json::from_str::<RunReport>(&json).expect("parses"),
+            report()
+        );
+        let leftovers: Vec<_> = fs::read_dir(dir.path().join("reports"))
+            .expect("dir")
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn an_unusable_report_folder_is_an_error_before_anything_runs() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("not-a-dir");
+        fs::write(&file, "x").expect("write");
+        let now = Local::now();
+        let err = ReportFiles::create(&ReportTarget::Dir(file.join("reports")), now)
+            .expect_err("a file is in the way");
+        assert!(
+            format!("{err:#}").contains("cannot create the report folder"),
+            "{err:#}"
+        );
+        let err = ReportFiles::create(&ReportTarget::File(dir.path().join("r.json")), now)
+            .expect_err("same file");
+        assert!(err.to_string().contains("give it another ending"), "{err}");
+    }
+}

@@ -1,0 +1,177 @@
+//! What the runner tells the world: [`Event`]s, and the [`Reporter`]s that consume them.
+//!
+//! The runner never prints or writes files; it emits events. `console` turns them into lines and
+//! progress bars, `record` folds them into the report model (pure), `export` renders that model
+//! as text and JSON and writes it after every unit of work, and `build` collects the build
+//! parameters.
+
+pub mod build;
+pub mod console;
+pub mod export;
+pub mod record;
+
+use crate::model::{Classification, Hook, Order, Outcome};
+use crate::reduce::Reduction;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Which kind of run this is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// Iterations of random/repeat/rotate orders, shrinking failures.
+    Smoke,
+    /// `--bug-mode`: each test once, not stopping at failures.
+    BugMode,
+}
+
+/// Why a sequence runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// An iteration's sequence.
+    Iteration,
+    /// A shrink candidate.
+    Candidate,
+    /// The verbose rerun of a minimal sequence, logged in full.
+    Rerun,
+    /// The bug-mode pass over the suite.
+    BugMode,
+}
+
+/// How an iteration ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IterationStatus {
+    /// Every test passed.
+    Passed,
+    /// A test failed (and was shrunk).
+    Failed,
+    /// A test failed, but its output does not match `--match`: not shrunk.
+    Unmatched,
+    /// Setup or teardown failed: the iteration was abandoned.
+    HookFailed(Hook),
+    /// Stopped by a signal.
+    Interrupted,
+}
+
+impl std::fmt::Display for IterationStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IterationStatus::Passed => f.write_str("passed"),
+            IterationStatus::Failed => f.write_str("failed"),
+            IterationStatus::Unmatched => f.write_str("failed, output does not match --match"),
+            IterationStatus::HookFailed(hook) => write!(f, "{hook} failed, abandoned"),
+            IterationStatus::Interrupted => f.write_str("interrupted"),
+        }
+    }
+}
+
+/// Something that happened during a run.
+#[derive(Clone, Debug)]
+pub enum Event<'a> {
+    /// The run starts.
+    RunStarted {
+        mode: Mode,
+        tests: usize,
+        order: Order,
+        times: u32,
+        iterations: u32,
+        seed: u64,
+        iterations_ignored: bool,
+    },
+    /// An iteration starts.
+    IterationStarted {
+        index: u32,
+        seed: u64,
+        length: usize,
+    },
+    /// A sequence starts (setup comes first).
+    SequenceStarted { purpose: Purpose, length: usize },
+    /// A test starts.
+    TestStarted {
+        test: &'a str,
+        position: usize,
+        length: usize,
+    },
+    /// A test ended.
+    TestFinished {
+        purpose: Purpose,
+        test: &'a str,
+        position: usize,
+        length: usize,
+        outcome: Outcome,
+        duration: Duration,
+        output: &'a [u8],
+    },
+    /// Setup or teardown failed.
+    HookFailed {
+        hook: Hook,
+        command: &'a str,
+        outcome: Outcome,
+        output: &'a [u8],
+    },
+    /// An iteration ended.
+    IterationFinished {
+        index: u32,
+        seed: u64,
+        length: usize,
+        executed: usize,
+        failed: Option<(&'a str, Outcome)>,
+        status: IterationStatus,
+    },
+    /// A failure was found and shrinking starts.
+    FailureFound {
+        iteration: u32,
+        seed: u64,
+        test: &'a str,
+        outcome: Outcome,
+        original: Vec<String>,
+        output: &'a [u8],
+    },
+    /// A shrink step found a shorter failing sequence.
+    Reduced {
+        reduction: Reduction,
+        sequence: Vec<String>,
+    },
+    /// Shrinking ended with a new failure.
+    FailureShrunk {
+        classification: Option<Classification>,
+        minimal: Vec<String>,
+        tries: usize,
+        complete: bool,
+        stopped_by: Option<String>,
+        replay: String,
+        log: Option<PathBuf>,
+        rerun: Option<Outcome>,
+    },
+    /// Shrinking ended with a minimal sequence found before: counted, not listed again.
+    FailureRepeated {
+        of: usize,
+        iteration: u32,
+        tries: usize,
+    },
+    /// The run ended. `interrupted` holds the signal that stopped it.
+    RunFinished { interrupted: Option<i32> },
+}
+
+/// Consumes events. An `Err` stops the run (e.g. the report can no longer be written).
+pub trait Reporter {
+    /// Handle one event.
+    fn handle(&mut self, event: &Event) -> anyhow::Result<()>;
+}
+
+/// Hands each event to several reporters in turn.
+pub struct Fanout<'a>(pub Vec<&'a mut dyn Reporter>);
+
+impl Reporter for Fanout<'_> {
+    fn handle(&mut self, event: &Event) -> anyhow::Result<()> {
+        for reporter in &mut self.0 {
+            reporter.handle(event)?;
+        }
+        Ok(())
+    }
+}
+
+/// Output bytes as text for people: invalid UTF-8 shown lossily.
+pub fn lossy(output: &[u8]) -> String {
+    String::from_utf8_lossy(output).into_owned()
+}

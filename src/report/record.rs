@@ -1,0 +1,572 @@
+//! Pure: the report model, and the fold that builds it from events.
+//!
+//! [`RunReport`] is exactly what the JSON report holds (and what the text report shows). The
+//! [`Recorder`] starts from a header the caller fills in (version, argv, options, build
+//! parameters, start time) and applies events to it; it reads no clock and writes no file.
+
+use super::{Event, IterationStatus, Mode, Purpose, lossy};
+use crate::model::{Classification, Order};
+use crate::reduce::Reduction;
+use serde::{Deserialize, Serialize};
+
+/// The whole report.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunReport {
+    /// smoke's version.
+    pub smoke_version: String,
+    /// `smoke` or `bug-mode`.
+    pub mode: Mode,
+    /// Local time, RFC 3339.
+    pub started_at: String,
+    /// Local time, RFC 3339; `null` while running.
+    pub finished_at: Option<String>,
+    /// True once the run ended normally (not interrupted, not stopped by an error).
+    pub completed: bool,
+    /// `running`, `completed`, `interrupted` or `error`.
+    pub status: String,
+    /// The command line.
+    pub argv: Vec<String>,
+    /// The options that decide what runs.
+    pub options: Options,
+    /// Build parameters.
+    pub build: BuildInfo,
+    /// Every iteration, in order.
+    pub iterations: Vec<IterationRecord>,
+    /// Every unique failure, in the order found.
+    pub failures: Vec<FailureRecord>,
+    /// Setup and teardown failures.
+    pub hook_failures: Vec<HookFailureRecord>,
+    /// Bug mode: each test's result.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tests: Vec<TestRecord>,
+    /// Counters.
+    pub stats: Stats,
+}
+
+/// The options that decide what runs, as the run used them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Options {
+    pub order: Order,
+    pub times: u32,
+    pub iterations: u32,
+    /// The base seed: iteration i used `seed + i - 1`.
+    pub seed: u64,
+    #[serde(rename = "match")]
+    pub match_output: Option<String>,
+    pub timeout: Option<String>,
+    pub config: Option<String>,
+    pub suite_dir: String,
+    pub run: String,
+    pub setup: Option<String>,
+    pub teardown: Option<String>,
+    /// How many tests were selected for the run.
+    pub tests: usize,
+}
+
+/// Where and with what the run happened.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct BuildInfo {
+    pub smoke_version: String,
+    pub os: String,
+    pub kernel: Option<String>,
+    pub arch: String,
+    pub cpus: usize,
+    /// The suite folder's git commit, when it is in a git checkout.
+    pub git_commit: Option<String>,
+    /// Whether that checkout had uncommitted changes.
+    pub git_dirty: Option<bool>,
+    /// `[report] build` commands and what they printed.
+    pub commands: Vec<BuildCommand>,
+}
+
+/// One `[report] build` command.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BuildCommand {
+    pub command: String,
+    pub result: String,
+    pub output: String,
+}
+
+/// One iteration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IterationRecord {
+    pub index: u32,
+    pub seed: u64,
+    pub length: usize,
+    /// Tests run in the iteration's own sequence (shrinking not counted).
+    pub executed: usize,
+    pub failed_test: Option<String>,
+    pub failure: Option<String>,
+    pub result: String,
+}
+
+/// One unique failure.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FailureRecord {
+    pub iteration: u32,
+    pub seed: u64,
+    pub test: String,
+    /// `exit N`, `signal N` or `timeout`.
+    pub failure: String,
+    /// `null` when shrinking was stopped before the failure was classified.
+    pub classification: Option<Classification>,
+    /// The failing sequence as first run, ending with the failing test.
+    pub original: Vec<String>,
+    /// The shortest sequence seen to fail the same way (so far, while shrinking).
+    pub minimal: Vec<String>,
+    pub reductions: Vec<Reduction>,
+    /// Candidates run while shrinking.
+    pub tries: usize,
+    /// True when shrinking finished: `minimal` is 1-minimal (or the classification needs no
+    /// shrinking).
+    pub proven_minimal: bool,
+    /// Why shrinking stopped early, if it did.
+    pub stopped_by: Option<String>,
+    /// A command that runs the minimal sequence again.
+    pub replay: Option<String>,
+    /// The verbose rerun's log.
+    pub log: Option<String>,
+    /// How the failing test ended in the verbose rerun.
+    pub rerun: Option<String>,
+    /// How many iterations hit this failure.
+    pub seen: u32,
+    /// Those iterations.
+    pub seen_in: Vec<u32>,
+    /// The end of the failing test's output in the original run.
+    pub output: String,
+}
+
+/// A setup or teardown failure.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HookFailureRecord {
+    pub iteration: Option<u32>,
+    pub hook: crate::model::Hook,
+    pub command: String,
+    pub result: String,
+    pub output: String,
+}
+
+/// A test's result in bug mode.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TestRecord {
+    pub test: String,
+    pub result: String,
+    pub seconds: f64,
+    pub output: Option<String>,
+}
+
+/// Counters over the whole run.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Test processes started (setup and teardown excluded).
+    pub test_executions: u64,
+    /// Sequences run: iterations, shrink candidates, verbose reruns.
+    pub sequence_runs: u64,
+    pub iterations_run: u32,
+    /// Failures found, repeats included.
+    pub failures_found: u32,
+    pub unique_failures: u32,
+    /// Candidates run while shrinking.
+    pub reduction_tries: u64,
+    /// Successful reductions.
+    pub reductions: u64,
+}
+
+/// Builds a [`RunReport`] from events.
+#[derive(Debug)]
+pub struct Recorder {
+    report: RunReport,
+    iteration: Option<u32>,
+}
+
+impl Recorder {
+    /// Start from `header` (iterations, failures and stats empty).
+    pub fn new(header: RunReport) -> Self {
+        Recorder {
+            report: header,
+            iteration: None,
+        }
+    }
+
+    /// The report so far.
+    pub fn report(&self) -> &RunReport {
+        &self.report
+    }
+
+    /// Apply one event. Returns true when the report changed in a way worth writing now.
+    pub fn apply(&mut self, event: &Event) -> bool {
+        let r = &mut self.report;
+        match event {
+            Event::RunStarted { mode, .. } => {
+                r.mode = *mode;
+                true
+            }
+            Event::IterationStarted { index, .. } => {
+                self.iteration = Some(*index);
+                false
+            }
+            Event::SequenceStarted { .. } => {
+                r.stats.sequence_runs += 1;
+                false
+            }
+            Event::TestStarted { .. } => false,
+            Event::TestFinished {
+                purpose,
+                test,
+                outcome,
+                duration,
+                output,
+                ..
+            } => {
+                r.stats.test_executions += 1;
+                if *purpose != Purpose::BugMode {
+                    return false;
+                }
+                r.tests.push(TestRecord {
+                    test: test.to_string(),
+                    result: outcome.to_string(),
+                    seconds: duration.as_secs_f64(),
+                    output: (!outcome.passed()).then(|| lossy(output)),
+                });
+                true
+            }
+            Event::HookFailed {
+                hook,
+                command,
+                outcome,
+                output,
+            } => {
+                r.hook_failures.push(HookFailureRecord {
+                    iteration: self.iteration,
+                    hook: *hook,
+                    command: command.to_string(),
+                    result: outcome.to_string(),
+                    output: lossy(output),
+                });
+                true
+            }
+            Event::IterationFinished {
+                index,
+                seed,
+                length,
+                executed,
+                failed,
+                status,
+            } => {
+                r.stats.iterations_run += 1;
+                r.iterations.push(IterationRecord {
+                    index: *index,
+                    seed: *seed,
+                    length: *length,
+                    executed: *executed,
+                    failed_test: failed.map(|f| f.0.to_string()),
+                    failure: failed.map(|f| f.1.to_string()),
+                    result: status.to_string(),
+                });
+                if *status == IterationStatus::Unmatched {
+                    r.stats.failures_found += 1;
+                }
+                true
+            }
+            Event::FailureFound {
+                iteration,
+                seed,
+                test,
+                outcome,
+                original,
+                output,
+            } => {
+                r.stats.failures_found += 1;
+                r.failures.push(FailureRecord {
+                    iteration: *iteration,
+                    seed: *seed,
+                    test: test.to_string(),
+                    failure: outcome.to_string(),
+                    classification: None,
+                    original: original.clone(),
+                    minimal: original.clone(),
+                    reductions: Vec::new(),
+                    tries: 0,
+                    proven_minimal: false,
+                    stopped_by: None,
+                    replay: None,
+                    log: None,
+                    rerun: None,
+                    seen: 1,
+                    seen_in: vec![*iteration],
+                    output: lossy(output),
+                });
+                true
+            }
+            Event::Reduced {
+                reduction,
+                sequence,
+            } => {
+                r.stats.reductions += 1;
+                if let Some(failure) = r.failures.last_mut() {
+                    failure.reductions.push(*reduction);
+                    failure.minimal = sequence.clone();
+                }
+                true
+            }
+            Event::FailureShrunk {
+                classification,
+                minimal,
+                tries,
+                complete,
+                stopped_by,
+                replay,
+                log,
+                rerun,
+            } => {
+                r.stats.reduction_tries += *tries as u64;
+                r.stats.unique_failures += 1;
+                if let Some(failure) = r.failures.last_mut() {
+                    failure.classification = *classification;
+                    failure.minimal = minimal.clone();
+                    failure.tries = *tries;
+                    failure.proven_minimal = *complete;
+                    failure.stopped_by = stopped_by.clone();
+                    failure.replay = Some(replay.clone());
+                    failure.log = log.as_ref().map(|p| p.display().to_string());
+                    failure.rerun = rerun.map(|o| o.to_string());
+                }
+                true
+            }
+            Event::FailureRepeated {
+                of,
+                iteration,
+                tries,
+            } => {
+                r.stats.reduction_tries += *tries as u64;
+                // The provisional record of this occurrence is folded into the earlier one.
+                let repeat = r.failures.pop();
+                if let Some(first) = r.failures.get_mut(*of) {
+                    first.seen += 1;
+                    first.seen_in.push(*iteration);
+                } else if let Some(repeat) = repeat {
+                    r.failures.push(repeat);
+                }
+                true
+            }
+            Event::RunFinished { interrupted } => {
+                r.status = match interrupted {
+                    Some(_) => "interrupted",
+                    None => "completed",
+                }
+                .to_string();
+                r.completed = interrupted.is_none();
+                true
+            }
+        }
+    }
+
+    /// Stamp the end time (the caller reads the clock).
+    pub fn finish(&mut self, finished_at: String) {
+        self.report.finished_at = Some(finished_at);
+    }
+
+    /// Mark the run as stopped by an error of smoke's own.
+    pub fn fail(&mut self, finished_at: String) {
+        self.report.status = "error".to_string();
+        self.report.completed = false;
+        self.report.finished_at = Some(finished_at);
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::model::Outcome;
+    use crate::reduce::Algorithm;
+
+    /// A header as the run would fill it in.
+    pub(crate) fn header() -> RunReport {
+        RunReport {
+            smoke_version: "0.0.0-test".into(),
+            mode: Mode::Smoke,
+            started_at: "2026-01-02T03:04:05+00:00".into(),
+            finished_at: None,
+            completed: false,
+            status: "running".into(),
+            argv: vec!["smoke".into(), "--seed".into(), "1".into()],
+            options: Options {
+                order: Order::Random,
+                times: 2,
+                iterations: 3,
+                seed: 1,
+                match_output: None,
+                timeout: Some("1m".into()),
+                config: Some("smoke.toml".into()),
+                suite_dir: "/suite".into(),
+                run: "sh {test}".into(),
+                setup: Some("mkdir -p state".into()),
+                teardown: None,
+                tests: 3,
+            },
+            build: BuildInfo {
+                smoke_version: "0.0.0-test".into(),
+                os: "linux".into(),
+                kernel: Some("6.1".into()),
+                arch: "x86_64".into(),
+                cpus: 2,
+                git_commit: None,
+                git_dirty: None,
+                commands: vec![],
+            },
+            iterations: vec![],
+            failures: vec![],
+            hook_failures: vec![],
+            tests: vec![],
+            stats: Stats::default(),
+        }
+    }
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// Events of a run with one failure found twice.
+    pub(crate) fn sample(recorder: &mut Recorder) {
+        let events = vec![
+            Event::RunStarted {
+                mode: Mode::Smoke,
+                tests: 3,
+                order: Order::Random,
+                times: 2,
+                iterations: 3,
+                seed: 1,
+                iterations_ignored: false,
+            },
+            Event::IterationStarted {
+                index: 1,
+                seed: 1,
+                length: 6,
+            },
+            Event::SequenceStarted {
+                purpose: Purpose::Iteration,
+                length: 6,
+            },
+            Event::TestFinished {
+                purpose: Purpose::Iteration,
+                test: "p",
+                position: 0,
+                length: 6,
+                outcome: Outcome::Pass,
+                duration: std::time::Duration::from_millis(5),
+                output: b"",
+            },
+            Event::TestFinished {
+                purpose: Purpose::Iteration,
+                test: "v",
+                position: 1,
+                length: 6,
+                outcome: Outcome::Fail { code: 1 },
+                duration: std::time::Duration::from_millis(5),
+                output: b"boom\n",
+            },
+            Event::IterationFinished {
+                index: 1,
+                seed: 1,
+                length: 6,
+                executed: 2,
+                failed: Some(("v", Outcome::Fail { code: 1 })),
+                status: IterationStatus::Failed,
+            },
+            Event::FailureFound {
+                iteration: 1,
+                seed: 1,
+                test: "v",
+                outcome: Outcome::Fail { code: 1 },
+                original: names(&["p", "v"]),
+                output: b"boom\n",
+            },
+            Event::SequenceStarted {
+                purpose: Purpose::Candidate,
+                length: 1,
+            },
+            Event::Reduced {
+                reduction: Reduction {
+                    algorithm: Algorithm::BinaryHalf,
+                    length: 2,
+                },
+                sequence: names(&["p", "v"]),
+            },
+            Event::FailureShrunk {
+                classification: Some(Classification::OrderDependent),
+                minimal: names(&["p", "v"]),
+                tries: 2,
+                complete: true,
+                stopped_by: None,
+                replay: "smoke --order rotate --times 1 p v".into(),
+                log: Some("r.failure-1.log".into()),
+                rerun: Some(Outcome::Fail { code: 1 }),
+            },
+            Event::IterationStarted {
+                index: 2,
+                seed: 2,
+                length: 6,
+            },
+            Event::IterationFinished {
+                index: 2,
+                seed: 2,
+                length: 6,
+                executed: 4,
+                failed: Some(("v", Outcome::Fail { code: 1 })),
+                status: IterationStatus::Failed,
+            },
+            Event::FailureFound {
+                iteration: 2,
+                seed: 2,
+                test: "v",
+                outcome: Outcome::Fail { code: 1 },
+                original: names(&["q", "p", "q", "v"]),
+                output: b"boom\n",
+            },
+            Event::FailureRepeated {
+                of: 0,
+                iteration: 2,
+                tries: 3,
+            },
+        ];
+        for event in &events {
+            recorder.apply(event);
+        }
+    }
+
+    #[test]
+    fn events_fold_into_the_report() {
+        let mut recorder = Recorder::new(header());
+        sample(&mut recorder);
+        let r = recorder.report();
+        assert_eq!(r.iterations.len(), 2);
+        assert_eq!(r.iterations[0].failed_test.as_deref(), Some("v"));
+        assert_eq!(r.failures.len(), 1, "a repeat is counted, not listed again");
+        let f = &r.failures[0];
+        assert_eq!(f.seen, 2);
+        assert_eq!(f.seen_in, [1, 2]);
+        assert_eq!(f.minimal, ["p", "v"]);
+        assert_eq!(f.classification, Some(Classification::OrderDependent));
+        assert_eq!(f.output, "boom\n");
+        assert_eq!(r.stats.test_executions, 2);
+        assert_eq!(r.stats.sequence_runs, 2);
+        assert_eq!(r.stats.failures_found, 2);
+        assert_eq!(r.stats.unique_failures, 1);
+        assert_eq!(r.stats.reduction_tries, 5);
+        assert_eq!(r.status, "running");
+    }
+
+    #[test]
+    fn the_end_of_the_run_sets_the_status() {
+        let mut recorder = Recorder::new(header());
+        recorder.apply(&Event::RunFinished {
+            interrupted: Some(2),
+        });
+        recorder.finish("later".into());
+        assert_eq!(recorder.report().status, "interrupted");
+        assert!(!recorder.report().completed);
+        let mut recorder = Recorder::new(header());
+        recorder.apply(&Event::RunFinished { interrupted: None });
+        assert!(recorder.report().completed);
+    }
+}

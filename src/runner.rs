@@ -1,0 +1,764 @@
+//! Orchestration: plan each iteration, run it, and shrink the first failure, emitting events to a
+//! reporter. Never prints and never spawns by itself: processes go through an [`Executor`], words
+//! through a [`Reporter`], so the whole loop runs in tests on a fake executor.
+//!
+//! A sequence is: setup, the tests in order (stopping at the first failure, except in bug mode),
+//! then teardown. A failing setup or teardown abandons the sequence. A raised [`Interrupt`] stops
+//! before the next step; the command that was running has already been killed by the signal
+//! thread, and teardown still runs once.
+
+use crate::config::Config;
+use crate::exec::{Executor, Job};
+use crate::interrupt::Interrupt;
+use crate::model::{Hook, Outcome, TestId};
+use crate::order::{self, SmokeRng};
+use crate::reduce::{self, Oracle, Probe, Reduction};
+use crate::report::{Event, IterationStatus, Mode, Purpose, Reporter};
+use crate::shell;
+use anyhow::Result;
+use std::path::PathBuf;
+
+/// What a run found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Summary {
+    /// Failures found (repeats included). In bug mode: tests that failed.
+    pub failures: usize,
+    /// The signal that stopped the run, if one did.
+    pub interrupted: Option<i32>,
+}
+
+/// Runs a suite for one [`Config`].
+pub struct Runner<'a> {
+    config: &'a Config,
+    names: &'a [String],
+    exec: &'a mut dyn Executor,
+    reporter: &'a mut dyn Reporter,
+    interrupt: &'a Interrupt,
+    log_path: &'a dyn Fn(usize) -> PathBuf,
+    known: Vec<Known>,
+}
+
+/// A unique failure found earlier in the run.
+struct Known {
+    victim: TestId,
+    outcome: Outcome,
+    minimal: Vec<TestId>,
+}
+
+/// How one sequence went.
+#[derive(Debug, Default)]
+struct SequenceRun {
+    /// Tests run (interrupted ones not counted).
+    executed: usize,
+    /// The first failing test: position, test, outcome, output.
+    failure: Option<(usize, TestId, Outcome, Vec<u8>)>,
+    /// Why the sequence stopped short, if it did.
+    stop: Option<Stop>,
+    /// Tests that failed (bug mode runs past failures).
+    failed: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stop {
+    Interrupted,
+    HookFailed(Hook),
+}
+
+impl Stop {
+    fn describe(self) -> String {
+        match self {
+            Stop::Interrupted => "interrupted".to_string(),
+            Stop::HookFailed(hook) => format!("{hook} failed"),
+        }
+    }
+}
+
+/// Where a sequence runs: the iteration and its seed, handed to every command.
+#[derive(Clone, Copy)]
+struct Context {
+    iteration: u32,
+    seed: u64,
+}
+
+impl<'a> Runner<'a> {
+    /// A runner for the suite `names` (as resolved) under `config`. `log_path(n)` names the
+    /// verbose-rerun log of the n-th unique failure.
+    pub fn new(
+        config: &'a Config,
+        names: &'a [String],
+        exec: &'a mut dyn Executor,
+        reporter: &'a mut dyn Reporter,
+        interrupt: &'a Interrupt,
+        log_path: &'a dyn Fn(usize) -> PathBuf,
+    ) -> Self {
+        Runner {
+            config,
+            names,
+            exec,
+            reporter,
+            interrupt,
+            log_path,
+            known: Vec::new(),
+        }
+    }
+
+    /// Smoke mode: the iterations, shrinking each failure.
+    pub fn smoke(&mut self, selection: &[TestId]) -> Result<Summary> {
+        let c = self.config;
+        self.reporter.handle(&Event::RunStarted {
+            mode: Mode::Smoke,
+            tests: selection.len(),
+            order: c.order,
+            times: c.times,
+            iterations: c.iterations,
+            seed: c.seed,
+            iterations_ignored: c.iterations_ignored,
+        })?;
+        let mut failures = 0;
+        for index in 1..=c.iterations {
+            if self.interrupt.is_raised() {
+                break;
+            }
+            let seed = order::iteration_seed(c.seed, index);
+            let mut rng = SmokeRng::from_seed(seed);
+            let sequence = order::plan(c.order, selection, c.times, &mut rng);
+            self.reporter.handle(&Event::IterationStarted {
+                index,
+                seed,
+                length: sequence.len(),
+            })?;
+            let ctx = Context {
+                iteration: index,
+                seed,
+            };
+            let run = self.run_sequence(&sequence, ctx, Purpose::Iteration)?;
+            let matched = run.failure.as_ref().is_none_or(|f| self.matches(&f.3));
+            let status = match (run.stop, &run.failure) {
+                (Some(Stop::Interrupted), _) => IterationStatus::Interrupted,
+                (Some(Stop::HookFailed(hook)), _) => IterationStatus::HookFailed(hook),
+                (None, None) => IterationStatus::Passed,
+                (None, Some(_)) if matched => IterationStatus::Failed,
+                (None, Some(_)) => IterationStatus::Unmatched,
+            };
+            self.reporter.handle(&Event::IterationFinished {
+                index,
+                seed,
+                length: sequence.len(),
+                executed: run.executed,
+                failed: run
+                    .failure
+                    .as_ref()
+                    .map(|f| (self.names[f.1].as_str(), f.2)),
+                status,
+            })?;
+            if status == IterationStatus::Interrupted {
+                break;
+            }
+            if status == IterationStatus::Unmatched {
+                failures += 1;
+            }
+            if let (IterationStatus::Failed, Some((position, victim, outcome, output))) =
+                (status, run.failure)
+            {
+                failures += 1;
+                let failing = &sequence[..=position];
+                self.shrink_failure(ctx, failing, victim, outcome, &output, &mut rng)?;
+            }
+        }
+        let interrupted = self.interrupt.signal();
+        self.reporter.handle(&Event::RunFinished { interrupted })?;
+        Ok(Summary {
+            failures,
+            interrupted,
+        })
+    }
+
+    /// Bug mode: setup once, each test once in order without stopping, teardown.
+    pub fn bug_mode(&mut self, selection: &[TestId]) -> Result<Summary> {
+        let c = self.config;
+        self.reporter.handle(&Event::RunStarted {
+            mode: Mode::BugMode,
+            tests: selection.len(),
+            order: c.order,
+            times: 1,
+            iterations: 1,
+            seed: c.seed,
+            iterations_ignored: false,
+        })?;
+        let ctx = Context {
+            iteration: 1,
+            seed: c.seed,
+        };
+        let run = self.run_sequence(selection, ctx, Purpose::BugMode)?;
+        let interrupted = self.interrupt.signal();
+        self.reporter.handle(&Event::RunFinished { interrupted })?;
+        let hook_failed = matches!(run.stop, Some(Stop::HookFailed(_)));
+        Ok(Summary {
+            failures: run.failed + usize::from(hook_failed),
+            interrupted,
+        })
+    }
+
+    fn shrink_failure(
+        &mut self,
+        ctx: Context,
+        failing: &[TestId],
+        victim: TestId,
+        outcome: Outcome,
+        output: &[u8],
+        rng: &mut SmokeRng,
+    ) -> Result<()> {
+        let (prefix, _) = failing.split_at(failing.len() - 1);
+        self.reporter.handle(&Event::FailureFound {
+            iteration: ctx.iteration,
+            seed: ctx.seed,
+            test: &self.names[victim],
+            outcome,
+            original: self.to_names(failing),
+            output,
+        })?;
+        let mut oracle = RunOracle {
+            runner: self,
+            ctx,
+            expected: outcome,
+            stop: None,
+            error: None,
+        };
+        let shrunk = reduce::shrink(prefix, victim, rng, &mut oracle);
+        let (stop, error) = (oracle.stop, oracle.error);
+        if let Some(error) = error {
+            return Err(error);
+        }
+
+        if let Some(of) = self
+            .known
+            .iter()
+            .position(|k| k.victim == victim && k.outcome == outcome && k.minimal == shrunk.minimal)
+        {
+            return self.reporter.handle(&Event::FailureRepeated {
+                of,
+                iteration: ctx.iteration,
+                tries: shrunk.tries,
+            });
+        }
+        self.known.push(Known {
+            victim,
+            outcome,
+            minimal: shrunk.minimal.clone(),
+        });
+
+        // The verbose rerun: the minimal sequence once more, every command's output in a log.
+        let (mut log, mut rerun) = (None, None);
+        if shrunk.classification.is_some() && !self.interrupt.is_raised() {
+            let path = (self.log_path)(self.known.len());
+            self.exec.set_log(Some(&path))?;
+            let result = self.run_sequence(&shrunk.minimal, ctx, Purpose::Rerun);
+            self.exec.set_log(None)?;
+            let run = result?;
+            if run.stop != Some(Stop::Interrupted) {
+                rerun = Some(match run.failure {
+                    Some((p, _, how, _)) if p == shrunk.minimal.len() - 1 => how,
+                    _ => Outcome::Pass,
+                });
+            }
+            log = Some(path);
+        }
+
+        let mut replay: Vec<&str> = self.config.replay_base.iter().map(String::as_str).collect();
+        replay.extend(["--order", "rotate", "--times", "1"]);
+        if shrunk
+            .minimal
+            .iter()
+            .any(|&t| self.names[t].starts_with('-'))
+        {
+            replay.push("--");
+        }
+        replay.extend(shrunk.minimal.iter().map(|&t| self.names[t].as_str()));
+        self.reporter.handle(&Event::FailureShrunk {
+            classification: shrunk.classification,
+            minimal: self.to_names(&shrunk.minimal),
+            tries: shrunk.tries,
+            complete: shrunk.complete,
+            stopped_by: stop.map(Stop::describe),
+            replay: shell::join(replay),
+            log,
+            rerun,
+        })
+    }
+
+    /// Whether a failing test's output counts under `--match`.
+    fn matches(&self, output: &[u8]) -> bool {
+        self.config
+            .match_output
+            .as_ref()
+            .is_none_or(|re| re.is_match(&String::from_utf8_lossy(output)))
+    }
+
+    fn to_names(&self, tests: &[TestId]) -> Vec<String> {
+        tests.iter().map(|&t| self.names[t].clone()).collect()
+    }
+
+    /// Setup, the tests, teardown. Stops at the first failure unless in bug mode.
+    fn run_sequence(
+        &mut self,
+        sequence: &[TestId],
+        ctx: Context,
+        purpose: Purpose,
+    ) -> Result<SequenceRun> {
+        let mut run = SequenceRun::default();
+        self.reporter.handle(&Event::SequenceStarted {
+            purpose,
+            length: sequence.len(),
+        })?;
+        if self.interrupt.is_raised() {
+            run.stop = Some(Stop::Interrupted);
+            return Ok(run);
+        }
+        let stop_at_failure = purpose != Purpose::BugMode;
+        if let Some(stop) = self.run_hook(Hook::Setup, ctx)? {
+            run.stop = Some(stop);
+            if stop == Stop::HookFailed(Hook::Setup) {
+                return Ok(run);
+            }
+        }
+        for (position, &test) in sequence.iter().enumerate() {
+            if run.stop.is_some() {
+                break;
+            }
+            let name = self.names[test].as_str();
+            self.reporter.handle(&Event::TestStarted {
+                test: name,
+                position,
+                length: sequence.len(),
+            })?;
+            let finished = self.exec.run(&Job {
+                script: &self.config.run.script,
+                arg: Some(name),
+                env: vec![
+                    ("SMOKE_SEED", ctx.seed.to_string()),
+                    ("SMOKE_ITERATION", ctx.iteration.to_string()),
+                    ("SMOKE_TEST", name.to_string()),
+                ],
+                label: name,
+                kill_leftovers: true,
+            })?;
+            if self.interrupt.is_raised() {
+                run.stop = Some(Stop::Interrupted);
+                break;
+            }
+            run.executed += 1;
+            self.reporter.handle(&Event::TestFinished {
+                purpose,
+                test: name,
+                position,
+                length: sequence.len(),
+                outcome: finished.outcome,
+                duration: finished.duration,
+                output: &finished.output,
+            })?;
+            if !finished.outcome.passed() {
+                run.failed += 1;
+                if run.failure.is_none() {
+                    run.failure = Some((position, test, finished.outcome, finished.output));
+                }
+                if stop_at_failure {
+                    break;
+                }
+            }
+        }
+        // Teardown runs once per sequence, also after an interrupt.
+        if let Some(stop) = self.run_hook(Hook::Teardown, ctx)? {
+            run.stop = run.stop.or(Some(stop));
+        }
+        Ok(run)
+    }
+
+    /// Run setup or teardown if configured. `Some` when it failed or was interrupted.
+    fn run_hook(&mut self, hook: Hook, ctx: Context) -> Result<Option<Stop>> {
+        let command = match hook {
+            Hook::Setup => &self.config.setup,
+            Hook::Teardown => &self.config.teardown,
+        };
+        let Some(command) = command else {
+            return Ok(None);
+        };
+        let finished = self.exec.run(&Job {
+            script: command,
+            arg: None,
+            env: vec![
+                ("SMOKE_SEED", ctx.seed.to_string()),
+                ("SMOKE_ITERATION", ctx.iteration.to_string()),
+            ],
+            label: match hook {
+                Hook::Setup => "(setup)",
+                Hook::Teardown => "(teardown)",
+            },
+            kill_leftovers: false,
+        })?;
+        if self.interrupt.is_raised() && hook == Hook::Setup {
+            return Ok(Some(Stop::Interrupted));
+        }
+        if finished.outcome.passed() {
+            return Ok(None);
+        }
+        self.reporter.handle(&Event::HookFailed {
+            hook,
+            command,
+            outcome: finished.outcome,
+            output: &finished.output,
+        })?;
+        Ok(Some(Stop::HookFailed(hook)))
+    }
+}
+
+/// Runs shrink candidates: a candidate reproduces only when its last test (the victim) fails
+/// with the same outcome and, with `--match`, output that matches. Another test failing first
+/// is not a reproduction.
+struct RunOracle<'r, 'a> {
+    runner: &'r mut Runner<'a>,
+    ctx: Context,
+    expected: Outcome,
+    stop: Option<Stop>,
+    error: Option<anyhow::Error>,
+}
+
+impl Oracle for RunOracle<'_, '_> {
+    fn probe(&mut self, candidate: &[TestId]) -> Probe {
+        let run = match self
+            .runner
+            .run_sequence(candidate, self.ctx, Purpose::Candidate)
+        {
+            Ok(run) => run,
+            Err(error) => {
+                self.error = Some(error);
+                return Probe::Stop;
+            }
+        };
+        if let Some(stop) = run.stop {
+            self.stop = Some(stop);
+            return Probe::Stop;
+        }
+        match run.failure {
+            Some((position, _, outcome, output))
+                if position == candidate.len() - 1
+                    && outcome == self.expected
+                    && self.runner.matches(&output) =>
+            {
+                Probe::Fails
+            }
+            _ => Probe::Passes,
+        }
+    }
+
+    fn reduced(&mut self, step: &Reduction, sequence: &[TestId]) {
+        if self.error.is_some() {
+            return;
+        }
+        let event = Event::Reduced {
+            reduction: *step,
+            sequence: self.runner.to_names(sequence),
+        };
+        if let Err(error) = self.runner.reporter.handle(&event) {
+            self.error = Some(error);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::Cli;
+    use crate::exec::fake::FakeExecutor;
+    use crate::model::Classification;
+    use crate::report::record::{Recorder, RunReport};
+    use clap::Parser;
+    use std::path::Path;
+
+    fn config(args: &[&str]) -> Config {
+        let mut argv = vec!["smoke", "--run", "sh {test}", "--seed", "5"];
+        argv.extend_from_slice(args);
+        Config::from_parts(
+            Cli::try_parse_from(argv).expect("valid"),
+            Path::new("/s"),
+            None,
+            || 0,
+        )
+        .expect("valid config")
+    }
+
+    struct Recording(Recorder);
+
+    impl Reporter for Recording {
+        fn handle(&mut self, event: &Event) -> Result<()> {
+            self.0.apply(event);
+            Ok(())
+        }
+    }
+
+    fn recording() -> Recording {
+        Recording(Recorder::new(crate::report::record::tests::header()))
+    }
+
+    /// Run smoke mode over the fake executor; `fails(sequence so far)` decides each test.
+    fn run_fake(
+        args: &[&str],
+        names: &[&str],
+        mut fails: impl FnMut(&[String]) -> Outcome,
+    ) -> (Summary, RunReport, Vec<(String, Option<String>)>) {
+        let mut argv = args.to_vec();
+        argv.extend_from_slice(names);
+        let config = config(&argv);
+        let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+        let selection: Vec<TestId> = (0..names.len()).collect();
+        let mut since_setup: Vec<String> = Vec::new();
+        let mut exec = FakeExecutor::new(|job: &Job| match job.arg {
+            None => {
+                if job.label == "(setup)" {
+                    since_setup.clear();
+                }
+                Outcome::Pass
+            }
+            Some(test) => {
+                since_setup.push(test.to_string());
+                fails(&since_setup)
+            }
+        });
+        let mut reporter = recording();
+        let interrupt = Interrupt::new();
+        let log = |n: usize| PathBuf::from(format!("r.failure-{n}.log"));
+        let summary = Runner::new(&config, &names, &mut exec, &mut reporter, &interrupt, &log)
+            .smoke(&selection)
+            .expect("runs");
+        (summary, reporter.0.report().clone(), exec.ran)
+    }
+
+    /// `victim` fails (exit 1) when `polluter` ran earlier since the last setup.
+    fn polluted(polluter: &'static str, victim: &'static str) -> impl FnMut(&[String]) -> Outcome {
+        move |ran: &[String]| {
+            let last = ran.last().expect("a test ran");
+            if last == victim && ran[..ran.len() - 1].iter().any(|t| t == polluter) {
+                Outcome::Fail { code: 1 }
+            } else {
+                Outcome::Pass
+            }
+        }
+    }
+
+    const TESTS: [&str; 8] = ["a", "b", "p", "c", "d", "e", "v", "f"];
+
+    #[test]
+    fn an_order_dependent_failure_is_shrunk_to_the_pair_and_reported() {
+        let (summary, report, _) =
+            run_fake(&["--setup", "x", "-n", "6"], &TESTS, polluted("p", "v"));
+        assert!(summary.failures >= 1);
+        assert_eq!(
+            report.failures.len(),
+            1,
+            "later finds of the same pair are repeats"
+        );
+        let f = &report.failures[0];
+        assert_eq!(f.minimal, ["p", "v"]);
+        assert_eq!(f.classification, Some(Classification::OrderDependent));
+        assert!(f.proven_minimal);
+        assert_eq!(f.rerun.as_deref(), Some("exit 1"));
+        assert_eq!(f.log.as_deref(), Some("r.failure-1.log"));
+        assert_eq!(
+            f.replay.as_deref(),
+            Some("smoke --run 'sh {test}' --setup x --order rotate --times 1 p v")
+        );
+        assert_eq!(f.seen as usize, summary.failures);
+        assert_eq!(report.iterations.len(), 6);
+    }
+
+    #[test]
+    fn the_report_counts_every_test_the_executor_ran() {
+        let (_, report, ran) = run_fake(
+            &["--setup", "x", "--teardown", "y"],
+            &TESTS,
+            polluted("p", "v"),
+        );
+        let tests = ran.iter().filter(|r| r.1.is_some()).count() as u64;
+        assert_eq!(report.stats.test_executions, tests);
+        let setups = ran.iter().filter(|r| r.0 == "(setup)").count() as u64;
+        let teardowns = ran.iter().filter(|r| r.0 == "(teardown)").count() as u64;
+        assert_eq!(
+            setups, report.stats.sequence_runs,
+            "setup before every sequence"
+        );
+        assert_eq!(teardowns, setups);
+    }
+
+    #[test]
+    fn a_failure_alone_is_classified_without_shrinking() {
+        let (_, report, _) = run_fake(&["--setup", "x", "-n", "1"], &TESTS, |ran: &[String]| {
+            if ran.last().is_some_and(|t| t == "e") {
+                Outcome::Fail { code: 2 }
+            } else {
+                Outcome::Pass
+            }
+        });
+        let f = &report.failures[0];
+        assert_eq!(f.classification, Some(Classification::FailsAlone));
+        assert_eq!(f.minimal, ["e"]);
+        assert_eq!(f.failure, "exit 2");
+    }
+
+    #[test]
+    fn another_test_failing_first_is_not_a_reproduction() {
+        // v fails after p; but w fails (exit 9) whenever it runs after p too. A candidate where w
+        // fails first must not count as v reproducing.
+        let (_, report, _) = run_fake(
+            &["--setup", "x", "--order", "rotate", "--times", "1"],
+            &["p", "w", "v"],
+            |ran: &[String]| {
+                let last = ran.last().expect("ran");
+                let polluted = ran.iter().any(|t| t == "p");
+                match last.as_str() {
+                    "w" if polluted && ran.len() > 2 => Outcome::Fail { code: 9 },
+                    "v" if polluted => Outcome::Fail { code: 1 },
+                    _ => Outcome::Pass,
+                }
+            },
+        );
+        assert_eq!(report.failures[0].minimal, ["p", "v"]);
+    }
+
+    #[test]
+    fn a_different_failure_kind_is_not_the_same_failure() {
+        // v fails with exit 1 after p and q; after p alone it times out. The minimal sequence must
+        // keep q, because [p, v] fails differently.
+        let (_, report, _) = run_fake(
+            &["--setup", "x", "--order", "rotate", "--times", "1"],
+            &["p", "x", "q", "v"],
+            |ran: &[String]| {
+                let has = |n: &str| ran.iter().any(|t| t == n);
+                match ran.last().expect("ran").as_str() {
+                    "v" if has("p") && has("q") => Outcome::Fail { code: 1 },
+                    "v" if has("p") => Outcome::Timeout,
+                    _ => Outcome::Pass,
+                }
+            },
+        );
+        assert_eq!(report.failures[0].minimal, ["p", "q", "v"]);
+    }
+
+    #[test]
+    fn a_failure_that_does_not_come_back_is_flaky() {
+        let mut calls = 0;
+        let (_, report, _) = run_fake(
+            &["--setup", "x", "--order", "rotate", "--times", "1"],
+            &TESTS,
+            move |ran: &[String]| {
+                calls += 1;
+                if calls == 7 && ran.last().is_some_and(|t| t == "v") {
+                    Outcome::Fail { code: 1 }
+                } else {
+                    Outcome::Pass
+                }
+            },
+        );
+        assert_eq!(
+            report.failures[0].classification,
+            Some(Classification::Flaky)
+        );
+        assert_eq!(report.failures[0].minimal.len(), 7);
+    }
+
+    #[test]
+    fn a_failing_setup_abandons_the_iteration_without_running_tests() {
+        let config = config(&["--setup", "false", "-n", "2", "a", "b"]);
+        let names = vec!["a".to_string(), "b".to_string()];
+        let mut exec = FakeExecutor::new(|job: &Job| {
+            if job.label == "(setup)" {
+                Outcome::Fail { code: 3 }
+            } else {
+                Outcome::Pass
+            }
+        });
+        let mut reporter = recording();
+        let interrupt = Interrupt::new();
+        let log = |_: usize| PathBuf::new();
+        let summary = Runner::new(&config, &names, &mut exec, &mut reporter, &interrupt, &log)
+            .smoke(&[0, 1])
+            .expect("runs");
+        assert_eq!(summary.failures, 0);
+        let report = reporter.0.report();
+        assert_eq!(report.iterations[0].result, "setup failed, abandoned");
+        assert_eq!(report.hook_failures.len(), 2);
+        assert_eq!(report.hook_failures[0].result, "exit 3");
+        assert!(exec.ran.iter().all(|r| r.1.is_none()), "no test ran");
+    }
+
+    #[test]
+    fn an_interrupt_stops_after_the_running_test_and_still_tears_down() {
+        let config = config(&["--teardown", "t", "--order", "rotate", "a", "b", "c"]);
+        let names: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        let interrupt = Interrupt::new();
+        let flag = interrupt.clone();
+        let mut exec = FakeExecutor::new(move |job: &Job| {
+            if job.arg == Some("b") {
+                flag.raise(2);
+            }
+            Outcome::Pass
+        });
+        let mut reporter = recording();
+        let log = |_: usize| PathBuf::new();
+        let summary = Runner::new(&config, &names, &mut exec, &mut reporter, &interrupt, &log)
+            .smoke(&[0, 1, 2])
+            .expect("runs");
+        assert_eq!(summary.interrupted, Some(2));
+        let report = reporter.0.report();
+        assert_eq!(report.status, "interrupted");
+        assert_eq!(report.iterations.len(), 1);
+        assert_eq!(report.iterations[0].result, "interrupted");
+        let labels: Vec<&str> = exec.ran.iter().map(|r| r.0.as_str()).collect();
+        assert_eq!(
+            labels,
+            ["a", "b", "(teardown)"],
+            "c never starts; teardown runs once"
+        );
+    }
+
+    #[test]
+    fn bug_mode_runs_every_test_once_without_stopping() {
+        let config = config(&["--setup", "s", "--bug-mode", "a", "b", "c"]);
+        let names: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        let mut exec = FakeExecutor::new(|job: &Job| {
+            if job.arg == Some("b") {
+                Outcome::Fail { code: 1 }
+            } else {
+                Outcome::Pass
+            }
+        });
+        let mut reporter = recording();
+        let interrupt = Interrupt::new();
+        let log = |_: usize| PathBuf::new();
+        let summary = Runner::new(&config, &names, &mut exec, &mut reporter, &interrupt, &log)
+            .bug_mode(&[0, 1, 2])
+            .expect("runs");
+        assert_eq!(summary.failures, 1);
+        let labels: Vec<&str> = exec.ran.iter().map(|r| r.0.as_str()).collect();
+        assert_eq!(labels, ["(setup)", "a", "b", "c"]);
+        let report = reporter.0.report();
+        let results: Vec<&str> = report.tests.iter().map(|t| t.result.as_str()).collect();
+        assert_eq!(results, ["ok", "exit 1", "ok"]);
+        assert_eq!(report.tests[1].output.as_deref(), Some("output of b\n"));
+    }
+
+    #[test]
+    fn the_third_run_failure_shrinks_to_three_runs() {
+        let (_, report, _) = run_fake(
+            &["--setup", "x", "--order", "repeat", "--times", "3"],
+            &["a", "t", "b"],
+            |ran: &[String]| {
+                let runs = ran.iter().filter(|x| *x == "t").count();
+                if ran.last().is_some_and(|x| x == "t") && runs >= 3 {
+                    Outcome::Fail { code: 1 }
+                } else {
+                    Outcome::Pass
+                }
+            },
+        );
+        assert_eq!(report.failures[0].minimal, ["t", "t", "t"]);
+    }
+}
