@@ -1,0 +1,127 @@
+//! A suite in a temp folder, and the real smoke binary run over it.
+//!
+//! Every suite's tests go through one dispatcher script, `run.sh NAME`, which first appends NAME
+//! to `ran.log`: tests check what really ran against what smoke says it ran.
+
+#![allow(dead_code)]
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Appends the name, then the `case` the test gives decides pass or fail.
+pub const DISPATCH_HEAD: &str = "#!/bin/sh\nprintf '%s\\n' \"$1\" >> ran.log\n";
+
+pub struct Suite {
+    pub dir: tempfile::TempDir,
+}
+
+impl Suite {
+    pub fn new() -> Self {
+        Suite {
+            dir: tempfile::tempdir().expect("a temp folder"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Write a file (parents created, executable).
+    pub fn file(&self, rel: &str, contents: &str) -> &Self {
+        let path = self.path().join(rel);
+        fs::create_dir_all(path.parent().expect("has a parent")).expect("mkdir");
+        fs::write(&path, contents).expect("write");
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).expect("chmod");
+        self
+    }
+
+    /// `run.sh` with this body after the logging line (a `case "$1" in ... esac`).
+    pub fn dispatcher(&self, body: &str) -> &Self {
+        self.file("run.sh", &format!("{DISPATCH_HEAD}{body}\n"))
+    }
+
+    /// A smoke.toml listing `tests`, run through run.sh with a fresh state/ per sequence.
+    pub fn toml(&self, tests: &[&str], extra: &str) -> &Self {
+        let list: Vec<String> = tests.iter().map(|t| toml_string(t)).collect();
+        self.file(
+            "smoke.toml",
+            &format!(
+                "[suite]\ntests = [{}]\nrun = \"sh run.sh {{test}}\"\nsetup = \"rm -rf state && mkdir state\"\n{extra}",
+                list.join(", ")
+            ),
+        )
+    }
+
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_smoke"));
+        cmd.current_dir(self.path()).env_remove("SMOKE_SEED");
+        cmd
+    }
+
+    /// Run smoke with `args`, reports in ./reports.
+    pub fn smoke(&self, args: &[&str]) -> Output {
+        self.command()
+            .args(["--report-dir", "reports"])
+            .args(args)
+            .output()
+            .expect("smoke runs")
+    }
+
+    /// The JSON reports written so far, oldest first.
+    pub fn reports(&self) -> Vec<PathBuf> {
+        let mut found: Vec<PathBuf> = fs::read_dir(self.path().join("reports"))
+            .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        found.retain(|p| p.extension().is_some_and(|e| e == "json"));
+        // Two runs in one second get `-SS.json` and `-SS-2.json`: order by creation, not name.
+        found.sort_by_key(|p| fs::metadata(p).and_then(|m| m.modified()).ok());
+        found
+    }
+
+    /// The only (or newest) JSON report.
+    pub fn report(&self) -> serde_json::Value {
+        let path = self.reports().pop().expect("a JSON report was written");
+        serde_json::from_str(&fs::read_to_string(path).expect("read")).expect("valid JSON")
+    }
+
+    /// The names the tests logged, in order.
+    pub fn ran(&self) -> Vec<String> {
+        fs::read_to_string(self.path().join("ran.log"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    pub fn clear_ran(&self) {
+        let _ = fs::remove_file(self.path().join("ran.log"));
+    }
+}
+
+pub fn toml_string(s: &str) -> String {
+    serde_json::to_string(s).expect("a string")
+}
+
+pub fn names(value: &serde_json::Value) -> Vec<String> {
+    value
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|v| v.as_str().expect("a string").to_string())
+        .collect()
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Names t00..t{n-1}.
+pub fn fillers(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("t{i:02}")).collect()
+}

@@ -1,0 +1,262 @@
+//! The real binary over suites with planted order dependencies: what it finds, what it shrinks
+//! to, and that what it says it ran is what ran.
+
+mod common;
+
+use common::{Suite, fillers, names, stderr, stdout};
+
+/// t02 leaves state/dirty behind; t17 fails when it finds it.
+fn far_apart() -> Suite {
+    let suite = Suite::new();
+    let tests = fillers(20);
+    let refs: Vec<&str> = tests.iter().map(String::as_str).collect();
+    suite.toml(&refs, "").dispatcher(
+        r#"case "$1" in
+  t02) touch state/dirty ;;
+  t17) [ ! -e state/dirty ] || { echo "t17: state is dirty"; exit 1; } ;;
+esac"#,
+    );
+    suite
+}
+
+fn assert_counts_match_the_log(suite: &Suite, report: &serde_json::Value) {
+    assert_eq!(
+        report["stats"]["test_executions"].as_u64(),
+        Some(suite.ran().len() as u64),
+        "stats.test_executions must equal the tests that really ran"
+    );
+}
+
+#[test]
+fn a_polluter_and_victim_far_apart_shrink_to_the_pair() {
+    let suite = far_apart();
+    let out = suite.smoke(&["--seed", "1", "--iterations", "3"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    let failure = &report["failures"][0];
+    assert_eq!(names(&failure["minimal"]), ["t02", "t17"]);
+    assert_eq!(failure["classification"], "order-dependent");
+    assert_eq!(failure["failure"], "exit 1");
+    assert_eq!(failure["proven_minimal"], true);
+    assert!(names(&failure["original"]).ends_with(&["t17".to_string()]));
+    assert!(!failure["reductions"].as_array().expect("array").is_empty());
+    assert_eq!(report["completed"], true);
+    assert_counts_match_the_log(&suite, &report);
+
+    // The verbose rerun's log is beside the report and shows the failure.
+    let log = failure["log"].as_str().expect("a log path");
+    let log = std::fs::read_to_string(log).expect("the log exists");
+    assert!(
+        log.contains("=== t02 ===") && log.contains("t17: state is dirty"),
+        "{log}"
+    );
+    assert_eq!(failure["rerun"], "exit 1");
+
+    // The console says what was found, and where the report is.
+    assert!(
+        stdout(&out).contains("minimal (2 tests): t02 t17"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("report: "));
+
+    // The replay command reproduces exactly the minimal sequence.
+    let replay = failure["replay"].as_str().expect("replay");
+    let mut words = shlex::split(replay).expect("a valid shell line");
+    assert_eq!(words.remove(0), "smoke");
+    suite.clear_ran();
+    let again = suite.smoke(&words.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(again.status.code(), Some(1));
+    assert_eq!(suite.ran()[..2], ["t02", "t17"]);
+    assert_eq!(
+        names(&suite.report()["failures"][0]["minimal"]),
+        ["t02", "t17"]
+    );
+}
+
+#[test]
+fn a_cleaner_between_polluter_and_victim_is_never_in_the_minimal_sequence() {
+    let suite = Suite::new();
+    let mut tests = fillers(10);
+    tests.extend(["polluter", "cleaner", "victim"].map(String::from));
+    let refs: Vec<&str> = tests.iter().map(String::as_str).collect();
+    suite.toml(&refs, "").dispatcher(
+        r#"case "$1" in
+  polluter) touch state/dirty ;;
+  cleaner) rm -f state/dirty ;;
+  victim) [ ! -e state/dirty ] || exit 1 ;;
+esac"#,
+    );
+    let out = suite.smoke(&["--seed", "3", "--iterations", "8"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    let failures = report["failures"].as_array().expect("array");
+    assert_eq!(
+        failures.len(),
+        1,
+        "one unique failure, found again is counted"
+    );
+    assert_eq!(names(&failures[0]["minimal"]), ["polluter", "victim"]);
+    // Some iterations had the cleaner land between them and passed.
+    let results: Vec<&str> = report["iterations"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|i| i["result"].as_str().expect("str"))
+        .collect();
+    assert!(
+        results.contains(&"passed") && results.contains(&"failed"),
+        "{results:?}"
+    );
+    assert_counts_match_the_log(&suite, &report);
+}
+
+#[test]
+fn a_test_that_fails_its_third_run_shrinks_to_three_runs_of_itself() {
+    let suite = Suite::new();
+    let mut tests = fillers(6);
+    tests.push("counter".into());
+    let refs: Vec<&str> = tests.iter().map(String::as_str).collect();
+    suite.toml(&refs, "").dispatcher(
+        r#"case "$1" in
+  counter) echo x >> state/count; [ "$(wc -l < state/count)" -lt 3 ] || exit 1 ;;
+esac"#,
+    );
+    let out = suite.smoke(&["--seed", "9", "--times", "3", "--iterations", "2"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    assert_eq!(
+        names(&report["failures"][0]["minimal"]),
+        ["counter", "counter", "counter"]
+    );
+    assert_counts_match_the_log(&suite, &report);
+}
+
+#[test]
+fn a_test_that_fails_alone_is_classified_so() {
+    let suite = Suite::new();
+    suite
+        .toml(&["a", "broken", "b"], "")
+        .dispatcher(r#"case "$1" in broken) echo "always broken"; exit 2 ;; esac"#);
+    let out = suite.smoke(&["--seed", "1", "-n", "2"]);
+    assert_eq!(out.status.code(), Some(1));
+    let failure = &suite.report()["failures"][0];
+    assert_eq!(failure["classification"], "fails-alone");
+    assert_eq!(names(&failure["minimal"]), ["broken"]);
+    assert_eq!(failure["failure"], "exit 2");
+    assert!(
+        failure["output"]
+            .as_str()
+            .expect("str")
+            .contains("always broken")
+    );
+}
+
+#[test]
+fn a_test_that_fails_one_run_in_five_is_flaky_and_not_reduced() {
+    // Fails on its 1st, 6th, 11th ... run whatever ran before it: one run in five, by a counter
+    // kept outside the state folder so that setup does not reset it.
+    let suite = Suite::new();
+    let mut tests = fillers(8);
+    tests.push("flaky".into());
+    let refs: Vec<&str> = tests.iter().map(String::as_str).collect();
+    suite.toml(&refs, "").dispatcher(
+        r#"case "$1" in
+  flaky) echo x >> flaky.count; [ $(( $(wc -l < flaky.count) % 5 )) -ne 1 ] || exit 1 ;;
+esac"#,
+    );
+    let out = suite.smoke(&["--seed", "4", "-n", "6"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    let flaky: Vec<&serde_json::Value> = report["failures"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|f| f["classification"] == "flaky")
+        .collect();
+    assert!(!flaky.is_empty(), "{report:#}");
+    for f in flaky {
+        assert_eq!(
+            f["minimal"], f["original"],
+            "a flaky failure is not reduced"
+        );
+        assert!(f["reductions"].as_array().expect("array").is_empty());
+    }
+    assert_counts_match_the_log(&suite, &report);
+}
+
+#[test]
+fn a_test_that_hangs_once_polluted_times_out_and_shrinks() {
+    let suite = Suite::new();
+    let mut tests = fillers(6);
+    tests.extend(["polluter".into(), "hang".into()]);
+    let refs: Vec<&str> = tests.iter().map(String::as_str).collect();
+    suite.toml(&refs, "timeout = \"400ms\"\n").dispatcher(
+        r#"case "$1" in
+  polluter) touch state/dirty ;;
+  hang) [ ! -e state/dirty ] || sleep 30 ;;
+esac"#,
+    );
+    let started = std::time::Instant::now();
+    let out = suite.smoke(&[
+        "--seed", "2", "-n", "1", "--order", "rotate", "--times", "1",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let failure = &suite.report()["failures"][0];
+    assert_eq!(failure["failure"], "timeout");
+    assert_eq!(names(&failure["minimal"]), ["polluter", "hang"]);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(25),
+        "hung tests were killed"
+    );
+}
+
+#[test]
+fn the_first_test_to_fail_in_the_sequence_is_the_failure() {
+    // After p, both w (exit 7) and v (exit 1) fail. The failure is the first test that fails in
+    // the sequence, and shrinking v never counts a run where w failed first (the runner's unit
+    // tests drive that case through the same oracle).
+    let suite = Suite::new();
+    suite.toml(&["p", "x", "w", "v"], "").dispatcher(
+        r#"case "$1" in
+  p) touch state/dirty ;;
+  w) [ ! -e state/dirty ] || exit 7 ;;
+  v) [ ! -e state/dirty ] || exit 1 ;;
+esac"#,
+    );
+    let out = suite.smoke(&["--order", "rotate", "--times", "1", "p", "x", "v"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(names(&suite.report()["failures"][0]["minimal"]), ["p", "v"]);
+    // Now w runs between p and v: the iteration fails at w, never claiming v.
+    let out = suite.smoke(&["--order", "rotate", "--times", "1", "p", "w", "v"]);
+    assert_eq!(out.status.code(), Some(1));
+    let failure = &suite.report()["failures"][0];
+    assert_eq!(failure["test"], "w");
+    assert_eq!(failure["failure"], "exit 7");
+}
+
+#[test]
+fn match_restricts_what_counts_as_the_same_failure() {
+    // v fails with exit 1 after a ("boom: a") and after b ("boom: b"): with --match 'boom: b'
+    // only b can be the polluter.
+    let suite = Suite::new();
+    suite.toml(&["a", "b", "v"], "").dispatcher(
+        r#"case "$1" in
+  a) echo a >> state/by ;;
+  b) echo b >> state/by ;;
+  v) [ ! -e state/by ] || { echo "boom: $(tail -n 1 state/by)"; exit 1; } ;;
+esac"#,
+    );
+    let out = suite.smoke(&[
+        "--order", "rotate", "--times", "1", "--match", "boom: b", "a", "b", "v",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let failure = &suite.report()["failures"][0];
+    assert_eq!(names(&failure["minimal"]), ["b", "v"]);
+    assert!(
+        failure["replay"]
+            .as_str()
+            .expect("str")
+            .contains("--match 'boom: b'")
+    );
+}
