@@ -38,7 +38,8 @@ pub struct Cli {
     #[arg(long, value_name = "COMMAND")]
     pub teardown: Option<String>,
 
-    /// Per-test time limit, e.g. 30s or 2m; a test past it is killed and fails as `timeout`.
+    /// Time limit per test (and per setup/teardown), e.g. 30s or 2m; a test past it is killed
+    /// with its process group and fails as `timeout`.
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
 
@@ -70,7 +71,7 @@ pub struct Cli {
     #[arg(long, value_name = "PATH", conflicts_with = "report_dir")]
     pub report: Option<PathBuf>,
 
-    /// Folder for dated reports [default: reports/ beside smoke.toml].
+    /// Folder for dated reports [default: [report] dir of smoke.toml, else ./reports].
     #[arg(long, value_name = "DIR")]
     pub report_dir: Option<PathBuf>,
 

@@ -55,6 +55,17 @@ pub fn iteration_seed(base: u64, index: u32) -> u64 {
 /// The sequence one iteration runs for `tests` (in the suite's order) and `times` (>= 1).
 /// `rng` is only read for [`Order::Random`]; callers pass the iteration's generator either way
 /// so that later draws (random-window reduction) come from the same stream.
+///
+/// ```
+/// use smoke::model::Order;
+/// use smoke::order::{SmokeRng, plan};
+/// let mut rng = SmokeRng::from_seed(1);
+/// assert_eq!(plan(Order::Rotate, &[0, 1, 2], 2, &mut rng), [0, 1, 2, 0, 1, 2]);
+/// assert_eq!(plan(Order::Repeat, &[0, 1, 2], 2, &mut rng), [0, 0, 1, 1, 2, 2]);
+/// let mut seq = plan(Order::Random, &[0, 1, 2], 2, &mut SmokeRng::from_seed(1));
+/// seq.sort();
+/// assert_eq!(seq, [0, 0, 1, 1, 2, 2]);
+/// ```
 pub fn plan(order: Order, tests: &[TestId], times: u32, rng: &mut SmokeRng) -> Vec<TestId> {
     let times = times as usize;
     match order {

@@ -15,6 +15,13 @@ pub const TEST_PLACEHOLDER: &str = "{test}";
 /// Rewrite a `run` template into a script that reads the test name from `$1`.
 ///
 /// Returns `None` when the template has no `{test}`.
+///
+/// ```
+/// use smoke::shell::test_script;
+/// assert_eq!(test_script("sh {test}").as_deref(), Some(r#"sh "$1""#));
+/// assert_eq!(test_script("pytest '{test}' -q").as_deref(), Some(r#"pytest ''"$1"'' -q"#));
+/// assert_eq!(test_script("make check"), None);
+/// ```
 pub fn test_script(template: &str) -> Option<String> {
     #[derive(Clone, Copy, PartialEq)]
     enum Quote {
