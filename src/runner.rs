@@ -499,19 +499,55 @@ mod tests {
         Recording(Recorder::new(crate::report::record::tests::header()))
     }
 
-    /// Run smoke mode over the fake executor; `fails(sequence so far)` decides each test.
-    fn run_fake(
+    /// What a run on the fake executor left: its summary, the report, the jobs the executor
+    /// ran (label, `$1`) and the logs it opened.
+    struct Driven {
+        summary: Summary,
+        report: RunReport,
+        ran: Vec<(String, Option<String>)>,
+        logs: Vec<PathBuf>,
+    }
+
+    /// Run smoke (or bug mode, with `--bug-mode` in `args`) over the fake executor; the test
+    /// names are appended to `args` and all are selected. `outcome` decides each job; `interrupt`
+    /// may be raised from it.
+    fn drive(
         args: &[&str],
         names: &[&str],
-        mut fails: impl FnMut(&[String]) -> Outcome,
-    ) -> (Summary, RunReport, Vec<(String, Option<String>)>) {
+        interrupt: &Interrupt,
+        outcome: impl FnMut(&Job) -> Outcome,
+    ) -> Driven {
         let mut argv = args.to_vec();
         argv.extend_from_slice(names);
         let config = config(&argv);
         let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
         let selection: Vec<TestId> = (0..names.len()).collect();
+        let mut exec = FakeExecutor::new(outcome);
+        let mut reporter = recording();
+        let log = |n: usize| PathBuf::from(format!("r.failure-{n}.log"));
+        let mut runner = Runner::new(&config, &names, &mut exec, &mut reporter, interrupt, &log);
+        let summary = if config.bug_mode {
+            runner.bug_mode(&selection)
+        } else {
+            runner.smoke(&selection)
+        }
+        .expect("runs");
+        Driven {
+            summary,
+            report: reporter.0.report().clone(),
+            ran: exec.ran,
+            logs: exec.logs,
+        }
+    }
+
+    /// Run smoke mode where `fails(tests run since the last setup)` decides each test.
+    fn run_fake(
+        args: &[&str],
+        names: &[&str],
+        mut fails: impl FnMut(&[String]) -> Outcome,
+    ) -> (Summary, RunReport, Vec<(String, Option<String>)>) {
         let mut since_setup: Vec<String> = Vec::new();
-        let mut exec = FakeExecutor::new(|job: &Job| match job.arg {
+        let d = drive(args, names, &Interrupt::new(), |job: &Job| match job.arg {
             None => {
                 if job.label == "(setup)" {
                     since_setup.clear();
@@ -523,13 +559,7 @@ mod tests {
                 fails(&since_setup)
             }
         });
-        let mut reporter = recording();
-        let interrupt = Interrupt::new();
-        let log = |n: usize| PathBuf::from(format!("r.failure-{n}.log"));
-        let summary = Runner::new(&config, &names, &mut exec, &mut reporter, &interrupt, &log)
-            .smoke(&selection)
-            .expect("runs");
-        (summary, reporter.0.report().clone(), exec.ran)
+        (d.summary, d.report, d.ran)
     }
 
     /// `victim` fails (exit 1) when `polluter` ran earlier since the last setup.
@@ -666,52 +696,41 @@ mod tests {
 
     #[test]
     fn a_failing_setup_abandons_the_iteration_without_running_tests() {
-        let config = config(&["--setup", "false", "-n", "2", "a", "b"]);
-        let names = vec!["a".to_string(), "b".to_string()];
-        let mut exec = FakeExecutor::new(|job: &Job| {
-            if job.label == "(setup)" {
-                Outcome::Fail { code: 3 }
-            } else {
-                Outcome::Pass
-            }
-        });
-        let mut reporter = recording();
-        let interrupt = Interrupt::new();
-        let log = |_: usize| PathBuf::new();
-        let summary = Runner::new(&config, &names, &mut exec, &mut reporter, &interrupt, &log)
-            .smoke(&[0, 1])
-            .expect("runs");
-        assert_eq!(summary.failures, 0);
-        let report = reporter.0.report();
-        assert_eq!(report.iterations[0].result, "setup failed, abandoned");
-        assert_eq!(report.hook_failures.len(), 2);
-        assert_eq!(report.hook_failures[0].result, "exit 3");
-        assert!(exec.ran.iter().all(|r| r.1.is_none()), "no test ran");
+        let d = drive(
+            &["--setup", "false", "-n", "2"],
+            &["a", "b"],
+            &Interrupt::new(),
+            |job: &Job| {
+                if job.label == "(setup)" {
+                    Outcome::Fail { code: 3 }
+                } else {
+                    Outcome::Pass
+                }
+            },
+        );
+        assert_eq!(d.summary.failures, 0);
+        assert_eq!(d.report.iterations[0].result, "setup failed, abandoned");
+        assert_eq!(d.report.hook_failures.len(), 2);
+        assert_eq!(d.report.hook_failures[0].result, "exit 3");
+        assert!(d.ran.iter().all(|r| r.1.is_none()), "no test ran");
     }
 
     #[test]
     fn an_interrupt_stops_after_the_running_test_and_still_tears_down() {
-        let config = config(&["--teardown", "t", "--order", "rotate", "a", "b", "c"]);
-        let names: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
         let interrupt = Interrupt::new();
         let flag = interrupt.clone();
-        let mut exec = FakeExecutor::new(move |job: &Job| {
+        let args = ["--teardown", "t", "--order", "rotate"];
+        let d = drive(&args, &["a", "b", "c"], &interrupt, move |job: &Job| {
             if job.arg == Some("b") {
                 flag.raise(2);
             }
             Outcome::Pass
         });
-        let mut reporter = recording();
-        let log = |_: usize| PathBuf::new();
-        let summary = Runner::new(&config, &names, &mut exec, &mut reporter, &interrupt, &log)
-            .smoke(&[0, 1, 2])
-            .expect("runs");
-        assert_eq!(summary.interrupted, Some(2));
-        let report = reporter.0.report();
-        assert_eq!(report.status, "interrupted");
-        assert_eq!(report.iterations.len(), 1);
-        assert_eq!(report.iterations[0].result, "interrupted");
-        let labels: Vec<&str> = exec.ran.iter().map(|r| r.0.as_str()).collect();
+        assert_eq!(d.summary.interrupted, Some(2));
+        assert_eq!(d.report.status, "interrupted");
+        assert_eq!(d.report.iterations.len(), 1);
+        assert_eq!(d.report.iterations[0].result, "interrupted");
+        let labels: Vec<&str> = d.ran.iter().map(|r| r.0.as_str()).collect();
         assert_eq!(
             labels,
             ["a", "b", "(teardown)"],
@@ -720,29 +739,64 @@ mod tests {
     }
 
     #[test]
+    fn an_interrupt_while_shrinking_keeps_the_best_sequence_and_says_it_is_not_proven() {
+        let interrupt = Interrupt::new();
+        let flag = interrupt.clone();
+        let (mut since_setup, mut setups) = (Vec::new(), 0);
+        let args = ["--setup", "s", "--order", "rotate", "--times", "1"];
+        let d = drive(
+            &args,
+            &["a", "p", "b", "c", "v"],
+            &interrupt,
+            move |job: &Job| {
+                let Some(test) = job.arg else {
+                    since_setup.clear();
+                    setups += 1;
+                    // Setups: the iteration, [v], [b c v], the confirming rerun, [a p v] (reduced),
+                    // then the sixth, for [p v], is interrupted.
+                    if setups == 6 {
+                        flag.raise(2);
+                    }
+                    return Outcome::Pass;
+                };
+                since_setup.push(test.to_string());
+                if test == "v" && since_setup.iter().any(|t| t == "p") {
+                    Outcome::Fail { code: 1 }
+                } else {
+                    Outcome::Pass
+                }
+            },
+        );
+        assert_eq!(d.summary.interrupted, Some(2));
+        let f = &d.report.failures[0];
+        assert!(!f.proven_minimal);
+        assert_eq!(f.stopped_by.as_deref(), Some("interrupted"));
+        assert_eq!(
+            f.minimal,
+            ["a", "p", "v"],
+            "the best sequence before the interrupt"
+        );
+        assert_eq!(f.log, None, "no verbose rerun after an interrupt");
+        assert_eq!(d.report.status, "interrupted");
+        assert!(d.logs.is_empty());
+    }
+
+    #[test]
     fn bug_mode_runs_every_test_once_without_stopping() {
-        let config = config(&["--setup", "s", "--bug-mode", "a", "b", "c"]);
-        let names: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
-        let mut exec = FakeExecutor::new(|job: &Job| {
+        let args = ["--setup", "s", "--bug-mode"];
+        let d = drive(&args, &["a", "b", "c"], &Interrupt::new(), |job: &Job| {
             if job.arg == Some("b") {
                 Outcome::Fail { code: 1 }
             } else {
                 Outcome::Pass
             }
         });
-        let mut reporter = recording();
-        let interrupt = Interrupt::new();
-        let log = |_: usize| PathBuf::new();
-        let summary = Runner::new(&config, &names, &mut exec, &mut reporter, &interrupt, &log)
-            .bug_mode(&[0, 1, 2])
-            .expect("runs");
-        assert_eq!(summary.failures, 1);
-        let labels: Vec<&str> = exec.ran.iter().map(|r| r.0.as_str()).collect();
+        assert_eq!(d.summary.failures, 1);
+        let labels: Vec<&str> = d.ran.iter().map(|r| r.0.as_str()).collect();
         assert_eq!(labels, ["(setup)", "a", "b", "c"]);
-        let report = reporter.0.report();
-        let results: Vec<&str> = report.tests.iter().map(|t| t.result.as_str()).collect();
+        let results: Vec<&str> = d.report.tests.iter().map(|t| t.result.as_str()).collect();
         assert_eq!(results, ["ok", "exit 1", "ok"]);
-        assert_eq!(report.tests[1].output.as_deref(), Some("output of b\n"));
+        assert_eq!(d.report.tests[1].output.as_deref(), Some("output of b\n"));
     }
 
     #[test]

@@ -246,6 +246,47 @@ wait"#,
     }
 }
 
+#[test]
+fn a_second_sigint_exits_at_once_without_waiting_for_teardown() {
+    let suite = Suite::new();
+    suite
+        .toml(&["a"], "teardown = \"touch teardown.started; sleep 60\"\n")
+        .dispatcher("sleep 60");
+    let mut child = KillOnDrop(
+        suite
+            .command()
+            .args(["--report-dir", "reports", "-n", "5"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn"),
+    );
+    let started = Instant::now();
+    let wait_for = |file: &str| {
+        while !suite.path().join(file).exists() {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "{file} never appeared"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    wait_for("ran.log");
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(child.0.id() as i32, libc::SIGINT) };
+    wait_for("teardown.started");
+    // SAFETY: as above.
+    unsafe { libc::kill(child.0.id() as i32, libc::SIGINT) };
+    let status = child.0.wait().expect("wait");
+    assert_eq!(status.code(), Some(130));
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "did not wait for teardown"
+    );
+    // The report on disk is whole and parses.
+    assert!(suite.report()["options"]["seed"].is_u64());
+}
+
 /// Whether `pid` runs: a zombie (killed, waiting for init to reap it) does not.
 fn alive(pid: i32) -> bool {
     match fs::read_to_string(format!("/proc/{pid}/stat")) {
