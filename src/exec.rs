@@ -6,7 +6,8 @@
 //! output in memory and, while a log is open, streams all of it to the log. A command past its
 //! timeout gets SIGTERM, then SIGKILL after [`KILL_GRACE`], for its whole group; after a test
 //! ends, anything it left running in its group is killed, and output still held open by a
-//! process that escaped the group is waited for at most [`OUTPUT_GRACE`].
+//! process outside the group (a server setup started, a daemon) is waited for at most
+//! [`OUTPUT_GRACE`]; the pipe is then drained and dropped in the background until it closes.
 //!
 //! [`Executor`] is the seam the runner uses, so runner tests run on a fake with no processes.
 
@@ -15,7 +16,6 @@ use crate::model::Outcome;
 use anyhow::{Context, Result};
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::AsRawFd;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -234,28 +234,34 @@ impl Tail {
 /// A thread that drains a command's output pipe into a [`Tail`] (and a log).
 struct Capture {
     tail: Arc<Mutex<Tail>>,
-    stop: Arc<AtomicBool>,
+    detached: Arc<AtomicBool>,
     done: mpsc::Receiver<()>,
 }
 
 impl Capture {
     fn start(reader: os_pipe::PipeReader, log: Option<File>) -> Capture {
         let tail = Arc::new(Mutex::new(Tail::default()));
-        let stop = Arc::new(AtomicBool::new(false));
+        let detached = Arc::new(AtomicBool::new(false));
         let (done_tx, done) = mpsc::channel();
-        let (thread_tail, thread_stop) = (Arc::clone(&tail), Arc::clone(&stop));
+        let (thread_tail, thread_detached) = (Arc::clone(&tail), Arc::clone(&detached));
         std::thread::spawn(move || {
-            drain(reader, log, &thread_tail, &thread_stop);
+            drain(reader, log, &thread_tail, &thread_detached);
             let _ = done_tx.send(());
         });
-        Capture { tail, stop, done }
+        Capture {
+            tail,
+            detached,
+            done,
+        }
     }
 
     /// Wait (at most [`OUTPUT_GRACE`]) for the pipe to close, then take the tail.
     fn finish(self) -> (Vec<u8>, u64) {
         if self.done.recv_timeout(OUTPUT_GRACE).is_err() {
-            // Something outside the group still holds the pipe: stop reading it.
-            self.stop.store(true, Ordering::SeqCst);
+            // Something outside the group (a server setup started, a daemon) still holds the
+            // pipe. Leave the thread draining it until it closes, so that process never gets
+            // SIGPIPE, but keep nothing more of its output.
+            self.detached.store(true, Ordering::SeqCst);
         }
         let mut tail = self.tail.lock().unwrap_or_else(|e| e.into_inner());
         tail.trim();
@@ -267,39 +273,28 @@ fn drain(
     mut reader: os_pipe::PipeReader,
     mut log: Option<File>,
     tail: &Mutex<Tail>,
-    stop: &AtomicBool,
+    detached: &AtomicBool,
 ) {
     let mut buf = vec![0u8; 64 * 1024];
-    let mut poll = libc::pollfd {
-        fd: reader.as_raw_fd(),
-        events: libc::POLLIN,
-        revents: 0,
-    };
-    while !stop.load(Ordering::SeqCst) {
-        // Poll with a timeout instead of blocking in read, so that `stop` is seen even when a
-        // daemon keeps the pipe open forever.
-        // SAFETY: `poll` points at one valid pollfd for the duration of the call.
-        let ready = unsafe { libc::poll(&mut poll, 1, 100) };
-        if ready == 0
-            || (ready < 0
-                && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted)
-        {
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => return,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return,
+        };
+        if detached.load(Ordering::SeqCst) {
             continue;
         }
-        match reader.read(&mut buf) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => {
-                if let Some(file) = &mut log {
-                    // A log write error must not stop the draining (the command would block).
-                    if file.write_all(&buf[..n]).is_err() {
-                        log = None;
-                    }
-                }
-                tail.lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(&buf[..n]);
+        if let Some(file) = &mut log {
+            // A log write error must not stop the draining (the command would block).
+            if file.write_all(&buf[..n]).is_err() {
+                log = None;
             }
         }
+        tail.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(&buf[..n]);
     }
 }
 
@@ -481,6 +476,38 @@ mod tests {
         assert_eq!(done.outcome, Outcome::Pass);
         assert_eq!(done.output, b"started\n");
         assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn a_server_left_running_by_a_hook_keeps_a_working_stdout() {
+        // kill_leftovers is false for hooks: the background writer outlives the hook, and must
+        // not die of SIGPIPE when smoke stops listening.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let marker = dir.path().join("still-writing");
+        let script = format!(
+            "(sleep 0.8; echo late; touch '{}') & echo started",
+            marker.display()
+        );
+        let started = Instant::now();
+        let done = ShellExecutor::new(dir.path(), &[], None)
+            .run(&Job {
+                script: &script,
+                arg: None,
+                env: vec![],
+                label: "(setup)",
+                kill_leftovers: false,
+            })
+            .expect("runs");
+        assert_eq!(done.output, b"started\n");
+        assert!(
+            started.elapsed() < Duration::from_millis(800),
+            "did not wait for the server"
+        );
+        std::thread::sleep(Duration::from_millis(1500));
+        assert!(
+            marker.exists(),
+            "the background writer was killed by SIGPIPE"
+        );
     }
 
     #[test]

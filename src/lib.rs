@@ -32,6 +32,7 @@ use crate::runner::Runner;
 use anyhow::Context;
 use clap::Parser;
 use std::ffi::OsString;
+use std::io::Write;
 use std::process::ExitCode;
 
 /// Run smoke with these command-line arguments (the first is the program name) and return the
@@ -169,7 +170,9 @@ fn run_cli(cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
     if let Some(signal) = summary.interrupted {
         out.push_str(&format!(" (interrupted by signal {signal})"));
     }
-    println!(
+    // A closed stdout (`smoke | head -1`) must not turn a finished run into a panic.
+    let _ = writeln!(
+        std::io::stdout(),
         "{out}\nreport: {}\nreport: {}",
         files.text.display(),
         files.json.display()

@@ -172,6 +172,25 @@ fn bad_input_exits_2_with_a_message_that_says_how_to_fix_it() {
 }
 
 #[test]
+fn a_closed_stdout_does_not_turn_a_result_into_a_crash() {
+    let suite = Suite::new();
+    suite
+        .toml(&["a", "b"], "")
+        .dispatcher(r#"case "$1" in b) exit 1 ;; esac"#);
+    let mut child = suite
+        .command()
+        .args(["--report-dir", "reports", "-q", "-n", "2"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take()); // the reader went away, like `smoke | head -0`
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+}
+
+#[test]
 fn an_unusable_report_folder_is_an_error_before_any_test_runs() {
     let suite = Suite::new();
     suite
@@ -194,6 +213,15 @@ fn an_unusable_report_folder_is_an_error_before_any_test_runs() {
 
 #[test]
 fn sigint_mid_run_kills_the_test_tears_down_and_keeps_the_report() {
+    interrupt_mid_run(libc::SIGINT, 130);
+}
+
+#[test]
+fn sigterm_mid_run_does_the_same_and_exits_143() {
+    interrupt_mid_run(libc::SIGTERM, 143);
+}
+
+fn interrupt_mid_run(signal: i32, code: i32) {
     let suite = Suite::new();
     suite
         .toml(
@@ -224,9 +252,9 @@ wait"#,
         std::thread::sleep(Duration::from_millis(20));
     }
     // SAFETY: kill(2) on our own child.
-    unsafe { libc::kill(child.0.id() as i32, libc::SIGINT) };
+    unsafe { libc::kill(child.0.id() as i32, signal) };
     let status = child.0.wait().expect("wait");
-    assert_eq!(status.code(), Some(130));
+    assert_eq!(status.code(), Some(code));
     assert!(started.elapsed() < Duration::from_secs(30));
 
     let report = suite.report();
