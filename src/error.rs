@@ -10,7 +10,8 @@ pub mod exit {
     pub const OK: u8 = 0;
     /// At least one failure was found and reported (in bug mode: at least one test failed).
     pub const FAILURES: u8 = 1;
-    /// A usage, configuration or I/O error: smoke could not do what was asked.
+    /// A usage, configuration or I/O error, or a setup/teardown command that failed (and no test
+    /// failure was found): smoke could not do what was asked.
     pub const ERROR: u8 = 2;
     /// Interrupted by SIGINT (Ctrl-C); the report was still written and marked interrupted.
     /// SIGTERM gives 128 + 15 = 143 the same way.

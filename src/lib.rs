@@ -178,9 +178,54 @@ fn run_cli(cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
         files.json.display()
     );
 
-    Ok(match (summary.interrupted, summary.failures) {
-        (Some(signal), _) => interrupt::exit_code(signal),
-        (None, 0) => exit::OK,
-        (None, _) => exit::FAILURES,
-    })
+    if summary.hook_failures > 0 {
+        eprintln!(
+            "smoke: setup or teardown failed {} time(s); those sequences were abandoned (see \
+             the report)",
+            summary.hook_failures
+        );
+    }
+    Ok(exit_code(&summary))
+}
+
+/// The documented exit code for a finished run: a signal wins, then a reported failure, then a
+/// setup/teardown failure (smoke could not test what was asked), else success.
+fn exit_code(summary: &runner::Summary) -> u8 {
+    match summary {
+        runner::Summary {
+            interrupted: Some(signal),
+            ..
+        } => interrupt::exit_code(*signal),
+        runner::Summary { failures: 1.., .. } => exit::FAILURES,
+        runner::Summary {
+            hook_failures: 1.., ..
+        } => exit::ERROR,
+        _ => exit::OK,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::Summary;
+
+    #[test]
+    fn exit_codes_follow_the_documented_precedence() {
+        let summary = |failures, hook_failures, interrupted| Summary {
+            failures,
+            hook_failures,
+            interrupted,
+        };
+        let table = [
+            (summary(0, 0, None), exit::OK),
+            (summary(2, 0, None), exit::FAILURES),
+            (summary(0, 3, None), exit::ERROR),
+            (summary(1, 3, None), exit::FAILURES),
+            (summary(1, 3, Some(2)), exit::INTERRUPTED),
+            (summary(0, 0, Some(15)), 143),
+        ];
+        for (summary, code) in table {
+            assert_eq!(exit_code(&summary), code, "{summary:?}");
+        }
+    }
 }

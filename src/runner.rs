@@ -23,6 +23,8 @@ use std::path::PathBuf;
 pub struct Summary {
     /// Failures found (repeats included). In bug mode: tests that failed.
     pub failures: usize,
+    /// Sequences abandoned because setup or teardown failed.
+    pub hook_failures: usize,
     /// The signal that stopped the run, if one did.
     pub interrupted: Option<i32>,
 }
@@ -114,7 +116,7 @@ impl<'a> Runner<'a> {
             seed: c.seed,
             iterations_ignored: c.iterations_ignored,
         })?;
-        let mut failures = 0;
+        let (mut failures, mut hook_failures) = (0, 0);
         for index in 1..=c.iterations {
             if self.interrupt.is_raised() {
                 break;
@@ -154,8 +156,10 @@ impl<'a> Runner<'a> {
             if status == IterationStatus::Interrupted {
                 break;
             }
-            if status == IterationStatus::Unmatched {
-                failures += 1;
+            match status {
+                IterationStatus::Unmatched => failures += 1,
+                IterationStatus::HookFailed(_) => hook_failures += 1,
+                _ => {}
             }
             if let (IterationStatus::Failed, Some((position, victim, outcome, output))) =
                 (status, run.failure)
@@ -169,6 +173,7 @@ impl<'a> Runner<'a> {
         self.reporter.handle(&Event::RunFinished { interrupted })?;
         Ok(Summary {
             failures,
+            hook_failures,
             interrupted,
         })
     }
@@ -192,9 +197,9 @@ impl<'a> Runner<'a> {
         let run = self.run_sequence(selection, ctx, Purpose::BugMode)?;
         let interrupted = self.interrupt.signal();
         self.reporter.handle(&Event::RunFinished { interrupted })?;
-        let hook_failed = matches!(run.stop, Some(Stop::HookFailed(_)));
         Ok(Summary {
-            failures: run.failed + usize::from(hook_failed),
+            failures: run.failed,
+            hook_failures: usize::from(matches!(run.stop, Some(Stop::HookFailed(_)))),
             interrupted,
         })
     }
@@ -708,7 +713,11 @@ mod tests {
                 }
             },
         );
-        assert_eq!(d.summary.failures, 0);
+        assert_eq!(
+            d.summary.failures, 0,
+            "a setup failure is not a test failure"
+        );
+        assert_eq!(d.summary.hook_failures, 2);
         assert_eq!(d.report.iterations[0].result, "setup failed, abandoned");
         assert_eq!(d.report.hook_failures.len(), 2);
         assert_eq!(d.report.hook_failures[0].result, "exit 3");

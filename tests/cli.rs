@@ -373,6 +373,12 @@ fn bug_mode_runs_each_test_once_and_shows_each_failure() {
     let suite = Suite::new();
     suite.toml(&["a"], "").dispatcher("");
     assert_eq!(suite.smoke(&["--bug-mode"]).status.code(), Some(0));
+    // Setup fails: no test ran, which is neither "all passed" nor "a test failed".
+    suite.file(
+        "smoke.toml",
+        "[suite]\ntests = [\"a\"]\nrun = \"sh run.sh {test}\"\nsetup = \"exit 3\"\n",
+    );
+    assert_eq!(suite.smoke(&["--bug-mode"]).status.code(), Some(2));
 }
 
 #[test]
@@ -504,15 +510,20 @@ fn verbose_shows_each_test_and_quiet_only_the_summary() {
 #[test]
 fn setup_failure_abandons_the_iteration_and_is_reported_as_such() {
     let suite = Suite::new();
-    suite
-        .toml(&["a"], "")
-        .dispatcher("")
-        .file("smoke.toml", "[suite]\ntests = [\"a\"]\nrun = \"sh run.sh {test}\"\nsetup = \"echo db down >&2; exit 4\"\n");
+    suite.dispatcher("").file(
+        "smoke.toml",
+        "[suite]\ntests = [\"a\"]\nrun = \"sh run.sh {test}\"\nsetup = \"echo db down >&2; exit 4\"\n",
+    );
     let out = suite.smoke(&["-n", "2"]);
     assert_eq!(
         out.status.code(),
-        Some(0),
-        "a setup failure is not a test failure"
+        Some(2),
+        "nothing could be tested: not 0 (all good), not 1 (a test failed)"
+    );
+    assert!(
+        stderr(&out).contains("setup or teardown failed 2 time(s)"),
+        "{}",
+        stderr(&out)
     );
     assert!(
         stderr(&out).contains("setup failed (exit 4): echo db down >&2; exit 4"),
