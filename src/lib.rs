@@ -24,6 +24,7 @@ use crate::cli::Cli;
 use crate::config::Config;
 use crate::error::exit;
 use crate::interrupt::Interrupt;
+use crate::model::Order;
 use crate::report::console::Console;
 use crate::report::export::{ReportFiles, ReportWriter};
 use crate::report::record::{Options, RunReport, Stats};
@@ -91,10 +92,19 @@ fn run_cli(cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
         completed: false,
         status: "running".to_string(),
         argv,
+        // Bug mode runs the selection once in order, whatever the order options say.
         options: Options {
-            order: config.order,
-            times: config.times,
-            iterations: config.iterations,
+            order: if config.bug_mode {
+                Order::Rotate
+            } else {
+                config.order
+            },
+            times: if config.bug_mode { 1 } else { config.times },
+            iterations: if config.bug_mode {
+                1
+            } else {
+                config.iterations
+            },
             seed: config.seed,
             match_output: config.match_output.as_ref().map(|r| r.as_str().to_string()),
             timeout: config

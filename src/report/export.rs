@@ -3,7 +3,7 @@
 //! `kill -9` or a Ctrl-C leaves the last complete report, never a half-written one.
 
 use super::record::{Recorder, RunReport};
-use super::{Event, Reporter};
+use super::{Event, Mode, Reporter};
 use crate::shell;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Local};
@@ -33,14 +33,11 @@ pub fn render_text(report: &RunReport) -> String {
     };
     let _ = writeln!(t, "smoke report\n============");
     line(&mut t, "smoke version", &report.smoke_version);
-    line(
-        &mut t,
-        "mode",
-        &serde_json::to_value(report.mode)
-            .expect("mode")
-            .as_str()
-            .unwrap_or(""),
-    );
+    let mode = match report.mode {
+        Mode::Smoke => "smoke",
+        Mode::BugMode => "bug mode",
+    };
+    line(&mut t, "mode", &mode);
     line(&mut t, "status", &report.status);
     line(&mut t, "started", &report.started_at);
     line(
@@ -53,14 +50,17 @@ pub fn render_text(report: &RunReport) -> String {
         "command",
         &shell::join(report.argv.iter().map(String::as_str)),
     );
-    line(
-        &mut t,
-        "options",
-        &format!(
+    let options = match report.mode {
+        Mode::BugMode => format!(
+            "bug mode: each selected test once, in order; seed {}",
+            o.seed
+        ),
+        Mode::Smoke => format!(
             "order {}, times {}, iterations {}, base seed {} (iteration i uses seed {} + i - 1)",
             o.order, o.times, o.iterations, o.seed, o.seed
         ),
-    );
+    };
+    line(&mut t, "options", &options);
     line(&mut t, "match", &o.match_output.as_deref().unwrap_or("-"));
     line(&mut t, "timeout", &o.timeout.as_deref().unwrap_or("none"));
     line(
@@ -207,23 +207,24 @@ pub fn render_text(report: &RunReport) -> String {
 
     let s = &report.stats;
     let _ = writeln!(t, "\nSummary\n-------");
-    line(
-        &mut t,
-        "iterations",
-        &format!("{} of {}", s.iterations_run, o.iterations),
-    );
-    line(&mut t, "tests run", &s.test_executions);
-    line(&mut t, "sequences run", &s.sequence_runs);
-    line(
-        &mut t,
-        "failures found",
-        &format!("{} ({} unique)", s.failures_found, s.unique_failures),
-    );
-    line(
-        &mut t,
-        "reduction",
-        &format!("{} tries, {} successful", s.reduction_tries, s.reductions),
-    );
+    match report.mode {
+        Mode::BugMode => {
+            let failed = report.tests.iter().filter(|t| t.result != "ok").count();
+            line(&mut t, "tests run", &s.test_executions);
+            line(&mut t, "passed", &(report.tests.len() - failed));
+            line(&mut t, "failed", &failed);
+        }
+        Mode::Smoke => {
+            let iterations = format!("{} of {}", s.iterations_run, o.iterations);
+            let found = format!("{} ({} unique)", s.failures_found, s.unique_failures);
+            let reduction = format!("{} tries, {} successful", s.reduction_tries, s.reductions);
+            line(&mut t, "iterations", &iterations);
+            line(&mut t, "tests run", &s.test_executions);
+            line(&mut t, "sequences run", &s.sequence_runs);
+            line(&mut t, "failures found", &found);
+            line(&mut t, "reduction", &reduction);
+        }
+    }
 
     let b = &report.build;
     let _ = writeln!(t, "\nBuild parameters\n----------------");
@@ -482,6 +483,43 @@ mod tests {
         ] {
             assert!(text.contains(needle), "missing {needle:?} in\n{text}");
         }
+    }
+
+    #[test]
+    fn a_bug_mode_report_says_what_ran_and_counts_passes_and_failures() {
+        use super::super::record::TestRecord;
+        let mut r = header();
+        r.mode = Mode::BugMode;
+        r.stats.test_executions = 2;
+        r.tests = vec![
+            TestRecord {
+                test: "a".into(),
+                result: "ok".into(),
+                seconds: 0.5,
+                output: None,
+            },
+            TestRecord {
+                test: "b".into(),
+                result: "exit 1".into(),
+                seconds: 0.25,
+                output: Some("b broke\n".into()),
+            },
+        ];
+        let text = render_text(&r);
+        for needle in [
+            "mode              bug mode",
+            "bug mode: each selected test once, in order; seed 1",
+            "exit 1       0.25s  b",
+            "    | b broke",
+            "passed            1",
+            "failed            1",
+        ] {
+            assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+        }
+        assert!(
+            !text.contains("\niterations"),
+            "no iteration count in bug mode\n{text}"
+        );
     }
 
     #[test]
