@@ -259,6 +259,11 @@ wait"#,
 
     let report = suite.report();
     assert_eq!(report["status"], "interrupted");
+    assert_eq!(
+        report["stats"]["test_executions"].as_u64(),
+        Some(suite.ran().len() as u64),
+        "the test killed by the signal was started, so it counts"
+    );
     assert_eq!(report["completed"], false);
     let iterations = report["iterations"].as_array().expect("array");
     assert_eq!(iterations.last().expect("one")["result"], "interrupted");

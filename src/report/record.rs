@@ -158,7 +158,7 @@ pub struct TestRecord {
 /// Counters over the whole run.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Stats {
-    /// Test processes started (setup and teardown excluded).
+    /// Test processes started (setup and teardown excluded), a test killed by Ctrl-C included.
     pub test_executions: u64,
     /// Sequences run: iterations, shrink candidates, verbose reruns.
     pub sequence_runs: u64,
@@ -209,7 +209,11 @@ impl Recorder {
                 r.stats.sequence_runs += 1;
                 false
             }
-            Event::TestStarted { .. } => false,
+            // Counted when started: a test killed by Ctrl-C ran too.
+            Event::TestStarted { .. } => {
+                r.stats.test_executions += 1;
+                false
+            }
             Event::TestFinished {
                 purpose,
                 test,
@@ -218,7 +222,6 @@ impl Recorder {
                 output,
                 ..
             } => {
-                r.stats.test_executions += 1;
                 if *purpose != Purpose::BugMode {
                     return false;
                 }
@@ -447,6 +450,11 @@ pub(crate) mod tests {
                 purpose: Purpose::Iteration,
                 length: 6,
             },
+            Event::TestStarted {
+                test: "p",
+                position: 0,
+                length: 6,
+            },
             Event::TestFinished {
                 purpose: Purpose::Iteration,
                 test: "p",
@@ -455,6 +463,11 @@ pub(crate) mod tests {
                 outcome: Outcome::Pass,
                 duration: std::time::Duration::from_millis(5),
                 output: b"",
+            },
+            Event::TestStarted {
+                test: "v",
+                position: 1,
+                length: 6,
             },
             Event::TestFinished {
                 purpose: Purpose::Iteration,
