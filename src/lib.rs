@@ -80,50 +80,7 @@ fn run_cli(cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
     let selection = suite::select(&names, &config.selected)?;
     let files = ReportFiles::create(&config.report, started)?;
 
-    let header = RunReport {
-        smoke_version: env!("CARGO_PKG_VERSION").to_string(),
-        mode: if config.bug_mode {
-            Mode::BugMode
-        } else {
-            Mode::Smoke
-        },
-        started_at: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
-        finished_at: None,
-        completed: false,
-        status: "running".to_string(),
-        argv,
-        // Bug mode runs the selection once in order, whatever the order options say.
-        options: Options {
-            order: if config.bug_mode {
-                Order::Rotate
-            } else {
-                config.order
-            },
-            times: if config.bug_mode { 1 } else { config.times },
-            iterations: if config.bug_mode {
-                1
-            } else {
-                config.iterations
-            },
-            seed: config.seed,
-            match_output: config.match_output.as_ref().map(|r| r.as_str().to_string()),
-            timeout: config
-                .timeout
-                .map(|t| humantime::format_duration(t).to_string()),
-            config: config.config_file.as_ref().map(|p| p.display().to_string()),
-            suite_dir: config.dir.display().to_string(),
-            run: config.run.template.clone(),
-            setup: config.setup.clone(),
-            teardown: config.teardown.clone(),
-            tests: selection.len(),
-        },
-        build: report::build::collect(&config.dir, &config.build_commands, &config.env),
-        iterations: Vec::new(),
-        failures: Vec::new(),
-        hook_failures: Vec::new(),
-        tests: Vec::new(),
-        stats: Stats::default(),
-    };
+    let header = report_header(&config, selection.len(), argv, started);
     let mut writer = ReportWriter::new(header, files.clone(), chrono::Local::now)?;
     let mut console = Console::new(config.verbosity);
     let mut exec = exec::ShellExecutor::new(&config.dir, &config.env, config.timeout);
@@ -155,31 +112,7 @@ fn run_cli(cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
         }
     };
 
-    let report = writer.report();
-    let s = &report.stats;
-    let mut out = String::new();
-    if config.bug_mode {
-        let total = report.tests.len();
-        out.push_str(&format!(
-            "summary: {total} tests, {} passed, {} failed",
-            total - summary.failures.min(total),
-            summary.failures
-        ));
-    } else {
-        out.push_str(&format!(
-            "summary: {} of {} iteration(s), {} tests run, {} failure(s) found, {} unique; \
-             base seed {}",
-            s.iterations_run,
-            config.iterations,
-            s.test_executions,
-            s.failures_found,
-            s.unique_failures,
-            config.seed
-        ));
-    }
-    if let Some(signal) = summary.interrupted {
-        out.push_str(&format!(" (interrupted by signal {signal})"));
-    }
+    let out = report::console::summary(writer.report(), summary.interrupted);
     // A closed stdout (`smoke | head -1`) must not turn a finished run into a panic.
     let _ = writeln!(
         std::io::stdout(),
@@ -196,6 +129,52 @@ fn run_cli(cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
         );
     }
     Ok(exit_code(&summary))
+}
+
+/// The report as it stands before the first test: what runs, how, and where.
+fn report_header(
+    config: &Config,
+    tests: usize,
+    argv: Vec<String>,
+    started: chrono::DateTime<chrono::Local>,
+) -> RunReport {
+    // Bug mode runs the selection once in order, whatever the order options say.
+    let (mode, order, times, iterations) = if config.bug_mode {
+        (Mode::BugMode, Order::Rotate, 1, 1)
+    } else {
+        (Mode::Smoke, config.order, config.times, config.iterations)
+    };
+    RunReport {
+        smoke_version: env!("CARGO_PKG_VERSION").to_string(),
+        mode,
+        started_at: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        finished_at: None,
+        completed: false,
+        status: "running".to_string(),
+        argv,
+        options: Options {
+            order,
+            times,
+            iterations,
+            seed: config.seed,
+            match_output: config.match_output.as_ref().map(|r| r.as_str().to_string()),
+            timeout: config
+                .timeout
+                .map(|t| humantime::format_duration(t).to_string()),
+            config: config.config_file.as_ref().map(|p| p.display().to_string()),
+            suite_dir: config.dir.display().to_string(),
+            run: config.run.template.clone(),
+            setup: config.setup.clone(),
+            teardown: config.teardown.clone(),
+            tests,
+        },
+        build: report::build::collect(&config.dir, &config.build_commands, &config.env),
+        iterations: Vec::new(),
+        failures: Vec::new(),
+        hook_failures: Vec::new(),
+        tests: Vec::new(),
+        stats: Stats::default(),
+    }
 }
 
 /// The documented exit code for a finished run: a signal wins, then a reported failure, then a

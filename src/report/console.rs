@@ -4,6 +4,7 @@
 //! iteration and the failures so far, or the candidate being tried while shrinking; it is hidden
 //! when stderr is not a terminal, so CI logs get plain lines.
 
+use super::record::RunReport;
 use super::{Event, IterationStatus, Mode, Purpose, Reporter, lossy};
 use crate::config::Verbosity;
 use crate::shell;
@@ -12,6 +13,35 @@ use std::io::{IsTerminal, Write};
 
 /// How many lines of a failing test's output the console shows.
 const OUTPUT_LINES: usize = 20;
+
+/// The closing summary line, from the finished report.
+pub fn summary(report: &RunReport, interrupted: Option<i32>) -> String {
+    let s = &report.stats;
+    let mut line = match report.mode {
+        Mode::BugMode => {
+            let failed = report.failed_tests();
+            format!(
+                "summary: {} tests, {} passed, {failed} failed",
+                report.tests.len(),
+                report.tests.len() - failed
+            )
+        }
+        Mode::Smoke => format!(
+            "summary: {} of {} iteration(s), {} tests run, {} failure(s) found, {} unique; base \
+             seed {}",
+            s.iterations_run,
+            report.options.iterations,
+            s.test_executions,
+            s.failures_found,
+            s.unique_failures,
+            report.options.seed
+        ),
+    };
+    if let Some(signal) = interrupted {
+        line.push_str(&format!(" (interrupted by signal {signal})"));
+    }
+    line
+}
 
 /// Prints events for a person.
 pub struct Console {

@@ -209,7 +209,7 @@ pub fn render_text(report: &RunReport) -> String {
     let _ = writeln!(t, "\nSummary\n-------");
     match report.mode {
         Mode::BugMode => {
-            let failed = report.tests.iter().filter(|t| t.result != "ok").count();
+            let failed = report.failed_tests();
             line(&mut t, "tests run", &s.test_executions);
             line(&mut t, "passed", &(report.tests.len() - failed));
             line(&mut t, "failed", &failed);

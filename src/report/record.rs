@@ -43,6 +43,13 @@ pub struct RunReport {
     pub stats: Stats,
 }
 
+impl RunReport {
+    /// Bug mode: how many tests did not pass.
+    pub fn failed_tests(&self) -> usize {
+        self.tests.iter().filter(|t| t.result != "ok").count()
+    }
+}
+
 /// The options that decide what runs, as the run used them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Options {
