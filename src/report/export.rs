@@ -133,6 +133,9 @@ pub fn render_text(report: &RunReport) -> String {
         let _ = writeln!(t, "\nFailures\n--------");
     }
     for (i, f) in report.failures.iter().enumerate() {
+        if i > 0 {
+            t.push('\n');
+        }
         let _ = writeln!(t, "Failure {}: {} failed ({})", i + 1, f.test, f.failure);
         let class = f
             .classification
@@ -462,6 +465,13 @@ mod tests {
         assert_eq!(value["stats"]["test_executions"], 2);
         let back: RunReport = serde_json::from_str(&json).expect("parses back");
         assert_eq!(back, r);
+    }
+
+    /// The whole text report for a fixed run (no clock, no paths): a format change shows up as
+    /// a snapshot diff to review (`cargo insta review`, or INSTA_UPDATE=always).
+    #[test]
+    fn the_text_report_layout_is_pinned() {
+        insta::assert_snapshot!(render_text(&report()));
     }
 
     #[test]
