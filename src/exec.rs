@@ -103,19 +103,9 @@ impl Executor for ShellExecutor {
         let (reader, writer) = os_pipe::pipe().context("cannot create a pipe")?;
         let mut args = vec!["-c", job.script, "smoke"];
         args.extend(job.arg);
-        let mut expression = duct::cmd(SHELL, &args)
-            .dir(&self.dir)
-            .stdin_null()
+        let mut expression = in_own_group(duct::cmd(SHELL, &args), &self.dir, &self.env)
             .stdout_file(writer.try_clone().context("cannot duplicate a pipe")?)
-            .stderr_file(writer)
-            .unchecked()
-            .before_spawn(|command| {
-                command.process_group(0);
-                Ok(())
-            });
-        for (name, value) in &self.env {
-            expression = expression.env(name, value);
-        }
+            .stderr_file(writer);
         for (name, value) in &job.env {
             expression = expression.env(name, value);
         }
@@ -157,16 +147,7 @@ impl Executor for ShellExecutor {
         interrupt::set_running_group(0);
         let (output, dropped) = capture.finish();
 
-        let outcome = if timed_out {
-            Outcome::Timeout
-        } else {
-            match (status.code(), status.signal()) {
-                (Some(0), _) => Outcome::Pass,
-                (Some(code), _) => Outcome::Fail { code },
-                (None, Some(signal)) => Outcome::Signal { signal },
-                (None, None) => Outcome::Fail { code: -1 },
-            }
-        };
+        let outcome = outcome(status, timed_out);
         if let Some(log) = &mut self.log {
             writeln!(
                 log,
@@ -197,6 +178,41 @@ impl Executor for ShellExecutor {
             None => None,
         };
         Ok(())
+    }
+}
+
+/// The settings every command gets: run in `dir` with `env` added, stdin closed, any exit
+/// status accepted (a failing test is data), and in a process group of its own so that a timeout
+/// or Ctrl-C can kill its whole tree.
+fn in_own_group(
+    expression: duct::Expression,
+    dir: &Path,
+    env: &[(String, String)],
+) -> duct::Expression {
+    let mut expression = expression
+        .dir(dir)
+        .stdin_null()
+        .unchecked()
+        .before_spawn(|command| {
+            command.process_group(0);
+            Ok(())
+        });
+    for (name, value) in env {
+        expression = expression.env(name, value);
+    }
+    expression
+}
+
+/// How a command ended, from its exit status (`timed_out`: smoke killed it at its limit).
+fn outcome(status: std::process::ExitStatus, timed_out: bool) -> Outcome {
+    if timed_out {
+        return Outcome::Timeout;
+    }
+    match (status.code(), status.signal()) {
+        (Some(0), _) => Outcome::Pass,
+        (Some(code), _) => Outcome::Fail { code },
+        (None, Some(signal)) => Outcome::Signal { signal },
+        (None, None) => Outcome::Fail { code: -1 },
     }
 }
 
@@ -319,20 +335,9 @@ pub fn capture(
     timeout: Duration,
 ) -> Result<Captured> {
     let (program, args) = argv.split_first().expect("capture needs a program");
-    let mut expression = duct::cmd(*program, args)
-        .dir(dir)
-        .stdin_null()
+    let handle = in_own_group(duct::cmd(*program, args), dir, env)
         .stdout_capture()
         .stderr_capture()
-        .unchecked()
-        .before_spawn(|command| {
-            command.process_group(0);
-            Ok(())
-        });
-    for (name, value) in env {
-        expression = expression.env(name, value);
-    }
-    let handle = expression
         .start()
         .with_context(|| format!("cannot start '{program}'"))?;
     let pgid = handle.pids().first().map_or(0, |&pid| pid as i32);
@@ -343,15 +348,8 @@ pub fn capture(
     }
     let output = handle.wait()?;
     interrupt::set_running_group(0);
-    let outcome = match (finished, output.status.code(), output.status.signal()) {
-        (false, _, _) => Outcome::Timeout,
-        (_, Some(0), _) => Outcome::Pass,
-        (_, Some(code), _) => Outcome::Fail { code },
-        (_, None, Some(signal)) => Outcome::Signal { signal },
-        (_, None, None) => Outcome::Fail { code: -1 },
-    };
     Ok(Captured {
-        outcome,
+        outcome: outcome(output.status, !finished),
         stdout: output.stdout.clone(),
         stderr: output.stderr.clone(),
     })

@@ -180,16 +180,14 @@ fn report_header(
 /// The documented exit code for a finished run: a signal wins, then a reported failure, then a
 /// setup/teardown failure (smoke could not test what was asked), else success.
 fn exit_code(summary: &runner::Summary) -> u8 {
-    match summary {
-        runner::Summary {
-            interrupted: Some(signal),
-            ..
-        } => interrupt::exit_code(*signal),
-        runner::Summary { failures: 1.., .. } => exit::FAILURES,
-        runner::Summary {
-            hook_failures: 1.., ..
-        } => exit::ERROR,
-        _ => exit::OK,
+    if let Some(signal) = summary.interrupted {
+        interrupt::exit_code(signal)
+    } else if summary.failures > 0 {
+        exit::FAILURES
+    } else if summary.hook_failures > 0 {
+        exit::ERROR
+    } else {
+        exit::OK
     }
 }
 

@@ -71,8 +71,12 @@ pub fn quote(word: &str) -> Cow<'_, str> {
 }
 
 /// Quote and join words into one pasteable command line.
-pub fn join<'a>(words: impl IntoIterator<Item = &'a str>) -> String {
-    words.into_iter().map(quote).collect::<Vec<_>>().join(" ")
+pub fn join<S: AsRef<str>>(words: impl IntoIterator<Item = S>) -> String {
+    words
+        .into_iter()
+        .map(|w| quote(w.as_ref()).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]

@@ -9,8 +9,7 @@ use common::{Suite, fillers, names, stderr, stdout};
 fn far_apart() -> Suite {
     let suite = Suite::new();
     let tests = fillers(20);
-    let refs: Vec<&str> = tests.iter().map(String::as_str).collect();
-    suite.toml(&refs, "").dispatcher(
+    suite.toml(&tests, "").dispatcher(
         r#"case "$1" in
   t02) touch state/dirty ;;
   t17) [ ! -e state/dirty ] || { echo "t17: state is dirty"; exit 1; } ;;
@@ -79,8 +78,7 @@ fn a_cleaner_between_polluter_and_victim_is_never_in_the_minimal_sequence() {
     let suite = Suite::new();
     let mut tests = fillers(10);
     tests.extend(["polluter", "cleaner", "victim"].map(String::from));
-    let refs: Vec<&str> = tests.iter().map(String::as_str).collect();
-    suite.toml(&refs, "").dispatcher(
+    suite.toml(&tests, "").dispatcher(
         r#"case "$1" in
   polluter) touch state/dirty ;;
   cleaner) rm -f state/dirty ;;
@@ -116,8 +114,7 @@ fn a_test_that_fails_its_third_run_shrinks_to_three_runs_of_itself() {
     let suite = Suite::new();
     let mut tests = fillers(6);
     tests.push("counter".into());
-    let refs: Vec<&str> = tests.iter().map(String::as_str).collect();
-    suite.toml(&refs, "").dispatcher(
+    suite.toml(&tests, "").dispatcher(
         r#"case "$1" in
   counter) echo x >> state/count; [ "$(wc -l < state/count)" -lt 3 ] || exit 1 ;;
 esac"#,
@@ -159,8 +156,7 @@ fn a_test_that_fails_one_run_in_five_is_flaky_and_not_reduced() {
     let suite = Suite::new();
     let mut tests = fillers(8);
     tests.push("flaky".into());
-    let refs: Vec<&str> = tests.iter().map(String::as_str).collect();
-    suite.toml(&refs, "").dispatcher(
+    suite.toml(&tests, "").dispatcher(
         r#"case "$1" in
   flaky) echo x >> flaky.count; [ $(( $(wc -l < flaky.count) % 5 )) -ne 1 ] || exit 1 ;;
 esac"#,
@@ -190,8 +186,7 @@ fn a_test_that_hangs_once_polluted_times_out_and_shrinks() {
     let suite = Suite::new();
     let mut tests = fillers(6);
     tests.extend(["polluter".into(), "hang".into()]);
-    let refs: Vec<&str> = tests.iter().map(String::as_str).collect();
-    suite.toml(&refs, "timeout = \"400ms\"\n").dispatcher(
+    suite.toml(&tests, "timeout = \"400ms\"\n").dispatcher(
         r#"case "$1" in
   polluter) touch state/dirty ;;
   hang) [ ! -e state/dirty ] || sleep 30 ;;

@@ -5,7 +5,7 @@
 //! when stderr is not a terminal, so CI logs get plain lines.
 
 use super::record::RunReport;
-use super::{Event, IterationStatus, Mode, Purpose, Reporter, lossy};
+use super::{Event, IterationStatus, Mode, Purpose, Reporter, lossy, quote_tail};
 use crate::config::Verbosity;
 use crate::shell;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -104,17 +104,9 @@ impl Console {
     }
 
     fn output_block(&self, output: &[u8]) -> String {
-        let text = lossy(output);
-        let lines: Vec<&str> = text.lines().collect();
-        let skip = lines.len().saturating_sub(OUTPUT_LINES);
-        let mut block = String::new();
-        if skip > 0 {
-            block.push_str(&format!("    | ... ({skip} earlier lines in the report)\n"));
-        }
-        for line in &lines[skip..] {
-            block.push_str(&format!("    | {line}\n"));
-        }
-        block.trim_end().to_string()
+        quote_tail(&lossy(output), OUTPUT_LINES, "in the report")
+            .trim_end()
+            .to_string()
     }
 
     fn update_message(&self) {
@@ -267,7 +259,7 @@ impl Reporter for Console {
                 sequence,
             } => {
                 let shown = if sequence.len() <= 8 {
-                    format!(": {}", shell::join(sequence.iter().map(String::as_str)))
+                    format!(": {}", shell::join(sequence))
                 } else {
                     String::new()
                 };
@@ -299,7 +291,7 @@ impl Reporter for Console {
                     self.unique,
                     class,
                     minimal.len(),
-                    shell::join(minimal.iter().map(String::as_str)),
+                    shell::join(minimal),
                 ));
                 if let Some(log) = log {
                     let rerun = rerun.map_or(String::new(), |o| format!(" (verbose rerun: {o})"));

@@ -3,7 +3,7 @@
 //! `kill -9` or a Ctrl-C leaves the last complete report, never a half-written one.
 
 use super::record::{Recorder, RunReport};
-use super::{Event, Mode, Reporter};
+use super::{Event, Mode, Reporter, quote_tail};
 use crate::shell;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Local};
@@ -45,11 +45,7 @@ pub fn render_text(report: &RunReport) -> String {
         "finished",
         &report.finished_at.as_deref().unwrap_or("-"),
     );
-    line(
-        &mut t,
-        "command",
-        &shell::join(report.argv.iter().map(String::as_str)),
-    );
+    line(&mut t, "command", &shell::join(&report.argv));
     let options = match report.mode {
         Mode::BugMode => format!(
             "bug mode: each selected test once, in order; seed {}",
@@ -154,15 +150,7 @@ pub fn render_text(report: &RunReport) -> String {
             "  seen",
             &format!("{} time(s), iteration(s) {}", f.seen, seen_in.join(", ")),
         );
-        line(
-            &mut t,
-            "  original",
-            &format!(
-                "{} tests: {}",
-                f.original.len(),
-                shell::join(f.original.iter().map(String::as_str))
-            ),
-        );
+        line(&mut t, "  original", &sequence(&f.original));
         let steps: Vec<String> = f
             .reductions
             .iter()
@@ -182,15 +170,7 @@ pub fn render_text(report: &RunReport) -> String {
             (None, true) => format!("1-minimal, {} candidate runs", f.tries),
             (None, false) => "not proven minimal".to_string(),
         };
-        line(
-            &mut t,
-            "  minimal",
-            &format!(
-                "{} tests: {}",
-                f.minimal.len(),
-                shell::join(f.minimal.iter().map(String::as_str))
-            ),
-        );
+        line(&mut t, "  minimal", &sequence(&f.minimal));
         line(&mut t, "", &proof);
         if let Some(replay) = &f.replay {
             line(&mut t, "  replay", replay);
@@ -255,14 +235,12 @@ pub fn render_text(report: &RunReport) -> String {
 }
 
 fn push_output(t: &mut String, output: &str) {
-    let lines: Vec<&str> = output.lines().collect();
-    let skip = lines.len().saturating_sub(OUTPUT_LINES);
-    if skip > 0 {
-        let _ = writeln!(t, "    | ... ({skip} earlier lines in the JSON report)");
-    }
-    for l in &lines[skip..] {
-        let _ = writeln!(t, "    | {l}");
-    }
+    t.push_str(&quote_tail(output, OUTPUT_LINES, "in the JSON report"));
+}
+
+/// `N tests: a b c`, the names quoted for a shell.
+fn sequence(names: &[String]) -> String {
+    format!("{} tests: {}", names.len(), shell::join(names))
 }
 
 /// The report's file names.

@@ -175,3 +175,34 @@ impl Reporter for Fanout<'_> {
 pub fn lossy(output: &[u8]) -> String {
     String::from_utf8_lossy(output).into_owned()
 }
+
+/// The last `max_lines` lines of `output`, each indented as `    | line`, with a first line
+/// saying how many earlier lines are left out and `where_rest` they can be found. Every line
+/// ends with a newline; empty output gives an empty string.
+pub fn quote_tail(output: &str, max_lines: usize, where_rest: &str) -> String {
+    let lines: Vec<&str> = output.lines().collect();
+    let skip = lines.len().saturating_sub(max_lines);
+    let mut block = String::new();
+    if skip > 0 {
+        block.push_str(&format!("    | ... ({skip} earlier lines {where_rest})\n"));
+    }
+    for line in &lines[skip..] {
+        block.push_str(&format!("    | {line}\n"));
+    }
+    block
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_output_is_cut_to_its_last_lines_and_says_so() {
+        assert_eq!(quote_tail("", 2, "x"), "");
+        assert_eq!(quote_tail("a\nb\n", 2, "x"), "    | a\n    | b\n");
+        assert_eq!(
+            quote_tail("a\nb\nc\n", 2, "in the report"),
+            "    | ... (1 earlier lines in the report)\n    | b\n    | c\n"
+        );
+    }
+}

@@ -43,8 +43,8 @@ impl Suite {
     }
 
     /// A smoke.toml listing `tests`, run through run.sh with a fresh state/ per sequence.
-    pub fn toml(&self, tests: &[&str], extra: &str) -> &Self {
-        let list: Vec<String> = tests.iter().map(|t| toml_string(t)).collect();
+    pub fn toml<S: AsRef<str>>(&self, tests: &[S], extra: &str) -> &Self {
+        let list: Vec<String> = tests.iter().map(|t| toml_string(t.as_ref())).collect();
         self.file(
             "smoke.toml",
             &format!(
