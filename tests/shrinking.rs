@@ -177,6 +177,10 @@ esac"#,
             "a flaky failure is not reduced"
         );
         assert!(f["reductions"].as_array().expect("array").is_empty());
+        assert_eq!(
+            f["proven_minimal"], false,
+            "not reduced, so not proven minimal"
+        );
     }
     assert_counts_match_the_log(&suite, &report);
 }

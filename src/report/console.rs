@@ -5,7 +5,7 @@
 //! when stderr is not a terminal, so CI logs get plain lines.
 
 use super::record::RunReport;
-use super::{Event, IterationStatus, Mode, Purpose, Reporter, lossy, quote_tail};
+use super::{Event, IterationStatus, Mode, Purpose, Reporter, lossy, proof, quote_tail};
 use crate::config::Verbosity;
 use crate::shell;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -281,11 +281,7 @@ impl Reporter for Console {
                 self.shrinking = false;
                 self.unique += 1;
                 let class = classification.map_or("not classified".to_string(), |c| c.to_string());
-                let proof = match (stopped_by, complete) {
-                    (Some(why), _) => format!("not proven minimal, stopped: {why}"),
-                    (None, true) => format!("1-minimal after {tries} tries"),
-                    (None, false) => "not proven minimal".to_string(),
-                };
+                let proof = proof(*classification, stopped_by.as_deref(), *complete, *tries);
                 self.out(&format!(
                     "FAILURE {}: {} ({proof})\n  minimal ({} tests): {}\n  replay: {replay}",
                     self.unique,

@@ -3,7 +3,7 @@
 //! `kill -9` or a Ctrl-C leaves the last complete report, never a half-written one.
 
 use super::record::{Recorder, RunReport};
-use super::{Event, Mode, Reporter, quote_tail};
+use super::{Event, Mode, Reporter, proof, quote_tail};
 use crate::shell;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Local};
@@ -165,11 +165,12 @@ pub fn render_text(report: &RunReport) -> String {
                 steps.join(", ")
             },
         );
-        let proof = match (&f.stopped_by, f.proven_minimal) {
-            (Some(why), _) => format!("not proven minimal: shrinking stopped ({why})"),
-            (None, true) => format!("1-minimal, {} candidate runs", f.tries),
-            (None, false) => "not proven minimal".to_string(),
-        };
+        let proof = proof(
+            f.classification,
+            f.stopped_by.as_deref(),
+            f.proven_minimal,
+            f.tries,
+        );
         line(&mut t, "  minimal", &sequence(&f.minimal));
         line(&mut t, "", &proof);
         if let Some(replay) = &f.replay {

@@ -192,9 +192,43 @@ pub fn quote_tail(output: &str, max_lines: usize, where_rest: &str) -> String {
     block
 }
 
+/// How far a shrink result can be trusted, in the same words in the console and the report.
+/// A flaky failure is never called minimal: it was not reduced at all.
+pub fn proof(
+    classification: Option<Classification>,
+    stopped_by: Option<&str>,
+    complete: bool,
+    tries: usize,
+) -> String {
+    match (classification, stopped_by) {
+        (Some(Classification::Flaky), _) => {
+            format!("not reduced: the failure did not come back ({tries} candidate runs)")
+        }
+        (_, Some(why)) => format!("not proven minimal: shrinking stopped ({why})"),
+        _ if complete => format!("1-minimal, {tries} candidate runs"),
+        _ => "not proven minimal".to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_proof_line_never_calls_a_flaky_or_stopped_result_minimal() {
+        let flaky = Some(Classification::Flaky);
+        let ordered = Some(Classification::OrderDependent);
+        assert_eq!(proof(ordered, None, true, 7), "1-minimal, 7 candidate runs");
+        assert_eq!(
+            proof(flaky, None, true, 3),
+            "not reduced: the failure did not come back (3 candidate runs)"
+        );
+        assert_eq!(
+            proof(ordered, Some("interrupted"), false, 2),
+            "not proven minimal: shrinking stopped (interrupted)"
+        );
+        assert_eq!(proof(None, None, false, 0), "not proven minimal");
+    }
 
     #[test]
     fn a_long_output_is_cut_to_its_last_lines_and_says_so() {

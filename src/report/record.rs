@@ -124,8 +124,8 @@ pub struct FailureRecord {
     pub reductions: Vec<Reduction>,
     /// Candidates run while shrinking.
     pub tries: usize,
-    /// True when shrinking finished: `minimal` is 1-minimal (or the classification needs no
-    /// shrinking).
+    /// True when shrinking finished with a 1-minimal `minimal` (`[test]` for fails-alone).
+    /// False for flaky failures, which are not reduced, and for stopped shrinks.
     pub proven_minimal: bool,
     /// Why shrinking stopped early, if it did.
     pub stopped_by: Option<String>,
@@ -335,7 +335,8 @@ impl Recorder {
                     failure.classification = *classification;
                     failure.minimal = minimal.clone();
                     failure.tries = *tries;
-                    failure.proven_minimal = *complete;
+                    failure.proven_minimal =
+                        *complete && *classification != Some(Classification::Flaky);
                     failure.stopped_by = stopped_by.clone();
                     failure.replay = Some(replay.clone());
                     failure.log = log.as_ref().map(|p| p.display().to_string());
