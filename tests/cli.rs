@@ -513,6 +513,50 @@ fn verbose_shows_each_test_and_quiet_only_the_summary() {
 }
 
 #[test]
+fn commands_get_the_suite_env_and_the_smoke_variables_and_build_output_is_recorded() {
+    let suite = Suite::new();
+    suite
+        .dispatcher(r#"echo "test $SMOKE_TEST $SMOKE_SEED $SMOKE_ITERATION $APP_ENV" >> env.log"#)
+        .file(
+            "smoke.toml",
+            r#"[suite]
+tests = ["a"]
+run = "sh run.sh {test}"
+setup = "echo setup ${SMOKE_TEST-none} $SMOKE_SEED $SMOKE_ITERATION $APP_ENV >> env.log"
+[suite.env]
+APP_ENV = "staging"
+[smoke]
+times = 1
+[report]
+build = ["echo built-for-$APP_ENV"]
+"#,
+        );
+    let out = suite.smoke(&["--seed", "100", "-n", "2"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let env = fs::read_to_string(suite.path().join("env.log")).expect("env.log");
+    assert_eq!(
+        env,
+        "setup none 100 1 staging\ntest a 100 1 staging\nsetup none 101 2 staging\ntest a 101 2 staging\n"
+    );
+    let report = suite.report();
+    assert_eq!(
+        report["build"]["commands"][0]["command"],
+        "echo built-for-$APP_ENV"
+    );
+    assert_eq!(
+        report["build"]["commands"][0]["output"],
+        "built-for-staging"
+    );
+    // stderr is a pipe here, not a terminal: plain lines, no progress bar escape codes.
+    assert!(!stderr(&out).contains('\u{1b}'), "{:?}", stderr(&out));
+    assert!(
+        stderr(&out).contains("iteration 2/2 (seed 101)"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn setup_failure_abandons_the_iteration_and_is_reported_as_such() {
     let suite = Suite::new();
     suite.dispatcher("").file(
