@@ -64,6 +64,16 @@ pub struct Cli {
     #[arg(short, long = "match", value_name = "REGEX")]
     pub match_output: Option<String>,
 
+    /// Shrinking: a candidate counts as passing only after N+1 clean runs; a failure seen to
+    /// come and go is classified flaky with its rate, and still shrunk [default: 0].
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
+
+    /// Shrinking: spend at most N test executions on one failure; the result is then reported
+    /// as not proven minimal [default: no limit].
+    #[arg(long, value_name = "N")]
+    pub max_reduce: Option<u64>,
+
     /// Run each test once in the suite's order, not stopping, and show each failure's output.
     #[arg(long)]
     pub bug_mode: bool,

@@ -59,6 +59,10 @@ pub struct Config {
     pub seed: u64,
     /// With `--match`: a failure is the same only if the test's output matches.
     pub match_output: Option<Regex>,
+    /// `--retries`: extra runs before a shrink candidate counts as passing.
+    pub retries: u32,
+    /// `--max-reduce`: test executions one shrink may spend.
+    pub max_reduce: Option<u64>,
     /// `--bug-mode`.
     pub bug_mode: bool,
     /// How much the console says.
@@ -148,6 +152,9 @@ struct FileSmoke {
     seed: Option<u64>,
     #[serde(rename = "match")]
     match_output: Option<String>,
+    retries: Option<u32>,
+    #[serde(rename = "max-reduce")]
+    max_reduce: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -266,6 +273,22 @@ impl Config {
             None => None,
         };
 
+        let retries = cli.retries.or(smoke.retries).unwrap_or(0);
+        let max_reduce = match (cli.max_reduce, smoke.max_reduce) {
+            (Some(0), _) => {
+                return Err(ConfigError::new(
+                    "--max-reduce must be at least 1 (got 0; leave it out for no limit)",
+                ));
+            }
+            (None, Some(0)) => {
+                return Err(ConfigError::new(format!(
+                    "{} must be at least 1 (got 0; leave it out for no limit)",
+                    in_file("[smoke] max-reduce")
+                )));
+            }
+            (flag, file) => flag.or(file),
+        };
+
         let report_target = match (&cli.report, &cli.report_dir, &report.dir) {
             (Some(path), _, _) => ReportTarget::File(cwd.join(path)),
             (None, Some(d), _) => ReportTarget::Dir(cwd.join(d)),
@@ -283,6 +306,7 @@ impl Config {
             ("--teardown", &cli.teardown),
             ("--timeout", &cli.timeout),
             ("--match", &cli.match_output),
+            ("--retries", &cli.retries.map(|r| r.to_string())),
         ] {
             if let Some(value) = value {
                 replay_base.extend([flag.to_string(), value.clone()]);
@@ -308,6 +332,8 @@ impl Config {
             iterations_ignored,
             seed,
             match_output,
+            retries,
+            max_reduce,
             bug_mode: cli.bug_mode,
             verbosity: match (cli.quiet, cli.verbose) {
                 (true, _) => Verbosity::Quiet,
@@ -443,6 +469,7 @@ mod tests {
         assert_eq!(c.run.script, "sh \"$1\"");
         assert_eq!(c.verbosity, Verbosity::Normal);
         assert!(c.timeout.is_none());
+        assert_eq!((c.retries, c.max_reduce), (0, None));
     }
 
     #[test]
@@ -465,6 +492,8 @@ mod tests {
             order = "random"
             seed = 12
             match = "boom"
+            retries = 2
+            max-reduce = 500
             [report]
             dir = "out"
             build = ["uname -a"]
@@ -481,6 +510,7 @@ mod tests {
         );
         assert_eq!((c.times, c.iterations, c.seed), (3, 4, 12));
         assert!(c.match_output.expect("set").is_match("a boom"));
+        assert_eq!((c.retries, c.max_reduce), (2, Some(500)));
         assert_eq!(c.report, ReportTarget::Dir("/work/suite/out".into()));
         assert_eq!(c.build_commands, ["uname -a"]);
     }
@@ -488,7 +518,8 @@ mod tests {
     #[test]
     fn flags_override_the_file() {
         let file = "[suite]\nglob = \"t/*.sh\"\nrun = \"sh {test}\"\nsetup = \"x\"\n\
-                    [smoke]\ntimes = 3\nseed = 1\norder = \"repeat\"\n";
+                    [smoke]\ntimes = 3\nseed = 1\norder = \"repeat\"\nretries = 1\n\
+                    max-reduce = 9\n";
         let c = with_file(
             &[
                 "--times",
@@ -504,6 +535,10 @@ mod tests {
                 "--report",
                 "r/x.txt",
                 "-q",
+                "--retries",
+                "3",
+                "--max-reduce",
+                "40",
             ],
             file,
         )
@@ -513,9 +548,18 @@ mod tests {
         assert_eq!(c.run.template, "bash {test}");
         assert_eq!(c.report, ReportTarget::File("/work/r/x.txt".into()));
         assert_eq!(c.verbosity, Verbosity::Quiet);
+        assert_eq!((c.retries, c.max_reduce), (3, Some(40)));
         assert_eq!(
             c.replay_base,
-            ["smoke", "--run", "bash {test}", "--setup", "y"],
+            [
+                "smoke",
+                "--run",
+                "bash {test}",
+                "--setup",
+                "y",
+                "--retries",
+                "3"
+            ],
             "an implicit ./smoke.toml is not named in the replay"
         );
     }
@@ -554,7 +598,17 @@ mod tests {
 
     #[test]
     fn each_bad_input_gets_a_message_that_says_what_and_how() {
-        let table: [(&[&str], &str, &str); 12] = [
+        let table: [(&[&str], &str, &str); 14] = [
+            (
+                &["--max-reduce", "0"],
+                MINIMAL,
+                "--max-reduce must be at least 1 (got 0; leave it out for no limit)",
+            ),
+            (
+                &[],
+                "[suite]\ntests=[\"a\"]\nrun = \"sh {test}\"\n[smoke]\nmax-reduce = 0\n",
+                "[smoke] max-reduce in 'suite/smoke.toml' must be at least 1",
+            ),
             (
                 &[],
                 "[suite]\nrun = \"sh {test}\"\n",

@@ -167,6 +167,8 @@ fn report_header(
             setup: config.setup.clone(),
             teardown: config.teardown.clone(),
             tests,
+            retries: config.retries,
+            max_reduce: config.max_reduce,
         },
         build: report::build::collect(&config.dir, &config.build_commands, &config.env),
         iterations: Vec::new(),

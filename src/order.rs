@@ -92,7 +92,7 @@ fn rotate(tests: &[TestId], times: usize) -> Vec<TestId> {
 
 /// Fisher-Yates (Durstenfeld): for i from the last index down to 1, swap i with a uniform j in
 /// 0..=i.
-fn shuffle<T>(items: &mut [T], rng: &mut SmokeRng) {
+pub(crate) fn shuffle<T>(items: &mut [T], rng: &mut SmokeRng) {
     for i in (1..items.len()).rev() {
         let j = rng.below(i + 1);
         items.swap(i, j);

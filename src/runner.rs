@@ -12,11 +12,12 @@ use crate::exec::{Executor, Job};
 use crate::interrupt::Interrupt;
 use crate::model::{Hook, Outcome, TestId};
 use crate::order::{self, SmokeRng};
-use crate::reduce::{self, Oracle, Probe, Reduction};
+use crate::reduce::{self, Answer, Costs, Halt, Limits, Oracle, Probe, Reduction};
 use crate::report::{Event, IterationStatus, Mode, Purpose, Reporter};
 use crate::shell;
 use anyhow::Result;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// What a run found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,6 +59,10 @@ struct SequenceRun {
     stop: Option<Stop>,
     /// Tests that failed (bug mode runs past failures).
     failed: usize,
+    /// How long each test that ran took, in order.
+    durations: Vec<Duration>,
+    /// How long setup and teardown took together.
+    hooks: Duration,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -162,11 +167,18 @@ impl<'a> Runner<'a> {
                 _ => {}
             }
             if let (IterationStatus::Failed, Some((position, victim, outcome, output))) =
-                (status, run.failure)
+                (status, &run.failure)
             {
                 failures += 1;
-                let failing = &sequence[..=position];
-                self.shrink_failure(ctx, failing, victim, outcome, &output, &mut rng)?;
+                let costs = Costs {
+                    tests: run.durations[..*position]
+                        .iter()
+                        .map(Duration::as_secs_f64)
+                        .collect(),
+                    per_run: (run.durations[*position] + run.hooks).as_secs_f64(),
+                };
+                let failing = &sequence[..=*position];
+                self.shrink_failure(ctx, failing, *victim, *outcome, output, &costs)?;
             }
         }
         let interrupted = self.interrupt.signal();
@@ -211,7 +223,7 @@ impl<'a> Runner<'a> {
         victim: TestId,
         outcome: Outcome,
         output: &[u8],
-        rng: &mut SmokeRng,
+        costs: &Costs,
     ) -> Result<()> {
         let (prefix, _) = failing.split_at(failing.len() - 1);
         self.reporter.handle(&Event::FailureFound {
@@ -222,6 +234,24 @@ impl<'a> Runner<'a> {
             original: self.to_names(failing),
             output,
         })?;
+        // A prefix that holds a known minimal sequence of this failure, in order, is that
+        // failure again: no need to shrink it again.
+        if let Some(of) = self.known.iter().position(|k| {
+            k.victim == victim
+                && k.outcome == outcome
+                && reduce::contains_in_order(prefix, &k.minimal[..k.minimal.len() - 1])
+        }) {
+            return self.reporter.handle(&Event::FailureRepeated {
+                of,
+                iteration: ctx.iteration,
+                tries: 0,
+                executions: 0,
+            });
+        }
+        let limits = Limits {
+            retries: self.config.retries,
+            max_executions: self.config.max_reduce,
+        };
         let mut oracle = RunOracle {
             runner: self,
             ctx,
@@ -229,7 +259,7 @@ impl<'a> Runner<'a> {
             stop: None,
             error: None,
         };
-        let shrunk = reduce::shrink(prefix, victim, rng, &mut oracle);
+        let shrunk = reduce::shrink(prefix, victim, costs, limits, &mut oracle);
         let (stop, error) = (oracle.stop, oracle.error);
         if let Some(error) = error {
             return Err(error);
@@ -244,6 +274,7 @@ impl<'a> Runner<'a> {
                 of,
                 iteration: ctx.iteration,
                 tries: shrunk.tries,
+                executions: shrunk.executions,
             });
         }
         self.known.push(Known {
@@ -269,6 +300,14 @@ impl<'a> Runner<'a> {
             log = Some(path);
         }
 
+        let stopped_by = match shrunk.halted {
+            Some(Halt::Oracle) => stop.map(Stop::describe),
+            Some(Halt::Budget) => Some(format!(
+                "--max-reduce {}: its test executions were spent",
+                self.config.max_reduce.unwrap_or_default()
+            )),
+            None => None,
+        };
         let mut replay: Vec<&str> = self.config.replay_base.iter().map(String::as_str).collect();
         replay.extend(["--order", "rotate", "--times", "1"]);
         if shrunk
@@ -283,8 +322,10 @@ impl<'a> Runner<'a> {
             classification: shrunk.classification,
             minimal: self.to_names(&shrunk.minimal),
             tries: shrunk.tries,
-            complete: shrunk.complete,
-            stopped_by: stop.map(Stop::describe),
+            executions: shrunk.executions,
+            proven: shrunk.proven_minimal(),
+            reproduced: shrunk.reproduced,
+            stopped_by,
             replay: shell::join(replay),
             log,
             rerun,
@@ -320,7 +361,7 @@ impl<'a> Runner<'a> {
             return Ok(run);
         }
         let stop_at_failure = purpose != Purpose::BugMode;
-        if let Some(stop) = self.run_hook(Hook::Setup, ctx)? {
+        if let Some(stop) = self.run_hook(Hook::Setup, ctx, &mut run.hooks)? {
             run.stop = Some(stop);
             if stop == Stop::HookFailed(Hook::Setup) {
                 return Ok(run);
@@ -352,6 +393,7 @@ impl<'a> Runner<'a> {
                 break;
             }
             run.executed += 1;
+            run.durations.push(finished.duration);
             self.reporter.handle(&Event::TestFinished {
                 purpose,
                 test: name,
@@ -372,14 +414,15 @@ impl<'a> Runner<'a> {
             }
         }
         // Teardown runs once per sequence, also after an interrupt.
-        if let Some(stop) = self.run_hook(Hook::Teardown, ctx)? {
+        if let Some(stop) = self.run_hook(Hook::Teardown, ctx, &mut run.hooks)? {
             run.stop = run.stop.or(Some(stop));
         }
         Ok(run)
     }
 
-    /// Run setup or teardown if configured. `Some` when it failed or was interrupted.
-    fn run_hook(&mut self, hook: Hook, ctx: Context) -> Result<Option<Stop>> {
+    /// Run setup or teardown if configured, adding its time to `spent`. `Some` when it failed or
+    /// was interrupted.
+    fn run_hook(&mut self, hook: Hook, ctx: Context, spent: &mut Duration) -> Result<Option<Stop>> {
         let command = match hook {
             Hook::Setup => &self.config.setup,
             Hook::Teardown => &self.config.teardown,
@@ -400,6 +443,7 @@ impl<'a> Runner<'a> {
             },
             kill_leftovers: false,
         })?;
+        *spent += finished.duration;
         if self.interrupt.is_raised() && hook == Hook::Setup {
             return Ok(Some(Stop::Interrupted));
         }
@@ -428,7 +472,11 @@ struct RunOracle<'r, 'a> {
 }
 
 impl Oracle for RunOracle<'_, '_> {
-    fn probe(&mut self, candidate: &[TestId]) -> Probe {
+    fn probe(&mut self, candidate: &[TestId]) -> Answer {
+        let stop = Answer {
+            probe: Probe::Stop,
+            executed: 0,
+        };
         let run = match self
             .runner
             .run_sequence(candidate, self.ctx, Purpose::Candidate)
@@ -436,14 +484,17 @@ impl Oracle for RunOracle<'_, '_> {
             Ok(run) => run,
             Err(error) => {
                 self.error = Some(error);
-                return Probe::Stop;
+                return stop;
             }
         };
-        if let Some(stop) = run.stop {
-            self.stop = Some(stop);
-            return Probe::Stop;
+        if let Some(why) = run.stop {
+            self.stop = Some(why);
+            return Answer {
+                executed: run.executed,
+                ..stop
+            };
         }
-        match run.failure {
+        let probe = match run.failure {
             Some((position, _, outcome, output))
                 if position == candidate.len() - 1
                     && outcome == self.expected
@@ -452,6 +503,10 @@ impl Oracle for RunOracle<'_, '_> {
                 Probe::Fails
             }
             _ => Probe::Passes,
+        };
+        Answer {
+            probe,
+            executed: run.executed,
         }
     }
 
@@ -606,6 +661,40 @@ mod tests {
     }
 
     #[test]
+    fn a_prefix_holding_a_known_minimal_sequence_is_not_shrunk_again() {
+        let (summary, report, _) =
+            run_fake(&["--setup", "x", "-n", "8"], &TESTS, polluted("p", "v"));
+        let f = &report.failures[0];
+        assert!(f.seen >= 2, "the seed finds the pair more than once");
+        assert_eq!(f.seen as usize, summary.failures);
+        assert_eq!(
+            report.stats.reduction_tries, f.tries as u64,
+            "only the first find spent candidate runs"
+        );
+        assert_eq!(report.stats.reduction_executions, f.shrink_executions);
+    }
+
+    #[test]
+    fn the_budget_stops_a_shrink_and_says_why() {
+        let (_, report, ran) = run_fake(
+            &["--setup", "x", "--order", "rotate", "--max-reduce", "5"],
+            &TESTS,
+            polluted("p", "v"),
+        );
+        let f = &report.failures[0];
+        assert!(!f.proven_minimal);
+        assert!(f.shrink_executions <= 5, "{}", f.shrink_executions);
+        assert_eq!(
+            f.stopped_by.as_deref(),
+            Some("--max-reduce 5: its test executions were spent")
+        );
+        assert!(f.minimal.len() < f.original.len() || f.classification.is_none());
+        // The iteration ran 16 tests, the shrink at most 5, the verbose rerun what is left.
+        let tests = ran.iter().filter(|r| r.1.is_some()).count();
+        assert!(tests <= 16 + 5 + f.minimal.len(), "{tests}");
+    }
+
+    #[test]
     fn the_report_counts_every_test_the_executor_ran() {
         let (_, report, ran) = run_fake(
             &["--setup", "x", "--teardown", "y"],
@@ -749,42 +838,44 @@ mod tests {
 
     #[test]
     fn an_interrupt_while_shrinking_keeps_the_best_sequence_and_says_it_is_not_proven() {
+        // v fails after p and q. The interrupt comes with the setup after the first shorter
+        // candidate that fails (a reduction).
         let interrupt = Interrupt::new();
         let flag = interrupt.clone();
-        let (mut since_setup, mut setups) = (Vec::new(), 0);
+        let last_failing = std::rc::Rc::new(std::cell::RefCell::new(Vec::<String>::new()));
+        let seen = last_failing.clone();
+        let (mut since_setup, mut setups, mut reproduced) = (Vec::new(), 0, false);
         let args = ["--setup", "s", "--order", "rotate", "--times", "1"];
-        let d = drive(
-            &args,
-            &["a", "p", "b", "c", "v"],
-            &interrupt,
-            move |job: &Job| {
-                let Some(test) = job.arg else {
-                    since_setup.clear();
-                    setups += 1;
-                    // Setups: the iteration, [v], [b c v], the confirming rerun, [a p v] (reduced),
-                    // then the sixth, for [p v], is interrupted.
-                    if setups == 6 {
-                        flag.raise(2);
-                    }
-                    return Outcome::Pass;
-                };
-                since_setup.push(test.to_string());
-                if test == "v" && since_setup.iter().any(|t| t == "p") {
-                    Outcome::Fail { code: 1 }
-                } else {
-                    Outcome::Pass
+        let names = ["p", "a", "b", "c", "d", "e", "q", "f", "v"];
+        let d = drive(&args, &names, &interrupt, move |job: &Job| {
+            let Some(test) = job.arg else {
+                since_setup.clear();
+                setups += 1;
+                if reproduced {
+                    flag.raise(2);
                 }
-            },
-        );
+                return Outcome::Pass;
+            };
+            since_setup.push(test.to_string());
+            let has = |n: &str| since_setup.iter().any(|t| t == n);
+            if test == "v" && has("p") && has("q") {
+                if setups > 1 && since_setup.len() < 9 {
+                    reproduced = true;
+                    *seen.borrow_mut() = since_setup.clone();
+                }
+                Outcome::Fail { code: 1 }
+            } else {
+                Outcome::Pass
+            }
+        });
         assert_eq!(d.summary.interrupted, Some(2));
         let f = &d.report.failures[0];
         assert!(!f.proven_minimal);
         assert_eq!(f.stopped_by.as_deref(), Some("interrupted"));
-        assert_eq!(
-            f.minimal,
-            ["a", "p", "v"],
-            "the best sequence before the interrupt"
-        );
+        let best = last_failing.borrow().clone();
+        assert!(best.len() < names.len(), "a reduction was made: {best:?}");
+        assert_eq!(f.minimal, best, "the best sequence before the interrupt");
+        assert_eq!(f.classification, Some(Classification::OrderDependent));
         assert_eq!(f.log, None, "no verbose rerun after an interrupt");
         assert_eq!(d.report.status, "interrupted");
         assert!(d.logs.is_empty());

@@ -150,38 +150,79 @@ fn a_test_that_fails_alone_is_classified_so() {
 }
 
 #[test]
-fn a_test_that_fails_one_run_in_five_is_flaky_and_not_reduced() {
-    // Fails on its 1st, 6th, 11th ... run whatever ran before it: one run in five, by a counter
-    // kept outside the state folder so that setup does not reset it.
+fn a_failure_that_never_comes_back_is_flaky_and_not_reduced() {
+    // Fails on its very first run and never again, whatever ran before it (the counter lives
+    // outside the state folder, so setup does not reset it).
     let suite = Suite::new();
     let mut tests = fillers(8);
     tests.push("flaky".into());
     suite.toml(&tests, "").dispatcher(
         r#"case "$1" in
-  flaky) echo x >> flaky.count; [ $(( $(wc -l < flaky.count) % 5 )) -ne 1 ] || exit 1 ;;
+  flaky) echo x >> flaky.count; [ "$(wc -l < flaky.count)" -ne 1 ] || exit 1 ;;
 esac"#,
     );
-    let out = suite.smoke(&["--seed", "4", "-n", "6"]);
+    let out = suite.smoke(&["--seed", "4", "-n", "2"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let report = suite.report();
-    let flaky: Vec<&serde_json::Value> = report["failures"]
-        .as_array()
-        .expect("array")
-        .iter()
-        .filter(|f| f["classification"] == "flaky")
-        .collect();
-    assert!(!flaky.is_empty(), "{report:#}");
-    for f in flaky {
-        assert_eq!(
-            f["minimal"], f["original"],
-            "a flaky failure is not reduced"
-        );
-        assert!(f["reductions"].as_array().expect("array").is_empty());
-        assert_eq!(
-            f["proven_minimal"], false,
-            "not reduced, so not proven minimal"
-        );
-    }
+    let f = &report["failures"][0];
+    assert_eq!(f["classification"], "flaky", "{report:#}");
+    assert_eq!(
+        f["minimal"], f["original"],
+        "a flaky failure is not reduced"
+    );
+    assert!(f["reductions"].as_array().expect("array").is_empty());
+    assert_eq!(f["proven_minimal"], false);
+    assert_eq!(f["reproduced"]["failed"], 1);
+    assert!(
+        stdout(&out).contains("not reduced: the failure did not come back"),
+        "{}",
+        stdout(&out)
+    );
+    assert_counts_match_the_log(&suite, &report);
+}
+
+#[test]
+fn with_retries_a_failure_that_comes_and_goes_is_flaky_with_its_rate_and_still_shrunk() {
+    // The victim fails after the polluter only on every other polluted run.
+    let suite = Suite::new();
+    let mut tests = fillers(12);
+    tests.extend(["polluter".into(), "victim".into()]);
+    suite.toml(&tests, "").dispatcher(
+        r#"case "$1" in
+  polluter) touch state/dirty ;;
+  victim) [ -e state/dirty ] || exit 0
+          echo x >> victim.count; [ $(( $(wc -l < victim.count) % 2 )) -eq 0 ] || exit 1 ;;
+esac"#,
+    );
+    let out = suite.smoke(&["--order", "rotate", "--times", "1", "--retries", "2"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    let f = &report["failures"][0];
+    assert_eq!(f["classification"], "flaky", "{report:#}");
+    assert_eq!(names(&f["minimal"]), ["polluter", "victim"]);
+    assert_eq!(
+        f["proven_minimal"], true,
+        "verified with 3 runs per removal"
+    );
+    let (failed, runs) = (
+        f["reproduced"]["failed"].as_u64().expect("n"),
+        f["reproduced"]["runs"].as_u64().expect("n"),
+    );
+    assert!(failed > 1 && failed < runs, "{failed}/{runs}");
+    assert_eq!(report["options"]["retries"], 2);
+    assert!(
+        f["replay"]
+            .as_str()
+            .expect("replay")
+            .contains("--retries 2"),
+        "{}",
+        f["replay"]
+    );
+    assert!(
+        stdout(&out).contains(&format!("flaky: failed {failed} of {runs} runs")),
+        "{}",
+        stdout(&out)
+    );
     assert_counts_match_the_log(&suite, &report);
 }
 
@@ -258,4 +299,92 @@ esac"#,
             .expect("str")
             .contains("--match 'boom: b'")
     );
+}
+
+/// v fails only when both a and b ran before it (each alone is harmless).
+fn needs_both() -> Suite {
+    let suite = Suite::new();
+    let mut tests = fillers(30);
+    tests.extend(["a".into(), "b".into(), "v".into()]);
+    suite.toml(&tests, "").dispatcher(
+        r#"case "$1" in
+  a) touch state/a ;;
+  b) touch state/b ;;
+  v) [ -e state/a ] && [ -e state/b ] && { echo "v: a and b both ran"; exit 1; }; exit 0 ;;
+esac"#,
+    );
+    suite
+}
+
+#[test]
+fn two_polluters_that_are_both_needed_shrink_to_the_triple_and_it_is_verified() {
+    let suite = needs_both();
+    // rotate: the 30 fillers, a, b, v; a and b are 1 and 2 tests before v, so the first probes
+    // split them apart.
+    let out = suite.smoke(&["--order", "rotate", "--times", "1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    let f = &report["failures"][0];
+    assert_eq!(names(&f["minimal"]), ["a", "b", "v"], "{report:#}");
+    assert_eq!(f["classification"], "order-dependent");
+    assert_eq!(f["proven_minimal"], true);
+    assert_eq!(f["rerun"], "exit 1", "the verbose rerun fails too");
+    let spent = f["shrink_executions"].as_u64().expect("n");
+    assert!(spent <= 5 * 32, "{spent} test executions for k = 32");
+    assert!(
+        stdout(&out)
+            .contains("1-minimal, verified: it fails, and passes with any one test dropped"),
+        "{}",
+        stdout(&out)
+    );
+    assert_counts_match_the_log(&suite, &report);
+
+    // The shrink really ran [b v] and [a v]: each single removal was seen to pass.
+    let ran = suite.ran().join(" ");
+    assert!(ran.contains("b v") || ran.contains("a v"), "{ran}");
+}
+
+#[test]
+fn max_reduce_caps_the_test_executions_of_a_shrink() {
+    let suite = needs_both();
+    let out = suite.smoke(&["--order", "rotate", "--times", "1", "--max-reduce", "12"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    let f = &report["failures"][0];
+    assert_eq!(f["proven_minimal"], false);
+    assert!(f["shrink_executions"].as_u64().expect("n") <= 12);
+    assert_eq!(
+        f["stopped_by"],
+        "--max-reduce 12: its test executions were spent"
+    );
+    assert!(stdout(&out).contains("not proven minimal: shrinking stopped (--max-reduce 12"));
+    // What ran: the iteration (33 tests), at most 12 in the shrink, and the verbose rerun.
+    let minimal = f["minimal"].as_array().expect("array").len();
+    let rerun = if f["log"].is_null() { 0 } else { minimal };
+    assert!(
+        suite.ran().len() <= 33 + 12 + rerun,
+        "{}",
+        suite.ran().len()
+    );
+    assert_counts_match_the_log(&suite, &report);
+}
+
+#[test]
+fn a_later_failure_that_holds_a_known_minimal_sequence_is_counted_not_shrunk() {
+    let suite = far_apart();
+    let out = suite.smoke(&["--seed", "1", "--iterations", "6", "--times", "3"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    let f = &report["failures"][0];
+    assert!(f["seen"].as_u64().expect("n") >= 2, "{report:#}");
+    assert_eq!(
+        report["stats"]["reduction_tries"], f["tries"],
+        "later finds spent no candidate runs"
+    );
+    assert!(
+        stderr(&out).contains("failure 1 again (the failing run holds its minimal sequence)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_counts_match_the_log(&suite, &report);
 }

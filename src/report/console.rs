@@ -5,7 +5,7 @@
 //! when stderr is not a terminal, so CI logs get plain lines.
 
 use super::record::RunReport;
-use super::{Event, IterationStatus, Mode, Purpose, Reporter, lossy, proof, quote_tail};
+use super::{Event, IterationStatus, Mode, Proof, Purpose, Reporter, lossy, quote_tail};
 use crate::config::Verbosity;
 use crate::shell;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -272,7 +272,9 @@ impl Reporter for Console {
                 classification,
                 minimal,
                 tries,
-                complete,
+                executions,
+                proven,
+                reproduced,
                 stopped_by,
                 replay,
                 log,
@@ -281,7 +283,14 @@ impl Reporter for Console {
                 self.shrinking = false;
                 self.unique += 1;
                 let class = classification.map_or("not classified".to_string(), |c| c.to_string());
-                let proof = proof(*classification, stopped_by.as_deref(), *complete, *tries);
+                let proof = Proof {
+                    classification: *classification,
+                    stopped_by: stopped_by.as_deref(),
+                    proven: *proven,
+                    reproduced: *reproduced,
+                    tries: *tries,
+                    executions: *executions,
+                };
                 self.out(&format!(
                     "FAILURE {}: {} ({proof})\n  minimal ({} tests): {}\n  replay: {replay}",
                     self.unique,
@@ -294,12 +303,20 @@ impl Reporter for Console {
                     self.out(&format!("  log: {}{rerun}", log.display()));
                 }
             }
-            Event::FailureRepeated { of, .. } => {
+            Event::FailureRepeated { of, tries, .. } => {
                 self.shrinking = false;
-                self.progress(&format!(
-                    "  same minimal sequence as failure {}: counted, not reported again",
-                    of + 1
-                ));
+                self.progress(&if *tries == 0 {
+                    format!(
+                        "  failure {} again (the failing run holds its minimal sequence): \
+                         counted, not shrunk again",
+                        of + 1
+                    )
+                } else {
+                    format!(
+                        "  same minimal sequence as failure {}: counted, not reported again",
+                        of + 1
+                    )
+                });
             }
             Event::RunFinished { .. } => {
                 self.bar.finish_and_clear();

@@ -3,7 +3,7 @@
 //! `kill -9` or a Ctrl-C leaves the last complete report, never a half-written one.
 
 use super::record::{Recorder, RunReport};
-use super::{Event, Mode, Reporter, proof, quote_tail};
+use super::{Event, Mode, Proof, Reporter, quote_tail};
 use crate::shell;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Local};
@@ -165,14 +165,16 @@ pub fn render_text(report: &RunReport) -> String {
                 steps.join(", ")
             },
         );
-        let proof = proof(
-            f.classification,
-            f.stopped_by.as_deref(),
-            f.proven_minimal,
-            f.tries,
-        );
+        let proof = Proof {
+            classification: f.classification,
+            stopped_by: f.stopped_by.as_deref(),
+            proven: f.proven_minimal,
+            reproduced: f.reproduced,
+            tries: f.tries,
+            executions: f.shrink_executions,
+        };
         line(&mut t, "  minimal", &sequence(&f.minimal));
-        line(&mut t, "", &proof);
+        line(&mut t, "", &proof.to_string());
         if let Some(replay) = &f.replay {
             line(&mut t, "  replay", replay);
         }
@@ -201,7 +203,10 @@ pub fn render_text(report: &RunReport) -> String {
         Mode::Smoke => {
             let iterations = format!("{} of {}", s.iterations_run, o.iterations);
             let found = format!("{} ({} unique)", s.failures_found, s.unique_failures);
-            let reduction = format!("{} tries, {} successful", s.reduction_tries, s.reductions);
+            let reduction = format!(
+                "{} tries, {} successful, {} test executions",
+                s.reduction_tries, s.reductions, s.reduction_executions
+            );
             line(&mut t, "iterations", &iterations);
             line(&mut t, "tests run", &s.test_executions);
             line(&mut t, "sequences run", &s.sequence_runs);
@@ -463,7 +468,7 @@ mod tests {
             "2 time(s), iteration(s) 1, 2",
             "binary-half -> 2",
             "2 tests: p v",
-            "1-minimal, 2 candidate runs",
+            "1-minimal, verified: it fails, and passes with any one test dropped; 2 candidate runs, 3 test executions",
             "smoke --order rotate --times 1 p v",
             "r.failure-1.log (verbose rerun: exit 1)",
             "    | boom",

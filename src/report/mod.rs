@@ -11,7 +11,7 @@ pub mod export;
 pub mod record;
 
 use crate::model::{Classification, Hook, Order, Outcome};
-use crate::reduce::Reduction;
+use crate::reduce::{Rate, Reduction};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -137,17 +137,22 @@ pub enum Event<'a> {
         classification: Option<Classification>,
         minimal: Vec<String>,
         tries: usize,
-        complete: bool,
+        executions: u64,
+        /// Finished, and seen to fail with every single removal seen to pass.
+        proven: bool,
+        reproduced: Rate,
         stopped_by: Option<String>,
         replay: String,
         log: Option<PathBuf>,
         rerun: Option<Outcome>,
     },
-    /// Shrinking ended with a minimal sequence found before: counted, not listed again.
+    /// The failure is one found before (its prefix holds that minimal sequence, or shrinking led
+    /// to it again): counted, not listed again.
     FailureRepeated {
         of: usize,
         iteration: u32,
         tries: usize,
+        executions: u64,
     },
     /// The run ended. `interrupted` holds the signal that stopped it.
     RunFinished { interrupted: Option<i32> },
@@ -193,20 +198,45 @@ pub fn quote_tail(output: &str, max_lines: usize, where_rest: &str) -> String {
 }
 
 /// How far a shrink result can be trusted, in the same words in the console and the report.
-/// A flaky failure is never called minimal: it was not reduced at all.
-pub fn proof(
-    classification: Option<Classification>,
-    stopped_by: Option<&str>,
-    complete: bool,
-    tries: usize,
-) -> String {
-    match (classification, stopped_by) {
-        (Some(Classification::Flaky), _) => {
-            format!("not reduced: the failure did not come back ({tries} candidate runs)")
+#[derive(Clone, Copy, Debug)]
+pub struct Proof<'a> {
+    pub classification: Option<Classification>,
+    pub stopped_by: Option<&'a str>,
+    /// Finished, and seen to fail with every single removal seen to pass.
+    pub proven: bool,
+    pub reproduced: Rate,
+    pub tries: usize,
+    pub executions: u64,
+}
+
+impl std::fmt::Display for Proof<'_> {
+    /// A failure that never came back is never called minimal: it was not reduced at all.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let cost = format!(
+            "{} candidate runs, {} test executions",
+            self.tries, self.executions
+        );
+        let rate = match self.classification {
+            Some(Classification::Flaky) => format!(
+                "; flaky: failed {} of {} runs",
+                self.reproduced.failed, self.reproduced.runs
+            ),
+            _ => String::new(),
+        };
+        match (self.stopped_by, self.proven) {
+            (Some(why), _) => write!(
+                f,
+                "not proven minimal: shrinking stopped ({why}){rate}; {cost}"
+            ),
+            (None, true) => write!(
+                f,
+                "1-minimal, verified: it fails, and passes with any one test dropped{rate}; {cost}"
+            ),
+            (None, false) if self.classification == Some(Classification::Flaky) => {
+                write!(f, "not reduced: the failure did not come back; {cost}")
+            }
+            (None, false) => write!(f, "not proven minimal; {cost}"),
         }
-        (_, Some(why)) => format!("not proven minimal: shrinking stopped ({why})"),
-        _ if complete => format!("1-minimal, {tries} candidate runs"),
-        _ => "not proven minimal".to_string(),
     }
 }
 
@@ -216,18 +246,42 @@ mod tests {
 
     #[test]
     fn the_proof_line_never_calls_a_flaky_or_stopped_result_minimal() {
+        let proof = |classification, stopped_by, proven, failed, runs| {
+            Proof {
+                classification,
+                stopped_by,
+                proven,
+                reproduced: Rate { failed, runs },
+                tries: 7,
+                executions: 40,
+            }
+            .to_string()
+        };
         let flaky = Some(Classification::Flaky);
         let ordered = Some(Classification::OrderDependent);
-        assert_eq!(proof(ordered, None, true, 7), "1-minimal, 7 candidate runs");
         assert_eq!(
-            proof(flaky, None, true, 3),
-            "not reduced: the failure did not come back (3 candidate runs)"
+            proof(ordered, None, true, 4, 4),
+            "1-minimal, verified: it fails, and passes with any one test dropped; \
+             7 candidate runs, 40 test executions"
         );
         assert_eq!(
-            proof(ordered, Some("interrupted"), false, 2),
-            "not proven minimal: shrinking stopped (interrupted)"
+            proof(flaky, None, false, 1, 1),
+            "not reduced: the failure did not come back; 7 candidate runs, 40 test executions"
         );
-        assert_eq!(proof(None, None, false, 0), "not proven minimal");
+        assert_eq!(
+            proof(flaky, None, true, 3, 5),
+            "1-minimal, verified: it fails, and passes with any one test dropped; flaky: failed \
+             3 of 5 runs; 7 candidate runs, 40 test executions"
+        );
+        assert_eq!(
+            proof(ordered, Some("interrupted"), false, 2, 2),
+            "not proven minimal: shrinking stopped (interrupted); 7 candidate runs, 40 test \
+             executions"
+        );
+        assert_eq!(
+            proof(None, None, false, 1, 1),
+            "not proven minimal; 7 candidate runs, 40 test executions"
+        );
     }
 
     #[test]

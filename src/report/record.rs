@@ -6,7 +6,7 @@
 
 use super::{Event, IterationStatus, Mode, Purpose, lossy};
 use crate::model::{Classification, Order};
-use crate::reduce::Reduction;
+use crate::reduce::{Rate, Reduction};
 use serde::{Deserialize, Serialize};
 
 /// The whole report.
@@ -68,6 +68,12 @@ pub struct Options {
     pub teardown: Option<String>,
     /// How many tests were selected for the run.
     pub tests: usize,
+    /// `--retries`: extra runs before a shrink candidate counts as passing.
+    #[serde(default)]
+    pub retries: u32,
+    /// `--max-reduce`: test executions one shrink may spend.
+    #[serde(default)]
+    pub max_reduce: Option<u64>,
 }
 
 /// Where and with what the run happened.
@@ -122,11 +128,19 @@ pub struct FailureRecord {
     /// The shortest sequence seen to fail the same way (so far, while shrinking).
     pub minimal: Vec<String>,
     pub reductions: Vec<Reduction>,
-    /// Candidates run while shrinking.
+    /// Candidate runs while shrinking (retries included).
     pub tries: usize,
-    /// True when shrinking finished with a 1-minimal `minimal` (`[test]` for fails-alone).
-    /// False for flaky failures, which are not reduced, and for stopped shrinks.
+    /// Tests those candidate runs executed.
+    #[serde(default)]
+    pub shrink_executions: u64,
+    /// True when shrinking finished and verified `minimal`: it failed, and each single removal
+    /// passed (`retries + 1` times). False for a failure that never came back (not reduced) and
+    /// for stopped shrinks.
     pub proven_minimal: bool,
+    /// How often the sequences that fail failed when run, the original run included; below
+    /// 1 of 1 only with `--retries` (then the failure is classified `flaky`).
+    #[serde(default = "one_of_one")]
+    pub reproduced: Rate,
     /// Why shrinking stopped early, if it did.
     pub stopped_by: Option<String>,
     /// A command that runs the minimal sequence again.
@@ -173,10 +187,17 @@ pub struct Stats {
     /// Failures found, repeats included.
     pub failures_found: u32,
     pub unique_failures: u32,
-    /// Candidates run while shrinking.
+    /// Candidate runs while shrinking.
     pub reduction_tries: u64,
+    /// Tests those candidate runs executed.
+    #[serde(default)]
+    pub reduction_executions: u64,
     /// Successful reductions.
     pub reductions: u64,
+}
+
+fn one_of_one() -> Rate {
+    Rate { failed: 1, runs: 1 }
 }
 
 /// Builds a [`RunReport`] from events.
@@ -297,7 +318,9 @@ impl Recorder {
                     minimal: original.clone(),
                     reductions: Vec::new(),
                     tries: 0,
+                    shrink_executions: 0,
                     proven_minimal: false,
+                    reproduced: one_of_one(),
                     stopped_by: None,
                     replay: None,
                     log: None,
@@ -323,20 +346,24 @@ impl Recorder {
                 classification,
                 minimal,
                 tries,
-                complete,
+                executions,
+                proven,
+                reproduced,
                 stopped_by,
                 replay,
                 log,
                 rerun,
             } => {
                 r.stats.reduction_tries += *tries as u64;
+                r.stats.reduction_executions += executions;
                 r.stats.unique_failures += 1;
                 if let Some(failure) = r.failures.last_mut() {
                     failure.classification = *classification;
                     failure.minimal = minimal.clone();
                     failure.tries = *tries;
-                    failure.proven_minimal =
-                        *complete && *classification != Some(Classification::Flaky);
+                    failure.shrink_executions = *executions;
+                    failure.proven_minimal = *proven;
+                    failure.reproduced = *reproduced;
                     failure.stopped_by = stopped_by.clone();
                     failure.replay = Some(replay.clone());
                     failure.log = log.as_ref().map(|p| p.display().to_string());
@@ -348,8 +375,10 @@ impl Recorder {
                 of,
                 iteration,
                 tries,
+                executions,
             } => {
                 r.stats.reduction_tries += *tries as u64;
+                r.stats.reduction_executions += executions;
                 // The provisional record of this occurrence is folded into the earlier one.
                 let repeat = r.failures.pop();
                 if let Some(first) = r.failures.get_mut(*of) {
@@ -414,6 +443,8 @@ pub(crate) mod tests {
                 setup: Some("mkdir -p state".into()),
                 teardown: None,
                 tests: 3,
+                retries: 0,
+                max_reduce: None,
             },
             build: BuildInfo {
                 smoke_version: "0.0.0-test".into(),
@@ -517,7 +548,9 @@ pub(crate) mod tests {
                 classification: Some(Classification::OrderDependent),
                 minimal: names(&["p", "v"]),
                 tries: 2,
-                complete: true,
+                executions: 3,
+                proven: true,
+                reproduced: Rate { failed: 2, runs: 2 },
                 stopped_by: None,
                 replay: "smoke --order rotate --times 1 p v".into(),
                 log: Some("r.failure-1.log".into()),
@@ -548,6 +581,7 @@ pub(crate) mod tests {
                 of: 0,
                 iteration: 2,
                 tries: 3,
+                executions: 7,
             },
         ];
         for event in &events {

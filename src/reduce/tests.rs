@@ -1,0 +1,465 @@
+//! The shrinker against fake oracles with planted culprits: results, proofs, and what they cost
+//! (oracle calls and test executions) against the bounds in the README.
+
+use super::*;
+use crate::order::SmokeRng;
+use proptest::prelude::*;
+use std::collections::HashSet;
+
+/// A fake oracle from a predicate over the whole candidate. Counts calls and executions (every
+/// test of the candidate runs), refuses to be asked the same candidate twice unless `retries`
+/// allow it, and can stop after a number of calls.
+struct Fake<F: FnMut(&[TestId]) -> bool> {
+    fails: F,
+    calls: usize,
+    executed: u64,
+    seen: HashSet<Vec<TestId>>,
+    reduced: Vec<(Reduction, Vec<TestId>)>,
+    stop_after: Option<usize>,
+    may_repeat: bool,
+}
+
+fn fake<F: FnMut(&[TestId]) -> bool>(fails: F) -> Fake<F> {
+    Fake {
+        fails,
+        calls: 0,
+        executed: 0,
+        seen: HashSet::new(),
+        reduced: Vec::new(),
+        stop_after: None,
+        may_repeat: false,
+    }
+}
+
+impl<F: FnMut(&[TestId]) -> bool> Oracle for Fake<F> {
+    fn probe(&mut self, candidate: &[TestId]) -> Answer {
+        assert!(
+            self.seen.insert(candidate.to_vec()) || self.may_repeat,
+            "ran {candidate:?} twice"
+        );
+        if self.stop_after == Some(self.calls) {
+            return Answer {
+                probe: Probe::Stop,
+                executed: 0,
+            };
+        }
+        self.calls += 1;
+        self.executed += candidate.len() as u64;
+        let probe = if (self.fails)(candidate) {
+            Probe::Fails
+        } else {
+            Probe::Passes
+        };
+        Answer {
+            probe,
+            executed: candidate.len(),
+        }
+    }
+
+    fn reduced(&mut self, step: &Reduction, sequence: &[TestId]) {
+        self.reduced.push((*step, sequence.to_vec()));
+    }
+}
+
+const VICTIM: TestId = 100_000;
+
+fn prefix(n: usize) -> Vec<TestId> {
+    (0..n).collect()
+}
+
+fn shrink_with<F: FnMut(&[TestId]) -> bool>(p: &[TestId], oracle: &mut Fake<F>) -> Shrunk {
+    shrink(p, VICTIM, &Costs::default(), Limits::default(), oracle)
+}
+
+/// The planted failure "the victim fails when all of `culprits` ran before it, in order".
+fn needs(culprits: Vec<TestId>) -> impl FnMut(&[TestId]) -> bool {
+    move |c: &[TestId]| contains_in_order(&c[..c.len() - 1], &culprits)
+}
+
+/// Checks what every finished shrink must hold: the result fails, keeps order, ends with the
+/// victim, and each single removal passes.
+fn assert_one_minimal(
+    original: &[TestId],
+    minimal: &[TestId],
+    mut fails: impl FnMut(&[TestId]) -> bool,
+) {
+    assert_eq!(minimal.last(), Some(&VICTIM));
+    assert!(fails(minimal), "{minimal:?} does not fail");
+    let mut with_victim = original.to_vec();
+    with_victim.push(VICTIM);
+    assert!(contains_in_order(&with_victim, minimal), "order lost");
+    for i in 0..minimal.len() - 1 {
+        let mut smaller = minimal.to_vec();
+        smaller.remove(i);
+        assert!(!fails(&smaller), "{minimal:?} is not 1-minimal");
+    }
+}
+
+/// A random permutation of `0..n` from `seed` (positions for planted culprits).
+fn shuffled(n: usize, seed: u64) -> Vec<TestId> {
+    let mut p = prefix(n);
+    crate::order::shuffle(&mut p, &mut SmokeRng::from_seed(seed));
+    p
+}
+
+fn median(mut xs: Vec<u64>) -> u64 {
+    xs.sort_unstable();
+    xs[xs.len() / 2]
+}
+
+#[test]
+fn a_single_polluter_far_away_shrinks_to_the_pair() {
+    let p = prefix(400);
+    let mut oracle = fake(|c: &[TestId]| c.contains(&17));
+    let shrunk = shrink_with(&p, &mut oracle);
+    assert_eq!(shrunk.classification, Some(Classification::OrderDependent));
+    assert_eq!(shrunk.minimal, [17, VICTIM]);
+    assert!(shrunk.proven_minimal());
+    assert_eq!(shrunk.tries, oracle.calls);
+    assert_eq!(shrunk.executions, oracle.executed);
+    assert_eq!(
+        oracle.reduced.last().map(|r| r.1.clone()),
+        Some(vec![17, VICTIM])
+    );
+}
+
+#[test]
+fn one_polluter_costs_at_most_the_bisection_bound_at_every_size() {
+    // k + 2·log2 k + 4 test executions (median over positions), and 1-minimal always.
+    for k in [50usize, 400, 2000] {
+        let mut costs = Vec::new();
+        for seed in 0..41 {
+            let culprit = shuffled(k, seed)[0];
+            let mut oracle = fake(needs(vec![culprit]));
+            let shrunk = shrink_with(&prefix(k), &mut oracle);
+            assert_eq!(shrunk.minimal, [culprit, VICTIM]);
+            assert!(shrunk.proven_minimal());
+            costs.push(shrunk.executions);
+        }
+        let bound = k as f64 + 2.0 * (k as f64).log2() + 4.0;
+        let m = median(costs);
+        assert!((m as f64) <= bound, "k = {k}: median {m} > {bound}");
+    }
+}
+
+#[test]
+fn two_polluters_both_needed_are_found_within_five_k() {
+    let k = 400;
+    let mut costs = Vec::new();
+    for seed in 0..41 {
+        let s = shuffled(k, seed);
+        let mut pair = vec![s[0], s[1]];
+        pair.sort_unstable();
+        let mut oracle = fake(needs(pair.clone()));
+        let shrunk = shrink_with(&prefix(k), &mut oracle);
+        let mut expected = pair.clone();
+        expected.push(VICTIM);
+        assert_eq!(shrunk.minimal, expected, "seed {seed}");
+        assert!(shrunk.proven_minimal());
+        costs.push(shrunk.executions);
+    }
+    let m = median(costs);
+    assert!(m <= 5 * k as u64, "median {m} > 5k");
+}
+
+#[test]
+fn three_polluters_and_a_repeated_test_reach_one_minimal() {
+    let p = prefix(300);
+    let mut oracle = fake(needs(vec![10, 150, 290]));
+    let shrunk = shrink_with(&p, &mut oracle);
+    assert_eq!(shrunk.minimal, [10, 150, 290, VICTIM]);
+    assert_one_minimal(&p, &shrunk.minimal, needs(vec![10, 150, 290]));
+
+    // Test 7 fails the third time it runs: its two earlier runs are the culprits.
+    let t = 7;
+    let mut p: Vec<TestId> = (0..30).collect();
+    p.push(t);
+    let third = |c: &[TestId]| c.iter().filter(|&&x| x == t).count() >= 3;
+    let mut oracle = fake(third);
+    let shrunk = shrink(&p, t, &Costs::default(), Limits::default(), &mut oracle);
+    assert_eq!(shrunk.minimal, [t, t, t]);
+    assert_eq!(shrunk.classification, Some(Classification::OrderDependent));
+}
+
+/// 3 pollutes, 9 cleans up after it: fails when a 3 has no 9 after it.
+fn polluted_unless_cleaned(c: &[TestId]) -> bool {
+    let last3 = c.iter().rposition(|&t| t == 3);
+    let last9 = c.iter().rposition(|&t| t == 9);
+    matches!((last3, last9), (Some(a), b) if b.is_none_or(|b| b < a))
+}
+
+#[test]
+fn a_cleaner_between_polluter_and_victim_is_dropped() {
+    let p = vec![1, 3, 4, 9, 2, 3, 6];
+    let mut oracle = fake(polluted_unless_cleaned);
+    let shrunk = shrink_with(&p, &mut oracle);
+    assert_eq!(shrunk.minimal, [3, VICTIM]);
+}
+
+#[test]
+fn a_test_that_fails_alone_is_classified_after_one_run() {
+    let mut oracle = fake(|_: &[TestId]| true);
+    let shrunk = shrink_with(&prefix(50), &mut oracle);
+    assert_eq!(shrunk.classification, Some(Classification::FailsAlone));
+    assert_eq!(shrunk.minimal, [VICTIM]);
+    assert!(shrunk.proven_minimal());
+    assert_eq!(oracle.calls, 1);
+    assert_eq!(shrunk.executions, 1);
+    assert_eq!(
+        shrunk.reductions,
+        [Reduction {
+            algorithm: Algorithm::Alone,
+            length: 1
+        }]
+    );
+}
+
+#[test]
+fn a_failure_that_does_not_come_back_is_flaky_and_not_reduced() {
+    let p = prefix(20);
+    let mut oracle = fake(|_: &[TestId]| false);
+    let shrunk = shrink_with(&p, &mut oracle);
+    assert_eq!(shrunk.classification, Some(Classification::Flaky));
+    let mut original = p.clone();
+    original.push(VICTIM);
+    assert_eq!(shrunk.minimal, original);
+    assert!(shrunk.reductions.is_empty());
+    assert!(!shrunk.proven_minimal());
+    assert_eq!(shrunk.reproduced, Rate { failed: 1, runs: 1 });
+    assert!(
+        oracle.seen.contains(&original),
+        "the original was run again"
+    );
+    // Never more than a few times the prefix before giving up.
+    assert!(shrunk.executions <= 6 * 21, "{}", shrunk.executions);
+}
+
+#[test]
+fn the_first_reduction_confirms_the_failure_without_a_full_rerun() {
+    for culprit in [0, 5, 12, 15] {
+        let p = prefix(16);
+        let mut oracle = fake(needs(vec![culprit]));
+        shrink_with(&p, &mut oracle);
+        let mut original = p.clone();
+        original.push(VICTIM);
+        assert!(!oracle.seen.contains(&original), "culprit {culprit}");
+    }
+}
+
+#[test]
+fn an_empty_prefix_that_passes_alone_is_flaky() {
+    let mut oracle = fake(|_: &[TestId]| false);
+    let shrunk = shrink_with(&[], &mut oracle);
+    assert_eq!(shrunk.classification, Some(Classification::Flaky));
+    assert_eq!(shrunk.minimal, [VICTIM]);
+    assert_eq!(oracle.calls, 1);
+}
+
+#[test]
+fn a_stop_keeps_the_best_sequence_so_far_and_says_it_is_not_proven() {
+    let p = prefix(256);
+    let mut oracle = fake(needs(vec![200]));
+    oracle.stop_after = Some(4);
+    let shrunk = shrink_with(&p, &mut oracle);
+    assert_eq!(shrunk.halted, Some(Halt::Oracle));
+    assert!(!shrunk.proven_minimal());
+    assert_eq!(shrunk.classification, Some(Classification::OrderDependent));
+    assert!(shrunk.minimal.contains(&200));
+    assert!(shrunk.minimal.len() < 257);
+    assert_eq!(shrunk.minimal.last(), Some(&VICTIM));
+}
+
+#[test]
+fn a_stop_before_anything_reproduced_leaves_it_unclassified() {
+    let mut oracle = fake(|_: &[TestId]| true);
+    oracle.stop_after = Some(0);
+    let shrunk = shrink_with(&prefix(5), &mut oracle);
+    assert_eq!(shrunk.classification, None);
+    assert_eq!(shrunk.halted, Some(Halt::Oracle));
+}
+
+#[test]
+fn the_budget_caps_test_executions_and_keeps_the_best_so_far() {
+    let p = prefix(400);
+    for max in [0u64, 1, 150, 300] {
+        let mut oracle = fake(needs(vec![3, 390]));
+        let limits = Limits {
+            retries: 0,
+            max_executions: Some(max),
+        };
+        let shrunk = shrink(&p, VICTIM, &Costs::default(), limits, &mut oracle);
+        assert_eq!(shrunk.halted, Some(Halt::Budget), "max {max}");
+        assert!(shrunk.executions <= max, "{} > {max}", shrunk.executions);
+        assert_eq!(shrunk.executions, oracle.executed);
+        assert!(!shrunk.proven_minimal());
+        assert!(needs(vec![3, 390])(&shrunk.minimal));
+    }
+    // A budget that is enough changes nothing.
+    let mut oracle = fake(needs(vec![3, 390]));
+    let limits = Limits {
+        retries: 0,
+        max_executions: Some(100_000),
+    };
+    let shrunk = shrink(&p, VICTIM, &Costs::default(), limits, &mut oracle);
+    assert_eq!(shrunk.halted, None);
+    assert_eq!(shrunk.minimal, [3, 390, VICTIM]);
+}
+
+#[test]
+fn retries_make_a_pass_count_only_after_clean_runs_and_measure_the_rate() {
+    // The victim fails after 5 only every other time it is run so.
+    let p = prefix(40);
+    let mut flips = 0u32;
+    let mut oracle = fake(move |c: &[TestId]| {
+        if c[..c.len() - 1].contains(&5) {
+            flips += 1;
+            flips % 2 == 0
+        } else {
+            false
+        }
+    });
+    oracle.may_repeat = true;
+    let limits = Limits {
+        retries: 2,
+        max_executions: None,
+    };
+    let shrunk = shrink(&p, VICTIM, &Costs::default(), limits, &mut oracle);
+    assert_eq!(shrunk.minimal, [5, VICTIM]);
+    assert_eq!(shrunk.classification, Some(Classification::Flaky));
+    assert!(shrunk.proven_minimal(), "shrunk, and verified with retries");
+    let rate = shrunk.reproduced;
+    assert!(rate.failed < rate.runs, "{rate}");
+    assert!(rate.failed > 1, "{rate}");
+    // A candidate that passes was run three times.
+    assert!(oracle.calls > shrunk.reductions.len() * 2);
+}
+
+#[test]
+fn without_retries_a_steady_failure_is_not_called_flaky() {
+    let mut oracle = fake(needs(vec![9]));
+    let limits = Limits {
+        retries: 3,
+        max_executions: None,
+    };
+    oracle.may_repeat = true;
+    let shrunk = shrink(&prefix(30), VICTIM, &Costs::default(), limits, &mut oracle);
+    assert_eq!(shrunk.classification, Some(Classification::OrderDependent));
+    assert_eq!(shrunk.reproduced.failed, shrunk.reproduced.runs);
+}
+
+#[test]
+fn slow_tests_are_split_by_time_so_they_do_not_dominate() {
+    // 400 tests, the last 20 of them slow (50 units each, the rest one unit): one slow file's
+    // tests, kept together as rotate and repeat orders keep them. Splitting by count runs the
+    // whole slow block in the first probe; splitting by time runs part of it. (With slow tests
+    // scattered at random, both cost the same on average.)
+    let k = 400;
+    let (mut timed, mut counted) = (0.0, 0.0);
+    for seed in 0..41 {
+        let mut tests = vec![1.0; k];
+        for slow in &mut tests[k - 20..] {
+            *slow = 50.0;
+        }
+        let culprit = shuffled(k, seed)[0];
+        let time_of =
+            |c: &[TestId]| -> f64 { c[..c.len() - 1].iter().map(|&t| tests[t]).sum::<f64>() + 1.0 };
+        let measured = Costs {
+            tests: tests.clone(),
+            per_run: 1.0,
+        };
+        for (costs, total) in [(&measured, &mut timed), (&Costs::default(), &mut counted)] {
+            let mut spent = 0.0;
+            let mut oracle = fake(|c: &[TestId]| {
+                spent += time_of(c);
+                c.contains(&culprit)
+            });
+            let shrunk = shrink(&prefix(k), VICTIM, costs, Limits::default(), &mut oracle);
+            assert_eq!(shrunk.minimal, [culprit, VICTIM]);
+            *total += spent;
+        }
+    }
+    // Measured: about 52,000 units by time against 69,000 by count.
+    assert!(
+        timed < 0.85 * counted,
+        "by time {timed}, by count {counted}"
+    );
+}
+
+#[test]
+fn the_same_oracle_gives_the_same_reductions() {
+    let p = prefix(90);
+    let run = || {
+        let mut oracle = fake(needs(vec![10, 44, 80]));
+        shrink_with(&p, &mut oracle)
+    };
+    assert_eq!(run(), run());
+}
+
+/// Prints the cost of each planted case (`cargo test --lib shrink_costs -- --ignored
+/// --nocapture`); the benchmark proper is `scripts/bench-shrink`, on the real binary.
+#[test]
+#[ignore]
+fn shrink_costs() {
+    for k in [50usize, 400, 2000] {
+        for (name, count) in [("one", 1usize), ("two", 2), ("three", 3)] {
+            let mut costs = Vec::new();
+            for seed in 0..41 {
+                let mut culprits: Vec<TestId> = shuffled(k, seed)[..count].to_vec();
+                culprits.sort_unstable();
+                let mut oracle = fake(needs(culprits));
+                costs.push(shrink_with(&prefix(k), &mut oracle).executions);
+            }
+            let max = costs.iter().max().copied().unwrap_or(0);
+            println!("k={k:5} {name:6} median {:6} max {max:6}", median(costs));
+        }
+        let mut oracle = fake(|_: &[TestId]| false);
+        let flaky = shrink_with(&prefix(k), &mut oracle).executions;
+        println!("k={k:5} never fails again: {flaky}");
+    }
+}
+
+/// A planted failure: the victim fails when all `culprits` ran before it in that order.
+fn planted() -> impl Strategy<Value = (Vec<TestId>, Vec<TestId>)> {
+    (1usize..60)
+        .prop_flat_map(|n| {
+            let p = prop::collection::vec(0usize..15, n);
+            (p, prop::collection::vec(0usize..n, 1..4))
+        })
+        .prop_map(|(p, picks)| {
+            let mut picks = picks;
+            picks.sort_unstable();
+            picks.dedup();
+            let culprits = picks.iter().map(|&i| p[i]).collect();
+            (p, culprits)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn shrinking_keeps_the_failure_is_one_minimal_and_keeps_order(
+        (p, culprits) in planted(),
+        weights in prop::collection::vec(0.0f64..10.0, 60),
+    ) {
+        let fails = needs(culprits.clone());
+        let mut oracle = fake(needs(culprits.clone()));
+        let costs = Costs { tests: weights[..p.len()].to_vec(), per_run: weights[0] };
+        let shrunk = shrink(&p, VICTIM, &costs, Limits::default(), &mut oracle);
+        prop_assert!(shrunk.proven_minimal());
+        assert_one_minimal(&p, &shrunk.minimal, fails);
+        prop_assert_eq!(shrunk.minimal.len(), culprits.len() + 1);
+    }
+
+    #[test]
+    fn a_cleaner_anywhere_still_gives_a_one_minimal_result(
+        p in prop::collection::vec(0usize..12, 1..50),
+    ) {
+        let mut p = p;
+        p.push(3); // the last 3 comes after every 9: the original fails
+        let mut oracle = fake(polluted_unless_cleaned);
+        let shrunk = shrink_with(&p, &mut oracle);
+        prop_assert!(shrunk.proven_minimal());
+        assert_one_minimal(&p, &shrunk.minimal, polluted_unless_cleaned);
+    }
+}
