@@ -191,6 +191,34 @@ fn a_closed_stdout_does_not_turn_a_result_into_a_crash() {
 }
 
 #[test]
+fn a_second_run_with_the_same_report_path_replaces_the_report_and_its_logs() {
+    let suite = Suite::new();
+    suite.toml(&["p", "v"], "").dispatcher(
+        r#"case "$1" in
+  p) touch state/p ;;
+  v) [ ! -e state/p ] || { echo "run $SMOKE_SEED polluted"; exit 1; } ;;
+esac"#,
+    );
+    let args = ["--order", "rotate", "--times", "1", "--report", "out/r.txt"];
+    for seed in ["1", "2"] {
+        let out = suite
+            .command()
+            .args(args)
+            .args(["--seed", seed])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(1), "run {seed}: {}", stderr(&out));
+        let log = std::fs::read_to_string(suite.path().join("out/r.failure-1.log")).expect("log");
+        assert!(log.contains(&format!("run {seed} polluted")), "{log}");
+    }
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(suite.path().join("out/r.json")).expect("json"),
+    )
+    .expect("valid");
+    assert_eq!(report["options"]["seed"], 2);
+}
+
+#[test]
 fn an_unusable_report_folder_is_an_error_before_any_test_runs() {
     let suite = Suite::new();
     suite

@@ -277,10 +277,12 @@ impl ReportFiles {
                 ensure_dir(text.parent().unwrap_or(Path::new(".")))?;
                 File::create(text)
                     .with_context(|| format!("cannot write the report '{}'", text.display()))?;
-                ReportFiles {
+                let files = ReportFiles {
                     text: text.clone(),
                     json,
-                }
+                };
+                files.remove_old_logs()?;
+                files
             }
             ReportTarget::Dir(dir) => {
                 ensure_dir(dir)?;
@@ -313,6 +315,34 @@ impl ReportFiles {
             }
         };
         Ok(files)
+    }
+
+    /// A report at an exact path replaces the one there before, so the logs of that one go too
+    /// (they would be stale, and the new logs are created new). Only regular files named
+    /// `<stem>.failure-<N>.log` are removed.
+    fn remove_old_logs(&self) -> Result<()> {
+        let dir = match self.text.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let stem = self.text.file_stem().unwrap_or_default().to_string_lossy();
+        let prefix = format!("{stem}.failure-");
+        let Ok(entries) = fs::read_dir(dir) else {
+            return Ok(());
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let is_log = name
+                .strip_prefix(&prefix)
+                .and_then(|rest| rest.strip_suffix(".log"))
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+            if is_log && entry.file_type().is_ok_and(|t| t.is_file()) {
+                fs::remove_file(entry.path()).with_context(|| {
+                    format!("cannot replace the old log '{}'", entry.path().display())
+                })?;
+            }
+        }
+        Ok(())
     }
 
     /// Where the verbose rerun of unique failure `n` (1-based) is logged.
