@@ -10,7 +10,7 @@
 use crate::config::Config;
 use crate::exec::{Executor, Job};
 use crate::interrupt::Interrupt;
-use crate::model::{Hook, Outcome, TestId};
+use crate::model::{Classification, Hook, Outcome, TestId};
 use crate::order::{self, SmokeRng};
 use crate::reduce::{self, Answer, Costs, Halt, Limits, Oracle, Probe, Reduction};
 use crate::report::{Event, IterationStatus, Mode, Purpose, Reporter};
@@ -284,18 +284,31 @@ impl<'a> Runner<'a> {
         });
 
         // The verbose rerun: the minimal sequence once more, every command's output in a log.
+        // It is one more run of a failing sequence: it counts in the reproduction rate, and a
+        // rerun that does not fail the same way makes the failure flaky.
         let (mut log, mut rerun) = (None, None);
-        if shrunk.classification.is_some() && !self.interrupt.is_raised() {
+        let (mut classification, mut reproduced) = (shrunk.classification, shrunk.reproduced);
+        if classification.is_some() && !self.interrupt.is_raised() {
             let path = (self.log_path)(self.known.len());
             self.exec.set_log(Some(&path))?;
             let result = self.run_sequence(&shrunk.minimal, ctx, Purpose::Rerun);
             self.exec.set_log(None)?;
             let run = result?;
-            if run.stop != Some(Stop::Interrupted) {
-                rerun = Some(match run.failure {
-                    Some((p, _, how, _)) if p == shrunk.minimal.len() - 1 => how,
-                    _ => Outcome::Pass,
-                });
+            if run.stop.is_none() {
+                let last = shrunk.minimal.len() - 1;
+                let (how, again) = match &run.failure {
+                    Some((p, _, how, output)) if *p == last => {
+                        (*how, *how == outcome && self.matches(output))
+                    }
+                    _ => (Outcome::Pass, false),
+                };
+                rerun = Some(how);
+                reproduced.runs += 1;
+                if again {
+                    reproduced.failed += 1;
+                } else {
+                    classification = Some(Classification::Flaky);
+                }
             }
             log = Some(path);
         }
@@ -319,12 +332,12 @@ impl<'a> Runner<'a> {
         }
         replay.extend(shrunk.minimal.iter().map(|&t| self.names[t].as_str()));
         self.reporter.handle(&Event::FailureShrunk {
-            classification: shrunk.classification,
+            classification,
             minimal: self.to_names(&shrunk.minimal),
             tries: shrunk.tries,
             executions: shrunk.executions,
             proven: shrunk.proven_minimal(),
-            reproduced: shrunk.reproduced,
+            reproduced,
             stopped_by,
             replay: shell::join(replay),
             log,
@@ -692,6 +705,42 @@ mod tests {
         // The iteration ran 16 tests, the shrink at most 5, the verbose rerun what is left.
         let tests = ran.iter().filter(|r| r.1.is_some()).count();
         assert!(tests <= 16 + 5 + f.minimal.len(), "{tests}");
+    }
+
+    #[test]
+    fn a_verbose_rerun_that_passes_makes_the_failure_flaky_and_counts_in_the_rate() {
+        let args = ["--setup", "x", "--order", "rotate", "--times", "1"];
+        // v fails after p, except on its `spare`-th polluted run.
+        let drive_with = |spare: usize| {
+            let mut polluted_runs = 0;
+            run_fake(&args, &TESTS, move |ran: &[String]| {
+                let last = ran.last().expect("a test ran");
+                if last == "v" && ran.iter().any(|t| t == "p") {
+                    polluted_runs += 1;
+                    if polluted_runs != spare {
+                        return Outcome::Fail { code: 1 };
+                    }
+                }
+                Outcome::Pass
+            })
+            .1
+        };
+        let steady = drive_with(0);
+        let f = &steady.failures[0];
+        assert_eq!(f.classification, Some(Classification::OrderDependent));
+        assert_eq!(f.rerun.as_deref(), Some("exit 1"));
+        assert_eq!(f.reproduced.failed, f.reproduced.runs);
+        // The polluted runs of v: the original, the shrink's, and the rerun last.
+        let runs = f.reproduced.runs as usize;
+
+        let flaky = drive_with(runs);
+        let f = &flaky.failures[0];
+        assert_eq!(f.rerun.as_deref(), Some("ok"));
+        assert_eq!(f.classification, Some(Classification::Flaky));
+        assert_eq!(
+            (f.reproduced.failed, f.reproduced.runs),
+            (runs as u32 - 1, runs as u32)
+        );
     }
 
     #[test]

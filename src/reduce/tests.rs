@@ -128,15 +128,24 @@ fn one_polluter_costs_at_most_the_bisection_bound_at_every_size() {
     // k + 2·log2 k + 4 test executions (median over positions), and 1-minimal always.
     for k in [50usize, 400, 2000] {
         let mut costs = Vec::new();
+        let log2k = (k as f64).log2();
         for seed in 0..41 {
             let culprit = shuffled(k, seed)[0];
             let mut oracle = fake(needs(vec![culprit]));
             let shrunk = shrink_with(&prefix(k), &mut oracle);
             assert_eq!(shrunk.minimal, [culprit, VICTIM]);
             assert!(shrunk.proven_minimal());
+            // Each probe keeps at least 35% of the chunk: at most log(k)/log(1/0.65) probes,
+            // plus alone and the final check.
+            let most = (k as f64).ln() / (1.0f64 / 0.65).ln() + 3.0;
+            assert!(
+                oracle.calls as f64 <= most,
+                "k = {k}: {} calls",
+                oracle.calls
+            );
             costs.push(shrunk.executions);
         }
-        let bound = k as f64 + 2.0 * (k as f64).log2() + 4.0;
+        let bound = k as f64 + 2.0 * log2k + 4.0;
         let m = median(costs);
         assert!((m as f64) <= bound, "k = {k}: median {m} > {bound}");
     }
@@ -152,6 +161,7 @@ fn two_polluters_both_needed_are_found_within_five_k() {
         pair.sort_unstable();
         let mut oracle = fake(needs(pair.clone()));
         let shrunk = shrink_with(&prefix(k), &mut oracle);
+        assert!(oracle.calls <= 80, "seed {seed}: {} calls", oracle.calls);
         let mut expected = pair.clone();
         expected.push(VICTIM);
         assert_eq!(shrunk.minimal, expected, "seed {seed}");

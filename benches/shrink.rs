@@ -1,0 +1,386 @@
+//! The shrink benchmark: what smoke spends to shrink planted failures, and its harness overhead.
+//!
+//! For each case (one polluter; two polluters both needed; polluter + cleaner; a test that fails
+//! its third run) and size (50, 400, 2000 tests) it writes a suite whose tests are one shell
+//! dispatcher, runs the release binary on seeds 1, 2, ... (one random iteration each) until
+//! `--seeds` of them failed, and reads each JSON report: the failing prefix length k, the test
+//! executions spent shrinking, whether the result is the planted minimal sequence and proven
+//! 1-minimal. Then it times smoke running 1000 trivial tests against a plain shell loop starting
+//! the same 1000 commands, in the same run. Nothing here is a pass/fail test; it prints figures.
+//!
+//!   cargo bench --bench shrink                        (20 seeds, sizes 50,400,2000)
+//!   cargo bench --bench shrink -- --seeds 5 --sizes 50,400 --overhead-rounds 3
+
+use serde_json::Value;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+const SMOKE: &str = env!("CARGO_BIN_EXE_smoke");
+
+#[derive(Clone, Copy, PartialEq)]
+enum Case {
+    OnePolluter,
+    TwoNeeded,
+    PolluterCleaner,
+    ThirdRun,
+}
+
+impl Case {
+    const ALL: [Case; 4] = [
+        Case::OnePolluter,
+        Case::TwoNeeded,
+        Case::PolluterCleaner,
+        Case::ThirdRun,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Case::OnePolluter => "one polluter",
+            Case::TwoNeeded => "two polluters, both needed",
+            Case::PolluterCleaner => "polluter + cleaner",
+            Case::ThirdRun => "fails the third time",
+        }
+    }
+
+    /// The target the README states for this case, as a bound on the median for prefix k.
+    fn target(self, k: f64) -> Option<(f64, &'static str)> {
+        match self {
+            Case::OnePolluter => Some((k + 2.0 * k.log2() + 4.0, "k+2log2k+4")),
+            Case::TwoNeeded => Some((5.0 * k, "5k")),
+            _ => None,
+        }
+    }
+
+    /// The `case` branches of the dispatcher, the planted tests among `names`, and the expected
+    /// minimal sequence (sorted, to compare as a multiset).
+    fn plant(self, names: &[String]) -> (String, Vec<String>) {
+        // Planted tests sit at fixed places in the list; random orders move them anyway.
+        let at = |fraction: f64| names[((names.len() - 1) as f64 * fraction) as usize].clone();
+        let (p, q, v) = (at(0.2), at(0.5), at(0.8));
+        let (branches, mut minimal) = match self {
+            Case::OnePolluter => (
+                format!("{p}) touch state/p ;;\n{v}) [ ! -e state/p ] || exit 1 ;;"),
+                vec![p, v],
+            ),
+            Case::TwoNeeded => (
+                format!(
+                    "{p}) touch state/p ;;\n{q}) touch state/q ;;\n\
+                     {v}) [ -e state/p ] && [ -e state/q ] && exit 1; exit 0 ;;"
+                ),
+                vec![p, q, v],
+            ),
+            Case::PolluterCleaner => (
+                format!(
+                    "{p}) touch state/p ;;\n{q}) rm -f state/p ;;\n{v}) [ ! -e state/p ] || exit 1 ;;"
+                ),
+                vec![p, v],
+            ),
+            Case::ThirdRun => (
+                format!("{v}) echo x >> state/v; [ \"$(wc -l < state/v)\" -lt 3 ] || exit 1 ;;"),
+                vec![v.clone(), v.clone(), v],
+            ),
+        };
+        minimal.sort();
+        (branches, minimal)
+    }
+
+    fn times(self) -> u32 {
+        if self == Case::ThirdRun { 3 } else { 1 }
+    }
+}
+
+/// One failing seed's figures.
+struct Sample {
+    k: usize,
+    executions: u64,
+    planted: bool,
+    proven: bool,
+}
+
+struct Options {
+    seeds: usize,
+    sizes: Vec<usize>,
+    overhead_tests: usize,
+    overhead_rounds: usize,
+}
+
+fn options() -> Options {
+    let mut o = Options {
+        seeds: 20,
+        sizes: vec![50, 400, 2000],
+        overhead_tests: 1000,
+        overhead_rounds: 5,
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < args.len() {
+        let value = args.get(i + 1).cloned().unwrap_or_default();
+        let number = |what: &str| -> usize {
+            value.parse().unwrap_or_else(|_| {
+                eprintln!("bench: {what} wants a number, got '{value}'");
+                std::process::exit(2)
+            })
+        };
+        match args[i].as_str() {
+            "--seeds" => o.seeds = number("--seeds"),
+            "--overhead-tests" => o.overhead_tests = number("--overhead-tests"),
+            "--overhead-rounds" => o.overhead_rounds = number("--overhead-rounds"),
+            "--sizes" => {
+                o.sizes = value
+                    .split(',')
+                    .map(|s| {
+                        s.parse().unwrap_or_else(|_| {
+                            eprintln!("bench: --sizes wants numbers like 50,400, got '{value}'");
+                            std::process::exit(2)
+                        })
+                    })
+                    .collect()
+            }
+            // cargo bench passes --bench; anything else is not ours either.
+            _ => {
+                i += 1;
+                continue;
+            }
+        }
+        i += 2;
+    }
+    o
+}
+
+/// Write the suite for `case` with `size` tests into `dir`; returns the expected minimal.
+fn write_suite(dir: &Path, case: Case, size: usize) -> Vec<String> {
+    let names: Vec<String> = (1..=size).map(|i| format!("t{i:04}")).collect();
+    let (branches, minimal) = case.plant(&names);
+    let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+    fs::write(
+        dir.join("smoke.toml"),
+        format!(
+            "[suite]\ntests = [{}]\nrun = \"sh run.sh {{test}}\"\n\
+             setup = \"rm -rf state && mkdir state\"\n[smoke]\ntimes = {}\n\
+             [report]\ndir = \"reports\"\n",
+            quoted.join(", "),
+            case.times()
+        ),
+    )
+    .expect("write smoke.toml");
+    fs::write(
+        dir.join("run.sh"),
+        format!("case \"$1\" in\n{branches}\n*) ;;\nesac\n"),
+    )
+    .expect("write run.sh");
+    minimal
+}
+
+/// Run one seed; `None` when that seed's iteration did not fail.
+fn run_seed(dir: &Path, seed: u64, expected: &[String]) -> Option<Sample> {
+    let report = dir.join("report.txt");
+    let status = Command::new(SMOKE)
+        .current_dir(dir)
+        .args(["--quiet", "--iterations", "1", "--seed", &seed.to_string()])
+        .arg("--report")
+        .arg(&report)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("smoke runs");
+    if status.code() == Some(0) {
+        return None;
+    }
+    let json = fs::read_to_string(dir.join("report.json")).expect("a JSON report");
+    let report: Value = serde_json::from_str(&json).expect("valid JSON");
+    let failure = &report["failures"][0];
+    let list = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut minimal = list(&failure["minimal"]);
+    minimal.sort();
+    Some(Sample {
+        k: list(&failure["original"]).len().saturating_sub(1),
+        executions: failure["shrink_executions"].as_u64().unwrap_or(0),
+        planted: minimal == expected,
+        proven: failure["proven_minimal"] == true,
+    })
+}
+
+fn median<T: Copy + PartialOrd>(xs: &[T]) -> T {
+    let mut v = xs.to_vec();
+    v.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
+    v[v.len() / 2]
+}
+
+fn shrink_table(o: &Options) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<27} {:>5} {:>6} {:>6} {:>8} {:>8} {:>9} {:>6} {:>18} {:>10}",
+        "case",
+        "tests",
+        "seeds",
+        "k med",
+        "shrink",
+        "shrink",
+        "k+log2k",
+        "ratio",
+        "target (median)",
+        "1-minimal"
+    );
+    let _ = writeln!(
+        out,
+        "{:<27} {:>5} {:>6} {:>6} {:>8} {:>8} {:>9} {:>6}",
+        "", "", "", "", "median", "max", "median", "median"
+    );
+    for case in Case::ALL {
+        for &size in &o.sizes {
+            let dir = tempfile::tempdir().expect("a temp folder");
+            let expected = write_suite(dir.path(), case, size);
+            let (mut samples, mut seed) = (Vec::new(), 0u64);
+            while samples.len() < o.seeds && seed < 50 * o.seeds as u64 {
+                seed += 1;
+                if let Some(s) = run_seed(dir.path(), seed, &expected) {
+                    samples.push(s);
+                }
+            }
+            if samples.is_empty() {
+                let _ = writeln!(out, "{:<27} {size:>5} no failing seed", case.name());
+                continue;
+            }
+            let ks: Vec<usize> = samples.iter().map(|s| s.k).collect();
+            let spent: Vec<u64> = samples.iter().map(|s| s.executions).collect();
+            let bounds: Vec<f64> = ks.iter().map(|&k| k as f64 + (k as f64).log2()).collect();
+            let ratios: Vec<f64> = samples
+                .iter()
+                .zip(&bounds)
+                .map(|(s, b)| s.executions as f64 / b)
+                .collect();
+            let minimal = samples.iter().filter(|s| s.planted && s.proven).count();
+            let target = match case.target(median(&ks) as f64) {
+                Some((bound, how)) => {
+                    let met = median(&spent) as f64 <= bound;
+                    format!("{how}={bound:.0} {}", if met { "met" } else { "MISSED" })
+                }
+                None => "-".to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "{:<27} {size:>5} {:>6} {:>6} {:>8} {:>8} {:>9.0} {:>6.2} {:>18} {:>10}",
+                case.name(),
+                samples.len(),
+                median(&ks),
+                median(&spent),
+                spent.iter().max().copied().unwrap_or(0),
+                median(&bounds),
+                median(&ratios),
+                target,
+                format!("{minimal}/{}", samples.len()),
+            );
+            eprintln!("bench: {} / {size} done", case.name());
+        }
+    }
+    out
+}
+
+/// Median wall seconds of `rounds` runs of each command, measured alternately.
+fn overhead(o: &Options) -> String {
+    let n = o.overhead_tests;
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let quoted: Vec<String> = (1..=n).map(|i| format!("\"t{i}\"")).collect();
+    fs::write(
+        dir.path().join("smoke.toml"),
+        format!(
+            "[suite]\ntests = [{}]\nrun = \"true {{test}}\"\n[report]\ndir = \"reports\"\n",
+            quoted.join(", ")
+        ),
+    )
+    .expect("write smoke.toml");
+    // The same commands smoke starts (/bin/sh -c SCRIPT smoke NAME), from a plain bash loop.
+    let script = format!(
+        "for i in $(seq 1 {n}); do /bin/sh -c 'true \"$1\"' smoke \"t$i\" \
+         < /dev/null > /dev/null 2>&1; done"
+    );
+    let time = |cmd: &mut Command| {
+        let start = Instant::now();
+        cmd.current_dir(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("runs");
+        start.elapsed().as_secs_f64()
+    };
+    let (mut plain, mut smoke) = (Vec::new(), Vec::new());
+    for _ in 0..o.overhead_rounds.max(1) {
+        plain.push(time(Command::new("bash").args(["-c", &script])));
+        smoke.push(time(Command::new(SMOKE).args([
+            "--order", "rotate", "--times", "1", "--seed", "1", "--quiet",
+        ])));
+    }
+    let (p, s) = (median(&plain), median(&smoke));
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<34} {:>9} {:>12}",
+        format!("overhead ({n} trivial tests)"),
+        "median s",
+        "per test ms"
+    );
+    let per = |t: f64| t * 1000.0 / n as f64;
+    let _ = writeln!(out, "{:<34} {p:>9.3} {:>12.3}", "plain shell loop", per(p));
+    let _ = writeln!(
+        out,
+        "{:<34} {s:>9.3} {:>12.3}",
+        "smoke (rotate, 1 pass)",
+        per(s)
+    );
+    let _ = writeln!(
+        out,
+        "{:<34} {:>9.2}  (target <= 1.05)",
+        "ratio smoke / loop",
+        s / p
+    );
+    out
+}
+
+fn machine() -> String {
+    let cpu = fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown cpu".into());
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let kernel = Command::new("uname")
+        .arg("-sr")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    format!(
+        "machine: {cpu}, {cpus} cpus, {kernel}, {}",
+        std::env::consts::ARCH
+    )
+}
+
+fn main() {
+    let o = options();
+    let started = Instant::now();
+    let table = shrink_table(&o);
+    let overhead = overhead(&o);
+    println!(
+        "smoke {} shrink benchmark: {} failing seeds per row; shrink = test executions spent \
+         shrinking; ratio = shrink / (k + log2 k)\n",
+        env!("CARGO_PKG_VERSION"),
+        o.seeds
+    );
+    println!("{table}\n{overhead}\n{}", machine());
+    println!("took {:.0} s", started.elapsed().as_secs_f64());
+}
