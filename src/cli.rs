@@ -2,6 +2,7 @@
 //! validation live in `config`, so that the same rules apply to flags and to `smoke.toml`).
 
 use clap::{Parser, ValueEnum};
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 /// Find and shrink test-order bugs: run a suite in random, repeat or rotate orders under recorded
@@ -21,7 +22,7 @@ is written either way.")]
 pub struct Cli {
     /// Only these tests, in this order (for rotate and repeat); a name may repeat.
     #[arg(value_name = "TEST")]
-    pub tests: Vec<String>,
+    pub tests: Vec<OsString>,
 
     /// Read the suite from FILE instead of ./smoke.toml; its paths are relative to its folder.
     #[arg(short, long, value_name = "FILE")]

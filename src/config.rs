@@ -13,6 +13,7 @@ use crate::shell;
 use regex::Regex;
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -35,7 +36,7 @@ pub struct Config {
     /// Where the test names come from.
     pub source: TestSource,
     /// Test names given on the command line: the run is restricted to them, in this order.
-    pub selected: Vec<String>,
+    pub selected: Vec<OsString>,
     /// How to run one test.
     pub run: RunTemplate,
     /// Shell command before every sequence.
@@ -466,7 +467,7 @@ mod tests {
         assert_eq!(c.seed, 99, "the seed is drawn when none is given");
         assert_eq!(c.dir, Path::new("/work/suite"));
         assert_eq!(c.report, ReportTarget::Dir("/work/reports".into()));
-        assert_eq!(c.run.script, "sh \"$1\"");
+        assert_eq!(c.run.script, "exec sh \"$1\"");
         assert_eq!(c.verbosity, Verbosity::Normal);
         assert!(c.timeout.is_none());
         assert_eq!((c.retries, c.max_reduce), (0, None));

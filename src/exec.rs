@@ -14,6 +14,7 @@
 use crate::interrupt;
 use crate::model::Outcome;
 use anyhow::{Context, Result};
+use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -36,10 +37,10 @@ pub const OUTPUT_GRACE: Duration = Duration::from_millis(500);
 pub struct Job<'a> {
     /// Shell text for `sh -c`.
     pub script: &'a str,
-    /// `$1` for the script (the test name), if any.
-    pub arg: Option<&'a str>,
+    /// `$1` for the script (the test name, any bytes), if any.
+    pub arg: Option<&'a OsStr>,
     /// Variables added to the suite's environment for this command.
-    pub env: Vec<(&'static str, String)>,
+    pub env: Vec<(&'static str, OsString)>,
     /// What the log calls this command.
     pub label: &'a str,
     /// Kill whatever the command leaves running in its process group when it exits (tests);
@@ -101,7 +102,7 @@ impl Executor for ShellExecutor {
             None => None,
         };
         let (reader, writer) = os_pipe::pipe().context("cannot create a pipe")?;
-        let mut args = vec!["-c", job.script, "smoke"];
+        let mut args: Vec<&OsStr> = vec!["-c".as_ref(), job.script.as_ref(), "smoke".as_ref()];
         args.extend(job.arg);
         let mut expression = in_own_group(duct::cmd(SHELL, &args), &self.dir, &self.env)
             .stdout_file(writer.try_clone().context("cannot duplicate a pipe")?)
@@ -382,8 +383,10 @@ pub(crate) mod fake {
 
     impl<F: FnMut(&Job) -> Outcome> Executor for FakeExecutor<F> {
         fn run(&mut self, job: &Job) -> Result<Finished> {
-            self.ran
-                .push((job.label.to_string(), job.arg.map(str::to_string)));
+            self.ran.push((
+                job.label.to_string(),
+                job.arg.map(|a| a.to_string_lossy().into_owned()),
+            ));
             let outcome = (self.outcome)(job);
             Ok(Finished {
                 outcome,
@@ -407,8 +410,8 @@ mod tests {
     fn job<'a>(script: &'a str, arg: Option<&'a str>) -> Job<'a> {
         Job {
             script,
-            arg,
-            env: vec![("SMOKE_TEST", arg.unwrap_or("").to_string())],
+            arg: arg.map(OsStr::new),
+            env: vec![("SMOKE_TEST", arg.unwrap_or("").into())],
             label: "job",
             kill_leftovers: true,
         }

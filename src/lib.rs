@@ -24,10 +24,10 @@ use crate::cli::Cli;
 use crate::config::Config;
 use crate::error::exit;
 use crate::interrupt::Interrupt;
-use crate::model::Order;
+use crate::model::{Order, TestNames};
 use crate::report::console::Console;
 use crate::report::export::{ReportFiles, ReportWriter};
-use crate::report::record::{Options, RunReport, Stats};
+use crate::report::record::{Options, RawName, RunReport, Stats};
 use crate::report::{Fanout, Mode};
 use crate::runner::Runner;
 use anyhow::Context;
@@ -80,7 +80,7 @@ fn run_cli(cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
     let selection = suite::select(&names, &config.selected)?;
     let files = ReportFiles::create(&config.report, started)?;
 
-    let header = report_header(&config, selection.len(), argv, started);
+    let header = report_header(&config, &names, selection.len(), argv, started);
     let mut writer = ReportWriter::new(header, files.clone(), chrono::Local::now)?;
     let mut console = Console::new(config.verbosity);
     let mut exec = exec::ShellExecutor::new(&config.dir, &config.env, config.timeout);
@@ -134,6 +134,7 @@ fn run_cli(cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
 /// The report as it stands before the first test: what runs, how, and where.
 fn report_header(
     config: &Config,
+    names: &TestNames,
     tests: usize,
     argv: Vec<String>,
     started: chrono::DateTime<chrono::Local>,
@@ -175,6 +176,13 @@ fn report_header(
         failures: Vec::new(),
         hook_failures: Vec::new(),
         tests: Vec::new(),
+        raw_names: names
+            .not_utf8()
+            .map(|(name, bytes)| RawName {
+                name: name.to_string(),
+                bytes: bytes.to_vec(),
+            })
+            .collect(),
         stats: Stats::default(),
     }
 }

@@ -4,11 +4,69 @@
 //! the pure core (`order`, `reduce`) and the edges (`exec`, `report`) speak the same language.
 
 use serde::{Deserialize, Serialize};
+use std::ffi::{OsStr, OsString};
 use std::fmt;
+use std::os::unix::ffi::OsStrExt;
 
 /// A test, as its index in the resolved suite's list of names. Cheap to copy and compare, so the
 /// shrinking algorithms can work on `Vec<TestId>` without touching strings.
 pub type TestId = usize;
+
+/// The suite's test names, by [`TestId`]: exactly as given (any bytes, as the `list` command
+/// printed them) to run the tests, and as text (invalid UTF-8 shown as U+FFFD) to show them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TestNames {
+    raw: Vec<OsString>,
+    shown: Vec<String>,
+}
+
+impl TestNames {
+    /// Names exactly as given.
+    pub fn new(raw: Vec<OsString>) -> Self {
+        let shown = raw
+            .iter()
+            .map(|n| n.to_string_lossy().into_owned())
+            .collect();
+        TestNames { raw, shown }
+    }
+
+    pub fn len(&self) -> usize {
+        self.raw.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.raw.is_empty()
+    }
+
+    /// The name to run the test by.
+    pub fn raw(&self, test: TestId) -> &OsStr {
+        &self.raw[test]
+    }
+
+    /// The name to show.
+    pub fn shown(&self, test: TestId) -> &str {
+        &self.shown[test]
+    }
+
+    /// Every name to show, in order.
+    pub fn all_shown(&self) -> &[String] {
+        &self.shown
+    }
+
+    /// The test called exactly `name`, if any.
+    pub fn find(&self, name: &OsStr) -> Option<TestId> {
+        self.raw.iter().position(|n| n == name)
+    }
+
+    /// The names that are not UTF-8: how each is shown, and its bytes.
+    pub fn not_utf8(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.raw
+            .iter()
+            .zip(&self.shown)
+            .filter(|(raw, _)| raw.to_str().is_none())
+            .map(|(raw, shown)| (shown.as_str(), raw.as_bytes()))
+    }
+}
 
 /// How one run of a test (or of a setup/teardown command) ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -10,12 +10,13 @@
 use crate::config::Config;
 use crate::exec::{Executor, Job};
 use crate::interrupt::Interrupt;
-use crate::model::{Classification, Hook, Outcome, TestId};
+use crate::model::{Classification, Hook, Outcome, TestId, TestNames};
 use crate::order::{self, SmokeRng};
 use crate::reduce::{self, Answer, Costs, Halt, Limits, Oracle, Probe, Reduction};
 use crate::report::{Event, IterationStatus, Mode, Purpose, Reporter};
 use crate::shell;
 use anyhow::Result;
+use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -33,7 +34,7 @@ pub struct Summary {
 /// Runs a suite for one [`Config`].
 pub struct Runner<'a> {
     config: &'a Config,
-    names: &'a [String],
+    names: &'a TestNames,
     exec: &'a mut dyn Executor,
     reporter: &'a mut dyn Reporter,
     interrupt: &'a Interrupt,
@@ -53,8 +54,8 @@ struct Known {
 struct SequenceRun {
     /// Tests run (interrupted ones not counted).
     executed: usize,
-    /// The first failing test: position, test, outcome, output.
-    failure: Option<(usize, TestId, Outcome, Vec<u8>)>,
+    /// The first failing test.
+    failure: Option<Failed>,
     /// Why the sequence stopped short, if it did.
     stop: Option<Stop>,
     /// Tests that failed (bug mode runs past failures).
@@ -63,6 +64,17 @@ struct SequenceRun {
     durations: Vec<Duration>,
     /// How long setup and teardown took together.
     hooks: Duration,
+}
+
+/// The first test that failed in a sequence.
+#[derive(Debug)]
+struct Failed {
+    position: usize,
+    test: TestId,
+    outcome: Outcome,
+    /// The end of its output, and how many bytes before that were not kept.
+    output: Vec<u8>,
+    dropped: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,7 +104,7 @@ impl<'a> Runner<'a> {
     /// verbose-rerun log of the n-th unique failure.
     pub fn new(
         config: &'a Config,
-        names: &'a [String],
+        names: &'a TestNames,
         exec: &'a mut dyn Executor,
         reporter: &'a mut dyn Reporter,
         interrupt: &'a Interrupt,
@@ -139,7 +151,7 @@ impl<'a> Runner<'a> {
                 seed,
             };
             let run = self.run_sequence(&sequence, ctx, Purpose::Iteration)?;
-            let matched = run.failure.as_ref().is_none_or(|f| self.matches(&f.3));
+            let matched = run.failure.as_ref().is_none_or(|f| self.matches(&f.output));
             let status = match (run.stop, &run.failure) {
                 (Some(Stop::Interrupted), _) => IterationStatus::Interrupted,
                 (Some(Stop::HookFailed(hook)), _) => IterationStatus::HookFailed(hook),
@@ -155,7 +167,7 @@ impl<'a> Runner<'a> {
                 failed: run
                     .failure
                     .as_ref()
-                    .map(|f| (self.names[f.1].as_str(), f.2)),
+                    .map(|f| (self.names.shown(f.test), f.outcome)),
                 status,
             })?;
             if status == IterationStatus::Interrupted {
@@ -166,19 +178,17 @@ impl<'a> Runner<'a> {
                 IterationStatus::HookFailed(_) => hook_failures += 1,
                 _ => {}
             }
-            if let (IterationStatus::Failed, Some((position, victim, outcome, output))) =
-                (status, &run.failure)
-            {
+            if let (IterationStatus::Failed, Some(failed)) = (status, &run.failure) {
                 failures += 1;
                 let costs = Costs {
-                    tests: run.durations[..*position]
+                    tests: run.durations[..failed.position]
                         .iter()
                         .map(Duration::as_secs_f64)
                         .collect(),
-                    per_run: (run.durations[*position] + run.hooks).as_secs_f64(),
+                    per_run: (run.durations[failed.position] + run.hooks).as_secs_f64(),
                 };
-                let failing = &sequence[..=*position];
-                self.shrink_failure(ctx, failing, *victim, *outcome, output, &costs)?;
+                let failing = &sequence[..=failed.position];
+                self.shrink_failure(ctx, failing, failed, &costs)?;
             }
         }
         let interrupted = self.interrupt.signal();
@@ -220,19 +230,19 @@ impl<'a> Runner<'a> {
         &mut self,
         ctx: Context,
         failing: &[TestId],
-        victim: TestId,
-        outcome: Outcome,
-        output: &[u8],
+        failed: &Failed,
         costs: &Costs,
     ) -> Result<()> {
+        let (victim, outcome) = (failed.test, failed.outcome);
         let (prefix, _) = failing.split_at(failing.len() - 1);
         self.reporter.handle(&Event::FailureFound {
             iteration: ctx.iteration,
             seed: ctx.seed,
-            test: &self.names[victim],
+            test: self.names.shown(victim),
             outcome,
             original: self.to_names(failing),
-            output,
+            output: &failed.output,
+            dropped: failed.dropped,
         })?;
         // A prefix that holds a known minimal sequence of this failure, in order, is that
         // failure again: no need to shrink it again.
@@ -297,8 +307,8 @@ impl<'a> Runner<'a> {
             if run.stop.is_none() {
                 let last = shrunk.minimal.len() - 1;
                 let (how, again) = match &run.failure {
-                    Some((p, _, how, output)) if *p == last => {
-                        (*how, *how == outcome && self.matches(output))
+                    Some(f) if f.position == last => {
+                        (f.outcome, f.outcome == outcome && self.matches(&f.output))
                     }
                     _ => (Outcome::Pass, false),
                 };
@@ -326,11 +336,15 @@ impl<'a> Runner<'a> {
         if shrunk
             .minimal
             .iter()
-            .any(|&t| self.names[t].starts_with('-'))
+            .any(|&t| self.names.shown(t).starts_with('-'))
         {
             replay.push("--");
         }
-        replay.extend(shrunk.minimal.iter().map(|&t| self.names[t].as_str()));
+        let mut replay = shell::join(replay);
+        for &t in &shrunk.minimal {
+            replay.push(' ');
+            replay.push_str(&shell::quote_bytes(self.names.raw(t).as_bytes()));
+        }
         self.reporter.handle(&Event::FailureShrunk {
             classification,
             minimal: self.to_names(&shrunk.minimal),
@@ -339,7 +353,7 @@ impl<'a> Runner<'a> {
             proven: shrunk.proven_minimal(),
             reproduced,
             stopped_by,
-            replay: shell::join(replay),
+            replay,
             log,
             rerun,
         })
@@ -354,7 +368,10 @@ impl<'a> Runner<'a> {
     }
 
     fn to_names(&self, tests: &[TestId]) -> Vec<String> {
-        tests.iter().map(|&t| self.names[t].clone()).collect()
+        tests
+            .iter()
+            .map(|&t| self.names.shown(t).to_string())
+            .collect()
     }
 
     /// Setup, the tests, teardown. Stops at the first failure unless in bug mode.
@@ -384,7 +401,8 @@ impl<'a> Runner<'a> {
             if run.stop.is_some() {
                 break;
             }
-            let name = self.names[test].as_str();
+            let name = self.names.shown(test);
+            let raw = self.names.raw(test);
             self.reporter.handle(&Event::TestStarted {
                 test: name,
                 position,
@@ -392,11 +410,11 @@ impl<'a> Runner<'a> {
             })?;
             let finished = self.exec.run(&Job {
                 script: &self.config.run.script,
-                arg: Some(name),
+                arg: Some(raw),
                 env: vec![
-                    ("SMOKE_SEED", ctx.seed.to_string()),
-                    ("SMOKE_ITERATION", ctx.iteration.to_string()),
-                    ("SMOKE_TEST", name.to_string()),
+                    ("SMOKE_SEED", ctx.seed.to_string().into()),
+                    ("SMOKE_ITERATION", ctx.iteration.to_string().into()),
+                    ("SMOKE_TEST", raw.to_owned()),
                 ],
                 label: name,
                 kill_leftovers: true,
@@ -419,7 +437,13 @@ impl<'a> Runner<'a> {
             if !finished.outcome.passed() {
                 run.failed += 1;
                 if run.failure.is_none() {
-                    run.failure = Some((position, test, finished.outcome, finished.output));
+                    run.failure = Some(Failed {
+                        position,
+                        test,
+                        outcome: finished.outcome,
+                        output: finished.output,
+                        dropped: finished.dropped,
+                    });
                 }
                 if stop_at_failure {
                     break;
@@ -447,8 +471,8 @@ impl<'a> Runner<'a> {
             script: command,
             arg: None,
             env: vec![
-                ("SMOKE_SEED", ctx.seed.to_string()),
-                ("SMOKE_ITERATION", ctx.iteration.to_string()),
+                ("SMOKE_SEED", ctx.seed.to_string().into()),
+                ("SMOKE_ITERATION", ctx.iteration.to_string().into()),
             ],
             label: match hook {
                 Hook::Setup => "(setup)",
@@ -508,10 +532,10 @@ impl Oracle for RunOracle<'_, '_> {
             };
         }
         let probe = match run.failure {
-            Some((position, _, outcome, output))
-                if position == candidate.len() - 1
-                    && outcome == self.expected
-                    && self.runner.matches(&output) =>
+            Some(f)
+                if f.position == candidate.len() - 1
+                    && f.outcome == self.expected
+                    && self.runner.matches(&f.output) =>
             {
                 Probe::Fails
             }
@@ -559,6 +583,11 @@ mod tests {
         .expect("valid config")
     }
 
+    /// The job's `$1` as text (the fake suites' names are all UTF-8).
+    fn arg<'j>(job: &Job<'j>) -> Option<&'j str> {
+        job.arg.map(|a| a.to_str().expect("UTF-8 test names"))
+    }
+
     struct Recording(Recorder);
 
     impl Reporter for Recording {
@@ -593,7 +622,7 @@ mod tests {
         let mut argv = args.to_vec();
         argv.extend_from_slice(names);
         let config = config(&argv);
-        let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+        let names = TestNames::new(names.iter().map(std::ffi::OsString::from).collect());
         let selection: Vec<TestId> = (0..names.len()).collect();
         let mut exec = FakeExecutor::new(outcome);
         let mut reporter = recording();
@@ -620,7 +649,7 @@ mod tests {
         mut fails: impl FnMut(&[String]) -> Outcome,
     ) -> (Summary, RunReport, Vec<(String, Option<String>)>) {
         let mut since_setup: Vec<String> = Vec::new();
-        let d = drive(args, names, &Interrupt::new(), |job: &Job| match job.arg {
+        let d = drive(args, names, &Interrupt::new(), |job: &Job| match arg(job) {
             None => {
                 if job.label == "(setup)" {
                     since_setup.clear();
@@ -868,7 +897,7 @@ mod tests {
         let flag = interrupt.clone();
         let args = ["--teardown", "t", "--order", "rotate"];
         let d = drive(&args, &["a", "b", "c"], &interrupt, move |job: &Job| {
-            if job.arg == Some("b") {
+            if arg(job) == Some("b") {
                 flag.raise(2);
             }
             Outcome::Pass
@@ -897,7 +926,7 @@ mod tests {
         let args = ["--setup", "s", "--order", "rotate", "--times", "1"];
         let names = ["p", "a", "b", "c", "d", "e", "q", "f", "v"];
         let d = drive(&args, &names, &interrupt, move |job: &Job| {
-            let Some(test) = job.arg else {
+            let Some(test) = arg(job) else {
                 since_setup.clear();
                 setups += 1;
                 if reproduced {
@@ -934,7 +963,7 @@ mod tests {
     fn bug_mode_runs_every_test_once_without_stopping() {
         let args = ["--setup", "s", "--bug-mode"];
         let d = drive(&args, &["a", "b", "c"], &Interrupt::new(), |job: &Job| {
-            if job.arg == Some("b") {
+            if arg(job) == Some("b") {
                 Outcome::Fail { code: 1 }
             } else {
                 Outcome::Pass

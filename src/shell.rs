@@ -6,6 +6,11 @@
 //! the user wrote around it: `"$1"` outside quotes, `${1}` inside double quotes, and `'"$1"'`
 //! (close, quoted reference, reopen) inside single quotes. So `sh {test}`, `sh "{test}"` and
 //! `sh '{test}'` all hand the name over intact, whatever characters it holds.
+//!
+//! A template that is one simple command (no `;`, `&`, `|`, parentheses or newline outside
+//! quotes, no leading assignment, not a shell keyword or builtin) is run with `exec`, so the
+//! test *is* the process smoke waits for: a test killed by a signal is seen as that signal, not
+//! as the shell's exit status 128+N, and there is one process less per test.
 
 use std::borrow::Cow;
 
@@ -18,8 +23,9 @@ pub const TEST_PLACEHOLDER: &str = "{test}";
 ///
 /// ```
 /// use smoke::shell::test_script;
-/// assert_eq!(test_script("sh {test}").as_deref(), Some(r#"sh "$1""#));
-/// assert_eq!(test_script("pytest '{test}' -q").as_deref(), Some(r#"pytest ''"$1"'' -q"#));
+/// assert_eq!(test_script("sh {test}").as_deref(), Some(r#"exec sh "$1""#));
+/// assert_eq!(test_script("pytest '{test}' -q").as_deref(), Some(r#"exec pytest ''"$1"'' -q"#));
+/// assert_eq!(test_script("cd t && sh {test}").as_deref(), Some(r#"cd t && sh "$1""#));
 /// assert_eq!(test_script("make check"), None);
 /// ```
 pub fn test_script(template: &str) -> Option<String> {
@@ -32,6 +38,7 @@ pub fn test_script(template: &str) -> Option<String> {
     let mut out = String::with_capacity(template.len() + 8);
     let mut quote = Quote::None;
     let mut found = false;
+    let mut simple = true;
     let mut rest = template;
     while let Some(c) = rest.chars().next() {
         if rest.starts_with(TEST_PLACEHOLDER) {
@@ -46,6 +53,9 @@ pub fn test_script(template: &str) -> Option<String> {
         }
         out.push(c);
         rest = &rest[c.len_utf8()..];
+        if quote == Quote::None && matches!(c, ';' | '&' | '|' | '(' | ')' | '\n' | '\r') {
+            simple = false;
+        }
         match (quote, c) {
             (Quote::None | Quote::Double, '\\') => {
                 // The escaped character is copied as it is and never starts a quote.
@@ -60,7 +70,34 @@ pub fn test_script(template: &str) -> Option<String> {
             _ => {}
         }
     }
-    found.then_some(out)
+    if !found {
+        return None;
+    }
+    Some(if simple && execs(template) {
+        format!("exec {out}")
+    } else {
+        out
+    })
+}
+
+/// Whether a template that is one simple command can be run with `exec`: its first word is not
+/// a variable assignment, a shell keyword or a builtin (those are not programs to exec).
+fn execs(template: &str) -> bool {
+    const NOT_PROGRAMS: &[&str] = &[
+        "!", ".", ":", "[", "[[", "{", "}", "alias", "break", "builtin", "case", "cd", "command",
+        "continue", "do", "done", "echo", "elif", "else", "esac", "eval", "exec", "exit", "export",
+        "false", "fi", "for", "function", "getopts", "hash", "if", "in", "local", "printf", "read",
+        "readonly", "return", "select", "set", "shift", "source", "test", "then", "time", "times",
+        "trap", "true", "type", "ulimit", "umask", "unalias", "unset", "until", "wait", "while",
+    ];
+    let first = template.split_whitespace().next().unwrap_or("");
+    let assignment = first.split_once('=').is_some_and(|(name, _)| {
+        name.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    });
+    !first.is_empty() && !assignment && !NOT_PROGRAMS.contains(&first)
 }
 
 /// Quote one word for a POSIX shell, for commands smoke prints for the user to paste.
@@ -68,6 +105,25 @@ pub fn test_script(template: &str) -> Option<String> {
 pub fn quote(word: &str) -> Cow<'_, str> {
     // try_quote only fails on a NUL byte, which no argument can hold anyway.
     shlex::try_quote(word).unwrap_or(Cow::Borrowed(word))
+}
+
+/// Quote one word given as bytes. UTF-8 is quoted as by [`quote`]; other bytes become a
+/// command substitution, `"$(printf '\351')"`, that any POSIX shell turns back into them.
+pub fn quote_bytes(word: &[u8]) -> String {
+    if let Ok(text) = std::str::from_utf8(word) {
+        return quote(text).into_owned();
+    }
+    let mut format = String::from("\"$(printf '");
+    for &b in word {
+        // Printable ASCII as it is, except what printf or the quotes would read otherwise.
+        if (0x20..=0x7e).contains(&b) && !matches!(b, b'\'' | b'\\' | b'%') {
+            format.push(char::from(b));
+        } else {
+            format.push_str(&format!("\\{b:03o}"));
+        }
+    }
+    format.push_str("')\"");
+    format
 }
 
 /// Quote and join words into one pasteable command line.
@@ -86,17 +142,37 @@ mod tests {
     #[test]
     fn placeholder_becomes_one_word_in_every_quoting() {
         let table = [
-            ("sh {test}", r#"sh "$1""#),
-            (r#"sh "{test}""#, r#"sh "${1}""#),
-            ("sh '{test}'", r#"sh ''"$1"''"#),
-            ("./run --name={test} -v", r#"./run --name="$1" -v"#),
+            ("sh {test}", r#"exec sh "$1""#),
+            (r#"sh "{test}""#, r#"exec sh "${1}""#),
+            ("sh '{test}'", r#"exec sh ''"$1"''"#),
+            ("./run --name={test} -v", r#"exec ./run --name="$1" -v"#),
             (r#"echo "t: {test}!""#, r#"echo "t: ${1}!""#),
             (r"echo \'{test}", r#"echo \'"$1""#),
-            ("a {test} b {test}", r#"a "$1" b "$1""#),
-            ("grün {test}", r#"grün "$1""#),
+            ("a {test} b {test}", r#"exec a "$1" b "$1""#),
+            ("grün {test}", r#"exec grün "$1""#),
         ];
         for (template, script) in table {
             assert_eq!(test_script(template).as_deref(), Some(script), "{template}");
+        }
+    }
+
+    #[test]
+    fn only_one_simple_command_is_run_with_exec() {
+        for (template, execs) in [
+            ("sh t.sh {test} > out.log", true),
+            (r#"python -m pytest "{test}" -k 'a;b'"#, true),
+            ("cd t && sh {test}", false),
+            ("sh {test}; echo done", false),
+            ("sh {test} | tee log", false),
+            ("sh {test} 2>&1", false),
+            ("(sh {test})", false),
+            ("sh {test}\necho more", false),
+            ("FOO=1 sh {test}", false),
+            ("cd {test}", false),
+            ("if true; then sh {test}; fi", false),
+        ] {
+            let script = test_script(template).expect("has {test}");
+            assert_eq!(script.starts_with("exec "), execs, "{template} -> {script}");
         }
     }
 

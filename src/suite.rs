@@ -4,18 +4,21 @@
 use crate::config::{Config, TestSource};
 use crate::error::ConfigError;
 use crate::exec;
-use crate::model::{Outcome, TestId};
+use crate::model::{Outcome, TestId, TestNames};
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStringExt;
 use std::time::Duration;
 
 /// The limit for the `list` command when no `timeout` is set.
 const LIST_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// The names of every test in the suite, in its usual order.
-pub fn resolve(config: &Config) -> anyhow::Result<Vec<String>> {
-    let names = match &config.source {
-        TestSource::Listed(names) => names.clone(),
+/// The names of every test in the suite, in its usual order. Names from the `list` command and
+/// the glob are kept byte for byte, whether or not they are UTF-8.
+pub fn resolve(config: &Config) -> anyhow::Result<TestNames> {
+    let names: Vec<OsString> = match &config.source {
+        TestSource::Listed(names) => names.iter().map(OsString::from).collect(),
         TestSource::CommandLine => {
-            let mut names: Vec<String> = Vec::new();
+            let mut names: Vec<OsString> = Vec::new();
             for name in &config.selected {
                 if !names.contains(name) {
                     names.push(name.clone());
@@ -41,11 +44,11 @@ pub fn resolve(config: &Config) -> anyhow::Result<Vec<String>> {
                 ))
                 .into());
             }
-            String::from_utf8_lossy(&got.stdout)
-                .lines()
-                .map(|line| line.trim_end_matches('\r'))
-                .filter(|line| !line.trim().is_empty())
-                .map(str::to_string)
+            got.stdout
+                .split(|&b| b == b'\n')
+                .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+                .filter(|line| !line.trim_ascii().is_empty())
+                .map(|line| OsString::from_vec(line.to_vec()))
                 .collect()
         }
         TestSource::Glob(pattern) => glob_names(config, pattern)?,
@@ -62,10 +65,10 @@ pub fn resolve(config: &Config) -> anyhow::Result<Vec<String>> {
         };
         return Err(ConfigError::new(format!("the suite is empty: {why}")).into());
     }
-    Ok(names)
+    Ok(TestNames::new(names))
 }
 
-fn glob_names(config: &Config, pattern: &str) -> anyhow::Result<Vec<String>> {
+fn glob_names(config: &Config, pattern: &str) -> anyhow::Result<Vec<OsString>> {
     let full = config.dir.join(pattern);
     let full = full.to_string_lossy();
     let paths = glob::glob(&full)
@@ -77,7 +80,7 @@ fn glob_names(config: &Config, pattern: &str) -> anyhow::Result<Vec<String>> {
             continue;
         }
         let relative = path.strip_prefix(&config.dir).unwrap_or(&path);
-        names.push(relative.to_string_lossy().into_owned());
+        names.push(relative.as_os_str().to_owned());
     }
     names.sort();
     Ok(names)
@@ -85,25 +88,22 @@ fn glob_names(config: &Config, pattern: &str) -> anyhow::Result<Vec<String>> {
 
 /// The tests to run: all of `suite` in its order, or the `wanted` names in their order (a name
 /// may repeat). An unknown name is an error naming the closest known one.
-pub fn select(suite: &[String], wanted: &[String]) -> Result<Vec<TestId>, ConfigError> {
+pub fn select(suite: &TestNames, wanted: &[OsString]) -> Result<Vec<TestId>, ConfigError> {
     if wanted.is_empty() {
         return Ok((0..suite.len()).collect());
     }
     wanted
         .iter()
-        .map(|name| {
-            suite
-                .iter()
-                .position(|known| known == name)
-                .ok_or_else(|| unknown_test(suite, name))
-        })
+        .map(|name| suite.find(name).ok_or_else(|| unknown_test(suite, name)))
         .collect()
 }
 
-fn unknown_test(suite: &[String], name: &str) -> ConfigError {
+fn unknown_test(suite: &TestNames, name: &OsStr) -> ConfigError {
+    let name = name.to_string_lossy();
     let closest = suite
+        .all_shown()
         .iter()
-        .map(|known| (strsim::normalized_levenshtein(known, name), known))
+        .map(|known| (strsim::normalized_levenshtein(known, &name), known))
         .max_by(|a, b| a.0.total_cmp(&b.0));
     let hint = match closest {
         Some((score, known)) if score > 0.4 => format!("did you mean '{known}'?"),
@@ -118,21 +118,25 @@ fn unknown_test(suite: &[String], name: &str) -> ConfigError {
 mod tests {
     use super::*;
 
-    fn names(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
+    fn names(list: &[&str]) -> Vec<OsString> {
+        list.iter().map(OsString::from).collect()
+    }
+
+    fn suite(list: &[&str]) -> TestNames {
+        TestNames::new(names(list))
     }
 
     #[test]
     fn no_names_selects_the_whole_suite_in_order() {
         assert_eq!(
-            select(&names(&["a", "b", "c"]), &[]).expect("ok"),
+            select(&suite(&["a", "b", "c"]), &[]).expect("ok"),
             [0, 1, 2]
         );
     }
 
     #[test]
     fn names_select_in_their_own_order_and_may_repeat() {
-        let suite = names(&["a", "b", "c"]);
+        let suite = suite(&["a", "b", "c"]);
         assert_eq!(
             select(&suite, &names(&["c", "a", "c"])).expect("ok"),
             [2, 0, 2]
@@ -141,7 +145,7 @@ mod tests {
 
     #[test]
     fn an_unknown_name_suggests_the_closest() {
-        let suite = names(&["t/polluter.sh", "t/victim.sh"]);
+        let suite = suite(&["t/polluter.sh", "t/victim.sh"]);
         let message = select(&suite, &names(&["t/victm.sh"]))
             .expect_err("unknown")
             .to_string();

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Suite, names, stderr, stdout, toml_string};
+use common::{KillOnDrop, Suite, alive, names, stderr, stdout, toml_string};
 use std::fs;
 use std::time::{Duration, Instant};
 
@@ -346,28 +346,6 @@ fn a_second_sigint_exits_at_once_without_waiting_for_teardown() {
     );
     // The report on disk is whole and parses.
     assert!(suite.report()["options"]["seed"].is_u64());
-}
-
-/// Whether `pid` runs: a zombie (killed, waiting for init to reap it) does not.
-fn alive(pid: i32) -> bool {
-    match fs::read_to_string(format!("/proc/{pid}/stat")) {
-        // The state follows the parenthesised command name.
-        Ok(stat) => stat
-            .rsplit(')')
-            .next()
-            .is_some_and(|rest| !rest.trim_start().starts_with('Z')),
-        Err(_) => false,
-    }
-}
-
-/// Kills the smoke under test if the test fails before waiting for it.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[test]

@@ -187,6 +187,13 @@ pub fn render_text(report: &RunReport) -> String {
         }
         if !f.output.is_empty() {
             let _ = writeln!(t, "  output (end):");
+            if f.output_dropped > 0 {
+                let _ = writeln!(
+                    t,
+                    "    | ... ({} bytes of output before these not kept)",
+                    f.output_dropped
+                );
+            }
             push_output(&mut t, &f.output);
         }
     }

@@ -125,7 +125,9 @@ pub enum Event<'a> {
         test: &'a str,
         outcome: Outcome,
         original: Vec<String>,
+        /// The end of the failing test's output, and how many bytes before it were not kept.
         output: &'a [u8],
+        dropped: u64,
     },
     /// A shrink step found a shorter failing sequence.
     Reduced {

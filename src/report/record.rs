@@ -39,6 +39,10 @@ pub struct RunReport {
     /// Bug mode: each test's result.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tests: Vec<TestRecord>,
+    /// The suite's names that are not UTF-8: everywhere else they are shown with U+FFFD for
+    /// the bytes that are not; here are their exact bytes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub raw_names: Vec<RawName>,
     /// Counters.
     pub stats: Stats,
 }
@@ -155,6 +159,9 @@ pub struct FailureRecord {
     pub seen_in: Vec<u32>,
     /// The end of the failing test's output in the original run.
     pub output: String,
+    /// How many bytes of that output came before `output` and were not kept.
+    #[serde(default)]
+    pub output_dropped: u64,
 }
 
 /// A setup or teardown failure.
@@ -165,6 +172,15 @@ pub struct HookFailureRecord {
     pub command: String,
     pub result: String,
     pub output: String,
+}
+
+/// A test name that is not UTF-8.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RawName {
+    /// How the report shows it.
+    pub name: String,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
 }
 
 /// A test's result in bug mode.
@@ -306,6 +322,7 @@ impl Recorder {
                 outcome,
                 original,
                 output,
+                dropped,
             } => {
                 r.stats.failures_found += 1;
                 r.failures.push(FailureRecord {
@@ -328,6 +345,7 @@ impl Recorder {
                     seen: 1,
                     seen_in: vec![*iteration],
                     output: lossy(output),
+                    output_dropped: *dropped,
                 });
                 true
             }
@@ -460,6 +478,7 @@ pub(crate) mod tests {
             failures: vec![],
             hook_failures: vec![],
             tests: vec![],
+            raw_names: vec![],
             stats: Stats::default(),
         }
     }
@@ -532,6 +551,7 @@ pub(crate) mod tests {
                 outcome: Outcome::Fail { code: 1 },
                 original: names(&["p", "v"]),
                 output: b"boom\n",
+                dropped: 0,
             },
             Event::SequenceStarted {
                 purpose: Purpose::Candidate,
@@ -576,6 +596,7 @@ pub(crate) mod tests {
                 outcome: Outcome::Fail { code: 1 },
                 original: names(&["q", "p", "q", "v"]),
                 output: b"boom\n",
+                dropped: 0,
             },
             Event::FailureRepeated {
                 of: 0,

@@ -125,3 +125,38 @@ pub fn stderr(out: &Output) -> String {
 pub fn fillers(n: usize) -> Vec<String> {
     (0..n).map(|i| format!("t{i:02}")).collect()
 }
+
+/// Whether `pid` runs: a zombie (killed, waiting for init to reap it) does not.
+pub fn alive(pid: i32) -> bool {
+    match fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the parenthesised command name.
+        Ok(stat) => stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| !rest.trim_start().starts_with('Z')),
+        Err(_) => false,
+    }
+}
+
+/// Kills the smoke under test if the test fails before waiting for it.
+pub struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Wait until `path` exists, at most `limit` (a hang detector, not a performance check).
+pub fn wait_for(path: &Path, limit: std::time::Duration) {
+    let started = std::time::Instant::now();
+    while !path.exists() {
+        assert!(
+            started.elapsed() < limit,
+            "{} never appeared",
+            path.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

@@ -1,0 +1,437 @@
+//! Fault injection: suites that hang, fork daemons, spew output, crash, write bytes that are not
+//! UTF-8, and runs of smoke that are killed, starved of disk or started twice at once. Each test
+//! runs the real binary and checks that smoke goes on (or stops cleanly) and that the report on
+//! disk stays whole. The README's "Reliability" table lists them.
+
+mod common;
+
+use common::{KillOnDrop, Suite, alive, names, stderr, stdout, wait_for};
+use std::fs;
+use std::os::unix::process::CommandExt;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+/// A bound for "did not hang": far above what each run needs.
+const HANG: Duration = Duration::from_secs(60);
+
+fn pids(suite: &Suite, file: &str) -> Vec<i32> {
+    fs::read_to_string(suite.path().join(file))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| l.trim().parse().expect("a pid"))
+        .collect()
+}
+
+#[test]
+fn hangs_grandchildren_that_ignore_sigterm_and_daemons_holding_stdout_do_not_stop_smoke() {
+    let suite = Suite::new();
+    suite
+        .toml(
+            &["daemon", "stubborn", "hang", "after"],
+            "timeout = \"1s\"\n",
+        )
+        .dispatcher(
+            r#"case "$1" in
+  daemon) sleep 300 & echo $! >> daemon.pids; exit 0 ;;
+  stubborn) sh -c 'trap "" TERM; echo $$ >> stubborn.pids; while :; do sleep 1; done' &
+            wait ;;
+  hang) echo $$ >> hang.pids; sleep 300 ;;
+  after) touch after.ran ;;
+esac"#,
+        );
+    let started = Instant::now();
+    let out = suite.smoke(&["--order", "rotate", "--times", "1"]);
+    assert!(started.elapsed() < HANG, "smoke waited for a hung test");
+    // stubborn times out first: a failure, shrunk (fails alone), and the run ends there.
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    let f = &report["failures"][0];
+    assert_eq!(f["test"], "stubborn");
+    assert_eq!(f["failure"], "timeout");
+    assert_eq!(f["classification"], "fails-alone");
+    // The daemon kept the test's stdout open after the test exited; smoke did not wait for it,
+    // and killed it with the test's process group.
+    for file in ["daemon.pids", "stubborn.pids"] {
+        let found = pids(&suite, file);
+        assert!(!found.is_empty(), "{file}");
+        for pid in found {
+            assert!(!alive(pid), "{file}: {pid} still runs");
+        }
+    }
+
+    // The hanging test on its own: killed at the timeout, and the next test runs.
+    let out = suite.smoke(&["--order", "rotate", "--times", "1", "hang", "after"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(suite.report()["failures"][0]["failure"], "timeout");
+    for pid in pids(&suite, "hang.pids") {
+        assert!(!alive(pid), "hang: {pid} still runs");
+    }
+    let out = suite.smoke(&["--order", "rotate", "--times", "1", "daemon", "after"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(suite.path().join("after.ran").exists(), "smoke went on");
+}
+
+/// Max resident set size of a finished child, in KiB (wait4's rusage for that child).
+fn run_measured(cmd: &mut std::process::Command) -> (Option<i32>, i64) {
+    let child = cmd.spawn().expect("spawn");
+    let pid = child.id() as i32;
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is valid, and wait4 fills it for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waiting for our own child, with valid pointers.
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid);
+    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
+    std::mem::forget(child); // already reaped
+    (code, usage.ru_maxrss)
+}
+
+#[test]
+fn a_test_writing_1_gib_keeps_smoke_small_and_the_report_keeps_the_tail() {
+    let suite = Suite::new();
+    suite.toml(&["spew"], "").dispatcher(
+        r#"case "$1" in
+  spew) head -c 1073741824 /dev/zero | tr '\0' 'x'; echo; echo "the last line"; exit 3 ;;
+esac"#,
+    );
+    let mut cmd = suite.command();
+    cmd.args([
+        "--report-dir",
+        "reports",
+        "--order",
+        "rotate",
+        "--times",
+        "1",
+    ])
+    .stdout(Stdio::null())
+    .stderr(Stdio::null());
+    let (code, max_rss_kib) = run_measured(&mut cmd);
+    assert_eq!(code, Some(1));
+    assert!(
+        max_rss_kib < 100 * 1024,
+        "smoke's peak RSS was {max_rss_kib} KiB for 1 GiB of output"
+    );
+    let report = suite.report();
+    let f = &report["failures"][0];
+    assert_eq!(f["failure"], "exit 3");
+    let output = f["output"].as_str().expect("output");
+    assert!(
+        output.ends_with("the last line\n"),
+        "{}",
+        &output[output.len() - 80..]
+    );
+    let dropped = f["output_dropped"].as_u64().expect("a byte count");
+    assert!(dropped > 1_000_000_000, "{dropped}");
+    let text = fs::read_to_string(suite.reports()[0].with_extension("txt")).expect("text");
+    assert!(
+        text.contains("bytes of output before these not kept"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_test_killed_by_a_signal_fails_as_that_signal_and_shrinking_matches_on_it() {
+    // After p, v dies of SIGSEGV; after q alone it exits 1 instead. Only [p v] is the same failure.
+    let suite = Suite::new();
+    suite.toml(&["q", "p", "x", "v"], "").dispatcher(
+        r#"case "$1" in
+  p) touch state/p ;;
+  q) touch state/q ;;
+  v) [ -e state/p ] && kill -SEGV $$; [ -e state/q ] && exit 1; exit 0 ;;
+esac"#,
+    );
+    let out = suite.smoke(&["--order", "rotate", "--times", "1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let f = &suite.report()["failures"][0];
+    assert_eq!(f["failure"], "signal 11");
+    assert_eq!(names(&f["minimal"]), ["p", "v"]);
+    assert_eq!(f["rerun"], "signal 11");
+}
+
+#[test]
+fn bytes_that_are_not_utf8_in_output_and_in_names_do_not_break_anything() {
+    // The list command prints a name that is not UTF-8 (caf, then byte E9); that test writes
+    // the name it got, then bytes that are not UTF-8, and fails.
+    let suite = Suite::new();
+    suite
+        .file(
+            "smoke.toml",
+            "[suite]\nlist = \"printf 'plain\\\\n'; printf 'caf\\\\351\\\\n'\"\n\
+             run = \"sh run.sh {test}\"\n",
+        )
+        .dispatcher(
+            r#"case "$1" in
+  plain) ;;
+  *) printf '%s' "$1" > got.name; printf 'bad byte: \377\376\n'; exit 1 ;;
+esac"#,
+        );
+    let out = suite.smoke(&["--order", "rotate", "--times", "1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+    // The test got its name byte for byte.
+    let got = fs::read(suite.path().join("got.name")).expect("the test ran");
+    assert_eq!(got, b"caf\xe9");
+    let report = suite.report();
+    let f = &report["failures"][0];
+    assert!(
+        f["output"]
+            .as_str()
+            .expect("output")
+            .contains("bad byte: \u{fffd}\u{fffd}"),
+        "{f}"
+    );
+    // Shown lossily in the text and the JSON; the JSON keeps the exact bytes too.
+    assert_eq!(f["test"], "caf\u{fffd}");
+    let text = fs::read_to_string(suite.reports()[0].with_extension("txt")).expect("text");
+    assert!(text.contains("caf\u{fffd}"), "{text}");
+    assert_eq!(
+        report["raw_names"],
+        serde_json::json!([{"name": "caf\u{fffd}", "bytes": [99, 97, 102, 233]}])
+    );
+
+    // The replay command, pasted into a shell, gives the test its exact bytes back.
+    fs::remove_file(suite.path().join("got.name")).expect("rm");
+    let replay = f["replay"].as_str().expect("replay");
+    let command = replay.replacen("smoke", env!("CARGO_BIN_EXE_smoke"), 1);
+    let again = std::process::Command::new("/bin/sh")
+        .args(["-c", &format!("{command} --report-dir reports")])
+        .current_dir(suite.path())
+        .output()
+        .expect("sh runs");
+    assert_eq!(again.status.code(), Some(1), "{replay}: {}", stderr(&again));
+    assert_eq!(
+        fs::read(suite.path().join("got.name")).expect("ran"),
+        b"caf\xe9"
+    );
+}
+
+#[test]
+fn setup_that_fails_hangs_or_is_missing_is_named_with_its_status() {
+    let cases = [
+        ("exit 4", "exit 4"),
+        ("sleep 300", "timeout"),
+        ("no-such-command-here", "exit 127"),
+    ];
+    for (setup, result) in cases {
+        let suite = Suite::new();
+        suite.dispatcher("").file(
+            "smoke.toml",
+            &format!(
+                "[suite]\ntests = [\"a\"]\nrun = \"sh run.sh {{test}}\"\nsetup = \"{setup}\"\n\
+                 timeout = \"1s\"\n"
+            ),
+        );
+        let started = Instant::now();
+        let out = suite.smoke(&["-n", "2"]);
+        assert!(started.elapsed() < HANG);
+        assert_eq!(out.status.code(), Some(2), "{setup}: {}", stderr(&out));
+        let said = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(
+            said.contains(&format!("setup failed ({result}): {setup}")),
+            "{setup}: {said}"
+        );
+        let report = suite.report();
+        assert_eq!(report["iterations"][0]["result"], "setup failed, abandoned");
+        assert_eq!(report["hook_failures"][0]["command"], setup);
+        assert_eq!(report["hook_failures"][0]["result"], result);
+        assert!(suite.ran().is_empty(), "{setup}: no test ran");
+    }
+}
+
+#[test]
+fn sigint_and_sigterm_during_setup_and_during_shrinking_stop_cleanly() {
+    // During setup: the setup's tree is killed, teardown runs once, the report says interrupted.
+    for (signal, code) in [(libc::SIGINT, 130), (libc::SIGTERM, 143)] {
+        let suite = Suite::new();
+        suite.dispatcher("");
+        fs::write(
+            suite.path().join("smoke.toml"),
+            "[suite]\ntests = [\"a\"]\nrun = \"sh run.sh {test}\"\n\
+             setup = \"sleep 300 & echo $! > setup.pid; wait\"\n\
+             teardown = \"echo x >> teardown.log\"\n",
+        )
+        .expect("write");
+        let mut child = KillOnDrop(
+            suite
+                .command()
+                .args(["--report-dir", "reports"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn"),
+        );
+        wait_for(&suite.path().join("setup.pid"), HANG);
+        // SAFETY: kill(2) on our own child.
+        unsafe { libc::kill(child.0.id() as i32, signal) };
+        let status = child.0.wait().expect("wait");
+        assert_eq!(status.code(), Some(code));
+        let report = suite.report();
+        assert_eq!(report["status"], "interrupted");
+        assert!(suite.ran().is_empty());
+        let teardowns = fs::read_to_string(suite.path().join("teardown.log")).expect("teardown");
+        assert_eq!(teardowns.lines().count(), 1, "teardown runs once");
+        for pid in pids(&suite, "setup.pid") {
+            assert!(!alive(pid), "setup's child {pid} still runs");
+        }
+    }
+
+    // During shrinking: the candidate's test is killed, the report keeps the best sequence.
+    let suite = Suite::new();
+    let mut tests: Vec<String> = (0..12).map(|i| format!("t{i:02}")).collect();
+    tests.extend(["p".into(), "v".into()]);
+    suite.toml(&tests, "").dispatcher(
+        r#"case "$1" in
+  p) touch state/p ;;
+  v) [ -e state/p ] || exit 0
+     if [ -e shrinking ]; then sleep 300 & echo $! >> v.pids; wait; fi
+     touch shrinking; exit 1 ;;
+esac"#,
+    );
+    let mut child = KillOnDrop(
+        suite
+            .command()
+            .args([
+                "--report-dir",
+                "reports",
+                "--order",
+                "rotate",
+                "--times",
+                "1",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn"),
+    );
+    wait_for(&suite.path().join("v.pids"), HANG);
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(child.0.id() as i32, libc::SIGTERM) };
+    let status = child.0.wait().expect("wait");
+    assert_eq!(status.code(), Some(143));
+    let report = suite.report();
+    assert_eq!(report["status"], "interrupted");
+    let f = &report["failures"][0];
+    assert_eq!(f["stopped_by"], "interrupted");
+    assert_eq!(f["proven_minimal"], false);
+    assert!(names(&f["minimal"]).ends_with(&["v".to_string()]));
+    for pid in pids(&suite, "v.pids") {
+        assert!(!alive(pid), "{pid} still runs");
+    }
+}
+
+#[test]
+fn kill_9_mid_run_leaves_a_whole_report_behind() {
+    let suite = Suite::new();
+    let tests: Vec<String> = (0..40).map(|i| format!("t{i:02}")).collect();
+    suite.toml(&tests, "").dispatcher("");
+    for round in 0..5 {
+        let mut child = KillOnDrop(
+            suite
+                .command()
+                .args(["--report-dir", "reports", "-n", "1000"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn"),
+        );
+        // Let it write some reports, then kill it at a different moment each round.
+        std::thread::sleep(Duration::from_millis(300 + 170 * round));
+        child.0.kill().expect("SIGKILL");
+        child.0.wait().expect("wait");
+    }
+    let reports = suite.reports();
+    assert_eq!(reports.len(), 5);
+    for json in reports {
+        let text = fs::read_to_string(&json).expect("read");
+        let report: serde_json::Value = serde_json::from_str(&text).expect("whole JSON");
+        assert_eq!(
+            report["status"], "running",
+            "killed before it could say more"
+        );
+        let txt = fs::read_to_string(json.with_extension("txt")).expect("text report");
+        assert!(txt.starts_with("smoke report"), "{txt}");
+        assert!(txt.contains("Build parameters"), "the text report is whole");
+    }
+    let leftovers: Vec<_> = fs::read_dir(suite.path().join("reports"))
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp"))
+        .collect();
+    // A temp file may survive a kill -9, but it never replaces a report.
+    assert!(leftovers.len() <= 10, "{leftovers:?}");
+}
+
+#[test]
+fn a_full_disk_is_a_clear_error_and_the_last_report_stays_whole() {
+    // RLIMIT_FSIZE stands in for a full disk: writes past 12 KiB fail with EFBIG (SIGXFSZ
+    // ignored), as they would with ENOSPC.
+    let suite = Suite::new();
+    let tests: Vec<String> = (0..30).map(|i| format!("t{i:02}")).collect();
+    suite.toml(&tests, "").dispatcher("");
+    let mut cmd = suite.command();
+    cmd.args(["--report-dir", "reports", "-n", "200", "--seed", "1"]);
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let limit = libc::rlimit {
+                rlim_cur: 12 * 1024,
+                rlim_max: 12 * 1024,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = cmd.output().expect("runs");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot write the report"),
+        "{}",
+        stderr(&out)
+    );
+    let report = suite.report();
+    let done = report["iterations"].as_array().expect("array").len();
+    assert!(
+        (1..200).contains(&done),
+        "{done} iterations in the last whole report"
+    );
+}
+
+#[test]
+fn two_runs_started_together_write_two_reports() {
+    // No setup: the two runs share the suite folder.
+    let suite = Suite::new();
+    suite
+        .file(
+            "smoke.toml",
+            "[suite]\ntests = [\"a\", \"b\"]\nrun = \"sh run.sh {test}\"\n",
+        )
+        .dispatcher("");
+    let spawn = || {
+        KillOnDrop(
+            suite
+                .command()
+                .args(["--report-dir", "reports", "-n", "3"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn"),
+        )
+    };
+    for _ in 0..3 {
+        let (mut a, mut b) = (spawn(), spawn());
+        assert_eq!(a.0.wait().expect("wait").code(), Some(0));
+        assert_eq!(b.0.wait().expect("wait").code(), Some(0));
+    }
+    let reports = suite.reports();
+    assert_eq!(reports.len(), 6, "{reports:?}");
+    for json in reports {
+        let report: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(&json).expect("read")).expect("valid");
+        assert_eq!(report["status"], "completed", "{}", json.display());
+        assert_eq!(report["iterations"].as_array().expect("array").len(), 3);
+    }
+}
