@@ -72,6 +72,8 @@ pub struct Config {
     pub report: ReportTarget,
     /// `[report] build` commands whose output is recorded.
     pub build_commands: Vec<String>,
+    /// `[report] env`: the variables of smoke's environment the report records.
+    pub report_env: Vec<String>,
     /// The words of a smoke command line that reruns with the same suite and failure matching
     /// (`--config`, overriding flags, `--match`); replay commands add the order and the names.
     pub replay_base: Vec<String>,
@@ -113,8 +115,12 @@ pub enum Verbosity {
 /// Where the report is written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReportTarget {
-    /// A folder for dated names (`smoke-report-YYYY-MM-DDTHH-MM-SS.txt`).
+    /// A folder the user named (`--report-dir`, `[report] dir`) for dated names
+    /// (`smoke-report-YYYY-MM-DDTHH-MM-SS.txt`).
     Dir(PathBuf),
+    /// `./reports`, nobody having asked: the same, except that smoke will not follow it if it
+    /// is a symbolic link.
+    DefaultDir(PathBuf),
     /// `--report PATH`: the text report's exact path.
     File(PathBuf),
 }
@@ -164,6 +170,8 @@ struct FileReport {
     dir: Option<PathBuf>,
     #[serde(default)]
     build: Vec<String>,
+    #[serde(default)]
+    env: Vec<String>,
 }
 
 impl Config {
@@ -294,7 +302,7 @@ impl Config {
             (Some(path), _, _) => ReportTarget::File(cwd.join(path)),
             (None, Some(d), _) => ReportTarget::Dir(cwd.join(d)),
             (None, None, Some(d)) => ReportTarget::Dir(dir.join(d)),
-            (None, None, None) => ReportTarget::Dir(cwd.join(DEFAULT_REPORT_DIR)),
+            (None, None, None) => ReportTarget::DefaultDir(cwd.join(DEFAULT_REPORT_DIR)),
         };
 
         let mut replay_base = vec!["smoke".to_string()];
@@ -343,6 +351,7 @@ impl Config {
             },
             report: report_target,
             build_commands: report.build,
+            report_env: report.env,
             replay_base,
         })
     }
@@ -466,7 +475,7 @@ mod tests {
         assert_eq!(c.iterations, DEFAULT_ITERATIONS);
         assert_eq!(c.seed, 99, "the seed is drawn when none is given");
         assert_eq!(c.dir, Path::new("/work/suite"));
-        assert_eq!(c.report, ReportTarget::Dir("/work/reports".into()));
+        assert_eq!(c.report, ReportTarget::DefaultDir("/work/reports".into()));
         assert_eq!(c.run.script, "exec sh \"$1\"");
         assert_eq!(c.verbosity, Verbosity::Normal);
         assert!(c.timeout.is_none());
@@ -498,6 +507,7 @@ mod tests {
             [report]
             dir = "out"
             build = ["uname -a"]
+            env = ["CI"]
             "#,
         )
         .expect("valid");
@@ -514,6 +524,7 @@ mod tests {
         assert_eq!((c.retries, c.max_reduce), (2, Some(500)));
         assert_eq!(c.report, ReportTarget::Dir("/work/suite/out".into()));
         assert_eq!(c.build_commands, ["uname -a"]);
+        assert_eq!(c.report_env, ["CI"]);
     }
 
     #[test]

@@ -28,7 +28,7 @@ use crate::model::{Order, TestNames};
 use crate::report::console::Console;
 use crate::report::export::{ReportFiles, ReportWriter};
 use crate::report::record::{Options, RawName, RunReport, Stats};
-use crate::report::{Fanout, Mode};
+use crate::report::{Fanout, Mode, Redactor};
 use crate::runner::Runner;
 use anyhow::Context;
 use clap::Parser;
@@ -80,9 +80,19 @@ fn run_cli(cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
     let selection = suite::select(&names, &config.selected)?;
     let files = ReportFiles::create(&config.report, started)?;
 
-    let header = report_header(&config, &names, selection.len(), argv, started);
-    let mut writer = ReportWriter::new(header, files.clone(), chrono::Local::now)?;
-    let mut console = Console::new(config.verbosity);
+    // Secret-looking variables of smoke's environment and of [suite.env] never reach a report.
+    let own_env: Vec<(String, String)> = std::env::vars_os()
+        .map(|(k, v)| {
+            (
+                k.to_string_lossy().into_owned(),
+                v.to_string_lossy().into_owned(),
+            )
+        })
+        .collect();
+    let redactor = Redactor::new(own_env.iter().chain(&config.env).map(|(k, v)| (k, v)));
+    let header = report_header(&config, &names, &redactor, selection.len(), argv, started);
+    let mut writer = ReportWriter::new(header, files.clone(), chrono::Local::now, &redactor)?;
+    let mut console = Console::new(config.verbosity).redacting(redactor);
     let mut exec = exec::ShellExecutor::new(&config.dir, &config.env, config.timeout);
     let log_path = |n: usize| files.log_path(n);
 
@@ -135,6 +145,7 @@ fn run_cli(cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
 fn report_header(
     config: &Config,
     names: &TestNames,
+    redactor: &Redactor,
     tests: usize,
     argv: Vec<String>,
     started: chrono::DateTime<chrono::Local>,
@@ -152,7 +163,7 @@ fn report_header(
         finished_at: None,
         completed: false,
         status: "running".to_string(),
-        argv,
+        argv: argv.iter().map(|a| redactor.apply(a)).collect(),
         options: Options {
             order,
             times,
@@ -164,14 +175,25 @@ fn report_header(
                 .map(|t| humantime::format_duration(t).to_string()),
             config: config.config_file.as_ref().map(|p| p.display().to_string()),
             suite_dir: config.dir.display().to_string(),
-            run: config.run.template.clone(),
-            setup: config.setup.clone(),
-            teardown: config.teardown.clone(),
+            run: redactor.apply(&config.run.template),
+            setup: config.setup.as_deref().map(|s| redactor.apply(s)),
+            teardown: config.teardown.as_deref().map(|s| redactor.apply(s)),
             tests,
             retries: config.retries,
             max_reduce: config.max_reduce,
+            env: config
+                .env
+                .iter()
+                .map(|(k, v)| (k.clone(), redactor.value(k, v)))
+                .collect(),
         },
-        build: report::build::collect(&config.dir, &config.build_commands, &config.env),
+        build: report::build::collect(
+            &config.dir,
+            &config.build_commands,
+            &config.env,
+            &config.report_env,
+            redactor,
+        ),
         iterations: Vec::new(),
         failures: Vec::new(),
         hook_failures: Vec::new(),

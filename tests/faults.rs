@@ -435,3 +435,114 @@ fn two_runs_started_together_write_two_reports() {
         assert_eq!(report["iterations"].as_array().expect("array").len(), 3);
     }
 }
+
+// Security.
+
+#[test]
+fn reports_hold_only_listed_variables_and_never_a_secret_value() {
+    let suite = Suite::new();
+    suite
+        .file(
+            "smoke.toml",
+            r#"[suite]
+tests = ["leaky"]
+run = "sh run.sh {test}"
+setup = "echo setup sees $DB_PASSWORD"
+[suite.env]
+SERVICE_KEY = "k3y-from-the-suite"
+APP_MODE = "visible-mode"
+[report]
+env = ["PLAIN_LISTED", "API_TOKEN", "NOT_SET_ANYWHERE"]
+build = ["echo build sees $API_TOKEN"]
+"#,
+        )
+        .dispatcher(
+            r#"case "$1" in
+  leaky) echo "token=$API_TOKEN pw=$DB_PASSWORD key=$SERVICE_KEY plain=$PLAIN_LISTED"; exit 1 ;;
+esac"#,
+        );
+    let out = suite
+        .command()
+        .env("API_TOKEN", "tok-0123456789")
+        .env("DB_PASSWORD", "hunter2-hunter2")
+        .env("PLAIN_LISTED", "plain-value")
+        .env("UNLISTED_VARIABLE", "unlisted-value")
+        .args([
+            "--report-dir",
+            "reports",
+            "--order",
+            "rotate",
+            "--times",
+            "1",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let json = fs::read_to_string(&suite.reports()[0]).expect("json");
+    let text = fs::read_to_string(suite.reports()[0].with_extension("txt")).expect("text");
+    let console = format!("{}{}", stdout(&out), stderr(&out));
+    for (what, body) in [("JSON", &json), ("text", &text), ("console", &console)] {
+        for secret in ["tok-0123456789", "hunter2-hunter2", "k3y-from-the-suite"] {
+            assert!(!body.contains(secret), "{what} shows {secret}:\n{body}");
+        }
+        assert!(
+            !body.contains("unlisted-value"),
+            "{what} dumps the environment"
+        );
+    }
+    let report: serde_json::Value = serde_json::from_str(&json).expect("valid");
+    assert_eq!(report["build"]["env"]["PLAIN_LISTED"], "plain-value");
+    assert_eq!(report["build"]["env"]["API_TOKEN"], "<redacted>");
+    assert_eq!(
+        report["build"]["env"]["NOT_SET_ANYWHERE"],
+        serde_json::Value::Null
+    );
+    assert_eq!(report["options"]["env"]["SERVICE_KEY"], "<redacted>");
+    assert_eq!(report["options"]["env"]["APP_MODE"], "visible-mode");
+    let output = report["failures"][0]["output"].as_str().expect("output");
+    assert!(output.contains("token=<redacted> pw=<redacted> key=<redacted> plain=plain-value"));
+    assert_eq!(
+        report["build"]["commands"][0]["output"],
+        "build sees <redacted>"
+    );
+}
+
+#[test]
+fn report_folders_and_files_do_not_follow_planted_symlinks() {
+    let suite = Suite::new();
+    suite.toml(&["a"], "").dispatcher("");
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+
+    // The default ./reports, a symlink nobody asked for: refused before any test runs.
+    std::os::unix::fs::symlink(elsewhere.path(), suite.path().join("reports")).expect("ln");
+    let out = suite.command().output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("is a symbolic link") && stderr(&out).contains("--report-dir"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(suite.ran().is_empty());
+    assert_eq!(fs::read_dir(elsewhere.path()).expect("dir").count(), 0);
+    // Named on the command line, the same folder is followed.
+    let out = suite.smoke(&["-n", "1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(fs::read_dir(elsewhere.path()).expect("dir").count(), 2);
+
+    // A symlink planted at the report's own name is replaced, never written through.
+    let victim = suite.path().join("precious.txt");
+    fs::write(&victim, "keep me").expect("write");
+    fs::create_dir(suite.path().join("out")).expect("mkdir");
+    for name in ["r.txt", "r.json"] {
+        std::os::unix::fs::symlink(&victim, suite.path().join("out").join(name)).expect("ln");
+    }
+    let out = suite
+        .command()
+        .args(["--report", "out/r.txt", "-n", "1"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(fs::read_to_string(&victim).expect("read"), "keep me");
+    let report = fs::symlink_metadata(suite.path().join("out/r.json")).expect("stat");
+    assert!(report.is_file(), "the link was replaced by the report");
+}

@@ -1,8 +1,10 @@
 //! Edge: the build parameters a report records, so that a failure can be reproduced on the same
 //! kind of build: OS, kernel, architecture, CPU count, smoke's version, the suite folder's git
-//! commit and dirty flag, and the output of each `[report] build` command. No environment dump:
-//! reports get attached to public bug reports.
+//! commit and dirty flag, the output of each `[report] build` command, and the variables
+//! `[report] env` lists. No environment dump: reports get attached to public bug reports, so
+//! only listed variables are recorded, and secret-looking ones are redacted even then.
 
+use super::Redactor;
 use super::record::{BuildCommand, BuildInfo};
 use crate::exec;
 use crate::model::Outcome;
@@ -14,8 +16,15 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 /// How much of a build command's output is kept.
 const OUTPUT_LIMIT: usize = 8 * 1024;
 
-/// Collect the build parameters for a suite in `dir`.
-pub fn collect(dir: &Path, commands: &[String], env: &[(String, String)]) -> BuildInfo {
+/// Collect the build parameters for a suite in `dir`: `commands` run with `env` added, and the
+/// `listed` variables of smoke's own environment.
+pub fn collect(
+    dir: &Path,
+    commands: &[String],
+    env: &[(String, String)],
+    listed: &[String],
+    redactor: &Redactor,
+) -> BuildInfo {
     let git = |args: &[&str]| {
         let mut argv = vec!["git", "-C"];
         let dir = dir.to_string_lossy();
@@ -47,6 +56,14 @@ pub fn collect(dir: &Path, commands: &[String], env: &[(String, String)]) -> Bui
         git_commit,
         git_dirty,
         commands: commands.iter().map(|c| run_command(c, dir, env)).collect(),
+        env: listed
+            .iter()
+            .map(|name| {
+                let value =
+                    std::env::var_os(name).map(|v| redactor.value(name, &v.to_string_lossy()));
+                (name.clone(), value)
+            })
+            .collect(),
     }
 }
 
@@ -83,7 +100,12 @@ mod tests {
             dir.path(),
             &["echo built with $FLAVOR".into(), "exit 3".into()],
             &[("FLAVOR".into(), "vanilla".into())],
+            &["PATH".into(), "SMOKE_SURELY_UNSET_VAR".into()],
+            &Redactor::default(),
         );
+        assert!(info.env["PATH"].is_some(), "a listed variable is recorded");
+        assert_eq!(info.env["SMOKE_SURELY_UNSET_VAR"], None);
+        assert_eq!(info.env.len(), 2, "and nothing else");
         assert_eq!(info.commands[0].output, "built with vanilla");
         assert_eq!(info.commands[0].result, "ok");
         assert_eq!(info.commands[1].result, "exit 3");

@@ -5,7 +5,7 @@
 //! when stderr is not a terminal, so CI logs get plain lines.
 
 use super::record::RunReport;
-use super::{Event, IterationStatus, Mode, Proof, Purpose, Reporter, lossy, quote_tail};
+use super::{Event, IterationStatus, Mode, Proof, Purpose, Redactor, Reporter, lossy, quote_tail};
 use crate::config::Verbosity;
 use crate::shell;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -56,6 +56,7 @@ pub struct Console {
     tries: usize,
     bug_failed: usize,
     bug_total: usize,
+    redactor: Redactor,
 }
 
 impl Console {
@@ -86,6 +87,7 @@ impl Console {
             tries: 0,
             bug_failed: 0,
             bug_total: 0,
+            redactor: Redactor::default(),
         }
     }
 
@@ -103,10 +105,20 @@ impl Console {
         }
     }
 
+    /// Hide secret values in the output it shows.
+    pub fn redacting(mut self, redactor: Redactor) -> Self {
+        self.redactor = redactor;
+        self
+    }
+
     fn output_block(&self, output: &[u8]) -> String {
-        quote_tail(&lossy(output), OUTPUT_LINES, "in the report")
-            .trim_end()
-            .to_string()
+        quote_tail(
+            &self.redactor.apply(&lossy(output)),
+            OUTPUT_LINES,
+            "in the report",
+        )
+        .trim_end()
+        .to_string()
     }
 
     fn update_message(&self) {

@@ -3,7 +3,7 @@
 //! `kill -9` or a Ctrl-C leaves the last complete report, never a half-written one.
 
 use super::record::{Recorder, RunReport};
-use super::{Event, Mode, Proof, Reporter, quote_tail};
+use super::{Event, Mode, Proof, Redactor, Reporter, quote_tail};
 use crate::shell;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Local};
@@ -72,6 +72,9 @@ pub fn render_text(report: &RunReport) -> String {
     line(&mut t, "run", &o.run);
     line(&mut t, "setup", &o.setup.as_deref().unwrap_or("-"));
     line(&mut t, "teardown", &o.teardown.as_deref().unwrap_or("-"));
+    for (name, value) in &o.env {
+        line(&mut t, "env", &format!("{name}={value}"));
+    }
 
     if !report.tests.is_empty() {
         let _ = writeln!(t, "\nTests (bug mode)\n----------------");
@@ -240,6 +243,10 @@ pub fn render_text(report: &RunReport) -> String {
         }
         (None, _) => line(&mut t, "git commit", &"- (not a git checkout)"),
     }
+    for (name, value) in &b.env {
+        let value = value.as_deref().unwrap_or("(not set)");
+        line(&mut t, "env", &format!("{name}={value}"));
+    }
     for c in &b.commands {
         let _ = writeln!(t, "$ {}  [{}]", c.command, c.result);
         push_output(&mut t, &c.output);
@@ -282,8 +289,8 @@ impl ReportFiles {
                     );
                 }
                 ensure_dir(text.parent().unwrap_or(Path::new(".")))?;
-                File::create(text)
-                    .with_context(|| format!("cannot write the report '{}'", text.display()))?;
+                // Nothing is opened at the report's own path: it is replaced by a rename when
+                // written, so a symbolic link planted there is replaced, not followed.
                 let files = ReportFiles {
                     text: text.clone(),
                     json,
@@ -291,7 +298,16 @@ impl ReportFiles {
                 files.remove_old_logs()?;
                 files
             }
-            ReportTarget::Dir(dir) => {
+            ReportTarget::DefaultDir(dir) if is_symlink(dir) => {
+                anyhow::bail!(
+                    "the report folder '{}' is a symbolic link (to '{}'); smoke follows it only \
+                     when asked: pass --report-dir {} or set [report] dir",
+                    dir.display(),
+                    fs::read_link(dir).unwrap_or_default().display(),
+                    dir.display()
+                );
+            }
+            ReportTarget::Dir(dir) | ReportTarget::DefaultDir(dir) => {
                 ensure_dir(dir)?;
                 let stem = format!("smoke-report-{}", now.format("%Y-%m-%dT%H-%M-%S"));
                 let mut n = 1;
@@ -377,16 +393,28 @@ fn ensure_dir(dir: &Path) -> Result<()> {
     })
 }
 
+fn is_symlink(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+/// Write `bytes` to a new temp file beside `path` (a random name, created exclusively) and rename
+/// it over `path`: readers see the old report or the new one, never half of one, and a symbolic
+/// link at `path` is replaced rather than written through.
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    let result = File::create(&tmp)
-        .and_then(|mut f| f.write_all(bytes))
-        .and_then(|()| fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result.with_context(|| format!("cannot write the report '{}'", path.display()))
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let write = || -> std::io::Result<()> {
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".smoke-report.")
+            .suffix(".tmp")
+            .tempfile_in(dir)?;
+        tmp.write_all(bytes)?;
+        tmp.persist(path).map_err(|e| e.error)?;
+        Ok(())
+    };
+    write().with_context(|| format!("cannot write the report '{}'", path.display()))
 }
 
 /// The reporter that keeps the report on disk up to date.
@@ -402,9 +430,10 @@ impl ReportWriter {
         header: RunReport,
         files: ReportFiles,
         clock: fn() -> DateTime<Local>,
+        redactor: &Redactor,
     ) -> Result<Self> {
         let writer = ReportWriter {
-            recorder: Recorder::new(header),
+            recorder: Recorder::new(header).redacting(redactor.clone()),
             files,
             clock,
         };

@@ -178,6 +178,62 @@ impl Reporter for Fanout<'_> {
     }
 }
 
+/// What a redacted value is shown as.
+pub const REDACTED: &str = "<redacted>";
+
+/// Hides the values of secret-looking environment variables (names holding TOKEN, SECRET,
+/// PASSWORD or KEY) wherever reports and the console show text: test and hook output, build
+/// command output. Values shorter than 4 characters are left alone (too common to hide).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Redactor {
+    /// Longest first, so that a value containing another is hidden whole.
+    secrets: Vec<String>,
+}
+
+impl Redactor {
+    /// Whether a variable's name says its value is a secret.
+    pub fn looks_secret(name: &str) -> bool {
+        let name = name.to_ascii_uppercase();
+        ["TOKEN", "SECRET", "PASSWORD", "KEY"]
+            .iter()
+            .any(|word| name.contains(word))
+    }
+
+    /// From `(name, value)` pairs: the values of the secret-looking names.
+    pub fn new<N: AsRef<str>, V: AsRef<str>>(vars: impl IntoIterator<Item = (N, V)>) -> Self {
+        let mut secrets: Vec<String> = vars
+            .into_iter()
+            .filter(|(name, value)| {
+                Self::looks_secret(name.as_ref()) && value.as_ref().chars().count() >= 4
+            })
+            .map(|(_, value)| value.as_ref().to_string())
+            .collect();
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        secrets.dedup();
+        Redactor { secrets }
+    }
+
+    /// `text` with every secret value replaced by [`REDACTED`].
+    pub fn apply(&self, text: &str) -> String {
+        let mut text = text.to_string();
+        for secret in &self.secrets {
+            if text.contains(secret.as_str()) {
+                text = text.replace(secret.as_str(), REDACTED);
+            }
+        }
+        text
+    }
+
+    /// A variable's value as a report may show it.
+    pub fn value(&self, name: &str, value: &str) -> String {
+        if Self::looks_secret(name) {
+            REDACTED.to_string()
+        } else {
+            self.apply(value)
+        }
+    }
+}
+
 /// Output bytes as text for people: invalid UTF-8 shown lossily.
 pub fn lossy(output: &[u8]) -> String {
     String::from_utf8_lossy(output).into_owned()
@@ -284,6 +340,29 @@ mod tests {
             proof(None, None, false, 1, 1),
             "not proven minimal; 7 candidate runs, 40 test executions"
         );
+    }
+
+    #[test]
+    fn secret_looking_values_are_hidden_wherever_they_appear() {
+        let r = Redactor::new([
+            ("API_TOKEN", "tok-123456"),
+            ("db_password", "hunter22"),
+            ("SSH_KEY_PATH", "abc"),
+            ("HOME", "/home/me"),
+            ("SECRET_PREFIX", "tok-123"),
+        ]);
+        assert_eq!(
+            r.apply("token=tok-123456 pw=hunter22 home=/home/me k=abc"),
+            "token=<redacted> pw=<redacted> home=/home/me k=abc"
+        );
+        assert_eq!(r.apply("x tok-123 y"), "x <redacted> y");
+        assert_eq!(r.value("MY_SECRET", "anything"), "<redacted>");
+        assert_eq!(
+            r.value("PLAIN", "has hunter22 in it"),
+            "has <redacted> in it"
+        );
+        assert!(!Redactor::looks_secret("PATH"));
+        assert!(Redactor::looks_secret("aws_secret_access_key"));
     }
 
     #[test]

@@ -4,10 +4,11 @@
 //! [`Recorder`] starts from a header the caller fills in (version, argv, options, build
 //! parameters, start time) and applies events to it; it reads no clock and writes no file.
 
-use super::{Event, IterationStatus, Mode, Purpose, lossy};
+use super::{Event, IterationStatus, Mode, Purpose, Redactor, lossy};
 use crate::model::{Classification, Order};
 use crate::reduce::{Rate, Reduction};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// The whole report.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -78,6 +79,9 @@ pub struct Options {
     /// `--max-reduce`: test executions one shrink may spend.
     #[serde(default)]
     pub max_reduce: Option<u64>,
+    /// `[suite.env]`, values of secret-looking names redacted.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
 }
 
 /// Where and with what the run happened.
@@ -94,6 +98,10 @@ pub struct BuildInfo {
     pub git_dirty: Option<bool>,
     /// `[report] build` commands and what they printed.
     pub commands: Vec<BuildCommand>,
+    /// The variables `[report] env` lists, from smoke's environment (`null`: not set), values
+    /// of secret-looking names redacted. No other variable is ever recorded.
+    #[serde(default)]
+    pub env: BTreeMap<String, Option<String>>,
 }
 
 /// One `[report] build` command.
@@ -221,6 +229,7 @@ fn one_of_one() -> Rate {
 pub struct Recorder {
     report: RunReport,
     iteration: Option<u32>,
+    redactor: Redactor,
 }
 
 impl Recorder {
@@ -229,7 +238,17 @@ impl Recorder {
         Recorder {
             report: header,
             iteration: None,
+            redactor: Redactor::default(),
         }
+    }
+
+    /// Hide secret values in every output the report keeps, the header's included.
+    pub fn redacting(mut self, redactor: Redactor) -> Self {
+        for command in &mut self.report.build.commands {
+            command.output = redactor.apply(&command.output);
+        }
+        self.redactor = redactor;
+        self
     }
 
     /// The report so far.
@@ -273,7 +292,7 @@ impl Recorder {
                     test: test.to_string(),
                     result: outcome.to_string(),
                     seconds: duration.as_secs_f64(),
-                    output: (!outcome.passed()).then(|| lossy(output)),
+                    output: (!outcome.passed()).then(|| self.redactor.apply(&lossy(output))),
                 });
                 true
             }
@@ -288,7 +307,7 @@ impl Recorder {
                     hook: *hook,
                     command: command.to_string(),
                     result: outcome.to_string(),
-                    output: lossy(output),
+                    output: self.redactor.apply(&lossy(output)),
                 });
                 true
             }
@@ -344,7 +363,7 @@ impl Recorder {
                     rerun: None,
                     seen: 1,
                     seen_in: vec![*iteration],
-                    output: lossy(output),
+                    output: self.redactor.apply(&lossy(output)),
                     output_dropped: *dropped,
                 });
                 true
@@ -463,6 +482,7 @@ pub(crate) mod tests {
                 tests: 3,
                 retries: 0,
                 max_reduce: None,
+                env: BTreeMap::from([("APP_ENV".into(), "test".into())]),
             },
             build: BuildInfo {
                 smoke_version: "0.0.0-test".into(),
@@ -473,6 +493,7 @@ pub(crate) mod tests {
                 git_commit: None,
                 git_dirty: None,
                 commands: vec![],
+                env: BTreeMap::from([("CI".into(), Some("true".into())), ("NOPE".into(), None)]),
             },
             iterations: vec![],
             failures: vec![],
