@@ -6,7 +6,8 @@
 //! `--seeds` of them failed, and reads each JSON report: the failing prefix length k, the test
 //! executions spent shrinking, whether the result is the planted minimal sequence and proven
 //! 1-minimal. Then it times smoke running 1000 trivial tests against a plain shell loop starting
-//! the same 1000 commands, in the same run. Nothing here is a pass/fail test; it prints figures.
+//! the same 1000 commands, in the same run, and smoke's per-test time and peak memory over one
+//! pass of 1,000 and of 10,000 tests. Nothing here is a pass/fail test; it prints figures.
 //!
 //!   cargo bench --bench shrink                        (20 seeds, sizes 50,400,2000)
 //!   cargo bench --bench shrink -- --seeds 5 --sizes 50,400 --overhead-rounds 3
@@ -348,6 +349,57 @@ fn overhead(o: &Options) -> String {
     out
 }
 
+/// One rotate pass over `n` trivial tests: wall seconds and smoke's peak RSS in KiB.
+fn pass(n: usize) -> (f64, i64) {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let quoted: Vec<String> = (1..=n).map(|i| format!("\"t{i}\"")).collect();
+    fs::write(
+        dir.path().join("smoke.toml"),
+        format!(
+            "[suite]\ntests = [{}]\nrun = \"true {{test}}\"\n[report]\ndir = \"reports\"\n",
+            quoted.join(", ")
+        ),
+    )
+    .expect("write smoke.toml");
+    let start = Instant::now();
+    let child = Command::new(SMOKE)
+        .current_dir(dir.path())
+        .args(["--order", "rotate", "--times", "1", "--quiet"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("smoke runs");
+    let pid = child.id() as i32;
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is valid, and wait4 fills it for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waiting for our own child, with valid pointers.
+    unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    std::mem::forget(child); // reaped above
+    (start.elapsed().as_secs_f64(), usage.ru_maxrss)
+}
+
+/// Per-test time and peak memory at 1,000 and 10,000 tests: both should stay flat.
+fn scale() -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<34} {:>9} {:>12} {:>14}",
+        "scale (trivial tests, one pass)", "total s", "per test ms", "peak RSS MiB"
+    );
+    for n in [1_000, 10_000] {
+        let (secs, rss) = pass(n);
+        let _ = writeln!(
+            out,
+            "{:<34} {secs:>9.2} {:>12.3} {:>14.1}",
+            format!("{n} tests"),
+            secs * 1000.0 / n as f64,
+            rss as f64 / 1024.0
+        );
+    }
+    out
+}
+
 fn machine() -> String {
     let cpu = fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -375,12 +427,13 @@ fn main() {
     let started = Instant::now();
     let table = shrink_table(&o);
     let overhead = overhead(&o);
+    let scale = scale();
     println!(
         "smoke {} shrink benchmark: {} failing seeds per row; shrink = test executions spent \
          shrinking; ratio = shrink / (k + log2 k)\n",
         env!("CARGO_PKG_VERSION"),
         o.seeds
     );
-    println!("{table}\n{overhead}\n{}", machine());
+    println!("{table}\n{overhead}\n{scale}\n{}", machine());
     println!("took {:.0} s", started.elapsed().as_secs_f64());
 }

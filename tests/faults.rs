@@ -436,6 +436,51 @@ fn two_runs_started_together_write_two_reports() {
     }
 }
 
+#[test]
+fn ten_thousand_tests_keep_smoke_s_memory_flat() {
+    // Peak RSS for one pass over 1,000 and over 10,000 trivial tests: the second may not grow
+    // with the suite (per-test time is a benchmark figure: cargo bench --bench shrink).
+    let peak = |n: usize| {
+        let suite = Suite::new();
+        let tests: Vec<String> = (0..n).map(|i| format!("t{i:05}")).collect();
+        suite.toml(&tests, "").file(
+            "smoke.toml",
+            &format!(
+                "[suite]\ntests = [{}]\nrun = \"true {{test}}\"\n",
+                tests
+                    .iter()
+                    .map(|t| format!("\"{t}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+        let mut cmd = suite.command();
+        cmd.args([
+            "--report-dir",
+            "reports",
+            "--order",
+            "rotate",
+            "--times",
+            "1",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+        let (code, rss) = run_measured(&mut cmd);
+        assert_eq!(code, Some(0));
+        assert_eq!(
+            suite.report()["stats"]["test_executions"].as_u64(),
+            Some(n as u64)
+        );
+        rss
+    };
+    let (small, large) = (peak(1_000), peak(10_000));
+    assert!(
+        large < small + 8 * 1024,
+        "peak RSS {small} KiB for 1,000 tests, {large} KiB for 10,000"
+    );
+    assert!(large < 64 * 1024, "{large} KiB");
+}
+
 // Security.
 
 #[test]
