@@ -206,35 +206,45 @@ esac"#,
 }
 
 #[test]
-fn setup_that_fails_hangs_or_is_missing_is_named_with_its_status() {
+fn setup_or_teardown_that_fails_hangs_or_is_missing_is_named_with_its_status() {
     let cases = [
         ("exit 4", "exit 4"),
         ("sleep 300", "timeout"),
         ("no-such-command-here", "exit 127"),
     ];
-    for (setup, result) in cases {
-        let suite = Suite::new();
-        suite.dispatcher("").file(
-            "smoke.toml",
-            &format!(
-                "[suite]\ntests = [\"a\"]\nrun = \"sh run.sh {{test}}\"\nsetup = \"{setup}\"\n\
-                 timeout = \"1s\"\n"
-            ),
-        );
-        let started = Instant::now();
-        let out = suite.smoke(&["-n", "2"]);
-        assert!(started.elapsed() < HANG);
-        assert_eq!(out.status.code(), Some(2), "{setup}: {}", stderr(&out));
-        let said = format!("{}{}", stdout(&out), stderr(&out));
-        assert!(
-            said.contains(&format!("setup failed ({result}): {setup}")),
-            "{setup}: {said}"
-        );
-        let report = suite.report();
-        assert_eq!(report["iterations"][0]["result"], "setup failed, abandoned");
-        assert_eq!(report["hook_failures"][0]["command"], setup);
-        assert_eq!(report["hook_failures"][0]["result"], result);
-        assert!(suite.ran().is_empty(), "{setup}: no test ran");
+    for hook in ["setup", "teardown"] {
+        for (command, result) in cases {
+            let suite = Suite::new();
+            suite.dispatcher("").file(
+                "smoke.toml",
+                &format!(
+                    "[suite]\ntests = [\"a\"]\nrun = \"sh run.sh {{test}}\"\n\
+                     {hook} = \"{command}\"\ntimeout = \"1s\"\n"
+                ),
+            );
+            let started = Instant::now();
+            let out = suite.smoke(&["-n", "2"]);
+            assert!(started.elapsed() < HANG);
+            let case = format!("{hook} = {command}");
+            assert_eq!(out.status.code(), Some(2), "{case}: {}", stderr(&out));
+            let said = format!("{}{}", stdout(&out), stderr(&out));
+            assert!(
+                said.contains(&format!("{hook} failed ({result}): {command}")),
+                "{case}: {said}"
+            );
+            let report = suite.report();
+            assert_eq!(
+                report["iterations"][0]["result"],
+                format!("{hook} failed, abandoned")
+            );
+            assert_eq!(report["hook_failures"][0]["hook"], hook);
+            assert_eq!(report["hook_failures"][0]["command"], command);
+            assert_eq!(report["hook_failures"][0]["result"], result);
+            assert_eq!(report["hook_failures"].as_array().expect("array").len(), 2);
+            // A failing setup runs no test; a failing teardown comes after them.
+            let ran = suite.ran().len();
+            assert_eq!(ran, if hook == "setup" { 0 } else { 4 }, "{case}");
+        }
     }
 }
 
