@@ -289,9 +289,8 @@ fn shrink_table(o: &Options) -> String {
     out
 }
 
-/// Median wall seconds of `rounds` runs of each command, measured alternately.
-fn overhead(o: &Options) -> String {
-    let n = o.overhead_tests;
+/// A suite of `n` tests that each run `true`.
+fn trivial_suite(n: usize) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a temp folder");
     let quoted: Vec<String> = (1..=n).map(|i| format!("\"t{i}\"")).collect();
     fs::write(
@@ -302,6 +301,13 @@ fn overhead(o: &Options) -> String {
         ),
     )
     .expect("write smoke.toml");
+    dir
+}
+
+/// Median wall seconds of `rounds` runs of each command, measured alternately.
+fn overhead(o: &Options) -> String {
+    let n = o.overhead_tests;
+    let dir = trivial_suite(n);
     // The same commands smoke starts (/bin/sh -c SCRIPT smoke NAME), from a plain bash loop.
     let script = format!(
         "for i in $(seq 1 {n}); do /bin/sh -c 'true \"$1\"' smoke \"t$i\" \
@@ -351,16 +357,7 @@ fn overhead(o: &Options) -> String {
 
 /// One rotate pass over `n` trivial tests: wall seconds and smoke's peak RSS in KiB.
 fn pass(n: usize) -> (f64, i64) {
-    let dir = tempfile::tempdir().expect("a temp folder");
-    let quoted: Vec<String> = (1..=n).map(|i| format!("\"t{i}\"")).collect();
-    fs::write(
-        dir.path().join("smoke.toml"),
-        format!(
-            "[suite]\ntests = [{}]\nrun = \"true {{test}}\"\n[report]\ndir = \"reports\"\n",
-            quoted.join(", ")
-        ),
-    )
-    .expect("write smoke.toml");
+    let dir = trivial_suite(n);
     let start = Instant::now();
     let child = Command::new(SMOKE)
         .current_dir(dir.path())

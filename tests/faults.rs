@@ -71,9 +71,17 @@ esac"#,
     assert!(suite.path().join("after.ran").exists(), "smoke went on");
 }
 
-/// Max resident set size of a finished child, in KiB (wait4's rusage for that child).
-fn run_measured(cmd: &mut std::process::Command) -> (Option<i32>, i64) {
-    let child = cmd.spawn().expect("spawn");
+/// Run smoke over `suite` with `args` (reports in ./reports, output dropped): its exit code and
+/// its peak resident set size in KiB, from wait4's rusage for that child.
+fn smoke_measured(suite: &Suite, args: &[&str]) -> (Option<i32>, i64) {
+    let child = suite
+        .command()
+        .args(["--report-dir", "reports"])
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
     let pid = child.id() as i32;
     let mut status = 0;
     // SAFETY: an all-zero rusage is valid, and wait4 fills it for our own child.
@@ -94,18 +102,7 @@ fn a_test_writing_1_gib_keeps_smoke_small_and_the_report_keeps_the_tail() {
   spew) head -c 1073741824 /dev/zero | tr '\0' 'x'; echo; echo "the last line"; exit 3 ;;
 esac"#,
     );
-    let mut cmd = suite.command();
-    cmd.args([
-        "--report-dir",
-        "reports",
-        "--order",
-        "rotate",
-        "--times",
-        "1",
-    ])
-    .stdout(Stdio::null())
-    .stderr(Stdio::null());
-    let (code, max_rss_kib) = run_measured(&mut cmd);
+    let (code, max_rss_kib) = smoke_measured(&suite, &["--order", "rotate", "--times", "1"]);
     assert_eq!(code, Some(1));
     assert!(
         max_rss_kib < 100 * 1024,
@@ -452,30 +449,15 @@ fn ten_thousand_tests_keep_smoke_s_memory_flat() {
     // with the suite (per-test time is a benchmark figure: cargo bench --bench shrink).
     let peak = |n: usize| {
         let suite = Suite::new();
-        let tests: Vec<String> = (0..n).map(|i| format!("t{i:05}")).collect();
-        suite.toml(&tests, "").file(
+        let tests: Vec<String> = (0..n).map(|i| format!("\"t{i:05}\"")).collect();
+        suite.file(
             "smoke.toml",
             &format!(
                 "[suite]\ntests = [{}]\nrun = \"true {{test}}\"\n",
-                tests
-                    .iter()
-                    .map(|t| format!("\"{t}\""))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                tests.join(", ")
             ),
         );
-        let mut cmd = suite.command();
-        cmd.args([
-            "--report-dir",
-            "reports",
-            "--order",
-            "rotate",
-            "--times",
-            "1",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-        let (code, rss) = run_measured(&mut cmd);
+        let (code, rss) = smoke_measured(&suite, &["--order", "rotate", "--times", "1"]);
         assert_eq!(code, Some(0));
         assert_eq!(
             suite.report()["stats"]["test_executions"].as_u64(),
