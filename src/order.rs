@@ -53,8 +53,7 @@ pub fn iteration_seed(base: u64, index: u32) -> u64 {
 }
 
 /// The sequence one iteration runs for `tests` (in the suite's order) and `times` (>= 1).
-/// `rng` is only read for [`Order::Random`]; callers pass the iteration's generator either way
-/// so that later draws (random-window reduction) come from the same stream.
+/// `rng` is only read for [`Order::Random`].
 ///
 /// ```
 /// use smoke::model::Order;

@@ -139,8 +139,7 @@ impl<'a> Runner<'a> {
                 break;
             }
             let seed = order::iteration_seed(c.seed, index);
-            let mut rng = SmokeRng::from_seed(seed);
-            let sequence = order::plan(c.order, selection, c.times, &mut rng);
+            let sequence = order::plan(c.order, selection, c.times, &mut SmokeRng::from_seed(seed));
             self.reporter.handle(&Event::IterationStarted {
                 index,
                 seed,
@@ -293,25 +292,14 @@ impl<'a> Runner<'a> {
             minimal: shrunk.minimal.clone(),
         });
 
-        // The verbose rerun: the minimal sequence once more, every command's output in a log.
-        // It is one more run of a failing sequence: it counts in the reproduction rate, and a
-        // rerun that does not fail the same way makes the failure flaky.
-        let (mut log, mut rerun) = (None, None);
+        // The verbose rerun is one more run of a failing sequence: it counts in the reproduction
+        // rate, and a rerun that does not fail the same way makes the failure flaky.
         let (mut classification, mut reproduced) = (shrunk.classification, shrunk.reproduced);
+        let (mut log, mut rerun) = (None, None);
         if classification.is_some() && !self.interrupt.is_raised() {
-            let path = (self.log_path)(self.known.len());
-            self.exec.set_log(Some(&path))?;
-            let result = self.run_sequence(&shrunk.minimal, ctx, Purpose::Rerun);
-            self.exec.set_log(None)?;
-            let run = result?;
-            if run.stop.is_none() {
-                let last = shrunk.minimal.len() - 1;
-                let (how, again) = match &run.failure {
-                    Some(f) if f.position == last => {
-                        (f.outcome, f.outcome == outcome && self.matches(&f.output))
-                    }
-                    _ => (Outcome::Pass, false),
-                };
+            let (path, result) = self.verbose_rerun(ctx, &shrunk.minimal, outcome)?;
+            log = Some(path);
+            if let Some((how, again)) = result {
                 rerun = Some(how);
                 reproduced.runs += 1;
                 if again {
@@ -320,7 +308,6 @@ impl<'a> Runner<'a> {
                     classification = Some(Classification::Flaky);
                 }
             }
-            log = Some(path);
         }
 
         let stopped_by = match shrunk.halted {
@@ -331,20 +318,6 @@ impl<'a> Runner<'a> {
             )),
             None => None,
         };
-        let mut replay: Vec<&str> = self.config.replay_base.iter().map(String::as_str).collect();
-        replay.extend(["--order", "rotate", "--times", "1"]);
-        if shrunk
-            .minimal
-            .iter()
-            .any(|&t| self.names.shown(t).starts_with('-'))
-        {
-            replay.push("--");
-        }
-        let mut replay = shell::join(replay);
-        for &t in &shrunk.minimal {
-            replay.push(' ');
-            replay.push_str(&shell::quote_bytes(self.names.raw(t).as_bytes()));
-        }
         self.reporter.handle(&Event::FailureShrunk {
             classification,
             minimal: self.to_names(&shrunk.minimal),
@@ -353,10 +326,54 @@ impl<'a> Runner<'a> {
             proven: shrunk.proven_minimal(),
             reproduced,
             stopped_by,
-            replay,
+            replay: self.replay_command(&shrunk.minimal),
             log,
             rerun,
         })
+    }
+
+    /// Run `minimal` once more with every command's output logged. Returns the log's path and,
+    /// unless setup failed or an interrupt came, how the failing test ended and whether that is
+    /// the same failure again (`expected`, and `--match`).
+    fn verbose_rerun(
+        &mut self,
+        ctx: Context,
+        minimal: &[TestId],
+        expected: Outcome,
+    ) -> Result<(PathBuf, Option<(Outcome, bool)>)> {
+        let path = (self.log_path)(self.known.len());
+        self.exec.set_log(Some(&path))?;
+        let result = self.run_sequence(minimal, ctx, Purpose::Rerun);
+        self.exec.set_log(None)?;
+        let run = result?;
+        if run.stop.is_some() {
+            return Ok((path, None));
+        }
+        let ended = match &run.failure {
+            Some(f) if f.position == minimal.len() - 1 => {
+                (f.outcome, f.outcome == expected && self.matches(&f.output))
+            }
+            _ => (Outcome::Pass, false),
+        };
+        Ok((path, Some(ended)))
+    }
+
+    /// A command line that runs `minimal` again, exactly (names byte for byte).
+    fn replay_command(&self, minimal: &[TestId]) -> String {
+        let mut words: Vec<&str> = self.config.replay_base.iter().map(String::as_str).collect();
+        words.extend(["--order", "rotate", "--times", "1"]);
+        if minimal
+            .iter()
+            .any(|&t| self.names.shown(t).starts_with('-'))
+        {
+            words.push("--");
+        }
+        let mut line = shell::join(words);
+        for &t in minimal {
+            line.push(' ');
+            line.push_str(&shell::quote_bytes(self.names.raw(t).as_bytes()));
+        }
+        line
     }
 
     /// Whether a failing test's output counts under `--match`.
