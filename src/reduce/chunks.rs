@@ -98,13 +98,6 @@ fn split(chunk: &[usize], weights: &Weights, share: f64) -> (Vec<usize>, Vec<usi
     (lower.to_vec(), upper.to_vec())
 }
 
-/// Passing probes, after a wrong inference and before any probe failed again, that make the
-/// original run again to check that the failure comes back at all. A needed pair makes about
-/// half of these probes fail; a failure that never comes back makes none fail. At 1, such a
-/// failure costs about 3.3·k before it is called flaky, and a needed pair 3.4·k to shrink
-/// (confirming at the first wrong inference instead: 2·k and 4.4·k).
-const DOUBTS: u32 = 1;
-
 /// The prefix as chunks of positions, in order.
 type Chunks = Vec<Vec<usize>>;
 
@@ -143,7 +136,6 @@ impl Search<'_> {
         let mut base: Chunks = vec![(0..self.prefix.len()).collect()];
         let mut chain: Vec<Inference> = Vec::new();
         let mut refined_unconfirmed = false;
-        let mut doubts = 0;
         loop {
             let state = apply(&base, &chain);
             if let Some(c) = self.heaviest(&state) {
@@ -164,11 +156,13 @@ impl Search<'_> {
                         lower,
                         upper,
                     });
-                    if refined_unconfirmed && !self.confirmed {
-                        doubts += 1;
-                        if doubts >= DOUBTS && !self.confirm()? {
-                            return Ok(false);
-                        }
+                    // After a wrong inference while nothing has failed again, a needed pair makes
+                    // about half of the probes fail, and a failure that never comes back makes
+                    // none fail: at the first probe that passes, rerun the original. So such a
+                    // failure costs about 3.3·k before it is called flaky, and a needed pair
+                    // 3.4·k to shrink (confirming at the wrong inference itself: 2·k and 4.4·k).
+                    if refined_unconfirmed && !self.confirm()? {
+                        return Ok(false);
                     }
                 }
                 continue;
@@ -199,7 +193,7 @@ impl Search<'_> {
             }
             if !self.confirmed {
                 // The state before the break is the original, never seen to fail again: a
-                // flaky failure looks just like this. The second time, rerun the original.
+                // failure that never comes back looks just like this. The second time, rerun it.
                 if refined_unconfirmed && !self.confirm()? {
                     return Ok(false);
                 }
