@@ -20,7 +20,10 @@
 
 use super::{Algorithm, Costs, Halt, Search};
 
-/// Costs per prefix position, cleaned up: never zero, never NaN, all in one unit.
+/// Costs per prefix position, cleaned up: never zero, never NaN, and rounded to a power of two
+/// times the median test's cost. Timing noise then rarely changes a split, so the same failing
+/// run shrinks along the same candidates run after run, while a test twice as slow or more still
+/// weighs more.
 #[derive(Clone, Debug)]
 pub(super) struct Weights {
     tests: Vec<f64>,
@@ -34,22 +37,25 @@ impl Weights {
             && costs.tests.iter().all(|w| w.is_finite() && *w >= 0.0)
             && costs.per_run.is_finite()
             && costs.per_run >= 0.0;
-        let total: f64 = if usable {
-            costs.tests.iter().sum()
+        let mut sorted: Vec<f64> = if usable {
+            costs.tests.clone()
         } else {
-            0.0
+            Vec::new()
         };
-        if total <= 0.0 {
+        sorted.sort_by(f64::total_cmp);
+        let median = sorted.get(len / 2).copied().unwrap_or(0.0);
+        if median <= 0.0 {
             return Weights {
                 tests: vec![1.0; len],
                 per_run: 1.0,
             };
         }
-        // A test measured at zero still costs a process start.
-        let floor = total / len as f64 / 100.0;
+        // In units of the median test, to the nearest power of two; at least 1/64 (a test
+        // measured at zero still costs a process start).
+        let unit = |w: f64| (w / median).max(1.0 / 64.0).log2().round().exp2();
         Weights {
-            tests: costs.tests.iter().map(|w| w.max(floor)).collect(),
-            per_run: costs.per_run.max(floor),
+            tests: costs.tests.iter().map(|&w| unit(w)).collect(),
+            per_run: unit(costs.per_run),
         }
     }
 
@@ -265,6 +271,19 @@ mod tests {
             let (lower, upper) = split(&[0, 1], &w, share);
             assert_eq!((lower, upper), (vec![0], vec![1]));
         }
+    }
+
+    #[test]
+    fn timing_noise_does_not_change_the_weights_but_a_slow_test_does() {
+        let w = Weights::new(
+            &Costs {
+                tests: vec![1.0, 1.2, 0.9, 1.3, 0.8, 40.0, 0.0],
+                per_run: 2.1,
+            },
+            7,
+        );
+        assert_eq!(w.tests, [1.0, 1.0, 1.0, 1.0, 1.0, 32.0, 1.0 / 64.0]);
+        assert_eq!(w.per_run, 2.0);
     }
 
     #[test]
