@@ -113,7 +113,7 @@ fn options() -> Options {
         seeds: 20,
         sizes: vec![50, 400, 2000],
         overhead_tests: 1000,
-        overhead_rounds: 5,
+        overhead_rounds: 9,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
