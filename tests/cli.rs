@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{KillOnDrop, Suite, alive, names, stderr, stdout, toml_string};
+use common::{Suite, alive, names, stderr, stdout, toml_string, wait_for};
 use std::fs;
 use std::time::{Duration, Instant};
 
@@ -261,24 +261,10 @@ fn interrupt_mid_run(signal: i32, code: i32) {
 echo $! >> children.pids
 wait"#,
         );
-    let mut child = KillOnDrop(
-        suite
-            .command()
-            .args(["--report-dir", "reports", "--seed", "1", "-n", "50"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("spawn"),
-    );
+    let mut child = suite.spawn(&["--seed", "1", "-n", "50"]);
     let started = Instant::now();
     // The first test is running (and blocks for 60 s) once its child's pid is written.
-    while !suite.path().join("children.pids").exists() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the tests never started"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for(&suite.path().join("children.pids"), Duration::from_secs(20));
     // SAFETY: kill(2) on our own child.
     unsafe { libc::kill(child.0.id() as i32, signal) };
     let status = child.0.wait().expect("wait");
@@ -313,29 +299,13 @@ fn a_second_sigint_exits_at_once_without_waiting_for_teardown() {
     suite
         .toml(&["a"], "teardown = \"touch teardown.started; sleep 60\"\n")
         .dispatcher("sleep 60");
-    let mut child = KillOnDrop(
-        suite
-            .command()
-            .args(["--report-dir", "reports", "-n", "5"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("spawn"),
-    );
+    let mut child = suite.spawn(&["-n", "5"]);
     let started = Instant::now();
-    let wait_for = |file: &str| {
-        while !suite.path().join(file).exists() {
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "{file} never appeared"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    };
-    wait_for("ran.log");
+    let wait = |file: &str| wait_for(&suite.path().join(file), Duration::from_secs(20));
+    wait("ran.log");
     // SAFETY: kill(2) on our own child.
     unsafe { libc::kill(child.0.id() as i32, libc::SIGINT) };
-    wait_for("teardown.started");
+    wait("teardown.started");
     // SAFETY: as above.
     unsafe { libc::kill(child.0.id() as i32, libc::SIGINT) };
     let status = child.0.wait().expect("wait");

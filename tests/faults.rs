@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{KillOnDrop, Suite, alive, names, stderr, stdout, wait_for};
+use common::{Suite, alive, names, stderr, stdout, wait_for};
 use std::fs;
 use std::os::unix::process::CommandExt;
 use std::process::Stdio;
@@ -258,15 +258,7 @@ fn sigint_and_sigterm_during_setup_and_during_shrinking_stop_cleanly() {
              teardown = \"echo x >> teardown.log\"\n",
         )
         .expect("write");
-        let mut child = KillOnDrop(
-            suite
-                .command()
-                .args(["--report-dir", "reports"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("spawn"),
-        );
+        let mut child = suite.spawn(&[]);
         wait_for(&suite.path().join("setup.pid"), HANG);
         // SAFETY: kill(2) on our own child.
         unsafe { libc::kill(child.0.id() as i32, signal) };
@@ -294,22 +286,7 @@ fn sigint_and_sigterm_during_setup_and_during_shrinking_stop_cleanly() {
      touch shrinking; exit 1 ;;
 esac"#,
     );
-    let mut child = KillOnDrop(
-        suite
-            .command()
-            .args([
-                "--report-dir",
-                "reports",
-                "--order",
-                "rotate",
-                "--times",
-                "1",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn"),
-    );
+    let mut child = suite.spawn(&["--order", "rotate", "--times", "1"]);
     wait_for(&suite.path().join("v.pids"), HANG);
     // SAFETY: kill(2) on our own child.
     unsafe { libc::kill(child.0.id() as i32, libc::SIGTERM) };
@@ -332,15 +309,7 @@ fn kill_9_mid_run_leaves_a_whole_report_behind() {
     let tests: Vec<String> = (0..40).map(|i| format!("t{i:02}")).collect();
     suite.toml(&tests, "").dispatcher("");
     for round in 0..5 {
-        let mut child = KillOnDrop(
-            suite
-                .command()
-                .args(["--report-dir", "reports", "-n", "1000"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("spawn"),
-        );
+        let mut child = suite.spawn(&["-n", "1000"]);
         // Let it write some reports, then kill it at a different moment each round.
         std::thread::sleep(Duration::from_millis(300 + 170 * round));
         child.0.kill().expect("SIGKILL");
@@ -417,17 +386,7 @@ fn two_runs_started_together_write_two_reports() {
             "[suite]\ntests = [\"a\", \"b\"]\nrun = \"sh run.sh {test}\"\n",
         )
         .dispatcher("");
-    let spawn = || {
-        KillOnDrop(
-            suite
-                .command()
-                .args(["--report-dir", "reports", "-n", "3"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("spawn"),
-        )
-    };
+    let spawn = || suite.spawn(&["-n", "3"]);
     for _ in 0..3 {
         let (mut a, mut b) = (spawn(), spawn());
         assert_eq!(a.0.wait().expect("wait").code(), Some(0));

@@ -69,6 +69,20 @@ impl Suite {
             .expect("smoke runs")
     }
 
+    /// Start smoke with `args` in the background (reports in ./reports, output dropped); it is
+    /// killed if the test ends before waiting for it.
+    pub fn spawn(&self, args: &[&str]) -> KillOnDrop {
+        KillOnDrop(
+            self.command()
+                .args(["--report-dir", "reports"])
+                .args(args)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("smoke starts"),
+        )
+    }
+
     /// The JSON reports written so far, oldest first.
     pub fn reports(&self) -> Vec<PathBuf> {
         let mut found: Vec<PathBuf> = fs::read_dir(self.path().join("reports"))
