@@ -7,6 +7,7 @@
 //! the I/O; `config` turns flags and `smoke.toml` into one validated `Config`, and `runner`
 //! orchestrates. [`run`] is the whole program, so tests can run smoke in-process.
 
+pub mod batch;
 pub mod cli;
 pub mod config;
 pub mod error;

@@ -79,6 +79,10 @@ pub enum Outcome {
     Signal { signal: i32 },
     /// Ran past the configured timeout and was killed with its process group.
     Timeout,
+    /// A batch runner reported the test as failed (JUnit `<failure>`, TAP `not ok`).
+    Failed,
+    /// A batch runner reported an error in the test (JUnit `<error>`: a fixture or setup).
+    Error,
 }
 
 impl Outcome {
@@ -90,13 +94,15 @@ impl Outcome {
 
 impl fmt::Display for Outcome {
     /// The short form used in the console, the reports and the JSON `failure` field:
-    /// `ok`, `exit 1`, `signal 9`, `timeout`.
+    /// `ok`, `exit 1`, `signal 9`, `timeout`, `failed`, `error`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Outcome::Pass => f.write_str("ok"),
             Outcome::Fail { code } => write!(f, "exit {code}"),
             Outcome::Signal { signal } => write!(f, "signal {signal}"),
             Outcome::Timeout => f.write_str("timeout"),
+            Outcome::Failed => f.write_str("failed"),
+            Outcome::Error => f.write_str("error"),
         }
     }
 }

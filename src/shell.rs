@@ -1,11 +1,13 @@
-//! Pure: shell text. Turns the user's `run` template into a script that receives the test name
-//! as data, and quotes words for the replay commands smoke prints.
+//! Pure: shell text. Turns the user's `run` and `batch` templates into scripts that receive test
+//! names as data, and quotes words for the replay commands smoke prints.
 //!
 //! A test name is never pasted into shell text. The template runs as `sh -c SCRIPT smoke NAME`,
 //! and each `{test}` in it becomes a reference to `$1` that is a single word in whatever quoting
 //! the user wrote around it: `"$1"` outside quotes, `${1}` inside double quotes, and `'"$1"'`
 //! (close, quoted reference, reopen) inside single quotes. So `sh {test}`, `sh "{test}"` and
-//! `sh '{test}'` all hand the name over intact, whatever characters it holds.
+//! `sh '{test}'` all hand the name over intact, whatever characters it holds. A `batch` template
+//! runs as `sh -c SCRIPT smoke NAME...`: `{tests}` becomes `"$@"` (one word per name) and
+//! `{junit}` a reference to `$SMOKE_JUNIT`, quoted the same way.
 //!
 //! A template that is one simple command (no `;`, `&`, `|`, parentheses or newline outside
 //! quotes, no leading assignment, not a shell keyword or builtin) is run with `exec`, so the
@@ -16,6 +18,12 @@ use std::borrow::Cow;
 
 /// The placeholder for the test name in a `run` template.
 pub const TEST_PLACEHOLDER: &str = "{test}";
+/// The placeholder for the sequence's test names, each one word, in a `batch` template.
+pub const TESTS_PLACEHOLDER: &str = "{tests}";
+/// The placeholder for the fresh JUnit XML path in a `batch` template.
+pub const JUNIT_PLACEHOLDER: &str = "{junit}";
+/// The variable a batch script reads the JUnit path from.
+pub const JUNIT_VAR: &str = "SMOKE_JUNIT";
 
 /// Rewrite a `run` template into a script that reads the test name from `$1`.
 ///
@@ -29,6 +37,35 @@ pub const TEST_PLACEHOLDER: &str = "{test}";
 /// assert_eq!(test_script("make check"), None);
 /// ```
 pub fn test_script(template: &str) -> Option<String> {
+    let (script, found) = rewrite(template, &[(TEST_PLACEHOLDER, "1")]);
+    found[0].then_some(script)
+}
+
+/// Rewrite a `batch` template into a script that reads the test names from `"$@"` (each one
+/// word) and the JUnit path, if the template has `{junit}`, from `$SMOKE_JUNIT`. Returns the
+/// script and whether it has `{junit}`, or `None` when the template has no `{tests}`.
+///
+/// ```
+/// use smoke::shell::batch_script;
+/// assert_eq!(
+///     batch_script("pytest --junitxml={junit} {tests}"),
+///     Some((r#"exec pytest --junitxml="$SMOKE_JUNIT" "$@""#.to_string(), true))
+/// );
+/// assert_eq!(batch_script("prove -v {tests}"), Some((r#"exec prove -v "$@""#.to_string(), false)));
+/// assert_eq!(batch_script("prove -v"), None);
+/// ```
+pub fn batch_script(template: &str) -> Option<(String, bool)> {
+    let (script, found) = rewrite(
+        template,
+        &[(TESTS_PLACEHOLDER, "@"), (JUNIT_PLACEHOLDER, JUNIT_VAR)],
+    );
+    found[0].then_some((script, found[1]))
+}
+
+/// Replace each placeholder with a reference to its variable (`1`, `@`, a name) that stays one
+/// word (`"$@"`: one word per name) in whatever quoting surrounds it, and prefix `exec` when the
+/// template is one simple command. Also says which placeholders were found.
+fn rewrite(template: &str, placeholders: &[(&str, &str)]) -> (String, Vec<bool>) {
     #[derive(Clone, Copy, PartialEq)]
     enum Quote {
         None,
@@ -37,19 +74,21 @@ pub fn test_script(template: &str) -> Option<String> {
     }
     let mut out = String::with_capacity(template.len() + 8);
     let mut quote = Quote::None;
-    let mut found = false;
+    let mut found = vec![false; placeholders.len()];
     let mut simple = true;
     let mut rest = template;
-    while let Some(c) = rest.chars().next() {
-        if rest.starts_with(TEST_PLACEHOLDER) {
-            out.push_str(match quote {
-                Quote::None => "\"$1\"",
-                Quote::Double => "${1}",
-                Quote::Single => "'\"$1\"'",
-            });
-            found = true;
-            rest = &rest[TEST_PLACEHOLDER.len()..];
-            continue;
+    'scan: while let Some(c) = rest.chars().next() {
+        for (i, (placeholder, var)) in placeholders.iter().enumerate() {
+            if let Some(after) = rest.strip_prefix(placeholder) {
+                out.push_str(&match quote {
+                    Quote::None => format!("\"${var}\""),
+                    Quote::Double => format!("${{{var}}}"),
+                    Quote::Single => format!("'\"${var}\"'"),
+                });
+                found[i] = true;
+                rest = after;
+                continue 'scan;
+            }
         }
         out.push(c);
         rest = &rest[c.len_utf8()..];
@@ -70,14 +109,12 @@ pub fn test_script(template: &str) -> Option<String> {
             _ => {}
         }
     }
-    if !found {
-        return None;
-    }
-    Some(if simple && execs(template) {
+    let script = if simple && execs(template) {
         format!("exec {out}")
     } else {
         out
-    })
+    };
+    (script, found)
 }
 
 /// Whether a template that is one simple command can be run with `exec`: its first word is not
@@ -174,6 +211,31 @@ mod tests {
             let script = test_script(template).expect("has {test}");
             assert_eq!(script.starts_with("exec "), execs, "{template} -> {script}");
         }
+    }
+
+    #[test]
+    fn batch_placeholders_become_every_name_and_the_junit_path() {
+        let table = [
+            ("t {tests}", r#"exec t "$@""#, false),
+            (
+                r#"t "{tests}" --x={junit}"#,
+                r#"exec t "${@}" --x="$SMOKE_JUNIT""#,
+                true,
+            ),
+            (
+                "cd a && t '{junit}' {tests}",
+                r#"cd a && t ''"$SMOKE_JUNIT"'' "$@""#,
+                true,
+            ),
+        ];
+        for (template, script, junit) in table {
+            assert_eq!(
+                batch_script(template),
+                Some((script.to_string(), junit)),
+                "{template}"
+            );
+        }
+        assert_eq!(batch_script("t {test}"), None);
     }
 
     #[test]
