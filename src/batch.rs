@@ -17,7 +17,9 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 /// How a batch runner reports its results.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     /// JUnit XML written to the `{junit}` path.

@@ -32,6 +32,29 @@ pub struct Cli {
     #[arg(long, value_name = "TEMPLATE")]
     pub run: Option<String>,
 
+    /// Batch mode: shell command that runs a whole sequence in one invocation; {tests} stands
+    /// for the ordered names (one word each), {junit} for a fresh JUnit XML path.
+    #[arg(long, value_name = "TEMPLATE")]
+    pub batch: Option<String>,
+
+    /// How the batch runner reports results [default: junit if the batch has {junit}, else tap].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<crate::batch::Format>,
+
+    /// Fill in how to list and run the tests for a known runner; smoke.toml keys override it.
+    #[arg(long, value_enum, value_name = "RUNNER")]
+    pub preset: Option<crate::preset::Preset>,
+
+    /// The runner a preset calls (shell words) [default: pytest, prove, cargo or go; gtest:
+    /// the test binary, required].
+    #[arg(long, value_name = "COMMAND")]
+    pub program: Option<String>,
+
+    /// Run each test in its own process (per-test) or each sequence in one (batch) [default:
+    /// batch when a batch command is set, or the preset's].
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub mode: Option<crate::config::RunMode>,
+
     /// Shell command to run before every sequence (fresh state).
     #[arg(long, value_name = "COMMAND")]
     pub setup: Option<String>,

@@ -6,9 +6,11 @@
 //! so a bad option fails before any test runs. Resolving the test list (running `list`,
 //! expanding `glob`) is I/O and lives in `suite`.
 
+use crate::batch::Format;
 use crate::cli::Cli;
 use crate::error::ConfigError;
 use crate::model::Order;
+use crate::preset::{Defaults, Preset};
 use crate::shell;
 use regex::Regex;
 use serde::Deserialize;
@@ -37,8 +39,10 @@ pub struct Config {
     pub source: TestSource,
     /// Test names given on the command line: the run is restricted to them, in this order.
     pub selected: Vec<OsString>,
-    /// How to run one test.
-    pub run: RunTemplate,
+    /// How the tests run: one command per test, or one per sequence.
+    pub execution: Execution,
+    /// `[suite] preset` / `--preset`.
+    pub preset: Option<Preset>,
     /// Shell command before every sequence.
     pub setup: Option<String>,
     /// Shell command after every sequence.
@@ -90,6 +94,56 @@ pub enum TestSource {
     Glob(String),
     /// No config file: the names given on the command line are the suite.
     CommandLine,
+    /// The pytest preset: node ids from this `--collect-only -q` command, up to its first blank
+    /// line (the summary follows it).
+    PytestCollect(String),
+    /// The cargo preset: the tests of every test binary `PROGRAM test --no-run` builds.
+    Cargo(String),
+    /// The go preset: `PROGRAM test -list . ./...`, names as `package::Test`.
+    Go(String),
+    /// The gtest preset: `PROGRAM --gtest_list_tests`, names as `Suite.Test`.
+    Gtest(String),
+}
+
+/// How the tests run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Execution {
+    /// One command per test (`run`).
+    PerTest(RunTemplate),
+    /// One command per sequence (`batch`), its results read from the runner's output.
+    Batch(BatchTemplate),
+}
+
+impl Execution {
+    /// The template as the user (or the preset) wrote it.
+    pub fn template(&self) -> &str {
+        match self {
+            Execution::PerTest(run) => &run.template,
+            Execution::Batch(batch) => &batch.template,
+        }
+    }
+}
+
+/// The `batch` template, the script it becomes (see `shell::batch_script`) and the format of
+/// the runner's results.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchTemplate {
+    /// As the user (or the preset) wrote it.
+    pub template: String,
+    /// Shell text that reads the names from `"$@"` and the JUnit path from `$SMOKE_JUNIT`.
+    pub script: String,
+    /// Where the results are read from.
+    pub format: Format,
+}
+
+/// `[suite] mode` / `--mode`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunMode {
+    /// Each test in a process of its own (`run`).
+    PerTest,
+    /// Each sequence in one invocation of the runner (`batch`).
+    Batch,
 }
 
 /// The `run` template and the script it becomes (see `shell::test_script`).
@@ -143,6 +197,11 @@ struct FileSuite {
     list: Option<String>,
     glob: Option<String>,
     run: Option<String>,
+    batch: Option<String>,
+    format: Option<Format>,
+    mode: Option<RunMode>,
+    preset: Option<Preset>,
+    program: Option<String>,
     setup: Option<String>,
     teardown: Option<String>,
     timeout: Option<String>,
@@ -227,25 +286,26 @@ impl Config {
             None => key.to_string(),
         };
 
-        let source = test_source(&suite, &config_file, &cli)?;
-
-        // Without a config file, `test_source` has already required --run.
-        let run_template = cli.run.clone().or(suite.run).ok_or_else(|| {
-            ConfigError::new(format!(
-                "no run command: set [suite] run = \"sh {{test}}\" in '{}', or pass --run \
-                 'COMMAND {{test}}'",
-                config_file
+        let preset = cli.preset.or(suite.preset);
+        let program = cli.program.clone().or(suite.program.clone());
+        let defaults = match preset {
+            Some(preset) => {
+                let program = program
                     .as_deref()
-                    .unwrap_or(Path::new(DEFAULT_CONFIG))
-                    .display()
-            ))
-        })?;
-        let script = shell::test_script(&run_template).ok_or_else(|| {
-            ConfigError::new(format!(
-                "the run template '{run_template}' has no {{test}}: put {{test}} where the \
-                 test's name goes, e.g. 'sh {{test}}'"
-            ))
-        })?;
+                    .or(preset.default_program())
+                    .ok_or_else(|| {
+                        ConfigError::new(format!(
+                            "the {preset} preset needs the test binary: set [suite] program = \
+                             \"build/unit_tests\" in smoke.toml, or pass --program PATH"
+                        ))
+                    })?;
+                Some((preset, preset.defaults(program)))
+            }
+            None => None,
+        };
+        let source = test_source(&suite, &config_file, &cli, defaults.as_ref())?;
+        let execution = execution(&cli, &suite, &config_file, defaults.as_ref())?;
+        let batch_mode = matches!(execution, Execution::Batch(_));
 
         let timeout = match (&cli.timeout, &suite.timeout) {
             (Some(t), _) => Some(parse_timeout(t, "--timeout")?),
@@ -258,8 +318,9 @@ impl Config {
             .map(Order::from)
             .or(smoke.order)
             .unwrap_or(Order::Random);
+        // Runners that take a whole sequence (pytest, prove) run each test once per invocation.
         let times = at_least_one(cli.times, smoke.times, "times", &in_file("[smoke] times"))?
-            .unwrap_or(DEFAULT_TIMES);
+            .unwrap_or(if batch_mode { 1 } else { DEFAULT_TIMES });
         let iterations_given = at_least_one(
             cli.iterations,
             smoke.iterations,
@@ -310,7 +371,21 @@ impl Config {
             replay_base.extend(["--config".to_string(), path.display().to_string()]);
         }
         for (flag, value) in [
+            ("--preset", &cli.preset.map(|p| p.to_string())),
+            ("--program", &cli.program),
+            (
+                "--mode",
+                &cli.mode.map(|m| {
+                    match m {
+                        RunMode::PerTest => "per-test",
+                        RunMode::Batch => "batch",
+                    }
+                    .to_string()
+                }),
+            ),
             ("--run", &cli.run),
+            ("--batch", &cli.batch),
+            ("--format", &cli.format.map(|f| f.to_string())),
             ("--setup", &cli.setup),
             ("--teardown", &cli.teardown),
             ("--timeout", &cli.timeout),
@@ -327,10 +402,8 @@ impl Config {
             dir,
             source,
             selected: cli.tests,
-            run: RunTemplate {
-                template: run_template,
-                script,
-            },
+            execution,
+            preset,
             setup: cli.setup.or(suite.setup),
             teardown: cli.teardown.or(suite.teardown),
             timeout,
@@ -370,17 +443,23 @@ fn test_source(
     suite: &FileSuite,
     config_file: &Option<PathBuf>,
     cli: &Cli,
+    defaults: Option<&(Preset, Defaults)>,
 ) -> Result<TestSource, ConfigError> {
     let Some(path) = config_file else {
-        return match (&cli.run, cli.tests.is_empty()) {
-            (Some(_), false) => Ok(TestSource::CommandLine),
-            (Some(_), true) => Err(ConfigError::new(
+        if let Some((_, defaults)) = defaults {
+            return Ok(defaults.source.clone());
+        }
+        let how = cli.run.is_some() || cli.batch.is_some();
+        return match (how, cli.tests.is_empty()) {
+            (true, false) => Ok(TestSource::CommandLine),
+            (true, true) => Err(ConfigError::new(
                 "no tests: with --run and no smoke.toml, give the test names after the options, \
                  e.g. smoke --run 'sh {test}' t/a.sh t/b.sh",
             )),
-            (None, _) => Err(ConfigError::new(
-                "no smoke.toml here and no --run: write a smoke.toml (see the README), pass \
-                 --config FILE, or pass --run 'COMMAND {test}' followed by test names",
+            (false, _) => Err(ConfigError::new(
+                "no smoke.toml here and no --run or --preset: write a smoke.toml (see the \
+                 README), pass --config FILE, pass --preset (pytest, prove, cargo, go, gtest), \
+                 or pass --run 'COMMAND {test}' followed by test names",
             )),
         };
     };
@@ -396,6 +475,7 @@ fn test_source(
     }
     match given.len() {
         1 => Ok(given.remove(0).1),
+        0 if defaults.is_some() => Ok(defaults.expect("checked").1.source.clone()),
         0 => Err(ConfigError::new(format!(
             "no tests in '{}': set exactly one of [suite] tests, list or glob",
             path.display()
@@ -405,6 +485,98 @@ fn test_source(
             path.display(),
             given.iter().map(|g| g.0).collect::<Vec<_>>().join(" and ")
         ))),
+    }
+}
+
+/// Per-test or batch, from the explicit keys first, then the preset's. An explicit `batch`
+/// means batch mode and an explicit `run` per-test mode, unless `mode` says otherwise.
+fn execution(
+    cli: &Cli,
+    suite: &FileSuite,
+    config_file: &Option<PathBuf>,
+    defaults: Option<&(Preset, Defaults)>,
+) -> Result<Execution, ConfigError> {
+    let file_name = config_file
+        .as_deref()
+        .unwrap_or(Path::new(DEFAULT_CONFIG))
+        .display()
+        .to_string();
+    let explicit_run = cli.run.clone().or(suite.run.clone());
+    let explicit_batch = cli.batch.clone().or(suite.batch.clone());
+    let preset = defaults.map(|d| d.0);
+    let mode =
+        cli.mode
+            .or(suite.mode)
+            .unwrap_or(match (&explicit_batch, &explicit_run, defaults) {
+                (Some(_), _, _) => RunMode::Batch,
+                (None, Some(_), _) => RunMode::PerTest,
+                (None, None, Some((_, d))) if d.batch_by_default => RunMode::Batch,
+                _ => RunMode::PerTest,
+            });
+    match mode {
+        RunMode::PerTest => {
+            if let Some(template) = explicit_run {
+                let script = shell::test_script(&template).ok_or_else(|| {
+                    ConfigError::new(format!(
+                        "the run template '{template}' has no {{test}}: put {{test}} where the \
+                         test's name goes, e.g. 'sh {{test}}'"
+                    ))
+                })?;
+                return Ok(Execution::PerTest(RunTemplate { template, script }));
+            }
+            match defaults {
+                Some((_, d)) => Ok(Execution::PerTest(d.run.clone())),
+                None => Err(ConfigError::new(format!(
+                    "no run command: set [suite] run = \"sh {{test}}\" in '{file_name}', or pass \
+                     --run 'COMMAND {{test}}'"
+                ))),
+            }
+        }
+        RunMode::Batch => {
+            let preset_batch = defaults.and_then(|d| d.1.batch.clone());
+            let (template, preset_format) = match (explicit_batch, preset_batch) {
+                (Some(t), _) => (t, None),
+                (None, Some(b)) => (b.template, Some(b.format)),
+                (None, None) => {
+                    let why = match preset {
+                        Some(p) => format!(" ({p}: {})", p.no_batch_reason()),
+                        None => String::new(),
+                    };
+                    return Err(ConfigError::new(format!(
+                        "batch mode needs a batch command{why}: set [suite] batch = \
+                         \"runner --junit={{junit}} {{tests}}\" in '{file_name}', pass --batch, \
+                         or use per-test mode (--mode per-test)"
+                    )));
+                }
+            };
+            let (script, has_junit) = shell::batch_script(&template).ok_or_else(|| {
+                ConfigError::new(format!(
+                    "the batch template '{template}' has no {{tests}}: put {{tests}} where the \
+                     runner takes the test names, e.g. 'prove -v {{tests}}'"
+                ))
+            })?;
+            let format = cli
+                .format
+                .or(suite.format)
+                .or(preset_format)
+                .unwrap_or(if has_junit {
+                    Format::Junit
+                } else {
+                    Format::Tap
+                });
+            if format == Format::Junit && !has_junit {
+                return Err(ConfigError::new(format!(
+                    "the batch template '{template}' has no {{junit}}, but the format is junit: \
+                     put {{junit}} where the runner takes its JUnit XML path (e.g. \
+                     --junitxml={{junit}}), or set format = \"tap\" for TAP on stdout"
+                )));
+            }
+            Ok(Execution::Batch(BatchTemplate {
+                template,
+                script,
+                format,
+            }))
+        }
     }
 }
 
@@ -476,7 +648,13 @@ mod tests {
         assert_eq!(c.seed, 99, "the seed is drawn when none is given");
         assert_eq!(c.dir, Path::new("/work/suite"));
         assert_eq!(c.report, ReportTarget::DefaultDir("/work/reports".into()));
-        assert_eq!(c.run.script, "exec sh \"$1\"");
+        assert_eq!(
+            c.execution,
+            Execution::PerTest(RunTemplate {
+                template: "sh {test}".into(),
+                script: "exec sh \"$1\"".into()
+            })
+        );
         assert_eq!(c.verbosity, Verbosity::Normal);
         assert!(c.timeout.is_none());
         assert_eq!((c.retries, c.max_reduce), (0, None));
@@ -557,7 +735,7 @@ mod tests {
         .expect("valid");
         assert_eq!((c.times, c.seed, c.order), (5, 8, Order::Random));
         assert_eq!(c.setup.as_deref(), Some("y"));
-        assert_eq!(c.run.template, "bash {test}");
+        assert_eq!(c.execution.template(), "bash {test}");
         assert_eq!(c.report, ReportTarget::File("/work/r/x.txt".into()));
         assert_eq!(c.verbosity, Verbosity::Quiet);
         assert_eq!((c.retries, c.max_reduce), (3, Some(40)));

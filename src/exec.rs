@@ -17,6 +17,7 @@ use anyhow::{Context, Result};
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{Read, Write};
+use std::os::fd::OwnedFd;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -37,8 +38,9 @@ pub const OUTPUT_GRACE: Duration = Duration::from_millis(500);
 pub struct Job<'a> {
     /// Shell text for `sh -c`.
     pub script: &'a str,
-    /// `$1` for the script (the test name, any bytes), if any.
-    pub arg: Option<&'a OsStr>,
+    /// `$1`, `$2`, ... for the script: the test name (any bytes) and, for some presets, what
+    /// runs it; every name of the sequence for a batch; nothing for hooks.
+    pub args: Vec<&'a OsStr>,
     /// Variables added to the suite's environment for this command.
     pub env: Vec<(&'static str, OsString)>,
     /// What the log calls this command.
@@ -46,6 +48,21 @@ pub struct Job<'a> {
     /// Kill whatever the command leaves running in its process group when it exits (tests);
     /// setup may start a server on purpose, so hooks keep theirs.
     pub kill_leftovers: bool,
+    /// Its time limit.
+    pub timeout: Option<Duration>,
+    /// What else to collect: a batch runner's results.
+    pub collect: Collect,
+}
+
+/// Where a batch runner writes its results, which [`Finished::results`] then holds in full.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Collect {
+    /// Nothing beyond the output tail.
+    Nothing,
+    /// A fresh file named by `$SMOKE_JUNIT` (JUnit XML).
+    JunitFile,
+    /// All of stdout (TAP), kept apart from stderr, which alone goes to the output tail.
+    Stdout,
 }
 
 /// How a command ended, and the end of its output.
@@ -59,6 +76,8 @@ pub struct Finished {
     pub output: Vec<u8>,
     /// How many bytes of output came before `output` and were not kept.
     pub dropped: u64,
+    /// What [`Job::collect`] asked for; `None` when the command wrote no such file.
+    pub results: Option<Vec<u8>>,
 }
 
 /// Runs commands for the runner.
@@ -76,19 +95,48 @@ pub trait Executor {
 pub struct ShellExecutor {
     dir: PathBuf,
     env: Vec<(String, String)>,
-    timeout: Option<Duration>,
     log: Option<File>,
+    /// A private folder for batch results, made on first use, removed with smoke.
+    scratch: Option<tempfile::TempDir>,
 }
 
 impl ShellExecutor {
-    /// Commands run in `dir` with `env` added to smoke's environment, each limited to `timeout`.
-    pub fn new(dir: &Path, env: &[(String, String)], timeout: Option<Duration>) -> Self {
+    /// Commands run in `dir` with `env` added to smoke's environment.
+    pub fn new(dir: &Path, env: &[(String, String)]) -> Self {
         ShellExecutor {
             dir: dir.to_path_buf(),
             env: env.to_vec(),
-            timeout,
             log: None,
+            scratch: None,
         }
+    }
+
+    /// A fresh path in the scratch folder (nothing there yet).
+    fn scratch_file(&mut self, name: &str) -> Result<PathBuf> {
+        if self.scratch.is_none() {
+            self.scratch = Some(
+                tempfile::Builder::new()
+                    .prefix("smoke-batch-")
+                    .tempdir()
+                    .context("cannot create a folder for batch results")?,
+            );
+        }
+        let path = self.scratch.as_ref().expect("made above").path().join(name);
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("cannot remove '{}'", path.display())),
+        }
+        Ok(path)
+    }
+}
+
+/// Read a results file the command may not have written.
+fn read_results(path: &Path) -> Result<Option<Vec<u8>>> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("cannot read '{}'", path.display())),
     }
 }
 
@@ -103,10 +151,27 @@ impl Executor for ShellExecutor {
         };
         let (reader, writer) = os_pipe::pipe().context("cannot create a pipe")?;
         let mut args: Vec<&OsStr> = vec!["-c".as_ref(), job.script.as_ref(), "smoke".as_ref()];
-        args.extend(job.arg);
+        args.extend(&job.args);
+        let results = match job.collect {
+            Collect::Nothing => None,
+            Collect::JunitFile => Some(self.scratch_file("junit.xml")?),
+            Collect::Stdout => Some(self.scratch_file("stdout")?),
+        };
+        let stdout: OwnedFd = match (job.collect, &results) {
+            (Collect::Stdout, Some(path)) => File::create_new(path)
+                .with_context(|| format!("cannot create '{}'", path.display()))?
+                .into(),
+            _ => writer
+                .try_clone()
+                .context("cannot duplicate a pipe")?
+                .into(),
+        };
         let mut expression = in_own_group(duct::cmd(SHELL, &args), &self.dir, &self.env)
-            .stdout_file(writer.try_clone().context("cannot duplicate a pipe")?)
+            .stdout_file(stdout)
             .stderr_file(writer);
+        if let (Collect::JunitFile, Some(path)) = (job.collect, &results) {
+            expression = expression.env(crate::shell::JUNIT_VAR, path);
+        }
         for (name, value) in &job.env {
             expression = expression.env(name, value);
         }
@@ -124,7 +189,7 @@ impl Executor for ShellExecutor {
             .expect("a started command has a pid");
         interrupt::set_running_group(pgid);
 
-        let (status, timed_out) = match self.timeout {
+        let (status, timed_out) = match job.timeout {
             None => (handle.wait()?.status, false),
             Some(limit) => match handle.wait_timeout(limit)? {
                 Some(output) => (output.status, false),
@@ -149,7 +214,15 @@ impl Executor for ShellExecutor {
         let (output, dropped) = capture.finish();
 
         let outcome = outcome(status, timed_out);
+        let results = match &results {
+            Some(path) => read_results(path)?,
+            None => None,
+        };
         if let Some(log) = &mut self.log {
+            if let (Collect::Stdout, Some(stdout)) = (job.collect, &results) {
+                writeln!(log, "--- {}: stdout", job.label).context("cannot write the log")?;
+                log.write_all(stdout).context("cannot write the log")?;
+            }
             writeln!(
                 log,
                 "--- {}: {} ({:.2}s)",
@@ -164,6 +237,7 @@ impl Executor for ShellExecutor {
             duration,
             output,
             dropped,
+            results,
         })
     }
 
@@ -385,7 +459,7 @@ pub(crate) mod fake {
         fn run(&mut self, job: &Job) -> Result<Finished> {
             self.ran.push((
                 job.label.to_string(),
-                job.arg.map(|a| a.to_string_lossy().into_owned()),
+                job.args.first().map(|a| a.to_string_lossy().into_owned()),
             ));
             let outcome = (self.outcome)(job);
             Ok(Finished {
@@ -393,6 +467,7 @@ pub(crate) mod fake {
                 duration: Duration::from_millis(1),
                 output: format!("output of {}\n", job.label).into_bytes(),
                 dropped: 0,
+                results: None,
             })
         }
 
@@ -410,17 +485,22 @@ mod tests {
     fn job<'a>(script: &'a str, arg: Option<&'a str>) -> Job<'a> {
         Job {
             script,
-            arg: arg.map(OsStr::new),
+            args: arg.map(OsStr::new).into_iter().collect(),
             env: vec![("SMOKE_TEST", arg.unwrap_or("").into())],
             label: "job",
             kill_leftovers: true,
+            timeout: None,
+            collect: Collect::Nothing,
         }
     }
 
     fn run(script: &str, arg: Option<&str>, timeout: Option<Duration>) -> Finished {
         let dir = std::env::temp_dir();
-        ShellExecutor::new(&dir, &[("EXTRA".into(), "x".into())], timeout)
-            .run(&job(script, arg))
+        ShellExecutor::new(&dir, &[("EXTRA".into(), "x".into())])
+            .run(&Job {
+                timeout,
+                ..job(script, arg)
+            })
             .expect("sh starts")
     }
 
@@ -446,6 +526,38 @@ mod tests {
             String::from_utf8_lossy(&done.output),
             format!("{name}|{name}|x")
         );
+    }
+
+    #[test]
+    fn batch_results_are_collected_whole_from_a_fresh_file_or_stdout() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut exec = ShellExecutor::new(dir.path(), &[]);
+        let write_junit = r#"test ! -e "$SMOKE_JUNIT" && printf '<x/>' > "$SMOKE_JUNIT""#;
+        for _ in 0..2 {
+            // The second run sees no file left by the first.
+            let done = exec
+                .run(&Job {
+                    collect: Collect::JunitFile,
+                    ..job(write_junit, None)
+                })
+                .expect("runs");
+            assert_eq!(done.results.as_deref(), Some(&b"<x/>"[..]));
+        }
+        let silent = exec
+            .run(&Job {
+                collect: Collect::JunitFile,
+                ..job("true", None)
+            })
+            .expect("runs");
+        assert_eq!(silent.results, None);
+        let tap = exec
+            .run(&Job {
+                collect: Collect::Stdout,
+                ..job("head -c 100000 /dev/zero | tr '\\0' o; echo err >&2", None)
+            })
+            .expect("runs");
+        assert_eq!(tap.results.map(|r| r.len()), Some(100_000));
+        assert_eq!(tap.output, b"err\n");
     }
 
     #[test]
@@ -490,13 +602,10 @@ mod tests {
             marker.display()
         );
         let started = Instant::now();
-        let done = ShellExecutor::new(dir.path(), &[], None)
+        let done = ShellExecutor::new(dir.path(), &[])
             .run(&Job {
-                script: &script,
-                arg: None,
-                env: vec![],
-                label: "(setup)",
                 kill_leftovers: false,
+                ..job(&script, None)
             })
             .expect("runs");
         assert_eq!(done.output, b"started\n");

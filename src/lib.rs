@@ -15,6 +15,7 @@ pub mod exec;
 pub mod interrupt;
 pub mod model;
 pub mod order;
+pub mod preset;
 pub mod reduce;
 pub mod report;
 pub mod runner;
@@ -94,7 +95,7 @@ fn run_cli(cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
     let header = report_header(&config, &names, &redactor, selection.len(), argv, started);
     let mut writer = ReportWriter::new(header, files.clone(), chrono::Local::now, &redactor)?;
     let mut console = Console::new(config.verbosity).redacting(redactor);
-    let mut exec = exec::ShellExecutor::new(&config.dir, &config.env, config.timeout);
+    let mut exec = exec::ShellExecutor::new(&config.dir, &config.env);
     let log_path = |n: usize| files.log_path(n);
 
     let result = {
@@ -176,7 +177,16 @@ fn report_header(
                 .map(|t| humantime::format_duration(t).to_string()),
             config: config.config_file.as_ref().map(|p| p.display().to_string()),
             suite_dir: config.dir.display().to_string(),
-            run: redactor.apply(&config.run.template),
+            run: redactor.apply(config.execution.template()),
+            execution: match &config.execution {
+                config::Execution::PerTest(_) => "per-test".to_string(),
+                config::Execution::Batch(_) => "batch".to_string(),
+            },
+            format: match &config.execution {
+                config::Execution::PerTest(_) => None,
+                config::Execution::Batch(b) => Some(b.format.to_string()),
+            },
+            preset: config.preset.map(|p| p.to_string()),
             setup: config.setup.as_deref().map(|s| redactor.apply(s)),
             teardown: config.teardown.as_deref().map(|s| redactor.apply(s)),
             tests,

@@ -18,6 +18,8 @@ pub type TestId = usize;
 pub struct TestNames {
     raw: Vec<OsString>,
     shown: Vec<String>,
+    /// Per test, what a preset's run script takes after the name (`$2`, ...): empty for most.
+    args: Vec<Vec<OsString>>,
 }
 
 impl TestNames {
@@ -27,7 +29,25 @@ impl TestNames {
             .iter()
             .map(|n| n.to_string_lossy().into_owned())
             .collect();
-        TestNames { raw, shown }
+        TestNames {
+            raw,
+            shown,
+            args: Vec::new(),
+        }
+    }
+
+    /// Names exactly as given, each with the words its run script takes after the name.
+    pub fn with_args(named: Vec<(OsString, Vec<OsString>)>) -> Self {
+        let (raw, args) = named.into_iter().unzip();
+        TestNames {
+            args,
+            ..TestNames::new(raw)
+        }
+    }
+
+    /// What the run script takes after the test's name (`$2`, `$3`, ...).
+    pub fn args(&self, test: TestId) -> &[OsString] {
+        self.args.get(test).map_or(&[], Vec::as_slice)
     }
 
     pub fn len(&self) -> usize {
@@ -166,6 +186,8 @@ pub enum Hook {
     Setup,
     /// Runs after every sequence.
     Teardown,
+    /// Batch mode's command, when it ended abnormally without saying which test was running.
+    Batch,
 }
 
 impl fmt::Display for Hook {
@@ -173,6 +195,7 @@ impl fmt::Display for Hook {
         f.write_str(match self {
             Hook::Setup => "setup",
             Hook::Teardown => "teardown",
+            Hook::Batch => "batch",
         })
     }
 }

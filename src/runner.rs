@@ -7,8 +7,10 @@
 //! before the next step; the command that was running has already been killed by the signal
 //! thread, and teardown still runs once.
 
-use crate::config::Config;
-use crate::exec::{Executor, Job};
+use crate::batch::{self, Format, Mismatch};
+use crate::config::{BatchTemplate, Config, Execution};
+use crate::error::ConfigError;
+use crate::exec::{Collect, Executor, Job};
 use crate::interrupt::Interrupt;
 use crate::model::{Classification, Hook, Outcome, TestId, TestNames};
 use crate::order::{self, SmokeRng};
@@ -62,7 +64,7 @@ struct SequenceRun {
     failed: usize,
     /// How long each test that ran took, in order.
     durations: Vec<Duration>,
-    /// How long setup and teardown took together.
+    /// What a run costs besides its tests: setup, teardown, and a batch runner's own time.
     hooks: Duration,
 }
 
@@ -414,56 +416,68 @@ impl<'a> Runner<'a> {
                 return Ok(run);
             }
         }
-        for (position, &test) in sequence.iter().enumerate() {
-            if run.stop.is_some() {
-                break;
-            }
-            let name = self.names.shown(test);
-            let raw = self.names.raw(test);
-            self.reporter.handle(&Event::TestStarted {
-                test: name,
-                position,
-                length: sequence.len(),
-            })?;
-            let finished = self.exec.run(&Job {
-                script: &self.config.run.script,
-                arg: Some(raw),
-                env: vec![
-                    ("SMOKE_SEED", ctx.seed.to_string().into()),
-                    ("SMOKE_ITERATION", ctx.iteration.to_string().into()),
-                    ("SMOKE_TEST", raw.to_owned()),
-                ],
-                label: name,
-                kill_leftovers: true,
-            })?;
-            if self.interrupt.is_raised() {
-                run.stop = Some(Stop::Interrupted);
-                break;
-            }
-            run.executed += 1;
-            run.durations.push(finished.duration);
-            self.reporter.handle(&Event::TestFinished {
-                purpose,
-                test: name,
-                position,
-                length: sequence.len(),
-                outcome: finished.outcome,
-                duration: finished.duration,
-                output: &finished.output,
-            })?;
-            if !finished.outcome.passed() {
-                run.failed += 1;
-                if run.failure.is_none() {
-                    run.failure = Some(Failed {
-                        position,
-                        test,
-                        outcome: finished.outcome,
-                        output: finished.output,
-                        dropped: finished.dropped,
-                    });
+        if run.stop.is_none() {
+            match &self.config.execution {
+                Execution::PerTest(template) => {
+                    let script = template.script.as_str();
+                    for (position, &test) in sequence.iter().enumerate() {
+                        if run.stop.is_some() {
+                            break;
+                        }
+                        let name = self.names.shown(test);
+                        let raw = self.names.raw(test);
+                        self.reporter.handle(&Event::TestStarted {
+                            test: name,
+                            position,
+                            length: sequence.len(),
+                        })?;
+                        let mut args = vec![raw];
+                        args.extend(self.names.args(test).iter().map(|a| a.as_os_str()));
+                        let finished = self.exec.run(&Job {
+                            script,
+                            args,
+                            env: vec![
+                                ("SMOKE_SEED", ctx.seed.to_string().into()),
+                                ("SMOKE_ITERATION", ctx.iteration.to_string().into()),
+                                ("SMOKE_TEST", raw.to_owned()),
+                            ],
+                            label: name,
+                            kill_leftovers: true,
+                            timeout: self.config.timeout,
+                            collect: Collect::Nothing,
+                        })?;
+                        if self.interrupt.is_raised() {
+                            run.stop = Some(Stop::Interrupted);
+                            break;
+                        }
+                        run.executed += 1;
+                        run.durations.push(finished.duration);
+                        self.reporter.handle(&Event::TestFinished {
+                            purpose,
+                            test: name,
+                            position,
+                            length: sequence.len(),
+                            outcome: finished.outcome,
+                            duration: finished.duration,
+                            output: &finished.output,
+                        })?;
+                        if !finished.outcome.passed() {
+                            run.failed += 1;
+                            run.failure.get_or_insert(Failed {
+                                position,
+                                test,
+                                outcome: finished.outcome,
+                                output: finished.output,
+                                dropped: finished.dropped,
+                            });
+                            if stop_at_failure {
+                                break;
+                            }
+                        }
+                    }
                 }
-                if stop_at_failure {
-                    break;
+                Execution::Batch(template) => {
+                    self.run_batch(template, sequence, ctx, purpose, &mut run)?
                 }
             }
         }
@@ -474,19 +488,178 @@ impl<'a> Runner<'a> {
         Ok(run)
     }
 
+    /// Run the whole sequence as one batch command and learn each test's outcome from the
+    /// runner's results. The time limit is the per-test timeout times the sequence's length. A
+    /// runner that reorders or drops tests is an error; one that dies without saying in which
+    /// test abandons the sequence, like a failing hook.
+    fn run_batch(
+        &mut self,
+        template: &BatchTemplate,
+        sequence: &[TestId],
+        ctx: Context,
+        purpose: Purpose,
+        run: &mut SequenceRun,
+    ) -> Result<()> {
+        let length = u32::try_from(sequence.len()).unwrap_or(u32::MAX);
+        let finished = self.exec.run(&Job {
+            script: &template.script,
+            args: sequence.iter().map(|&t| self.names.raw(t)).collect(),
+            env: vec![
+                ("SMOKE_SEED", ctx.seed.to_string().into()),
+                ("SMOKE_ITERATION", ctx.iteration.to_string().into()),
+            ],
+            label: "(batch)",
+            kill_leftovers: true,
+            timeout: self.config.timeout.map(|t| t.saturating_mul(length)),
+            collect: match template.format {
+                Format::Junit => Collect::JunitFile,
+                Format::Tap => Collect::Stdout,
+            },
+        })?;
+        if self.interrupt.is_raised() {
+            run.stop = Some(Stop::Interrupted);
+            return Ok(());
+        }
+        let asked: Vec<&str> = sequence.iter().map(|&t| self.names.shown(t)).collect();
+        let ended = finished.outcome;
+        let reported = match (template.format, &finished.results) {
+            (Format::Tap, results) => {
+                batch::parse_tap(results.as_deref().unwrap_or_default(), &asked)
+            }
+            (Format::Junit, Some(xml)) => match batch::parse_junit(xml) {
+                Ok(reported) => reported,
+                // A runner killed while writing leaves half a file: no results.
+                Err(_) if !ended.passed() => Vec::new(),
+                Err(e) => {
+                    return Err(ConfigError::new(format!(
+                        "cannot read the JUnit XML the batch command '{}' wrote: {e}",
+                        template.template
+                    ))
+                    .into());
+                }
+            },
+            (Format::Junit, None) if ended.passed() => {
+                return Err(ConfigError::new(format!(
+                    "the batch command '{}' exited 0 but wrote no JUnit XML at {{junit}}: put \
+                     {{junit}} where the runner takes its report path (pytest: \
+                     --junitxml={{junit}})",
+                    template.template
+                ))
+                .into());
+            }
+            (Format::Junit, None) => Vec::new(),
+        };
+        let attributed = batch::attribute(&asked, reported, ended, template.format == Format::Tap)
+            .map_err(|m| self.order_error(template, &m))?;
+        if attributed.unattributed {
+            let mut said = format!(
+                "smoke: the batch ended ({ended}) before reporting a failure, and {} does not \
+                 say which test was running; the tests after the last result did not run. \
+                 Per-test mode (--mode per-test) shows which test crashes.\n",
+                match template.format {
+                    Format::Junit => "its JUnit XML",
+                    Format::Tap => "its TAP",
+                }
+            )
+            .into_bytes();
+            said.extend_from_slice(&finished.output);
+            run.executed += attributed.results.len();
+            self.reporter.handle(&Event::HookFailed {
+                hook: Hook::Batch,
+                command: &template.template,
+                outcome: ended,
+                output: &said,
+            })?;
+            run.stop = Some(Stop::HookFailed(Hook::Batch));
+            return Ok(());
+        }
+        // Formats without times (TAP) share the batch's time evenly.
+        let count = u32::try_from(attributed.results.len().max(1)).unwrap_or(u32::MAX);
+        let share = finished.duration / count;
+        let mut tests_time = Duration::ZERO;
+        for (position, (outcome, duration, output)) in attributed.results.into_iter().enumerate() {
+            let test = sequence[position];
+            let name = self.names.shown(test);
+            let duration = duration.unwrap_or(share);
+            tests_time += duration;
+            self.reporter.handle(&Event::TestStarted {
+                test: name,
+                position,
+                length: sequence.len(),
+            })?;
+            self.reporter.handle(&Event::TestFinished {
+                purpose,
+                test: name,
+                position,
+                length: sequence.len(),
+                outcome,
+                duration,
+                output: &output,
+            })?;
+            run.executed += 1;
+            run.durations.push(duration);
+            if !outcome.passed() {
+                run.failed += 1;
+                if run.failure.is_none() {
+                    // The runner's words about the test; its own output if it said nothing.
+                    let (output, dropped) = if output.is_empty() {
+                        (finished.output.clone(), finished.dropped)
+                    } else {
+                        (output, 0)
+                    };
+                    run.failure = Some(Failed {
+                        position,
+                        test,
+                        outcome,
+                        output,
+                        dropped,
+                    });
+                }
+            }
+        }
+        run.hooks += finished.duration.saturating_sub(tests_time);
+        Ok(())
+    }
+
+    /// The error for a batch runner that did not run what was asked, with the option that
+    /// keeps the order.
+    fn order_error(&self, template: &BatchTemplate, mismatch: &Mismatch) -> anyhow::Error {
+        let hint = match (mismatch, self.config.preset) {
+            (Mismatch::Dropped { repeated: true, .. }, _) => {
+                "run each test once per sequence: --times 1 (the default in batch mode), and no \
+                 name twice on the command line"
+                    .to_string()
+            }
+            (_, Some(preset)) if !preset.order_hint().is_empty() => preset.order_hint().to_string(),
+            _ if template.template.contains("pytest") => {
+                crate::preset::Preset::Pytest.order_hint().to_string()
+            }
+            _ => "make the runner run exactly the tests it is given, in the order given, or use \
+                  per-test mode (--mode per-test)"
+                .to_string(),
+        };
+        ConfigError::new(format!(
+            "the batch command '{}' did not run the sequence smoke asked for: {mismatch}. \
+             Its results cannot be trusted, so smoke stops here; {hint}",
+            template.template
+        ))
+        .into()
+    }
+
     /// Run setup or teardown if configured, adding its time to `spent`. `Some` when it failed or
     /// was interrupted.
     fn run_hook(&mut self, hook: Hook, ctx: Context, spent: &mut Duration) -> Result<Option<Stop>> {
         let command = match hook {
             Hook::Setup => &self.config.setup,
             Hook::Teardown => &self.config.teardown,
+            Hook::Batch => &None,
         };
         let Some(command) = command else {
             return Ok(None);
         };
         let finished = self.exec.run(&Job {
             script: command,
-            arg: None,
+            args: Vec::new(),
             env: vec![
                 ("SMOKE_SEED", ctx.seed.to_string().into()),
                 ("SMOKE_ITERATION", ctx.iteration.to_string().into()),
@@ -494,8 +667,11 @@ impl<'a> Runner<'a> {
             label: match hook {
                 Hook::Setup => "(setup)",
                 Hook::Teardown => "(teardown)",
+                Hook::Batch => unreachable!("the batch command is not a hook"),
             },
             kill_leftovers: false,
+            timeout: self.config.timeout,
+            collect: Collect::Nothing,
         })?;
         *spent += finished.duration;
         if self.interrupt.is_raised() && hook == Hook::Setup {
@@ -602,7 +778,9 @@ mod tests {
 
     /// The job's `$1` as text (the fake suites' names are all UTF-8).
     fn arg<'j>(job: &Job<'j>) -> Option<&'j str> {
-        job.arg.map(|a| a.to_str().expect("UTF-8 test names"))
+        job.args
+            .first()
+            .map(|a| a.to_str().expect("UTF-8 test names"))
     }
 
     struct Recording(Recorder);

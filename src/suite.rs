@@ -1,5 +1,6 @@
-//! The suite's test names: resolving `tests` / `list` / `glob` (the `list` command and the glob
-//! are I/O, at the edge), and selecting the tests named on the command line (pure).
+//! The suite's test names: resolving `tests` / `list` / `glob` and the presets' listings (the
+//! commands and the glob are I/O, at the edge; turning their output into names is pure and
+//! tested on captured output), and selecting the tests named on the command line (pure).
 
 use crate::config::{Config, TestSource};
 use crate::error::ConfigError;
@@ -15,6 +16,7 @@ const LIST_TIMEOUT: Duration = Duration::from_secs(300);
 /// The names of every test in the suite, in its usual order. Names from the `list` command and
 /// the glob are kept byte for byte, whether or not they are UTF-8.
 pub fn resolve(config: &Config) -> anyhow::Result<TestNames> {
+    let timeout = config.timeout.unwrap_or(LIST_TIMEOUT).max(LIST_TIMEOUT);
     let names: Vec<OsString> = match &config.source {
         TestSource::Listed(names) => names.iter().map(OsString::from).collect(),
         TestSource::CommandLine => {
@@ -27,31 +29,29 @@ pub fn resolve(config: &Config) -> anyhow::Result<TestNames> {
             names
         }
         TestSource::ListCommand(command) => {
-            let timeout = config.timeout.unwrap_or(LIST_TIMEOUT);
-            let got = exec::capture(
-                &[exec::SHELL, "-c", command],
-                &config.dir,
-                &config.env,
-                timeout,
-            )?;
-            if got.outcome != Outcome::Pass {
-                let stderr = String::from_utf8_lossy(&got.stderr);
-                return Err(ConfigError::new(format!(
-                    "the list command '{command}' failed ({}){}{}",
-                    got.outcome,
-                    if stderr.trim().is_empty() { "" } else { ": " },
-                    stderr.trim()
-                ))
-                .into());
-            }
-            got.stdout
-                .split(|&b| b == b'\n')
-                .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+            let stdout = list_output(config, command, timeout)?;
+            lines(&stdout)
                 .filter(|line| !line.trim_ascii().is_empty())
                 .map(|line| OsString::from_vec(line.to_vec()))
                 .collect()
         }
         TestSource::Glob(pattern) => glob_names(config, pattern)?,
+        TestSource::PytestCollect(command) => pytest_names(&list_output(config, command, timeout)?),
+        TestSource::Go(program) => {
+            let command = format!("{program} test -list . ./...");
+            go_names(&list_output(config, &command, timeout)?)
+        }
+        TestSource::Gtest(program) => {
+            let command = format!("{program} --gtest_list_tests");
+            gtest_names(&list_output(config, &command, timeout)?)
+        }
+        TestSource::Cargo(program) => {
+            let named = cargo_tests(config, program, timeout)?;
+            if !named.is_empty() {
+                return Ok(TestNames::with_args(named));
+            }
+            Vec::new()
+        }
     };
     if names.is_empty() {
         let why = match &config.source {
@@ -62,10 +62,198 @@ pub fn resolve(config: &Config) -> anyhow::Result<TestNames> {
                 config.dir.display()
             ),
             TestSource::CommandLine => "no test names were given".to_string(),
+            TestSource::PytestCollect(c) => format!("'{c}' collected no tests"),
+            TestSource::Go(p) => format!("'{p} test -list . ./...' listed no tests"),
+            TestSource::Gtest(p) => format!("'{p} --gtest_list_tests' listed no tests"),
+            TestSource::Cargo(p) => {
+                format!("the test binaries '{p} test --no-run' built list no tests")
+            }
         };
         return Err(ConfigError::new(format!("the suite is empty: {why}")).into());
     }
     Ok(TestNames::new(names))
+}
+
+/// Run a listing command (shell text) and return its stdout; a failure is an error that shows
+/// what it printed.
+fn list_output(config: &Config, command: &str, timeout: Duration) -> anyhow::Result<Vec<u8>> {
+    let got = exec::capture(
+        &[exec::SHELL, "-c", command],
+        &config.dir,
+        &config.env,
+        timeout,
+    )?;
+    if got.outcome != Outcome::Pass {
+        // pytest and go print their errors on stdout.
+        let said = if got.stderr.trim_ascii().is_empty() {
+            &got.stdout
+        } else {
+            &got.stderr
+        };
+        let said = String::from_utf8_lossy(said);
+        let said = said.trim();
+        let tail: String = {
+            let lines: Vec<&str> = said.lines().collect();
+            lines[lines.len().saturating_sub(20)..].join("\n")
+        };
+        return Err(ConfigError::new(format!(
+            "the list command '{command}' failed ({}){}{tail}",
+            got.outcome,
+            match tail.lines().count() {
+                0 => "",
+                1 => ": ",
+                _ => ":\n",
+            },
+        ))
+        .into());
+    }
+    Ok(got.stdout)
+}
+
+/// Lines of a command's output, without their line ends.
+fn lines(output: &[u8]) -> impl Iterator<Item = &[u8]> {
+    output
+        .split(|&b| b == b'\n')
+        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+}
+
+/// `pytest --collect-only -q`: node ids, one per line, up to the first blank line (the summary
+/// and any warnings follow it).
+fn pytest_names(stdout: &[u8]) -> Vec<OsString> {
+    lines(stdout)
+        .take_while(|line| !line.trim_ascii().is_empty())
+        .filter(|line| line.windows(2).any(|w| w == b"::"))
+        .map(|line| OsString::from_vec(line.to_vec()))
+        .collect()
+}
+
+/// `go test -list . ./...`: each package's test names, then `ok  <package> <time>`; names
+/// become `package::Test`. Packages without tests print `?` lines, skipped.
+fn go_names(stdout: &[u8]) -> Vec<OsString> {
+    let mut names = Vec::new();
+    let mut pending: Vec<&str> = Vec::new();
+    let text = String::from_utf8_lossy(stdout);
+    for line in text.lines() {
+        let mut words = line.split_whitespace();
+        match words.next() {
+            Some("ok") => {
+                if let Some(package) = words.next() {
+                    names.extend(
+                        pending
+                            .drain(..)
+                            .map(|t| OsString::from(format!("{package}::{t}"))),
+                    );
+                }
+                pending.clear();
+            }
+            Some("?") | None => {}
+            Some(word) if words.next().is_none() => pending.push(word),
+            Some(_) => {}
+        }
+    }
+    names
+}
+
+/// `--gtest_list_tests`: `Suite.` lines, each followed by indented test names (maybe with a
+/// `# GetParam() = ...` comment); names become `Suite.Test`.
+fn gtest_names(stdout: &[u8]) -> Vec<OsString> {
+    let text = String::from_utf8_lossy(stdout);
+    let mut names = Vec::new();
+    let mut suite = String::new();
+    for line in text.lines() {
+        let bare = line.split('#').next().unwrap_or("").trim_end();
+        if bare.trim().is_empty() {
+            continue;
+        }
+        if !bare.starts_with(' ') {
+            suite = bare.trim().to_string();
+        } else if !suite.is_empty() {
+            names.push(OsString::from(format!("{suite}{}", bare.trim())));
+        }
+    }
+    names
+}
+
+/// A test binary cargo built, from `--message-format=json`.
+#[derive(Debug, PartialEq, Eq)]
+struct TestBinary {
+    target: String,
+    kind: String,
+    executable: String,
+}
+
+/// The test binaries in `cargo test --no-run --message-format=json` output.
+fn cargo_binaries(stdout: &[u8]) -> Vec<TestBinary> {
+    lines(stdout)
+        .filter_map(|line| serde_json::from_slice::<serde_json::Value>(line).ok())
+        .filter(|m| m["reason"] == "compiler-artifact" && m["profile"]["test"] == true)
+        .filter_map(|m| {
+            Some(TestBinary {
+                target: m["target"]["name"].as_str()?.to_string(),
+                kind: m["target"]["kind"][0]
+                    .as_str()
+                    .unwrap_or("test")
+                    .to_string(),
+                executable: m["executable"].as_str()?.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// `<binary> --list --format terse`: `name: test` lines (benchmarks are left out).
+fn libtest_names(stdout: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .filter_map(|line| line.strip_suffix(": test"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The cargo preset: build the test binaries, list each one's tests. A test is named
+/// `target::path` (`target(kind)::path` when a lib and a bin share a name), and its run script
+/// gets the binary and the path as `$2` and `$3`.
+fn cargo_tests(
+    config: &Config,
+    program: &str,
+    timeout: Duration,
+) -> anyhow::Result<Vec<(OsString, Vec<OsString>)>> {
+    let command = format!("{program} test --no-run --message-format=json");
+    let binaries = cargo_binaries(&list_output(config, &command, timeout)?);
+    let mut named = Vec::new();
+    for binary in &binaries {
+        let listed = exec::capture(
+            &[&binary.executable, "--list", "--format", "terse"],
+            &config.dir,
+            &config.env,
+            timeout,
+        )?;
+        if listed.outcome != Outcome::Pass {
+            return Err(ConfigError::new(format!(
+                "the test binary '{}' failed to list its tests ({}): {}",
+                binary.executable,
+                listed.outcome,
+                String::from_utf8_lossy(&listed.stderr).trim()
+            ))
+            .into());
+        }
+        let shared = binaries
+            .iter()
+            .filter(|b| b.target == binary.target)
+            .count()
+            > 1;
+        let prefix = if shared {
+            format!("{}({})", binary.target, binary.kind)
+        } else {
+            binary.target.clone()
+        };
+        for test in libtest_names(&listed.stdout) {
+            named.push((
+                OsString::from(format!("{prefix}::{test}")),
+                vec![OsString::from(&binary.executable), OsString::from(test)],
+            ));
+        }
+    }
+    Ok(named)
 }
 
 fn glob_names(config: &Config, pattern: &str) -> anyhow::Result<Vec<OsString>> {

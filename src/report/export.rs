@@ -69,7 +69,23 @@ pub fn render_text(report: &RunReport) -> String {
         "suite folder",
         &format!("{} ({} tests selected)", o.suite_dir, o.tests),
     );
-    line(&mut t, "run", &o.run);
+    let mut execution = o.execution.clone();
+    if let Some(format) = &o.format {
+        execution.push_str(&format!(", {format} results"));
+    }
+    if let Some(preset) = &o.preset {
+        execution.push_str(&format!(", preset {preset}"));
+    }
+    line(&mut t, "execution", &execution);
+    line(
+        &mut t,
+        if o.execution == "batch" {
+            "batch"
+        } else {
+            "run"
+        },
+        &o.run,
+    );
     line(&mut t, "setup", &o.setup.as_deref().unwrap_or("-"));
     line(&mut t, "teardown", &o.teardown.as_deref().unwrap_or("-"));
     for (name, value) in &o.env {

@@ -68,7 +68,17 @@ pub struct Options {
     pub timeout: Option<String>,
     pub config: Option<String>,
     pub suite_dir: String,
+    /// The `run` template in per-test mode, the `batch` template in batch mode.
     pub run: String,
+    /// `per-test` or `batch`.
+    #[serde(default = "per_test")]
+    pub execution: String,
+    /// Batch mode: where results were read from (`junit` or `tap`).
+    #[serde(default)]
+    pub format: Option<String>,
+    /// `[suite] preset`.
+    #[serde(default)]
+    pub preset: Option<String>,
     pub setup: Option<String>,
     pub teardown: Option<String>,
     /// How many tests were selected for the run.
@@ -82,6 +92,10 @@ pub struct Options {
     /// `[suite.env]`, values of secret-looking names redacted.
     #[serde(default)]
     pub env: BTreeMap<String, String>,
+}
+
+fn per_test() -> String {
+    "per-test".to_string()
 }
 
 /// Where and with what the run happened.
@@ -477,6 +491,9 @@ pub(crate) mod tests {
                 config: Some("smoke.toml".into()),
                 suite_dir: "/suite".into(),
                 run: "sh {test}".into(),
+                execution: "per-test".into(),
+                format: None,
+                preset: None,
                 setup: Some("mkdir -p state".into()),
                 teardown: None,
                 tests: 3,

@@ -1,0 +1,166 @@
+//! Pure: what each `preset` fills in (how to list the tests, run one, run a batch) for the test
+//! runners people already have, so that `smoke --preset pytest` works in a plain project. Keys
+//! the user sets explicitly override a preset's; `config` does the merging, `suite` the listing.
+
+use crate::batch::Format;
+use crate::config::{RunTemplate, TestSource};
+use serde::Deserialize;
+
+/// A known test runner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Preset {
+    /// Python's pytest: node ids from `--collect-only -q`; batch mode with JUnit XML.
+    Pytest,
+    /// Perl's prove: `t/**/*.t`, each run by `perl -Ilib`; batch mode with prove's TAP.
+    Prove,
+    /// Rust's cargo: every test of every test binary, each run alone by its binary.
+    Cargo,
+    /// Go: `go test -list .` for every package, each test run by `go test -run`.
+    Go,
+    /// GoogleTest: a test binary's `--gtest_list_tests`, each run with `--gtest_filter`.
+    Gtest,
+}
+
+impl std::fmt::Display for Preset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Preset::Pytest => "pytest",
+            Preset::Prove => "prove",
+            Preset::Cargo => "cargo",
+            Preset::Go => "go",
+            Preset::Gtest => "gtest",
+        })
+    }
+}
+
+/// A batch command template and the format of its results.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchDefault {
+    pub template: String,
+    pub format: Format,
+}
+
+/// What a preset fills in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Defaults {
+    /// Where the test names come from.
+    pub source: TestSource,
+    /// How to run one test.
+    pub run: RunTemplate,
+    /// How to run a sequence in one invocation, if the runner keeps the order it is given.
+    pub batch: Option<BatchDefault>,
+    /// Whether batch mode is the default (state that leaks inside one process is the point).
+    pub batch_by_default: bool,
+}
+
+/// Options every pytest command gets: no plugin may reorder the tests (pytest-randomly,
+/// pytest-random-order), and no cache may make a run depend on the one before.
+pub const PYTEST_OPTIONS: &str = "-p no:randomly -p no:random_order -p no:cacheprovider";
+
+impl Preset {
+    /// The program each preset calls unless `program` says otherwise; gtest has none.
+    pub fn default_program(self) -> Option<&'static str> {
+        match self {
+            Preset::Pytest => Some("pytest"),
+            Preset::Prove => Some("prove"),
+            Preset::Cargo => Some("cargo"),
+            Preset::Go => Some("go"),
+            Preset::Gtest => None,
+        }
+    }
+
+    /// What the preset fills in, with `program` (shell words, as the user wrote them) as the
+    /// runner to call.
+    pub fn defaults(self, program: &str) -> Defaults {
+        let run = |template: String, script: String| RunTemplate { template, script };
+        match self {
+            Preset::Pytest => Defaults {
+                source: TestSource::PytestCollect(format!(
+                    "{program} --collect-only -q {PYTEST_OPTIONS}"
+                )),
+                run: run(
+                    format!("{program} {PYTEST_OPTIONS} {{test}}"),
+                    format!(r#"exec {program} {PYTEST_OPTIONS} "$1""#),
+                ),
+                batch: Some(BatchDefault {
+                    template: format!(
+                        "{program} {PYTEST_OPTIONS} -q --junitxml={{junit}} {{tests}}"
+                    ),
+                    format: Format::Junit,
+                }),
+                batch_by_default: true,
+            },
+            Preset::Prove => Defaults {
+                source: TestSource::Glob("t/**/*.t".to_string()),
+                run: run(
+                    "perl -Ilib {test}".to_string(),
+                    r#"exec perl -Ilib "$1""#.to_string(),
+                ),
+                batch: Some(BatchDefault {
+                    template: format!("{program} -v --merge -Ilib {{tests}}"),
+                    format: Format::Tap,
+                }),
+                batch_by_default: false,
+            },
+            Preset::Cargo => Defaults {
+                source: TestSource::Cargo(program.to_string()),
+                run: run(
+                    "<test binary> --exact <test> --test-threads=1".to_string(),
+                    r#"exec "$2" --exact "$3" --test-threads=1"#.to_string(),
+                ),
+                batch: None,
+                batch_by_default: false,
+            },
+            Preset::Go => Defaults {
+                source: TestSource::Go(program.to_string()),
+                run: run(
+                    format!("{program} test -count=1 -run '^<Test>$' <package>"),
+                    format!(r#"exec {program} test -count=1 -run "^${{1##*::}}\$" "${{1%::*}}""#),
+                ),
+                batch: None,
+                batch_by_default: false,
+            },
+            Preset::Gtest => Defaults {
+                source: TestSource::Gtest(program.to_string()),
+                run: run(
+                    format!("{program} --gtest_filter={{test}}"),
+                    format!(r#"exec {program} --gtest_filter="$1""#),
+                ),
+                batch: None,
+                batch_by_default: false,
+            },
+        }
+    }
+
+    /// Why batch mode is not offered, for the error when it is asked for.
+    pub fn no_batch_reason(self) -> &'static str {
+        match self {
+            Preset::Cargo => {
+                "the test harness runs the tests it is given in its own (sorted) order, not in \
+                 the order asked"
+            }
+            Preset::Go => {
+                "go test runs the tests of a package in source order, not in the order asked"
+            }
+            Preset::Gtest => {
+                "gtest ignores the order of the names in --gtest_filter and runs them in \
+                 registration order"
+            }
+            Preset::Pytest | Preset::Prove => "",
+        }
+    }
+
+    /// The runner option that keeps the order, for the error when a batch runner reorders.
+    pub fn order_hint(self) -> &'static str {
+        match self {
+            Preset::Pytest => {
+                "keep pytest's order with `-p no:randomly -p no:random_order` in the batch \
+                 command (a plugin such as pytest-randomly or pytest-random-order shuffles \
+                 tests) and check conftest.py for a pytest_collection_modifyitems hook"
+            }
+            Preset::Prove => "do not pass --shuffle (-s), --state or -j to prove",
+            Preset::Cargo | Preset::Go | Preset::Gtest => "",
+        }
+    }
+}
