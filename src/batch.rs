@@ -218,7 +218,10 @@ static PROVE_HEADER: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// A line of `prove`'s summary report: `t/b.t (Wstat: 256 (exited 1) Tests: 1 Failed: 1)`.
 static PROVE_WSTAT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(.+?) \(Wstat: (\d+)").expect("valid regex"));
+    LazyLock::new(|| Regex::new(r"^(.+?)\s+\(Wstat: (\d+)").expect("valid regex"));
+/// prove's `Dubious, test returned 1 (wstat 256, 0x100)`.
+static PROVE_DUBIOUS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^Dubious, .*\(wstat (\d+)").expect("valid regex"));
 
 /// Parse TAP from a batch's stdout. `asked` are the names of the sequence: a line is a `prove`
 /// header only when it names one of them, so a test printing dots is not mistaken for one.
@@ -281,17 +284,8 @@ fn parse_prove(lines: &[&str], asked: &[&str]) -> Vec<Reported> {
         }
         if in_summary {
             if let Some(c) = PROVE_WSTAT.captures(line) {
-                let wstat: i32 = c[2].parse().unwrap_or(0);
                 if let Some(r) = results.iter_mut().rev().find(|r| r.id == c[1]) {
-                    if r.outcome == Some(Outcome::Failed) && wstat != 0 {
-                        r.outcome = Some(if wstat & 0x7f != 0 {
-                            Outcome::Signal {
-                                signal: wstat & 0x7f,
-                            }
-                        } else {
-                            Outcome::Fail { code: wstat >> 8 }
-                        });
-                    }
+                    apply_wstat(r, &c[2]);
                 }
             }
             continue;
@@ -354,7 +348,27 @@ fn prove_verdict(result: &mut Reported, line: &str) {
     if PASSED.is_match(line) {
         result.outcome.get_or_insert(Outcome::Pass);
     } else if FAILED.iter().any(|f| line.starts_with(f)) {
-        result.outcome = Some(Outcome::Failed);
+        if result.outcome.is_none() || result.outcome == Some(Outcome::Pass) {
+            result.outcome = Some(Outcome::Failed);
+        }
+        if let Some(c) = PROVE_DUBIOUS.captures(line) {
+            apply_wstat(result, &c[1]);
+        }
+    }
+}
+
+/// A failed file's wait status, as prove prints it, becomes the exit code or signal it ended
+/// with (the outcome per-test mode sees).
+fn apply_wstat(result: &mut Reported, wstat: &str) {
+    let wstat: i32 = wstat.parse().unwrap_or(0);
+    if result.outcome.is_some_and(|o| !o.passed()) && wstat != 0 {
+        result.outcome = Some(if wstat & 0x7f != 0 {
+            Outcome::Signal {
+                signal: wstat & 0x7f,
+            }
+        } else {
+            Outcome::Fail { code: wstat >> 8 }
+        });
     }
 }
 
@@ -489,7 +503,7 @@ mod tests {
 E   AssertionError: boom &amp; more</failure></testcase></testsuite></testsuites>"#;
 
     /// `prove -v --merge t/a.t t/b.t t/c.t`: b fails, c dies of SIGSEGV.
-    const PROVE_VERBOSE: &str = "t/a.t .. \n1..2\nok 1 - first\nok 2 - second\nok\nt/b.t .. \n1..1\nnot ok 1 - bad\n\n#   Failed test 'bad'\n#   at t/b.t line 2.\n# Looks like you failed 1 test of 1.\nDubious, test returned 1 (wstat 256, 0x100)\nFailed 1/1 subtests \nt/c.t .. \nNo subtests run \n\nTest Summary Report\n-------------------\nt/b.t (Wstat: 256 (exited 1) Tests: 1 Failed: 1)\n  Failed test:  1\nt/c.t (Wstat: 11 (Signal: SEGV) Tests: 0 Failed: 0)\n  Parse errors: No plan found in TAP output\nResult: FAIL\n";
+    const PROVE_VERBOSE: &str = "t/a.t .. \n1..2\nok 1 - first\nok 2 - second\nok\nt/b.t .. \n1..1\nnot ok 1 - bad\n\n#   Failed test 'bad'\n#   at t/b.t line 2.\n# Looks like you failed 1 test of 1.\nDubious, test returned 1 (wstat 256, 0x100)\nFailed 1/1 subtests \nt/c.t .. \nNo subtests run \n\nTest Summary Report\n-------------------\nt/b.t  (Wstat: 256 (exited 1) Tests: 1 Failed: 1)\n  Failed test:  1\nt/c.t  (Wstat: 11 (Signal: SEGV) Tests: 0 Failed: 0)\n  Parse errors: No plan found in TAP output\nResult: FAIL\n";
 
     /// The same without -v.
     const PROVE_QUIET: &str = "t/a.t .. ok\nt/b.t .. \nDubious, test returned 1 (wstat 256, 0x100)\nFailed 1/1 subtests \nt/c.t .. \nNo subtests run \n\nTest Summary Report\n-------------------\nt/b.t (Wstat: 256 (exited 1) Tests: 1 Failed: 1)\nt/c.t (Wstat: 11 (Signal: SEGV) Tests: 0 Failed: 0)\nResult: FAIL\n";
