@@ -102,6 +102,11 @@ pub struct Cli {
     #[arg(long)]
     pub bug_mode: bool,
 
+    /// Print the names of the selected tests, one per line, and exit: check what a preset or
+    /// list command finds. Runs no test and writes no report.
+    #[arg(long, conflicts_with = "bug_mode")]
+    pub list: bool,
+
     /// Write the text report to PATH (the JSON report goes beside it, ending .json).
     #[arg(long, value_name = "PATH", conflicts_with = "report_dir")]
     pub report: Option<PathBuf>,

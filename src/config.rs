@@ -70,6 +70,8 @@ pub struct Config {
     pub max_reduce: Option<u64>,
     /// `--bug-mode`.
     pub bug_mode: bool,
+    /// `--list`: print the selected names and exit.
+    pub list_only: bool,
     /// How much the console says.
     pub verbosity: Verbosity,
     /// Where the report goes.
@@ -417,6 +419,7 @@ impl Config {
             retries,
             max_reduce,
             bug_mode: cli.bug_mode,
+            list_only: cli.list,
             verbosity: match (cli.quiet, cli.verbose) {
                 (true, _) => Verbosity::Quiet,
                 (_, true) => Verbosity::Verbose,

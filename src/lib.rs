@@ -80,6 +80,15 @@ fn run_cli(cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
 
     let names = suite::resolve(&config)?;
     let selection = suite::select(&names, &config.selected)?;
+    if config.list_only {
+        let mut out = std::io::stdout().lock();
+        for &test in &selection {
+            out.write_all(names.raw(test).as_encoded_bytes())?;
+            out.write_all(b"\n")?;
+        }
+        out.flush()?;
+        return Ok(exit::OK);
+    }
     let files = ReportFiles::create(&config.report, started)?;
 
     // Secret-looking variables of smoke's environment and of [suite.env] never reach a report.

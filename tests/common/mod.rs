@@ -174,3 +174,44 @@ pub fn wait_for(path: &Path, limit: std::time::Duration) {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
+
+/// Copy `examples/NAME` into a fresh temp folder (so runs leave nothing in the checkout) and
+/// return the folder holding the copy.
+pub fn example(name: &str) -> Suite {
+    let suite = Suite::new();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(name);
+    let copied = Command::new("cp")
+        .arg("-R")
+        .arg(format!("{}/.", src.display()))
+        .arg(suite.path())
+        .status()
+        .expect("cp runs");
+    assert!(copied.success(), "copying {}", src.display());
+    // What earlier runs in the checkout left: builds (which hold the checkout's paths), reports.
+    for leftover in ["target", "reports", "state", "Cargo.lock", "greeting.txt"] {
+        let path = suite.path().join(leftover);
+        let _ = fs::remove_dir_all(&path).or_else(|_| fs::remove_file(&path));
+    }
+    suite
+}
+
+/// The failures' minimal sequences in a JSON report.
+pub fn minimal_sequences(report: &serde_json::Value) -> Vec<Vec<String>> {
+    report["failures"]
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|f| names(&f["minimal"]))
+        .collect()
+}
+
+/// Fail with how to install pytest when it is missing (CI installs it; see .ci/run).
+pub fn require_pytest() {
+    let found = Command::new("pytest").arg("--version").output();
+    assert!(
+        found.is_ok_and(|o| o.status.success()),
+        "pytest is needed for these tests: python3 -m pip install -r examples/requirements.txt"
+    );
+}

@@ -1,0 +1,377 @@
+//! Batch mode and presets on real runners: pytest (installed from PyPI by CI), prove, cargo, and
+//! stand-ins for go and gtest (neither toolchain is on the build machine). Each example under
+//! examples/ is copied to a temp folder and smoke is run on it from the binary.
+
+mod common;
+
+use common::{Suite, example, minimal_sequences, names, require_pytest, stderr, stdout};
+
+/// What `smoke --list ARGS` prints, one name per line.
+fn listed(suite: &Suite, args: &[&str]) -> Vec<String> {
+    let out = suite
+        .command()
+        .arg("--list")
+        .args(args)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    stdout(&out).lines().map(str::to_string).collect()
+}
+
+fn pair(polluter: &str, victim: &str) -> Vec<Vec<String>> {
+    vec![vec![polluter.to_string(), victim.to_string()]]
+}
+
+#[test]
+fn pytest_batch_finds_the_in_process_leak_that_per_test_mode_cannot_see() {
+    require_pytest();
+    let suite = example("pytest-global");
+    let out = suite.smoke(&["--seed", "1", "-n", "4"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    assert_eq!(
+        minimal_sequences(&report),
+        pair(
+            "tests/test_settings.py::test_price_in_dollars",
+            "tests/test_invoice.py::test_invoice_line_in_euro"
+        )
+    );
+    let failure = &report["failures"][0];
+    assert_eq!(failure["classification"], "order-dependent");
+    assert_eq!(failure["failure"], "failed");
+    assert_eq!(failure["proven_minimal"], true);
+    assert!(
+        failure["output"]
+            .as_str()
+            .expect("output")
+            .contains("AssertionError"),
+        "the failure's text from the JUnit XML: {failure}"
+    );
+    assert_eq!(report["options"]["execution"], "batch");
+    assert_eq!(report["options"]["format"], "junit");
+    assert_eq!(report["options"]["preset"], "pytest");
+    // Every test of every batch was counted from the JUnit results: 8 per iteration.
+    assert!(report["stats"]["test_executions"].as_u64().expect("count") >= 4 * 8);
+
+    // The same suite, each test in its own process: the module global starts fresh every time.
+    let out = suite.smoke(&["--seed", "1", "--mode", "per-test", "-n", "3"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = suite.report();
+    assert_eq!(report["failures"].as_array().expect("array").len(), 0);
+    assert_eq!(report["options"]["execution"], "per-test");
+}
+
+#[test]
+fn a_pytest_suite_of_820_tests_shrinks_within_k_plus_2_log2_k_counted_from_junit() {
+    require_pytest();
+    let suite = Suite::new();
+    suite
+        .file("pytest.ini", "[pytest]\npythonpath = .\n")
+        .file("shared.py", "DIRTY = False\n");
+    for m in 0..8 {
+        let mut body = String::from("import shared\n\n");
+        for i in 0..102 {
+            body.push_str(&format!("def test_{m}_{i:03}():\n    pass\n\n"));
+        }
+        if m == 2 {
+            body.push_str("def test_pollute():\n    shared.DIRTY = True\n\n");
+        }
+        if m == 7 {
+            body.push_str("def test_victim():\n    assert not shared.DIRTY\n");
+        }
+        suite.file(&format!("test_m{m}.py"), &body);
+    }
+    // The usual order: the polluter early, the victim last, so the failing prefix is the suite.
+    let out = suite.smoke(&["--preset", "pytest", "--order", "rotate"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    assert_eq!(
+        minimal_sequences(&report),
+        pair("test_m2.py::test_pollute", "test_m7.py::test_victim")
+    );
+    let failure = &report["failures"][0];
+    let k = names(&failure["original"]).len() as f64;
+    assert_eq!(k, 818.0);
+    let executions = failure["shrink_executions"].as_u64().expect("count") as f64;
+    assert!(
+        executions <= k + 2.0 * k.log2(),
+        "{executions} test executions to shrink a prefix of {k}"
+    );
+    // Counted from the runner's results: the iteration ran all 818 tests in one batch.
+    assert_eq!(report["iterations"][0]["executed"], 818);
+}
+
+#[test]
+fn a_runner_that_reorders_the_tests_stops_smoke_with_the_option_that_keeps_the_order() {
+    require_pytest();
+    let suite = example("pytest-global");
+    // pytest-randomly shuffles unless `-p no:randomly` is given.
+    let out = suite.smoke(&[
+        "--batch",
+        "pytest --randomly-seed=3 -q --junitxml={junit} {tests}",
+        "--order",
+        "rotate",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("did not run the sequence smoke asked for"),
+        "{err}"
+    );
+    assert!(err.contains("-p no:randomly"), "{err}");
+    let report = suite.report();
+    assert_eq!(report["failures"].as_array().expect("array").len(), 0);
+    assert_eq!(report["status"], "error");
+}
+
+#[test]
+fn pytest_node_ids_with_spaces_quotes_and_shell_characters_reach_pytest_intact() {
+    require_pytest();
+    let suite = Suite::new();
+    suite.file(
+        "test_names.py",
+        r#"import pytest
+
+CASES = ["a b", "it's", 'say "hi"', "x; touch pwned", "$(touch pwned)", "back\\slash", "*?"]
+
+
+@pytest.mark.parametrize("v", CASES, ids=CASES)
+def test_name(v, request):
+    with open("ran.log", "a") as log:
+        log.write(request.node.nodeid + "\n")
+"#,
+    );
+    for mode in ["batch", "per-test"] {
+        suite.clear_ran();
+        let out = suite.smoke(&[
+            "--preset", "pytest", "--order", "rotate", "--times", "1", "--mode", mode,
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{mode}: {}", stderr(&out));
+        let listed = listed(&suite, &["--preset", "pytest"]);
+        assert_eq!(listed.len(), 7, "{listed:?}");
+        assert_eq!(suite.ran(), listed, "{mode}");
+        assert!(!suite.path().join("pwned").exists());
+    }
+}
+
+#[test]
+fn prove_per_test_and_batch_both_shrink_the_shared_state_file_to_the_pair() {
+    let suite = example("prove");
+    for mode in ["per-test", "batch"] {
+        let out = suite.smoke(&["--seed", "1", "--mode", mode, "-n", "4"]);
+        assert_eq!(out.status.code(), Some(1), "{mode}: {}", stderr(&out));
+        let report = suite.report();
+        assert_eq!(
+            minimal_sequences(&report),
+            pair("t/20-debug.t", "t/10-defaults.t"),
+            "{mode}"
+        );
+        // prove's wait status: the same outcome as the file run alone.
+        assert_eq!(report["failures"][0]["failure"], "exit 1", "{mode}");
+        assert_eq!(report["failures"][0]["classification"], "order-dependent");
+    }
+}
+
+#[test]
+fn cargo_lists_every_test_binary_and_runs_each_test_alone() {
+    let suite = example("cargo");
+    let out = suite
+        .command()
+        .args(["--report-dir", "reports", "--seed", "1", "-n", "4"])
+        .env("CARGO_TARGET_DIR", suite.path().join("target"))
+        .output()
+        .expect("smoke runs");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    let mut listed = listed(&suite, &[]);
+    listed.sort();
+    assert_eq!(
+        listed,
+        [
+            "greetings::default_greeting_is_hello",
+            "greetings::greeting_can_be_changed",
+            "greetings::shouting_is_upper_case",
+            "shared_file::tests::the_file_is_next_to_the_crate",
+        ]
+    );
+    assert_eq!(
+        minimal_sequences(&report),
+        pair(
+            "greetings::greeting_can_be_changed",
+            "greetings::default_greeting_is_hello"
+        )
+    );
+    assert_eq!(report["failures"][0]["failure"], "exit 101");
+}
+
+/// A stand-in for `go`: `test -list . ./...` lists two packages' tests, `test -count=1 -run
+/// ^Name$ PKG` logs what it was asked and fails TestB after TestA.
+const FAKE_GO: &str = r#"#!/bin/sh
+if [ "$1 $2" = "test -list" ]; then
+  printf 'TestA\nTestB\nok  \texample.com/m/store\t0.01s\n?   \texample.com/m/cmd\t[no test files]\nTestC\nok  \texample.com/m/api\t0.02s\n'
+  exit 0
+fi
+[ "$1 $2 $3" = "test -count=1 -run" ] || { echo "unexpected: $*" >&2; exit 9; }
+printf '%s %s\n' "$5" "$4" >> ran.log
+case "$4" in
+  '^TestA$') touch state/a ;;
+  '^TestB$') [ ! -e state/a ] || { echo "--- FAIL: TestB"; exit 1; } ;;
+esac
+"#;
+
+#[test]
+fn go_lists_package_tests_and_runs_each_with_an_anchored_pattern() {
+    let suite = Suite::new();
+    suite.file("fake-go", FAKE_GO).file(
+        "smoke.toml",
+        "[suite]\npreset = \"go\"\nprogram = \"./fake-go\"\nsetup = \"rm -rf state && mkdir state\"\n",
+    );
+    let out = suite.smoke(&["--order", "rotate", "--times", "1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    assert_eq!(
+        listed(&suite, &[]),
+        [
+            "example.com/m/store::TestA",
+            "example.com/m/store::TestB",
+            "example.com/m/api::TestC"
+        ]
+    );
+    assert_eq!(
+        minimal_sequences(&report),
+        pair("example.com/m/store::TestA", "example.com/m/store::TestB")
+    );
+    assert_eq!(
+        suite.ran()[..2],
+        ["example.com/m/store ^TestA$", "example.com/m/store ^TestB$"]
+    );
+}
+
+/// A stand-in for a GoogleTest binary.
+const FAKE_GTEST: &str = r#"#!/bin/sh
+case "$1" in
+  --gtest_list_tests)
+    printf 'Cache.\n  Warm\n  Cold\nParam/Sizes.  # TypeParam = int\n  Fits/0  # GetParam() = 1\n' ;;
+  --gtest_filter=*)
+    name=${1#--gtest_filter=}
+    printf '%s\n' "$name" >> ran.log
+    case "$name" in
+      Cache.Warm) touch state/warm ;;
+      Cache.Cold) [ ! -e state/warm ] || exit 1 ;;
+    esac ;;
+  *) exit 9 ;;
+esac
+"#;
+
+#[test]
+fn gtest_lists_suites_and_filters_one_test_at_a_time() {
+    let suite = Suite::new();
+    suite.file("unit tests", FAKE_GTEST);
+    let out = suite.smoke(&[
+        "--preset",
+        "gtest",
+        "--program",
+        "'./unit tests'",
+        "--setup",
+        "rm -rf state && mkdir state",
+        "--order",
+        "rotate",
+        "--times",
+        "1",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    assert_eq!(
+        listed(
+            &suite,
+            &["--preset", "gtest", "--program", "'./unit tests'"]
+        ),
+        ["Cache.Warm", "Cache.Cold", "Param/Sizes.Fits/0"]
+    );
+    assert_eq!(minimal_sequences(&report), pair("Cache.Warm", "Cache.Cold"));
+
+    // gtest has no batch mode, and says why; without a binary the preset says what it needs.
+    let out = suite.smoke(&["--preset", "gtest", "--program", "x", "--mode", "batch"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("ignores the order"),
+        "{}",
+        stderr(&out)
+    );
+    let out = suite.smoke(&["--preset", "gtest"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--program PATH"), "{}", stderr(&out));
+}
+
+/// A batch runner printing plain TAP, one test point per name; `boom` kills the runner.
+const TAP_RUNNER: &str = r##"#!/bin/sh
+for t in "$@"; do
+  printf '%s\n' "$t" >> ran.log
+  case "$t" in
+    boom) kill -SEGV $$ ;;
+    polluter) touch state/dirty; echo "ok - $t" ;;
+    victim) if [ -e state/dirty ]; then echo "not ok - $t"; echo "# state/dirty is there"; else echo "ok - $t"; fi ;;
+    *) echo "ok - $t" ;;
+  esac
+done
+"##;
+
+#[test]
+fn a_tap_runner_that_dies_mid_sequence_pins_the_crash_on_the_running_test() {
+    let suite = Suite::new();
+    suite.file("runner.sh", TAP_RUNNER).file(
+        "smoke.toml",
+        "[suite]\ntests = [\"a\", \"boom\", \"b\"]\nbatch = \"sh runner.sh {tests}\"\n",
+    );
+    let out = suite.smoke(&["--order", "rotate"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    let failure = &report["failures"][0];
+    assert_eq!(failure["test"], "boom");
+    assert_eq!(failure["failure"], "signal 11");
+    assert_eq!(failure["classification"], "fails-alone");
+    assert_eq!(report["options"]["format"], "tap");
+    // b never ran in the iteration: the runner died in boom.
+    assert_eq!(report["iterations"][0]["executed"], 2);
+}
+
+#[test]
+fn a_tap_batch_shrinks_like_per_test_mode() {
+    let suite = Suite::new();
+    let mut tests: Vec<String> = common::fillers(30);
+    tests.insert(5, "polluter".into());
+    tests.push("victim".into());
+    suite.file("runner.sh", TAP_RUNNER).file(
+        "smoke.toml",
+        &format!(
+            "[suite]\ntests = [{}]\nbatch = \"sh runner.sh {{tests}}\"\nsetup = \"rm -rf state && mkdir state\"\n",
+            tests.iter().map(|t| common::toml_string(t)).collect::<Vec<_>>().join(", ")
+        ),
+    );
+    let out = suite.smoke(&["--order", "rotate"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    assert_eq!(minimal_sequences(&report), pair("polluter", "victim"));
+    assert_eq!(report["failures"][0]["output"], "# state/dirty is there\n");
+    // What the tests logged is what smoke counted.
+    assert_eq!(
+        report["stats"]["test_executions"].as_u64(),
+        Some(suite.ran().len() as u64)
+    );
+}
+
+#[test]
+fn a_junit_runner_that_dies_without_results_is_a_clear_error_not_a_guess() {
+    let suite = Suite::new();
+    suite.file(
+        "smoke.toml",
+        "[suite]\ntests = [\"a\", \"b\"]\nbatch = \"sh -c 'kill -SEGV $$' x {junit} {tests}\"\n",
+    );
+    let out = suite.smoke(&["--order", "rotate"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("does not say which test was running"), "{err}");
+    let report = suite.report();
+    assert_eq!(report["failures"].as_array().expect("array").len(), 0);
+    assert_eq!(report["iterations"][0]["result"], "batch failed, abandoned");
+}
