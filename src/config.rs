@@ -663,6 +663,87 @@ mod tests {
         assert_eq!((c.retries, c.max_reduce), (0, None));
     }
 
+    fn without_file(args: &[&str]) -> Result<Config, ConfigError> {
+        Config::from_parts(cli(args), Path::new("/work"), None, || 99)
+    }
+
+    #[test]
+    fn a_preset_fills_in_and_explicit_keys_override_it() {
+        let c = without_file(&["--preset", "pytest"]).expect("valid");
+        assert_eq!(c.preset, Some(Preset::Pytest));
+        assert!(
+            matches!(c.source, TestSource::PytestCollect(ref cmd) if cmd.starts_with("pytest --collect-only -q"))
+        );
+        let Execution::Batch(batch) = &c.execution else {
+            panic!("pytest runs in batch mode by default: {:?}", c.execution)
+        };
+        assert_eq!(batch.format, Format::Junit);
+        assert!(
+            batch.script.ends_with(r#"--junitxml="$SMOKE_JUNIT" "$@""#),
+            "{}",
+            batch.script
+        );
+        assert_eq!(
+            c.times, 1,
+            "batch runners run each test once per invocation"
+        );
+
+        let toml = "[suite]
+preset = \"pytest\"
+program = \"python3 -m pytest\"
+tests = [\"t.py::a\"]
+run = \"pytest -x {test}\"
+";
+        let c = with_file(&[], toml).expect("valid");
+        assert_eq!(c.source, TestSource::Listed(vec!["t.py::a".into()]));
+        assert_eq!(
+            c.execution.template(),
+            "pytest -x {test}",
+            "an explicit run means per-test"
+        );
+        assert_eq!(c.times, DEFAULT_TIMES);
+        let c = with_file(&["--mode", "batch"], toml).expect("valid");
+        assert!(
+            c.execution
+                .template()
+                .starts_with("python3 -m pytest -p no:randomly"),
+            "{}",
+            c.execution.template()
+        );
+    }
+
+    #[test]
+    fn batch_templates_are_checked_before_anything_runs() {
+        let base = "[suite]\ntests = [\"a\"]\n";
+        let message = error(with_file(&[], &format!("{base}batch = \"prove -v\"\n")));
+        assert!(message.contains("has no {tests}"), "{message}");
+        let message = error(with_file(
+            &[],
+            &format!("{base}batch = \"runner {{tests}}\"\nformat = \"junit\"\n"),
+        ));
+        assert!(message.contains("has no {junit}"), "{message}");
+        let c = with_file(&[], &format!("{base}batch = \"runner {{tests}}\"\n")).expect("valid");
+        assert!(matches!(
+            c.execution,
+            Execution::Batch(BatchTemplate {
+                format: Format::Tap,
+                ..
+            })
+        ));
+        let message = error(with_file(
+            &["--mode", "batch"],
+            &format!("{base}run = \"sh {{test}}\"\n"),
+        ));
+        assert!(
+            message.contains("batch mode needs a batch command"),
+            "{message}"
+        );
+        let message = error(without_file(&["--preset", "cargo", "--mode", "batch"]));
+        assert!(message.contains("sorted"), "{message}");
+        let message = error(without_file(&["--preset", "gtest"]));
+        assert!(message.contains("--program PATH"), "{message}");
+    }
+
     #[test]
     fn every_key_of_the_file_is_read() {
         let c = with_file(

@@ -9,6 +9,10 @@
 //! process outside the group (a server setup started, a daemon) is waited for at most
 //! [`OUTPUT_GRACE`]; the pipe is then drained and dropped in the background until it closes.
 //!
+//! A batch job can also collect its runner's results whole: a fresh JUnit XML file named by
+//! `$SMOKE_JUNIT` in a private temp folder, or all of stdout written to a file there (TAP),
+//! with stderr alone going to the tail.
+//!
 //! [`Executor`] is the seam the runner uses, so runner tests run on a fake with no processes.
 
 use crate::interrupt;

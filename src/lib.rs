@@ -2,9 +2,9 @@
 //! under recorded seeds, shrinks the first failure to the few tests that still cause it, and
 //! writes a dated report with the build parameters.
 //!
-//! The pure core (`order`, `reduce`, `model`, `shell`, `report::record`) has no processes, clock
-//! or terminal; the edges (`exec`, `interrupt`, `suite`, `report::{console, export, build}`) do
-//! the I/O; `config` turns flags and `smoke.toml` into one validated `Config`, and `runner`
+//! The pure core (`order`, `reduce`, `model`, `shell`, `batch`, `preset`, `report::record`) has
+//! no processes, clock or terminal; the edges (`exec`, `interrupt`, `suite`,
+//! `report::{console, export, build}`) do the I/O; `config` turns flags and `smoke.toml` into one validated `Config`, and `runner`
 //! orchestrates. [`run`] is the whole program, so tests can run smoke in-process.
 
 pub mod batch;

@@ -3,7 +3,8 @@
 //! through a [`Reporter`], so the whole loop runs in tests on a fake executor.
 //!
 //! A sequence is: setup, the tests in order (stopping at the first failure, except in bug mode),
-//! then teardown. A failing setup or teardown abandons the sequence. A raised [`Interrupt`] stops
+//! then teardown. In batch mode the tests are one command, whose results `batch` reads and
+//! matches to the order asked; after that, a sequence's outcome is the same shape either way. A failing setup or teardown abandons the sequence. A raised [`Interrupt`] stops
 //! before the next step; the command that was running has already been killed by the signal
 //! thread, and teardown still runs once.
 

@@ -315,6 +315,45 @@ mod tests {
     }
 
     #[test]
+    fn listings_of_the_presets_become_names() {
+        let pytest = b"t/test_a.py::test_x\nt/test_a.py::test_y[a b]\n\n2 tests collected in 0.01s\n\n==== warnings summary ====\nt/test_a.py::test_x\n  DeprecationWarning\n";
+        assert_eq!(
+            pytest_names(pytest),
+            names(&["t/test_a.py::test_x", "t/test_a.py::test_y[a b]"])
+        );
+        let go = b"TestA\nTestB\nok  \texample.com/m/a\t0.01s\n?   \texample.com/m/cmd\t[no test files]\nTestC\nok  \texample.com/m/b\t(cached)\n";
+        assert_eq!(
+            go_names(go),
+            names(&[
+                "example.com/m/a::TestA",
+                "example.com/m/a::TestB",
+                "example.com/m/b::TestC"
+            ])
+        );
+        let gtest = b"Running main() from gtest_main.cc\nCache.\n  Warm\n  Cold\nTyped/0.  # TypeParam = int\n  Fits  # GetParam() = 1\n";
+        // The banner some gtest_main builds print has no indented tests under it.
+        assert_eq!(
+            gtest_names(gtest),
+            names(&["Cache.Warm", "Cache.Cold", "Typed/0.Fits"])
+        );
+        let cargo = br#"{"reason":"compiler-artifact","target":{"kind":["lib"],"name":"app"},"profile":{"test":true},"executable":"/t/deps/app-1"}
+{"reason":"compiler-artifact","target":{"kind":["lib"],"name":"dep"},"profile":{"test":false},"executable":null}
+{"reason":"build-finished","success":true}"#;
+        assert_eq!(
+            cargo_binaries(cargo),
+            [TestBinary {
+                target: "app".into(),
+                kind: "lib".into(),
+                executable: "/t/deps/app-1".into()
+            }]
+        );
+        assert_eq!(
+            libtest_names(b"tests::a: test\nbench_x: benchmark\ntests::b: test\n"),
+            ["tests::a", "tests::b"]
+        );
+    }
+
+    #[test]
     fn no_names_selects_the_whole_suite_in_order() {
         assert_eq!(
             select(&suite(&["a", "b", "c"]), &[]).expect("ok"),
