@@ -13,6 +13,7 @@
 use crate::model::Outcome;
 use quick_xml::events::{BytesStart, Event};
 use regex::Regex;
+use std::collections::HashSet;
 use std::sync::LazyLock;
 use std::time::Duration;
 
@@ -228,13 +229,14 @@ static PROVE_DUBIOUS: LazyLock<Regex> =
 pub fn parse_tap(stdout: &[u8], asked: &[&str]) -> Vec<Reported> {
     let text = String::from_utf8_lossy(stdout);
     let lines: Vec<&str> = text.lines().collect();
+    let asked: HashSet<&str> = asked.iter().copied().collect();
     let is_header = |line: &str| {
         PROVE_HEADER
             .captures(line)
-            .is_some_and(|c| asked.contains(&&c[1]))
+            .is_some_and(|c| asked.contains(&c[1]))
     };
     if lines.iter().any(|l| is_header(l)) {
-        parse_prove(&lines, asked)
+        parse_prove(&lines, &asked)
     } else {
         parse_plain_tap(&lines)
     }
@@ -274,7 +276,7 @@ fn parse_plain_tap(lines: &[&str]) -> Vec<Reported> {
 /// `Failed`/`Dubious`/... for a failure). A file whose block has no verdict was running when
 /// prove died. The summary report's wait status turns a failure into the exit code or signal
 /// the file ended with, as in per-test mode.
-fn parse_prove(lines: &[&str], asked: &[&str]) -> Vec<Reported> {
+fn parse_prove(lines: &[&str], asked: &HashSet<&str>) -> Vec<Reported> {
     let mut results: Vec<Reported> = Vec::new();
     let mut in_summary = false;
     for line in lines {

@@ -554,9 +554,12 @@ impl<'a> Runner<'a> {
             .map_err(|m| self.order_error(template, &m))?;
         if attributed.unattributed {
             let mut said = format!(
-                "smoke: the batch ended ({ended}) before reporting a failure, and {} does not \
-                 say which test was running; the tests after the last result did not run. \
-                 Per-test mode (--mode per-test) shows which test crashes.\n",
+                "smoke: the batch ended ({ended}) after {} of {} results and before any \
+                 failure, and {} does not say which test was running; the tests after the last \
+                 result did not run. Its output is below; per-test mode (--mode per-test) shows \
+                 which test crashes.\n",
+                attributed.results.len(),
+                sequence.len(),
                 match template.format {
                     Format::Junit => "its JUnit XML",
                     Format::Tap => "its TAP",
