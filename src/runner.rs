@@ -4,8 +4,9 @@
 //!
 //! A sequence is: setup, the tests in order (stopping at the first failure, except in bug mode),
 //! then teardown. In batch mode the tests are one command, whose results `batch` reads and
-//! matches to the order asked; after that, a sequence's outcome is the same shape either way. A failing setup or teardown abandons the sequence. A raised [`Interrupt`] stops
-//! before the next step; the command that was running has already been killed by the signal
+//! matches to the order asked; after that, a sequence's outcome is the same shape either way.
+//! A failing setup or teardown abandons the sequence. A raised [`Interrupt`] stops before the
+//! next step; the command that was running has already been killed by the signal
 //! thread, and teardown still runs once.
 
 use crate::batch::{self, Format, Mismatch};
@@ -410,7 +411,6 @@ impl<'a> Runner<'a> {
             run.stop = Some(Stop::Interrupted);
             return Ok(run);
         }
-        let stop_at_failure = purpose != Purpose::BugMode;
         if let Some(stop) = self.run_hook(Hook::Setup, ctx, &mut run.hooks)? {
             run.stop = Some(stop);
             if stop == Stop::HookFailed(Hook::Setup) {
@@ -420,62 +420,7 @@ impl<'a> Runner<'a> {
         if run.stop.is_none() {
             match &self.config.execution {
                 Execution::PerTest(template) => {
-                    let script = template.script.as_str();
-                    for (position, &test) in sequence.iter().enumerate() {
-                        if run.stop.is_some() {
-                            break;
-                        }
-                        let name = self.names.shown(test);
-                        let raw = self.names.raw(test);
-                        self.reporter.handle(&Event::TestStarted {
-                            test: name,
-                            position,
-                            length: sequence.len(),
-                        })?;
-                        let mut args = vec![raw];
-                        args.extend(self.names.args(test).iter().map(|a| a.as_os_str()));
-                        let finished = self.exec.run(&Job {
-                            script,
-                            args,
-                            env: vec![
-                                ("SMOKE_SEED", ctx.seed.to_string().into()),
-                                ("SMOKE_ITERATION", ctx.iteration.to_string().into()),
-                                ("SMOKE_TEST", raw.to_owned()),
-                            ],
-                            label: name,
-                            kill_leftovers: true,
-                            timeout: self.config.timeout,
-                            collect: Collect::Nothing,
-                        })?;
-                        if self.interrupt.is_raised() {
-                            run.stop = Some(Stop::Interrupted);
-                            break;
-                        }
-                        run.executed += 1;
-                        run.durations.push(finished.duration);
-                        self.reporter.handle(&Event::TestFinished {
-                            purpose,
-                            test: name,
-                            position,
-                            length: sequence.len(),
-                            outcome: finished.outcome,
-                            duration: finished.duration,
-                            output: &finished.output,
-                        })?;
-                        if !finished.outcome.passed() {
-                            run.failed += 1;
-                            run.failure.get_or_insert(Failed {
-                                position,
-                                test,
-                                outcome: finished.outcome,
-                                output: finished.output,
-                                dropped: finished.dropped,
-                            });
-                            if stop_at_failure {
-                                break;
-                            }
-                        }
-                    }
+                    self.run_each(&template.script, sequence, ctx, purpose, &mut run)?
                 }
                 Execution::Batch(template) => {
                     self.run_batch(template, sequence, ctx, purpose, &mut run)?
@@ -487,6 +432,72 @@ impl<'a> Runner<'a> {
             run.stop = run.stop.or(Some(stop));
         }
         Ok(run)
+    }
+
+    /// Per-test mode: each test in its own process, stopping at the first failure unless in bug
+    /// mode or interrupted.
+    fn run_each(
+        &mut self,
+        script: &str,
+        sequence: &[TestId],
+        ctx: Context,
+        purpose: Purpose,
+        run: &mut SequenceRun,
+    ) -> Result<()> {
+        let stop_at_failure = purpose != Purpose::BugMode;
+        for (position, &test) in sequence.iter().enumerate() {
+            let name = self.names.shown(test);
+            let raw = self.names.raw(test);
+            self.reporter.handle(&Event::TestStarted {
+                test: name,
+                position,
+                length: sequence.len(),
+            })?;
+            let mut args = vec![raw];
+            args.extend(self.names.args(test).iter().map(|a| a.as_os_str()));
+            let finished = self.exec.run(&Job {
+                script,
+                args,
+                env: vec![
+                    ("SMOKE_SEED", ctx.seed.to_string().into()),
+                    ("SMOKE_ITERATION", ctx.iteration.to_string().into()),
+                    ("SMOKE_TEST", raw.to_owned()),
+                ],
+                label: name,
+                kill_leftovers: true,
+                timeout: self.config.timeout,
+                collect: Collect::Nothing,
+            })?;
+            if self.interrupt.is_raised() {
+                run.stop = Some(Stop::Interrupted);
+                break;
+            }
+            run.executed += 1;
+            run.durations.push(finished.duration);
+            self.reporter.handle(&Event::TestFinished {
+                purpose,
+                test: name,
+                position,
+                length: sequence.len(),
+                outcome: finished.outcome,
+                duration: finished.duration,
+                output: &finished.output,
+            })?;
+            if !finished.outcome.passed() {
+                run.failed += 1;
+                run.failure.get_or_insert(Failed {
+                    position,
+                    test,
+                    outcome: finished.outcome,
+                    output: finished.output,
+                    dropped: finished.dropped,
+                });
+                if stop_at_failure {
+                    break;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Run the whole sequence as one batch command and learn each test's outcome from the
