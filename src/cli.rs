@@ -72,7 +72,7 @@ pub struct Cli {
     #[arg(short, long, value_enum, value_name = "ORDER")]
     pub order: Option<OrderArg>,
 
-    /// How many times each test runs per iteration [default: 2].
+    /// How many times each test runs per iteration [default: 2; 1 in batch mode].
     #[arg(short, long, value_name = "N")]
     pub times: Option<u32>,
 
