@@ -117,6 +117,14 @@ pub enum Execution {
 }
 
 impl Execution {
+    /// Which mode this is.
+    pub fn mode(&self) -> RunMode {
+        match self {
+            Execution::PerTest(_) => RunMode::PerTest,
+            Execution::Batch(_) => RunMode::Batch,
+        }
+    }
+
     /// The template as the user (or the preset) wrote it.
     pub fn template(&self) -> &str {
         match self {
@@ -146,6 +154,16 @@ pub enum RunMode {
     PerTest,
     /// Each sequence in one invocation of the runner (`batch`).
     Batch,
+}
+
+impl std::fmt::Display for RunMode {
+    /// As `--mode` and the report spell it: `per-test`, `batch`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RunMode::PerTest => "per-test",
+            RunMode::Batch => "batch",
+        })
+    }
 }
 
 /// The `run` template and the script it becomes (see `shell::test_script`).
@@ -375,16 +393,7 @@ impl Config {
         for (flag, value) in [
             ("--preset", &cli.preset.map(|p| p.to_string())),
             ("--program", &cli.program),
-            (
-                "--mode",
-                &cli.mode.map(|m| {
-                    match m {
-                        RunMode::PerTest => "per-test",
-                        RunMode::Batch => "batch",
-                    }
-                    .to_string()
-                }),
-            ),
+            ("--mode", &cli.mode.map(|m| m.to_string())),
             ("--run", &cli.run),
             ("--batch", &cli.batch),
             ("--format", &cli.format.map(|f| f.to_string())),

@@ -187,10 +187,7 @@ fn report_header(
             config: config.config_file.as_ref().map(|p| p.display().to_string()),
             suite_dir: config.dir.display().to_string(),
             run: redactor.apply(config.execution.template()),
-            execution: match &config.execution {
-                config::Execution::PerTest(_) => "per-test".to_string(),
-                config::Execution::Batch(_) => "batch".to_string(),
-            },
+            execution: config.execution.mode().to_string(),
             format: match &config.execution {
                 config::Execution::PerTest(_) => None,
                 config::Execution::Batch(b) => Some(b.format.to_string()),

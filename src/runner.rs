@@ -20,6 +20,7 @@ use crate::reduce::{self, Answer, Costs, Halt, Limits, Oracle, Probe, Reduction}
 use crate::report::{Event, IterationStatus, Mode, Purpose, Reporter};
 use crate::shell;
 use anyhow::Result;
+use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -101,6 +102,19 @@ impl Stop {
 struct Context {
     iteration: u32,
     seed: u64,
+}
+
+impl Context {
+    /// The variables every command gets: `SMOKE_SEED`, `SMOKE_ITERATION`, and for a test run
+    /// on its own, `SMOKE_TEST`.
+    fn env(self, test: Option<&OsStr>) -> Vec<(&'static str, OsString)> {
+        let mut env = vec![
+            ("SMOKE_SEED", self.seed.to_string().into()),
+            ("SMOKE_ITERATION", self.iteration.to_string().into()),
+        ];
+        env.extend(test.map(|t| ("SMOKE_TEST", t.to_owned())));
+        env
+    }
 }
 
 impl<'a> Runner<'a> {
@@ -458,11 +472,7 @@ impl<'a> Runner<'a> {
             let finished = self.exec.run(&Job {
                 script,
                 args,
-                env: vec![
-                    ("SMOKE_SEED", ctx.seed.to_string().into()),
-                    ("SMOKE_ITERATION", ctx.iteration.to_string().into()),
-                    ("SMOKE_TEST", raw.to_owned()),
-                ],
+                env: ctx.env(Some(raw)),
                 label: name,
                 kill_leftovers: true,
                 timeout: self.config.timeout,
@@ -516,10 +526,7 @@ impl<'a> Runner<'a> {
         let finished = self.exec.run(&Job {
             script: &template.script,
             args: sequence.iter().map(|&t| self.names.raw(t)).collect(),
-            env: vec![
-                ("SMOKE_SEED", ctx.seed.to_string().into()),
-                ("SMOKE_ITERATION", ctx.iteration.to_string().into()),
-            ],
+            env: ctx.env(None),
             label: "(batch)",
             kill_leftovers: true,
             timeout: self.config.timeout.map(|t| t.saturating_mul(length)),
@@ -667,23 +674,18 @@ impl<'a> Runner<'a> {
         let command = match hook {
             Hook::Setup => &self.config.setup,
             Hook::Teardown => &self.config.teardown,
+            // The batch command is not a hook; it only reports as one when it dies unattributed.
             Hook::Batch => &None,
         };
         let Some(command) = command else {
             return Ok(None);
         };
+        let label = format!("({hook})");
         let finished = self.exec.run(&Job {
             script: command,
             args: Vec::new(),
-            env: vec![
-                ("SMOKE_SEED", ctx.seed.to_string().into()),
-                ("SMOKE_ITERATION", ctx.iteration.to_string().into()),
-            ],
-            label: match hook {
-                Hook::Setup => "(setup)",
-                Hook::Teardown => "(teardown)",
-                Hook::Batch => unreachable!("the batch command is not a hook"),
-            },
+            env: ctx.env(None),
+            label: &label,
             kill_leftovers: false,
             timeout: self.config.timeout,
             collect: Collect::Nothing,
