@@ -309,6 +309,8 @@ for t in "$@"; do
   printf '%s\n' "$t" >> ran.log
   case "$t" in
     boom) kill -SEGV $$ ;;
+    hang) sleep 30 ;;
+    bad) echo "not ok - $t"; echo "# bad is always bad" ;;
     polluter) touch state/dirty; echo "ok - $t" ;;
     victim) if [ -e state/dirty ]; then echo "not ok - $t"; echo "# state/dirty is there"; else echo "ok - $t"; fi ;;
     *) echo "ok - $t" ;;
@@ -374,4 +376,63 @@ fn a_junit_runner_that_dies_without_results_is_a_clear_error_not_a_guess() {
     let report = suite.report();
     assert_eq!(report["failures"].as_array().expect("array").len(), 0);
     assert_eq!(report["iterations"][0]["result"], "batch failed, abandoned");
+}
+
+#[test]
+fn a_batch_past_its_time_limit_fails_the_test_that_was_running_as_timeout() {
+    let suite = Suite::new();
+    suite.file("runner.sh", TAP_RUNNER).file(
+        "smoke.toml",
+        "[suite]\ntests = [\"a\", \"hang\", \"b\"]\nbatch = \"sh runner.sh {tests}\"\ntimeout = \"1s\"\n",
+    );
+    let started = std::time::Instant::now();
+    let out = suite.smoke(&["--order", "rotate", "--max-reduce", "1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    let failure = &report["failures"][0];
+    assert_eq!(failure["test"], "hang");
+    assert_eq!(failure["failure"], "timeout");
+    // The limit is the per-test timeout times the batch's length (3 s), not sleep's 30 s.
+    assert!(started.elapsed() < std::time::Duration::from_secs(25));
+}
+
+#[test]
+fn bug_mode_runs_one_batch_and_shows_every_result() {
+    let suite = Suite::new();
+    suite.file("runner.sh", TAP_RUNNER).file(
+        "smoke.toml",
+        "[suite]\ntests = [\"a\", \"bad\", \"b\"]\nbatch = \"sh runner.sh {tests}\"\n",
+    );
+    let out = suite.smoke(&["--bug-mode"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        suite.ran(),
+        ["a", "bad", "b"],
+        "one batch, in the suite's order"
+    );
+    let report = suite.report();
+    let results: Vec<(String, String)> = report["tests"]
+        .as_array()
+        .expect("bug mode lists the tests")
+        .iter()
+        .map(|t| {
+            (
+                t["test"].as_str().unwrap().to_string(),
+                t["result"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        results,
+        [
+            ("a".into(), "ok".into()),
+            ("bad".into(), "failed".into()),
+            ("b".into(), "ok".into())
+        ]
+    );
+    assert!(
+        common::stdout(&out).contains("bad is always bad"),
+        "{}",
+        common::stdout(&out)
+    );
 }
