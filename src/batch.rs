@@ -242,6 +242,28 @@ pub fn parse_tap(stdout: &[u8], asked: &[&str]) -> Vec<Reported> {
     }
 }
 
+/// Whether a batch's stdout holds any TAP at all: a test point, a plan (`1..N`), a version line,
+/// `Bail out!`, or a `prove` header naming an asked test. Output with none of these is not TAP
+/// (a runner printing its own format, a typo in the command), and no result can be read from
+/// it.
+pub fn looks_like_tap(stdout: &[u8], asked: &[&str]) -> bool {
+    let text = String::from_utf8_lossy(stdout);
+    let asked: HashSet<&str> = asked.iter().copied().collect();
+    text.lines().any(|line| {
+        TEST_POINT.is_match(line)
+            || TAP_PLAN.is_match(line)
+            || line.starts_with("TAP version ")
+            || line.starts_with("Bail out!")
+            || PROVE_HEADER
+                .captures(line)
+                .is_some_and(|c| asked.contains(&c[1]))
+    })
+}
+
+/// A TAP plan line: `1..N`, maybe with a directive.
+static TAP_PLAN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^1\.\.\d+\b").expect("valid regex"));
+
 /// Plain TAP: each top-level test point is one test, named by its description; the lines after
 /// it (diagnostics) are its output.
 fn parse_plain_tap(lines: &[&str]) -> Vec<Reported> {
@@ -512,6 +534,19 @@ E   AssertionError: boom &amp; more</failure></testcase></testsuite></testsuites
 
     fn outcomes(attributed: &Attributed) -> Vec<Outcome> {
         attributed.results.iter().map(|r| r.0).collect()
+    }
+
+    #[test]
+    fn output_with_no_tap_is_told_apart_from_tap() {
+        let asked = ["t/a.t", "t/b.t", "t/c.t"];
+        assert!(looks_like_tap(PROVE_VERBOSE.as_bytes(), &asked));
+        assert!(looks_like_tap(PROVE_QUIET.as_bytes(), &asked));
+        assert!(looks_like_tap(b"1..0 # SKIP nothing\n", &asked));
+        assert!(looks_like_tap(b"noise\nnot ok 1 - x\n", &asked));
+        let pytest = b"============ test session starts ============\ncollected 2 items\n\ntests/test_a.py .F\n";
+        assert!(!looks_like_tap(pytest, &asked));
+        assert!(!looks_like_tap(b"sh: 1: pyhton: not found\n", &asked));
+        assert!(!looks_like_tap(b"", &asked));
     }
 
     #[test]

@@ -73,15 +73,15 @@ pub struct Cli {
     pub order: Option<OrderArg>,
 
     /// How many times each test runs per iteration [default: 2; 1 in batch mode].
-    #[arg(short, long, value_name = "N")]
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub times: Option<u32>,
 
     /// How many random iterations (seeds) to run [default: 10].
-    #[arg(short = 'n', long, value_name = "N")]
+    #[arg(short = 'n', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub iterations: Option<u32>,
 
     /// Base seed; iteration i uses seed + i - 1 [default: drawn from the OS and printed].
-    #[arg(short, long, value_name = "N")]
+    #[arg(short, long, value_name = "N", allow_negative_numbers = true, value_parser = parse_seed)]
     pub seed: Option<u64>,
 
     /// Only count a failure as reproduced when the test's output matches REGEX.
@@ -95,10 +95,16 @@ pub struct Cli {
 
     /// Shrinking: spend at most N test executions on one failure; the result is then reported
     /// as not proven minimal [default: no limit].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_budget)]
     pub max_reduce: Option<u64>,
 
-    /// Run each test once in the suite's order, not stopping, and show each failure's output.
+    /// Batch mode: a runner that exits non-zero after reporting every test as passed (a
+    /// coverage threshold, a session error) is not a failure.
+    #[arg(long)]
+    pub ignore_runner_exit: bool,
+
+    /// Run each test once in the suite's order, not stopping, and show each failure's output
+    /// (takes test names and --seed, not the order options).
     #[arg(long)]
     pub bug_mode: bool,
 
@@ -122,6 +128,29 @@ pub struct Cli {
     /// Print only errors and the summary.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// `--seed`: a u64, with a message that says so for anything else (`-1` included, which clap
+/// would otherwise take for an unknown flag).
+fn parse_seed(text: &str) -> Result<u64, String> {
+    text.parse().map_err(|_| {
+        format!(
+            "a seed is a whole number from 0 to {} (got '{text}')",
+            u64::MAX
+        )
+    })
+}
+
+/// `--max-reduce`: at least 1; no limit is said by leaving it out.
+fn parse_budget(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(0) => Err("it must be at least 1 (leave it out for no limit)".to_string()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!(
+            "a test-execution budget is a whole number from 1 to {} (got '{text}')",
+            u64::MAX
+        )),
+    }
 }
 
 /// `--order` values.
@@ -165,6 +194,28 @@ mod tests {
         assert_eq!(cli.times, Some(1));
         assert_eq!(cli.seed, Some(7));
         assert_eq!(cli.tests, ["foo", "bar"]);
+    }
+
+    #[test]
+    fn counts_start_at_one_and_seeds_say_what_they_take() {
+        let message = |args: &[&str]| {
+            let mut argv = vec!["smoke"];
+            argv.extend_from_slice(args);
+            Cli::try_parse_from(argv).expect_err("refused").to_string()
+        };
+        assert!(message(&["--times", "0"]).contains("0 is not in 1..=4294967295"));
+        assert!(message(&["--times=99999999999"]).contains("99999999999 is not in 1..=4294967295"));
+        assert!(message(&["-n", "0"]).contains("1..="));
+        assert!(message(&["--max-reduce", "0"]).contains("at least 1 (leave it out for no limit)"));
+        let seed = message(&["--seed", "-1"]);
+        assert!(
+            seed.contains("a seed is a whole number from 0 to 18446744073709551615 (got '-1')"),
+            "{seed}"
+        );
+        assert!(
+            !seed.contains("-- -1"),
+            "no tip that turns it into a test name: {seed}"
+        );
     }
 
     #[test]

@@ -26,7 +26,7 @@ use crate::cli::Cli;
 use crate::config::Config;
 use crate::error::exit;
 use crate::interrupt::Interrupt;
-use crate::model::{Order, TestNames};
+use crate::model::TestNames;
 use crate::report::console::Console;
 use crate::report::export::{ReportFiles, ReportWriter};
 use crate::report::record::{Options, RawName, RunReport, Stats};
@@ -78,8 +78,21 @@ fn run_cli(cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
     let interrupt = Interrupt::new();
     interrupt::install(interrupt.clone()).context("cannot install the signal handlers")?;
 
-    let names = suite::resolve(&config)?;
+    let mut warnings = config.warnings.clone();
+    let names = suite::resolve(&config, &mut warnings)?;
+    if config.verbosity != config::Verbosity::Quiet {
+        for warning in &warnings {
+            let _ = writeln!(
+                std::io::stderr(),
+                "smoke: warning: {}",
+                report::one_line(warning)
+            );
+        }
+    }
     let selection = suite::select(&names, &config.selected)?;
+    if let Some(runner) = config.deduplicating_runner {
+        suite::refuse_repeats(&names, &selection, runner)?;
+    }
     if config.list_only {
         let mut out = std::io::stdout().lock();
         for &test in &selection {
@@ -101,7 +114,8 @@ fn run_cli(cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
         })
         .collect();
     let redactor = Redactor::new(own_env.iter().chain(&config.env).map(|(k, v)| (k, v)));
-    let header = report_header(&config, &names, &redactor, selection.len(), argv, started);
+    let mut header = report_header(&config, &names, &redactor, selection.len(), argv, started);
+    header.warnings = warnings;
     let mut writer = ReportWriter::new(header, files.clone(), chrono::Local::now, &redactor)?;
     let mut console = Console::new(config.verbosity).redacting(redactor);
     let mut exec = exec::ShellExecutor::new(&config.dir, &config.env);
@@ -143,9 +157,10 @@ fn run_cli(cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
     );
 
     if summary.hook_failures > 0 {
-        eprintln!(
-            "smoke: setup or teardown failed {} time(s); those sequences were abandoned (see \
-             the report)",
+        let _ = writeln!(
+            std::io::stderr(),
+            "smoke: {} failed {} time(s); those sequences were abandoned (see the report)",
+            hook_names(writer.report()),
             summary.hook_failures
         );
     }
@@ -161,25 +176,24 @@ fn report_header(
     argv: Vec<String>,
     started: chrono::DateTime<chrono::Local>,
 ) -> RunReport {
-    // Bug mode runs the selection once in order, whatever the order options say.
-    let (mode, order, times, iterations) = if config.bug_mode {
-        (Mode::BugMode, Order::Rotate, 1, 1)
-    } else {
-        (Mode::Smoke, config.order, config.times, config.iterations)
-    };
     RunReport {
         smoke_version: env!("CARGO_PKG_VERSION").to_string(),
-        mode,
+        mode: if config.bug_mode {
+            Mode::BugMode
+        } else {
+            Mode::Smoke
+        },
         started_at: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
         finished_at: None,
         completed: false,
         status: "running".to_string(),
         argv: argv.iter().map(|a| redactor.apply(a)).collect(),
         options: Options {
-            order,
-            times,
-            iterations,
+            order: config.order,
+            times: config.times,
+            iterations: config.iterations,
             seed: config.seed,
+            seed_str: config.seed.to_string(),
             match_output: config.match_output.as_ref().map(|r| r.as_str().to_string()),
             timeout: config
                 .timeout
@@ -223,6 +237,26 @@ fn report_header(
             })
             .collect(),
         stats: Stats::default(),
+        warnings: Vec::new(),
+    }
+}
+
+/// What failed, in the words of the summary: `setup`, `teardown`, `the batch runner`.
+fn hook_names(report: &RunReport) -> String {
+    let mut names: Vec<String> = Vec::new();
+    for failure in &report.hook_failures {
+        let name = match failure.hook {
+            model::Hook::Batch => "the batch runner".to_string(),
+            hook => hook.to_string(),
+        };
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    if names.is_empty() {
+        "setup or teardown".to_string()
+    } else {
+        names.join(" or ")
     }
 }
 
@@ -249,6 +283,7 @@ mod tests {
     fn exit_codes_follow_the_documented_precedence() {
         let summary = |failures, hook_failures, interrupted| Summary {
             failures,
+            unmatched: 0,
             hook_failures,
             interrupted,
         };

@@ -23,12 +23,32 @@ pub struct TestNames {
 }
 
 impl TestNames {
-    /// Names exactly as given.
+    /// Names exactly as given. Each is shown lossily (U+FFFD for bytes that are not UTF-8),
+    /// unless that makes two names look the same: those are shown with `\xNN` for each such
+    /// byte instead (and a `[#N]` suffix in the unlikely case that still collides), so every
+    /// shown name, and so every sequence in a report, leads back to exactly one test.
     pub fn new(raw: Vec<OsString>) -> Self {
-        let shown = raw
+        let mut shown: Vec<String> = raw
             .iter()
             .map(|n| n.to_string_lossy().into_owned())
             .collect();
+        let mut count: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for name in &shown {
+            *count.entry(name.as_str()).or_default() += 1;
+        }
+        let ambiguous: Vec<bool> = shown.iter().map(|n| count[n.as_str()] > 1).collect();
+        for (i, name) in raw.iter().enumerate() {
+            if ambiguous[i] && name.to_str().is_none() {
+                shown[i] = escape_bytes(name.as_bytes());
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, name) in shown.iter_mut().enumerate() {
+            if !seen.insert(name.clone()) {
+                name.push_str(&format!(" [#{}]", i + 1));
+                seen.insert(name.clone());
+            }
+        }
         TestNames {
             raw,
             shown,
@@ -86,6 +106,18 @@ impl TestNames {
             .filter(|(raw, _)| raw.to_str().is_none())
             .map(|(raw, shown)| (shown.as_str(), raw.as_bytes()))
     }
+}
+
+/// Bytes as text: UTF-8 as it is, every byte that is not as `\xNN`.
+fn escape_bytes(bytes: &[u8]) -> String {
+    let mut text = String::new();
+    for chunk in bytes.utf8_chunks() {
+        text.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            text.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    text
 }
 
 /// How one run of a test (or of a setup/teardown command) ended.
@@ -166,6 +198,9 @@ pub enum Classification {
     FailsAlone,
     /// The failing sequence did not fail the same way when run again.
     Flaky,
+    /// The failing test fails alone after setup, yet it passed earlier in the same run: state an
+    /// earlier sequence left behind survives setup, so the result says nothing about order.
+    LeftoverState,
 }
 
 impl fmt::Display for Classification {
@@ -174,6 +209,7 @@ impl fmt::Display for Classification {
             Classification::OrderDependent => "order-dependent",
             Classification::FailsAlone => "fails-alone",
             Classification::Flaky => "flaky",
+            Classification::LeftoverState => "leftover-state",
         })
     }
 }
@@ -210,6 +246,33 @@ mod tests {
         assert_eq!(Outcome::Fail { code: 3 }.to_string(), "exit 3");
         assert_eq!(Outcome::Signal { signal: 9 }.to_string(), "signal 9");
         assert_eq!(Outcome::Timeout.to_string(), "timeout");
+    }
+
+    #[test]
+    fn names_that_would_look_the_same_are_shown_apart() {
+        use std::os::unix::ffi::OsStringExt;
+        let names = TestNames::new(vec![
+            OsString::from_vec(b"t\xff.sh".to_vec()),
+            OsString::from_vec(b"t\xfe.sh".to_vec()),
+            OsString::from_vec(b"u\xff.sh".to_vec()),
+            OsString::from("plain"),
+        ]);
+        assert_eq!(names.shown(0), "t\\xff.sh");
+        assert_eq!(names.shown(1), "t\\xfe.sh");
+        assert_eq!(
+            names.shown(2),
+            "u\u{fffd}.sh",
+            "no collision: shown as before"
+        );
+        assert_eq!(names.shown(3), "plain");
+        let twice = TestNames::new(vec![
+            OsString::from("t\\xff.sh"),
+            OsString::from_vec(b"t\xff.sh".to_vec()),
+            OsString::from("t\u{fffd}.sh"),
+        ]);
+        let shown: std::collections::HashSet<&str> =
+            twice.all_shown().iter().map(String::as_str).collect();
+        assert_eq!(shown.len(), 3, "{:?}", twice.all_shown());
     }
 
     #[test]

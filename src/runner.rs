@@ -20,6 +20,7 @@ use crate::reduce::{self, Answer, Costs, Halt, Limits, Oracle, Probe, Reduction}
 use crate::report::{Event, IterationStatus, Mode, Purpose, Reporter};
 use crate::shell;
 use anyhow::Result;
+use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
@@ -30,6 +31,8 @@ use std::time::Duration;
 pub struct Summary {
     /// Failures found (repeats included). In bug mode: tests that failed.
     pub failures: usize,
+    /// Failures ignored because their output does not match `--match`.
+    pub unmatched: usize,
     /// Sequences abandoned because setup or teardown failed.
     pub hook_failures: usize,
     /// The signal that stopped the run, if one did.
@@ -45,6 +48,12 @@ pub struct Runner<'a> {
     interrupt: &'a Interrupt,
     log_path: &'a dyn Fn(usize) -> PathBuf,
     known: Vec<Known>,
+    /// Where each test first passed in an iteration (its context and position): a test that
+    /// later fails alone is run there again, to tell state that survives setup from a test
+    /// that needs the tests before it.
+    first_pass: HashMap<TestId, (Context, usize)>,
+    /// Whether any test has passed in this run.
+    any_passed: bool,
 }
 
 /// A unique failure found earlier in the run.
@@ -136,6 +145,8 @@ impl<'a> Runner<'a> {
             interrupt,
             log_path,
             known: Vec::new(),
+            first_pass: HashMap::new(),
+            any_passed: false,
         }
     }
 
@@ -149,9 +160,9 @@ impl<'a> Runner<'a> {
             times: c.times,
             iterations: c.iterations,
             seed: c.seed,
-            iterations_ignored: c.iterations_ignored,
+            seed_given: c.seed_given,
         })?;
-        let (mut failures, mut hook_failures) = (0, 0);
+        let (mut failures, mut unmatched, mut hook_failures) = (0, 0, 0);
         for index in 1..=c.iterations {
             if self.interrupt.is_raised() {
                 break;
@@ -186,12 +197,17 @@ impl<'a> Runner<'a> {
                     .as_ref()
                     .map(|f| (self.names.shown(f.test), f.outcome)),
                 status,
+                output: run
+                    .failure
+                    .as_ref()
+                    .filter(|_| status == IterationStatus::Unmatched)
+                    .map(|f| f.output.as_slice()),
             })?;
             if status == IterationStatus::Interrupted {
                 break;
             }
             match status {
-                IterationStatus::Unmatched => failures += 1,
+                IterationStatus::Unmatched => unmatched += 1,
                 IterationStatus::HookFailed(_) => hook_failures += 1,
                 _ => {}
             }
@@ -205,13 +221,14 @@ impl<'a> Runner<'a> {
                     per_run: (run.durations[failed.position] + run.hooks).as_secs_f64(),
                 };
                 let failing = &sequence[..=failed.position];
-                self.shrink_failure(ctx, failing, failed, &costs)?;
+                self.shrink_failure(selection, ctx, failing, failed, &costs)?;
             }
         }
         let interrupted = self.interrupt.signal();
         self.reporter.handle(&Event::RunFinished { interrupted })?;
         Ok(Summary {
             failures,
+            unmatched,
             hook_failures,
             interrupted,
         })
@@ -227,7 +244,7 @@ impl<'a> Runner<'a> {
             times: 1,
             iterations: 1,
             seed: c.seed,
-            iterations_ignored: false,
+            seed_given: c.seed_given,
         })?;
         let ctx = Context {
             iteration: 1,
@@ -238,6 +255,7 @@ impl<'a> Runner<'a> {
         self.reporter.handle(&Event::RunFinished { interrupted })?;
         Ok(Summary {
             failures: run.failed,
+            unmatched: 0,
             hook_failures: usize::from(matches!(run.stop, Some(Stop::HookFailed(_)))),
             interrupted,
         })
@@ -245,6 +263,7 @@ impl<'a> Runner<'a> {
 
     fn shrink_failure(
         &mut self,
+        selection: &[TestId],
         ctx: Context,
         failing: &[TestId],
         failed: &Failed,
@@ -291,6 +310,25 @@ impl<'a> Runner<'a> {
         if let Some(error) = error {
             return Err(error);
         }
+        let not_found = matches!(outcome, Outcome::Fail { code: 126 | 127 });
+        if not_found
+            && shrunk.classification == Some(Classification::FailsAlone)
+            && !self.any_passed
+        {
+            // Nothing has passed yet and the first failure is the shell's "cannot run": the
+            // run template is broken, not the test. Every test would fail the same way.
+            return Err(ConfigError::new(format!(
+                "the run command cannot run the tests: '{}' ended with {outcome} ({}) for '{}', \
+                 even alone, and no test has passed; check the run template '{}' and PATH. \
+                 It printed:\n{}",
+                self.names.shown(victim),
+                not_runnable(outcome),
+                self.names.shown(victim),
+                self.config.execution.template(),
+                String::from_utf8_lossy(&failed.output).trim_end()
+            ))
+            .into());
+        }
 
         if let Some(of) = self
             .known
@@ -313,6 +351,14 @@ impl<'a> Runner<'a> {
         // The verbose rerun is one more run of a failing sequence: it counts in the reproduction
         // rate, and a rerun that does not fail the same way makes the failure flaky.
         let (mut classification, mut reproduced) = (shrunk.classification, shrunk.reproduced);
+        // It fails alone right after setup, yet it passed earlier in this run: if it now fails
+        // where it passed then, setup does not reset what an earlier sequence left behind, and
+        // "fails alone" says nothing about it.
+        let leftover = classification == Some(Classification::FailsAlone)
+            && self.fails_where_it_passed(selection, victim, outcome)?;
+        if leftover {
+            classification = Some(Classification::LeftoverState);
+        }
         let (mut log, mut rerun) = (None, None);
         if classification.is_some() && !self.interrupt.is_raised() {
             let (path, result) = self.verbose_rerun(ctx, &shrunk.minimal, outcome)?;
@@ -322,7 +368,7 @@ impl<'a> Runner<'a> {
                 reproduced.runs += 1;
                 if again {
                     reproduced.failed += 1;
-                } else {
+                } else if !leftover {
                     classification = Some(Classification::Flaky);
                 }
             }
@@ -331,22 +377,47 @@ impl<'a> Runner<'a> {
         let stopped_by = match shrunk.halted {
             Some(Halt::Oracle) => stop.map(Stop::describe),
             Some(Halt::Budget) => Some(format!(
-                "--max-reduce {}: its test executions were spent",
-                self.config.max_reduce.unwrap_or_default()
+                "--max-reduce {}: the next candidate would have gone past it, after {} test \
+                 execution(s)",
+                self.config.max_reduce.unwrap_or_default(),
+                shrunk.executions
             )),
             None => None,
+        };
+        let hint = if leftover {
+            Some(format!(
+                "'{}' passed earlier in this run but fails alone after setup now: state left by \
+                 an earlier sequence (a file, a database row) survives between sequences. Make \
+                 setup reset it ({}), or run each sequence in a fresh working folder; until \
+                 then later failures may all be this one",
+                self.names.shown(victim),
+                match &self.config.setup {
+                    Some(_) => "the setup command leaves it in place",
+                    None => "there is no setup command",
+                }
+            ))
+        } else if not_found {
+            Some(format!(
+                "{outcome} is the shell's \"{}\": the test, or a program it calls, could not be \
+                 run; check the run template '{}' and PATH",
+                not_runnable(outcome),
+                self.config.execution.template()
+            ))
+        } else {
+            None
         };
         self.reporter.handle(&Event::FailureShrunk {
             classification,
             minimal: self.to_names(&shrunk.minimal),
             tries: shrunk.tries,
             executions: shrunk.executions,
-            proven: shrunk.proven_minimal(),
+            proven: shrunk.proven_minimal() && !leftover,
             reproduced,
             stopped_by,
             replay: self.replay_command(&shrunk.minimal),
             log,
             rerun,
+            hint,
         })
     }
 
@@ -376,6 +447,37 @@ impl<'a> Runner<'a> {
         Ok((path, Some(ended)))
     }
 
+    /// Run the iteration where `test` first passed again, up to `test`: true when it now fails
+    /// there with `outcome` (the state after setup has changed since). False when it never
+    /// passed in an iteration, passes there again (it needs a test before it), or the check
+    /// was cut short.
+    fn fails_where_it_passed(
+        &mut self,
+        selection: &[TestId],
+        test: TestId,
+        outcome: Outcome,
+    ) -> Result<bool> {
+        let Some(&(ctx, position)) = self.first_pass.get(&test) else {
+            return Ok(false);
+        };
+        if self.interrupt.is_raised() {
+            return Ok(false);
+        }
+        let c = self.config;
+        let mut sequence = order::plan(
+            c.order,
+            selection,
+            c.times,
+            &mut SmokeRng::from_seed(ctx.seed),
+        );
+        sequence.truncate(position + 1);
+        let run = self.run_sequence(&sequence, ctx, Purpose::Check)?;
+        Ok(run.stop.is_none()
+            && run
+                .failure
+                .is_some_and(|f| f.position == position && f.outcome == outcome))
+    }
+
     /// A command line that runs `minimal` again, exactly (names byte for byte).
     fn replay_command(&self, minimal: &[TestId]) -> String {
         let mut words: Vec<&str> = self.config.replay_base.iter().map(String::as_str).collect();
@@ -387,6 +489,9 @@ impl<'a> Runner<'a> {
             words.push("--");
         }
         let mut line = shell::join(words);
+        if let Some(dir) = &self.config.replay_dir {
+            line = format!("cd {} && {line}", shell::quote(&dir.to_string_lossy()));
+        }
         for &t in minimal {
             line.push(' ');
             line.push_str(&shell::quote_bytes(self.names.raw(t).as_bytes()));
@@ -420,6 +525,7 @@ impl<'a> Runner<'a> {
         self.reporter.handle(&Event::SequenceStarted {
             purpose,
             length: sequence.len(),
+            batch: matches!(self.config.execution, Execution::Batch(_)),
         })?;
         if self.interrupt.is_raised() {
             run.stop = Some(Stop::Interrupted);
@@ -479,11 +585,17 @@ impl<'a> Runner<'a> {
                 collect: Collect::Nothing,
             })?;
             if self.interrupt.is_raised() {
+                self.reporter.handle(&Event::TestInterrupted {
+                    purpose,
+                    test: name,
+                    duration: finished.duration,
+                })?;
                 run.stop = Some(Stop::Interrupted);
                 break;
             }
             run.executed += 1;
             run.durations.push(finished.duration);
+            self.note_outcome(test, finished.outcome, ctx, purpose, position);
             self.reporter.handle(&Event::TestFinished {
                 purpose,
                 test: name,
@@ -541,6 +653,48 @@ impl<'a> Runner<'a> {
         }
         let asked: Vec<&str> = sequence.iter().map(|&t| self.names.shown(t)).collect();
         let ended = finished.outcome;
+        let said = || {
+            let mut said = String::from_utf8_lossy(&finished.output)
+                .trim_end()
+                .to_string();
+            if let (Format::Tap, Some(stdout)) = (template.format, &finished.results) {
+                let stdout = String::from_utf8_lossy(stdout);
+                let lines: Vec<&str> = stdout.trim_end().lines().collect();
+                said = format!(
+                    "{}\n{said}",
+                    lines[lines.len().saturating_sub(20)..].join("\n")
+                );
+            }
+            said.trim().to_string()
+        };
+        let no_results = match (template.format, &finished.results) {
+            (Format::Tap, Some(stdout)) => !batch::looks_like_tap(stdout, &asked),
+            (Format::Tap, None) => true,
+            (Format::Junit, results) => results.is_none(),
+        };
+        if no_results && matches!(ended, Outcome::Fail { code: 126 | 127 }) {
+            return Err(ConfigError::new(format!(
+                "the batch command '{}' could not start the runner ({ended}: {}); check the \
+                 command and PATH. It printed:\n{}",
+                template.template,
+                not_runnable(ended),
+                said()
+            ))
+            .into());
+        }
+        let stdout_empty = finished.results.as_deref().is_none_or(<[u8]>::is_empty);
+        if template.format == Format::Tap && no_results && (!stdout_empty || ended.passed()) {
+            return Err(ConfigError::new(format!(
+                "the batch command '{}' printed no TAP on stdout ({ended}), so smoke cannot \
+                 tell which test did what. If the runner writes JUnit XML, put {{junit}} where \
+                 it takes the path (pytest: --junitxml={{junit}}) or set format = \"junit\" \
+                 (--format junit); if it can print TAP, make it (prove -v, a TAP reporter). \
+                 It printed:\n{}",
+                template.template,
+                said()
+            ))
+            .into());
+        }
         let reported = match (template.format, &finished.results) {
             (Format::Tap, results) => {
                 batch::parse_tap(results.as_deref().unwrap_or_default(), &asked)
@@ -618,6 +772,7 @@ impl<'a> Runner<'a> {
                 duration,
                 output: &output,
             })?;
+            self.note_outcome(test, outcome, ctx, purpose, position);
             run.executed += 1;
             run.durations.push(duration);
             if !outcome.passed() {
@@ -640,7 +795,47 @@ impl<'a> Runner<'a> {
             }
         }
         run.hooks += finished.duration.saturating_sub(tests_time);
+        // Every test passed, yet the runner says the run failed (a coverage threshold, an
+        // error in a session fixture): that is not a clean run, and smoke says so, as for a
+        // failed setup.
+        let complete = run.executed == sequence.len();
+        if complete && run.failure.is_none() && !ended.passed() && !self.config.ignore_runner_exit {
+            let mut note = format!(
+                "smoke: the batch runner reported all {} tests as passed but exited with {ended}: \
+                 something outside the tests failed (a coverage threshold, a session fixture, \
+                 a plugin). The sequence was abandoned; pass --ignore-runner-exit (or set \
+                 [suite] ignore-runner-exit = true) if that exit status is expected. Its \
+                 output:\n",
+                sequence.len()
+            )
+            .into_bytes();
+            note.extend_from_slice(&finished.output);
+            self.reporter.handle(&Event::HookFailed {
+                hook: Hook::Batch,
+                command: &template.template,
+                outcome: ended,
+                output: &note,
+            })?;
+            run.stop = Some(Stop::HookFailed(Hook::Batch));
+        }
         Ok(())
+    }
+
+    /// Remember passes: that any test passed, and where each first passed in an iteration.
+    fn note_outcome(
+        &mut self,
+        test: TestId,
+        outcome: Outcome,
+        ctx: Context,
+        purpose: Purpose,
+        position: usize,
+    ) {
+        if outcome.passed() {
+            self.any_passed = true;
+            if purpose == Purpose::Iteration {
+                self.first_pass.entry(test).or_insert((ctx, position));
+            }
+        }
     }
 
     /// The error for a batch runner that did not run what was asked, with the option that
@@ -704,6 +899,14 @@ impl<'a> Runner<'a> {
             output: &finished.output,
         })?;
         Ok(Some(Stop::HookFailed(hook)))
+    }
+}
+
+/// What the shell means by exit 126 and 127.
+fn not_runnable(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Fail { code: 126 } => "found but not executable",
+        _ => "command not found",
     }
 }
 
@@ -908,7 +1111,7 @@ mod tests {
         assert_eq!(f.log.as_deref(), Some("r.failure-1.log"));
         assert_eq!(
             f.replay.as_deref(),
-            Some("smoke --run 'sh {test}' --setup x --order rotate --times 1 p v")
+            Some("cd /s && smoke --run 'sh {test}' --setup x --order rotate --times 1 p v")
         );
         assert_eq!(f.seen as usize, summary.failures);
         assert_eq!(report.iterations.len(), 6);
@@ -940,7 +1143,10 @@ mod tests {
         assert!(f.shrink_executions <= 5, "{}", f.shrink_executions);
         assert_eq!(
             f.stopped_by.as_deref(),
-            Some("--max-reduce 5: its test executions were spent")
+            Some(
+                "--max-reduce 5: the next candidate would have gone past it, after 4 test \
+                 execution(s)"
+            )
         );
         assert!(f.minimal.len() < f.original.len() || f.classification.is_none());
         // The iteration ran 16 tests, the shrink at most 5, the verbose rerun what is left.
@@ -1187,6 +1393,120 @@ mod tests {
         let results: Vec<&str> = d.report.tests.iter().map(|t| t.result.as_str()).collect();
         assert_eq!(results, ["ok", "exit 1", "ok"]);
         assert_eq!(d.report.tests[1].output.as_deref(), Some("output of b\n"));
+    }
+
+    #[test]
+    fn state_that_survives_setup_is_not_called_a_verified_fails_alone() {
+        // Once p has run, v fails in every later sequence: setup does not undo what p left.
+        let mut polluted = false;
+        let (_, report, _) = run_fake(
+            &["--setup", "x", "-n", "4"],
+            &TESTS,
+            move |ran: &[String]| {
+                let last = ran.last().expect("ran");
+                if last == "p" {
+                    polluted = true;
+                }
+                if last == "v" && polluted {
+                    Outcome::Fail { code: 1 }
+                } else {
+                    Outcome::Pass
+                }
+            },
+        );
+        let f = &report.failures[0];
+        assert_eq!(f.minimal, ["v"]);
+        assert_eq!(f.classification, Some(Classification::LeftoverState));
+        assert!(!f.proven_minimal, "never verified");
+        let hint = f.hint.as_deref().expect("a hint");
+        assert!(hint.contains("survives between sequences"), "{hint}");
+    }
+
+    #[test]
+    fn a_test_that_needs_a_test_before_it_stays_fails_alone() {
+        // v passes only right after s (s sets its state up). Repeat: s s v v, the second v
+        // fails. Alone it fails too; run again where it passed (s s v), it passes: nothing
+        // survives setup, it just needs s.
+        let (_, report, ran) = run_fake(
+            &["--setup", "x", "--order", "repeat", "--times", "2"],
+            &["s", "v"],
+            |ran: &[String]| {
+                let before = &ran[..ran.len() - 1];
+                match ran.last().expect("ran").as_str() {
+                    "v" if before.last().map(String::as_str) != Some("s") => {
+                        Outcome::Fail { code: 1 }
+                    }
+                    _ => Outcome::Pass,
+                }
+            },
+        );
+        let f = &report.failures[0];
+        assert_eq!(f.classification, Some(Classification::FailsAlone));
+        assert!(f.proven_minimal);
+        assert_eq!(f.hint, None);
+        let mut sequences: Vec<Vec<&str>> = Vec::new();
+        for (label, test) in &ran {
+            match test {
+                None if label == "(setup)" => sequences.push(Vec::new()),
+                Some(test) => sequences.last_mut().expect("setup first").push(test),
+                None => {}
+            }
+        }
+        assert!(
+            sequences.contains(&vec!["s", "s", "v"]),
+            "the check ran the iteration again up to where v passed: {sequences:?}"
+        );
+    }
+
+    #[test]
+    fn failures_that_do_not_match_are_ignored_and_keep_their_output() {
+        let (summary, report, _) = run_fake(
+            &["--setup", "x", "-n", "3", "--match", "never"],
+            &TESTS,
+            polluted("p", "v"),
+        );
+        assert_eq!(summary.failures, 0, "nothing matched: exit 0");
+        assert!(summary.unmatched >= 1);
+        assert!(report.failures.is_empty());
+        assert_eq!(report.stats.failures_found, 0);
+        assert_eq!(report.stats.unmatched_failures as usize, summary.unmatched);
+        let it = report
+            .iterations
+            .iter()
+            .find(|i| i.output.is_some())
+            .expect("an ignored failure keeps its output");
+        assert_eq!(it.output.as_deref(), Some("output of v\n"));
+        assert!(
+            report
+                .iterations
+                .iter()
+                .all(|i| i.output.is_none() || i.failed_test.is_some())
+        );
+    }
+
+    #[test]
+    fn bug_mode_lists_the_test_a_signal_stopped() {
+        let interrupt = Interrupt::new();
+        let flag = interrupt.clone();
+        let d = drive(
+            &["--bug-mode"],
+            &["a", "b", "c"],
+            &interrupt,
+            move |job: &Job| {
+                if arg(job) == Some("b") {
+                    flag.raise(2);
+                }
+                Outcome::Pass
+            },
+        );
+        let results: Vec<(&str, &str)> = d
+            .report
+            .tests
+            .iter()
+            .map(|t| (t.test.as_str(), t.result.as_str()))
+            .collect();
+        assert_eq!(results, [("a", "ok"), ("b", "interrupted")]);
+        assert_eq!(d.report.failed_tests(), 0);
     }
 
     #[test]

@@ -138,8 +138,13 @@ fn execs(template: &str) -> bool {
 }
 
 /// Quote one word for a POSIX shell, for commands smoke prints for the user to paste.
-/// Words that need no quoting are left as they are.
+/// Words that need no quoting are left as they are. A word holding control characters (an
+/// escape sequence, a newline) becomes a `printf` command substitution like [`quote_bytes`]'s,
+/// so that it stays one line and reaches a terminal as plain text.
 pub fn quote(word: &str) -> Cow<'_, str> {
+    if word.chars().any(char::is_control) {
+        return Cow::Owned(printf_word(word.as_bytes()));
+    }
     // try_quote only fails on a NUL byte, which no argument can hold anyway.
     shlex::try_quote(word).unwrap_or(Cow::Borrowed(word))
 }
@@ -147,12 +152,17 @@ pub fn quote(word: &str) -> Cow<'_, str> {
 /// Quote one word given as bytes. UTF-8 is quoted as by [`quote`]; other bytes become a
 /// command substitution, `"$(printf '\351')"`, that any POSIX shell turns back into them.
 pub fn quote_bytes(word: &[u8]) -> String {
-    if let Ok(text) = std::str::from_utf8(word) {
-        return quote(text).into_owned();
+    match std::str::from_utf8(word) {
+        Ok(text) => quote(text).into_owned(),
+        Err(_) => printf_word(word),
     }
+}
+
+/// `"$(printf '...')"` giving back exactly `word`: printable ASCII as it is, every other byte
+/// (and what printf or the quotes would read otherwise) as an octal escape.
+fn printf_word(word: &[u8]) -> String {
     let mut format = String::from("\"$(printf '");
     for &b in word {
-        // Printable ASCII as it is, except what printf or the quotes would read otherwise.
         if (0x20..=0x7e).contains(&b) && !matches!(b, b'\'' | b'\\' | b'%') {
             format.push(char::from(b));
         } else {
@@ -258,5 +268,6 @@ mod tests {
             assert_eq!(shlex::split(&q), Some(vec![name.to_string()]), "{q}");
         }
         assert_eq!(join(["smoke", "a b"]), "smoke 'a b'");
+        assert_eq!(quote("a\x1b[2Jb\nc"), r#""$(printf 'a\033[2Jb\012c')""#);
     }
 }

@@ -7,15 +7,16 @@ use crate::error::ConfigError;
 use crate::exec;
 use crate::model::{Outcome, TestId, TestNames};
 use std::ffi::{OsStr, OsString};
-use std::os::unix::ffi::OsStringExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::time::Duration;
 
 /// The limit for the `list` command when no `timeout` is set.
 const LIST_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// The names of every test in the suite, in its usual order. Names from the `list` command and
-/// the glob are kept byte for byte, whether or not they are UTF-8.
-pub fn resolve(config: &Config) -> anyhow::Result<TestNames> {
+/// the glob are kept byte for byte, whether or not they are UTF-8. A name listed twice is kept
+/// once, with a sentence for `warnings`.
+pub fn resolve(config: &Config, warnings: &mut Vec<String>) -> anyhow::Result<TestNames> {
     let timeout = config.timeout.unwrap_or(LIST_TIMEOUT).max(LIST_TIMEOUT);
     let names: Vec<OsString> = match &config.source {
         TestSource::Listed(names) => names.iter().map(OsString::from).collect(),
@@ -71,7 +72,61 @@ pub fn resolve(config: &Config) -> anyhow::Result<TestNames> {
         };
         return Err(ConfigError::new(format!("the suite is empty: {why}")).into());
     }
+    let source = describe(&config.source);
+    if let Some(name) = names.iter().find(|n| n.as_bytes().contains(&0)) {
+        return Err(ConfigError::new(format!(
+            "the test name '{}' from {source} holds a NUL byte, which no command can take as an \
+             argument: remove it from the name",
+            crate::report::one_line(&name.to_string_lossy())
+        ))
+        .into());
+    }
+    let (names, twice) = dedupe(names);
+    if !twice.is_empty() {
+        let shown: Vec<String> = twice
+            .iter()
+            .map(|n| crate::shell::quote(&n.to_string_lossy()).into_owned())
+            .collect();
+        warnings.push(format!(
+            "{source} lists {} more than once; each runs as one test (to run a test more \
+             often, use --times, or name it twice on the command line)",
+            shown.join(", ")
+        ));
+    }
     Ok(TestNames::new(names))
+}
+
+/// Keep the first of each name, and say which names came twice: a name listed twice would run
+/// as two tests that nobody can tell apart.
+pub fn dedupe(names: Vec<OsString>) -> (Vec<OsString>, Vec<OsString>) {
+    let mut seen = std::collections::HashSet::new();
+    let mut twice = Vec::new();
+    let mut kept = Vec::new();
+    for name in names {
+        if seen.contains(&name) {
+            if !twice.contains(&name) {
+                twice.push(name);
+            }
+        } else {
+            seen.insert(name.clone());
+            kept.push(name);
+        }
+    }
+    (kept, twice)
+}
+
+/// Where the names come from, for messages.
+fn describe(source: &TestSource) -> String {
+    match source {
+        TestSource::Listed(_) => "[suite] tests".to_string(),
+        TestSource::ListCommand(c) => format!("the list command '{c}'"),
+        TestSource::Glob(p) => format!("the glob '{p}'"),
+        TestSource::CommandLine => "the command line".to_string(),
+        TestSource::PytestCollect(c) => format!("'{c}'"),
+        TestSource::Go(p) => format!("'{p} test -list'"),
+        TestSource::Gtest(p) => format!("'{p} --gtest_list_tests'"),
+        TestSource::Cargo(p) => format!("'{p} test'"),
+    }
 }
 
 /// Run a listing command (shell text) and return its stdout; a failure is an error that shows
@@ -257,6 +312,10 @@ fn cargo_tests(
 }
 
 fn glob_names(config: &Config, pattern: &str) -> anyhow::Result<Vec<OsString>> {
+    // Checked alone first, so an error's position counts in the pattern the user wrote, not
+    // in the suite folder's path prefixed to it.
+    glob::Pattern::new(pattern)
+        .map_err(|e| ConfigError::new(format!("invalid [suite] glob '{pattern}': {e}")))?;
     let full = config.dir.join(pattern);
     let full = full.to_string_lossy();
     let paths = glob::glob(&full)
@@ -284,6 +343,27 @@ pub fn select(suite: &TestNames, wanted: &[OsString]) -> Result<Vec<TestId>, Con
         .iter()
         .map(|name| suite.find(name).ok_or_else(|| unknown_test(suite, name)))
         .collect()
+}
+
+/// Refuse a selection that names a test twice when the batch runner runs each test once per
+/// invocation however often it is named (pytest, prove): it would report fewer results than
+/// asked, and smoke would stop halfway with a misleading error.
+pub fn refuse_repeats(
+    suite: &TestNames,
+    selection: &[TestId],
+    runner: &str,
+) -> Result<(), ConfigError> {
+    let mut seen = std::collections::HashSet::new();
+    match selection.iter().find(|&&t| !seen.insert(t)) {
+        None => Ok(()),
+        Some(&t) => Err(ConfigError::new(format!(
+            "'{}' is named twice on the command line, but {runner} runs each test once per \
+             invocation however often it is named, so batch mode cannot repeat it: name it \
+             once, or use per-test mode (--mode per-test), where each run is a process of its \
+             own",
+            suite.shown(t)
+        ))),
+    }
 }
 
 fn unknown_test(suite: &TestNames, name: &OsStr) -> ConfigError {
@@ -351,6 +431,13 @@ mod tests {
             libtest_names(b"tests::a: test\nbench_x: benchmark\ntests::b: test\n"),
             ["tests::a", "tests::b"]
         );
+    }
+
+    #[test]
+    fn a_name_listed_twice_is_kept_once_and_named() {
+        let (kept, twice) = dedupe(names(&["a", "b", "a", "c", "b", "a"]));
+        assert_eq!(kept, names(&["a", "b", "c"]));
+        assert_eq!(twice, names(&["a", "b"]));
     }
 
     #[test]

@@ -5,11 +5,15 @@
 //! when stderr is not a terminal, so CI logs get plain lines.
 
 use super::record::RunReport;
-use super::{Event, IterationStatus, Mode, Proof, Purpose, Redactor, Reporter, lossy, quote_tail};
+use super::{
+    Event, IterationStatus, Mode, Proof, Purpose, Redactor, Reporter, lossy, minimal_label,
+    one_line, printable, quote_tail,
+};
 use crate::config::Verbosity;
 use crate::shell;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{IsTerminal, Write};
+use std::time::Duration;
 
 /// How many lines of a failing test's output the console shows.
 const OUTPUT_LINES: usize = 20;
@@ -19,23 +23,34 @@ pub fn summary(report: &RunReport, interrupted: Option<i32>) -> String {
     let s = &report.stats;
     let mut line = match report.mode {
         Mode::BugMode => {
-            let failed = report.failed_tests();
             format!(
-                "summary: {} tests, {} passed, {failed} failed",
+                "summary: {} tests, {} passed, {} failed",
                 report.tests.len(),
-                report.tests.len() - failed
+                report.passed_tests(),
+                report.failed_tests()
             )
         }
-        Mode::Smoke => format!(
-            "summary: {} of {} iteration(s), {} tests run, {} failure(s) found, {} unique; base \
-             seed {}",
-            s.iterations_run,
-            report.options.iterations,
-            s.test_executions,
-            s.failures_found,
-            s.unique_failures,
-            report.options.seed
-        ),
+        Mode::Smoke => {
+            let mut line = format!(
+                "summary: {} of {} iteration(s), {} tests run, {} failure(s) found, {} unique",
+                s.iterations_run,
+                report.options.iterations,
+                s.test_executions,
+                s.failures_found,
+                s.unique_failures,
+            );
+            if s.unmatched_failures > 0 {
+                line.push_str(&format!(
+                    ", {} more ignored (output does not match --match)",
+                    s.unmatched_failures
+                ));
+            }
+            // A fixed order needs no seed to replay; a random one is nothing without it.
+            if !report.options.order.is_deterministic() {
+                line.push_str(&format!("; base seed {}", report.options.seed));
+            }
+            line
+        }
     };
     if let Some(signal) = interrupted {
         line.push_str(&format!(" (interrupted by signal {signal})"));
@@ -47,6 +62,9 @@ pub fn summary(report: &RunReport, interrupted: Option<i32>) -> String {
 pub struct Console {
     verbosity: Verbosity,
     bar: ProgressBar,
+    /// The bar's two looks: counting tests, or (batch mode) one command running.
+    counting: ProgressStyle,
+    batch: ProgressStyle,
     mode: Mode,
     iterations: u32,
     iteration: u32,
@@ -54,8 +72,10 @@ pub struct Console {
     unique: u32,
     shrinking: bool,
     tries: usize,
+    purpose: Purpose,
+    batch_length: Option<usize>,
     bug_failed: usize,
-    bug_total: usize,
+    unmatched_shown: bool,
     redactor: Redactor,
 }
 
@@ -63,14 +83,16 @@ impl Console {
     /// A console reporter; the bar shows only on a terminal and without `--quiet`.
     pub fn new(verbosity: Verbosity) -> Self {
         let visible = verbosity != Verbosity::Quiet && std::io::stderr().is_terminal();
+        let counting = ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}",
+        )
+        .expect("the template is valid");
+        let batch = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")
+            .expect("the template is valid");
         let bar = if visible {
-            let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-            bar.set_style(
-                ProgressStyle::with_template(
-                    "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}",
-                )
-                .expect("the template is valid"),
-            );
+            // Nothing is drawn before the first sequence sets the length (no `0/0`).
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            bar.set_style(counting.clone());
             bar
         } else {
             ProgressBar::hidden()
@@ -78,6 +100,8 @@ impl Console {
         Console {
             verbosity,
             bar,
+            counting,
+            batch,
             mode: Mode::Smoke,
             iterations: 0,
             iteration: 0,
@@ -85,8 +109,10 @@ impl Console {
             unique: 0,
             shrinking: false,
             tries: 0,
+            purpose: Purpose::Iteration,
+            batch_length: None,
             bug_failed: 0,
-            bug_total: 0,
+            unmatched_shown: false,
             redactor: Redactor::default(),
         }
     }
@@ -98,10 +124,17 @@ impl Console {
         });
     }
 
+    /// A line on stderr (diagnostics), shown even when quiet. A closed stderr is not an error.
+    fn diagnostic(&self, text: &str) {
+        self.bar.suspend(|| {
+            let _ = writeln!(std::io::stderr(), "{text}");
+        });
+    }
+
     /// A line on stderr (progress), unless quiet.
     fn progress(&self, text: &str) {
         if self.verbosity != Verbosity::Quiet {
-            self.bar.suspend(|| eprintln!("{text}"));
+            self.diagnostic(text);
         }
     }
 
@@ -111,9 +144,10 @@ impl Console {
         self
     }
 
+    /// The end of a command's output, secrets hidden and control characters escaped.
     fn output_block(&self, output: &[u8]) -> String {
         quote_tail(
-            &self.redactor.apply(&lossy(output)),
+            &printable(&self.redactor.apply(&lossy(output))),
             OUTPUT_LINES,
             "in the report",
         )
@@ -122,17 +156,22 @@ impl Console {
     }
 
     fn update_message(&self) {
-        let msg = if self.shrinking {
-            format!("shrinking (try {})", self.tries)
-        } else if self.mode == Mode::BugMode {
-            format!("{} failed", self.bug_failed)
-        } else {
-            format!(
+        let what = match (self.mode, self.purpose, self.shrinking) {
+            (Mode::BugMode, ..) => format!("bug mode · {} failed", self.bug_failed),
+            (_, Purpose::Rerun, _) => format!("verbose rerun of failure {}", self.failures),
+            (_, _, true) => format!(
+                "shrinking failure {} (candidate {})",
+                self.failures, self.tries
+            ),
+            _ => format!(
                 "iteration {}/{} · {} failure(s)",
                 self.iteration, self.iterations, self.failures
-            )
+            ),
         };
-        self.bar.set_message(msg);
+        self.bar.set_message(match self.batch_length {
+            Some(length) => format!("batch of {length} tests running · {what}"),
+            None => what,
+        });
     }
 }
 
@@ -146,36 +185,55 @@ impl Reporter for Console {
                 times,
                 iterations,
                 seed,
-                iterations_ignored,
+                seed_given,
             } => {
                 self.mode = *mode;
                 self.iterations = *iterations;
-                if *mode == Mode::BugMode {
-                    self.progress(&format!(
-                        "smoke: bug mode, {tests} tests once each, seed {seed}"
-                    ));
+                // A drawn seed means nothing to a fixed order: tests still get it as
+                // SMOKE_SEED, but it only earns a word when the user chose it.
+                let given = if *seed_given {
+                    format!(", SMOKE_SEED {seed}")
                 } else {
-                    self.progress(&format!(
+                    String::new()
+                };
+                self.progress(&match (mode, order.is_deterministic()) {
+                    (Mode::BugMode, _) => format!(
+                        "smoke: bug mode, {tests} test run(s) in order, not stopping at \
+                         failures{given}"
+                    ),
+                    (Mode::Smoke, false) => format!(
                         "smoke: {tests} tests, order {order}, times {times}, {iterations} \
                          iteration(s), seed {seed}"
-                    ));
-                    if *iterations_ignored {
-                        self.progress(&format!(
-                            "smoke: --iterations is ignored: order {order} is the same every \
-                             time, so it runs once"
-                        ));
+                    ),
+                    (Mode::Smoke, true) => {
+                        format!("smoke: {tests} tests, order {order}, times {times}{given}")
                     }
-                }
+                });
             }
             Event::IterationStarted { index, .. } => {
                 self.iteration = *index;
-                self.update_message();
             }
-            Event::SequenceStarted { purpose, length } => {
-                self.bar.set_length(*length as u64);
+            Event::SequenceStarted {
+                purpose,
+                length,
+                batch,
+            } => {
+                // Position first: a length set first would show the last sequence's count
+                // over the new length (`819/1`).
                 self.bar.set_position(0);
+                self.bar.set_length(*length as u64);
+                self.purpose = *purpose;
                 if *purpose == Purpose::Candidate {
                     self.tries += 1;
+                }
+                self.batch_length = batch.then_some(*length);
+                self.bar.set_style(if *batch {
+                    self.batch.clone()
+                } else {
+                    self.counting.clone()
+                });
+                if !self.bar.is_hidden() {
+                    self.bar.enable_steady_tick(Duration::from_millis(200));
                 }
                 self.update_message();
             }
@@ -184,8 +242,13 @@ impl Reporter for Console {
                 position,
                 length,
             } => {
-                if self.verbosity == Verbosity::Verbose {
-                    self.progress(&format!("  [{}/{}] {}", position + 1, length, test));
+                if self.verbosity == Verbosity::Verbose && self.batch_length.is_none() {
+                    self.progress(&format!(
+                        "  [{}/{}] {}",
+                        position + 1,
+                        length,
+                        one_line(test)
+                    ));
                 }
             }
             Event::TestFinished {
@@ -198,25 +261,26 @@ impl Reporter for Console {
             } => {
                 self.bar.inc(1);
                 if *purpose == Purpose::BugMode {
-                    self.bug_total += 1;
                     let dots = ".".repeat(50usize.saturating_sub(test.chars().count()).max(3));
+                    let test = one_line(test);
+                    let seconds = duration.as_secs_f64();
                     if outcome.passed() {
-                        self.out(&format!(
-                            "{test} {dots} ok ({:.2}s)",
-                            duration.as_secs_f64()
-                        ));
+                        self.out(&format!("{test} {dots} ok ({seconds:.2}s)"));
                     } else {
                         self.bug_failed += 1;
-                        self.out(&format!(
-                            "{test} {dots} FAILED ({outcome}) ({:.2}s)",
-                            duration.as_secs_f64()
-                        ));
+                        self.out(&format!("{test} {dots} FAILED ({outcome}) ({seconds:.2}s)"));
                         let block = self.output_block(output);
                         if !block.is_empty() {
                             self.out(&block);
                         }
                     }
                     self.update_message();
+                }
+            }
+            Event::TestInterrupted { purpose, test, .. } => {
+                if *purpose == Purpose::BugMode {
+                    let dots = ".".repeat(50usize.saturating_sub(test.chars().count()).max(3));
+                    self.out(&format!("{} {dots} interrupted", one_line(test)));
                 }
             }
             Event::HookFailed {
@@ -226,12 +290,17 @@ impl Reporter for Console {
                 output,
             } => {
                 let block = self.output_block(output);
-                self.bar.suspend(|| {
-                    eprintln!("smoke: {hook} failed ({outcome}): {command}");
-                    if !block.is_empty() {
-                        eprintln!("{block}");
-                    }
-                });
+                let what = match hook {
+                    crate::model::Hook::Batch => "the batch runner".to_string(),
+                    hook => hook.to_string(),
+                };
+                self.diagnostic(&format!(
+                    "smoke: {what} failed ({outcome}): {}",
+                    one_line(command)
+                ));
+                if !block.is_empty() {
+                    self.diagnostic(&block);
+                }
             }
             Event::IterationFinished {
                 index,
@@ -240,10 +309,11 @@ impl Reporter for Console {
                 executed,
                 failed,
                 status,
+                output,
             } => {
                 let what = match (status, failed) {
                     (IterationStatus::Failed | IterationStatus::Unmatched, Some((test, how))) => {
-                        format!("{status}: {test} ({how})")
+                        format!("{status}: {} ({how})", one_line(test))
                     }
                     _ => status.to_string(),
                 };
@@ -251,6 +321,16 @@ impl Reporter for Console {
                     "iteration {index}/{} (seed {seed}): {executed}/{length} tests, {what}",
                     self.iterations
                 ));
+                // The first time, show why --match missed; the report keeps every one.
+                if let (IterationStatus::Unmatched, Some(output)) = (status, output)
+                    && !self.unmatched_shown
+                {
+                    self.unmatched_shown = true;
+                    let block = self.output_block(output);
+                    self.progress(&format!(
+                        "  not shrunk: its output does not match --match; it ends:\n{block}"
+                    ));
+                }
             }
             Event::FailureFound {
                 test,
@@ -262,9 +342,11 @@ impl Reporter for Console {
                 self.shrinking = true;
                 self.tries = 0;
                 self.progress(&format!(
-                    "  shrinking: {test} failed ({outcome}) after {} test(s)",
+                    "  shrinking: {} failed ({outcome}) after {} test(s)",
+                    one_line(test),
                     original.len() - 1
                 ));
+                self.update_message();
             }
             Event::Reduced {
                 reduction,
@@ -291,6 +373,7 @@ impl Reporter for Console {
                 replay,
                 log,
                 rerun,
+                hint,
             } => {
                 self.shrinking = false;
                 self.unique += 1;
@@ -304,12 +387,16 @@ impl Reporter for Console {
                     executions: *executions,
                 };
                 self.out(&format!(
-                    "FAILURE {}: {} ({proof})\n  minimal ({} tests): {}\n  replay: {replay}",
+                    "FAILURE {}: {} ({proof})\n  {} ({} tests): {}\n  replay: {replay}",
                     self.unique,
                     class,
+                    minimal_label(*proven),
                     minimal.len(),
                     shell::join(minimal),
                 ));
+                if let Some(hint) = hint {
+                    self.out(&format!("  hint: {}", one_line(hint)));
+                }
                 if let Some(log) = log {
                     let rerun = rerun.map_or(String::new(), |o| format!(" (verbose rerun: {o})"));
                     self.out(&format!("  log: {}{rerun}", log.display()));

@@ -3,7 +3,9 @@
 //! `kill -9` or a Ctrl-C leaves the last complete report, never a half-written one.
 
 use super::record::{Recorder, RunReport};
-use super::{Event, Mode, Proof, Redactor, Reporter, quote_tail};
+use super::{
+    Event, Mode, Proof, Redactor, Reporter, minimal_label, one_line, printable, quote_tail,
+};
 use crate::shell;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Local};
@@ -28,8 +30,10 @@ pub fn render_json(report: &RunReport) -> String {
 pub fn render_text(report: &RunReport) -> String {
     let mut t = String::new();
     let o = &report.options;
+    // Every value is one line: a name or a command holding a newline or an escape sequence
+    // cannot break the layout or reach a terminal raw.
     let line = |t: &mut String, key: &str, value: &dyn std::fmt::Display| {
-        let _ = writeln!(t, "{key:<18}{value}");
+        let _ = writeln!(t, "{key:<18}{}", one_line(&value.to_string()));
     };
     let _ = writeln!(t, "smoke report\n============");
     line(&mut t, "smoke version", &report.smoke_version);
@@ -91,6 +95,9 @@ pub fn render_text(report: &RunReport) -> String {
     for (name, value) in &o.env {
         line(&mut t, "env", &format!("{name}={value}"));
     }
+    for warning in &report.warnings {
+        line(&mut t, "warning", warning);
+    }
 
     if !report.tests.is_empty() {
         let _ = writeln!(t, "\nTests (bug mode)\n----------------");
@@ -98,7 +105,9 @@ pub fn render_text(report: &RunReport) -> String {
             let _ = writeln!(
                 t,
                 "{:<8} {:>8.2}s  {}",
-                test.result, test.seconds, test.test
+                test.result,
+                test.seconds,
+                one_line(&test.test)
             );
             if let Some(output) = &test.output {
                 push_output(&mut t, output);
@@ -115,7 +124,7 @@ pub fn render_text(report: &RunReport) -> String {
         );
         for it in &report.iterations {
             let failed = match (&it.failed_test, &it.failure) {
-                (Some(test), Some(how)) => format!(": {test} ({how})"),
+                (Some(test), Some(how)) => format!(": {} ({how})", one_line(test)),
                 _ => String::new(),
             };
             let _ = writeln!(
@@ -123,6 +132,18 @@ pub fn render_text(report: &RunReport) -> String {
                 "{:>5}  {:>20}  {:>7}  {:>7}  {}{}",
                 it.index, it.seed, it.length, it.executed, it.result, failed
             );
+        }
+        // Failures --match ignored: their output, to check the pattern against.
+        for it in &report.iterations {
+            if let Some(output) = &it.output {
+                let _ = writeln!(
+                    t,
+                    "\niteration {}: output of {} (does not match --match):",
+                    it.index,
+                    one_line(it.failed_test.as_deref().unwrap_or("-"))
+                );
+                push_output(&mut t, output);
+            }
         }
     }
 
@@ -139,7 +160,10 @@ pub fn render_text(report: &RunReport) -> String {
         let _ = writeln!(
             t,
             "{} failed ({}) in {}: {}",
-            h.hook, h.result, when, h.command
+            h.hook,
+            h.result,
+            when,
+            one_line(&h.command)
         );
         push_output(&mut t, &h.output);
     }
@@ -151,7 +175,13 @@ pub fn render_text(report: &RunReport) -> String {
         if i > 0 {
             t.push('\n');
         }
-        let _ = writeln!(t, "Failure {}: {} failed ({})", i + 1, f.test, f.failure);
+        let _ = writeln!(
+            t,
+            "Failure {}: {} failed ({})",
+            i + 1,
+            one_line(&f.test),
+            f.failure
+        );
         let class = f
             .classification
             .map_or("not classified (shrinking stopped)".into(), |c| {
@@ -192,8 +222,15 @@ pub fn render_text(report: &RunReport) -> String {
             tries: f.tries,
             executions: f.shrink_executions,
         };
-        line(&mut t, "  minimal", &sequence(&f.minimal));
+        line(
+            &mut t,
+            &format!("  {}", minimal_label(f.proven_minimal)),
+            &sequence(&f.minimal),
+        );
         line(&mut t, "", &proof.to_string());
+        if let Some(hint) = &f.hint {
+            line(&mut t, "  hint", hint);
+        }
         if let Some(replay) = &f.replay {
             line(&mut t, "  replay", replay);
         }
@@ -223,7 +260,7 @@ pub fn render_text(report: &RunReport) -> String {
         Mode::BugMode => {
             let failed = report.failed_tests();
             line(&mut t, "tests run", &s.test_executions);
-            line(&mut t, "passed", &(report.tests.len() - failed));
+            line(&mut t, "passed", &report.passed_tests());
             line(&mut t, "failed", &failed);
         }
         Mode::Smoke => {
@@ -264,14 +301,19 @@ pub fn render_text(report: &RunReport) -> String {
         line(&mut t, "env", &format!("{name}={value}"));
     }
     for c in &b.commands {
-        let _ = writeln!(t, "$ {}  [{}]", c.command, c.result);
+        let _ = writeln!(t, "$ {}  [{}]", one_line(&c.command), c.result);
         push_output(&mut t, &c.output);
     }
     t
 }
 
+/// The end of an output, control characters escaped (the JSON and the logs keep it raw).
 fn push_output(t: &mut String, output: &str) {
-    t.push_str(&quote_tail(output, OUTPUT_LINES, "in the JSON report"));
+    t.push_str(&quote_tail(
+        &printable(output),
+        OUTPUT_LINES,
+        "in the JSON report",
+    ));
 }
 
 /// `N tests: a b c`, the names quoted for a shell.

@@ -12,6 +12,7 @@ pub mod record;
 
 use crate::model::{Classification, Hook, Order, Outcome};
 use crate::reduce::{Rate, Reduction};
+use std::borrow::Cow;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -34,6 +35,8 @@ pub enum Purpose {
     Candidate,
     /// The verbose rerun of a minimal sequence, logged in full.
     Rerun,
+    /// A test that fails alone, run again where it first passed: does state survive setup?
+    Check,
     /// The bug-mode pass over the suite.
     BugMode,
 }
@@ -76,7 +79,8 @@ pub enum Event<'a> {
         times: u32,
         iterations: u32,
         seed: u64,
-        iterations_ignored: bool,
+        /// Given rather than drawn: a drawn seed means nothing to a fixed order.
+        seed_given: bool,
     },
     /// An iteration starts.
     IterationStarted {
@@ -84,8 +88,13 @@ pub enum Event<'a> {
         seed: u64,
         length: usize,
     },
-    /// A sequence starts (setup comes first).
-    SequenceStarted { purpose: Purpose, length: usize },
+    /// A sequence starts (setup comes first). `batch`: its tests run as one command, whose
+    /// results come all at once at the end.
+    SequenceStarted {
+        purpose: Purpose,
+        length: usize,
+        batch: bool,
+    },
     /// A test starts.
     TestStarted {
         test: &'a str,
@@ -102,6 +111,12 @@ pub enum Event<'a> {
         duration: Duration,
         output: &'a [u8],
     },
+    /// A test was running when a signal stopped the run (its process group was killed).
+    TestInterrupted {
+        purpose: Purpose,
+        test: &'a str,
+        duration: Duration,
+    },
     /// Setup or teardown failed.
     HookFailed {
         hook: Hook,
@@ -117,6 +132,9 @@ pub enum Event<'a> {
         executed: usize,
         failed: Option<(&'a str, Outcome)>,
         status: IterationStatus,
+        /// The end of the failing test's output when it is not shrunk (`--match` did not
+        /// match), so the user can see why.
+        output: Option<&'a [u8]>,
     },
     /// A failure was found and shrinking starts.
     FailureFound {
@@ -147,6 +165,9 @@ pub enum Event<'a> {
         replay: String,
         log: Option<PathBuf>,
         rerun: Option<Outcome>,
+        /// What the result suggests beyond its classification (a runner that cannot be found,
+        /// state that survives setup).
+        hint: Option<String>,
     },
     /// The failure is one found before (its prefix holds that minimal sequence, or shrinking led
     /// to it again): counted, not listed again.
@@ -234,6 +255,37 @@ impl Redactor {
     }
 }
 
+/// `text` safe for a terminal and a text report: control characters (escape sequences that would
+/// clear the screen or retitle the terminal, carriage returns that overwrite a line, bells) are
+/// shown as escapes (`\x1b`, `\r`, `\u{9b}`); newlines and tabs are kept.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    escape_controls(text, |c| c == '\n' || c == '\t')
+}
+
+/// `text` as one line for a terminal or a text report: like [`printable`], and newlines and tabs
+/// are escaped too, so a name or a command cannot break a report's layout.
+pub fn one_line(text: &str) -> Cow<'_, str> {
+    escape_controls(text, |_| false)
+}
+
+fn escape_controls(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && !keep(c)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            c if !c.is_control() || keep(c) => out.push(c),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// Output bytes as text for people: invalid UTF-8 shown lossily.
 pub fn lossy(output: &[u8]) -> String {
     String::from_utf8_lossy(output).into_owned()
@@ -268,33 +320,56 @@ pub struct Proof<'a> {
 }
 
 impl std::fmt::Display for Proof<'_> {
-    /// A failure that never came back is never called minimal: it was not reduced at all.
+    /// A failure that never came back is never called minimal: it was not reduced at all. Nor is
+    /// one that fails alone because state from an earlier sequence survived setup.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let cost = format!(
             "{} candidate runs, {} test executions",
             self.tries, self.executions
         );
-        let rate = match self.classification {
-            Some(Classification::Flaky) => format!(
-                "; flaky: failed {} of {} runs",
-                self.reproduced.failed, self.reproduced.runs
-            ),
-            _ => String::new(),
+        let rate = format!(
+            "failed {} of {} runs",
+            self.reproduced.failed, self.reproduced.runs
+        );
+        let flaky = self.classification == Some(Classification::Flaky);
+        let flaky_rate = if flaky {
+            format!("; flaky: {rate}")
+        } else {
+            String::new()
         };
         match (self.stopped_by, self.proven) {
             (Some(why), _) => write!(
                 f,
-                "not proven minimal: shrinking stopped ({why}){rate}; {cost}"
+                "not proven minimal: shrinking stopped ({why}){flaky_rate}; {cost}"
+            ),
+            _ if self.classification == Some(Classification::LeftoverState) => write!(
+                f,
+                "not verified: it fails alone now, but it passed earlier in this run, so state \
+                 left by an earlier sequence survives setup; {cost}"
             ),
             (None, true) => write!(
                 f,
-                "1-minimal, verified: it fails, and passes with any one test dropped{rate}; {cost}"
+                "1-minimal, verified: it fails, and passes with any one test dropped{flaky_rate}; \
+                 {cost}"
             ),
-            (None, false) if self.classification == Some(Classification::Flaky) => {
-                write!(f, "not reduced: the failure did not come back; {cost}")
+            (None, false) if flaky => {
+                write!(
+                    f,
+                    "not reduced: the failure did not come back while shrinking ({rate}); {cost}"
+                )
             }
             (None, false) => write!(f, "not proven minimal; {cost}"),
         }
+    }
+}
+
+/// What the minimal sequence is called: `minimal` only once proven, else the shortest sequence
+/// seen to fail so far.
+pub fn minimal_label(proven: bool) -> &'static str {
+    if proven {
+        "minimal"
+    } else {
+        "shortest failing"
     }
 }
 
@@ -323,8 +398,14 @@ mod tests {
              7 candidate runs, 40 test executions"
         );
         assert_eq!(
-            proof(flaky, None, false, 1, 1),
-            "not reduced: the failure did not come back; 7 candidate runs, 40 test executions"
+            proof(flaky, None, false, 2, 3),
+            "not reduced: the failure did not come back while shrinking (failed 2 of 3 runs); 7 \
+             candidate runs, 40 test executions"
+        );
+        assert_eq!(
+            proof(Some(Classification::LeftoverState), None, false, 2, 2),
+            "not verified: it fails alone now, but it passed earlier in this run, so state left \
+             by an earlier sequence survives setup; 7 candidate runs, 40 test executions"
         );
         assert_eq!(
             proof(flaky, None, true, 3, 5),
@@ -363,6 +444,21 @@ mod tests {
         );
         assert!(!Redactor::looks_secret("PATH"));
         assert!(Redactor::looks_secret("aws_secret_access_key"));
+    }
+
+    #[test]
+    fn control_characters_never_reach_a_terminal_or_a_text_report() {
+        let hostile = "a\x1b[2J\x1b]0;title\x07 b\r\u{9b}c\td\ne";
+        assert_eq!(
+            printable(hostile),
+            "a\\x1b[2J\\x1b]0;title\\x07 b\\r\\u{9b}c\td\ne"
+        );
+        assert_eq!(
+            one_line(hostile),
+            "a\\x1b[2J\\x1b]0;title\\x07 b\\r\\u{9b}c\\td\\ne"
+        );
+        assert!(matches!(printable("plain\ttext\n"), Cow::Borrowed(_)));
+        assert_eq!(one_line("grün ✓"), "grün ✓");
     }
 
     #[test]

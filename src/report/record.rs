@@ -10,6 +10,9 @@ use crate::reduce::{Rate, Reduction};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// Bug mode's result for the test a signal stopped.
+pub const INTERRUPTED: &str = "interrupted";
+
 /// The whole report.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunReport {
@@ -46,12 +49,23 @@ pub struct RunReport {
     pub raw_names: Vec<RawName>,
     /// Counters.
     pub stats: Stats,
+    /// Options that were given but could not apply, as the console said them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl RunReport {
-    /// Bug mode: how many tests did not pass.
+    /// Bug mode: how many tests failed (a test stopped by a signal did not).
     pub fn failed_tests(&self) -> usize {
-        self.tests.iter().filter(|t| t.result != "ok").count()
+        self.tests
+            .iter()
+            .filter(|t| t.result != "ok" && t.result != INTERRUPTED)
+            .count()
+    }
+
+    /// Bug mode: how many tests passed.
+    pub fn passed_tests(&self) -> usize {
+        self.tests.iter().filter(|t| t.result == "ok").count()
     }
 }
 
@@ -63,6 +77,10 @@ pub struct Options {
     pub iterations: u32,
     /// The base seed: iteration i used `seed + i - 1`.
     pub seed: u64,
+    /// The same, as a string: JSON readers that hold numbers as doubles (jq, JavaScript) round
+    /// seeds above 2^53.
+    #[serde(default)]
+    pub seed_str: String,
     #[serde(rename = "match")]
     pub match_output: Option<String>,
     pub timeout: Option<String>,
@@ -131,12 +149,19 @@ pub struct BuildCommand {
 pub struct IterationRecord {
     pub index: u32,
     pub seed: u64,
+    /// `seed` as a string, exact for every JSON reader.
+    #[serde(default)]
+    pub seed_str: String,
     pub length: usize,
     /// Tests run in the iteration's own sequence (shrinking not counted).
     pub executed: usize,
     pub failed_test: Option<String>,
     pub failure: Option<String>,
     pub result: String,
+    /// The end of the failing test's output when the failure was not shrunk because it does not
+    /// match `--match`, so the pattern can be checked against it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
 }
 
 /// One unique failure.
@@ -144,6 +169,9 @@ pub struct IterationRecord {
 pub struct FailureRecord {
     pub iteration: u32,
     pub seed: u64,
+    /// `seed` as a string, exact for every JSON reader.
+    #[serde(default)]
+    pub seed_str: String,
     pub test: String,
     /// `exit N`, `signal N` or `timeout`.
     pub failure: String,
@@ -175,6 +203,10 @@ pub struct FailureRecord {
     pub log: Option<String>,
     /// How the failing test ended in the verbose rerun.
     pub rerun: Option<String>,
+    /// What the result suggests beyond its classification: a runner that could not be found
+    /// (exit 126/127), state that survives setup.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
     /// How many iterations hit this failure.
     pub seen: u32,
     /// Those iterations.
@@ -222,8 +254,11 @@ pub struct Stats {
     /// Sequences run: iterations, shrink candidates, verbose reruns.
     pub sequence_runs: u64,
     pub iterations_run: u32,
-    /// Failures found, repeats included.
+    /// Failures found, repeats included (those ignored by `--match` not counted).
     pub failures_found: u32,
+    /// Failures whose output did not match `--match`: ignored, not shrunk.
+    #[serde(default)]
+    pub unmatched_failures: u32,
     pub unique_failures: u32,
     /// Candidate runs while shrinking.
     pub reduction_tries: u64,
@@ -259,6 +294,7 @@ impl Recorder {
     /// Hide secret values in every output the report keeps, the header's included.
     pub fn redacting(mut self, redactor: Redactor) -> Self {
         for command in &mut self.report.build.commands {
+            command.command = redactor.apply(&command.command);
             command.output = redactor.apply(&command.output);
         }
         self.redactor = redactor;
@@ -286,6 +322,21 @@ impl Recorder {
                 r.stats.sequence_runs += 1;
                 false
             }
+            // Bug mode lists every test it started, the one a signal stopped included.
+            Event::TestInterrupted {
+                purpose: Purpose::BugMode,
+                test,
+                duration,
+            } => {
+                r.tests.push(TestRecord {
+                    test: test.to_string(),
+                    result: INTERRUPTED.to_string(),
+                    seconds: duration.as_secs_f64(),
+                    output: None,
+                });
+                true
+            }
+            Event::TestInterrupted { .. } => false,
             // Counted when started: a test killed by Ctrl-C ran too.
             Event::TestStarted { .. } => {
                 r.stats.test_executions += 1;
@@ -332,19 +383,22 @@ impl Recorder {
                 executed,
                 failed,
                 status,
+                output,
             } => {
                 r.stats.iterations_run += 1;
                 r.iterations.push(IterationRecord {
                     index: *index,
                     seed: *seed,
+                    seed_str: seed.to_string(),
                     length: *length,
                     executed: *executed,
                     failed_test: failed.map(|f| f.0.to_string()),
                     failure: failed.map(|f| f.1.to_string()),
                     result: status.to_string(),
+                    output: output.map(|o| self.redactor.apply(&lossy(o))),
                 });
                 if *status == IterationStatus::Unmatched {
-                    r.stats.failures_found += 1;
+                    r.stats.unmatched_failures += 1;
                 }
                 true
             }
@@ -361,6 +415,7 @@ impl Recorder {
                 r.failures.push(FailureRecord {
                     iteration: *iteration,
                     seed: *seed,
+                    seed_str: seed.to_string(),
                     test: test.to_string(),
                     failure: outcome.to_string(),
                     classification: None,
@@ -375,6 +430,7 @@ impl Recorder {
                     replay: None,
                     log: None,
                     rerun: None,
+                    hint: None,
                     seen: 1,
                     seen_in: vec![*iteration],
                     output: self.redactor.apply(&lossy(output)),
@@ -404,6 +460,7 @@ impl Recorder {
                 replay,
                 log,
                 rerun,
+                hint,
             } => {
                 r.stats.reduction_tries += *tries as u64;
                 r.stats.reduction_executions += executions;
@@ -419,6 +476,7 @@ impl Recorder {
                     failure.replay = Some(replay.clone());
                     failure.log = log.as_ref().map(|p| p.display().to_string());
                     failure.rerun = rerun.map(|o| o.to_string());
+                    failure.hint = hint.clone();
                 }
                 true
             }
@@ -486,6 +544,7 @@ pub(crate) mod tests {
                 times: 2,
                 iterations: 3,
                 seed: 1,
+                seed_str: "1".into(),
                 match_output: None,
                 timeout: Some("1m".into()),
                 config: Some("smoke.toml".into()),
@@ -518,6 +577,7 @@ pub(crate) mod tests {
             tests: vec![],
             raw_names: vec![],
             stats: Stats::default(),
+            warnings: vec![],
         }
     }
 
@@ -535,7 +595,7 @@ pub(crate) mod tests {
                 times: 2,
                 iterations: 3,
                 seed: 1,
-                iterations_ignored: false,
+                seed_given: true,
             },
             Event::IterationStarted {
                 index: 1,
@@ -545,6 +605,7 @@ pub(crate) mod tests {
             Event::SequenceStarted {
                 purpose: Purpose::Iteration,
                 length: 6,
+                batch: false,
             },
             Event::TestStarted {
                 test: "p",
@@ -581,6 +642,7 @@ pub(crate) mod tests {
                 executed: 2,
                 failed: Some(("v", Outcome::Fail { code: 1 })),
                 status: IterationStatus::Failed,
+                output: None,
             },
             Event::FailureFound {
                 iteration: 1,
@@ -594,6 +656,7 @@ pub(crate) mod tests {
             Event::SequenceStarted {
                 purpose: Purpose::Candidate,
                 length: 1,
+                batch: false,
             },
             Event::Reduced {
                 reduction: Reduction {
@@ -613,6 +676,7 @@ pub(crate) mod tests {
                 replay: "smoke --order rotate --times 1 p v".into(),
                 log: Some("r.failure-1.log".into()),
                 rerun: Some(Outcome::Fail { code: 1 }),
+                hint: None,
             },
             Event::IterationStarted {
                 index: 2,
@@ -626,6 +690,7 @@ pub(crate) mod tests {
                 executed: 4,
                 failed: Some(("v", Outcome::Fail { code: 1 })),
                 status: IterationStatus::Failed,
+                output: None,
             },
             Event::FailureFound {
                 iteration: 2,
