@@ -25,6 +25,12 @@ pub const DEFAULT_CONFIG: &str = "smoke.toml";
 pub const DEFAULT_TIMES: u32 = 2;
 /// Default for `--iterations`.
 pub const DEFAULT_ITERATIONS: u32 = 10;
+/// The longest `timeout` smoke takes: far past any test, and far from the clock's limits
+/// (a batch's limit is this times its length, and a deadline past the clock's range would
+/// panic).
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(30 * 24 * 3600);
+/// The longest time limit smoke sets for one command (a batch of many tests).
+pub const MAX_COMMAND_LIMIT: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
 /// Default report folder, relative to the current folder.
 pub const DEFAULT_REPORT_DIR: &str = "reports";
 
@@ -763,6 +769,11 @@ fn parse_timeout(text: &str, what: &str) -> Result<Duration, ConfigError> {
             "invalid {what} '{text}': a timeout must be longer than zero (leave it out for none)"
         )));
     }
+    if duration > MAX_TIMEOUT {
+        return Err(ConfigError::new(format!(
+            "invalid {what} '{text}': a timeout can be at most 30 days (leave it out for none)"
+        )));
+    }
     Ok(duration)
 }
 
@@ -1164,7 +1175,7 @@ run = \"pytest -x {test}\"
 
     #[test]
     fn each_bad_input_gets_a_message_that_says_what_and_how() {
-        let table: [(&[&str], &str, &str); 11] = [
+        let table: [(&[&str], &str, &str); 12] = [
             (
                 &[],
                 "[suite]\ntests=[\"a\"]\nrun = \"sh {test}\"\n[smoke]\nmax-reduce = 0\n",
@@ -1201,6 +1212,11 @@ run = \"pytest -x {test}\"
                 "invalid --timeout '5 parsecs'",
             ),
             (&["--timeout", "0s"], MINIMAL, "must be longer than zero"),
+            (
+                &["--timeout", "99999999999999h"],
+                MINIMAL,
+                "a timeout can be at most 30 days",
+            ),
             (&["--match", "a("], MINIMAL, "invalid --match regex 'a('"),
             (&[], "[suite]\ntset = [\"a\"]\n", "unknown field `tset`"),
             (&[], "[suite]\ntests = [\"a\"\n", "line 2"),

@@ -641,7 +641,10 @@ impl<'a> Runner<'a> {
             env: ctx.env(None),
             label: "(batch)",
             kill_leftovers: true,
-            timeout: self.config.timeout.map(|t| t.saturating_mul(length)),
+            timeout: self.config.timeout.map(|t| {
+                t.saturating_mul(length)
+                    .min(crate::config::MAX_COMMAND_LIMIT)
+            }),
             collect: match template.format {
                 Format::Junit => Collect::JunitFile,
                 Format::Tap => Collect::Stdout,

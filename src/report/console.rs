@@ -66,6 +66,8 @@ pub struct Console {
     counting: ProgressStyle,
     batch: ProgressStyle,
     mode: Mode,
+    /// Random orders name each iteration's seed; fixed ones have none worth a word.
+    seeded: bool,
     iterations: u32,
     iteration: u32,
     failures: u32,
@@ -103,6 +105,7 @@ impl Console {
             counting,
             batch,
             mode: Mode::Smoke,
+            seeded: true,
             iterations: 0,
             iteration: 0,
             failures: 0,
@@ -188,6 +191,7 @@ impl Reporter for Console {
                 seed_given,
             } => {
                 self.mode = *mode;
+                self.seeded = !order.is_deterministic();
                 self.iterations = *iterations;
                 // A drawn seed means nothing to a fixed order: tests still get it as
                 // SMOKE_SEED, but it only earns a word when the user chose it.
@@ -317,8 +321,13 @@ impl Reporter for Console {
                     }
                     _ => status.to_string(),
                 };
+                let seed = if self.seeded {
+                    format!(" (seed {seed})")
+                } else {
+                    String::new()
+                };
                 self.progress(&format!(
-                    "iteration {index}/{} (seed {seed}): {executed}/{length} tests, {what}",
+                    "iteration {index}/{}{seed}: {executed}/{length} tests, {what}",
                     self.iterations
                 ));
                 // The first time, show why --match missed; the report keeps every one.

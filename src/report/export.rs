@@ -52,8 +52,12 @@ pub fn render_text(report: &RunReport) -> String {
     line(&mut t, "command", &shell::join(&report.argv));
     let options = match report.mode {
         Mode::BugMode => format!(
-            "bug mode: each selected test once, in order; seed {}",
+            "bug mode: the selected tests in order, not stopping; tests get SMOKE_SEED={}",
             o.seed
+        ),
+        Mode::Smoke if o.order.is_deterministic() => format!(
+            "order {}, times {} (the same every run; tests get SMOKE_SEED={})",
+            o.order, o.times, o.seed
         ),
         Mode::Smoke => format!(
             "order {}, times {}, iterations {}, base seed {} (iteration i uses seed {} + i - 1)",
@@ -265,7 +269,13 @@ pub fn render_text(report: &RunReport) -> String {
         }
         Mode::Smoke => {
             let iterations = format!("{} of {}", s.iterations_run, o.iterations);
-            let found = format!("{} ({} unique)", s.failures_found, s.unique_failures);
+            let mut found = format!("{} ({} unique)", s.failures_found, s.unique_failures);
+            if s.unmatched_failures > 0 {
+                found.push_str(&format!(
+                    "; {} more ignored (output does not match --match)",
+                    s.unmatched_failures
+                ));
+            }
             let reduction = format!(
                 "{} tries, {} successful, {} test executions",
                 s.reduction_tries, s.reductions, s.reduction_executions
@@ -575,6 +585,29 @@ mod tests {
         assert_eq!(back, r);
     }
 
+    #[test]
+    fn every_seed_in_the_json_has_an_exact_string_twin() {
+        fn walk(value: &serde_json::Value, found: &mut usize) {
+            match value {
+                serde_json::Value::Object(map) => {
+                    if let Some(seed) = map.get("seed") {
+                        *found += 1;
+                        let number = seed.as_u64().expect("a seed is a u64");
+                        assert_eq!(map["seed_str"], number.to_string(), "{map:?}");
+                    }
+                    map.values().for_each(|v| walk(v, found));
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, found)),
+                _ => {}
+            }
+        }
+        let value: serde_json::Value =
+            serde_json::from_str(&render_json(&report())).expect("valid JSON");
+        let mut found = 0;
+        walk(&value, &mut found);
+        assert!(found >= 4, "options, iterations and failures: {found}");
+    }
+
     /// The whole text report for a fixed run (no clock, no paths): a format change shows up as
     /// a snapshot diff to review (`cargo insta review`, or INSTA_UPDATE=always).
     #[test]
@@ -626,7 +659,7 @@ mod tests {
         let text = render_text(&r);
         for needle in [
             "mode              bug mode",
-            "bug mode: each selected test once, in order; seed 1",
+            "bug mode: the selected tests in order, not stopping; tests get SMOKE_SEED=1",
             "exit 1       0.25s  b",
             "    | b broke",
             "passed            1",

@@ -1,0 +1,509 @@
+//! The real binary against what a new user and an adversary tried: options that cannot apply,
+//! seeds past 2^53, hostile output, `--match` misses, batch runners that cannot start, print no
+//! TAP, repeat tests or fail after every test passed, state that survives setup, replays from
+//! another folder. Each test fails if its fix is undone; the README's Reliability table lists
+//! them.
+
+mod common;
+
+use common::{Suite, names, stderr, stdout};
+use std::fs;
+use std::process::Command;
+
+/// The text report beside the newest JSON report.
+fn text_report(suite: &Suite) -> Vec<u8> {
+    let json = suite.reports().pop().expect("a report");
+    fs::read(json.with_extension("txt")).expect("the text report")
+}
+
+#[test]
+fn bug_mode_refuses_the_options_it_would_ignore_and_records_none() {
+    let suite = Suite::new();
+    suite
+        .toml(&["a", "b"], "[smoke]\nretries = 2\nmatch = \"boom\"\n")
+        .dispatcher("");
+    for flags in [
+        &["--order", "random"][..],
+        &["--times", "3"],
+        &["-n", "5"],
+        &["--match", "x"],
+        &["--retries", "1"],
+        &["--max-reduce", "9"],
+    ] {
+        let mut args = vec!["--bug-mode"];
+        args.extend_from_slice(flags);
+        let out = suite.smoke(&args);
+        assert_eq!(out.status.code(), Some(2), "{flags:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!(
+                "{} would have no effect",
+                flags[0].replace("-n", "--iterations")
+            )),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert!(suite.reports().is_empty(), "nothing ran");
+    let out = suite.smoke(&["--bug-mode", "--seed", "42"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let options = &suite.report()["options"];
+    assert_eq!(options["match"], serde_json::Value::Null, "{options}");
+    assert_eq!(options["retries"], 0);
+    assert_eq!(options["seed"], 42, "--seed applies: tests get SMOKE_SEED");
+    assert!(stderr(&out).contains("SMOKE_SEED 42"), "{}", stderr(&out));
+}
+
+#[test]
+fn every_seed_in_the_json_has_an_exact_string_twin() {
+    let suite = Suite::new();
+    suite
+        .toml(&["a", "b"], "")
+        .dispatcher("case \"$1\" in b) exit 1 ;; esac");
+    let base: u64 = 8_033_704_536_740_043_126;
+    let out = suite.smoke(&["--seed", &base.to_string(), "-n", "2"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    assert_eq!(report["options"]["seed_str"], base.to_string());
+    for (i, it) in report["iterations"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .enumerate()
+    {
+        assert_eq!(it["seed_str"], (base + i as u64).to_string());
+        assert_eq!(it["seed"].as_u64(), Some(base + i as u64));
+    }
+    assert_eq!(report["failures"][0]["seed_str"], base.to_string());
+    // A reader that holds numbers as doubles gets the string right and the number wrong.
+    let as_double = report["options"]["seed"].as_f64().expect("a number") as u64;
+    assert_ne!(as_double, base, "2^53 is really passed here");
+}
+
+#[test]
+fn escape_sequences_from_a_test_never_reach_the_terminal_or_the_text_report() {
+    let suite = Suite::new();
+    suite.toml(&["loud", "quiet"], "").dispatcher(
+        r#"case "$1" in
+  loud) printf 'before\033[2J\033]0;pwned title\007after\rover\n'; exit 1 ;;
+esac"#,
+    );
+    let out = suite.smoke(&["--bug-mode"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    for (what, bytes) in [
+        ("stdout", &out.stdout),
+        ("stderr", &out.stderr),
+        ("text report", &text_report(&suite)),
+    ] {
+        assert!(
+            !bytes.iter().any(|&b| b == 0x1b || b == 0x07 || b == b'\r'),
+            "raw control bytes in the {what}: {}",
+            String::from_utf8_lossy(bytes)
+        );
+    }
+    assert!(stdout(&out).contains(r"before\x1b[2J\x1b]0;pwned title\x07after\rover"));
+    // The JSON keeps the output exact (JSON escapes it itself).
+    let output = suite.report()["tests"][0]["output"].clone();
+    assert_eq!(
+        output,
+        "before\u{1b}[2J\u{1b}]0;pwned title\u{7}after\rover\n"
+    );
+}
+
+#[test]
+fn a_name_with_a_newline_keeps_the_text_report_layout() {
+    let suite = Suite::new();
+    suite
+        .toml(&["two\nlines", "b"], "")
+        .dispatcher("case \"$1\" in two*) exit 1 ;; esac");
+    let out = suite.smoke(&["--order", "rotate", "--times", "1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = String::from_utf8(text_report(&suite)).expect("UTF-8");
+    assert!(
+        text.contains(r"Failure 1: two\nlines failed (exit 1)"),
+        "{text}"
+    );
+    assert!(!text.contains("two\nlines"), "{text}");
+    // The replay stays one line and gives back the exact name.
+    let replay = suite.report()["failures"][0]["replay"]
+        .as_str()
+        .expect("a replay")
+        .to_string();
+    assert!(!replay.contains('\n'), "{replay}");
+    assert!(stdout(&out).contains(&replay));
+}
+
+#[test]
+fn a_match_that_never_matches_ignores_the_failures_keeps_their_output_and_exits_0() {
+    let suite = Suite::new();
+    suite
+        .toml(&["a", "b"], "")
+        .dispatcher("case \"$1\" in b) echo 'AssertionError: lock is held'; exit 1 ;; esac");
+    let out = suite.smoke(&["-n", "2", "--seed", "3", "--match", "lock was held"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(
+            "0 failure(s) found, 0 unique, 2 more ignored (output does not match --match)"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains("lock is held"),
+        "the first miss shows why: {}",
+        stderr(&out)
+    );
+    let report = suite.report();
+    assert_eq!(report["stats"]["unmatched_failures"], 2);
+    assert_eq!(report["stats"]["failures_found"], 0);
+    assert_eq!(
+        report["iterations"][0]["output"],
+        "AssertionError: lock is held\n"
+    );
+    let out = suite.smoke(&["-n", "1", "--seed", "3", "--match", "lock is held"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a matching failure still counts"
+    );
+}
+
+#[test]
+fn state_that_survives_between_sequences_is_named_not_called_a_verified_fails_alone() {
+    // No setup: p leaves a file in the suite folder, and v fails when it is there. Rotate twice
+    // runs v p v p: v passes, then fails; alone it fails too (the file is still there), and it
+    // fails where it passed before: state survives between sequences.
+    let suite = Suite::new();
+    suite
+        .file(
+            "smoke.toml",
+            "[suite]\ntests = [\"v\", \"p\"]\nrun = \"sh run.sh {test}\"\n",
+        )
+        .dispatcher(
+            r#"case "$1" in
+  p) touch leftover ;;
+  v) [ ! -e leftover ] || { echo "leftover is there"; exit 1; } ;;
+esac"#,
+        );
+    let out = suite.smoke(&["--order", "rotate", "--times", "2"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let f = &suite.report()["failures"][0];
+    assert_eq!(f["classification"], "leftover-state");
+    assert_eq!(f["proven_minimal"], false);
+    assert!(
+        f["hint"]
+            .as_str()
+            .is_some_and(|h| h.contains("survives between sequences") && h.contains("setup")),
+        "{f}"
+    );
+    assert!(
+        !stdout(&out).contains("1-minimal, verified"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("shortest failing (1 tests): v"),
+        "{}",
+        stdout(&out)
+    );
+
+    // With a setup that resets it, the same suite is an ordinary order-dependent pair.
+    fs::remove_file(suite.path().join("leftover")).expect("the leftover");
+    let out = suite.smoke(&[
+        "--order",
+        "rotate",
+        "--times",
+        "2",
+        "--setup",
+        "rm -f leftover",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let f = &suite.report()["failures"][0];
+    assert_eq!(f["classification"], "order-dependent");
+    assert_eq!(names(&f["minimal"]), ["p", "v"]);
+}
+
+#[test]
+fn a_flag_that_cannot_apply_says_which_key_replaces_it() {
+    let suite = Suite::new();
+    suite.file(
+        "smoke.toml",
+        "[suite]\nlist = \"printf 'a\\\\nb\\\\n'\"\nbatch = \"sh runner.sh {tests}\"\n",
+    );
+    suite.file(
+        "runner.sh",
+        "#!/bin/sh\nfor t in \"$@\"; do echo \"ok - $t\"; done\n",
+    );
+    let out = suite.smoke(&["--preset", "pytest", "--program", "/bin/false", "-n", "1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let expected = "--program '/bin/false' has no effect: [suite] list in 'smoke.toml' and \
+                    [suite] batch in 'smoke.toml' replace everything the pytest preset would \
+                    fill in with it; change them instead";
+    assert!(stderr(&out).contains(expected), "{}", stderr(&out));
+    assert_eq!(suite.report()["warnings"][0], expected);
+}
+
+#[test]
+fn a_batch_runner_that_runs_a_test_once_refuses_repeats_up_front() {
+    let suite = Suite::new();
+    let out = suite.smoke(&[
+        "--batch",
+        "prove -v {tests}",
+        "--order",
+        "rotate",
+        "a.t",
+        "b.t",
+        "a.t",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains(
+            "'a.t' is named twice on the command line, but prove runs each test once per invocation"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let out = suite.smoke(&["--batch", "prove -v {tests}", "--times", "2", "a.t"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--times 2 cannot work in batch mode"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("shuffl"), "not blamed on plugins");
+}
+
+#[test]
+fn a_batch_runner_that_cannot_start_or_prints_no_tap_is_an_error_not_a_test_failure() {
+    let suite = Suite::new();
+    let out = suite.smoke(&["--batch", "pyhton -m pytest {tests}", "a", "b"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("could not start the runner (exit 127: command not found)"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        suite.report()["failures"]
+            .as_array()
+            .expect("array")
+            .is_empty()
+    );
+
+    suite.file(
+        "plain.sh",
+        "#!/bin/sh\necho '==== test session starts ===='\necho 'collected 2 items'\necho 'tests/a.py .F'\nexit 1\n",
+    );
+    let out = suite.smoke(&["--batch", "sh plain.sh {tests}", "a", "b"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("printed no TAP on stdout"), "{err}");
+    assert!(err.contains("--format junit"), "{err}");
+    assert!(
+        err.contains("collected 2 items"),
+        "shows what it printed: {err}"
+    );
+}
+
+#[test]
+fn a_batch_runner_failing_after_every_test_passed_is_not_a_clean_run() {
+    let suite = Suite::new();
+    suite.file(
+        "runner.sh",
+        r#"#!/bin/sh
+shift
+{
+  echo '<testsuite>'
+  for t in "$@"; do echo "<testcase classname=\"x\" name=\"$t\" time=\"0.01\"/>"; done
+  echo '</testsuite>'
+} > "$SMOKE_JUNIT"
+echo "FAIL Required test coverage of 90% not reached. Total coverage: 42%"
+exit 3
+"#,
+    );
+    let out = suite.smoke(&[
+        "--batch",
+        "sh runner.sh {junit} {tests}",
+        "-n",
+        "1",
+        "a",
+        "b",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("reported all 2 tests as passed but exited with exit 3"),
+        "{err}"
+    );
+    assert!(err.contains("coverage of 90% not reached"), "{err}");
+    assert!(
+        err.contains("smoke: the batch runner failed 1 time(s)"),
+        "{err}"
+    );
+    let report = suite.report();
+    assert_eq!(report["hook_failures"][0]["hook"], "batch");
+    assert_eq!(report["hook_failures"][0]["result"], "exit 3");
+
+    let out = suite.smoke(&[
+        "--batch",
+        "sh runner.sh {junit} {tests}",
+        "-n",
+        "1",
+        "--ignore-runner-exit",
+        "a",
+        "b",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn a_run_template_that_cannot_run_any_test_stops_with_a_clear_error() {
+    let suite = Suite::new();
+    let out = suite.smoke(&["--run", "nosuchrunner {test}", "a", "b"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("the run command cannot run the tests") && err.contains("command not found"),
+        "{err}"
+    );
+    // Once a test has passed, a 127 is one test's failure, with a hint.
+    suite
+        .file("ok.sh", "exit 0\n")
+        .file("gone.sh", "no-such-tool --flag\n");
+    let out = suite.smoke(&[
+        "--run",
+        "sh {test}",
+        "--order",
+        "rotate",
+        "ok.sh",
+        "gone.sh",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let f = &suite.report()["failures"][0];
+    assert_eq!(f["failure"], "exit 127");
+    assert!(
+        f["hint"]
+            .as_str()
+            .is_some_and(|h| h.contains("command not found")),
+        "{f}"
+    );
+}
+
+#[test]
+fn a_fixed_order_prints_no_seed_that_means_nothing() {
+    let suite = Suite::new();
+    suite.toml(&["a", "b"], "").dispatcher("");
+    let out = suite.smoke(&["--order", "rotate"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!stderr(&out).contains("seed"), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("seed"), "{}", stdout(&out));
+    let out = suite.smoke(&["--bug-mode", "a", "a"]);
+    assert!(!stderr(&out).contains("seed"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("once each"), "{}", stderr(&out));
+    let out = suite.smoke(&["-n", "1", "--seed", "9"]);
+    assert!(stderr(&out).contains("seed 9"), "random orders name theirs");
+}
+
+#[test]
+fn a_file_iterations_key_does_not_warn_on_every_rotate_replay() {
+    let suite = Suite::new();
+    suite
+        .toml(&["a"], "[smoke]\niterations = 20\n")
+        .dispatcher("");
+    let out = suite.smoke(&["--order", "rotate", "--times", "1", "a"]);
+    assert!(!stderr(&out).contains("ignored"), "{}", stderr(&out));
+    let out = suite.smoke(&["--order", "rotate", "-n", "3"]);
+    assert!(
+        stderr(&out).contains("--iterations is ignored"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn names_listed_twice_warn_and_nul_bytes_are_refused_naming_the_source() {
+    let suite = Suite::new();
+    suite.toml(&["a", "b", "a"], "").dispatcher("");
+    let out = suite.smoke(&["--order", "rotate", "--times", "1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("[suite] tests lists a more than once"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(suite.ran(), ["a", "b"]);
+
+    suite.file(
+        "smoke.toml",
+        "[suite]\ntests = [\"a\", \"nul\\u0000byte\"]\nrun = \"sh run.sh {test}\"\n",
+    );
+    let out = suite.smoke(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("from [suite] tests holds a NUL byte"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_replay_command_works_from_any_folder() {
+    let suite = Suite::new();
+    suite.toml(&["p", "x", "v"], "").dispatcher(
+        r#"case "$1" in
+  p) touch state/dirty ;;
+  v) [ ! -e state/dirty ] || exit 1 ;;
+esac"#,
+    );
+    // Named relative to the current folder, as users do.
+    let out = suite.smoke(&[
+        "--config",
+        "./smoke.toml",
+        "--order",
+        "rotate",
+        "--times",
+        "1",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let replay = suite.report()["failures"][0]["replay"]
+        .as_str()
+        .expect("a replay")
+        .replacen("smoke", env!("CARGO_BIN_EXE_smoke"), 1);
+    let elsewhere = tempfile::tempdir().expect("another folder");
+    let again = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "{replay} --report-dir {}",
+            elsewhere.path().display()
+        ))
+        .current_dir(elsewhere.path())
+        .output()
+        .expect("sh runs");
+    assert_eq!(again.status.code(), Some(1), "{replay}: {}", stderr(&again));
+    assert!(
+        stdout(&again).contains("minimal (2 tests): p v"),
+        "{}",
+        stdout(&again)
+    );
+}
+
+#[test]
+fn build_command_text_is_redacted_like_its_output() {
+    let suite = Suite::new();
+    suite
+        .toml(
+            &["a"],
+            "[report]\nbuild = [\"echo deploying with tok-98765432\"]\n",
+        )
+        .dispatcher("");
+    let out = suite
+        .command()
+        .args(["--report-dir", "reports", "--order", "rotate"])
+        .env("API_TOKEN", "tok-98765432")
+        .output()
+        .expect("smoke runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let command = &suite.report()["build"]["commands"][0];
+    assert_eq!(command["command"], "echo deploying with <redacted>");
+    assert_eq!(command["output"], "deploying with <redacted>");
+    assert!(!String::from_utf8_lossy(&text_report(&suite)).contains("tok-98765432"));
+}
