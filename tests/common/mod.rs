@@ -212,6 +212,7 @@ pub fn require_pytest() {
     let found = Command::new("pytest").arg("--version").output();
     assert!(
         found.is_ok_and(|o| o.status.success()),
-        "pytest is needed for these tests: python3 -m pip install -r examples/requirements.txt"
+        "pytest is needed for these tests: python3 -m venv .venv && .venv/bin/pip install -r \
+         examples/requirements.txt, then run cargo test with .venv/bin on PATH (see the README)"
     );
 }
