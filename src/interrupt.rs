@@ -62,10 +62,10 @@ pub fn install(interrupt: Interrupt) -> io::Result<()> {
                 interrupt.raise(signal);
                 kill_running_group();
                 if second {
-                    eprintln!("smoke: second signal, exiting now without teardown");
+                    crate::term::errln!("smoke: second signal, exiting now without teardown");
                     std::process::exit(i32::from(exit_code(signal)));
                 }
-                eprintln!(
+                crate::term::errln!(
                     "smoke: interrupted, stopping (teardown, then the report); again to exit now"
                 );
             }

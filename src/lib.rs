@@ -3,7 +3,7 @@
 //! writes a dated report with the build parameters.
 //!
 //! The pure core (`order`, `reduce`, `model`, `shell`, `batch`, `preset`, `report::record`) has
-//! no processes, clock or terminal; the edges (`exec`, `interrupt`, `suite`,
+//! no processes, clock or terminal; the edges (`exec`, `interrupt`, `suite`, `term`,
 //! `report::{console, export, build}`) do the I/O; `config` turns flags and `smoke.toml` into one validated `Config`, and `runner`
 //! orchestrates. [`run`] is the whole program, so tests can run smoke in-process.
 
@@ -21,6 +21,7 @@ pub mod report;
 pub mod runner;
 pub mod shell;
 pub mod suite;
+pub mod term;
 
 use crate::cli::Cli;
 use crate::config::Config;
@@ -64,7 +65,7 @@ where
     match run_cli(cli, argv) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("smoke: error: {e:#}");
+            term::errln!("smoke: error: {e:#}");
             ExitCode::from(exit::ERROR)
         }
     }
@@ -81,13 +82,7 @@ fn run_cli(cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
     let names = suite::resolve(&config)?;
     let selection = suite::select(&names, &config.selected)?;
     if config.list_only {
-        let mut out = std::io::stdout().lock();
-        for &test in &selection {
-            out.write_all(names.raw(test).as_encoded_bytes())?;
-            out.write_all(b"\n")?;
-        }
-        out.flush()?;
-        return Ok(exit::OK);
+        return print_names(&names, &selection);
     }
     let files = ReportFiles::create(&config.report, started)?;
 
@@ -128,28 +123,44 @@ fn run_cli(cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
         Err(e) => {
             // Keep what was recorded, marked as ended by an error, if the disk still allows it.
             let _ = writer.fail();
-            eprintln!("smoke: report so far: {}", files.text.display());
+            term::errln!("smoke: report so far: {}", files.text.display());
             return Err(e);
         }
     };
 
     let out = report::console::summary(writer.report(), summary.interrupted);
-    // A closed stdout (`smoke | head -1`) must not turn a finished run into a panic.
-    let _ = writeln!(
-        std::io::stdout(),
+    term::outln!(
         "{out}\nreport: {}\nreport: {}",
         files.text.display(),
         files.json.display()
     );
 
     if summary.hook_failures > 0 {
-        eprintln!(
+        term::errln!(
             "smoke: setup or teardown failed {} time(s); those sequences were abandoned (see \
              the report)",
             summary.hook_failures
         );
     }
     Ok(exit_code(&summary))
+}
+
+/// `--list`: the selected names on stdout, byte for byte. A reader that stops early (`smoke
+/// --list | head -1`) got what it wanted, so a broken pipe ends the listing with success.
+fn print_names(names: &TestNames, selection: &[model::TestId]) -> anyhow::Result<u8> {
+    let mut out = std::io::stdout().lock();
+    let written = selection
+        .iter()
+        .try_for_each(|&test| {
+            out.write_all(names.raw(test).as_encoded_bytes())?;
+            out.write_all(b"\n")
+        })
+        .and_then(|()| out.flush());
+    match written {
+        Ok(()) => Ok(exit::OK),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::OK),
+        Err(e) => Err(e).context("cannot write the test names to stdout"),
+    }
 }
 
 /// The report as it stands before the first test: what runs, how, and where.

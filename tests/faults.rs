@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Suite, alive, names, stderr, stdout, wait_for};
+use common::{KillOnDrop, Suite, alive, names, stderr, stdout, wait_for};
 use std::fs;
 use std::os::unix::process::CommandExt;
 use std::process::Stdio;
@@ -301,6 +301,71 @@ esac"#,
     for pid in pids(&suite, "v.pids") {
         assert!(!alive(pid), "{pid} still runs");
     }
+}
+
+/// Start smoke with `args` (reports in ./reports) with stdout and stderr pipes whose readers are
+/// gone before smoke writes a line, as under `smoke 2>&1 | head -1` once head has exited.
+fn spawn_with_closed_output(suite: &Suite, args: &[&str]) -> KillOnDrop {
+    let mut child = suite
+        .command()
+        .args(["--report-dir", "reports"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("smoke starts");
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    KillOnDrop(child)
+}
+
+#[test]
+fn a_closed_stdout_and_stderr_neither_panic_smoke_nor_leave_the_report_running() {
+    // Progress, a failure, shrinking and the summary all write to pipes nobody reads.
+    let suite = Suite::new();
+    suite.toml(&["p", "v", "a"], "").dispatcher(
+        r#"case "$1" in
+  p) touch state/p ;;
+  v) [ ! -e state/p ] ;;
+esac"#,
+    );
+    let mut child = spawn_with_closed_output(&suite, &["--order", "rotate", "--times", "1"]);
+    let status = child.0.wait().expect("wait");
+    assert_eq!(
+        status.code(),
+        Some(1),
+        "the normal exit code, not a panic's 101"
+    );
+    let report = suite.report();
+    assert_eq!(report["status"], "completed");
+    assert!(
+        report["finished_at"].is_string(),
+        "{}",
+        report["finished_at"]
+    );
+    assert_eq!(names(&report["failures"][0]["minimal"]), ["p", "v"]);
+    // `smoke --list | head -1`: the reader got what it wanted.
+    let mut child = spawn_with_closed_output(&suite, &["--list"]);
+    assert_eq!(child.0.wait().expect("wait").code(), Some(0));
+
+    // Ctrl-C with the output gone (`smoke 2>&1 | tee log`, tee killed first): the signal thread's
+    // "interrupted" line fails too, and smoke still stops cleanly.
+    let suite = Suite::new();
+    suite
+        .toml(&["a"], "")
+        .dispatcher("sleep 60 & echo $! >> children.pids; wait");
+    let mut child = spawn_with_closed_output(&suite, &["-n", "5"]);
+    wait_for(&suite.path().join("children.pids"), Duration::from_secs(20));
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(child.0.id() as i32, libc::SIGINT) };
+    assert_eq!(child.0.wait().expect("wait").code(), Some(130));
+    let report = suite.report();
+    assert_eq!(report["status"], "interrupted");
+    assert!(
+        report["finished_at"].is_string(),
+        "{}",
+        report["finished_at"]
+    );
 }
 
 #[test]

@@ -8,8 +8,9 @@ use super::record::RunReport;
 use super::{Event, IterationStatus, Mode, Proof, Purpose, Redactor, Reporter, lossy, quote_tail};
 use crate::config::Verbosity;
 use crate::shell;
+use crate::term::{errln, outln};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 
 /// How many lines of a failing test's output the console shows.
 const OUTPUT_LINES: usize = 20;
@@ -43,6 +44,16 @@ pub fn summary(report: &RunReport, interrupted: Option<i32>) -> String {
     line
 }
 
+/// The progress bar, drawn to `target`.
+fn styled_bar(target: ProgressDrawTarget) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(0), target);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}")
+            .expect("the template is valid"),
+    );
+    bar
+}
+
 /// Prints events for a person.
 pub struct Console {
     verbosity: Verbosity,
@@ -63,18 +74,17 @@ impl Console {
     /// A console reporter; the bar shows only on a terminal and without `--quiet`.
     pub fn new(verbosity: Verbosity) -> Self {
         let visible = verbosity != Verbosity::Quiet && std::io::stderr().is_terminal();
+        // indicatif ignores a failing draw target (a terminal hung up under a running smoke),
+        // as `term` does for lines; the test below pins that.
         let bar = if visible {
-            let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-            bar.set_style(
-                ProgressStyle::with_template(
-                    "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}",
-                )
-                .expect("the template is valid"),
-            );
-            bar
+            styled_bar(ProgressDrawTarget::stderr())
         } else {
             ProgressBar::hidden()
         };
+        Console::with_bar(verbosity, bar)
+    }
+
+    fn with_bar(verbosity: Verbosity, bar: ProgressBar) -> Self {
         Console {
             verbosity,
             bar,
@@ -91,17 +101,15 @@ impl Console {
         }
     }
 
-    /// A line on stdout (results). A closed stdout (`smoke | head`) is not an error.
+    /// A line on stdout (results).
     fn out(&self, text: &str) {
-        self.bar.suspend(|| {
-            let _ = writeln!(std::io::stdout(), "{text}");
-        });
+        self.bar.suspend(|| outln!("{text}"));
     }
 
     /// A line on stderr (progress), unless quiet.
     fn progress(&self, text: &str) {
         if self.verbosity != Verbosity::Quiet {
-            self.bar.suspend(|| eprintln!("{text}"));
+            self.bar.suspend(|| errln!("{text}"));
         }
     }
 
@@ -227,9 +235,9 @@ impl Reporter for Console {
             } => {
                 let block = self.output_block(output);
                 self.bar.suspend(|| {
-                    eprintln!("smoke: {hook} failed ({outcome}): {command}");
+                    errln!("smoke: {hook} failed ({outcome}): {command}");
                     if !block.is_empty() {
-                        eprintln!("{block}");
+                        errln!("{block}");
                     }
                 });
             }
@@ -335,5 +343,97 @@ impl Reporter for Console {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Hook, Order, Outcome};
+    use std::io;
+    use std::time::Duration;
+
+    /// A terminal that hung up: every write fails (EIO, as after SIGHUP).
+    #[derive(Debug)]
+    struct HungUp;
+
+    impl indicatif::TermLike for HungUp {
+        fn width(&self) -> u16 {
+            80
+        }
+        fn move_cursor_up(&self, _: usize) -> io::Result<()> {
+            Err(io::Error::from_raw_os_error(libc::EIO))
+        }
+        fn move_cursor_down(&self, _: usize) -> io::Result<()> {
+            Err(io::Error::from_raw_os_error(libc::EIO))
+        }
+        fn move_cursor_right(&self, _: usize) -> io::Result<()> {
+            Err(io::Error::from_raw_os_error(libc::EIO))
+        }
+        fn move_cursor_left(&self, _: usize) -> io::Result<()> {
+            Err(io::Error::from_raw_os_error(libc::EIO))
+        }
+        fn write_line(&self, _: &str) -> io::Result<()> {
+            Err(io::Error::from_raw_os_error(libc::EIO))
+        }
+        fn write_str(&self, _: &str) -> io::Result<()> {
+            Err(io::Error::from_raw_os_error(libc::EIO))
+        }
+        fn clear_line(&self) -> io::Result<()> {
+            Err(io::Error::from_raw_os_error(libc::EIO))
+        }
+        fn flush(&self) -> io::Result<()> {
+            Err(io::Error::from_raw_os_error(libc::EIO))
+        }
+    }
+
+    #[test]
+    fn a_progress_bar_on_a_terminal_that_hung_up_does_not_panic() {
+        let bar = styled_bar(ProgressDrawTarget::term_like(Box::new(HungUp)));
+        let mut console = Console::with_bar(Verbosity::Verbose, bar);
+        let events = [
+            Event::RunStarted {
+                mode: Mode::Smoke,
+                tests: 1,
+                order: Order::Rotate,
+                times: 1,
+                iterations: 1,
+                seed: 1,
+                iterations_ignored: false,
+            },
+            Event::IterationStarted {
+                index: 1,
+                seed: 1,
+                length: 1,
+            },
+            Event::SequenceStarted {
+                purpose: Purpose::Iteration,
+                length: 1,
+            },
+            Event::TestStarted {
+                test: "a",
+                position: 0,
+                length: 1,
+            },
+            Event::TestFinished {
+                purpose: Purpose::Iteration,
+                test: "a",
+                position: 0,
+                length: 1,
+                outcome: Outcome::Pass,
+                duration: Duration::from_millis(1),
+                output: b"",
+            },
+            Event::HookFailed {
+                hook: Hook::Teardown,
+                command: "false",
+                outcome: Outcome::Fail { code: 1 },
+                output: b"no\n",
+            },
+            Event::RunFinished { interrupted: None },
+        ];
+        for event in &events {
+            console.handle(event).expect("the console never fails");
+        }
     }
 }
