@@ -14,7 +14,8 @@ pub mod exit {
     /// failure was found): smoke could not do what was asked.
     pub const ERROR: u8 = 2;
     /// Interrupted by SIGINT (Ctrl-C); the report was still written and marked interrupted.
-    /// SIGTERM gives 128 + 15 = 143 the same way.
+    /// SIGTERM gives 128 + 15 = 143 and SIGHUP (terminal closed, ssh dropped) 128 + 1 = 129 the
+    /// same way.
     pub const INTERRUPTED: u8 = 130;
 }
 

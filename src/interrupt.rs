@@ -1,6 +1,8 @@
-//! Edge: SIGINT and SIGTERM. The first one sets the [`Interrupt`] flag the runner checks between
-//! steps and kills the process group of whatever command is running, so smoke can run teardown,
-//! write its report and exit 130 (143 for SIGTERM). A second one exits at once, without
+//! Edge: SIGINT, SIGTERM and SIGHUP. The first one sets the [`Interrupt`] flag the runner checks
+//! between steps and kills the process group of whatever command is running, so smoke can run
+//! teardown, write its report and exit 128 + the signal: 130 (SIGINT), 143 (SIGTERM), 129
+//! (SIGHUP: the terminal closed or the ssh session dropped, which would otherwise kill smoke
+//! outright and orphan the running test in its own group). A second one exits at once, without
 //! teardown; the report on disk is still valid, because every write is a temp file + rename.
 //!
 //! Tests run in their own process groups, so a Ctrl-C at the terminal reaches smoke only; smoke
@@ -45,15 +47,16 @@ impl Interrupt {
     }
 }
 
-/// The exit code for a run stopped by `signal`: 128 + the signal number (130 for SIGINT).
+/// The exit code for a run stopped by `signal`: 128 + the signal number (130 for SIGINT, 143
+/// for SIGTERM, 129 for SIGHUP).
 pub fn exit_code(signal: i32) -> u8 {
     u8::try_from(128 + signal).unwrap_or(crate::error::exit::INTERRUPTED)
 }
 
-/// Route SIGINT and SIGTERM to `interrupt` from now on (see the module docs).
+/// Route SIGINT, SIGTERM and SIGHUP to `interrupt` from now on (see the module docs).
 pub fn install(interrupt: Interrupt) -> io::Result<()> {
-    use signal_hook::consts::{SIGINT, SIGTERM};
-    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
     std::thread::Builder::new()
         .name("smoke-signals".into())
         .spawn(move || {
@@ -106,5 +109,6 @@ mod tests {
     fn exit_codes_are_128_plus_the_signal() {
         assert_eq!(exit_code(2), 130);
         assert_eq!(exit_code(15), 143);
+        assert_eq!(exit_code(1), 129);
     }
 }

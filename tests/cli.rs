@@ -249,6 +249,13 @@ fn sigterm_mid_run_does_the_same_and_exits_143() {
     interrupt_mid_run(libc::SIGTERM, 143);
 }
 
+#[test]
+fn sighup_mid_run_does_the_same_and_exits_129() {
+    // A closed terminal or a dropped ssh session: the test's own process group gets no SIGHUP
+    // from the kernel, so smoke must kill it, tear down and finish the report itself.
+    interrupt_mid_run(libc::SIGHUP, 129);
+}
+
 fn interrupt_mid_run(signal: i32, code: i32) {
     let suite = Suite::new();
     suite

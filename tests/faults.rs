@@ -248,7 +248,12 @@ fn setup_or_teardown_that_fails_hangs_or_is_missing_is_named_with_its_status() {
 #[test]
 fn sigint_and_sigterm_during_setup_and_during_shrinking_stop_cleanly() {
     // During setup: the setup's tree is killed, teardown runs once, the report says interrupted.
-    for (signal, code) in [(libc::SIGINT, 130), (libc::SIGTERM, 143)] {
+    // SIGHUP (a closed terminal) stops the same way.
+    for (signal, code) in [
+        (libc::SIGINT, 130),
+        (libc::SIGTERM, 143),
+        (libc::SIGHUP, 129),
+    ] {
         let suite = Suite::new();
         suite.dispatcher("");
         fs::write(
