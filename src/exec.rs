@@ -22,6 +22,7 @@ use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::OwnedFd;
+use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -247,10 +248,12 @@ impl Executor for ShellExecutor {
 
     fn set_log(&mut self, path: Option<&Path>) -> Result<()> {
         self.log = match path {
+            // Owner-only, like the reports: a log is the tests' raw output, never redacted.
             Some(path) => Some(
                 File::options()
                     .write(true)
                     .create_new(true)
+                    .mode(0o600)
                     .open(path)
                     .with_context(|| format!("cannot create the log '{}'", path.display()))?,
             ),

@@ -574,6 +574,30 @@ esac"#,
 }
 
 #[test]
+fn failure_logs_are_private_like_the_reports() {
+    // The verbose rerun's log holds the tests' raw output, secrets included: owner-only.
+    use std::os::unix::fs::PermissionsExt;
+    let suite = Suite::new();
+    suite.toml(&["p", "v"], "").dispatcher(
+        r#"case "$1" in
+  p) touch state/p ;;
+  v) [ ! -e state/p ] ;;
+esac"#,
+    );
+    let out = suite.smoke(&["--order", "rotate", "--times", "1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let json = suite.reports().pop().expect("a report");
+    let log = suite.report()["failures"][0]["log"]
+        .as_str()
+        .expect("a log")
+        .to_string();
+    for path in [suite.path().join(log), json.with_extension("txt"), json] {
+        let mode = fs::metadata(&path).expect("stat").permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{} is {mode:o}", path.display());
+    }
+}
+
+#[test]
 fn report_folders_and_files_do_not_follow_planted_symlinks() {
     let suite = Suite::new();
     suite.toml(&["a"], "").dispatcher("");
