@@ -100,7 +100,7 @@ fn run_cli(cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
     let mut writer = ReportWriter::new(header, files.clone(), chrono::Local::now, &redactor)?;
     let mut console = Console::new(config.verbosity).redacting(redactor);
     let mut exec = exec::ShellExecutor::new(&config.dir, &config.env);
-    let log_path = |n: usize| files.log_path(n);
+    let log_path = |n: usize| files.prepare_log(n);
 
     let result = {
         let mut reporters = Fanout(vec![&mut console, &mut writer]);

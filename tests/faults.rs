@@ -447,6 +447,39 @@ fn a_full_disk_is_a_clear_error_and_the_last_report_stays_whole() {
 }
 
 #[test]
+fn a_test_that_deletes_the_report_folder_does_not_cost_the_report() {
+    // p runs `rm -rf reports` (a `git clean -fdx` would do the same) and then pollutes for v:
+    // the folder goes while the run writes its report, and again during the verbose rerun,
+    // under the open log.
+    let suite = Suite::new();
+    suite.toml(&["a", "p", "v"], "").dispatcher(
+        r#"case "$1" in
+  p) rm -rf reports; touch state/p ;;
+  v) [ ! -e state/p ] || { echo "v saw p"; exit 1; } ;;
+esac"#,
+    );
+    let out = suite.smoke(&["--order", "rotate", "--times", "1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let said = stderr(&out);
+    assert_eq!(
+        said.matches("reports' was removed while running (by a test?); created it again")
+            .count(),
+        1,
+        "said once: {said}"
+    );
+    let report = suite.report();
+    assert_eq!(report["status"], "completed");
+    assert!(report["finished_at"].is_string());
+    let f = &report["failures"][0];
+    assert_eq!(names(&f["minimal"]), ["p", "v"]);
+    let log = fs::read_to_string(suite.path().join(f["log"].as_str().expect("a log")))
+        .expect("the log is back");
+    assert!(log.contains("v saw p"), "{log}");
+    let text = fs::read_to_string(suite.reports()[0].with_extension("txt")).expect("text");
+    assert!(text.contains("status            completed"), "{text}");
+}
+
+#[test]
 fn two_runs_started_together_write_two_reports() {
     // No setup: the two runs share the suite folder.
     let suite = Suite::new();
