@@ -63,8 +63,8 @@ pub struct Cli {
     #[arg(long, value_name = "COMMAND")]
     pub teardown: Option<String>,
 
-    /// Time limit per test (and per setup/teardown), e.g. 30s or 2m; a test past it is killed
-    /// with its process group and fails as `timeout`.
+    /// Time limit per test (and per setup/teardown, list command and [report] build command),
+    /// e.g. 30s or 2m; a test past it is killed with its process group and fails as `timeout`.
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
 

@@ -19,6 +19,15 @@ pub mod exit {
     pub const INTERRUPTED: u8 = 130;
 }
 
+/// A signal (SIGINT, SIGTERM, SIGHUP) stopped smoke while it listed the tests: no test ran and
+/// no report exists, so the run ends with 128 + the signal, not as an error.
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted by signal {signal} while listing the tests; no test ran")]
+pub struct Interrupted {
+    /// The signal that came.
+    pub signal: i32,
+}
+
 /// A problem with `smoke.toml` or the flags, found before any test runs.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]

@@ -31,7 +31,7 @@ use crate::model::{Order, TestNames};
 use crate::report::console::Console;
 use crate::report::export::{ReportFiles, ReportWriter};
 use crate::report::record::{Options, RawName, RunReport, Stats};
-use crate::report::{Fanout, Mode, Redactor};
+use crate::report::{Fanout, Mode, Redactor, Reporter};
 use crate::runner::Runner;
 use anyhow::Context;
 use clap::Parser;
@@ -64,10 +64,17 @@ where
         .collect();
     match run_cli(cli, argv) {
         Ok(code) => ExitCode::from(code),
-        Err(e) => {
-            term::errln!("smoke: error: {e:#}");
-            ExitCode::from(exit::ERROR)
-        }
+        Err(e) => match e.downcast_ref::<error::Interrupted>() {
+            // Ctrl-C while listing is the user stopping smoke, not smoke failing.
+            Some(stopped) => {
+                term::errln!("smoke: {stopped}");
+                ExitCode::from(interrupt::exit_code(stopped.signal))
+            }
+            None => {
+                term::errln!("smoke: error: {e:#}");
+                ExitCode::from(exit::ERROR)
+            }
+        },
     }
 }
 
@@ -79,7 +86,10 @@ fn run_cli(cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
     let interrupt = Interrupt::new();
     interrupt::install(interrupt.clone()).context("cannot install the signal handlers")?;
 
-    let names = suite::resolve(&config)?;
+    let names = suite::resolve(&config, &interrupt)?;
+    if let Some(signal) = interrupt.signal() {
+        return Err(error::Interrupted { signal }.into());
+    }
     let selection = suite::select(&names, &config.selected)?;
     if config.list_only {
         return print_names(&names, &selection);
@@ -96,7 +106,15 @@ fn run_cli(cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
         })
         .collect();
     let redactor = Redactor::new(own_env.iter().chain(&config.env).map(|(k, v)| (k, v)));
-    let header = report_header(&config, &names, &redactor, selection.len(), argv, started);
+    let header = report_header(
+        &config,
+        &names,
+        &redactor,
+        &interrupt,
+        selection.len(),
+        argv,
+        started,
+    );
     let mut writer = ReportWriter::new(header, files.clone(), chrono::Local::now, &redactor)?;
     let mut console = Console::new(config.verbosity).redacting(redactor);
     let mut exec = exec::ShellExecutor::new(&config.dir, &config.env);
@@ -104,18 +122,31 @@ fn run_cli(cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
 
     let result = {
         let mut reporters = Fanout(vec![&mut console, &mut writer]);
-        let mut runner = Runner::new(
-            &config,
-            &names,
-            &mut exec,
-            &mut reporters,
-            &interrupt,
-            &log_path,
-        );
-        if config.bug_mode {
-            runner.bug_mode(&selection)
+        if let Some(signal) = interrupt.signal() {
+            // Stopped while collecting the build parameters: no test runs, and the report,
+            // which exists already, ends as interrupted.
+            let interrupted = Some(signal);
+            reporters
+                .handle(&report::Event::RunFinished { interrupted })
+                .map(|()| runner::Summary {
+                    failures: 0,
+                    hook_failures: 0,
+                    interrupted,
+                })
         } else {
-            runner.smoke(&selection)
+            let mut runner = Runner::new(
+                &config,
+                &names,
+                &mut exec,
+                &mut reporters,
+                &interrupt,
+                &log_path,
+            );
+            if config.bug_mode {
+                runner.bug_mode(&selection)
+            } else {
+                runner.smoke(&selection)
+            }
         }
     };
     let summary = match result {
@@ -168,6 +199,7 @@ fn report_header(
     config: &Config,
     names: &TestNames,
     redactor: &Redactor,
+    interrupt: &Interrupt,
     tests: usize,
     argv: Vec<String>,
     started: chrono::DateTime<chrono::Local>,
@@ -221,6 +253,8 @@ fn report_header(
             &config.env,
             &config.report_env,
             redactor,
+            config.timeout,
+            interrupt,
         ),
         iterations: Vec::new(),
         failures: Vec::new(),

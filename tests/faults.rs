@@ -374,6 +374,113 @@ esac"#,
 }
 
 #[test]
+fn the_timeout_limits_the_list_command_and_the_build_commands() {
+    // A list command past --timeout: a clear error naming the flag and the key, exit 2.
+    let suite = Suite::new();
+    suite.dispatcher("").file(
+        "smoke.toml",
+        "[suite]\nlist = \"sleep 30\"\nrun = \"sh run.sh {test}\"\n",
+    );
+    let started = Instant::now();
+    let out = suite.smoke(&["--timeout", "1s"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "waited for the list"
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let said = stderr(&out);
+    assert!(
+        said.contains("the list command 'sleep 30' did not finish within 1s")
+            && said.contains("--timeout")
+            && said.contains("[suite] timeout"),
+        "{said}"
+    );
+
+    // A build command past it: recorded as `timeout`, and the run goes on.
+    let suite = Suite::new();
+    suite
+        .toml(&["a"], "[report]\nbuild = [\"sleep 30\", \"echo next\"]\n")
+        .dispatcher("");
+    let started = Instant::now();
+    let out = suite.smoke(&["-n", "1", "--times", "1", "--timeout", "1s"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "waited for the build"
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = suite.report();
+    assert_eq!(report["status"], "completed");
+    assert_eq!(report["build"]["commands"][0]["result"], "timeout");
+    assert_eq!(report["build"]["commands"][1]["output"], "next");
+    assert_eq!(suite.ran(), ["a"]);
+}
+
+#[test]
+fn a_signal_while_listing_or_collecting_build_parameters_stops_smoke_cleanly() {
+    // While the list command runs: 128 + the signal and an "interrupted" line, not an error.
+    for (signal, code) in [
+        (libc::SIGINT, 130),
+        (libc::SIGTERM, 143),
+        (libc::SIGHUP, 129),
+    ] {
+        let suite = Suite::new();
+        suite.dispatcher("").file(
+            "smoke.toml",
+            "[suite]\nlist = \"touch listing; sleep 30\"\nrun = \"sh run.sh {test}\"\n",
+        );
+        let child = suite
+            .command()
+            .args(["--report-dir", "reports"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("smoke starts");
+        wait_for(&suite.path().join("listing"), HANG);
+        // SAFETY: kill(2) on our own child.
+        unsafe { libc::kill(child.id() as i32, signal) };
+        let out = child.wait_with_output().expect("wait");
+        let said = stderr(&out);
+        assert_eq!(out.status.code(), Some(code), "{said}");
+        assert!(
+            said.contains(&format!(
+                "interrupted by signal {signal} while listing the tests"
+            )),
+            "{said}"
+        );
+        assert!(
+            !said.contains("failed") && !said.contains("error"),
+            "{said}"
+        );
+        assert!(suite.reports().is_empty());
+    }
+
+    // While a build command runs: the report, created already, ends as interrupted; no test runs.
+    let suite = Suite::new();
+    suite
+        .toml(
+            &["a"],
+            "[report]\nbuild = [\"touch build.started; sleep 30\", \"touch build.2\"]\n",
+        )
+        .dispatcher("");
+    let mut child = suite.spawn(&[]);
+    wait_for(&suite.path().join("build.started"), HANG);
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(child.0.id() as i32, libc::SIGINT) };
+    assert_eq!(child.0.wait().expect("wait").code(), Some(130));
+    let report = suite.report();
+    assert_eq!(report["status"], "interrupted");
+    assert!(
+        report["finished_at"].is_string(),
+        "{}",
+        report["finished_at"]
+    );
+    let commands = &report["build"]["commands"];
+    assert_eq!(commands[0]["result"], "interrupted");
+    assert_eq!(commands[1]["result"], "not run (interrupted)");
+    assert!(!suite.path().join("build.2").exists());
+    assert!(suite.ran().is_empty());
+}
+
+#[test]
 fn kill_9_mid_run_leaves_a_whole_report_behind() {
     let suite = Suite::new();
     let tests: Vec<String> = (0..40).map(|i| format!("t{i:02}")).collect();
