@@ -3,18 +3,26 @@
 //! teardown, write its report and exit 128 + the signal: 130 (SIGINT), 143 (SIGTERM), 129
 //! (SIGHUP: the terminal closed or the ssh session dropped, which would otherwise kill smoke
 //! outright and orphan the running test in its own group). A second one exits at once, without
-//! teardown; the report on disk is still valid, because every write is a temp file + rename.
+//! teardown, after the finishing step registered with [`on_hard_exit`] (which marks the report
+//! on disk interrupted); the report is whole either way, because every write is a temp file +
+//! rename. This module knows nothing of reports: it only runs what it was handed.
 //!
 //! Tests run in their own process groups, so a Ctrl-C at the terminal reaches smoke only; smoke
 //! passes it on by killing the running group.
 
 use std::io;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// The process group of the command running now (0: none). Written by `exec`, read by the
 /// signal thread.
 static RUNNING_GROUP: AtomicI32 = AtomicI32::new(0);
+
+/// What a second signal runs before exiting; see [`on_hard_exit`].
+type Finish = Box<dyn FnOnce() + Send>;
+
+/// The step registered with [`on_hard_exit`], taken by the signal thread.
+static ON_HARD_EXIT: Mutex<Option<Finish>> = Mutex::new(None);
 
 /// A shared "stop now" flag holding the signal that raised it.
 #[derive(Clone, Debug, Default)]
@@ -66,6 +74,13 @@ pub fn install(interrupt: Interrupt) -> io::Result<()> {
                 kill_running_group();
                 if second {
                     crate::term::errln!("smoke: second signal, exiting now without teardown");
+                    let finish = ON_HARD_EXIT
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .take();
+                    if let Some(finish) = finish {
+                        finish();
+                    }
                     std::process::exit(i32::from(exit_code(signal)));
                 }
                 crate::term::errln!(
@@ -74,6 +89,13 @@ pub fn install(interrupt: Interrupt) -> io::Result<()> {
             }
         })?;
     Ok(())
+}
+
+/// Run `finish` on the signal thread when a second signal makes smoke exit at once, just before
+/// it exits (it replaces any step registered before). It must be quick and must not wait for
+/// the main thread, which is left running until the exit.
+pub fn on_hard_exit(finish: impl FnOnce() + Send + 'static) {
+    *ON_HARD_EXIT.lock().unwrap_or_else(|e| e.into_inner()) = Some(Box::new(finish));
 }
 
 /// Record the process group of the command being waited for (0 when none).

@@ -116,6 +116,14 @@ fn run_cli(cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
         started,
     );
     let mut writer = ReportWriter::new(header, files.clone(), chrono::Local::now, &redactor)?;
+    // A second signal exits at once; the report on disk still gets its end.
+    let sealing = files.clone();
+    interrupt::on_hard_exit(move || {
+        let now = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+        if let Err(e) = sealing.seal_interrupted(now) {
+            term::errln!("smoke: error: {e:#}");
+        }
+    });
     let mut console = Console::new(config.verbosity).redacting(redactor);
     let mut exec = exec::ShellExecutor::new(&config.dir, &config.env);
     let log_path = |n: usize| files.prepare_log(n);

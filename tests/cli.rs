@@ -321,8 +321,19 @@ fn a_second_sigint_exits_at_once_without_waiting_for_teardown() {
         started.elapsed() < Duration::from_secs(30),
         "did not wait for teardown"
     );
-    // The report on disk is whole and parses.
-    assert!(suite.report()["options"]["seed"].is_u64());
+    // The report on disk is whole, parses, and has its end: interrupted, with a finish time.
+    let report = suite.report();
+    assert!(report["options"]["seed"].is_u64());
+    assert_eq!(report["status"], "interrupted");
+    assert_eq!(report["completed"], false);
+    assert!(
+        report["finished_at"].is_string(),
+        "{}",
+        report["finished_at"]
+    );
+    let text = fs::read_to_string(suite.reports()[0].with_extension("txt")).expect("text");
+    assert!(text.contains("status            interrupted"), "{text}");
+    assert!(!text.contains("finished          -"), "{text}");
 }
 
 #[test]

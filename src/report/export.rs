@@ -297,6 +297,9 @@ pub struct ReportFiles {
 struct WriteState {
     /// The report folder vanished during the run and smoke has said so (once is enough).
     said_recreated: bool,
+    /// The report got its final status from [`ReportFiles::seal_interrupted`]: later writes
+    /// (the main thread, still running until the exit) must not undo it.
+    sealed: bool,
 }
 
 impl ReportFiles {
@@ -418,11 +421,39 @@ impl ReportFiles {
         self.log_path(n)
     }
 
-    /// Write both reports, each through a temp file renamed over the old one.
+    /// Write both reports, each through a temp file renamed over the old one; nothing once
+    /// sealed.
     pub fn write(&self, report: &RunReport) -> Result<()> {
         let mut state = self.lock();
-        self.write_file(&mut state, &self.text, render_text(report).as_bytes())?;
-        self.write_file(&mut state, &self.json, render_json(report).as_bytes())
+        if state.sealed {
+            return Ok(());
+        }
+        self.write_both(&mut state, report)
+    }
+
+    /// For a second signal, which exits at once without teardown: mark the report on disk
+    /// `interrupted`, finished at `finished_at`, and write nothing more. The report is read back
+    /// from the JSON, the last whole write (under the write lock, so no write is half-done
+    /// behind it); one that had ended already keeps its status.
+    pub fn seal_interrupted(&self, finished_at: String) -> Result<()> {
+        let mut state = self.lock();
+        state.sealed = true;
+        let json = fs::read_to_string(&self.json)
+            .with_context(|| format!("cannot read the report '{}'", self.json.display()))?;
+        let mut report: RunReport = serde_json::from_str(&json)
+            .with_context(|| format!("cannot read the report '{}'", self.json.display()))?;
+        if report.status != "running" {
+            return Ok(());
+        }
+        report.status = "interrupted".to_string();
+        report.completed = false;
+        report.finished_at = Some(finished_at);
+        self.write_both(&mut state, &report)
+    }
+
+    fn write_both(&self, state: &mut WriteState, report: &RunReport) -> Result<()> {
+        self.write_file(state, &self.text, render_text(report).as_bytes())?;
+        self.write_file(state, &self.json, render_json(report).as_bytes())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, WriteState> {
@@ -714,6 +745,47 @@ mod tests {
         assert!(reports.is_dir(), "ready for the log");
         assert_eq!(log, files.log_path(1));
         assert!(files.lock().said_recreated, "clones share the state");
+    }
+
+    #[test]
+    fn sealing_marks_a_running_report_interrupted_and_stops_later_writes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let target = ReportTarget::Dir(dir.path().join("reports"));
+        let files = ReportFiles::create(&target, Local::now()).expect("create");
+        let running = report();
+        assert_eq!(
+            (running.status.as_str(), &running.finished_at),
+            ("running", &None)
+        );
+        files.write(&running).expect("write");
+        files
+            .clone()
+            .seal_interrupted("2026-11-22T10:06:00+01:00".into())
+            .expect("sealed");
+        files.write(&running).expect("a later write is a no-op");
+        let back: RunReport =
+            serde_json::from_str(&fs::read_to_string(&files.json).expect("json")).expect("parses");
+        assert_eq!(back.status, "interrupted");
+        assert_eq!(
+            back.finished_at.as_deref(),
+            Some("2026-11-22T10:06:00+01:00")
+        );
+        assert!(!back.completed);
+        assert_eq!(back.iterations, running.iterations, "the rest is kept");
+        let text = fs::read_to_string(&files.text).expect("text");
+        assert!(text.contains("status            interrupted"), "{text}");
+
+        // A report that had ended keeps its status.
+        let files = ReportFiles::create(&target, Local::now()).expect("create");
+        let mut completed = report();
+        completed.status = "completed".into();
+        completed.completed = true;
+        completed.finished_at = Some("2026-11-22T10:05:59+01:00".into());
+        files.write(&completed).expect("write");
+        files.seal_interrupted("later".into()).expect("sealed");
+        let back: RunReport =
+            serde_json::from_str(&fs::read_to_string(&files.json).expect("json")).expect("parses");
+        assert_eq!(back, completed);
     }
 
     #[test]
