@@ -1,4 +1,4 @@
-//! Edge: the one way smoke writes lines to its stdout and stderr, [`outln!`] and [`errln!`].
+//! Edge: the one way smoke writes lines to its stdout and stderr, `outln!` and `errln!`.
 //!
 //! A write that fails is ignored: stdout or stderr can vanish under a running smoke (`smoke 2>&1
 //! | head -1`, a `tee` that Ctrl-C killed first, a terminal closed or an ssh session dropped),

@@ -281,7 +281,7 @@ fn sequence(names: &[String]) -> String {
     format!("{} tests: {}", names.len(), shell::join(names))
 }
 
-/// The report's file names. Clones share one [`WriteState`], so every write of the run's
+/// The report's file names. Clones share one write state, so every write of the run's
 /// report goes through one lock.
 #[derive(Clone, Debug)]
 pub struct ReportFiles {
