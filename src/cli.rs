@@ -17,8 +17,8 @@ Examples:
   smoke --run 'sh {test}' t/a.sh t/b.sh     no smoke.toml: the tests and how to run one
 
 Exit codes: 0 no failure found, 1 failure found and reported, 2 usage, config or I/O
-error or a failing setup/teardown, 130 interrupted by Ctrl-C (143 by SIGTERM); the report
-is written either way.")]
+error or a failing setup/teardown, 130 interrupted by Ctrl-C (143 by SIGTERM, 129 by
+SIGHUP); the report is written either way.")]
 pub struct Cli {
     /// Only these tests, in this order (for rotate and repeat); a name may repeat.
     #[arg(value_name = "TEST")]
@@ -63,8 +63,8 @@ pub struct Cli {
     #[arg(long, value_name = "COMMAND")]
     pub teardown: Option<String>,
 
-    /// Time limit per test (and per setup/teardown), e.g. 30s or 2m; a test past it is killed
-    /// with its process group and fails as `timeout`.
+    /// Time limit per test (and per setup/teardown, list command and [report] build command),
+    /// e.g. 30s or 2m; a test past it is killed with its process group and fails as `timeout`.
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
 

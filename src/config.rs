@@ -53,7 +53,8 @@ pub struct Config {
     pub setup: Option<String>,
     /// Shell command after every sequence.
     pub teardown: Option<String>,
-    /// Per-command time limit (tests, setup and teardown).
+    /// Per-command time limit: tests, setup and teardown, and also the listing commands and
+    /// each `[report] build` command (which have their own defaults when it is unset).
     pub timeout: Option<Duration>,
     /// Extra environment for every command, sorted by name.
     pub env: Vec<(String, String)>,

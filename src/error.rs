@@ -14,8 +14,18 @@ pub mod exit {
     /// failure was found): smoke could not do what was asked.
     pub const ERROR: u8 = 2;
     /// Interrupted by SIGINT (Ctrl-C); the report was still written and marked interrupted.
-    /// SIGTERM gives 128 + 15 = 143 the same way.
+    /// SIGTERM gives 128 + 15 = 143 and SIGHUP (terminal closed, ssh dropped) 128 + 1 = 129 the
+    /// same way.
     pub const INTERRUPTED: u8 = 130;
+}
+
+/// A signal (SIGINT, SIGTERM, SIGHUP) stopped smoke while it listed the tests: no test ran and
+/// no report exists, so the run ends with 128 + the signal, not as an error.
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted by signal {signal} while listing the tests; no test ran")]
+pub struct Interrupted {
+    /// The signal that came.
+    pub signal: i32,
 }
 
 /// A problem with `smoke.toml` or the flags, found before any test runs.

@@ -8,6 +8,7 @@
 //! ends, anything it left running in its group is killed, and output still held open by a
 //! process outside the group (a server setup started, a daemon) is waited for at most
 //! [`OUTPUT_GRACE`]; the pipe is then drained and dropped in the background until it closes.
+//! A log that a test removed while it was open (`rm -rf reports`) is written back when closed.
 //!
 //! A batch job can also collect its runner's results whole: a fresh JUnit XML file named by
 //! `$SMOKE_JUNIT` in a private temp folder, or all of stdout written to a file there (TAP),
@@ -20,8 +21,9 @@ use crate::model::Outcome;
 use anyhow::{Context, Result};
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::{Read, Seek, Write};
 use std::os::fd::OwnedFd;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -99,7 +101,8 @@ pub trait Executor {
 pub struct ShellExecutor {
     dir: PathBuf,
     env: Vec<(String, String)>,
-    log: Option<File>,
+    /// The open log and its path.
+    log: Option<(File, PathBuf)>,
     /// A private folder for batch results, made on first use, removed with smoke.
     scratch: Option<tempfile::TempDir>,
 }
@@ -146,11 +149,11 @@ fn read_results(path: &Path) -> Result<Option<Vec<u8>>> {
 
 impl Executor for ShellExecutor {
     fn run(&mut self, job: &Job) -> Result<Finished> {
-        if let Some(log) = &mut self.log {
+        if let Some((log, _)) = &mut self.log {
             writeln!(log, "=== {} ===", job.label).context("cannot write the log")?;
         }
         let log = match &self.log {
-            Some(file) => Some(file.try_clone().context("cannot share the log file")?),
+            Some((file, _)) => Some(file.try_clone().context("cannot share the log file")?),
             None => None,
         };
         let (reader, writer) = os_pipe::pipe().context("cannot create a pipe")?;
@@ -222,7 +225,7 @@ impl Executor for ShellExecutor {
             Some(path) => read_results(path)?,
             None => None,
         };
-        if let Some(log) = &mut self.log {
+        if let Some((log, _)) = &mut self.log {
             if let (Collect::Stdout, Some(stdout)) = (job.collect, &results) {
                 writeln!(log, "--- {}: stdout", job.label).context("cannot write the log")?;
                 log.write_all(stdout).context("cannot write the log")?;
@@ -246,18 +249,47 @@ impl Executor for ShellExecutor {
     }
 
     fn set_log(&mut self, path: Option<&Path>) -> Result<()> {
+        if let Some((file, path)) = self.log.take() {
+            restore_log(file, &path)
+                .with_context(|| format!("cannot write the log '{}' again", path.display()))?;
+        }
         self.log = match path {
-            Some(path) => Some(
-                File::options()
-                    .write(true)
-                    .create_new(true)
-                    .open(path)
+            Some(path) => Some((
+                new_log(path)
                     .with_context(|| format!("cannot create the log '{}'", path.display()))?,
-            ),
+                path.to_path_buf(),
+            )),
             None => None,
         };
         Ok(())
     }
+}
+
+/// A new log file, owner-only like the reports (a log is the tests' raw output, never
+/// redacted), readable so that [`restore_log`] can copy it back.
+fn new_log(path: &Path) -> std::io::Result<File> {
+    File::options()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+}
+
+/// A test in the rerun may have removed the log while it was written (`rm -rf reports`, `git
+/// clean -fdx`): then the open file, unlinked, still holds it, so write it back at `path`,
+/// folder included. A log still in place is left alone.
+fn restore_log(mut file: File, path: &Path) -> std::io::Result<()> {
+    if file.metadata()?.nlink() > 0 {
+        return Ok(());
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut restored = new_log(path)?;
+    file.seek(std::io::SeekFrom::Start(0))?;
+    std::io::copy(&mut file, &mut restored)?;
+    Ok(())
 }
 
 /// The settings every command gets: run in `dir` with `env` added, stdin closed, any exit

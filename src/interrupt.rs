@@ -1,18 +1,28 @@
-//! Edge: SIGINT and SIGTERM. The first one sets the [`Interrupt`] flag the runner checks between
-//! steps and kills the process group of whatever command is running, so smoke can run teardown,
-//! write its report and exit 130 (143 for SIGTERM). A second one exits at once, without
-//! teardown; the report on disk is still valid, because every write is a temp file + rename.
+//! Edge: SIGINT, SIGTERM and SIGHUP. The first one sets the [`Interrupt`] flag the runner checks
+//! between steps and kills the process group of whatever command is running, so smoke can run
+//! teardown, write its report and exit 128 + the signal: 130 (SIGINT), 143 (SIGTERM), 129
+//! (SIGHUP: the terminal closed or the ssh session dropped, which would otherwise kill smoke
+//! outright and orphan the running test in its own group). A second one exits at once, without
+//! teardown, after the finishing step registered with [`on_hard_exit`] (which marks the report
+//! on disk interrupted); the report is whole either way, because every write is a temp file +
+//! rename. This module knows nothing of reports: it only runs what it was handed.
 //!
 //! Tests run in their own process groups, so a Ctrl-C at the terminal reaches smoke only; smoke
 //! passes it on by killing the running group.
 
 use std::io;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// The process group of the command running now (0: none). Written by `exec`, read by the
 /// signal thread.
 static RUNNING_GROUP: AtomicI32 = AtomicI32::new(0);
+
+/// What a second signal runs before exiting; see [`on_hard_exit`].
+type Finish = Box<dyn FnOnce() + Send>;
+
+/// The step registered with [`on_hard_exit`], taken by the signal thread.
+static ON_HARD_EXIT: Mutex<Option<Finish>> = Mutex::new(None);
 
 /// A shared "stop now" flag holding the signal that raised it.
 #[derive(Clone, Debug, Default)]
@@ -45,15 +55,16 @@ impl Interrupt {
     }
 }
 
-/// The exit code for a run stopped by `signal`: 128 + the signal number (130 for SIGINT).
+/// The exit code for a run stopped by `signal`: 128 + the signal number (130 for SIGINT, 143
+/// for SIGTERM, 129 for SIGHUP).
 pub fn exit_code(signal: i32) -> u8 {
     u8::try_from(128 + signal).unwrap_or(crate::error::exit::INTERRUPTED)
 }
 
-/// Route SIGINT and SIGTERM to `interrupt` from now on (see the module docs).
+/// Route SIGINT, SIGTERM and SIGHUP to `interrupt` from now on (see the module docs).
 pub fn install(interrupt: Interrupt) -> io::Result<()> {
-    use signal_hook::consts::{SIGINT, SIGTERM};
-    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
     std::thread::Builder::new()
         .name("smoke-signals".into())
         .spawn(move || {
@@ -62,15 +73,29 @@ pub fn install(interrupt: Interrupt) -> io::Result<()> {
                 interrupt.raise(signal);
                 kill_running_group();
                 if second {
-                    eprintln!("smoke: second signal, exiting now without teardown");
+                    crate::term::errln!("smoke: second signal, exiting now without teardown");
+                    let finish = ON_HARD_EXIT
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .take();
+                    if let Some(finish) = finish {
+                        finish();
+                    }
                     std::process::exit(i32::from(exit_code(signal)));
                 }
-                eprintln!(
+                crate::term::errln!(
                     "smoke: interrupted, stopping (teardown, then the report); again to exit now"
                 );
             }
         })?;
     Ok(())
+}
+
+/// Run `finish` on the signal thread when a second signal makes smoke exit at once, just before
+/// it exits (it replaces any step registered before). It must be quick and must not wait for
+/// the main thread, which is left running until the exit.
+pub fn on_hard_exit(finish: impl FnOnce() + Send + 'static) {
+    *ON_HARD_EXIT.lock().unwrap_or_else(|e| e.into_inner()) = Some(Box::new(finish));
 }
 
 /// Record the process group of the command being waited for (0 when none).
@@ -106,5 +131,6 @@ mod tests {
     fn exit_codes_are_128_plus_the_signal() {
         assert_eq!(exit_code(2), 130);
         assert_eq!(exit_code(15), 143);
+        assert_eq!(exit_code(1), 129);
     }
 }

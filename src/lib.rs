@@ -3,7 +3,7 @@
 //! writes a dated report with the build parameters.
 //!
 //! The pure core (`order`, `reduce`, `model`, `shell`, `batch`, `preset`, `report::record`) has
-//! no processes, clock or terminal; the edges (`exec`, `interrupt`, `suite`,
+//! no processes, clock or terminal; the edges (`exec`, `interrupt`, `suite`, `term`,
 //! `report::{console, export, build}`) do the I/O; `config` turns flags and `smoke.toml` into one validated `Config`, and `runner`
 //! orchestrates. [`run`] is the whole program, so tests can run smoke in-process.
 
@@ -21,6 +21,7 @@ pub mod report;
 pub mod runner;
 pub mod shell;
 pub mod suite;
+pub mod term;
 
 use crate::cli::Cli;
 use crate::config::Config;
@@ -30,7 +31,7 @@ use crate::model::TestNames;
 use crate::report::console::Console;
 use crate::report::export::{ReportFiles, ReportWriter};
 use crate::report::record::{Options, RawName, RunReport, Stats};
-use crate::report::{Fanout, Mode, Redactor};
+use crate::report::{Fanout, Mode, Redactor, Reporter};
 use crate::runner::Runner;
 use anyhow::Context;
 use clap::Parser;
@@ -63,10 +64,17 @@ where
         .collect();
     match run_cli(cli, argv) {
         Ok(code) => ExitCode::from(code),
-        Err(e) => {
-            eprintln!("smoke: error: {e:#}");
-            ExitCode::from(exit::ERROR)
-        }
+        Err(e) => match e.downcast_ref::<error::Interrupted>() {
+            // Ctrl-C while listing is the user stopping smoke, not smoke failing.
+            Some(stopped) => {
+                term::errln!("smoke: {stopped}");
+                ExitCode::from(interrupt::exit_code(stopped.signal))
+            }
+            None => {
+                term::errln!("smoke: error: {}", report::printable(&format!("{e:#}")));
+                ExitCode::from(exit::ERROR)
+            }
+        },
     }
 }
 
@@ -79,14 +87,13 @@ fn run_cli(cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
     interrupt::install(interrupt.clone()).context("cannot install the signal handlers")?;
 
     let mut warnings = config.warnings.clone();
-    let names = suite::resolve(&config, &mut warnings)?;
+    let names = suite::resolve(&config, &interrupt, &mut warnings)?;
+    if let Some(signal) = interrupt.signal() {
+        return Err(error::Interrupted { signal }.into());
+    }
     if config.verbosity != config::Verbosity::Quiet {
         for warning in &warnings {
-            let _ = writeln!(
-                std::io::stderr(),
-                "smoke: warning: {}",
-                report::one_line(warning)
-            );
+            term::errln!("smoke: warning: {}", report::one_line(warning));
         }
     }
     let selection = suite::select(&names, &config.selected)?;
@@ -94,13 +101,7 @@ fn run_cli(cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
         suite::refuse_repeats(&names, &selection, runner)?;
     }
     if config.list_only {
-        let mut out = std::io::stdout().lock();
-        for &test in &selection {
-            out.write_all(names.raw(test).as_encoded_bytes())?;
-            out.write_all(b"\n")?;
-        }
-        out.flush()?;
-        return Ok(exit::OK);
+        return print_names(&names, &selection);
     }
     let files = ReportFiles::create(&config.report, started)?;
 
@@ -114,27 +115,57 @@ fn run_cli(cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
         })
         .collect();
     let redactor = Redactor::new(own_env.iter().chain(&config.env).map(|(k, v)| (k, v)));
-    let mut header = report_header(&config, &names, &redactor, selection.len(), argv, started);
+    let mut header = report_header(
+        &config,
+        &names,
+        &redactor,
+        &interrupt,
+        selection.len(),
+        argv,
+        started,
+    );
     header.warnings = warnings;
     let mut writer = ReportWriter::new(header, files.clone(), chrono::Local::now, &redactor)?;
+    // A second signal exits at once; the report on disk still gets its end.
+    let sealing = files.clone();
+    interrupt::on_hard_exit(move || {
+        let now = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+        if let Err(e) = sealing.seal_interrupted(now) {
+            term::errln!("smoke: error: {}", report::printable(&format!("{e:#}")));
+        }
+    });
     let mut console = Console::new(config.verbosity).redacting(redactor);
     let mut exec = exec::ShellExecutor::new(&config.dir, &config.env);
-    let log_path = |n: usize| files.log_path(n);
+    let log_path = |n: usize| files.prepare_log(n);
 
     let result = {
         let mut reporters = Fanout(vec![&mut console, &mut writer]);
-        let mut runner = Runner::new(
-            &config,
-            &names,
-            &mut exec,
-            &mut reporters,
-            &interrupt,
-            &log_path,
-        );
-        if config.bug_mode {
-            runner.bug_mode(&selection)
+        if let Some(signal) = interrupt.signal() {
+            // Stopped while collecting the build parameters: no test runs, and the report,
+            // which exists already, ends as interrupted.
+            let interrupted = Some(signal);
+            reporters
+                .handle(&report::Event::RunFinished { interrupted })
+                .map(|()| runner::Summary {
+                    failures: 0,
+                    unmatched: 0,
+                    hook_failures: 0,
+                    interrupted,
+                })
         } else {
-            runner.smoke(&selection)
+            let mut runner = Runner::new(
+                &config,
+                &names,
+                &mut exec,
+                &mut reporters,
+                &interrupt,
+                &log_path,
+            );
+            if config.bug_mode {
+                runner.bug_mode(&selection)
+            } else {
+                runner.smoke(&selection)
+            }
         }
     };
     let summary = match result {
@@ -142,23 +173,20 @@ fn run_cli(cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
         Err(e) => {
             // Keep what was recorded, marked as ended by an error, if the disk still allows it.
             let _ = writer.fail();
-            eprintln!("smoke: report so far: {}", files.text.display());
+            term::errln!("smoke: report so far: {}", files.text.display());
             return Err(e);
         }
     };
 
     let out = report::console::summary(writer.report(), summary.interrupted);
-    // A closed stdout (`smoke | head -1`) must not turn a finished run into a panic.
-    let _ = writeln!(
-        std::io::stdout(),
+    term::outln!(
         "{out}\nreport: {}\nreport: {}",
         files.text.display(),
         files.json.display()
     );
 
     if summary.hook_failures > 0 {
-        let _ = writeln!(
-            std::io::stderr(),
+        term::errln!(
             "smoke: {} failed {} time(s); those sequences were abandoned (see the report)",
             hook_names(writer.report()),
             summary.hook_failures
@@ -167,11 +195,30 @@ fn run_cli(cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
     Ok(exit_code(&summary))
 }
 
+/// `--list`: the selected names on stdout, byte for byte. A reader that stops early (`smoke
+/// --list | head -1`) got what it wanted, so a broken pipe ends the listing with success.
+fn print_names(names: &TestNames, selection: &[model::TestId]) -> anyhow::Result<u8> {
+    let mut out = std::io::stdout().lock();
+    let written = selection
+        .iter()
+        .try_for_each(|&test| {
+            out.write_all(names.raw(test).as_encoded_bytes())?;
+            out.write_all(b"\n")
+        })
+        .and_then(|()| out.flush());
+    match written {
+        Ok(()) => Ok(exit::OK),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::OK),
+        Err(e) => Err(e).context("cannot write the test names to stdout"),
+    }
+}
+
 /// The report as it stands before the first test: what runs, how, and where.
 fn report_header(
     config: &Config,
     names: &TestNames,
     redactor: &Redactor,
+    interrupt: &Interrupt,
     tests: usize,
     argv: Vec<String>,
     started: chrono::DateTime<chrono::Local>,
@@ -224,6 +271,8 @@ fn report_header(
             &config.env,
             &config.report_env,
             redactor,
+            config.timeout,
+            interrupt,
         ),
         iterations: Vec::new(),
         failures: Vec::new(),

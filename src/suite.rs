@@ -1,23 +1,36 @@
 //! The suite's test names: resolving `tests` / `list` / `glob` and the presets' listings (the
 //! commands and the glob are I/O, at the edge; turning their output into names is pure and
 //! tested on captured output), and selecting the tests named on the command line (pure).
+//!
+//! Listing commands run under `timeout` when one is set (else [`LIST_TIMEOUT`]); a signal that
+//! kills one is [`Interrupted`], not a failed listing. This module must not print.
 
 use crate::config::{Config, TestSource};
-use crate::error::ConfigError;
+use crate::error::{ConfigError, Interrupted};
 use crate::exec;
+use crate::interrupt::Interrupt;
 use crate::model::{Outcome, TestId, TestNames};
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::time::Duration;
 
-/// The limit for the `list` command when no `timeout` is set.
-const LIST_TIMEOUT: Duration = Duration::from_secs(300);
+/// The limit for each listing command when no `timeout` is set: listing may build the suite.
+pub const LIST_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// The names of every test in the suite, in its usual order. Names from the `list` command and
 /// the glob are kept byte for byte, whether or not they are UTF-8. A name listed twice is kept
-/// once, with a sentence for `warnings`.
-pub fn resolve(config: &Config, warnings: &mut Vec<String>) -> anyhow::Result<TestNames> {
-    let timeout = config.timeout.unwrap_or(LIST_TIMEOUT).max(LIST_TIMEOUT);
+/// once, with a sentence for `warnings`. A signal raised on `interrupt` while a listing command
+/// runs stops it and ends in [`Interrupted`].
+pub fn resolve(
+    config: &Config,
+    interrupt: &Interrupt,
+    warnings: &mut Vec<String>,
+) -> anyhow::Result<TestNames> {
+    let listing = Listing {
+        config,
+        interrupt,
+        timeout: config.timeout.unwrap_or(LIST_TIMEOUT),
+    };
     let names: Vec<OsString> = match &config.source {
         TestSource::Listed(names) => names.iter().map(OsString::from).collect(),
         TestSource::CommandLine => {
@@ -30,24 +43,24 @@ pub fn resolve(config: &Config, warnings: &mut Vec<String>) -> anyhow::Result<Te
             names
         }
         TestSource::ListCommand(command) => {
-            let stdout = list_output(config, command, timeout)?;
+            let stdout = listing.output(command)?;
             lines(&stdout)
                 .filter(|line| !line.trim_ascii().is_empty())
                 .map(|line| OsString::from_vec(line.to_vec()))
                 .collect()
         }
         TestSource::Glob(pattern) => glob_names(config, pattern)?,
-        TestSource::PytestCollect(command) => pytest_names(&list_output(config, command, timeout)?),
+        TestSource::PytestCollect(command) => pytest_names(&listing.output(command)?),
         TestSource::Go(program) => {
             let command = format!("{program} test -list . ./...");
-            go_names(&list_output(config, &command, timeout)?)
+            go_names(&listing.output(&command)?)
         }
         TestSource::Gtest(program) => {
             let command = format!("{program} --gtest_list_tests");
-            gtest_names(&list_output(config, &command, timeout)?)
+            gtest_names(&listing.output(&command)?)
         }
         TestSource::Cargo(program) => {
-            let named = cargo_tests(config, program, timeout)?;
+            let named = cargo_tests(&listing, program)?;
             if !named.is_empty() {
                 return Ok(TestNames::with_args(named));
             }
@@ -129,40 +142,76 @@ fn describe(source: &TestSource) -> String {
     }
 }
 
-/// Run a listing command (shell text) and return its stdout; a failure is an error that shows
-/// what it printed.
-fn list_output(config: &Config, command: &str, timeout: Duration) -> anyhow::Result<Vec<u8>> {
-    let got = exec::capture(
-        &[exec::SHELL, "-c", command],
-        &config.dir,
-        &config.env,
-        timeout,
-    )?;
-    if got.outcome != Outcome::Pass {
-        // pytest and go print their errors on stdout.
-        let said = if got.stderr.trim_ascii().is_empty() {
-            &got.stdout
-        } else {
-            &got.stderr
-        };
-        let said = String::from_utf8_lossy(said);
-        let said = said.trim();
-        let tail: String = {
-            let lines: Vec<&str> = said.lines().collect();
-            lines[lines.len().saturating_sub(20)..].join("\n")
-        };
-        return Err(ConfigError::new(format!(
-            "the list command '{command}' failed ({}){}{tail}",
-            got.outcome,
-            match tail.lines().count() {
-                0 => "",
-                1 => ": ",
-                _ => ":\n",
-            },
-        ))
-        .into());
+/// How listing commands run: in the suite folder with its environment, under one limit, and
+/// stopped by a signal.
+struct Listing<'a> {
+    config: &'a Config,
+    interrupt: &'a Interrupt,
+    timeout: Duration,
+}
+
+impl Listing<'_> {
+    /// Run `argv` to its end; a signal that came meanwhile (and killed it) is [`Interrupted`].
+    fn run(&self, argv: &[&str]) -> anyhow::Result<exec::Captured> {
+        let got = exec::capture(argv, &self.config.dir, &self.config.env, self.timeout)?;
+        match self.interrupt.signal() {
+            Some(signal) => Err(Interrupted { signal }.into()),
+            None => Ok(got),
+        }
     }
-    Ok(got.stdout)
+
+    /// Why a listing took too long, and which setting to change: `timeout` limits listing
+    /// too, so a short per-test limit can be too short for a command that builds the suite.
+    fn too_slow(&self, what: &str) -> ConfigError {
+        let limit = humantime::format_duration(self.timeout);
+        ConfigError::new(match self.config.timeout {
+            Some(_) => format!(
+                "{what} did not finish within {limit} (the --timeout / [suite] timeout limit, \
+                 which applies to listing too): raise it or fix the command"
+            ),
+            None => format!(
+                "{what} did not finish within {limit} (the limit for listing when no timeout \
+                 is set): fix the command, or set a longer limit with --timeout or [suite] \
+                 timeout"
+            ),
+        })
+    }
+
+    /// Run a listing command (shell text) and return its stdout; a failure is an error that
+    /// shows what it printed.
+    fn output(&self, command: &str) -> anyhow::Result<Vec<u8>> {
+        let got = self.run(&[exec::SHELL, "-c", command])?;
+        if got.outcome == Outcome::Timeout {
+            return Err(self
+                .too_slow(&format!("the list command '{command}'"))
+                .into());
+        }
+        if got.outcome != Outcome::Pass {
+            // pytest and go print their errors on stdout.
+            let said = if got.stderr.trim_ascii().is_empty() {
+                &got.stdout
+            } else {
+                &got.stderr
+            };
+            let said = String::from_utf8_lossy(said);
+            let said = said.trim();
+            let tail: String = {
+                let lines: Vec<&str> = said.lines().collect();
+                lines[lines.len().saturating_sub(20)..].join("\n")
+            };
+            return Err(ConfigError::new(format!(
+                "the list command '{command}' failed ({}){}{tail}",
+                got.outcome,
+                match tail.lines().count() {
+                    0 => "",
+                    1 => ": ",
+                    _ => ":\n",
+                },
+            ))
+            .into());
+        }
+        Ok(got.stdout)
+    }
 }
 
 /// Lines of a command's output, without their line ends.
@@ -267,21 +316,16 @@ fn libtest_names(stdout: &[u8]) -> Vec<String> {
 /// The cargo preset: build the test binaries, list each one's tests. A test is named
 /// `target::path` (`target(kind)::path` when a lib and a bin share a name), and its run script
 /// gets the binary and the path as `$2` and `$3`.
-fn cargo_tests(
-    config: &Config,
-    program: &str,
-    timeout: Duration,
-) -> anyhow::Result<Vec<(OsString, Vec<OsString>)>> {
+fn cargo_tests(listing: &Listing, program: &str) -> anyhow::Result<Vec<(OsString, Vec<OsString>)>> {
     let command = format!("{program} test --no-run --message-format=json");
-    let binaries = cargo_binaries(&list_output(config, &command, timeout)?);
+    let binaries = cargo_binaries(&listing.output(&command)?);
     let mut named = Vec::new();
     for binary in &binaries {
-        let listed = exec::capture(
-            &[&binary.executable, "--list", "--format", "terse"],
-            &config.dir,
-            &config.env,
-            timeout,
-        )?;
+        let listed = listing.run(&[&binary.executable, "--list", "--format", "terse"])?;
+        if listed.outcome == Outcome::Timeout {
+            let what = format!("the test binary '{}' listing its tests", binary.executable);
+            return Err(listing.too_slow(&what).into());
+        }
         if listed.outcome != Outcome::Pass {
             return Err(ConfigError::new(format!(
                 "the test binary '{}' failed to list its tests ({}): {}",

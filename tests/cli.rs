@@ -249,6 +249,13 @@ fn sigterm_mid_run_does_the_same_and_exits_143() {
     interrupt_mid_run(libc::SIGTERM, 143);
 }
 
+#[test]
+fn sighup_mid_run_does_the_same_and_exits_129() {
+    // A closed terminal or a dropped ssh session: the test's own process group gets no SIGHUP
+    // from the kernel, so smoke must kill it, tear down and finish the report itself.
+    interrupt_mid_run(libc::SIGHUP, 129);
+}
+
 fn interrupt_mid_run(signal: i32, code: i32) {
     let suite = Suite::new();
     suite
@@ -314,8 +321,19 @@ fn a_second_sigint_exits_at_once_without_waiting_for_teardown() {
         started.elapsed() < Duration::from_secs(30),
         "did not wait for teardown"
     );
-    // The report on disk is whole and parses.
-    assert!(suite.report()["options"]["seed"].is_u64());
+    // The report on disk is whole, parses, and has its end: interrupted, with a finish time.
+    let report = suite.report();
+    assert!(report["options"]["seed"].is_u64());
+    assert_eq!(report["status"], "interrupted");
+    assert_eq!(report["completed"], false);
+    assert!(
+        report["finished_at"].is_string(),
+        "{}",
+        report["finished_at"]
+    );
+    let text = fs::read_to_string(suite.reports()[0].with_extension("txt")).expect("text");
+    assert!(text.contains("status            interrupted"), "{text}");
+    assert!(!text.contains("finished          -"), "{text}");
 }
 
 #[test]

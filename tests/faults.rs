@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Suite, alive, names, stderr, stdout, wait_for};
+use common::{KillOnDrop, Suite, alive, names, stderr, stdout, wait_for};
 use std::fs;
 use std::os::unix::process::CommandExt;
 use std::process::Stdio;
@@ -248,7 +248,12 @@ fn setup_or_teardown_that_fails_hangs_or_is_missing_is_named_with_its_status() {
 #[test]
 fn sigint_and_sigterm_during_setup_and_during_shrinking_stop_cleanly() {
     // During setup: the setup's tree is killed, teardown runs once, the report says interrupted.
-    for (signal, code) in [(libc::SIGINT, 130), (libc::SIGTERM, 143)] {
+    // SIGHUP (a closed terminal) stops the same way.
+    for (signal, code) in [
+        (libc::SIGINT, 130),
+        (libc::SIGTERM, 143),
+        (libc::SIGHUP, 129),
+    ] {
         let suite = Suite::new();
         suite.dispatcher("");
         fs::write(
@@ -301,6 +306,178 @@ esac"#,
     for pid in pids(&suite, "v.pids") {
         assert!(!alive(pid), "{pid} still runs");
     }
+}
+
+/// Start smoke with `args` (reports in ./reports) with stdout and stderr pipes whose readers are
+/// gone before smoke writes a line, as under `smoke 2>&1 | head -1` once head has exited.
+fn spawn_with_closed_output(suite: &Suite, args: &[&str]) -> KillOnDrop {
+    let mut child = suite
+        .command()
+        .args(["--report-dir", "reports"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("smoke starts");
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    KillOnDrop(child)
+}
+
+#[test]
+fn a_closed_stdout_and_stderr_neither_panic_smoke_nor_leave_the_report_running() {
+    // Progress, a failure, shrinking and the summary all write to pipes nobody reads.
+    let suite = Suite::new();
+    suite.toml(&["p", "v", "a"], "").dispatcher(
+        r#"case "$1" in
+  p) touch state/p ;;
+  v) [ ! -e state/p ] ;;
+esac"#,
+    );
+    let mut child = spawn_with_closed_output(&suite, &["--order", "rotate", "--times", "1"]);
+    let status = child.0.wait().expect("wait");
+    assert_eq!(
+        status.code(),
+        Some(1),
+        "the normal exit code, not a panic's 101"
+    );
+    let report = suite.report();
+    assert_eq!(report["status"], "completed");
+    assert!(
+        report["finished_at"].is_string(),
+        "{}",
+        report["finished_at"]
+    );
+    assert_eq!(names(&report["failures"][0]["minimal"]), ["p", "v"]);
+    // `smoke --list | head -1`: the reader got what it wanted.
+    let mut child = spawn_with_closed_output(&suite, &["--list"]);
+    assert_eq!(child.0.wait().expect("wait").code(), Some(0));
+
+    // Ctrl-C with the output gone (`smoke 2>&1 | tee log`, tee killed first): the signal thread's
+    // "interrupted" line fails too, and smoke still stops cleanly.
+    let suite = Suite::new();
+    suite
+        .toml(&["a"], "")
+        .dispatcher("sleep 60 & echo $! >> children.pids; wait");
+    let mut child = spawn_with_closed_output(&suite, &["-n", "5"]);
+    wait_for(&suite.path().join("children.pids"), Duration::from_secs(20));
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(child.0.id() as i32, libc::SIGINT) };
+    assert_eq!(child.0.wait().expect("wait").code(), Some(130));
+    let report = suite.report();
+    assert_eq!(report["status"], "interrupted");
+    assert!(
+        report["finished_at"].is_string(),
+        "{}",
+        report["finished_at"]
+    );
+}
+
+#[test]
+fn the_timeout_limits_the_list_command_and_the_build_commands() {
+    // A list command past --timeout: a clear error naming the flag and the key, exit 2.
+    let suite = Suite::new();
+    suite.dispatcher("").file(
+        "smoke.toml",
+        "[suite]\nlist = \"sleep 30\"\nrun = \"sh run.sh {test}\"\n",
+    );
+    let started = Instant::now();
+    let out = suite.smoke(&["--timeout", "1s"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "waited for the list"
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let said = stderr(&out);
+    assert!(
+        said.contains("the list command 'sleep 30' did not finish within 1s")
+            && said.contains("--timeout")
+            && said.contains("[suite] timeout"),
+        "{said}"
+    );
+
+    // A build command past it: recorded as `timeout`, and the run goes on.
+    let suite = Suite::new();
+    suite
+        .toml(&["a"], "[report]\nbuild = [\"sleep 30\", \"echo next\"]\n")
+        .dispatcher("");
+    let started = Instant::now();
+    let out = suite.smoke(&["-n", "1", "--times", "1", "--timeout", "1s"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "waited for the build"
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = suite.report();
+    assert_eq!(report["status"], "completed");
+    assert_eq!(report["build"]["commands"][0]["result"], "timeout");
+    assert_eq!(report["build"]["commands"][1]["output"], "next");
+    assert_eq!(suite.ran(), ["a"]);
+}
+
+#[test]
+fn a_signal_while_listing_or_collecting_build_parameters_stops_smoke_cleanly() {
+    // While the list command runs: 128 + the signal and an "interrupted" line, not an error.
+    for (signal, code) in [
+        (libc::SIGINT, 130),
+        (libc::SIGTERM, 143),
+        (libc::SIGHUP, 129),
+    ] {
+        let suite = Suite::new();
+        suite.dispatcher("").file(
+            "smoke.toml",
+            "[suite]\nlist = \"touch listing; sleep 30\"\nrun = \"sh run.sh {test}\"\n",
+        );
+        let child = suite
+            .command()
+            .args(["--report-dir", "reports"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("smoke starts");
+        wait_for(&suite.path().join("listing"), HANG);
+        // SAFETY: kill(2) on our own child.
+        unsafe { libc::kill(child.id() as i32, signal) };
+        let out = child.wait_with_output().expect("wait");
+        let said = stderr(&out);
+        assert_eq!(out.status.code(), Some(code), "{said}");
+        assert!(
+            said.contains(&format!(
+                "interrupted by signal {signal} while listing the tests"
+            )),
+            "{said}"
+        );
+        assert!(
+            !said.contains("failed") && !said.contains("error"),
+            "{said}"
+        );
+        assert!(suite.reports().is_empty());
+    }
+
+    // While a build command runs: the report, created already, ends as interrupted; no test runs.
+    let suite = Suite::new();
+    suite
+        .toml(
+            &["a"],
+            "[report]\nbuild = [\"touch build.started; sleep 30\", \"touch build.2\"]\n",
+        )
+        .dispatcher("");
+    let mut child = suite.spawn(&[]);
+    wait_for(&suite.path().join("build.started"), HANG);
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(child.0.id() as i32, libc::SIGINT) };
+    assert_eq!(child.0.wait().expect("wait").code(), Some(130));
+    let report = suite.report();
+    assert_eq!(report["status"], "interrupted");
+    assert!(
+        report["finished_at"].is_string(),
+        "{}",
+        report["finished_at"]
+    );
+    let commands = &report["build"]["commands"];
+    assert_eq!(commands[0]["result"], "interrupted");
+    assert_eq!(commands[1]["result"], "not run (interrupted)");
+    assert!(!suite.path().join("build.2").exists());
+    assert!(suite.ran().is_empty());
 }
 
 #[test]
@@ -374,6 +551,39 @@ fn a_full_disk_is_a_clear_error_and_the_last_report_stays_whole() {
         (1..200).contains(&done),
         "{done} iterations in the last whole report"
     );
+}
+
+#[test]
+fn a_test_that_deletes_the_report_folder_does_not_cost_the_report() {
+    // p runs `rm -rf reports` (a `git clean -fdx` would do the same) and then pollutes for v:
+    // the folder goes while the run writes its report, and again during the verbose rerun,
+    // under the open log.
+    let suite = Suite::new();
+    suite.toml(&["a", "p", "v"], "").dispatcher(
+        r#"case "$1" in
+  p) rm -rf reports; touch state/p ;;
+  v) [ ! -e state/p ] || { echo "v saw p"; exit 1; } ;;
+esac"#,
+    );
+    let out = suite.smoke(&["--order", "rotate", "--times", "1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let said = stderr(&out);
+    assert_eq!(
+        said.matches("reports' was removed while running (by a test?); created it again")
+            .count(),
+        1,
+        "said once: {said}"
+    );
+    let report = suite.report();
+    assert_eq!(report["status"], "completed");
+    assert!(report["finished_at"].is_string());
+    let f = &report["failures"][0];
+    assert_eq!(names(&f["minimal"]), ["p", "v"]);
+    let log = fs::read_to_string(suite.path().join(f["log"].as_str().expect("a log")))
+        .expect("the log is back");
+    assert!(log.contains("v saw p"), "{log}");
+    let text = fs::read_to_string(suite.reports()[0].with_extension("txt")).expect("text");
+    assert!(text.contains("status            completed"), "{text}");
 }
 
 #[test]
@@ -501,6 +711,30 @@ esac"#,
         report["build"]["commands"][0]["output"],
         "build sees <redacted>"
     );
+}
+
+#[test]
+fn failure_logs_are_private_like_the_reports() {
+    // The verbose rerun's log holds the tests' raw output, secrets included: owner-only.
+    use std::os::unix::fs::PermissionsExt;
+    let suite = Suite::new();
+    suite.toml(&["p", "v"], "").dispatcher(
+        r#"case "$1" in
+  p) touch state/p ;;
+  v) [ ! -e state/p ] ;;
+esac"#,
+    );
+    let out = suite.smoke(&["--order", "rotate", "--times", "1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let json = suite.reports().pop().expect("a report");
+    let log = suite.report()["failures"][0]["log"]
+        .as_str()
+        .expect("a log")
+        .to_string();
+    for path in [suite.path().join(log), json.with_extension("txt"), json] {
+        let mode = fs::metadata(&path).expect("stat").permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{} is {mode:o}", path.display());
+    }
 }
 
 #[test]

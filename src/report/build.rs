@@ -3,28 +3,39 @@
 //! commit and dirty flag, the output of each `[report] build` command, and the variables
 //! `[report] env` lists. No environment dump: reports get attached to public bug reports, so
 //! only listed variables are recorded, and secret-looking ones are redacted even then.
+//!
+//! A build command runs under `timeout` when one is set (else [`COMMAND_TIMEOUT`]); one past
+//! it is recorded as `timeout`, and one killed by a signal (Ctrl-C) as `interrupted`, after
+//! which the rest are not run. This module must not fail the run: what cannot be collected is
+//! recorded as such.
 
 use super::Redactor;
 use super::record::{BuildCommand, BuildInfo};
 use crate::exec;
+use crate::interrupt::Interrupt;
 use crate::model::Outcome;
 use std::path::Path;
 use std::time::Duration;
 
-/// Limit for each build-parameter command.
-const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
+/// Limit for each build-parameter command when no `timeout` is set, and for smoke's own (git,
+/// uname).
+pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 /// How much of a build command's output is kept.
 const OUTPUT_LIMIT: usize = 8 * 1024;
 
-/// Collect the build parameters for a suite in `dir`: `commands` run with `env` added, and the
-/// `listed` variables of smoke's own environment.
+/// Collect the build parameters for a suite in `dir`: `commands` run with `env` added, each
+/// within `timeout`, and the `listed` variables of smoke's own environment. Once `interrupt` is
+/// raised, no further command runs.
 pub fn collect(
     dir: &Path,
     commands: &[String],
     env: &[(String, String)],
     listed: &[String],
     redactor: &Redactor,
+    timeout: Option<Duration>,
+    interrupt: &Interrupt,
 ) -> BuildInfo {
+    let timeout = timeout.unwrap_or(COMMAND_TIMEOUT);
     let git = |args: &[&str]| {
         let mut argv = vec!["git", "-C"];
         let dir = dir.to_string_lossy();
@@ -55,7 +66,10 @@ pub fn collect(
         cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
         git_commit,
         git_dirty,
-        commands: commands.iter().map(|c| run_command(c, dir, env)).collect(),
+        commands: commands
+            .iter()
+            .map(|c| run_command(c, dir, env, timeout, interrupt))
+            .collect(),
         env: listed
             .iter()
             .map(|name| {
@@ -67,15 +81,34 @@ pub fn collect(
     }
 }
 
-fn run_command(command: &str, dir: &Path, env: &[(String, String)]) -> BuildCommand {
-    match exec::capture(&[exec::SHELL, "-c", command], dir, env, COMMAND_TIMEOUT) {
+fn run_command(
+    command: &str,
+    dir: &Path,
+    env: &[(String, String)],
+    timeout: Duration,
+    interrupt: &Interrupt,
+) -> BuildCommand {
+    if interrupt.is_raised() {
+        return BuildCommand {
+            command: command.to_string(),
+            result: "not run (interrupted)".to_string(),
+            output: String::new(),
+        };
+    }
+    match exec::capture(&[exec::SHELL, "-c", command], dir, env, timeout) {
         Ok(got) => {
             let mut output = got.stdout;
             output.extend_from_slice(&got.stderr);
             let start = output.len().saturating_sub(OUTPUT_LIMIT);
+            // The signal thread killed it: say why, not "signal 9".
+            let killed = interrupt.is_raised() && matches!(got.outcome, Outcome::Signal { .. });
             BuildCommand {
                 command: command.to_string(),
-                result: got.outcome.to_string(),
+                result: if killed {
+                    "interrupted".to_string()
+                } else {
+                    got.outcome.to_string()
+                },
                 output: String::from_utf8_lossy(&output[start..])
                     .trim_end()
                     .to_string(),
@@ -102,6 +135,8 @@ mod tests {
             &[("FLAVOR".into(), "vanilla".into())],
             &["PATH".into(), "SMOKE_SURELY_UNSET_VAR".into()],
             &Redactor::default(),
+            None,
+            &Interrupt::new(),
         );
         assert!(info.env["PATH"].is_some(), "a listed variable is recorded");
         assert_eq!(info.env["SMOKE_SURELY_UNSET_VAR"], None);

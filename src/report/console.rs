@@ -11,8 +11,9 @@ use super::{
 };
 use crate::config::Verbosity;
 use crate::shell;
+use crate::term::{errln, outln};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::time::Duration;
 
 /// How many lines of a failing test's output the console shows.
@@ -58,6 +59,26 @@ pub fn summary(report: &RunReport, interrupted: Option<i32>) -> String {
     line
 }
 
+/// The bar's look while it counts the tests of a sequence.
+fn counting_style() -> ProgressStyle {
+    ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}")
+        .expect("the template is valid")
+}
+
+/// The bar's look while a batch runs: one command, whose results come at its end.
+fn batch_style() -> ProgressStyle {
+    ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")
+        .expect("the template is valid")
+}
+
+/// The progress bar, drawn to `target`. It has no length until the first sequence sets one, so
+/// nothing (no `0/0`) is drawn before.
+fn styled_bar(target: ProgressDrawTarget) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(None, target);
+    bar.set_style(counting_style());
+    bar
+}
+
 /// Prints events for a person.
 pub struct Console {
     verbosity: Verbosity,
@@ -85,25 +106,22 @@ impl Console {
     /// A console reporter; the bar shows only on a terminal and without `--quiet`.
     pub fn new(verbosity: Verbosity) -> Self {
         let visible = verbosity != Verbosity::Quiet && std::io::stderr().is_terminal();
-        let counting = ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}",
-        )
-        .expect("the template is valid");
-        let batch = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")
-            .expect("the template is valid");
+        // indicatif ignores a failing draw target (a terminal hung up under a running smoke),
+        // as `term` does for lines; the test below pins that.
         let bar = if visible {
-            // Nothing is drawn before the first sequence sets the length (no `0/0`).
-            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-            bar.set_style(counting.clone());
-            bar
+            styled_bar(ProgressDrawTarget::stderr())
         } else {
             ProgressBar::hidden()
         };
+        Console::with_bar(verbosity, bar)
+    }
+
+    fn with_bar(verbosity: Verbosity, bar: ProgressBar) -> Self {
         Console {
             verbosity,
             bar,
-            counting,
-            batch,
+            counting: counting_style(),
+            batch: batch_style(),
             mode: Mode::Smoke,
             seeded: true,
             iterations: 0,
@@ -120,18 +138,14 @@ impl Console {
         }
     }
 
-    /// A line on stdout (results). A closed stdout (`smoke | head`) is not an error.
+    /// A line on stdout (results).
     fn out(&self, text: &str) {
-        self.bar.suspend(|| {
-            let _ = writeln!(std::io::stdout(), "{text}");
-        });
+        self.bar.suspend(|| outln!("{text}"));
     }
 
-    /// A line on stderr (diagnostics), shown even when quiet. A closed stderr is not an error.
+    /// A line on stderr (diagnostics), shown even when quiet.
     fn diagnostic(&self, text: &str) {
-        self.bar.suspend(|| {
-            let _ = writeln!(std::io::stderr(), "{text}");
-        });
+        self.bar.suspend(|| errln!("{text}"));
     }
 
     /// A line on stderr (progress), unless quiet.
@@ -431,5 +445,98 @@ impl Reporter for Console {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Hook, Order, Outcome};
+    use std::io;
+    use std::time::Duration;
+
+    /// A terminal that hung up: every write fails (EIO, as after SIGHUP).
+    #[derive(Debug)]
+    struct HungUp;
+
+    impl indicatif::TermLike for HungUp {
+        fn width(&self) -> u16 {
+            80
+        }
+        fn move_cursor_up(&self, _: usize) -> io::Result<()> {
+            Err(io::Error::from_raw_os_error(libc::EIO))
+        }
+        fn move_cursor_down(&self, _: usize) -> io::Result<()> {
+            Err(io::Error::from_raw_os_error(libc::EIO))
+        }
+        fn move_cursor_right(&self, _: usize) -> io::Result<()> {
+            Err(io::Error::from_raw_os_error(libc::EIO))
+        }
+        fn move_cursor_left(&self, _: usize) -> io::Result<()> {
+            Err(io::Error::from_raw_os_error(libc::EIO))
+        }
+        fn write_line(&self, _: &str) -> io::Result<()> {
+            Err(io::Error::from_raw_os_error(libc::EIO))
+        }
+        fn write_str(&self, _: &str) -> io::Result<()> {
+            Err(io::Error::from_raw_os_error(libc::EIO))
+        }
+        fn clear_line(&self) -> io::Result<()> {
+            Err(io::Error::from_raw_os_error(libc::EIO))
+        }
+        fn flush(&self) -> io::Result<()> {
+            Err(io::Error::from_raw_os_error(libc::EIO))
+        }
+    }
+
+    #[test]
+    fn a_progress_bar_on_a_terminal_that_hung_up_does_not_panic() {
+        let bar = styled_bar(ProgressDrawTarget::term_like(Box::new(HungUp)));
+        let mut console = Console::with_bar(Verbosity::Verbose, bar);
+        let events = [
+            Event::RunStarted {
+                mode: Mode::Smoke,
+                tests: 1,
+                order: Order::Rotate,
+                times: 1,
+                iterations: 1,
+                seed: 1,
+                seed_given: false,
+            },
+            Event::IterationStarted {
+                index: 1,
+                seed: 1,
+                length: 1,
+            },
+            Event::SequenceStarted {
+                purpose: Purpose::Iteration,
+                length: 1,
+                batch: true,
+            },
+            Event::TestStarted {
+                test: "a",
+                position: 0,
+                length: 1,
+            },
+            Event::TestFinished {
+                purpose: Purpose::Iteration,
+                test: "a",
+                position: 0,
+                length: 1,
+                outcome: Outcome::Pass,
+                duration: Duration::from_millis(1),
+                output: b"",
+            },
+            Event::HookFailed {
+                hook: Hook::Teardown,
+                command: "false",
+                outcome: Outcome::Fail { code: 1 },
+                output: b"no\n",
+            },
+            Event::RunFinished { interrupted: None },
+        ];
+        for event in &events {
+            console.handle(event).expect("the console never fails");
+        }
     }
 }

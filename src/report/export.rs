@@ -7,12 +7,14 @@ use super::{
     Event, Mode, Proof, Redactor, Reporter, minimal_label, one_line, printable, quote_tail,
 };
 use crate::shell;
+use crate::term::errln;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Local};
 use std::fmt::Write as _;
 use std::fs::{self, File};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// How many lines of a failing test's output the text report shows (the JSON has the whole
 /// kept tail).
@@ -331,13 +333,25 @@ fn sequence(names: &[String]) -> String {
     format!("{} tests: {}", names.len(), shell::join(names))
 }
 
-/// The report's file names.
+/// The report's file names. Clones share one write state, so every write of the run's
+/// report goes through one lock.
 #[derive(Clone, Debug)]
 pub struct ReportFiles {
     /// The text report.
     pub text: PathBuf,
     /// The JSON report, beside it.
     pub json: PathBuf,
+    state: Arc<Mutex<WriteState>>,
+}
+
+/// What the writes of one report share.
+#[derive(Debug, Default)]
+struct WriteState {
+    /// The report folder vanished during the run and smoke has said so (once is enough).
+    said_recreated: bool,
+    /// The report got its final status from [`ReportFiles::seal_interrupted`]: later writes
+    /// (the main thread, still running until the exit) must not undo it.
+    sealed: bool,
 }
 
 impl ReportFiles {
@@ -359,10 +373,7 @@ impl ReportFiles {
                 ensure_dir(text.parent().unwrap_or(Path::new(".")))?;
                 // Nothing is opened at the report's own path: it is replaced by a rename when
                 // written, so a symbolic link planted there is replaced, not followed.
-                let files = ReportFiles {
-                    text: text.clone(),
-                    json,
-                };
+                let files = ReportFiles::new(text.clone(), json);
                 files.remove_old_logs()?;
                 files
             }
@@ -388,7 +399,7 @@ impl ReportFiles {
                     let text = dir.join(format!("{name}.txt"));
                     let json = dir.join(format!("{name}.json"));
                     match File::options().write(true).create_new(true).open(&text) {
-                        Ok(_) if !json.exists() => break ReportFiles { text, json },
+                        Ok(_) if !json.exists() => break ReportFiles::new(text, json),
                         Ok(_) => {}
                         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
                         Err(e) => {
@@ -408,14 +419,27 @@ impl ReportFiles {
         Ok(files)
     }
 
+    fn new(text: PathBuf, json: PathBuf) -> Self {
+        ReportFiles {
+            text,
+            json,
+            state: Arc::default(),
+        }
+    }
+
+    /// The folder that holds the reports and logs.
+    fn dir(&self) -> &Path {
+        match self.text.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        }
+    }
+
     /// A report at an exact path replaces the one there before, so the logs of that one go too
     /// (they would be stale, and the new logs are created new). Only regular files named
     /// `<stem>.failure-<N>.log` are removed.
     fn remove_old_logs(&self) -> Result<()> {
-        let dir = match self.text.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
+        let dir = self.dir();
         let stem = self.text.file_stem().unwrap_or_default().to_string_lossy();
         let prefix = format!("{stem}.failure-");
         let Ok(entries) = fs::read_dir(dir) else {
@@ -442,10 +466,82 @@ impl ReportFiles {
         self.text.with_file_name(format!("{stem}.failure-{n}.log"))
     }
 
-    /// Write both reports, each through a temp file renamed over the old one.
+    /// [`log_path`](Self::log_path), with the report folder made again first if a test
+    /// removed it. A folder that cannot be made is left for the log's creation to report.
+    pub fn prepare_log(&self, n: usize) -> PathBuf {
+        let _ = self.restore_dir(&mut self.lock());
+        self.log_path(n)
+    }
+
+    /// Write both reports, each through a temp file renamed over the old one; nothing once
+    /// sealed.
     pub fn write(&self, report: &RunReport) -> Result<()> {
-        write_atomic(&self.text, render_text(report).as_bytes())?;
-        write_atomic(&self.json, render_json(report).as_bytes())
+        let mut state = self.lock();
+        if state.sealed {
+            return Ok(());
+        }
+        self.write_both(&mut state, report)
+    }
+
+    /// For a second signal, which exits at once without teardown: mark the report on disk
+    /// `interrupted`, finished at `finished_at`, and write nothing more. The report is read back
+    /// from the JSON, the last whole write (under the write lock, so no write is half-done
+    /// behind it); one that had ended already keeps its status.
+    pub fn seal_interrupted(&self, finished_at: String) -> Result<()> {
+        let mut state = self.lock();
+        state.sealed = true;
+        let json = fs::read_to_string(&self.json)
+            .with_context(|| format!("cannot read the report '{}'", self.json.display()))?;
+        let mut report: RunReport = serde_json::from_str(&json)
+            .with_context(|| format!("cannot read the report '{}'", self.json.display()))?;
+        if report.status != "running" {
+            return Ok(());
+        }
+        report.status = "interrupted".to_string();
+        report.completed = false;
+        report.finished_at = Some(finished_at);
+        self.write_both(&mut state, &report)
+    }
+
+    fn write_both(&self, state: &mut WriteState, report: &RunReport) -> Result<()> {
+        self.write_file(state, &self.text, render_text(report).as_bytes())?;
+        self.write_file(state, &self.json, render_json(report).as_bytes())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, WriteState> {
+        // A panic elsewhere while holding the lock leaves nothing half-done in the state.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write_file(&self, state: &mut WriteState, path: &Path, bytes: &[u8]) -> Result<()> {
+        let written = match write_atomic(path, bytes) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                self.restore_dir(state)?;
+                write_atomic(path, bytes)
+            }
+            other => other,
+        };
+        written.with_context(|| format!("cannot write the report '{}'", path.display()))
+    }
+
+    /// Make the report folder again if it is gone: a test that runs `rm -rf reports` or `git
+    /// clean -fdx` must not cost the run its report. Said once on stderr, since the user may
+    /// want to know what their tests delete.
+    fn restore_dir(&self, state: &mut WriteState) -> Result<()> {
+        let dir = self.dir();
+        if fs::symlink_metadata(dir).is_ok() {
+            return Ok(());
+        }
+        ensure_dir(dir)?;
+        if !state.said_recreated {
+            state.said_recreated = true;
+            errln!(
+                "smoke: the report folder '{}' was removed while running (by a test?); created \
+                 it again",
+                dir.display()
+            );
+        }
+        Ok(())
     }
 }
 
@@ -468,21 +564,18 @@ fn is_symlink(path: &Path) -> bool {
 /// Write `bytes` to a new temp file beside `path` (a random name, created exclusively) and rename
 /// it over `path`: readers see the old report or the new one, never half of one, and a symbolic
 /// link at `path` is replaced rather than written through.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let write = || -> std::io::Result<()> {
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".smoke-report.")
-            .suffix(".tmp")
-            .tempfile_in(dir)?;
-        tmp.write_all(bytes)?;
-        tmp.persist(path).map_err(|e| e.error)?;
-        Ok(())
-    };
-    write().with_context(|| format!("cannot write the report '{}'", path.display()))
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".smoke-report.")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// The reporter that keeps the report on disk up to date.
@@ -711,6 +804,63 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn a_report_folder_removed_during_the_run_is_made_again_for_reports_and_logs() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let reports = dir.path().join("reports");
+        let files =
+            ReportFiles::create(&ReportTarget::Dir(reports.clone()), Local::now()).expect("create");
+        fs::remove_dir_all(&reports).expect("rm -rf reports");
+        files.write(&report()).expect("written again");
+        assert!(files.json.is_file() && files.text.is_file());
+        fs::remove_dir_all(&reports).expect("rm -rf reports");
+        let log = files.clone().prepare_log(1);
+        assert!(reports.is_dir(), "ready for the log");
+        assert_eq!(log, files.log_path(1));
+        assert!(files.lock().said_recreated, "clones share the state");
+    }
+
+    #[test]
+    fn sealing_marks_a_running_report_interrupted_and_stops_later_writes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let target = ReportTarget::Dir(dir.path().join("reports"));
+        let files = ReportFiles::create(&target, Local::now()).expect("create");
+        let running = report();
+        assert_eq!(
+            (running.status.as_str(), &running.finished_at),
+            ("running", &None)
+        );
+        files.write(&running).expect("write");
+        files
+            .clone()
+            .seal_interrupted("2026-11-22T10:06:00+01:00".into())
+            .expect("sealed");
+        files.write(&running).expect("a later write is a no-op");
+        let back: RunReport =
+            serde_json::from_str(&fs::read_to_string(&files.json).expect("json")).expect("parses");
+        assert_eq!(back.status, "interrupted");
+        assert_eq!(
+            back.finished_at.as_deref(),
+            Some("2026-11-22T10:06:00+01:00")
+        );
+        assert!(!back.completed);
+        assert_eq!(back.iterations, running.iterations, "the rest is kept");
+        let text = fs::read_to_string(&files.text).expect("text");
+        assert!(text.contains("status            interrupted"), "{text}");
+
+        // A report that had ended keeps its status.
+        let files = ReportFiles::create(&target, Local::now()).expect("create");
+        let mut completed = report();
+        completed.status = "completed".into();
+        completed.completed = true;
+        completed.finished_at = Some("2026-11-22T10:05:59+01:00".into());
+        files.write(&completed).expect("write");
+        files.seal_interrupted("later".into()).expect("sealed");
+        let back: RunReport =
+            serde_json::from_str(&fs::read_to_string(&files.json).expect("json")).expect("parses");
+        assert_eq!(back, completed);
     }
 
     #[test]
