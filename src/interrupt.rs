@@ -83,8 +83,10 @@ pub fn install(interrupt: Interrupt) -> io::Result<()> {
                     }
                     std::process::exit(i32::from(exit_code(signal)));
                 }
+                // True in every phase: listing and build parameters have no teardown.
                 crate::term::errln!(
-                    "smoke: interrupted, stopping (teardown, then the report); again to exit now"
+                    "smoke: interrupted, stopping; signal again to exit at once (skipping any \
+                     teardown)"
                 );
             }
         })?;
