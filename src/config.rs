@@ -1176,7 +1176,7 @@ run = \"pytest -x {test}\"
 
     #[test]
     fn each_bad_input_gets_a_message_that_says_what_and_how() {
-        let table: [(&[&str], &str, &str); 12] = [
+        let table: [(&[&str], &str, &str); 13] = [
             (
                 &[],
                 "[suite]\ntests=[\"a\"]\nrun = \"sh {test}\"\n[smoke]\nmax-reduce = 0\n",
@@ -1219,6 +1219,11 @@ run = \"pytest -x {test}\"
                 "a timeout can be at most 30 days",
             ),
             (&["--match", "a("], MINIMAL, "invalid --match regex 'a('"),
+            (
+                &[],
+                "[suite]\ntests=[\"a\"]\nrun = \"sh {test}\"\n[smoke]\nmatch = \"a(\"\n",
+                "invalid [smoke] match in 'suite/smoke.toml' regex 'a('",
+            ),
             (&[], "[suite]\ntset = [\"a\"]\n", "unknown field `tset`"),
             (&[], "[suite]\ntests = [\"a\"\n", "line 2"),
         ];

@@ -478,6 +478,28 @@ mod tests {
     }
 
     #[test]
+    fn a_bad_glob_is_placed_in_the_pattern_as_written() {
+        use clap::Parser;
+        let cli = crate::cli::Cli::try_parse_from(["smoke"]).expect("valid");
+        let toml = "[suite]\nglob = \"t/[z-a\"\nrun = \"sh {test}\"\n";
+        let config = Config::from_parts(
+            cli,
+            std::path::Path::new("/a/long/suite/folder"),
+            Some(("smoke.toml".into(), toml.into())),
+            || 1,
+        )
+        .expect("valid config");
+        let message = resolve(&config, &Interrupt::new(), &mut Vec::new())
+            .expect_err("invalid glob")
+            .to_string();
+        assert!(
+            message
+                .starts_with("invalid [suite] glob 't/[z-a': Pattern syntax error near position 2"),
+            "{message}"
+        );
+    }
+
+    #[test]
     fn a_name_listed_twice_is_kept_once_and_named() {
         let (kept, twice) = dedupe(names(&["a", "b", "a", "c", "b", "a"]));
         assert_eq!(kept, names(&["a", "b", "c"]));
