@@ -11,6 +11,13 @@ use std::os::unix::process::CommandExt;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+/// The signals that stop smoke, and the exit code each gives (128 + the signal).
+const STOPPING_SIGNALS: [(i32, i32); 3] = [
+    (libc::SIGINT, 130),
+    (libc::SIGTERM, 143),
+    (libc::SIGHUP, 129),
+];
+
 /// A bound for "did not hang": far above what each run needs.
 const HANG: Duration = Duration::from_secs(60);
 
@@ -249,11 +256,7 @@ fn setup_or_teardown_that_fails_hangs_or_is_missing_is_named_with_its_status() {
 fn sigint_and_sigterm_during_setup_and_during_shrinking_stop_cleanly() {
     // During setup: the setup's tree is killed, teardown runs once, the report says interrupted.
     // SIGHUP (a closed terminal) stops the same way.
-    for (signal, code) in [
-        (libc::SIGINT, 130),
-        (libc::SIGTERM, 143),
-        (libc::SIGHUP, 129),
-    ] {
+    for (signal, code) in STOPPING_SIGNALS {
         let suite = Suite::new();
         suite.dispatcher("");
         fs::write(
@@ -418,11 +421,7 @@ fn the_timeout_limits_the_list_command_and_the_build_commands() {
 #[test]
 fn a_signal_while_listing_or_collecting_build_parameters_stops_smoke_cleanly() {
     // While the list command runs: 128 + the signal and an "interrupted" line, not an error.
-    for (signal, code) in [
-        (libc::SIGINT, 130),
-        (libc::SIGTERM, 143),
-        (libc::SIGHUP, 129),
-    ] {
+    for (signal, code) in STOPPING_SIGNALS {
         let suite = Suite::new();
         suite.dispatcher("").file(
             "smoke.toml",
