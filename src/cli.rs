@@ -53,7 +53,7 @@ pub struct Cli {
     /// Run each test in its own process (per-test) or each sequence in one (batch) [default:
     /// batch when a batch command is set, or the preset's].
     #[arg(long, value_enum, value_name = "MODE")]
-    pub mode: Option<crate::config::RunMode>,
+    pub mode: Option<crate::execution::RunMode>,
 
     /// Shell command to run before every sequence (fresh state).
     #[arg(long, value_name = "COMMAND")]

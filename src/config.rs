@@ -9,6 +9,7 @@
 use crate::batch::Format;
 use crate::cli::Cli;
 use crate::error::ConfigError;
+use crate::execution::{BatchTemplate, Execution, RunMode, RunTemplate, TestSource};
 use crate::model::Order;
 use crate::preset::{Defaults, Preset};
 use crate::shell;
@@ -102,96 +103,6 @@ pub struct Config {
     /// Options that were given but cannot apply, each a sentence for the console and the
     /// report.
     pub warnings: Vec<String>,
-}
-
-/// Where the test names come from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TestSource {
-    /// `[suite] tests`.
-    Listed(Vec<String>),
-    /// `[suite] list`: a shell command whose stdout lines are the names.
-    ListCommand(String),
-    /// `[suite] glob`: files matching a pattern, relative to the suite folder, sorted.
-    Glob(String),
-    /// No config file: the names given on the command line are the suite.
-    CommandLine,
-    /// The pytest preset: node ids from this `--collect-only -q` command, up to its first blank
-    /// line (the summary follows it).
-    PytestCollect(String),
-    /// The cargo preset: the tests of every test binary `PROGRAM test --no-run` builds.
-    Cargo(String),
-    /// The go preset: `PROGRAM test -list . ./...`, names as `package::Test`.
-    Go(String),
-    /// The gtest preset: `PROGRAM --gtest_list_tests`, names as `Suite.Test`.
-    Gtest(String),
-}
-
-/// How the tests run.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Execution {
-    /// One command per test (`run`).
-    PerTest(RunTemplate),
-    /// One command per sequence (`batch`), its results read from the runner's output.
-    Batch(BatchTemplate),
-}
-
-impl Execution {
-    /// Which mode this is.
-    pub fn mode(&self) -> RunMode {
-        match self {
-            Execution::PerTest(_) => RunMode::PerTest,
-            Execution::Batch(_) => RunMode::Batch,
-        }
-    }
-
-    /// The template as the user (or the preset) wrote it.
-    pub fn template(&self) -> &str {
-        match self {
-            Execution::PerTest(run) => &run.template,
-            Execution::Batch(batch) => &batch.template,
-        }
-    }
-}
-
-/// The `batch` template, the script it becomes (see `shell::batch_script`) and the format of
-/// the runner's results.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BatchTemplate {
-    /// As the user (or the preset) wrote it.
-    pub template: String,
-    /// Shell text that reads the names from `"$@"` and the JUnit path from `$SMOKE_JUNIT`.
-    pub script: String,
-    /// Where the results are read from.
-    pub format: Format,
-}
-
-/// `[suite] mode` / `--mode`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "kebab-case")]
-pub enum RunMode {
-    /// Each test in a process of its own (`run`).
-    PerTest,
-    /// Each sequence in one invocation of the runner (`batch`).
-    Batch,
-}
-
-impl std::fmt::Display for RunMode {
-    /// As `--mode` and the report spell it: `per-test`, `batch`.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            RunMode::PerTest => "per-test",
-            RunMode::Batch => "batch",
-        })
-    }
-}
-
-/// The `run` template and the script it becomes (see `shell::test_script`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RunTemplate {
-    /// As the user wrote it.
-    pub template: String,
-    /// Shell text that reads the test name from `$1`.
-    pub script: String,
 }
 
 /// How much the console prints.

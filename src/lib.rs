@@ -2,16 +2,19 @@
 //! under recorded seeds, shrinks the first failure to the few tests that still cause it, and
 //! writes a dated report with the build parameters.
 //!
-//! The pure core (`order`, `reduce`, `model`, `shell`, `batch`, `preset`, `report::record`) has
-//! no processes, clock or terminal; the edges (`exec`, `interrupt`, `suite`, `term`,
-//! `report::{console, export, build}`) do the I/O; `config` turns flags and `smoke.toml` into one validated `Config`, and `runner`
-//! orchestrates. [`run`] is the whole program, so tests can run smoke in-process.
+//! The pure core (`order`, `reduce`, `model`, `execution`, `shell`, `batch`, `preset`,
+//! `report::record`) has no processes, clock or terminal; the edges (`exec`, `interrupt`,
+//! `suite`, `term`, `report::{console, export, build}`) do the I/O; `config` turns flags (`cli`)
+//! and `smoke.toml` into one validated `Config`, and `runner` orchestrates. Dependencies point
+//! one way: `cli` → `config` → `runner` → the core. [`run`] is the whole program, so tests can
+//! run smoke in-process.
 
 pub mod batch;
 pub mod cli;
 pub mod config;
 pub mod error;
 pub mod exec;
+pub mod execution;
 pub mod interrupt;
 pub mod model;
 pub mod order;
@@ -250,8 +253,8 @@ fn report_header(
             run: redactor.apply(config.execution.template()),
             execution: config.execution.mode().to_string(),
             format: match &config.execution {
-                config::Execution::PerTest(_) => None,
-                config::Execution::Batch(b) => Some(b.format.to_string()),
+                execution::Execution::PerTest(_) => None,
+                execution::Execution::Batch(b) => Some(b.format.to_string()),
             },
             preset: config.preset.map(|p| p.to_string()),
             setup: config.setup.as_deref().map(|s| redactor.apply(s)),

@@ -3,7 +3,7 @@
 //! the user sets explicitly override a preset's; `config` does the merging, `suite` the listing.
 
 use crate::batch::Format;
-use crate::config::{RunTemplate, TestSource};
+use crate::execution::{RunTemplate, TestSource};
 use serde::Deserialize;
 
 /// A known test runner.

@@ -10,9 +10,10 @@
 //! thread, and teardown still runs once.
 
 use crate::batch::{self, Format, Mismatch};
-use crate::config::{BatchTemplate, Config, Execution};
+use crate::config::Config;
 use crate::error::ConfigError;
 use crate::exec::{Collect, Executor, Job};
+use crate::execution::{BatchTemplate, Execution};
 use crate::interrupt::Interrupt;
 use crate::model::{Classification, Hook, Outcome, TestId, TestNames};
 use crate::order::{self, SmokeRng};

@@ -5,9 +5,10 @@
 //! Listing commands run under `timeout` when one is set (else [`LIST_TIMEOUT`]); a signal that
 //! kills one is [`Interrupted`], not a failed listing. This module must not print.
 
-use crate::config::{Config, TestSource};
+use crate::config::Config;
 use crate::error::{ConfigError, Interrupted};
 use crate::exec;
+use crate::execution::TestSource;
 use crate::interrupt::Interrupt;
 use crate::model::{Outcome, TestId, TestNames};
 use std::ffi::{OsStr, OsString};

@@ -1,0 +1,101 @@
+//! Plain data: where a suite's test names come from ([`TestSource`]) and how its tests run
+//! ([`Execution`]: one command per test from a [`RunTemplate`], or one per sequence from a
+//! [`BatchTemplate`]; [`RunMode`] names the two).
+//!
+//! `config` builds these from the flags, `smoke.toml` and a `preset`'s defaults; `suite` lists
+//! the names and `runner` runs the tests from them. They live apart from `config` so that
+//! `cli` and `preset` can name them without reading `config` back: dependencies point one way,
+//! flags → config. No I/O here.
+
+use crate::batch::Format;
+use serde::Deserialize;
+
+/// Where the test names come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TestSource {
+    /// `[suite] tests`.
+    Listed(Vec<String>),
+    /// `[suite] list`: a shell command whose stdout lines are the names.
+    ListCommand(String),
+    /// `[suite] glob`: files matching a pattern, relative to the suite folder, sorted.
+    Glob(String),
+    /// No config file: the names given on the command line are the suite.
+    CommandLine,
+    /// The pytest preset: node ids from this `--collect-only -q` command, up to its first blank
+    /// line (the summary follows it).
+    PytestCollect(String),
+    /// The cargo preset: the tests of every test binary `PROGRAM test --no-run` builds.
+    Cargo(String),
+    /// The go preset: `PROGRAM test -list . ./...`, names as `package::Test`.
+    Go(String),
+    /// The gtest preset: `PROGRAM --gtest_list_tests`, names as `Suite.Test`.
+    Gtest(String),
+}
+
+/// How the tests run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Execution {
+    /// One command per test (`run`).
+    PerTest(RunTemplate),
+    /// One command per sequence (`batch`), its results read from the runner's output.
+    Batch(BatchTemplate),
+}
+
+impl Execution {
+    /// Which mode this is.
+    pub fn mode(&self) -> RunMode {
+        match self {
+            Execution::PerTest(_) => RunMode::PerTest,
+            Execution::Batch(_) => RunMode::Batch,
+        }
+    }
+
+    /// The template as the user (or the preset) wrote it.
+    pub fn template(&self) -> &str {
+        match self {
+            Execution::PerTest(run) => &run.template,
+            Execution::Batch(batch) => &batch.template,
+        }
+    }
+}
+
+/// The `batch` template, the script it becomes (see `shell::batch_script`) and the format of
+/// the runner's results.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchTemplate {
+    /// As the user (or the preset) wrote it.
+    pub template: String,
+    /// Shell text that reads the names from `"$@"` and the JUnit path from `$SMOKE_JUNIT`.
+    pub script: String,
+    /// Where the results are read from.
+    pub format: Format,
+}
+
+/// `[suite] mode` / `--mode`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunMode {
+    /// Each test in a process of its own (`run`).
+    PerTest,
+    /// Each sequence in one invocation of the runner (`batch`).
+    Batch,
+}
+
+impl std::fmt::Display for RunMode {
+    /// As `--mode` and the report spell it: `per-test`, `batch`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RunMode::PerTest => "per-test",
+            RunMode::Batch => "batch",
+        })
+    }
+}
+
+/// The `run` template and the script it becomes (see `shell::test_script`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunTemplate {
+    /// As the user wrote it.
+    pub template: String,
+    /// Shell text that reads the test name from `$1`.
+    pub script: String,
+}
