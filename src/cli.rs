@@ -88,6 +88,11 @@ pub struct Cli {
     #[arg(short, long = "match", value_name = "REGEX")]
     pub match_output: Option<String>,
 
+    /// Run up to N sequences at once, each on a worker of its own (SMOKE_WORKER and {worker}
+    /// tell them apart); `auto`: one per CPU [default: 1].
+    #[arg(short, long, value_name = "N", value_parser = parse_jobs)]
+    pub jobs: Option<Jobs>,
+
     /// Shrinking: a candidate counts as passing only after N+1 clean runs; a failure seen to
     /// come and go is classified flaky with its rate, and still shrunk [default: 0].
     #[arg(long, value_name = "N")]
@@ -150,6 +155,29 @@ fn parse_budget(text: &str) -> Result<u64, String> {
             "a test-execution budget is a whole number from 1 to {} (got '{text}')",
             u64::MAX
         )),
+    }
+}
+
+/// `--jobs`: a count of workers, or one per CPU.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Jobs {
+    /// This many workers (at least 1).
+    Count(usize),
+    /// One per CPU, as the OS reports them.
+    Auto,
+}
+
+/// `--jobs`: `auto` or a whole number of at least 1.
+fn parse_jobs(text: &str) -> Result<Jobs, String> {
+    match text {
+        "auto" => Ok(Jobs::Auto),
+        _ => match text.parse::<usize>() {
+            Ok(0) => Err("it must be at least 1, or auto (one per CPU)".to_string()),
+            Ok(n) => Ok(Jobs::Count(n)),
+            Err(_) => Err(format!(
+                "a number of workers is a whole number of at least 1, or auto (got '{text}')"
+            )),
+        },
     }
 }
 

@@ -7,7 +7,7 @@
 //! expanding `glob`) is I/O and lives in `suite`.
 
 use crate::batch::Format;
-use crate::cli::Cli;
+use crate::cli::{Cli, Jobs};
 use crate::error::ConfigError;
 use crate::execution::{BatchTemplate, Execution, RunMode, RunTemplate, TestSource};
 use crate::model::Order;
@@ -76,6 +76,8 @@ pub struct Config {
     pub retries: u32,
     /// `--max-reduce`: test executions one shrink may spend.
     pub max_reduce: Option<u64>,
+    /// Workers running sequences side by side (`--jobs`, at least 1; 1 in bug mode).
+    pub jobs: usize,
     /// `--bug-mode`.
     pub bug_mode: bool,
     /// Batch mode: a runner that exits non-zero after reporting every test as passed is not a
@@ -173,6 +175,15 @@ struct FileSmoke {
     retries: Option<u32>,
     #[serde(rename = "max-reduce")]
     max_reduce: Option<u64>,
+    jobs: Option<FileJobs>,
+}
+
+/// `[smoke] jobs`: a number, or `"auto"`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum FileJobs {
+    Count(usize),
+    Word(String),
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -316,6 +327,7 @@ impl Config {
                 ("--match", cli.match_output.is_some()),
                 ("--retries", cli.retries.is_some()),
                 ("--max-reduce", cli.max_reduce.is_some()),
+                ("--jobs", cli.jobs.is_some()),
             ]
             .into_iter()
             .filter_map(|(flag, given)| given.then_some(flag))
@@ -381,6 +393,26 @@ impl Config {
             (None, None) => None,
         };
 
+        let file_jobs = match &smoke.jobs {
+            Some(FileJobs::Count(n)) => Some(Jobs::Count(*n)),
+            Some(FileJobs::Word(word)) if word == "auto" => Some(Jobs::Auto),
+            Some(FileJobs::Word(_)) => Some(Jobs::Count(0)),
+            None => None,
+        };
+        let jobs = match (cli.jobs, file_jobs) {
+            (Some(Jobs::Count(n)), _) | (None, Some(Jobs::Count(n))) if n >= 1 => n,
+            (Some(Jobs::Auto), _) | (None, Some(Jobs::Auto)) => cpus(),
+            (None, None) => 1,
+            (None, Some(Jobs::Count(_))) => {
+                return Err(ConfigError::new(format!(
+                    "{} must be a number of workers of at least 1, or \"auto\" (one per CPU)",
+                    in_file("[smoke] jobs")
+                )));
+            }
+            (Some(Jobs::Count(_)), _) => {
+                return Err(ConfigError::new("--jobs must be at least 1, or auto"));
+            }
+        };
         let retries = cli.retries.or(smoke.retries).unwrap_or(0);
         let max_reduce = match (cli.max_reduce, smoke.max_reduce) {
             (None, Some(0)) => {
@@ -449,6 +481,7 @@ impl Config {
             seed_given,
             match_output: match_output.filter(|_| !bug_mode),
             retries: if bug_mode { 0 } else { retries },
+            jobs: if bug_mode { 1 } else { jobs },
             max_reduce: max_reduce.filter(|_| !bug_mode),
             bug_mode,
             ignore_runner_exit: cli.ignore_runner_exit || suite.ignore_runner_exit.unwrap_or(false),
@@ -513,6 +546,11 @@ fn deduplicating_runner(preset: Option<Preset>, template: &str) -> Option<&'stat
     } else {
         None
     }
+}
+
+/// How many CPUs the OS gives smoke (at least 1), for `--jobs auto`.
+fn cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
 }
 
 fn match_regex(pattern: &str, what: &str) -> Result<Regex, ConfigError> {

@@ -194,7 +194,7 @@ impl Executor for ShellExecutor {
             .first()
             .and_then(|&pid| i32::try_from(pid).ok())
             .expect("a started command has a pid");
-        interrupt::set_running_group(pgid);
+        let running = interrupt::RunningGroup::new(pgid);
 
         let (status, timed_out) = match job.timeout {
             None => (handle.wait()?.status, false),
@@ -217,7 +217,7 @@ impl Executor for ShellExecutor {
         if job.kill_leftovers || timed_out {
             kill_group(pgid, libc::SIGKILL);
         }
-        interrupt::set_running_group(0);
+        drop(running);
         let (output, dropped) = capture.finish();
 
         let outcome = outcome(status, timed_out);
@@ -452,13 +452,13 @@ pub fn capture(
         .start()
         .with_context(|| format!("cannot start '{program}'"))?;
     let pgid = handle.pids().first().map_or(0, |&pid| pid as i32);
-    interrupt::set_running_group(pgid);
+    let running = interrupt::RunningGroup::new(pgid);
     let finished = handle.wait_timeout(timeout)?.is_some();
     if !finished {
         kill_group(pgid, libc::SIGKILL);
     }
     let output = handle.wait()?;
-    interrupt::set_running_group(0);
+    drop(running);
     Ok(Captured {
         outcome: outcome(output.status, !finished),
         stdout: output.stdout.clone(),
@@ -467,7 +467,7 @@ pub fn capture(
 }
 
 /// An executor for tests: no processes. Outcomes come from a function of the job; every job is
-/// recorded.
+/// recorded. Clones share the function and the record, so one fake serves every worker.
 #[cfg(test)]
 pub(crate) mod fake {
     use super::*;
@@ -475,29 +475,58 @@ pub(crate) mod fake {
     /// A recorded job: its label and `$1`.
     pub type Ran = (String, Option<String>);
 
-    pub struct FakeExecutor<F: FnMut(&Job) -> Outcome> {
-        pub outcome: F,
-        pub ran: Vec<Ran>,
-        pub logs: Vec<PathBuf>,
+    struct Shared<F> {
+        outcome: F,
+        ran: Vec<Ran>,
+        logs: Vec<PathBuf>,
     }
 
-    impl<F: FnMut(&Job) -> Outcome> FakeExecutor<F> {
-        pub fn new(outcome: F) -> Self {
+    pub struct FakeExecutor<F: FnMut(&Job) -> Outcome + Send> {
+        shared: Arc<Mutex<Shared<F>>>,
+    }
+
+    impl<F: FnMut(&Job) -> Outcome + Send> Clone for FakeExecutor<F> {
+        fn clone(&self) -> Self {
             FakeExecutor {
-                outcome,
-                ran: Vec::new(),
-                logs: Vec::new(),
+                shared: Arc::clone(&self.shared),
             }
         }
     }
 
-    impl<F: FnMut(&Job) -> Outcome> Executor for FakeExecutor<F> {
+    impl<F: FnMut(&Job) -> Outcome + Send> FakeExecutor<F> {
+        pub fn new(outcome: F) -> Self {
+            FakeExecutor {
+                shared: Arc::new(Mutex::new(Shared {
+                    outcome,
+                    ran: Vec::new(),
+                    logs: Vec::new(),
+                })),
+            }
+        }
+
+        /// Every job run so far, by any clone, in order.
+        pub fn ran(&self) -> Vec<Ran> {
+            self.lock().ran.clone()
+        }
+
+        /// Every log opened so far.
+        pub fn logs(&self) -> Vec<PathBuf> {
+            self.lock().logs.clone()
+        }
+
+        fn lock(&self) -> std::sync::MutexGuard<'_, Shared<F>> {
+            self.shared.lock().unwrap_or_else(|e| e.into_inner())
+        }
+    }
+
+    impl<F: FnMut(&Job) -> Outcome + Send> Executor for FakeExecutor<F> {
         fn run(&mut self, job: &Job) -> Result<Finished> {
-            self.ran.push((
+            let mut shared = self.lock();
+            shared.ran.push((
                 job.label.to_string(),
                 job.args.first().map(|a| a.to_string_lossy().into_owned()),
             ));
-            let outcome = (self.outcome)(job);
+            let outcome = (shared.outcome)(job);
             Ok(Finished {
                 outcome,
                 duration: Duration::from_millis(1),
@@ -508,7 +537,7 @@ pub(crate) mod fake {
         }
 
         fn set_log(&mut self, path: Option<&Path>) -> Result<()> {
-            self.logs.extend(path.map(Path::to_path_buf));
+            self.lock().logs.extend(path.map(Path::to_path_buf));
             Ok(())
         }
     }

@@ -14,9 +14,9 @@ use std::io;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 
-/// The process group of the command running now (0: none). Written by `exec`, read by the
-/// signal thread.
-static RUNNING_GROUP: AtomicI32 = AtomicI32::new(0);
+/// The process groups of the commands running now (one per busy worker). Written by `exec`,
+/// read by the signal thread.
+static RUNNING_GROUPS: Mutex<Vec<i32>> = Mutex::new(Vec::new());
 
 /// What a second signal runs before exiting; see [`on_hard_exit`].
 type Finish = Box<dyn FnOnce() + Send>;
@@ -71,7 +71,7 @@ pub fn install(interrupt: Interrupt) -> io::Result<()> {
             for signal in signals.forever() {
                 let second = interrupt.is_raised();
                 interrupt.raise(signal);
-                kill_running_group();
+                kill_running_groups();
                 if second {
                     crate::term::errln!("smoke: second signal, exiting now without teardown");
                     let finish = ON_HARD_EXIT
@@ -100,19 +100,39 @@ pub fn on_hard_exit(finish: impl FnOnce() + Send + 'static) {
     *ON_HARD_EXIT.lock().unwrap_or_else(|e| e.into_inner()) = Some(Box::new(finish));
 }
 
-/// Record the process group of the command being waited for (0 when none).
-pub(crate) fn set_running_group(pgid: i32) {
-    RUNNING_GROUP.store(pgid, Ordering::SeqCst);
+/// A command's process group, known to the signal thread while this lives: a signal kills it.
+pub(crate) struct RunningGroup(i32);
+
+impl RunningGroup {
+    /// Record `pgid` (0: no group, nothing recorded) until the guard is dropped.
+    pub(crate) fn new(pgid: i32) -> Self {
+        if pgid > 0 {
+            groups().push(pgid);
+        }
+        RunningGroup(pgid)
+    }
 }
 
-fn kill_running_group() {
-    let pgid = RUNNING_GROUP.load(Ordering::SeqCst);
-    if pgid > 0 {
+impl Drop for RunningGroup {
+    fn drop(&mut self) {
+        let pgid = self.0;
+        groups().retain(|&g| g != pgid);
+    }
+}
+
+/// SIGKILL to the process group of every command running now: a signal stops them all, and so
+/// does an error that stops the run.
+pub(crate) fn kill_running_groups() {
+    for &pgid in groups().iter() {
         // SAFETY: kill(2) has no memory-safety preconditions; a stale group gives ESRCH.
         unsafe {
             libc::kill(-pgid, libc::SIGKILL);
         }
     }
+}
+
+fn groups() -> std::sync::MutexGuard<'static, Vec<i32>> {
+    RUNNING_GROUPS.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 #[cfg(test)]

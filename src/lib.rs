@@ -138,7 +138,9 @@ fn run_cli(cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
         }
     });
     let mut console = Console::new(config.verbosity).redacting(redactor);
-    let mut exec = exec::ShellExecutor::new(&config.dir, &config.env);
+    let executors: Vec<runner::WorkerExecutor> = (0..config.jobs)
+        .map(|_| Box::new(exec::ShellExecutor::new(&config.dir, &config.env)) as _)
+        .collect();
     let log_path = |n: usize| files.prepare_log(n);
 
     let result = {
@@ -156,10 +158,10 @@ fn run_cli(cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
                     interrupted,
                 })
         } else {
-            let mut runner = Runner::new(
+            let runner = Runner::new(
                 &config,
                 &names,
-                &mut exec,
+                executors,
                 &mut reporters,
                 &interrupt,
                 &log_path,

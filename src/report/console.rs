@@ -87,6 +87,8 @@ pub struct Console {
     counting: ProgressStyle,
     batch: ProgressStyle,
     mode: Mode,
+    /// Workers running side by side.
+    jobs: usize,
     /// Random orders name each iteration's seed; fixed ones have none worth a word.
     seeded: bool,
     iterations: u32,
@@ -123,6 +125,7 @@ impl Console {
             counting: counting_style(),
             batch: batch_style(),
             mode: Mode::Smoke,
+            jobs: 1,
             seeded: true,
             iterations: 0,
             iteration: 0,
@@ -203,8 +206,15 @@ impl Reporter for Console {
                 iterations,
                 seed,
                 seed_given,
+                jobs,
             } => {
                 self.mode = *mode;
+                self.jobs = *jobs;
+                if *jobs > 1 {
+                    // Sequences run side by side: the bar counts iterations instead of tests.
+                    self.bar.set_position(0);
+                    self.bar.set_length(u64::from(*iterations));
+                }
                 self.seeded = !order.is_deterministic();
                 self.iterations = *iterations;
                 // A drawn seed means nothing to a fixed order: tests still get it as
@@ -236,10 +246,12 @@ impl Reporter for Console {
                 length,
                 batch,
             } => {
-                // Position first: a length set first would show the last sequence's count
-                // over the new length (`819/1`).
-                self.bar.set_position(0);
-                self.bar.set_length(*length as u64);
+                if self.jobs <= 1 {
+                    // Position first: a length set first would show the last sequence's count
+                    // over the new length (`819/1`).
+                    self.bar.set_position(0);
+                    self.bar.set_length(*length as u64);
+                }
                 self.purpose = *purpose;
                 if *purpose == Purpose::Candidate {
                     self.tries += 1;
@@ -256,13 +268,19 @@ impl Reporter for Console {
                 self.update_message();
             }
             Event::TestStarted {
+                worker,
                 test,
                 position,
                 length,
             } => {
                 if self.verbosity == Verbosity::Verbose && self.batch_length.is_none() {
+                    let worker = if self.jobs > 1 {
+                        format!("worker {worker} ")
+                    } else {
+                        String::new()
+                    };
                     self.progress(&format!(
-                        "  [{}/{}] {}",
+                        "  {worker}[{}/{}] {}",
                         position + 1,
                         length,
                         one_line(test)
@@ -277,7 +295,9 @@ impl Reporter for Console {
                 output,
                 ..
             } => {
-                self.bar.inc(1);
+                if self.jobs <= 1 {
+                    self.bar.inc(1);
+                }
                 if *purpose == Purpose::BugMode {
                     let dots = ".".repeat(50usize.saturating_sub(test.chars().count()).max(3));
                     let test = one_line(test);
@@ -306,6 +326,7 @@ impl Reporter for Console {
                 command,
                 outcome,
                 output,
+                ..
             } => {
                 let block = self.output_block(output);
                 let what = match hook {
@@ -344,6 +365,9 @@ impl Reporter for Console {
                     "iteration {index}/{}{seed}: {executed}/{length} tests, {what}",
                     self.iterations
                 ));
+                if self.jobs > 1 {
+                    self.bar.inc(1);
+                }
                 // The first time, show why --match missed; the report keeps every one.
                 if let (IterationStatus::Unmatched, Some(output)) = (status, output)
                     && !self.unmatched_shown
@@ -374,6 +398,7 @@ impl Reporter for Console {
             Event::Reduced {
                 reduction,
                 sequence,
+                ..
             } => {
                 let shown = if sequence.len() <= 8 {
                     format!(": {}", shell::join(sequence))
@@ -397,6 +422,7 @@ impl Reporter for Console {
                 log,
                 rerun,
                 hint,
+                ..
             } => {
                 self.shrinking = false;
                 self.unique += 1;
@@ -502,6 +528,7 @@ mod tests {
                 iterations: 1,
                 seed: 1,
                 seed_given: false,
+                jobs: 1,
             },
             Event::IterationStarted {
                 index: 1,
@@ -514,6 +541,7 @@ mod tests {
                 batch: true,
             },
             Event::TestStarted {
+                worker: 1,
                 test: "a",
                 position: 0,
                 length: 1,
@@ -529,6 +557,7 @@ mod tests {
             },
             Event::HookFailed {
                 hook: Hook::Teardown,
+                iteration: Some(1),
                 command: "false",
                 outcome: Outcome::Fail { code: 1 },
                 output: b"no\n",

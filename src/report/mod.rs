@@ -81,6 +81,8 @@ pub enum Event<'a> {
         seed: u64,
         /// Given rather than drawn: a drawn seed means nothing to a fixed order.
         seed_given: bool,
+        /// Workers running sequences side by side (`--jobs`).
+        jobs: usize,
     },
     /// An iteration starts.
     IterationStarted {
@@ -95,8 +97,9 @@ pub enum Event<'a> {
         length: usize,
         batch: bool,
     },
-    /// A test starts.
+    /// A test starts, on worker `worker` (1-based).
     TestStarted {
+        worker: usize,
         test: &'a str,
         position: usize,
         length: usize,
@@ -117,9 +120,11 @@ pub enum Event<'a> {
         test: &'a str,
         duration: Duration,
     },
-    /// Setup or teardown failed.
+    /// Setup or teardown failed (or a batch runner, see [`Hook::Batch`]), in a sequence of
+    /// iteration `iteration` (`None`: bug mode).
     HookFailed {
         hook: Hook,
+        iteration: Option<u32>,
         command: &'a str,
         outcome: Outcome,
         output: &'a [u8],
@@ -136,8 +141,10 @@ pub enum Event<'a> {
         /// match), so the user can see why.
         output: Option<&'a [u8]>,
     },
-    /// A failure was found and shrinking starts.
+    /// A failure was found. `id` names it in the events about it that follow (several
+    /// failures can be handled at once).
     FailureFound {
+        id: usize,
         iteration: u32,
         seed: u64,
         test: &'a str,
@@ -147,13 +154,15 @@ pub enum Event<'a> {
         output: &'a [u8],
         dropped: u64,
     },
-    /// A shrink step found a shorter failing sequence.
+    /// A shrink step found a shorter failing sequence for failure `id`.
     Reduced {
+        id: usize,
         reduction: Reduction,
         sequence: Vec<String>,
     },
-    /// Shrinking ended with a new failure.
+    /// Failure `id` was shrunk, and is a new one.
     FailureShrunk {
+        id: usize,
         classification: Option<Classification>,
         minimal: Vec<String>,
         tries: usize,
@@ -172,6 +181,9 @@ pub enum Event<'a> {
     /// The failure is one found before (its prefix holds that minimal sequence, or shrinking led
     /// to it again): counted, not listed again.
     FailureRepeated {
+        /// This failure, whose record goes.
+        id: usize,
+        /// The earlier failure it is (its id).
         of: usize,
         iteration: u32,
         tries: usize,

@@ -269,6 +269,11 @@ pub struct Stats {
     pub reductions: u64,
 }
 
+/// The position of failure `id`'s record, if it has one.
+fn slot(slots: &[Option<usize>], id: usize) -> Option<usize> {
+    slots.get(id).copied().flatten()
+}
+
 fn one_of_one() -> Rate {
     Rate { failed: 1, runs: 1 }
 }
@@ -277,7 +282,8 @@ fn one_of_one() -> Rate {
 #[derive(Debug)]
 pub struct Recorder {
     report: RunReport,
-    iteration: Option<u32>,
+    /// Where each failure id's record is in `report.failures` (`None`: folded into another).
+    slots: Vec<Option<usize>>,
     redactor: Redactor,
 }
 
@@ -286,7 +292,7 @@ impl Recorder {
     pub fn new(header: RunReport) -> Self {
         Recorder {
             report: header,
-            iteration: None,
+            slots: Vec::new(),
             redactor: Redactor::default(),
         }
     }
@@ -314,10 +320,7 @@ impl Recorder {
                 r.mode = *mode;
                 true
             }
-            Event::IterationStarted { index, .. } => {
-                self.iteration = Some(*index);
-                false
-            }
+            Event::IterationStarted { .. } => false,
             Event::SequenceStarted { .. } => {
                 r.stats.sequence_runs += 1;
                 false
@@ -363,12 +366,13 @@ impl Recorder {
             }
             Event::HookFailed {
                 hook,
+                iteration,
                 command,
                 outcome,
                 output,
             } => {
                 r.hook_failures.push(HookFailureRecord {
-                    iteration: self.iteration,
+                    iteration: *iteration,
                     hook: *hook,
                     command: command.to_string(),
                     result: outcome.to_string(),
@@ -403,6 +407,7 @@ impl Recorder {
                 true
             }
             Event::FailureFound {
+                id,
                 iteration,
                 seed,
                 test,
@@ -412,6 +417,10 @@ impl Recorder {
                 dropped,
             } => {
                 r.stats.failures_found += 1;
+                if self.slots.len() <= *id {
+                    self.slots.resize(*id + 1, None);
+                }
+                self.slots[*id] = Some(r.failures.len());
                 r.failures.push(FailureRecord {
                     iteration: *iteration,
                     seed: *seed,
@@ -439,17 +448,19 @@ impl Recorder {
                 true
             }
             Event::Reduced {
+                id,
                 reduction,
                 sequence,
             } => {
                 r.stats.reductions += 1;
-                if let Some(failure) = r.failures.last_mut() {
+                if let Some(failure) = slot(&self.slots, *id).and_then(|i| r.failures.get_mut(i)) {
                     failure.reductions.push(*reduction);
                     failure.minimal = sequence.clone();
                 }
                 true
             }
             Event::FailureShrunk {
+                id,
                 classification,
                 minimal,
                 tries,
@@ -465,7 +476,7 @@ impl Recorder {
                 r.stats.reduction_tries += *tries as u64;
                 r.stats.reduction_executions += executions;
                 r.stats.unique_failures += 1;
-                if let Some(failure) = r.failures.last_mut() {
+                if let Some(failure) = slot(&self.slots, *id).and_then(|i| r.failures.get_mut(i)) {
                     failure.classification = *classification;
                     failure.minimal = minimal.clone();
                     failure.tries = *tries;
@@ -481,6 +492,7 @@ impl Recorder {
                 true
             }
             Event::FailureRepeated {
+                id,
                 of,
                 iteration,
                 tries,
@@ -489,12 +501,22 @@ impl Recorder {
                 r.stats.reduction_tries += *tries as u64;
                 r.stats.reduction_executions += executions;
                 // The provisional record of this occurrence is folded into the earlier one.
-                let repeat = r.failures.pop();
-                if let Some(first) = r.failures.get_mut(*of) {
+                if slot(&self.slots, *of).is_none() {
+                    return true;
+                }
+                if let Some(gone) = slot(&self.slots, *id) {
+                    r.failures.remove(gone);
+                    self.slots[*id] = None;
+                    for i in self.slots.iter_mut().flatten() {
+                        if *i > gone {
+                            *i -= 1;
+                        }
+                    }
+                }
+                if let Some(first) = slot(&self.slots, *of).and_then(|i| r.failures.get_mut(i)) {
                     first.seen += 1;
                     first.seen_in.push(*iteration);
-                } else if let Some(repeat) = repeat {
-                    r.failures.push(repeat);
+                    first.seen_in.sort_unstable();
                 }
                 true
             }
@@ -596,6 +618,7 @@ pub(crate) mod tests {
                 iterations: 3,
                 seed: 1,
                 seed_given: true,
+                jobs: 1,
             },
             Event::IterationStarted {
                 index: 1,
@@ -608,6 +631,7 @@ pub(crate) mod tests {
                 batch: false,
             },
             Event::TestStarted {
+                worker: 1,
                 test: "p",
                 position: 0,
                 length: 6,
@@ -622,6 +646,7 @@ pub(crate) mod tests {
                 output: b"",
             },
             Event::TestStarted {
+                worker: 1,
                 test: "v",
                 position: 1,
                 length: 6,
@@ -645,6 +670,7 @@ pub(crate) mod tests {
                 output: None,
             },
             Event::FailureFound {
+                id: 0,
                 iteration: 1,
                 seed: 1,
                 test: "v",
@@ -659,6 +685,7 @@ pub(crate) mod tests {
                 batch: false,
             },
             Event::Reduced {
+                id: 0,
                 reduction: Reduction {
                     algorithm: Algorithm::BinaryHalf,
                     length: 2,
@@ -666,6 +693,7 @@ pub(crate) mod tests {
                 sequence: names(&["p", "v"]),
             },
             Event::FailureShrunk {
+                id: 0,
                 classification: Some(Classification::OrderDependent),
                 minimal: names(&["p", "v"]),
                 tries: 2,
@@ -693,6 +721,7 @@ pub(crate) mod tests {
                 output: None,
             },
             Event::FailureFound {
+                id: 1,
                 iteration: 2,
                 seed: 2,
                 test: "v",
@@ -702,6 +731,7 @@ pub(crate) mod tests {
                 dropped: 0,
             },
             Event::FailureRepeated {
+                id: 1,
                 of: 0,
                 iteration: 2,
                 tries: 3,

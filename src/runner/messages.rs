@@ -1,0 +1,173 @@
+//! What the controller and its workers say to each other (cargo-nextest's
+//! `internal_events.rs` is the model): the [`Unit`] of work a worker is handed, the [`Progress`]
+//! it reports while running it, the [`SequenceRun`] it hands back, and the requests of the
+//! shrinkers. Plain data: no I/O, no decisions.
+
+use crate::model::{Hook, Outcome, TestId};
+use crate::reduce::{Answer, Reduction, Shrunk};
+use crate::report::Purpose;
+use std::ffi::{OsStr, OsString};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where a sequence runs: the iteration and its seed, handed to every command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Context {
+    pub iteration: u32,
+    pub seed: u64,
+}
+
+impl Context {
+    /// The variables every command gets: `SMOKE_SEED`, `SMOKE_ITERATION`, `SMOKE_WORKER`, and
+    /// for a test run on its own, `SMOKE_TEST`.
+    pub fn env(self, worker: usize, test: Option<&OsStr>) -> Vec<(&'static str, OsString)> {
+        let mut env = vec![
+            ("SMOKE_SEED", self.seed.to_string().into()),
+            ("SMOKE_ITERATION", self.iteration.to_string().into()),
+            ("SMOKE_WORKER", worker.to_string().into()),
+        ];
+        env.extend(test.map(|t| ("SMOKE_TEST", t.to_owned())));
+        env
+    }
+
+    /// The iteration a record of this sequence belongs to (bug mode has none).
+    pub fn iteration_of(self, purpose: Purpose) -> Option<u32> {
+        (purpose != Purpose::BugMode).then_some(self.iteration)
+    }
+}
+
+/// What a unit is for, so the controller knows what its result answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Tag {
+    /// Iteration `index`'s sequence.
+    Iteration(u32),
+    /// A candidate of the shrink of failure `id`.
+    Candidate(usize),
+    /// Failure `id`'s test again where it first passed (does state survive setup?).
+    Check(usize),
+    /// Failure `id`'s verbose rerun.
+    Rerun(usize),
+    /// Bug mode's one pass.
+    BugMode,
+}
+
+/// A sequence for a worker to run.
+#[derive(Debug)]
+pub(super) struct Unit {
+    pub tag: Tag,
+    pub sequence: Vec<TestId>,
+    pub ctx: Context,
+    pub purpose: Purpose,
+    /// Log every command's whole output here (the verbose rerun).
+    pub log: Option<PathBuf>,
+}
+
+/// What a worker says while it runs a unit; the controller turns it into report events.
+#[derive(Debug)]
+pub(super) enum Progress {
+    SequenceStarted {
+        purpose: Purpose,
+        length: usize,
+        batch: bool,
+    },
+    TestStarted {
+        test: TestId,
+        position: usize,
+        length: usize,
+    },
+    TestFinished {
+        purpose: Purpose,
+        test: TestId,
+        position: usize,
+        length: usize,
+        outcome: Outcome,
+        duration: Duration,
+        output: Vec<u8>,
+    },
+    TestInterrupted {
+        purpose: Purpose,
+        test: TestId,
+        duration: Duration,
+    },
+    HookFailed {
+        hook: Hook,
+        iteration: Option<u32>,
+        command: String,
+        outcome: Outcome,
+        output: Vec<u8>,
+    },
+}
+
+/// Everything the controller hears, on one channel, in the order it happened.
+pub(super) enum Msg {
+    /// A worker's progress in its unit.
+    Progress { worker: usize, progress: Progress },
+    /// A worker finished its unit (`Err`: smoke itself could not go on).
+    Done {
+        worker: usize,
+        tag: Tag,
+        /// The length of the unit's sequence.
+        length: usize,
+        result: anyhow::Result<SequenceRun>,
+    },
+    /// The shrink of failure `id` asks for a candidate to be run.
+    Probe { id: usize, candidate: Vec<TestId> },
+    /// The shrink of failure `id` found a shorter failing sequence.
+    Reduced {
+        id: usize,
+        step: Reduction,
+        sequence: Vec<TestId>,
+    },
+    /// The shrink of failure `id` ended.
+    Shrunk { id: usize, shrunk: Shrunk },
+}
+
+/// The controller's answer to a shrinker's [`Msg::Probe`].
+pub(super) type Reply = Answer;
+
+/// How one sequence went.
+#[derive(Debug, Default)]
+pub(super) struct SequenceRun {
+    /// Tests run (interrupted ones not counted).
+    pub executed: usize,
+    /// The first failing test.
+    pub failure: Option<Failed>,
+    /// Why the sequence stopped short, if it did.
+    pub stop: Option<Stop>,
+    /// Tests that failed (bug mode runs past failures).
+    pub failed: usize,
+    /// How long each test that ran took, in order.
+    pub durations: Vec<Duration>,
+    /// What a run costs besides its tests: setup, teardown, and a batch runner's own time.
+    pub hooks: Duration,
+    /// The positions of the tests that passed.
+    pub passed: Vec<usize>,
+}
+
+/// The first test that failed in a sequence.
+#[derive(Debug)]
+pub(super) struct Failed {
+    pub position: usize,
+    pub test: TestId,
+    pub outcome: Outcome,
+    /// The end of its output, and how many bytes before that were not kept.
+    pub output: Vec<u8>,
+    pub dropped: u64,
+}
+
+/// Why a sequence stopped short.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Stop {
+    Interrupted,
+    HookFailed(Hook),
+}
+
+impl Stop {
+    /// As a shrink's `stopped_by` says it.
+    pub fn describe(self) -> String {
+        match self {
+            Stop::Interrupted => "interrupted".to_string(),
+            Stop::HookFailed(hook) => format!("{hook} failed"),
+        }
+    }
+}

@@ -1,0 +1,996 @@
+//! Orchestration: the controller. It plans each iteration, hands sequences to workers, shrinks
+//! each failure, and is the only one that talks to the reporters, so the report stays ordered
+//! and has one writer. cargo-nextest's runner is the model: a dispatcher that decides
+//! (`Controller`), executors that run (`worker`), and one stream of typed messages between them
+//! (`messages`).
+//!
+//! - **Workers** (`--jobs N`, threads) each own an [`Executor`] and run whole sequences
+//!   (iterations, shrink candidates, checks, verbose reruns), one at a time, sending
+//!   [`Progress`](messages::Progress) as they go. They decide nothing.
+//! - **Shrinks** run the pure shrinker on a thread each (`shrink`); every candidate it wants is a
+//!   request to the controller, which runs it on a free worker like any other sequence.
+//! - **The controller** runs units in a fixed priority (the oldest failure's work first, then
+//!   the next iteration), and hands out new work only once every shrink has said what it wants
+//!   next, so with `--jobs 1` the run is exactly the one-process-at-a-time run: each failure is
+//!   shrunk before the next iteration starts. Iterations are reported in index order whatever
+//!   worker finishes first; a failure waits while an earlier failure of the same test is being
+//!   shrunk, so that it can be recognised as that failure again instead of shrunk twice.
+//!
+//! Never prints and never spawns by itself: processes go through [`Executor`]s, words through a
+//! [`Reporter`], so the whole loop runs in tests on fake executors.
+
+mod messages;
+mod shrink;
+#[cfg(test)]
+mod tests;
+mod worker;
+
+use crate::config::Config;
+use crate::error::ConfigError;
+use crate::exec::Executor;
+use crate::interrupt::{self, Interrupt};
+use crate::model::{Classification, Outcome, TestId, TestNames};
+use crate::order::{self, SmokeRng};
+use crate::reduce::{self, Answer, Costs, Halt, Limits, Probe, Shrunk};
+use crate::report::{Event, IterationStatus, Mode, Purpose, Reporter};
+use crate::shell;
+use anyhow::Result;
+use messages::{Context, Msg, Progress, Reply, SequenceRun, Stop, Tag, Unit};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::time::Duration;
+use worker::{Worker, not_runnable};
+
+/// What a run found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Summary {
+    /// Failures found (repeats included). In bug mode: tests that failed.
+    pub failures: usize,
+    /// Failures ignored because their output does not match `--match`.
+    pub unmatched: usize,
+    /// Sequences abandoned because setup or teardown failed.
+    pub hook_failures: usize,
+    /// The signal that stopped the run, if one did.
+    pub interrupted: Option<i32>,
+}
+
+/// An executor a worker owns: it runs on that worker's thread.
+pub type WorkerExecutor<'a> = Box<dyn Executor + Send + 'a>;
+
+/// Runs a suite for one [`Config`].
+pub struct Runner<'a> {
+    config: &'a Config,
+    names: &'a TestNames,
+    executors: Vec<WorkerExecutor<'a>>,
+    reporter: &'a mut dyn Reporter,
+    interrupt: &'a Interrupt,
+    log_path: &'a dyn Fn(usize) -> PathBuf,
+}
+
+impl<'a> Runner<'a> {
+    /// A runner for the suite `names` (as resolved) under `config`, with one worker per
+    /// executor (at least one). `log_path(n)` names the verbose-rerun log of the n-th unique
+    /// failure.
+    pub fn new(
+        config: &'a Config,
+        names: &'a TestNames,
+        executors: Vec<WorkerExecutor<'a>>,
+        reporter: &'a mut dyn Reporter,
+        interrupt: &'a Interrupt,
+        log_path: &'a dyn Fn(usize) -> PathBuf,
+    ) -> Self {
+        assert!(!executors.is_empty(), "a run needs at least one worker");
+        Runner {
+            config,
+            names,
+            executors,
+            reporter,
+            interrupt,
+            log_path,
+        }
+    }
+
+    /// Smoke mode: the iterations, shrinking each failure.
+    pub fn smoke(self, selection: &[TestId]) -> Result<Summary> {
+        self.drive(Mode::Smoke, selection)
+    }
+
+    /// Bug mode: setup once, each test once in order without stopping, teardown.
+    pub fn bug_mode(self, selection: &[TestId]) -> Result<Summary> {
+        self.drive(Mode::BugMode, selection)
+    }
+
+    /// Start the workers, run the controller to the end, and stop them.
+    fn drive(self, mode: Mode, selection: &[TestId]) -> Result<Summary> {
+        let Runner {
+            config,
+            names,
+            executors,
+            reporter,
+            interrupt,
+            log_path,
+        } = self;
+        let cancel = AtomicBool::new(false);
+        let (to_controller, inbox) = mpsc::channel();
+        std::thread::scope(|scope| {
+            let mut workers = Vec::new();
+            for (i, exec) in executors.into_iter().enumerate() {
+                let (hand, units) = mpsc::channel();
+                let worker = Worker {
+                    number: i + 1,
+                    config,
+                    names,
+                    exec,
+                    interrupt,
+                    cancel: &cancel,
+                    to_controller: to_controller.clone(),
+                };
+                scope.spawn(move || worker.serve(units));
+                workers.push(hand);
+            }
+            let mut controller = Controller {
+                config,
+                names,
+                reporter,
+                interrupt,
+                log_path,
+                cancel: &cancel,
+                mode,
+                selection,
+                to_controller,
+                workers,
+                free: Vec::new(),
+                running: 0,
+                next_iteration: 1,
+                planned: HashMap::new(),
+                finished: BTreeMap::new(),
+                next_to_process: 1,
+                failures: Vec::new(),
+                queue: VecDeque::new(),
+                thinking: 0,
+                known: Vec::new(),
+                first_pass: HashMap::new(),
+                any_passed: false,
+                counts: Counts::default(),
+                bug_run: None,
+                to_start: Vec::new(),
+                error: None,
+            };
+            controller.free = (0..controller.workers.len()).rev().collect();
+            let result = controller.run(scope, inbox);
+            // Hanging up ends the workers' loops and any shrink still waiting for an answer.
+            drop(controller);
+            result
+        })
+    }
+}
+
+/// A unique failure found earlier in the run.
+struct Known {
+    /// Its failure id (the report's handle on it).
+    id: usize,
+    victim: TestId,
+    outcome: Outcome,
+    minimal: Vec<TestId>,
+}
+
+/// Counters for the summary.
+#[derive(Default)]
+struct Counts {
+    failures: usize,
+    unmatched: usize,
+    hook_failures: usize,
+}
+
+/// Where a failure is in its handling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// An earlier failure of the same test, failing the same way, is still being handled: this
+    /// one may turn out to be that one again.
+    Waiting,
+    /// Its shrink is running.
+    Shrinking,
+    /// Its test is being run again where it first passed.
+    Checking,
+    /// Its verbose rerun is running.
+    Rerunning,
+    /// Reported (as new, or as an earlier one again), or stopped.
+    Done,
+}
+
+/// One failure being handled: found in an iteration, then shrunk, checked, rerun, reported.
+struct Failure {
+    ctx: Context,
+    victim: TestId,
+    outcome: Outcome,
+    /// The failing sequence as first run, ending with the victim.
+    failing: Vec<TestId>,
+    output: Vec<u8>,
+    costs: Costs,
+    phase: Phase,
+    /// Where the shrink's answers go.
+    reply: Option<Sender<Reply>>,
+    /// The shrink asked for a candidate and waits for the answer.
+    awaiting: bool,
+    /// Why a candidate run stopped the shrink.
+    stop: Option<Stop>,
+    shrunk: Option<Shrunk>,
+    classification: Option<Classification>,
+    leftover: bool,
+    /// Its number among the unique failures (for the log's name), once it is one.
+    unique: usize,
+}
+
+/// The controller's state; see the module docs.
+struct Controller<'c, 'a> {
+    config: &'a Config,
+    names: &'a TestNames,
+    reporter: &'c mut dyn Reporter,
+    interrupt: &'a Interrupt,
+    log_path: &'a dyn Fn(usize) -> PathBuf,
+    cancel: &'c AtomicBool,
+    mode: Mode,
+    selection: &'c [TestId],
+    to_controller: Sender<Msg>,
+    /// Where each worker takes its units.
+    workers: Vec<Sender<Unit>>,
+    /// Workers with nothing to do (indexes into `workers`, the lowest last).
+    free: Vec<usize>,
+    /// Units handed out and not yet done.
+    running: usize,
+    /// The next iteration to start.
+    next_iteration: u32,
+    /// The sequences of started iterations not yet reported.
+    planned: HashMap<u32, Vec<TestId>>,
+    /// Finished iterations waiting for the ones before them to be reported.
+    finished: BTreeMap<u32, SequenceRun>,
+    /// The next iteration to report.
+    next_to_process: u32,
+    /// Every failure found, by id.
+    failures: Vec<Failure>,
+    /// Failure work waiting for a worker, oldest first.
+    queue: VecDeque<Unit>,
+    /// Shrinks that are working out what to try next (not waiting for an answer).
+    thinking: usize,
+    known: Vec<Known>,
+    /// Where each test first passed in an iteration (its context and position): a test that
+    /// later fails alone is run there again, to tell state that survives setup from a test that
+    /// needs the tests before it.
+    first_pass: HashMap<TestId, (Context, usize)>,
+    /// Whether any test has passed in this run.
+    any_passed: bool,
+    counts: Counts,
+    bug_run: Option<SequenceRun>,
+    /// Waiting failures to try to start again (an earlier one of the same test is done).
+    to_start: Vec<usize>,
+    /// The error that stops the run, once one happened.
+    error: Option<anyhow::Error>,
+}
+
+impl<'c, 'a: 'c> Controller<'c, 'a> {
+    /// The whole run: start, hand out work until there is none, finish.
+    fn run<'s>(
+        &mut self,
+        scope: &'s std::thread::Scope<'s, '_>,
+        inbox: Receiver<Msg>,
+    ) -> Result<Summary> {
+        let c = self.config;
+        let (times, iterations) = match self.mode {
+            Mode::Smoke => (c.times, c.iterations),
+            Mode::BugMode => (1, 1),
+        };
+        self.report(&Event::RunStarted {
+            mode: self.mode,
+            tests: self.selection.len(),
+            order: c.order,
+            times,
+            iterations,
+            seed: c.seed,
+            seed_given: c.seed_given,
+            jobs: self.workers.len(),
+        });
+        if self.mode == Mode::BugMode {
+            self.queue.push_back(Unit {
+                tag: Tag::BugMode,
+                sequence: self.selection.to_vec(),
+                ctx: Context {
+                    iteration: 1,
+                    seed: c.seed,
+                },
+                purpose: Purpose::BugMode,
+                log: None,
+            });
+        }
+        loop {
+            // Hand out work only when every shrink has said what it wants next: the choice is
+            // then the same however fast the threads are.
+            if self.thinking == 0 {
+                self.dispatch();
+            }
+            if self.running == 0 && self.thinking == 0 && self.queue.is_empty() {
+                break;
+            }
+            let Ok(msg) = inbox.recv() else {
+                break;
+            };
+            self.handle(scope, msg);
+            for id in std::mem::take(&mut self.to_start) {
+                self.start(scope, id);
+            }
+        }
+        if let Some(error) = self.error.take() {
+            return Err(error);
+        }
+        let interrupted = self.interrupt.signal();
+        self.report(&Event::RunFinished { interrupted });
+        if let Some(error) = self.error.take() {
+            return Err(error);
+        }
+        Ok(match self.bug_run.take() {
+            Some(run) => Summary {
+                failures: run.failed,
+                unmatched: 0,
+                hook_failures: usize::from(matches!(run.stop, Some(Stop::HookFailed(_)))),
+                interrupted,
+            },
+            None => Summary {
+                failures: self.counts.failures,
+                unmatched: self.counts.unmatched,
+                hook_failures: self.counts.hook_failures,
+                interrupted,
+            },
+        })
+    }
+
+    /// Whether to start nothing new: a signal, or an error.
+    fn stopping(&self) -> bool {
+        self.interrupt.is_raised() || self.error.is_some()
+    }
+
+    /// Give free workers work: failures' work first (oldest failure first), then the next
+    /// iteration.
+    fn dispatch(&mut self) {
+        while let Some(&worker) = self.free.last() {
+            let unit = match self.queue.pop_front() {
+                Some(unit) => unit,
+                None => match self.next_unit() {
+                    Some(unit) => unit,
+                    None => return,
+                },
+            };
+            self.free.pop();
+            self.running += 1;
+            if self.workers[worker].send(unit).is_err() {
+                // A worker thread that is gone panicked; nothing more can run there.
+                self.running -= 1;
+                self.fail(anyhow::anyhow!(
+                    "worker {} stopped unexpectedly",
+                    worker + 1
+                ));
+            }
+        }
+    }
+
+    /// The next iteration to start, if there is one to start now.
+    fn next_unit(&mut self) -> Option<Unit> {
+        let c = self.config;
+        if self.mode != Mode::Smoke || self.stopping() || self.next_iteration > c.iterations {
+            return None;
+        }
+        let index = self.next_iteration;
+        self.next_iteration += 1;
+        let seed = order::iteration_seed(c.seed, index);
+        let sequence = order::plan(
+            c.order,
+            self.selection,
+            c.times,
+            &mut SmokeRng::from_seed(seed),
+        );
+        self.report(&Event::IterationStarted {
+            index,
+            seed,
+            length: sequence.len(),
+        });
+        self.planned.insert(index, sequence.clone());
+        Some(Unit {
+            tag: Tag::Iteration(index),
+            sequence,
+            ctx: Context {
+                iteration: index,
+                seed,
+            },
+            purpose: Purpose::Iteration,
+            log: None,
+        })
+    }
+
+    fn handle<'s>(&mut self, scope: &'s std::thread::Scope<'s, '_>, msg: Msg) {
+        match msg {
+            Msg::Progress { worker, progress } => self.progress(worker, progress),
+            Msg::Done {
+                worker,
+                tag,
+                length,
+                result,
+            } => {
+                self.running -= 1;
+                self.free.push(worker - 1);
+                self.free.sort_unstable_by(|a, b| b.cmp(a));
+                match result {
+                    Ok(run) => self.done(scope, tag, length, run),
+                    Err(error) => self.fail(error),
+                }
+            }
+            Msg::Probe { id, candidate } => {
+                self.thinking -= 1;
+                self.failures[id].awaiting = true;
+                if self.stopping() {
+                    if self.interrupt.is_raised() {
+                        self.failures[id].stop = Some(Stop::Interrupted);
+                    }
+                    self.answer(id, Probe::Stop, 0);
+                    return;
+                }
+                let f = &self.failures[id];
+                self.queue.push_back(Unit {
+                    tag: Tag::Candidate(id),
+                    sequence: candidate,
+                    ctx: f.ctx,
+                    purpose: Purpose::Candidate,
+                    log: None,
+                });
+            }
+            Msg::Reduced { id, step, sequence } => {
+                let sequence = self.to_names(&sequence);
+                self.report(&Event::Reduced {
+                    id,
+                    reduction: step,
+                    sequence,
+                });
+            }
+            Msg::Shrunk { id, shrunk } => {
+                self.thinking -= 1;
+                self.failures[id].reply = None;
+                self.failures[id].awaiting = false;
+                self.shrunk(id, shrunk);
+            }
+        }
+    }
+
+    /// A worker's progress, as report events.
+    fn progress(&mut self, worker: usize, progress: Progress) {
+        let names = self.names;
+        match progress {
+            Progress::SequenceStarted {
+                purpose,
+                length,
+                batch,
+            } => self.report(&Event::SequenceStarted {
+                purpose,
+                length,
+                batch,
+            }),
+            Progress::TestStarted {
+                test,
+                position,
+                length,
+            } => self.report(&Event::TestStarted {
+                worker,
+                test: names.shown(test),
+                position,
+                length,
+            }),
+            Progress::TestFinished {
+                purpose,
+                test,
+                position,
+                length,
+                outcome,
+                duration,
+                output,
+            } => self.report(&Event::TestFinished {
+                purpose,
+                test: names.shown(test),
+                position,
+                length,
+                outcome,
+                duration,
+                output: &output,
+            }),
+            Progress::TestInterrupted {
+                purpose,
+                test,
+                duration,
+            } => self.report(&Event::TestInterrupted {
+                purpose,
+                test: names.shown(test),
+                duration,
+            }),
+            Progress::HookFailed {
+                hook,
+                iteration,
+                command,
+                outcome,
+                output,
+            } => self.report(&Event::HookFailed {
+                hook,
+                iteration,
+                command: &command,
+                outcome,
+                output: &output,
+            }),
+        }
+    }
+
+    /// A unit finished.
+    fn done<'s>(
+        &mut self,
+        scope: &'s std::thread::Scope<'s, '_>,
+        tag: Tag,
+        length: usize,
+        run: SequenceRun,
+    ) {
+        if !run.passed.is_empty() {
+            self.any_passed = true;
+        }
+        match tag {
+            Tag::Iteration(index) => {
+                self.finished.insert(index, run);
+                while let Some(run) = self.finished.remove(&self.next_to_process) {
+                    let index = self.next_to_process;
+                    self.next_to_process += 1;
+                    self.iteration_done(scope, index, run);
+                }
+            }
+            Tag::Candidate(id) => {
+                // A candidate reproduces only when its last test (the victim) fails with the
+                // same outcome and, with --match, output that matches. Another test failing
+                // first is not a reproduction.
+                let probe = match (run.stop, &run.failure) {
+                    (Some(why), _) => {
+                        self.failures[id].stop = Some(why);
+                        Probe::Stop
+                    }
+                    (None, Some(failed))
+                        if failed.position + 1 == length
+                            && failed.outcome == self.failures[id].outcome
+                            && self.matches(&failed.output) =>
+                    {
+                        Probe::Fails
+                    }
+                    (None, _) => Probe::Passes,
+                };
+                self.answer(id, probe, run.executed);
+            }
+            Tag::Check(id) => {
+                // It failed where it had passed: the state after setup has changed since.
+                let outcome = self.failures[id].outcome;
+                let leftover = run.stop.is_none()
+                    && run
+                        .failure
+                        .is_some_and(|f| f.position + 1 == length && f.outcome == outcome);
+                self.failures[id].leftover = leftover;
+                if leftover {
+                    self.failures[id].classification = Some(Classification::LeftoverState);
+                }
+                self.rerun(id);
+            }
+            Tag::Rerun(id) => self.finish(id, Some(run)),
+            Tag::BugMode => self.bug_run = Some(run),
+        }
+    }
+
+    /// Report iteration `index`, and start handling its failure.
+    fn iteration_done<'s>(
+        &mut self,
+        scope: &'s std::thread::Scope<'s, '_>,
+        index: u32,
+        run: SequenceRun,
+    ) {
+        let sequence = self.planned.remove(&index).unwrap_or_default();
+        let seed = order::iteration_seed(self.config.seed, index);
+        let ctx = Context {
+            iteration: index,
+            seed,
+        };
+        for &position in &run.passed {
+            self.first_pass
+                .entry(sequence[position])
+                .or_insert((ctx, position));
+        }
+        let matched = run.failure.as_ref().is_none_or(|f| self.matches(&f.output));
+        let status = match (run.stop, &run.failure) {
+            (Some(Stop::Interrupted), _) => IterationStatus::Interrupted,
+            (Some(Stop::HookFailed(hook)), _) => IterationStatus::HookFailed(hook),
+            (None, None) => IterationStatus::Passed,
+            (None, Some(_)) if matched => IterationStatus::Failed,
+            (None, Some(_)) => IterationStatus::Unmatched,
+        };
+        let names = self.names;
+        self.report(&Event::IterationFinished {
+            index,
+            seed,
+            length: sequence.len(),
+            executed: run.executed,
+            failed: run
+                .failure
+                .as_ref()
+                .map(|f| (names.shown(f.test), f.outcome)),
+            status,
+            output: run
+                .failure
+                .as_ref()
+                .filter(|_| status == IterationStatus::Unmatched)
+                .map(|f| f.output.as_slice()),
+        });
+        match status {
+            IterationStatus::Unmatched => self.counts.unmatched += 1,
+            IterationStatus::HookFailed(_) => self.counts.hook_failures += 1,
+            _ => {}
+        }
+        let (IterationStatus::Failed, Some(failed)) = (status, run.failure) else {
+            return;
+        };
+        self.counts.failures += 1;
+        let costs = Costs {
+            tests: run.durations[..failed.position]
+                .iter()
+                .map(Duration::as_secs_f64)
+                .collect(),
+            per_run: (run.durations[failed.position] + run.hooks).as_secs_f64(),
+        };
+        let id = self.failures.len();
+        let failing = sequence[..=failed.position].to_vec();
+        self.report(&Event::FailureFound {
+            id,
+            iteration: index,
+            seed,
+            test: names.shown(failed.test),
+            outcome: failed.outcome,
+            original: self.to_names(&failing),
+            output: &failed.output,
+            dropped: failed.dropped,
+        });
+        self.failures.push(Failure {
+            ctx,
+            victim: failed.test,
+            outcome: failed.outcome,
+            failing,
+            output: failed.output,
+            costs,
+            phase: Phase::Waiting,
+            reply: None,
+            awaiting: false,
+            stop: None,
+            shrunk: None,
+            classification: None,
+            leftover: false,
+            unique: 0,
+        });
+        self.start(scope, id);
+    }
+
+    /// Start handling failure `id`, unless an earlier failure of the same test, failing the
+    /// same way, is still being handled: then it waits, to be recognised as that one again.
+    fn start<'s>(&mut self, scope: &'s std::thread::Scope<'s, '_>, id: usize) {
+        let f = &self.failures[id];
+        let busy = self.failures[..id]
+            .iter()
+            .any(|e| e.phase != Phase::Done && e.victim == f.victim && e.outcome == f.outcome);
+        if busy || self.stopping() {
+            return;
+        }
+        let (victim, outcome) = (f.victim, f.outcome);
+        let prefix = &f.failing[..f.failing.len() - 1];
+        // A prefix that holds a known minimal sequence of this failure, in order, is that
+        // failure again: no need to shrink it again.
+        if let Some(of) = self.known.iter().find(|k| {
+            k.victim == victim
+                && k.outcome == outcome
+                && reduce::contains_in_order(prefix, &k.minimal[..k.minimal.len() - 1])
+        }) {
+            let of = of.id;
+            self.repeated(id, of, 0, 0);
+            return;
+        }
+        let request = shrink::Request {
+            id,
+            prefix: prefix.to_vec(),
+            victim,
+            costs: f.costs.clone(),
+            limits: Limits {
+                retries: self.config.retries,
+                max_executions: self.config.max_reduce,
+            },
+        };
+        let (reply, replies) = mpsc::channel();
+        let f = &mut self.failures[id];
+        f.reply = Some(reply);
+        f.phase = Phase::Shrinking;
+        self.thinking += 1;
+        let to_controller = self.to_controller.clone();
+        scope.spawn(move || shrink::run(request, to_controller, replies));
+    }
+
+    /// Failure `id` is failure `of` again: counted there, not reported again.
+    fn repeated(&mut self, id: usize, of: usize, tries: usize, executions: u64) {
+        let iteration = self.failures[id].ctx.iteration;
+        self.report(&Event::FailureRepeated {
+            id,
+            of,
+            iteration,
+            tries,
+            executions,
+        });
+        self.close(id);
+    }
+
+    /// Failure `id` is handled: start any failure that was waiting for it.
+    fn close(&mut self, id: usize) {
+        self.failures[id].phase = Phase::Done;
+        let waiting =
+            (id + 1..self.failures.len()).filter(|&w| self.failures[w].phase == Phase::Waiting);
+        self.to_start.extend(waiting);
+    }
+
+    /// Answer the shrink of failure `id`, if it waits for an answer (once per question: a
+    /// shrink told to stop early is not told again when its candidate ends).
+    fn answer(&mut self, id: usize, probe: Probe, executed: usize) {
+        let f = &mut self.failures[id];
+        if !f.awaiting {
+            return;
+        }
+        f.awaiting = false;
+        if let Some(reply) = &f.reply
+            && reply.send(Answer { probe, executed }).is_ok()
+        {
+            self.thinking += 1;
+        }
+    }
+
+    /// The shrink of failure `id` ended: stop on a runner that cannot run, count it on an
+    /// earlier failure with the same minimal sequence, or go on to the check and the rerun.
+    fn shrunk(&mut self, id: usize, shrunk: Shrunk) {
+        let f = &self.failures[id];
+        let (victim, outcome) = (f.victim, f.outcome);
+        let not_found = matches!(outcome, Outcome::Fail { code: 126 | 127 });
+        if not_found
+            && shrunk.classification == Some(Classification::FailsAlone)
+            && !self.any_passed
+            && self.error.is_none()
+        {
+            // Nothing has passed yet and the first failure is the shell's "cannot run": the
+            // run template is broken, not the test. Every test would fail the same way.
+            let name = self.names.shown(victim);
+            let error = ConfigError::new(format!(
+                "the run command cannot run the tests: '{name}' ended with {outcome} ({}) \
+                 even alone, and no test has passed; check the run template '{}' and PATH. \
+                 It printed:\n{}",
+                not_runnable(outcome),
+                self.config.execution.template(),
+                String::from_utf8_lossy(&f.output).trim_end()
+            ));
+            self.fail(error.into());
+            self.failures[id].phase = Phase::Done;
+            return;
+        }
+        if let Some(of) = self
+            .known
+            .iter()
+            .find(|k| k.victim == victim && k.outcome == outcome && k.minimal == shrunk.minimal)
+        {
+            let of = of.id;
+            self.repeated(id, of, shrunk.tries, shrunk.executions);
+            return;
+        }
+        self.known.push(Known {
+            id,
+            victim,
+            outcome,
+            minimal: shrunk.minimal.clone(),
+        });
+        let f = &mut self.failures[id];
+        f.unique = self.known.len();
+        f.classification = shrunk.classification;
+        let fails_alone = shrunk.classification == Some(Classification::FailsAlone);
+        f.shrunk = Some(shrunk);
+        // It fails alone right after setup, yet it passed earlier in this run: run that
+        // iteration again up to where it passed. If it fails there now, setup does not reset
+        // what an earlier sequence left behind, and "fails alone" says nothing about it.
+        let check = self.first_pass.get(&victim).copied();
+        match check {
+            Some((ctx, position)) if fails_alone && !self.stopping() => {
+                let c = self.config;
+                let mut sequence = order::plan(
+                    c.order,
+                    self.selection,
+                    c.times,
+                    &mut SmokeRng::from_seed(ctx.seed),
+                );
+                sequence.truncate(position + 1);
+                self.failures[id].phase = Phase::Checking;
+                self.queue.push_back(Unit {
+                    tag: Tag::Check(id),
+                    sequence,
+                    ctx,
+                    purpose: Purpose::Check,
+                    log: None,
+                });
+            }
+            _ => self.rerun(id),
+        }
+    }
+
+    /// Run failure `id`'s minimal sequence once more with every command's output logged (the
+    /// verbose rerun), unless it was not classified or smoke is stopping.
+    fn rerun(&mut self, id: usize) {
+        let f = &self.failures[id];
+        if f.classification.is_none() || self.stopping() {
+            self.finish(id, None);
+            return;
+        }
+        let minimal = f
+            .shrunk
+            .as_ref()
+            .map(|s| s.minimal.clone())
+            .unwrap_or_default();
+        let log = (self.log_path)(f.unique);
+        let ctx = f.ctx;
+        self.failures[id].phase = Phase::Rerunning;
+        self.queue.push_back(Unit {
+            tag: Tag::Rerun(id),
+            sequence: minimal,
+            ctx,
+            purpose: Purpose::Rerun,
+            log: Some(log),
+        });
+    }
+
+    /// Report failure `id` as shrunk. `rerun` is its verbose rerun, if one ran.
+    fn finish(&mut self, id: usize, rerun: Option<SequenceRun>) {
+        let Some(shrunk) = self.failures[id].shrunk.take() else {
+            self.close(id);
+            return;
+        };
+        let f = &self.failures[id];
+        let (outcome, leftover) = (f.outcome, f.leftover);
+        let mut classification = f.classification;
+        let mut reproduced = shrunk.reproduced;
+        // The verbose rerun is one more run of a failing sequence: it counts in the reproduction
+        // rate, and a rerun that does not fail the same way makes the failure flaky.
+        let (mut log, mut rerun_outcome) = (None, None);
+        if let Some(run) = rerun {
+            log = Some((self.log_path)(f.unique));
+            if run.stop.is_none() {
+                let (how, again) = match &run.failure {
+                    Some(failed) if failed.position + 1 == shrunk.minimal.len() => (
+                        failed.outcome,
+                        failed.outcome == outcome && self.matches(&failed.output),
+                    ),
+                    _ => (Outcome::Pass, false),
+                };
+                rerun_outcome = Some(how);
+                reproduced.runs += 1;
+                if again {
+                    reproduced.failed += 1;
+                } else if !leftover {
+                    classification = Some(Classification::Flaky);
+                }
+            }
+        }
+        let stopped_by = match shrunk.halted {
+            Some(Halt::Oracle) => f.stop.map(Stop::describe),
+            Some(Halt::Budget) => Some(format!(
+                "--max-reduce {}: the next candidate would have gone past it, after {} test \
+                 execution(s)",
+                self.config.max_reduce.unwrap_or_default(),
+                shrunk.executions
+            )),
+            None => None,
+        };
+        let hint = self.hint(f.victim, outcome, leftover);
+        let event = Event::FailureShrunk {
+            id,
+            classification,
+            minimal: self.to_names(&shrunk.minimal),
+            tries: shrunk.tries,
+            executions: shrunk.executions,
+            proven: shrunk.proven_minimal() && !leftover,
+            reproduced,
+            stopped_by,
+            replay: self.replay_command(&shrunk.minimal),
+            log,
+            rerun: rerun_outcome,
+            hint,
+        };
+        self.report(&event);
+        self.close(id);
+    }
+
+    /// What a result suggests beyond its classification.
+    fn hint(&self, victim: TestId, outcome: Outcome, leftover: bool) -> Option<String> {
+        if leftover {
+            Some(format!(
+                "'{}' passed earlier in this run but fails alone after setup now: state left by \
+                 an earlier sequence (a file, a database row) survives between sequences. Make \
+                 setup reset it ({}), or run each sequence in a fresh working folder; until \
+                 then later failures may all be this one",
+                self.names.shown(victim),
+                match &self.config.setup {
+                    Some(_) => "the setup command leaves it in place",
+                    None => "there is no setup command",
+                }
+            ))
+        } else if matches!(outcome, Outcome::Fail { code: 126 | 127 }) {
+            Some(format!(
+                "{outcome} is the shell's \"{}\": the test, or a program it calls, could not be \
+                 run; check the run template '{}' and PATH",
+                not_runnable(outcome),
+                self.config.execution.template()
+            ))
+        } else {
+            None
+        }
+    }
+
+    /// Stop the run on `error`: start nothing more, cut running commands short, let every
+    /// shrink end, and report the error when all has stopped.
+    fn fail(&mut self, error: anyhow::Error) {
+        if self.error.is_none() {
+            self.error = Some(error);
+        }
+        self.cancel.store(true, Ordering::SeqCst);
+        interrupt::kill_running_groups();
+        self.queue.clear();
+        // Shrinks waiting for an answer stop now; the others at their next question.
+        for id in 0..self.failures.len() {
+            self.answer(id, Probe::Stop, 0);
+        }
+    }
+
+    /// Hand an event to the reporters; one that cannot be written stops the run.
+    fn report(&mut self, event: &Event) {
+        if let Err(error) = self.reporter.handle(event) {
+            self.fail(error);
+        }
+    }
+
+    /// A command line that runs `minimal` again, exactly (names byte for byte).
+    fn replay_command(&self, minimal: &[TestId]) -> String {
+        let mut words: Vec<&str> = self.config.replay_base.iter().map(String::as_str).collect();
+        words.extend(["--order", "rotate", "--times", "1"]);
+        if minimal
+            .iter()
+            .any(|&t| self.names.shown(t).starts_with('-'))
+        {
+            words.push("--");
+        }
+        let mut line = shell::join(words);
+        if let Some(dir) = &self.config.replay_dir {
+            line = format!("cd {} && {line}", shell::quote(&dir.to_string_lossy()));
+        }
+        for &t in minimal {
+            line.push(' ');
+            line.push_str(&shell::quote_bytes(self.names.raw(t).as_bytes()));
+        }
+        line
+    }
+
+    /// Whether a failing test's output counts under `--match`.
+    fn matches(&self, output: &[u8]) -> bool {
+        self.config
+            .match_output
+            .as_ref()
+            .is_none_or(|re| re.is_match(&String::from_utf8_lossy(output)))
+    }
+
+    fn to_names(&self, tests: &[TestId]) -> Vec<String> {
+        tests
+            .iter()
+            .map(|&t| self.names.shown(t).to_string())
+            .collect()
+    }
+}

@@ -1,0 +1,474 @@
+//! A worker: runs the sequences the controller hands it, one at a time, on its own
+//! [`Executor`], and says what happens as [`Progress`] messages. It decides nothing: which
+//! sequence, why, and what the result means are the controller's (`super`).
+//!
+//! A sequence is: setup, the tests in order (stopping at the first failure, except in bug mode),
+//! then teardown. In batch mode the tests are one command, whose results `batch` reads and
+//! matches to the order asked; after that, a sequence's outcome is the same shape either way.
+//! A failing setup or teardown abandons the sequence. A raised [`Interrupt`] (or the
+//! controller's cancel flag) stops before the next step; the command that was running has
+//! already been killed by the signal thread, and teardown still runs once.
+
+use super::messages::{Context, Failed, Msg, Progress, SequenceRun, Stop, Unit};
+use crate::batch::{self, Format, Mismatch};
+use crate::config::Config;
+use crate::error::ConfigError;
+use crate::exec::{Collect, Executor, Job};
+use crate::execution::{BatchTemplate, Execution};
+use crate::interrupt::Interrupt;
+use crate::model::{Hook, Outcome, TestId, TestNames};
+use crate::report::Purpose;
+use anyhow::Result;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, Sender};
+use std::time::Duration;
+
+/// One worker and what it needs to run sequences.
+pub(super) struct Worker<'a> {
+    /// 1-based; every command gets it as `SMOKE_WORKER`.
+    pub number: usize,
+    pub config: &'a Config,
+    pub names: &'a TestNames,
+    pub exec: Box<dyn Executor + Send + 'a>,
+    pub interrupt: &'a Interrupt,
+    /// Raised by the controller when the run stops on an error: finish up as if interrupted.
+    pub cancel: &'a AtomicBool,
+    pub to_controller: Sender<Msg>,
+}
+
+impl Worker<'_> {
+    /// Run each unit handed over, until the controller hangs up.
+    pub fn serve(mut self, units: Receiver<Unit>) {
+        for unit in units {
+            let (tag, length) = (unit.tag, unit.sequence.len());
+            let result = self.run_unit(unit);
+            let done = Msg::Done {
+                worker: self.number,
+                tag,
+                length,
+                result,
+            };
+            if self.to_controller.send(done).is_err() {
+                return;
+            }
+        }
+    }
+
+    /// One unit: its sequence, logged in full when it asks for a log.
+    fn run_unit(&mut self, unit: Unit) -> Result<SequenceRun> {
+        if let Some(path) = &unit.log {
+            self.exec.set_log(Some(path))?;
+        }
+        let run = self.run_sequence(&unit.sequence, unit.ctx, unit.purpose);
+        if unit.log.is_some() {
+            self.exec.set_log(None)?;
+        }
+        run
+    }
+
+    /// Whether to stop before the next step: a signal, or the controller's cancel.
+    fn stopping(&self) -> bool {
+        self.interrupt.is_raised() || self.cancel.load(Ordering::SeqCst)
+    }
+
+    /// Tell the controller; a controller that is gone (it stopped on an error) hears nothing.
+    fn emit(&self, progress: Progress) {
+        let _ = self.to_controller.send(Msg::Progress {
+            worker: self.number,
+            progress,
+        });
+    }
+
+    /// Setup, the tests, teardown. Stops at the first failure unless in bug mode.
+    pub(super) fn run_sequence(
+        &mut self,
+        sequence: &[TestId],
+        ctx: Context,
+        purpose: Purpose,
+    ) -> Result<SequenceRun> {
+        let mut run = SequenceRun::default();
+        self.emit(Progress::SequenceStarted {
+            purpose,
+            length: sequence.len(),
+            batch: matches!(self.config.execution, Execution::Batch(_)),
+        });
+        if self.stopping() {
+            run.stop = Some(Stop::Interrupted);
+            return Ok(run);
+        }
+        if let Some(stop) = self.run_hook(Hook::Setup, ctx, purpose, &mut run.hooks)? {
+            run.stop = Some(stop);
+            if stop == Stop::HookFailed(Hook::Setup) {
+                return Ok(run);
+            }
+        }
+        if run.stop.is_none() {
+            match &self.config.execution {
+                Execution::PerTest(template) => {
+                    self.run_each(&template.script, sequence, ctx, purpose, &mut run)?
+                }
+                Execution::Batch(template) => {
+                    self.run_batch(template, sequence, ctx, purpose, &mut run)?
+                }
+            }
+        }
+        // Teardown runs once per sequence, also after an interrupt.
+        if let Some(stop) = self.run_hook(Hook::Teardown, ctx, purpose, &mut run.hooks)? {
+            run.stop = run.stop.or(Some(stop));
+        }
+        Ok(run)
+    }
+
+    /// Per-test mode: each test in its own process, stopping at the first failure unless in bug
+    /// mode or interrupted.
+    fn run_each(
+        &mut self,
+        script: &str,
+        sequence: &[TestId],
+        ctx: Context,
+        purpose: Purpose,
+        run: &mut SequenceRun,
+    ) -> Result<()> {
+        let stop_at_failure = purpose != Purpose::BugMode;
+        for (position, &test) in sequence.iter().enumerate() {
+            let name = self.names.shown(test);
+            let raw = self.names.raw(test);
+            self.emit(Progress::TestStarted {
+                test,
+                position,
+                length: sequence.len(),
+            });
+            let mut args = vec![raw];
+            args.extend(self.names.args(test).iter().map(|a| a.as_os_str()));
+            let finished = self.exec.run(&Job {
+                script,
+                args,
+                env: ctx.env(self.number, Some(raw)),
+                label: name,
+                kill_leftovers: true,
+                timeout: self.config.timeout,
+                collect: Collect::Nothing,
+            })?;
+            if self.stopping() {
+                self.emit(Progress::TestInterrupted {
+                    purpose,
+                    test,
+                    duration: finished.duration,
+                });
+                run.stop = Some(Stop::Interrupted);
+                break;
+            }
+            run.executed += 1;
+            run.durations.push(finished.duration);
+            if finished.outcome.passed() {
+                run.passed.push(position);
+            }
+            self.emit(Progress::TestFinished {
+                purpose,
+                test,
+                position,
+                length: sequence.len(),
+                outcome: finished.outcome,
+                duration: finished.duration,
+                output: finished.output.clone(),
+            });
+            if !finished.outcome.passed() {
+                run.failed += 1;
+                run.failure.get_or_insert(Failed {
+                    position,
+                    test,
+                    outcome: finished.outcome,
+                    output: finished.output,
+                    dropped: finished.dropped,
+                });
+                if stop_at_failure {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Run the whole sequence as one batch command and learn each test's outcome from the
+    /// runner's results. The time limit is the per-test timeout times the sequence's length. A
+    /// runner that reorders or drops tests is an error; one that dies without saying in which
+    /// test abandons the sequence, like a failing hook.
+    fn run_batch(
+        &mut self,
+        template: &BatchTemplate,
+        sequence: &[TestId],
+        ctx: Context,
+        purpose: Purpose,
+        run: &mut SequenceRun,
+    ) -> Result<()> {
+        let length = u32::try_from(sequence.len()).unwrap_or(u32::MAX);
+        let finished = self.exec.run(&Job {
+            script: &template.script,
+            args: sequence.iter().map(|&t| self.names.raw(t)).collect(),
+            env: ctx.env(self.number, None),
+            label: "(batch)",
+            kill_leftovers: true,
+            timeout: self.config.timeout.map(|t| {
+                t.saturating_mul(length)
+                    .min(crate::config::MAX_COMMAND_LIMIT)
+            }),
+            collect: match template.format {
+                Format::Junit => Collect::JunitFile,
+                Format::Tap => Collect::Stdout,
+            },
+        })?;
+        if self.stopping() {
+            run.stop = Some(Stop::Interrupted);
+            return Ok(());
+        }
+        let asked: Vec<&str> = sequence.iter().map(|&t| self.names.shown(t)).collect();
+        let ended = finished.outcome;
+        let said = || {
+            let mut said = String::from_utf8_lossy(&finished.output)
+                .trim_end()
+                .to_string();
+            if let (Format::Tap, Some(stdout)) = (template.format, &finished.results) {
+                let stdout = String::from_utf8_lossy(stdout);
+                let lines: Vec<&str> = stdout.trim_end().lines().collect();
+                said = format!(
+                    "{}\n{said}",
+                    lines[lines.len().saturating_sub(20)..].join("\n")
+                );
+            }
+            said.trim().to_string()
+        };
+        let no_results = match (template.format, &finished.results) {
+            (Format::Tap, Some(stdout)) => !batch::looks_like_tap(stdout, &asked),
+            (Format::Tap, None) => true,
+            (Format::Junit, results) => results.is_none(),
+        };
+        if no_results && matches!(ended, Outcome::Fail { code: 126 | 127 }) {
+            return Err(ConfigError::new(format!(
+                "the batch command '{}' could not start the runner ({ended}: {}); check the \
+                 command and PATH. It printed:\n{}",
+                template.template,
+                not_runnable(ended),
+                said()
+            ))
+            .into());
+        }
+        let stdout_empty = finished.results.as_deref().is_none_or(<[u8]>::is_empty);
+        if template.format == Format::Tap && no_results && (!stdout_empty || ended.passed()) {
+            return Err(ConfigError::new(format!(
+                "the batch command '{}' printed no TAP on stdout ({ended}), so smoke cannot \
+                 tell which test did what. If the runner writes JUnit XML, put {{junit}} where \
+                 it takes the path (pytest: --junitxml={{junit}}) or set format = \"junit\" \
+                 (--format junit); if it can print TAP, make it (prove -v, a TAP reporter). \
+                 It printed:\n{}",
+                template.template,
+                said()
+            ))
+            .into());
+        }
+        let reported = match (template.format, &finished.results) {
+            (Format::Tap, results) => {
+                batch::parse_tap(results.as_deref().unwrap_or_default(), &asked)
+            }
+            (Format::Junit, Some(xml)) => match batch::parse_junit(xml) {
+                Ok(reported) => reported,
+                // A runner killed while writing leaves half a file: no results.
+                Err(_) if !ended.passed() => Vec::new(),
+                Err(e) => {
+                    return Err(ConfigError::new(format!(
+                        "cannot read the JUnit XML the batch command '{}' wrote: {e}",
+                        template.template
+                    ))
+                    .into());
+                }
+            },
+            (Format::Junit, None) if ended.passed() => {
+                return Err(ConfigError::new(format!(
+                    "the batch command '{}' exited 0 but wrote no JUnit XML at {{junit}}: put \
+                     {{junit}} where the runner takes its report path (pytest: \
+                     --junitxml={{junit}})",
+                    template.template
+                ))
+                .into());
+            }
+            (Format::Junit, None) => Vec::new(),
+        };
+        let attributed = batch::attribute(&asked, reported, ended, template.format == Format::Tap)
+            .map_err(|m| self.order_error(template, &m))?;
+        if attributed.unattributed {
+            let mut said = format!(
+                "smoke: the batch ended ({ended}) after {} of {} results and before any \
+                 failure, and {} does not say which test was running; the tests after the last \
+                 result did not run. Its output is below; per-test mode (--mode per-test) shows \
+                 which test crashes.\n",
+                attributed.results.len(),
+                sequence.len(),
+                match template.format {
+                    Format::Junit => "its JUnit XML",
+                    Format::Tap => "its TAP",
+                }
+            )
+            .into_bytes();
+            said.extend_from_slice(&finished.output);
+            run.executed += attributed.results.len();
+            self.emit(Progress::HookFailed {
+                hook: Hook::Batch,
+                iteration: ctx.iteration_of(purpose),
+                command: template.template.clone(),
+                outcome: ended,
+                output: said,
+            });
+            run.stop = Some(Stop::HookFailed(Hook::Batch));
+            return Ok(());
+        }
+        // Formats without times (TAP) share the batch's time evenly.
+        let count = u32::try_from(attributed.results.len().max(1)).unwrap_or(u32::MAX);
+        let share = finished.duration / count;
+        let mut tests_time = Duration::ZERO;
+        for (position, (outcome, duration, output)) in attributed.results.into_iter().enumerate() {
+            let test = sequence[position];
+            let duration = duration.unwrap_or(share);
+            tests_time += duration;
+            self.emit(Progress::TestStarted {
+                test,
+                position,
+                length: sequence.len(),
+            });
+            self.emit(Progress::TestFinished {
+                purpose,
+                test,
+                position,
+                length: sequence.len(),
+                outcome,
+                duration,
+                output: output.clone(),
+            });
+            if outcome.passed() {
+                run.passed.push(position);
+            }
+            run.executed += 1;
+            run.durations.push(duration);
+            if !outcome.passed() {
+                run.failed += 1;
+                if run.failure.is_none() {
+                    // The runner's words about the test; its own output if it said nothing.
+                    let (output, dropped) = if output.is_empty() {
+                        (finished.output.clone(), finished.dropped)
+                    } else {
+                        (output, 0)
+                    };
+                    run.failure = Some(Failed {
+                        position,
+                        test,
+                        outcome,
+                        output,
+                        dropped,
+                    });
+                }
+            }
+        }
+        run.hooks += finished.duration.saturating_sub(tests_time);
+        // Every test passed, yet the runner says the run failed (a coverage threshold, an
+        // error in a session fixture): that is not a clean run, and smoke says so, as for a
+        // failed setup.
+        let complete = run.executed == sequence.len();
+        if complete && run.failure.is_none() && !ended.passed() && !self.config.ignore_runner_exit {
+            let mut note = format!(
+                "smoke: the batch runner reported all {} tests as passed but exited with {ended}: \
+                 something outside the tests failed (a coverage threshold, a session fixture, \
+                 a plugin). The sequence was abandoned; pass --ignore-runner-exit (or set \
+                 [suite] ignore-runner-exit = true) if that exit status is expected. Its \
+                 output:\n",
+                sequence.len()
+            )
+            .into_bytes();
+            note.extend_from_slice(&finished.output);
+            self.emit(Progress::HookFailed {
+                hook: Hook::Batch,
+                iteration: ctx.iteration_of(purpose),
+                command: template.template.clone(),
+                outcome: ended,
+                output: note,
+            });
+            run.stop = Some(Stop::HookFailed(Hook::Batch));
+        }
+        Ok(())
+    }
+
+    /// The error for a batch runner that did not run what was asked, with the option that
+    /// keeps the order.
+    fn order_error(&self, template: &BatchTemplate, mismatch: &Mismatch) -> anyhow::Error {
+        let hint = match (mismatch, self.config.preset) {
+            (Mismatch::Dropped { repeated: true, .. }, _) => {
+                "run each test once per sequence: --times 1 (the default in batch mode), and no \
+                 name twice on the command line"
+                    .to_string()
+            }
+            (_, Some(preset)) if !preset.order_hint().is_empty() => preset.order_hint().to_string(),
+            _ if template.template.contains("pytest") => {
+                crate::preset::Preset::Pytest.order_hint().to_string()
+            }
+            _ => "make the runner run exactly the tests it is given, in the order given, or use \
+                  per-test mode (--mode per-test)"
+                .to_string(),
+        };
+        ConfigError::new(format!(
+            "the batch command '{}' did not run the sequence smoke asked for: {mismatch}. \
+             Its results cannot be trusted, so smoke stops here; {hint}",
+            template.template
+        ))
+        .into()
+    }
+
+    /// Run setup or teardown if configured, adding its time to `spent`. `Some` when it failed or
+    /// was interrupted.
+    fn run_hook(
+        &mut self,
+        hook: Hook,
+        ctx: Context,
+        purpose: Purpose,
+        spent: &mut Duration,
+    ) -> Result<Option<Stop>> {
+        let command = match hook {
+            Hook::Setup => &self.config.setup,
+            Hook::Teardown => &self.config.teardown,
+            // The batch command is not a hook; it only reports as one when it dies unattributed.
+            Hook::Batch => &None,
+        };
+        let Some(command) = command else {
+            return Ok(None);
+        };
+        let label = format!("({hook})");
+        let finished = self.exec.run(&Job {
+            script: command,
+            args: Vec::new(),
+            env: ctx.env(self.number, None),
+            label: &label,
+            kill_leftovers: false,
+            timeout: self.config.timeout,
+            collect: Collect::Nothing,
+        })?;
+        *spent += finished.duration;
+        if self.stopping() && hook == Hook::Setup {
+            return Ok(Some(Stop::Interrupted));
+        }
+        if finished.outcome.passed() {
+            return Ok(None);
+        }
+        self.emit(Progress::HookFailed {
+            hook,
+            iteration: ctx.iteration_of(purpose),
+            command: command.clone(),
+            outcome: finished.outcome,
+            output: finished.output,
+        });
+        Ok(Some(Stop::HookFailed(hook)))
+    }
+}
+
+/// What the shell means by exit 126 and 127.
+pub(super) fn not_runnable(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Fail { code: 126 } => "found but not executable",
+        _ => "command not found",
+    }
+}
