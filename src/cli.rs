@@ -93,6 +93,12 @@ pub struct Cli {
     #[arg(short, long, value_name = "N", value_parser = parse_jobs)]
     pub jobs: Option<Jobs>,
 
+    /// Where each sequence runs: in the suite folder, or in a new empty folder of its own
+    /// (fresh), removed afterwards; tests then find the suite in $SMOKE_SUITE_DIR [default:
+    /// suite].
+    #[arg(long, value_enum, value_name = "WHERE")]
+    pub workdir: Option<crate::execution::Workdir>,
+
     /// Shrinking: a candidate counts as passing only after N+1 clean runs; a failure seen to
     /// come and go is classified flaky with its rate, and still shrunk [default: 0].
     #[arg(long, value_name = "N")]

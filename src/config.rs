@@ -9,7 +9,7 @@
 use crate::batch::Format;
 use crate::cli::{Cli, Jobs};
 use crate::error::ConfigError;
-use crate::execution::{BatchTemplate, Execution, RunMode, RunTemplate, TestSource};
+use crate::execution::{BatchTemplate, Execution, RunMode, RunTemplate, TestSource, Workdir};
 use crate::model::Order;
 use crate::preset::{Defaults, Preset};
 use crate::shell;
@@ -78,6 +78,8 @@ pub struct Config {
     pub max_reduce: Option<u64>,
     /// Workers running sequences side by side (`--jobs`, at least 1; 1 in bug mode).
     pub jobs: usize,
+    /// Where each sequence's commands run.
+    pub workdir: Workdir,
     /// `--bug-mode`.
     pub bug_mode: bool,
     /// Batch mode: a runner that exits non-zero after reporting every test as passed is not a
@@ -159,6 +161,7 @@ struct FileSuite {
     timeout: Option<String>,
     #[serde(rename = "ignore-runner-exit")]
     ignore_runner_exit: Option<bool>,
+    workdir: Option<Workdir>,
     #[serde(default)]
     env: BTreeMap<String, String>,
 }
@@ -413,6 +416,28 @@ impl Config {
                 return Err(ConfigError::new("--jobs must be at least 1, or auto"));
             }
         };
+        let workdir = cli.workdir.or(suite.workdir).unwrap_or_default();
+        // Workers that share a folder and name no state of their own trip over each other's
+        // files and databases; batch mode keeps in-process state apart, and a fresh folder
+        // keeps files apart.
+        let commands = [
+            Some(execution.template()),
+            cli.setup.as_deref().or(suite.setup.as_deref()),
+            cli.teardown.as_deref().or(suite.teardown.as_deref()),
+        ];
+        let isolated = workdir == Workdir::Fresh
+            || batch_mode
+            || commands.iter().flatten().any(|c| shell::names_worker(c))
+            || suite.env.values().any(|v| shell::names_worker(v));
+        if jobs > 1 && !isolated && !cli.bug_mode {
+            warnings.push(format!(
+                "--jobs {jobs}: the workers share state: every sequence runs in the suite \
+                 folder and no command names its worker. Tests that share files or a database \
+                 will trip over each other's; give each worker its own (setup = \"createdb \
+                 app_{{worker}}\", a state folder named with $SMOKE_WORKER), or run each \
+                 sequence in a fresh folder (--workdir fresh)"
+            ));
+        }
         let retries = cli.retries.or(smoke.retries).unwrap_or(0);
         let max_reduce = match (cli.max_reduce, smoke.max_reduce) {
             (None, Some(0)) => {
@@ -482,6 +507,7 @@ impl Config {
             match_output: match_output.filter(|_| !bug_mode),
             retries: if bug_mode { 0 } else { retries },
             jobs: if bug_mode { 1 } else { jobs },
+            workdir,
             max_reduce: max_reduce.filter(|_| !bug_mode),
             bug_mode,
             ignore_runner_exit: cli.ignore_runner_exit || suite.ignore_runner_exit.unwrap_or(false),

@@ -49,6 +49,8 @@ pub struct Job<'a> {
     pub args: Vec<&'a OsStr>,
     /// Variables added to the suite's environment for this command.
     pub env: Vec<(&'static str, OsString)>,
+    /// Where it runs, when not in the suite folder (a fresh working folder).
+    pub dir: Option<&'a Path>,
     /// What the log calls this command.
     pub label: &'a str,
     /// Kill whatever the command leaves running in its process group when it exits (tests);
@@ -173,7 +175,8 @@ impl Executor for ShellExecutor {
                 .context("cannot duplicate a pipe")?
                 .into(),
         };
-        let mut expression = in_own_group(duct::cmd(SHELL, &args), &self.dir, &self.env)
+        let dir = job.dir.unwrap_or(&self.dir);
+        let mut expression = in_own_group(duct::cmd(SHELL, &args), dir, &self.env)
             .stdout_file(stdout)
             .stderr_file(writer);
         if let (Collect::JunitFile, Some(path)) = (job.collect, &results) {
@@ -552,6 +555,7 @@ mod tests {
             script,
             args: arg.map(OsStr::new).into_iter().collect(),
             env: vec![("SMOKE_TEST", arg.unwrap_or("").into())],
+            dir: None,
             label: "job",
             kill_leftovers: true,
             timeout: None,

@@ -99,3 +99,15 @@ pub struct RunTemplate {
     /// Shell text that reads the test name from `$1`.
     pub script: String,
 }
+
+/// Where each sequence's commands run: `[suite] workdir` / `--workdir`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Workdir {
+    /// The suite folder (the config file's, or the current one).
+    #[default]
+    Suite,
+    /// A new empty temporary folder per sequence, removed afterwards (`SMOKE_WORKDIR`); the
+    /// suite folder is `SMOKE_SUITE_DIR`.
+    Fresh,
+}

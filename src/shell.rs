@@ -24,6 +24,10 @@ pub const TESTS_PLACEHOLDER: &str = "{tests}";
 pub const JUNIT_PLACEHOLDER: &str = "{junit}";
 /// The variable a batch script reads the JUnit path from.
 pub const JUNIT_VAR: &str = "SMOKE_JUNIT";
+/// The placeholder for the worker's number (1..=N) in any command smoke runs per sequence.
+pub const WORKER_PLACEHOLDER: &str = "{worker}";
+/// The variable that holds the worker's number.
+pub const WORKER_VAR: &str = "SMOKE_WORKER";
 
 /// Rewrite a `run` template into a script that reads the test name from `$1`.
 ///
@@ -37,8 +41,31 @@ pub const JUNIT_VAR: &str = "SMOKE_JUNIT";
 /// assert_eq!(test_script("make check"), None);
 /// ```
 pub fn test_script(template: &str) -> Option<String> {
-    let (script, found) = rewrite(template, &[(TEST_PLACEHOLDER, "1")]);
+    let (script, found) = rewrite(
+        template,
+        &[(TEST_PLACEHOLDER, "1"), (WORKER_PLACEHOLDER, WORKER_VAR)],
+    );
     found[0].then_some(script)
+}
+
+/// Rewrite a setup or teardown command: `{worker}` becomes a reference to `$SMOKE_WORKER`,
+/// quoted for where it stands; the rest is the user's shell text as written (no `exec`: a hook
+/// runs as it always has).
+///
+/// ```
+/// use smoke::shell::hook_script;
+/// assert_eq!(hook_script("createdb app_{worker}"), r#"createdb app_"$SMOKE_WORKER""#);
+/// assert_eq!(hook_script("rm -rf 'state-{worker}'"), r#"rm -rf 'state-'"$SMOKE_WORKER"''"#);
+/// assert_eq!(hook_script("rm -rf state && mkdir state"), "rm -rf state && mkdir state");
+/// ```
+pub fn hook_script(template: &str) -> String {
+    substitute(template, &[(WORKER_PLACEHOLDER, WORKER_VAR)]).0
+}
+
+/// Whether a command names its worker (`{worker}` or `SMOKE_WORKER`), so that workers can keep
+/// their state apart.
+pub fn names_worker(template: &str) -> bool {
+    template.contains(WORKER_PLACEHOLDER) || template.contains(WORKER_VAR)
 }
 
 /// Rewrite a `batch` template into a script that reads the test names from `"$@"` (each one
@@ -57,7 +84,11 @@ pub fn test_script(template: &str) -> Option<String> {
 pub fn batch_script(template: &str) -> Option<(String, bool)> {
     let (script, found) = rewrite(
         template,
-        &[(TESTS_PLACEHOLDER, "@"), (JUNIT_PLACEHOLDER, JUNIT_VAR)],
+        &[
+            (TESTS_PLACEHOLDER, "@"),
+            (JUNIT_PLACEHOLDER, JUNIT_VAR),
+            (WORKER_PLACEHOLDER, WORKER_VAR),
+        ],
     );
     found[0].then_some((script, found[1]))
 }
@@ -66,6 +97,18 @@ pub fn batch_script(template: &str) -> Option<(String, bool)> {
 /// word (`"$@"`: one word per name) in whatever quoting surrounds it, and prefix `exec` when the
 /// template is one simple command. Also says which placeholders were found.
 fn rewrite(template: &str, placeholders: &[(&str, &str)]) -> (String, Vec<bool>) {
+    let (out, found, simple) = substitute(template, placeholders);
+    let script = if simple && execs(template) {
+        format!("exec {out}")
+    } else {
+        out
+    };
+    (script, found)
+}
+
+/// The placeholders replaced (see [`rewrite`]), which were found, and whether the template is
+/// one simple command.
+fn substitute(template: &str, placeholders: &[(&str, &str)]) -> (String, Vec<bool>, bool) {
     #[derive(Clone, Copy, PartialEq)]
     enum Quote {
         None,
@@ -109,12 +152,7 @@ fn rewrite(template: &str, placeholders: &[(&str, &str)]) -> (String, Vec<bool>)
             _ => {}
         }
     }
-    let script = if simple && execs(template) {
-        format!("exec {out}")
-    } else {
-        out
-    };
-    (script, found)
+    (out, found, simple)
 }
 
 /// Whether a template that is one simple command can be run with `exec`: its first word is not

@@ -127,6 +127,7 @@ impl<'a> Runner<'a> {
                     interrupt,
                     cancel: &cancel,
                     to_controller: to_controller.clone(),
+                    fresh: None,
                 };
                 scope.spawn(move || worker.serve(units));
                 workers.push(hand);

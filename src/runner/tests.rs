@@ -593,12 +593,18 @@ fn workers_find_the_same_failures_as_one_process_and_report_iterations_in_order(
     let (many, parallel, ran) = run_fake(&three, &names, two_bugs);
     assert_eq!(failures(&alone), failures(&parallel));
     assert_eq!(failures(&alone).len(), 2, "{:?}", failures(&alone));
-    assert_eq!(one.failures, many.failures, "every failing iteration counted");
+    assert_eq!(
+        one.failures, many.failures,
+        "every failing iteration counted"
+    );
     let indexes: Vec<u32> = parallel.iterations.iter().map(|i| i.index).collect();
     assert_eq!(indexes, (1..=12).collect::<Vec<u32>>());
     let seeds: Vec<u64> = parallel.iterations.iter().map(|i| i.seed).collect();
     let seeds_alone: Vec<u64> = alone.iterations.iter().map(|i| i.seed).collect();
-    assert_eq!(seeds, seeds_alone, "iteration i has seed base + i - 1 on any worker");
+    assert_eq!(
+        seeds, seeds_alone,
+        "iteration i has seed base + i - 1 on any worker"
+    );
     assert_eq!(
         parallel.stats.test_executions,
         ran.iter().filter(|r| r.1.is_some()).count() as u64,

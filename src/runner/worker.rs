@@ -14,11 +14,14 @@ use crate::batch::{self, Format, Mismatch};
 use crate::config::Config;
 use crate::error::ConfigError;
 use crate::exec::{Collect, Executor, Job};
-use crate::execution::{BatchTemplate, Execution};
+use crate::execution::{BatchTemplate, Execution, Workdir};
 use crate::interrupt::Interrupt;
 use crate::model::{Hook, Outcome, TestId, TestNames};
 use crate::report::Purpose;
-use anyhow::Result;
+use crate::shell;
+use anyhow::{Context as _, Result};
+use std::ffi::{OsStr, OsString};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
 use std::time::Duration;
@@ -34,6 +37,8 @@ pub(super) struct Worker<'a> {
     /// Raised by the controller when the run stops on an error: finish up as if interrupted.
     pub cancel: &'a AtomicBool,
     pub to_controller: Sender<Msg>,
+    /// The fresh working folder of the sequence running now (`--workdir fresh`).
+    pub fresh: Option<tempfile::TempDir>,
 }
 
 impl Worker<'_> {
@@ -56,6 +61,16 @@ impl Worker<'_> {
 
     /// One unit: its sequence, logged in full when it asks for a log.
     fn run_unit(&mut self, unit: Unit) -> Result<SequenceRun> {
+        if self.config.workdir == Workdir::Fresh {
+            // A new empty folder for every sequence, removed after it: what a test leaves in
+            // its working folder reaches neither the next sequence nor another worker.
+            self.fresh = Some(
+                tempfile::Builder::new()
+                    .prefix("smoke-workdir-")
+                    .tempdir()
+                    .context("cannot create a fresh working folder (--workdir fresh)")?,
+            );
+        }
         if let Some(path) = &unit.log {
             self.exec.set_log(Some(path))?;
         }
@@ -63,7 +78,24 @@ impl Worker<'_> {
         if unit.log.is_some() {
             self.exec.set_log(None)?;
         }
+        self.fresh = None;
         run
+    }
+
+    /// The variables every command gets (see [`Context::env`]), and where the suite is, and
+    /// with `--workdir fresh`, the sequence's working folder.
+    fn env(&self, ctx: Context, test: Option<&OsStr>) -> Vec<(&'static str, OsString)> {
+        let mut env = ctx.env(self.number, test);
+        env.push(("SMOKE_SUITE_DIR", self.config.dir.clone().into_os_string()));
+        if let Some(dir) = self.workdir() {
+            env.push(("SMOKE_WORKDIR", dir.as_os_str().to_owned()));
+        }
+        env
+    }
+
+    /// Where this sequence's commands run, when not in the suite folder.
+    fn workdir(&self) -> Option<&Path> {
+        self.fresh.as_ref().map(tempfile::TempDir::path)
     }
 
     /// Whether to stop before the next step: a signal, or the controller's cancel.
@@ -140,10 +172,12 @@ impl Worker<'_> {
             });
             let mut args = vec![raw];
             args.extend(self.names.args(test).iter().map(|a| a.as_os_str()));
+            let workdir = self.workdir().map(Path::to_path_buf);
             let finished = self.exec.run(&Job {
                 script,
                 args,
-                env: ctx.env(self.number, Some(raw)),
+                env: self.env(ctx, Some(raw)),
+                dir: workdir.as_deref(),
                 label: name,
                 kill_leftovers: true,
                 timeout: self.config.timeout,
@@ -202,10 +236,12 @@ impl Worker<'_> {
         run: &mut SequenceRun,
     ) -> Result<()> {
         let length = u32::try_from(sequence.len()).unwrap_or(u32::MAX);
+        let workdir = self.workdir().map(Path::to_path_buf);
         let finished = self.exec.run(&Job {
             script: &template.script,
             args: sequence.iter().map(|&t| self.names.raw(t)).collect(),
-            env: ctx.env(self.number, None),
+            env: self.env(ctx, None),
+            dir: workdir.as_deref(),
             label: "(batch)",
             kill_leftovers: true,
             timeout: self.config.timeout.map(|t| {
@@ -438,10 +474,13 @@ impl Worker<'_> {
             return Ok(None);
         };
         let label = format!("({hook})");
+        let script = shell::hook_script(command);
+        let workdir = self.workdir().map(Path::to_path_buf);
         let finished = self.exec.run(&Job {
-            script: command,
+            script: &script,
             args: Vec::new(),
-            env: ctx.env(self.number, None),
+            env: self.env(ctx, None),
+            dir: workdir.as_deref(),
             label: &label,
             kill_leftovers: false,
             timeout: self.config.timeout,
