@@ -14,6 +14,7 @@ Examples:
   smoke --times 5 --iterations 20           random orders, each test 5 times, 20 seeds
   smoke --order rotate --times 1 foo bar    run exactly foo then bar, shrink if it fails
   smoke --bug-mode                          run each test once and show what failed
+  smoke --jobs 4 --workdir fresh            four workers, each sequence in a new folder
   smoke --run 'sh {test}' t/a.sh t/b.sh     no smoke.toml: the tests and how to run one
 
 Exit codes: 0 no failure found, 1 failure found and reported, 2 usage, config or I/O

@@ -145,13 +145,23 @@ impl Search<'_> {
         loop {
             let state = apply(&base, &chain);
             if let Some(c) = self.heaviest(&state) {
-                let weight = self.costs.of(&state[c]);
-                let fixed = self.costs.per_run + self.costs.of(&state.concat()) - weight;
-                let share = keep_share(weight, state[c].len(), fixed);
-                let (lower, upper) = split(&state[c], &self.costs, share);
+                let (lower, upper) = self.split_heaviest(&state, c);
                 let mut kept = state;
                 kept[c] = upper.clone();
                 let positions = kept.concat();
+                // What comes next either way: if this passes, the lower part is inferred to
+                // hold the culprit (likelier: the probe keeps at most half), and the probe after
+                // that too; if it fails, the next split of what it kept.
+                let mut pass = apply(&base, &chain);
+                pass[c] = lower.clone();
+                let mut likely: Vec<Vec<usize>> = self.probe_for(&pass).into_iter().collect();
+                if let Some(c2) = self.heaviest(&pass) {
+                    let (lower2, _) = self.split_heaviest(&pass, c2);
+                    pass[c2] = lower2;
+                    likely.extend(self.probe_for(&pass));
+                }
+                likely.extend(self.probe_for(&kept));
+                self.prefetch(likely);
                 if self.check(&positions)? {
                     self.accept(algorithm(&kept), positions);
                     base = kept;
@@ -214,6 +224,29 @@ impl Search<'_> {
             fails.splice(chunk..=chunk, [lower, upper]);
             base = fails;
             chain.clear();
+        }
+    }
+
+    /// Split chunk `c` of `state` the way the next probe does: (lower, upper), the upper part
+    /// being what the probe keeps.
+    fn split_heaviest(&self, state: &Chunks, c: usize) -> (Vec<usize>, Vec<usize>) {
+        let weight = self.costs.of(&state[c]);
+        let fixed = self.costs.per_run + self.costs.of(&state.concat()) - weight;
+        let share = keep_share(weight, state[c].len(), fixed);
+        split(&state[c], &self.costs, share)
+    }
+
+    /// The positions the narrowing would probe next from `state`: its heaviest chunk's upper
+    /// part with the rest, or, when every chunk is one test, the whole state.
+    pub(super) fn probe_for(&self, state: &Chunks) -> Option<Vec<usize>> {
+        match self.heaviest(state) {
+            Some(c) => {
+                let (_, upper) = self.split_heaviest(state, c);
+                let mut kept = state.clone();
+                kept[c] = upper;
+                Some(kept.concat())
+            }
+            None => Some(state.concat()).filter(|p| !p.is_empty()),
         }
     }
 

@@ -58,6 +58,11 @@ pub trait Oracle {
 
     /// Called after each successful reduction with the new shortest failing sequence.
     fn reduced(&mut self, _step: &Reduction, _sequence: &[TestId]) {}
+
+    /// The candidates the shrink is likely to ask next, likeliest first, not yet asked. An
+    /// oracle with idle workers may run them ahead of time, so that the answer is ready when the
+    /// question comes; the shrink asks exactly what it would have asked without this.
+    fn prefetch(&mut self, _candidates: &[Vec<TestId>]) {}
 }
 
 /// How much one shrink may spend, and how sure a pass must be.
@@ -171,6 +176,10 @@ impl Shrunk {
     }
 }
 
+/// How many single removals the one-minimal pass tells the oracle about ahead of the one it
+/// asks.
+const PREFETCH_AHEAD: usize = 8;
+
 /// True when `needle` occurs in `hay` in order, gaps allowed (a subsequence).
 pub fn contains_in_order(hay: &[TestId], needle: &[TestId]) -> bool {
     let mut rest = hay.iter();
@@ -246,6 +255,10 @@ struct Search<'a> {
 
 impl Search<'_> {
     fn run(&mut self) -> Result<Classification, Halt> {
+        // While the victim runs alone, the first narrowing probe can run beside it.
+        let whole: Vec<usize> = (0..self.prefix.len()).collect();
+        let first = self.probe_for(&vec![whole]);
+        self.prefetch(first.into_iter().collect());
         if self.check(&[])? {
             self.accept(Algorithm::Alone, Vec::new());
             return Ok(self.classify(Classification::FailsAlone));
@@ -285,6 +298,17 @@ impl Search<'_> {
             while i < self.best.len() {
                 let mut candidate = self.best.clone();
                 candidate.remove(i);
+                // Most removals of a nearly minimal sequence pass: the ones after this one are
+                // likely next.
+                let ahead = (i + 1..self.best.len())
+                    .take(PREFETCH_AHEAD)
+                    .map(|j| {
+                        let mut next = self.best.clone();
+                        next.remove(j);
+                        next
+                    })
+                    .collect();
+                self.prefetch(ahead);
                 if self.check(&candidate)? {
                     self.accept(Algorithm::OneMinimal, candidate);
                     dropped = true;
@@ -295,6 +319,21 @@ impl Search<'_> {
             if !dropped {
                 return Ok(());
             }
+        }
+    }
+
+    /// Tell the oracle what is likely asked next (positions, likeliest first), leaving out what
+    /// is already known.
+    fn prefetch(&mut self, likely: Vec<Vec<usize>>) {
+        let mut candidates: Vec<Vec<TestId>> = Vec::new();
+        for positions in likely {
+            let candidate = self.sequence(&positions);
+            if !self.memo.contains_key(&candidate) && !candidates.contains(&candidate) {
+                candidates.push(candidate);
+            }
+        }
+        if !candidates.is_empty() {
+            self.oracle.prefetch(&candidates);
         }
     }
 

@@ -473,3 +473,71 @@ proptest! {
         assert_one_minimal(&p, &shrunk.minimal, polluted_unless_cleaned);
     }
 }
+
+/// An oracle that remembers what it was told would come next, with `width` workers: when a
+/// candidate is asked, the spare `width - 1` workers start the first of the candidates it was
+/// told would come after it, so the next question is answered at once when it is one of them.
+struct Ahead<F: FnMut(&[TestId]) -> bool> {
+    inner: Fake<F>,
+    width: usize,
+    /// Told before the question now being asked: what comes after it.
+    told: HashSet<Vec<TestId>>,
+    /// Running on the spare workers while this question runs.
+    running: HashSet<Vec<TestId>>,
+    asked: usize,
+    hits: usize,
+}
+
+impl<F: FnMut(&[TestId]) -> bool> Oracle for Ahead<F> {
+    fn probe(&mut self, candidate: &[TestId]) -> Answer {
+        self.asked += 1;
+        if self.running.contains(candidate) {
+            self.hits += 1;
+        }
+        self.running = std::mem::take(&mut self.told);
+        self.inner.probe(candidate)
+    }
+
+    fn prefetch(&mut self, candidates: &[Vec<TestId>]) {
+        self.told = candidates.iter().take(self.width - 1).cloned().collect();
+    }
+}
+
+#[test]
+fn prefetching_changes_nothing_and_mostly_guesses_right() {
+    for (n, culprit) in [(100, 7), (100, 63), (400, 391), (400, 120)] {
+        let plain = shrink_with(&prefix(n), &mut fake(needs(vec![culprit])));
+        for width in [2, 4] {
+            let mut ahead = Ahead {
+                inner: fake(needs(vec![culprit])),
+                width,
+                told: HashSet::new(),
+                running: HashSet::new(),
+                asked: 0,
+                hits: 0,
+            };
+            let shrunk = shrink(
+                &prefix(n),
+                VICTIM,
+                &Costs::default(),
+                Limits::default(),
+                &mut ahead,
+            );
+            assert_eq!(shrunk, plain, "the same shrink whatever was prefetched");
+            // With 4 workers both outcomes of every probe are covered: every question but the
+            // first (the victim alone) was running already. With 2, the likelier outcome: at
+            // least half of them.
+            let later = ahead.asked - 1;
+            let enough = if width == 4 {
+                ahead.hits >= later
+            } else {
+                2 * ahead.hits >= later
+            };
+            assert!(
+                enough,
+                "n {n}, culprit {culprit}, width {width}: {} of {} asked were ready",
+                ahead.hits, ahead.asked
+            );
+        }
+    }
+}

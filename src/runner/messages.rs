@@ -43,6 +43,8 @@ pub(super) enum Tag {
     Iteration(u32),
     /// A candidate of the shrink of failure `id`.
     Candidate(usize),
+    /// Candidate `n` of failure `id`'s shrink, run ahead of time (likely asked next).
+    Ahead(usize, usize),
     /// Failure `id`'s test again where it first passed (does state survive setup?).
     Check(usize),
     /// Failure `id`'s verbose rerun.
@@ -112,6 +114,11 @@ pub(super) enum Msg {
     },
     /// The shrink of failure `id` asks for a candidate to be run.
     Probe { id: usize, candidate: Vec<TestId> },
+    /// The shrink of failure `id` will likely ask for these next, likeliest first.
+    Prefetch {
+        id: usize,
+        candidates: Vec<Vec<TestId>>,
+    },
     /// The shrink of failure `id` found a shorter failing sequence.
     Reduced {
         id: usize,

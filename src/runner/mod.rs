@@ -151,6 +151,7 @@ impl<'a> Runner<'a> {
                 next_to_process: 1,
                 failures: Vec::new(),
                 queue: VecDeque::new(),
+                ahead: VecDeque::new(),
                 thinking: 0,
                 known: Vec::new(),
                 first_pass: HashMap::new(),
@@ -167,6 +168,19 @@ impl<'a> Runner<'a> {
             result
         })
     }
+}
+
+/// A shrink candidate run ahead of time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ahead {
+    /// Waiting for a free worker.
+    Queued,
+    /// On a worker.
+    Running,
+    /// Its answer, waiting for the question.
+    Done(Answer),
+    /// Asked for, or given up.
+    Used,
 }
 
 /// A unique failure found earlier in the run.
@@ -216,6 +230,13 @@ struct Failure {
     reply: Option<Sender<Reply>>,
     /// The shrink asked for a candidate and waits for the answer.
     awaiting: bool,
+    /// The candidate it asked for, when that one is already running ahead of time.
+    waiting_on: Option<usize>,
+    /// Candidates run ahead of time (the shrink said they are likely next), by index in
+    /// [`Tag::Ahead`], and how far each is.
+    ahead: Vec<(Vec<TestId>, Ahead)>,
+    /// Test executions of runs ahead of time that the shrink never asked for.
+    wasted: u64,
     /// Why a candidate run stopped the shrink.
     stop: Option<Stop>,
     shrunk: Option<Shrunk>,
@@ -254,6 +275,8 @@ struct Controller<'c, 'a> {
     failures: Vec<Failure>,
     /// Failure work waiting for a worker, oldest first.
     queue: VecDeque<Unit>,
+    /// Shrink candidates to run ahead of time when a worker is free, likeliest first.
+    ahead: VecDeque<Unit>,
     /// Shrinks that are working out what to try next (not waiting for an answer).
     thinking: usize,
     known: Vec<Known>,
@@ -351,15 +374,23 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         self.interrupt.is_raised() || self.error.is_some()
     }
 
-    /// Give free workers work: failures' work first (oldest failure first), then the next
-    /// iteration.
+    /// Give free workers work: failures' work first (oldest failure first), then shrink
+    /// candidates ahead of time, then the next iteration.
     fn dispatch(&mut self) {
         while let Some(&worker) = self.free.last() {
             let unit = match self.queue.pop_front() {
                 Some(unit) => unit,
-                None => match self.next_unit() {
-                    Some(unit) => unit,
-                    None => return,
+                None => match self.ahead.pop_front() {
+                    Some(unit) => {
+                        if let Tag::Ahead(id, n) = unit.tag {
+                            self.failures[id].ahead[n].1 = Ahead::Running;
+                        }
+                        unit
+                    }
+                    None => match self.next_unit() {
+                        Some(unit) => unit,
+                        None => return,
+                    },
                 },
             };
             self.free.pop();
@@ -435,6 +466,26 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                     self.answer(id, Probe::Stop, 0);
                     return;
                 }
+                // Run ahead of time already? Its answer is ready, or will be.
+                let f = &mut self.failures[id];
+                if let Some(n) = f.ahead.iter().position(|(c, _)| *c == candidate) {
+                    match f.ahead[n].1 {
+                        Ahead::Done(answer) => {
+                            f.ahead[n].1 = Ahead::Used;
+                            self.answer(id, answer.probe, answer.executed);
+                            return;
+                        }
+                        Ahead::Running => {
+                            f.ahead[n].1 = Ahead::Used;
+                            f.waiting_on = Some(n);
+                            return;
+                        }
+                        Ahead::Queued | Ahead::Used => {
+                            f.ahead[n].1 = Ahead::Used;
+                            self.ahead.retain(|u| u.tag != Tag::Ahead(id, n));
+                        }
+                    }
+                }
                 let f = &self.failures[id];
                 self.queue.push_back(Unit {
                     tag: Tag::Candidate(id),
@@ -444,6 +495,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                     log: None,
                 });
             }
+            Msg::Prefetch { id, candidates } => self.prefetch(id, candidates),
             Msg::Reduced { id, step, sequence } => {
                 let sequence = self.to_names(&sequence);
                 self.report(&Event::Reduced {
@@ -454,8 +506,18 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             }
             Msg::Shrunk { id, shrunk } => {
                 self.thinking -= 1;
-                self.failures[id].reply = None;
-                self.failures[id].awaiting = false;
+                let f = &mut self.failures[id];
+                f.reply = None;
+                f.awaiting = false;
+                // What ran ahead of time and was never asked for was spent all the same.
+                for (_, state) in &mut f.ahead {
+                    if let Ahead::Done(answer) = *state {
+                        f.wasted += answer.executed as u64;
+                    }
+                    *state = Ahead::Used;
+                }
+                self.ahead
+                    .retain(|u| !matches!(u.tag, Tag::Ahead(a, _) if a == id));
                 self.shrunk(id, shrunk);
             }
         }
@@ -547,24 +609,24 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                 }
             }
             Tag::Candidate(id) => {
-                // A candidate reproduces only when its last test (the victim) fails with the
-                // same outcome and, with --match, output that matches. Another test failing
-                // first is not a reproduction.
-                let probe = match (run.stop, &run.failure) {
-                    (Some(why), _) => {
-                        self.failures[id].stop = Some(why);
-                        Probe::Stop
-                    }
-                    (None, Some(failed))
-                        if failed.position + 1 == length
-                            && failed.outcome == self.failures[id].outcome
-                            && self.matches(&failed.output) =>
-                    {
-                        Probe::Fails
-                    }
-                    (None, _) => Probe::Passes,
-                };
+                let probe = self.verdict(id, length, &run);
                 self.answer(id, probe, run.executed);
+            }
+            Tag::Ahead(id, n) => {
+                let probe = self.verdict(id, length, &run);
+                let answer = Answer {
+                    probe,
+                    executed: run.executed,
+                };
+                let f = &mut self.failures[id];
+                if f.waiting_on == Some(n) {
+                    f.waiting_on = None;
+                    self.answer(id, probe, run.executed);
+                } else if f.ahead[n].1 == Ahead::Running && f.phase == Phase::Shrinking {
+                    f.ahead[n].1 = Ahead::Done(answer);
+                } else {
+                    f.wasted += run.executed as u64;
+                }
             }
             Tag::Check(id) => {
                 // It failed where it had passed: the state after setup has changed since.
@@ -665,6 +727,9 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             phase: Phase::Waiting,
             reply: None,
             awaiting: false,
+            waiting_on: None,
+            ahead: Vec::new(),
+            wasted: 0,
             stop: None,
             shrunk: None,
             classification: None,
@@ -735,6 +800,60 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         let waiting =
             (id + 1..self.failures.len()).filter(|&w| self.failures[w].phase == Phase::Waiting);
         self.to_start.extend(waiting);
+    }
+
+    /// Whether a candidate of failure `id` reproduced it: only when its last test (the victim)
+    /// failed with the same outcome and, with `--match`, output that matches. Another test
+    /// failing first is not a reproduction; a run cut short stops the shrink.
+    fn verdict(&mut self, id: usize, length: usize, run: &SequenceRun) -> Probe {
+        match (run.stop, &run.failure) {
+            (Some(why), _) => {
+                self.failures[id].stop = Some(why);
+                Probe::Stop
+            }
+            (None, Some(failed))
+                if failed.position + 1 == length
+                    && failed.outcome == self.failures[id].outcome
+                    && self.matches(&failed.output) =>
+            {
+                Probe::Fails
+            }
+            (None, _) => Probe::Passes,
+        }
+    }
+
+    /// The shrink of failure `id` says what it will likely ask next: queue those candidates to
+    /// run ahead of time on workers that would idle, dropping earlier guesses not yet started
+    /// that it no longer makes. At most one per spare worker is kept waiting.
+    fn prefetch(&mut self, id: usize, candidates: Vec<Vec<TestId>>) {
+        if self.stopping() || self.workers.len() < 2 {
+            return;
+        }
+        let f = &mut self.failures[id];
+        for (candidate, state) in &mut f.ahead {
+            if *state == Ahead::Queued && !candidates.contains(candidate) {
+                *state = Ahead::Used;
+            }
+        }
+        self.ahead.retain(|u| match u.tag {
+            Tag::Ahead(a, n) => a != id || f.ahead[n].1 == Ahead::Queued,
+            _ => true,
+        });
+        let spare = self.workers.len() - 1;
+        for candidate in candidates.into_iter().take(spare) {
+            if f.ahead.iter().any(|(c, _)| *c == candidate) {
+                continue;
+            }
+            let n = f.ahead.len();
+            self.ahead.push_back(Unit {
+                tag: Tag::Ahead(id, n),
+                sequence: candidate.clone(),
+                ctx: f.ctx,
+                purpose: Purpose::Candidate,
+                log: None,
+            });
+            f.ahead.push((candidate, Ahead::Queued));
+        }
     }
 
     /// Answer the shrink of failure `id`, if it waits for an answer (once per question: a
@@ -898,7 +1017,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             classification,
             minimal: self.to_names(&shrunk.minimal),
             tries: shrunk.tries,
-            executions: shrunk.executions,
+            executions: shrunk.executions + f.wasted,
             proven: shrunk.proven_minimal() && !leftover,
             reproduced,
             stopped_by,
@@ -946,6 +1065,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         self.cancel.store(true, Ordering::SeqCst);
         interrupt::kill_running_groups();
         self.queue.clear();
+        self.ahead.clear();
         // Shrinks waiting for an answer stop now; the others at their next question.
         for id in 0..self.failures.len() {
             self.answer(id, Probe::Stop, 0);

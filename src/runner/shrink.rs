@@ -62,6 +62,13 @@ impl Oracle for ChannelOracle {
         self.replies.recv().unwrap_or(stop)
     }
 
+    fn prefetch(&mut self, candidates: &[Vec<TestId>]) {
+        let _ = self.to_controller.send(Msg::Prefetch {
+            id: self.id,
+            candidates: candidates.to_vec(),
+        });
+    }
+
     fn reduced(&mut self, step: &Reduction, sequence: &[TestId]) {
         let _ = self.to_controller.send(Msg::Reduced {
             id: self.id,

@@ -634,3 +634,37 @@ fn every_command_names_its_worker_and_work_spreads_over_them() {
     assert_eq!(used, ["1", "2", "3"]);
     assert_eq!(d.report.iterations.len(), 9);
 }
+
+#[test]
+fn spare_workers_run_likely_candidates_ahead_and_the_shrink_comes_out_the_same() {
+    let mut names: Vec<String> = (0..30).map(|i| format!("t{i:02}")).collect();
+    names.insert(4, "p".into());
+    names.push("v".into());
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let args = ["--setup", "x", "--order", "rotate", "--times", "1"];
+    let (_, alone, _) = run_fake(&args, &names, polluted("p", "v"));
+    let mut three = args.to_vec();
+    three.extend(["--jobs", "3"]);
+    let (_, parallel, ran) = run_fake(&three, &names, polluted("p", "v"));
+    let (a, p) = (&alone.failures[0], &parallel.failures[0]);
+    assert_eq!(p.minimal, ["p", "v"]);
+    assert_eq!(
+        (&a.minimal, &a.reductions, a.tries),
+        (&p.minimal, &p.reductions, p.tries),
+        "the same questions, in the same order, with the same answers"
+    );
+    assert!(
+        parallel.stats.sequence_runs > alone.stats.sequence_runs,
+        "candidates ran ahead of time: {} vs {} sequences",
+        parallel.stats.sequence_runs,
+        alone.stats.sequence_runs
+    );
+    assert!(
+        p.shrink_executions >= a.shrink_executions,
+        "what ran ahead is counted"
+    );
+    assert_eq!(
+        parallel.stats.test_executions,
+        ran.iter().filter(|r| r.1.is_some()).count() as u64
+    );
+}
