@@ -12,6 +12,7 @@ use crate::error::ConfigError;
 use crate::execution::{BatchTemplate, Execution, RunMode, RunTemplate, TestSource};
 use crate::model::Order;
 use crate::preset::{Defaults, Preset};
+use crate::shard::{Shard, ShardSpec};
 use crate::shell;
 use regex::Regex;
 use serde::Deserialize;
@@ -70,6 +71,8 @@ pub struct Config {
     /// Whether the seed was given (`--seed`, `[smoke] seed`) rather than drawn: a drawn seed
     /// means nothing to the console when the order is fixed.
     pub seed_given: bool,
+    /// `--shard`: this machine's share of the iterations (`None`: all of them).
+    pub shard: Option<Shard>,
     /// With `--match`: a failure is the same only if the test's output matches.
     pub match_output: Option<Regex>,
     /// `--retries`: extra runs before a shrink candidate counts as passing.
@@ -200,15 +203,34 @@ impl Config {
                 }
             }
         };
-        Config::from_parts(cli, cwd, file, rand::random)
+        // The one read of the CI variables `--shard ci` takes its shard from.
+        let ci_env: BTreeMap<String, String> = match cli.shard {
+            Some(ShardSpec::Ci) => crate::shard::ci_variables()
+                .filter_map(|name| Some((name.to_string(), std::env::var(name).ok()?)))
+                .collect(),
+            _ => BTreeMap::new(),
+        };
+        Config::from_parts_in(cli, cwd, file, &ci_env, rand::random)
     }
 
-    /// Merge the flags with an already read config file (`(path as named, contents)`).
-    /// `draw_seed` is called only when no seed is given.
+    /// Merge the flags with an already read config file (`(path as named, contents)`), with no
+    /// CI variables set. `draw_seed` is called only when no seed is given.
     pub fn from_parts(
         cli: Cli,
         cwd: &Path,
         file: Option<(PathBuf, String)>,
+        draw_seed: impl FnOnce() -> u64,
+    ) -> Result<Config, ConfigError> {
+        Config::from_parts_in(cli, cwd, file, &BTreeMap::new(), draw_seed)
+    }
+
+    /// [`from_parts`](Self::from_parts) where `ci_env` holds the CI variables `--shard ci`
+    /// reads (name → value).
+    pub fn from_parts_in(
+        cli: Cli,
+        cwd: &Path,
+        file: Option<(PathBuf, String)>,
+        ci_env: &BTreeMap<String, String>,
         draw_seed: impl FnOnce() -> u64,
     ) -> Result<Config, ConfigError> {
         let (config_file, parsed) = match file {
@@ -316,6 +338,7 @@ impl Config {
                 ("--match", cli.match_output.is_some()),
                 ("--retries", cli.retries.is_some()),
                 ("--max-reduce", cli.max_reduce.is_some()),
+                ("--shard", cli.shard.is_some()),
             ]
             .into_iter()
             .filter_map(|(flag, given)| given.then_some(flag))
@@ -373,7 +396,54 @@ impl Config {
             iterations_given.unwrap_or(DEFAULT_ITERATIONS)
         };
         let seed_given = cli.seed.or(smoke.seed).is_some();
-        let seed = cli.seed.or(smoke.seed).unwrap_or_else(draw_seed);
+        let shard = match cli.shard {
+            None => None,
+            Some(ShardSpec::Explicit(shard)) => Some(shard),
+            Some(ShardSpec::Ci) => {
+                Some(crate::shard::from_ci(ci_env, cli.shard_total).map_err(ConfigError::new)?)
+            }
+        };
+        if let (Some(_), Some(ShardSpec::Explicit(shard))) = (cli.shard_total, cli.shard) {
+            return Err(ConfigError::new(format!(
+                "--shard-total goes with --shard ci (for a Kubernetes Indexed Job): --shard \
+                 {}/{} names the total already, so leave --shard-total out",
+                shard.index(),
+                shard.total()
+            )));
+        }
+        let seed = match (cli.seed.or(smoke.seed), shard) {
+            (Some(seed), _) => seed,
+            // Shards that drew their own seeds would each run other orders: together they would
+            // not be one run, and their reports could not be merged.
+            (None, Some(shard)) => {
+                return Err(ConfigError::new(format!(
+                    "{shard} needs an explicit seed: every shard of a run must use the same \
+                     base seed, or together they do not run what one run would. Pass the same \
+                     --seed to every shard, e.g. --seed {} (freshly drawn; a CI run's id works \
+                     too), or set [smoke] seed in {}",
+                    draw_seed(),
+                    config_file
+                        .as_deref()
+                        .map_or(DEFAULT_CONFIG.to_string(), |p| p.display().to_string())
+                )));
+            }
+            (None, None) => draw_seed(),
+        };
+        if let Some(shard) = shard.filter(|s| s.count(iterations) == 0) {
+            warnings.push(if order.is_deterministic() {
+                format!(
+                    "{shard} runs no iteration: order {order} runs one, which shard 1 of {} \
+                     runs",
+                    shard.total()
+                )
+            } else {
+                format!(
+                    "{shard} runs no iteration: --iterations {iterations} gives {} shard(s) one \
+                     or more, the rest none",
+                    iterations.min(shard.total())
+                )
+            });
+        }
 
         let match_output = match (&cli.match_output, &smoke.match_output) {
             (Some(pattern), _) => Some(match_regex(pattern, "--match")?),
@@ -447,6 +517,7 @@ impl Config {
             iterations: if bug_mode { 1 } else { iterations },
             seed,
             seed_given,
+            shard,
             match_output: match_output.filter(|_| !bug_mode),
             retries: if bug_mode { 0 } else { retries },
             max_reduce: max_reduce.filter(|_| !bug_mode),
@@ -466,6 +537,14 @@ impl Config {
             replay_dir,
             warnings,
         })
+    }
+}
+
+impl Config {
+    /// Whether this machine runs iteration `index` (1-based, of the whole run): always, unless
+    /// `--shard` gave it another machine.
+    pub fn runs_iteration(&self, index: u32) -> bool {
+        self.shard.is_none_or(|shard| shard.contains(index))
     }
 }
 
@@ -980,6 +1059,126 @@ run = \"pytest -x {test}\"
         );
         assert!(c.match_output.is_none());
         assert_eq!((c.retries, c.max_reduce), (0, None));
+    }
+
+    #[test]
+    fn a_shard_runs_its_share_and_needs_a_seed_every_shard_agrees_on() {
+        let c = with_file(&["--shard", "2/3", "--seed", "7", "-n", "8"], MINIMAL).expect("valid");
+        assert_eq!(c.shard, Shard::new(2, 3));
+        let runs: Vec<u32> = (1..=8).filter(|&i| c.runs_iteration(i)).collect();
+        assert_eq!(runs, [2, 5, 8]);
+        assert_eq!(
+            (c.seed, c.iterations),
+            (7, 8),
+            "the whole run's seed and count"
+        );
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        let c = with_file(&["-n", "3"], MINIMAL).expect("valid");
+        assert!(
+            (1..=3).all(|i| c.runs_iteration(i)),
+            "no shard: every iteration"
+        );
+        assert!(
+            !c.replay_base.iter().any(|w| w.contains("shard")),
+            "a replay is one iteration, on any machine"
+        );
+
+        let file_seed = format!("{MINIMAL}[smoke]\nseed = 3\n");
+        let c = with_file(&["--shard", "1/2"], &file_seed).expect("[smoke] seed is explicit");
+        assert_eq!(c.seed, 3);
+
+        let message = error(with_file(&["--shard", "1/2"], MINIMAL));
+        assert_eq!(
+            message,
+            "shard 1 of 2 needs an explicit seed: every shard of a run must use the same base \
+             seed, or together they do not run what one run would. Pass the same --seed to \
+             every shard, e.g. --seed 99 (freshly drawn; a CI run's id works too), or set \
+             [smoke] seed in suite/smoke.toml"
+        );
+        let message = error(with_file(
+            &["--shard", "1/2", "--shard-total", "2", "--seed", "1"],
+            MINIMAL,
+        ));
+        assert!(
+            message.starts_with("--shard-total goes with --shard ci"),
+            "{message}"
+        );
+        let message = error(with_file(&["--bug-mode", "--shard", "1/2"], MINIMAL));
+        assert!(
+            message.contains("so --shard would have no effect"),
+            "{message}"
+        );
+        let message = error(with_file(
+            &[],
+            &format!("{MINIMAL}[smoke]\nshard = \"1/2\"\n"),
+        ));
+        assert!(
+            message.contains("unknown field `shard`"),
+            "a shard is per machine, never in the shared file: {message}"
+        );
+    }
+
+    #[test]
+    fn shard_ci_reads_the_variables_it_is_handed() {
+        let with_env = |args: &[&str], vars: &[(&str, &str)]| {
+            let env = vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            let mut argv = vec!["--seed", "1", "--shard", "ci"];
+            argv.extend_from_slice(args);
+            Config::from_parts_in(
+                cli(&argv),
+                Path::new("/work"),
+                Some((PathBuf::from("smoke.toml"), MINIMAL.to_string())),
+                &env,
+                || 99,
+            )
+        };
+        let c = with_env(&[], &[("CI_NODE_INDEX", "3"), ("CI_NODE_TOTAL", "4")]).expect("valid");
+        assert_eq!(c.shard, Shard::new(3, 4));
+        let c = with_env(&["--shard-total", "5"], &[("JOB_COMPLETION_INDEX", "0")]).expect("valid");
+        assert_eq!(c.shard, Shard::new(1, 5));
+        let message = error(with_env(&[], &[]));
+        assert!(message.contains("found none of the variables"), "{message}");
+        let message = error(Config::from_parts(
+            cli(&["--seed", "1", "--shard", "ci"]),
+            Path::new("/work"),
+            Some((PathBuf::from("smoke.toml"), MINIMAL.to_string())),
+            || 99,
+        ));
+        assert!(
+            message.contains("found none"),
+            "from_parts hands in no variables: {message}"
+        );
+    }
+
+    #[test]
+    fn a_shard_with_no_iteration_says_so() {
+        let c = with_file(&["--shard", "3/3", "--seed", "1", "-n", "2"], MINIMAL).expect("valid");
+        assert_eq!(
+            c.warnings,
+            [
+                "shard 3 of 3 runs no iteration: --iterations 2 gives 2 shard(s) one or more, \
+                 the rest none"
+            ]
+        );
+        let c = with_file(
+            &["--shard", "2/2", "--seed", "1", "--order", "rotate"],
+            MINIMAL,
+        )
+        .expect("valid");
+        assert_eq!(
+            c.warnings,
+            ["shard 2 of 2 runs no iteration: order rotate runs one, which shard 1 of 2 runs"]
+        );
+        assert!(!c.runs_iteration(1));
+        let c = with_file(
+            &["--shard", "1/2", "--seed", "1", "--order", "repeat"],
+            MINIMAL,
+        )
+        .expect("valid");
+        assert!(c.warnings.is_empty() && c.runs_iteration(1));
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod preset;
 pub mod reduce;
 pub mod report;
 pub mod runner;
+pub mod shard;
 pub mod shell;
 pub mod suite;
 pub mod term;
@@ -262,6 +263,7 @@ fn report_header(
             tests,
             retries: config.retries,
             max_reduce: config.max_reduce,
+            shard: config.shard,
             env: config
                 .env
                 .iter()
@@ -290,6 +292,7 @@ fn report_header(
             .collect(),
         stats: Stats::default(),
         warnings: Vec::new(),
+        merged_from: Vec::new(),
     }
 }
 
