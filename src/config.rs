@@ -462,12 +462,13 @@ impl Config {
             (flag, file) => flag.or(file),
         };
 
-        let report_target = match (&cli.report, &cli.report_dir, &report.dir) {
-            (Some(path), _, _) => ReportTarget::File(cwd.join(path)),
-            (None, Some(d), _) => ReportTarget::Dir(cwd.join(d)),
-            (None, None, Some(d)) => ReportTarget::Dir(dir.join(d)),
-            (None, None, None) => ReportTarget::DefaultDir(cwd.join(DEFAULT_REPORT_DIR)),
-        };
+        let report_target = report_target(
+            cli.report.as_deref(),
+            cli.report_dir.as_deref(),
+            report.dir.as_deref(),
+            &dir,
+            cwd,
+        );
 
         // Replays must work from any folder: the config by its absolute path, or, with flags
         // only, a `cd` into the folder the tests ran in.
@@ -546,6 +547,66 @@ impl Config {
     pub fn runs_iteration(&self, index: u32) -> bool {
         self.shard.is_none_or(|shard| shard.contains(index))
     }
+}
+
+/// Where reports go: `--report PATH`, `--report-dir DIR` (both relative to `cwd`), the file's
+/// `[report] dir` (relative to the file's folder, `dir`), else `./reports`.
+fn report_target(
+    report: Option<&Path>,
+    report_dir: Option<&Path>,
+    file_dir: Option<&Path>,
+    dir: &Path,
+    cwd: &Path,
+) -> ReportTarget {
+    match (report, report_dir, file_dir) {
+        (Some(path), _, _) => ReportTarget::File(cwd.join(path)),
+        (None, Some(d), _) => ReportTarget::Dir(cwd.join(d)),
+        (None, None, Some(d)) => ReportTarget::Dir(dir.join(d)),
+        (None, None, None) => ReportTarget::DefaultDir(cwd.join(DEFAULT_REPORT_DIR)),
+    }
+}
+
+/// Where a subcommand that writes a report without running a suite (`smoke merge`) writes it,
+/// by the same rules as a run: `--report`, `--report-dir`, the `[report] dir` of the config file
+/// (`config`, or `./smoke.toml` when present), else `./reports`. Only `[report] dir` of the
+/// file is used, but the file must be valid.
+pub fn report_target_only(
+    config: Option<&Path>,
+    report: Option<&Path>,
+    report_dir: Option<&Path>,
+    cwd: &Path,
+) -> Result<ReportTarget, ConfigError> {
+    let named = match config {
+        Some(path) => Some(path.to_path_buf()),
+        None => cwd
+            .join(DEFAULT_CONFIG)
+            .is_file()
+            .then(|| PathBuf::from(DEFAULT_CONFIG)),
+    };
+    let (dir, file_dir) = match &named {
+        Some(path) => {
+            let text = read_config(&cwd.join(path))?;
+            let parsed: FileConfig = toml::from_str(&text).map_err(|e| {
+                ConfigError::new(format!(
+                    "invalid config file '{}': {}",
+                    path.display(),
+                    e.to_string().trim_end()
+                ))
+            })?;
+            (
+                cwd.join(path.parent().unwrap_or(Path::new(""))),
+                parsed.report.dir,
+            )
+        }
+        None => (cwd.to_path_buf(), None),
+    };
+    Ok(report_target(
+        report,
+        report_dir,
+        file_dir.as_deref(),
+        &dir,
+        cwd,
+    ))
 }
 
 /// The keys given that decide what a preset would fill in, as the user gave them (for the
@@ -1179,6 +1240,51 @@ run = \"pytest -x {test}\"
         )
         .expect("valid");
         assert!(c.warnings.is_empty() && c.runs_iteration(1));
+    }
+
+    #[test]
+    fn a_report_target_alone_follows_the_rules_of_a_run() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cwd = dir.path();
+        let target = |config: Option<&str>, report: Option<&str>, report_dir: Option<&str>| {
+            report_target_only(
+                config.map(Path::new),
+                report.map(Path::new),
+                report_dir.map(Path::new),
+                cwd,
+            )
+        };
+        assert_eq!(
+            target(None, None, None).expect("no file"),
+            ReportTarget::DefaultDir(cwd.join("reports"))
+        );
+        std::fs::write(cwd.join("smoke.toml"), "[report]\ndir = \"out\"\n").expect("write");
+        assert_eq!(
+            target(None, None, None).expect("./smoke.toml"),
+            ReportTarget::Dir(cwd.join("out"))
+        );
+        std::fs::create_dir(cwd.join("ci")).expect("mkdir");
+        std::fs::write(cwd.join("ci/s.toml"), "[report]\ndir = \"r\"\n").expect("write");
+        assert_eq!(
+            target(Some("ci/s.toml"), None, None).expect("--config"),
+            ReportTarget::Dir(cwd.join("ci/r")),
+            "relative to the file's folder, as for a run"
+        );
+        assert_eq!(
+            target(None, None, Some("d")).expect("--report-dir"),
+            ReportTarget::Dir(cwd.join("d"))
+        );
+        assert_eq!(
+            target(None, Some("m.txt"), None).expect("--report"),
+            ReportTarget::File(cwd.join("m.txt"))
+        );
+        let message = target(Some("nope.toml"), None, None)
+            .expect_err("missing")
+            .to_string();
+        assert!(message.contains("cannot read config file"), "{message}");
+        std::fs::write(cwd.join("smoke.toml"), "[report]\ndri = 1\n").expect("write");
+        let message = target(None, None, None).expect_err("invalid").to_string();
+        assert!(message.contains("unknown field `dri`"), "{message}");
     }
 
     #[test]

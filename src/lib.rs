@@ -2,12 +2,12 @@
 //! under recorded seeds, shrinks the first failure to the few tests that still cause it, and
 //! writes a dated report with the build parameters.
 //!
-//! The pure core (`order`, `reduce`, `model`, `execution`, `shell`, `batch`, `preset`,
+//! The pure core (`order`, `reduce`, `model`, `execution`, `shell`, `batch`, `preset`, `shard`,
 //! `report::record`) has no processes, clock or terminal; the edges (`exec`, `interrupt`,
 //! `suite`, `term`, `report::{console, export, build}`) do the I/O; `config` turns flags (`cli`)
 //! and `smoke.toml` into one validated `Config`, and `runner` orchestrates. Dependencies point
-//! one way: `cli` → `config` → `runner` → the core. [`run`] is the whole program, so tests can
-//! run smoke in-process.
+//! one way: `cli` → `config` → `runner` → the core. Subcommands have a module each (`merge`).
+//! [`run`] is the whole program, so tests can run smoke in-process.
 
 pub mod batch;
 pub mod cli;
@@ -16,6 +16,7 @@ pub mod error;
 pub mod exec;
 pub mod execution;
 pub mod interrupt;
+pub mod merge;
 pub mod model;
 pub mod order;
 pub mod preset;
@@ -82,9 +83,12 @@ where
     }
 }
 
-fn run_cli(cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
+fn run_cli(mut cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
     let started = chrono::Local::now();
     let cwd = std::env::current_dir().context("cannot read the current folder")?;
+    if let Some(cli::Command::Merge(args)) = cli.command.take() {
+        return merge::run(args, argv, &cwd, started);
+    }
     let config = Config::load(cli, &cwd)?;
 
     let interrupt = Interrupt::new();
