@@ -56,6 +56,11 @@ where
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
+            if e.kind() == clap::error::ErrorKind::MissingRequiredArgument
+                && args.get(1).is_some_and(|a| a == "merge")
+            {
+                term::errln!("tip: to run a test called merge, put -- first: smoke -- merge");
+            }
             return ExitCode::from(if e.use_stderr() {
                 exit::ERROR
             } else {

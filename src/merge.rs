@@ -14,7 +14,6 @@ use crate::report::export::ReportFiles;
 use crate::report::record::{FailureRecord, MergedShard, RunReport, Stats};
 use crate::shard::Shard;
 use crate::term::{errln, outln};
-use anyhow::Context;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -466,8 +465,12 @@ pub fn run(
 /// One shard's report from its JSON file, or an error naming the file and what it is instead.
 fn read_report(path: &Path, cwd: &Path) -> anyhow::Result<ShardReport> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(cwd.join(path))
-        .with_context(|| format!("cannot read the report '{file}'"))?;
+    let text = std::fs::read_to_string(cwd.join(path)).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot read the report '{file}': {e} (smoke merge takes the shards' JSON reports; \
+             to run a test called merge instead, put -- first: smoke -- merge ...)"
+        )
+    })?;
     let not_json = |why: String| {
         let beside = path.with_extension("json");
         let hint = if path.extension().is_some_and(|e| e == "txt") && cwd.join(&beside).is_file() {
