@@ -108,6 +108,13 @@ fn run_cli(mut cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
         for warning in &warnings {
             term::errln!("smoke: warning: {}", report::one_line(warning));
         }
+        if let (Some(shard), false) = (config.shard, config.list_only) {
+            term::errln!(
+                "smoke: {shard} of a {}-iteration run: {}",
+                config.iterations,
+                shard.describe(config.iterations)
+            );
+        }
     }
     let selection = suite::select(&names, &config.selected)?;
     if let Some(runner) = config.deduplicating_runner {

@@ -322,6 +322,11 @@ fn a_shard_runs_only_its_iterations_and_its_report_says_which_shard_it_is() {
         2 * 3,
         "iterations 2 and 5, three tests each"
     );
+    assert!(
+        stderr(&out).contains("smoke: shard 2 of 3 of a 7-iteration run: iterations 2, 5\n"),
+        "{}",
+        stderr(&out)
+    );
     let report = suite.report();
     assert_eq!(
         report["options"]["shard"],

@@ -68,7 +68,9 @@ pub struct MergedShard {
     pub shard: Shard,
     /// Its status (`completed`, `interrupted`, `error`, `running`).
     pub status: String,
+    /// When it started (RFC 3339, the shard machine's local time).
     pub started_at: String,
+    /// When it ended (`null`: it never did, e.g. killed).
     pub finished_at: Option<String>,
     /// Iterations it ran.
     pub iterations_run: u32,
