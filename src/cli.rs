@@ -96,7 +96,7 @@ pub struct Cli {
     pub seed: Option<u64>,
 
     /// Run only this machine's share of the iterations: K/N runs the iterations i with
-    /// (i - 1) mod N = K - 1, under the whole run's seeds (needs --seed or [smoke] seed); `ci`
+    /// (i - 1) mod N = K - 1, under the whole run's seeds (needs --seed or `[smoke] seed`); `ci`
     /// reads K and N from the CI system's variables.
     #[arg(long, value_name = "K/N|ci", value_parser = crate::shard::parse_spec)]
     pub shard: Option<ShardSpec>,
@@ -169,7 +169,7 @@ pub struct MergeArgs {
     #[arg(value_name = "REPORT.json", required = true)]
     pub reports: Vec<PathBuf>,
 
-    /// Read [report] dir from FILE instead of ./smoke.toml (nothing else of it is used).
+    /// Read `[report] dir` from FILE instead of ./smoke.toml (nothing else of it is used).
     #[arg(short, long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
@@ -177,7 +177,7 @@ pub struct MergeArgs {
     #[arg(long, value_name = "PATH", conflicts_with = "report_dir")]
     pub report: Option<PathBuf>,
 
-    /// Folder for the dated merged report [default: [report] dir of smoke.toml, else
+    /// Folder for the dated merged report [default: `[report] dir` of smoke.toml, else
     /// ./reports].
     #[arg(long, value_name = "DIR")]
     pub report_dir: Option<PathBuf>,

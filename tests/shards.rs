@@ -293,6 +293,26 @@ fn the_ci_examples_shard_commands_run_as_local_processes_merge_into_the_unsharde
             "{}",
             stdout(&out)
         );
+        assert!(
+            stdout(&out).starts_with(&format!(
+                "FAILURE 1: {} failed ({}), seen ",
+                whole["failures"][0]["test"].as_str().expect("a name"),
+                whole["failures"][0]["failure"].as_str().expect("a failure")
+            )),
+            "{}",
+            stdout(&out)
+        );
+        let quiet = sh(
+            &suite,
+            &merge_line.replace("--report ", "-q --report q/"),
+            &[],
+        );
+        assert_eq!(quiet.status.code(), Some(1), "{}", stderr(&quiet));
+        assert!(
+            stdout(&quiet).starts_with("summary: 3 shards merged:"),
+            "-q: only the summary and the report paths\n{}",
+            stdout(&quiet)
+        );
     }
 }
 
