@@ -13,6 +13,8 @@ use std::path::PathBuf;
 // A name after an option, or after `--`, is always a test: `smoke -- merge` runs a test called
 // merge. Only a first word that names a subcommand is one.
 #[command(args_conflicts_with_subcommands = true)]
+// No `help` subcommand: `smoke help` runs a test called help, as it did before subcommands.
+#[command(disable_help_subcommand = true)]
 #[command(after_help = "\
 Examples:
   smoke --times 5 --iterations 20           random orders, each test 5 times, 20 seeds
@@ -294,6 +296,11 @@ mod tests {
             cli.tests
         };
         assert_eq!(as_test(&["--", "merge"]), ["merge"]);
+        assert_eq!(
+            as_test(&["help"]),
+            ["help"],
+            "no help subcommand: --help is the flag"
+        );
         assert_eq!(
             as_test(&["--order", "rotate", "merge", "a"]),
             ["merge", "a"]
