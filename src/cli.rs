@@ -1,7 +1,8 @@
 //! The command line, as clap-derive types only: no I/O and no defaults logic (defaults and
 //! validation live in `config`, so that the same rules apply to flags and to `smoke.toml`).
 
-use clap::{Parser, ValueEnum};
+use crate::shard::ShardSpec;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -9,6 +10,11 @@ use std::path::PathBuf;
 /// seeds, shrink the first failure to the few tests that cause it, and write a dated report.
 #[derive(Debug, Parser)]
 #[command(name = "smoke", version, max_term_width = 100)]
+// A name after an option, or after `--`, is always a test: `smoke -- merge` runs a test called
+// merge. Only a first word that names a subcommand is one.
+#[command(args_conflicts_with_subcommands = true)]
+// No `help` subcommand: `smoke help` runs a test called help, as it did before subcommands.
+#[command(disable_help_subcommand = true)]
 #[command(after_help = "\
 Examples:
   smoke --times 5 --iterations 20           random orders, each test 5 times, 20 seeds
@@ -16,11 +22,18 @@ Examples:
   smoke --bug-mode                          run each test once and show what failed
   smoke --jobs 4 --workdir fresh            four workers, each sequence in a new folder
   smoke --run 'sh {test}' t/a.sh t/b.sh     no smoke.toml: the tests and how to run one
+  smoke --shard 2/3 --seed 7 -n 30          this machine's third of a 30-iteration run
+  smoke merge reports/shard-*.json          one report from the shards' reports
+  smoke -- merge                            run a test called merge (not the subcommand)
 
 Exit codes: 0 no failure found, 1 failure found and reported, 2 usage, config or I/O
 error or a failing setup/teardown, 130 interrupted by Ctrl-C (143 by SIGTERM, 129 by
 SIGHUP); the report is written either way.")]
 pub struct Cli {
+    /// A subcommand instead of a run.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Only these tests, in this order (for rotate and repeat); a name may repeat.
     #[arg(value_name = "TEST")]
     pub tests: Vec<OsString>,
@@ -85,6 +98,18 @@ pub struct Cli {
     #[arg(short, long, value_name = "N", allow_negative_numbers = true, value_parser = parse_seed)]
     pub seed: Option<u64>,
 
+    /// Run only this machine's share of the iterations: K/N runs the iterations i with
+    /// (i - 1) mod N = K - 1, under the whole run's seeds (needs --seed or `[smoke] seed`); `ci`
+    /// reads K and N from the CI system's variables.
+    #[arg(long, value_name = "K/N|ci", value_parser = crate::shard::parse_spec)]
+    pub shard: Option<ShardSpec>,
+
+    /// With --shard ci in a Kubernetes Indexed Job: how many shards (the Job's completions),
+    /// since Kubernetes gives only the index (JOB_COMPLETION_INDEX).
+    #[arg(long, value_name = "N", requires = "shard",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub shard_total: Option<u32>,
+
     /// Only count a failure as reproduced when the test's output matches REGEX.
     #[arg(short, long = "match", value_name = "REGEX")]
     pub match_output: Option<String>,
@@ -136,6 +161,40 @@ pub struct Cli {
     /// Print each test as it starts.
     #[arg(short, long, conflicts_with = "quiet")]
     pub verbose: bool,
+
+    /// Print only errors and the summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// smoke's subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Merge the JSON reports of a sharded run's shards (--shard K/N) into one text and JSON
+    /// report; exits 1 if any shard found a failure, as the run would have.
+    #[command(after_help = "A test called merge is run with `smoke -- merge`.")]
+    Merge(MergeArgs),
+}
+
+/// `smoke merge`'s arguments.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shards' JSON reports, every shard of the run once, in any order.
+    #[arg(value_name = "REPORT.json", required = true)]
+    pub reports: Vec<PathBuf>,
+
+    /// Read `[report] dir` from FILE instead of ./smoke.toml (nothing else of it is used).
+    #[arg(short, long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Write the merged text report to PATH (the JSON report goes beside it, ending .json).
+    #[arg(long, value_name = "PATH", conflicts_with = "report_dir")]
+    pub report: Option<PathBuf>,
+
+    /// Folder for the dated merged report [default: `[report] dir` of smoke.toml, else
+    /// ./reports].
+    #[arg(long, value_name = "DIR")]
+    pub report_dir: Option<PathBuf>,
 
     /// Print only errors and the summary.
     #[arg(short, long)]
@@ -251,6 +310,60 @@ mod tests {
             !seed.contains("-- -1"),
             "no tip that turns it into a test name: {seed}"
         );
+    }
+
+    #[test]
+    fn merge_is_a_subcommand_only_as_the_first_word_so_a_test_called_merge_stays_reachable() {
+        let parse = |args: &[&str]| {
+            let mut argv = vec!["smoke"];
+            argv.extend_from_slice(args);
+            Cli::try_parse_from(argv)
+        };
+        let cli = parse(&["merge", "a.json", "b.json", "--report", "m.txt"]).expect("merge");
+        let Some(Command::Merge(merge)) = cli.command else {
+            panic!("the merge subcommand: {cli:?}")
+        };
+        assert_eq!(merge.reports, [PathBuf::from("a.json"), "b.json".into()]);
+        assert_eq!(merge.report, Some(PathBuf::from("m.txt")));
+        let as_test = |args: &[&str]| {
+            let cli = parse(args).expect("a run");
+            assert!(cli.command.is_none(), "{args:?}: {cli:?}");
+            cli.tests
+        };
+        assert_eq!(as_test(&["--", "merge"]), ["merge"]);
+        assert_eq!(
+            as_test(&["help"]),
+            ["help"],
+            "no help subcommand: --help is the flag"
+        );
+        assert_eq!(
+            as_test(&["--order", "rotate", "merge", "a"]),
+            ["merge", "a"]
+        );
+        assert_eq!(as_test(&["a", "merge"]), ["a", "merge"]);
+        assert_eq!(as_test(&["--", "merge", "a.json"]), ["merge", "a.json"]);
+        let message = parse(&["merge"]).expect_err("no reports").to_string();
+        assert!(message.contains("<REPORT.json>"), "{message}");
+    }
+
+    #[test]
+    fn shard_flags_parse_and_the_total_needs_a_shard() {
+        let cli = Cli::try_parse_from(["smoke", "--shard", "2/3"]).expect("valid");
+        assert_eq!(
+            cli.shard,
+            Some(ShardSpec::Explicit(
+                crate::shard::Shard::new(2, 3).expect("valid")
+            ))
+        );
+        let cli =
+            Cli::try_parse_from(["smoke", "--shard", "ci", "--shard-total", "4"]).expect("valid");
+        assert_eq!((cli.shard, cli.shard_total), (Some(ShardSpec::Ci), Some(4)));
+        let message = Cli::try_parse_from(["smoke", "--shard", "4/3"])
+            .expect_err("no such shard")
+            .to_string();
+        assert!(message.contains("shard 4 of 3 does not exist"), "{message}");
+        assert!(Cli::try_parse_from(["smoke", "--shard-total", "3"]).is_err());
+        assert!(Cli::try_parse_from(["smoke", "--shard", "ci", "--shard-total", "0"]).is_err());
     }
 
     #[test]

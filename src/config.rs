@@ -12,6 +12,7 @@ use crate::error::ConfigError;
 use crate::execution::{BatchTemplate, Execution, RunMode, RunTemplate, TestSource, Workdir};
 use crate::model::Order;
 use crate::preset::{Defaults, Preset};
+use crate::shard::{Shard, ShardSpec};
 use crate::shell;
 use regex::Regex;
 use serde::Deserialize;
@@ -70,6 +71,8 @@ pub struct Config {
     /// Whether the seed was given (`--seed`, `[smoke] seed`) rather than drawn: a drawn seed
     /// means nothing to the console when the order is fixed.
     pub seed_given: bool,
+    /// `--shard`: this machine's share of the iterations (`None`: all of them).
+    pub shard: Option<Shard>,
     /// With `--match`: a failure is the same only if the test's output matches.
     pub match_output: Option<Regex>,
     /// `--retries`: extra runs before a shrink candidate counts as passing.
@@ -214,15 +217,34 @@ impl Config {
                 }
             }
         };
-        Config::from_parts(cli, cwd, file, rand::random)
+        // The one read of the CI variables `--shard ci` takes its shard from.
+        let ci_env: BTreeMap<String, String> = match cli.shard {
+            Some(ShardSpec::Ci) => crate::shard::ci_variables()
+                .filter_map(|name| Some((name.to_string(), std::env::var(name).ok()?)))
+                .collect(),
+            _ => BTreeMap::new(),
+        };
+        Config::from_parts_in(cli, cwd, file, &ci_env, rand::random)
     }
 
-    /// Merge the flags with an already read config file (`(path as named, contents)`).
-    /// `draw_seed` is called only when no seed is given.
+    /// Merge the flags with an already read config file (`(path as named, contents)`), with no
+    /// CI variables set. `draw_seed` is called only when no seed is given.
     pub fn from_parts(
         cli: Cli,
         cwd: &Path,
         file: Option<(PathBuf, String)>,
+        draw_seed: impl FnOnce() -> u64,
+    ) -> Result<Config, ConfigError> {
+        Config::from_parts_in(cli, cwd, file, &BTreeMap::new(), draw_seed)
+    }
+
+    /// [`from_parts`](Self::from_parts) where `ci_env` holds the CI variables `--shard ci`
+    /// reads (name → value).
+    pub fn from_parts_in(
+        cli: Cli,
+        cwd: &Path,
+        file: Option<(PathBuf, String)>,
+        ci_env: &BTreeMap<String, String>,
         draw_seed: impl FnOnce() -> u64,
     ) -> Result<Config, ConfigError> {
         let (config_file, parsed) = match file {
@@ -331,6 +353,7 @@ impl Config {
                 ("--retries", cli.retries.is_some()),
                 ("--max-reduce", cli.max_reduce.is_some()),
                 ("--jobs", cli.jobs.is_some()),
+                ("--shard", cli.shard.is_some()),
             ]
             .into_iter()
             .filter_map(|(flag, given)| given.then_some(flag))
@@ -388,7 +411,54 @@ impl Config {
             iterations_given.unwrap_or(DEFAULT_ITERATIONS)
         };
         let seed_given = cli.seed.or(smoke.seed).is_some();
-        let seed = cli.seed.or(smoke.seed).unwrap_or_else(draw_seed);
+        let shard = match cli.shard {
+            None => None,
+            Some(ShardSpec::Explicit(shard)) => Some(shard),
+            Some(ShardSpec::Ci) => {
+                Some(crate::shard::from_ci(ci_env, cli.shard_total).map_err(ConfigError::new)?)
+            }
+        };
+        if let (Some(_), Some(ShardSpec::Explicit(shard))) = (cli.shard_total, cli.shard) {
+            return Err(ConfigError::new(format!(
+                "--shard-total goes with --shard ci (for a Kubernetes Indexed Job): --shard \
+                 {}/{} names the total already, so leave --shard-total out",
+                shard.index(),
+                shard.total()
+            )));
+        }
+        let seed = match (cli.seed.or(smoke.seed), shard) {
+            (Some(seed), _) => seed,
+            // Shards that drew their own seeds would each run other orders: together they would
+            // not be one run, and their reports could not be merged.
+            (None, Some(shard)) => {
+                return Err(ConfigError::new(format!(
+                    "{shard} needs an explicit seed: every shard of a run must use the same \
+                     base seed, or together they do not run what one run would. Pass the same \
+                     --seed to every shard, e.g. --seed {} (freshly drawn; a CI run's id works \
+                     too), or set [smoke] seed in {}",
+                    draw_seed(),
+                    config_file
+                        .as_deref()
+                        .map_or(DEFAULT_CONFIG.to_string(), |p| p.display().to_string())
+                )));
+            }
+            (None, None) => draw_seed(),
+        };
+        if let Some(shard) = shard.filter(|s| s.count(iterations) == 0) {
+            warnings.push(if order.is_deterministic() {
+                format!(
+                    "{shard} runs no iteration: order {order} runs one, which shard 1 of {} \
+                     runs",
+                    shard.total()
+                )
+            } else {
+                format!(
+                    "{shard} runs no iteration: --iterations {iterations} gives {} shard(s) one \
+                     or more, the rest none",
+                    iterations.min(shard.total())
+                )
+            });
+        }
 
         let match_output = match (&cli.match_output, &smoke.match_output) {
             (Some(pattern), _) => Some(match_regex(pattern, "--match")?),
@@ -449,12 +519,13 @@ impl Config {
             (flag, file) => flag.or(file),
         };
 
-        let report_target = match (&cli.report, &cli.report_dir, &report.dir) {
-            (Some(path), _, _) => ReportTarget::File(cwd.join(path)),
-            (None, Some(d), _) => ReportTarget::Dir(cwd.join(d)),
-            (None, None, Some(d)) => ReportTarget::Dir(dir.join(d)),
-            (None, None, None) => ReportTarget::DefaultDir(cwd.join(DEFAULT_REPORT_DIR)),
-        };
+        let report_target = report_target(
+            cli.report.as_deref(),
+            cli.report_dir.as_deref(),
+            report.dir.as_deref(),
+            &dir,
+            cwd,
+        );
 
         // Replays must work from any folder: the config by its absolute path, or, with flags
         // only, a `cd` into the folder the tests ran in.
@@ -504,6 +575,7 @@ impl Config {
             iterations: if bug_mode { 1 } else { iterations },
             seed,
             seed_given,
+            shard,
             match_output: match_output.filter(|_| !bug_mode),
             retries: if bug_mode { 0 } else { retries },
             jobs: if bug_mode { 1 } else { jobs },
@@ -526,6 +598,74 @@ impl Config {
             warnings,
         })
     }
+}
+
+impl Config {
+    /// Whether this machine runs iteration `index` (1-based, of the whole run): always, unless
+    /// `--shard` gave it another machine.
+    pub fn runs_iteration(&self, index: u32) -> bool {
+        self.shard.is_none_or(|shard| shard.contains(index))
+    }
+}
+
+/// Where reports go: `--report PATH`, `--report-dir DIR` (both relative to `cwd`), the file's
+/// `[report] dir` (relative to the file's folder, `dir`), else `./reports`.
+fn report_target(
+    report: Option<&Path>,
+    report_dir: Option<&Path>,
+    file_dir: Option<&Path>,
+    dir: &Path,
+    cwd: &Path,
+) -> ReportTarget {
+    match (report, report_dir, file_dir) {
+        (Some(path), _, _) => ReportTarget::File(cwd.join(path)),
+        (None, Some(d), _) => ReportTarget::Dir(cwd.join(d)),
+        (None, None, Some(d)) => ReportTarget::Dir(dir.join(d)),
+        (None, None, None) => ReportTarget::DefaultDir(cwd.join(DEFAULT_REPORT_DIR)),
+    }
+}
+
+/// Where a subcommand that writes a report without running a suite (`smoke merge`) writes it,
+/// by the same rules as a run: `--report`, `--report-dir`, the `[report] dir` of the config file
+/// (`config`, or `./smoke.toml` when present), else `./reports`. Only `[report] dir` of the
+/// file is used, but the file must be valid.
+pub fn report_target_only(
+    config: Option<&Path>,
+    report: Option<&Path>,
+    report_dir: Option<&Path>,
+    cwd: &Path,
+) -> Result<ReportTarget, ConfigError> {
+    let named = match config {
+        Some(path) => Some(path.to_path_buf()),
+        None => cwd
+            .join(DEFAULT_CONFIG)
+            .is_file()
+            .then(|| PathBuf::from(DEFAULT_CONFIG)),
+    };
+    let (dir, file_dir) = match &named {
+        Some(path) => {
+            let text = read_config(&cwd.join(path))?;
+            let parsed: FileConfig = toml::from_str(&text).map_err(|e| {
+                ConfigError::new(format!(
+                    "invalid config file '{}': {}",
+                    path.display(),
+                    e.to_string().trim_end()
+                ))
+            })?;
+            (
+                cwd.join(path.parent().unwrap_or(Path::new(""))),
+                parsed.report.dir,
+            )
+        }
+        None => (cwd.to_path_buf(), None),
+    };
+    Ok(report_target(
+        report,
+        report_dir,
+        file_dir.as_deref(),
+        &dir,
+        cwd,
+    ))
 }
 
 /// The keys given that decide what a preset would fill in, as the user gave them (for the
@@ -1044,6 +1184,171 @@ run = \"pytest -x {test}\"
         );
         assert!(c.match_output.is_none());
         assert_eq!((c.retries, c.max_reduce), (0, None));
+    }
+
+    #[test]
+    fn a_shard_runs_its_share_and_needs_a_seed_every_shard_agrees_on() {
+        let c = with_file(&["--shard", "2/3", "--seed", "7", "-n", "8"], MINIMAL).expect("valid");
+        assert_eq!(c.shard, Shard::new(2, 3));
+        let runs: Vec<u32> = (1..=8).filter(|&i| c.runs_iteration(i)).collect();
+        assert_eq!(runs, [2, 5, 8]);
+        assert_eq!(
+            (c.seed, c.iterations),
+            (7, 8),
+            "the whole run's seed and count"
+        );
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        let c = with_file(&["-n", "3"], MINIMAL).expect("valid");
+        assert!(
+            (1..=3).all(|i| c.runs_iteration(i)),
+            "no shard: every iteration"
+        );
+        assert!(
+            !c.replay_base.iter().any(|w| w.contains("shard")),
+            "a replay is one iteration, on any machine"
+        );
+
+        let file_seed = format!("{MINIMAL}[smoke]\nseed = 3\n");
+        let c = with_file(&["--shard", "1/2"], &file_seed).expect("[smoke] seed is explicit");
+        assert_eq!(c.seed, 3);
+
+        let message = error(with_file(&["--shard", "1/2"], MINIMAL));
+        assert_eq!(
+            message,
+            "shard 1 of 2 needs an explicit seed: every shard of a run must use the same base \
+             seed, or together they do not run what one run would. Pass the same --seed to \
+             every shard, e.g. --seed 99 (freshly drawn; a CI run's id works too), or set \
+             [smoke] seed in suite/smoke.toml"
+        );
+        let message = error(with_file(
+            &["--shard", "1/2", "--shard-total", "2", "--seed", "1"],
+            MINIMAL,
+        ));
+        assert!(
+            message.starts_with("--shard-total goes with --shard ci"),
+            "{message}"
+        );
+        let message = error(with_file(&["--bug-mode", "--shard", "1/2"], MINIMAL));
+        assert!(
+            message.contains("so --shard would have no effect"),
+            "{message}"
+        );
+        let message = error(with_file(
+            &[],
+            &format!("{MINIMAL}[smoke]\nshard = \"1/2\"\n"),
+        ));
+        assert!(
+            message.contains("unknown field `shard`"),
+            "a shard is per machine, never in the shared file: {message}"
+        );
+    }
+
+    #[test]
+    fn shard_ci_reads_the_variables_it_is_handed() {
+        let with_env = |args: &[&str], vars: &[(&str, &str)]| {
+            let env = vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            let mut argv = vec!["--seed", "1", "--shard", "ci"];
+            argv.extend_from_slice(args);
+            Config::from_parts_in(
+                cli(&argv),
+                Path::new("/work"),
+                Some((PathBuf::from("smoke.toml"), MINIMAL.to_string())),
+                &env,
+                || 99,
+            )
+        };
+        let c = with_env(&[], &[("CI_NODE_INDEX", "3"), ("CI_NODE_TOTAL", "4")]).expect("valid");
+        assert_eq!(c.shard, Shard::new(3, 4));
+        let c = with_env(&["--shard-total", "5"], &[("JOB_COMPLETION_INDEX", "0")]).expect("valid");
+        assert_eq!(c.shard, Shard::new(1, 5));
+        let message = error(with_env(&[], &[]));
+        assert!(message.contains("found none of the variables"), "{message}");
+        let message = error(Config::from_parts(
+            cli(&["--seed", "1", "--shard", "ci"]),
+            Path::new("/work"),
+            Some((PathBuf::from("smoke.toml"), MINIMAL.to_string())),
+            || 99,
+        ));
+        assert!(
+            message.contains("found none"),
+            "from_parts hands in no variables: {message}"
+        );
+    }
+
+    #[test]
+    fn a_shard_with_no_iteration_says_so() {
+        let c = with_file(&["--shard", "3/3", "--seed", "1", "-n", "2"], MINIMAL).expect("valid");
+        assert_eq!(
+            c.warnings,
+            [
+                "shard 3 of 3 runs no iteration: --iterations 2 gives 2 shard(s) one or more, \
+                 the rest none"
+            ]
+        );
+        let c = with_file(
+            &["--shard", "2/2", "--seed", "1", "--order", "rotate"],
+            MINIMAL,
+        )
+        .expect("valid");
+        assert_eq!(
+            c.warnings,
+            ["shard 2 of 2 runs no iteration: order rotate runs one, which shard 1 of 2 runs"]
+        );
+        assert!(!c.runs_iteration(1));
+        let c = with_file(
+            &["--shard", "1/2", "--seed", "1", "--order", "repeat"],
+            MINIMAL,
+        )
+        .expect("valid");
+        assert!(c.warnings.is_empty() && c.runs_iteration(1));
+    }
+
+    #[test]
+    fn a_report_target_alone_follows_the_rules_of_a_run() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cwd = dir.path();
+        let target = |config: Option<&str>, report: Option<&str>, report_dir: Option<&str>| {
+            report_target_only(
+                config.map(Path::new),
+                report.map(Path::new),
+                report_dir.map(Path::new),
+                cwd,
+            )
+        };
+        assert_eq!(
+            target(None, None, None).expect("no file"),
+            ReportTarget::DefaultDir(cwd.join("reports"))
+        );
+        std::fs::write(cwd.join("smoke.toml"), "[report]\ndir = \"out\"\n").expect("write");
+        assert_eq!(
+            target(None, None, None).expect("./smoke.toml"),
+            ReportTarget::Dir(cwd.join("out"))
+        );
+        std::fs::create_dir(cwd.join("ci")).expect("mkdir");
+        std::fs::write(cwd.join("ci/s.toml"), "[report]\ndir = \"r\"\n").expect("write");
+        assert_eq!(
+            target(Some("ci/s.toml"), None, None).expect("--config"),
+            ReportTarget::Dir(cwd.join("ci/r")),
+            "relative to the file's folder, as for a run"
+        );
+        assert_eq!(
+            target(None, None, Some("d")).expect("--report-dir"),
+            ReportTarget::Dir(cwd.join("d"))
+        );
+        assert_eq!(
+            target(None, Some("m.txt"), None).expect("--report"),
+            ReportTarget::File(cwd.join("m.txt"))
+        );
+        let message = target(Some("nope.toml"), None, None)
+            .expect_err("missing")
+            .to_string();
+        assert!(message.contains("cannot read config file"), "{message}");
+        std::fs::write(cwd.join("smoke.toml"), "[report]\ndri = 1\n").expect("write");
+        let message = target(None, None, None).expect_err("invalid").to_string();
+        assert!(message.contains("unknown field `dri`"), "{message}");
     }
 
     #[test]

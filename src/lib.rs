@@ -2,12 +2,12 @@
 //! under recorded seeds, shrinks the first failure to the few tests that still cause it, and
 //! writes a dated report with the build parameters.
 //!
-//! The pure core (`order`, `reduce`, `model`, `execution`, `shell`, `batch`, `preset`,
+//! The pure core (`order`, `reduce`, `model`, `execution`, `shell`, `batch`, `preset`, `shard`,
 //! `report::record`) has no processes, clock or terminal; the edges (`exec`, `interrupt`,
 //! `suite`, `term`, `report::{console, export, build}`) do the I/O; `config` turns flags (`cli`)
 //! and `smoke.toml` into one validated `Config`, and `runner` orchestrates. Dependencies point
-//! one way: `cli` → `config` → `runner` → the core. [`run`] is the whole program, so tests can
-//! run smoke in-process.
+//! one way: `cli` → `config` → `runner` → the core. Subcommands have a module each (`merge`).
+//! [`run`] is the whole program, so tests can run smoke in-process.
 
 pub mod batch;
 pub mod cli;
@@ -16,12 +16,14 @@ pub mod error;
 pub mod exec;
 pub mod execution;
 pub mod interrupt;
+pub mod merge;
 pub mod model;
 pub mod order;
 pub mod preset;
 pub mod reduce;
 pub mod report;
 pub mod runner;
+pub mod shard;
 pub mod shell;
 pub mod suite;
 pub mod term;
@@ -54,6 +56,11 @@ where
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
+            if e.kind() == clap::error::ErrorKind::MissingRequiredArgument
+                && args.get(1).is_some_and(|a| a == "merge")
+            {
+                term::errln!("tip: to run a test called merge, put -- first: smoke -- merge");
+            }
             return ExitCode::from(if e.use_stderr() {
                 exit::ERROR
             } else {
@@ -81,9 +88,12 @@ where
     }
 }
 
-fn run_cli(cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
+fn run_cli(mut cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
     let started = chrono::Local::now();
     let cwd = std::env::current_dir().context("cannot read the current folder")?;
+    if let Some(cli::Command::Merge(args)) = cli.command.take() {
+        return merge::run(args, argv, &cwd, started);
+    }
     let config = Config::load(cli, &cwd)?;
 
     let interrupt = Interrupt::new();
@@ -97,6 +107,13 @@ fn run_cli(cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
     if config.verbosity != config::Verbosity::Quiet {
         for warning in &warnings {
             term::errln!("smoke: warning: {}", report::one_line(warning));
+        }
+        if let (Some(shard), false) = (config.shard, config.list_only) {
+            term::errln!(
+                "smoke: {shard} of a {}-iteration run: {}",
+                config.iterations,
+                shard.describe(config.iterations)
+            );
         }
     }
     let selection = suite::select(&names, &config.selected)?;
@@ -264,6 +281,7 @@ fn report_header(
             tests,
             retries: config.retries,
             max_reduce: config.max_reduce,
+            shard: config.shard,
             env: config
                 .env
                 .iter()
@@ -292,6 +310,7 @@ fn report_header(
             .collect(),
         stats: Stats::default(),
         warnings: Vec::new(),
+        merged_from: Vec::new(),
     }
 }
 

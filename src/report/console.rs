@@ -32,13 +32,23 @@ pub fn summary(report: &RunReport, interrupted: Option<i32>) -> String {
             )
         }
         Mode::Smoke => {
+            let o = &report.options;
+            let whole = match (o.shard, report.merged_from.len()) {
+                (Some(shard), _) => format!(
+                    "{shard}: {} of {} iteration(s) (of {} in the whole run)",
+                    s.iterations_run,
+                    shard.count(o.iterations),
+                    o.iterations
+                ),
+                (None, 0) => format!("{} of {} iteration(s)", s.iterations_run, o.iterations),
+                (None, shards) => format!(
+                    "{shards} shards merged: {} of {} iteration(s)",
+                    s.iterations_run, o.iterations
+                ),
+            };
             let mut line = format!(
-                "summary: {} of {} iteration(s), {} tests run, {} failure(s) found, {} unique",
-                s.iterations_run,
-                report.options.iterations,
-                s.test_executions,
-                s.failures_found,
-                s.unique_failures,
+                "summary: {whole}, {} tests run, {} failure(s) found, {} unique",
+                s.test_executions, s.failures_found, s.unique_failures,
             );
             if s.unmatched_failures > 0 {
                 line.push_str(&format!(
@@ -567,5 +577,35 @@ mod tests {
         for event in &events {
             console.handle(event).expect("the console never fails");
         }
+    }
+
+    #[test]
+    fn the_summary_says_which_shard_ran_or_that_shards_were_merged() {
+        let mut report = crate::report::record::tests::header();
+        report.options.iterations = 10;
+        report.stats.iterations_run = 3;
+        report.options.shard = crate::shard::Shard::new(2, 3);
+        assert_eq!(
+            summary(&report, None),
+            "summary: shard 2 of 3: 3 of 3 iteration(s) (of 10 in the whole run), 0 tests run, 0 \
+             failure(s) found, 0 unique; base seed 1"
+        );
+        report.options.shard = None;
+        report.stats.iterations_run = 10;
+        let shard = |k| crate::report::record::MergedShard {
+            file: format!("shard-{k}.json"),
+            shard: crate::shard::Shard::new(k, 2).expect("valid"),
+            status: "completed".into(),
+            started_at: "t".into(),
+            finished_at: None,
+            iterations_run: 5,
+            failures_found: 0,
+        };
+        report.merged_from = vec![shard(1), shard(2)];
+        assert!(
+            summary(&report, None).starts_with("summary: 2 shards merged: 10 of 10 iteration(s),"),
+            "{}",
+            summary(&report, None)
+        );
     }
 }

@@ -66,7 +66,23 @@ pub fn render_text(report: &RunReport) -> String {
             o.order, o.times, o.iterations, o.seed, o.seed
         ),
     };
+    let options = match (o.shard, report.mode) {
+        (Some(shard), Mode::Smoke) => {
+            format!("{options}; {shard}: {}", shard.describe(o.iterations))
+        }
+        _ => options,
+    };
     line(&mut t, "options", &options);
+    for m in &report.merged_from {
+        line(
+            &mut t,
+            "merged from",
+            &format!(
+                "{}: {} ({}, {} iteration(s) run, {} failure(s) found)",
+                m.shard, m.file, m.status, m.iterations_run, m.failures_found
+            ),
+        );
+    }
     line(&mut t, "match", &o.match_output.as_deref().unwrap_or("-"));
     line(&mut t, "timeout", &o.timeout.as_deref().unwrap_or("none"));
     line(
@@ -200,11 +216,12 @@ pub fn render_text(report: &RunReport) -> String {
         );
         line(&mut t, "  classification", &class);
         let seen_in: Vec<String> = f.seen_in.iter().map(u32::to_string).collect();
-        line(
-            &mut t,
-            "  seen",
-            &format!("{} time(s), iteration(s) {}", f.seen, seen_in.join(", ")),
-        );
+        let mut seen = format!("{} time(s), iteration(s) {}", f.seen, seen_in.join(", "));
+        if !f.seen_in_shards.is_empty() {
+            let shards: Vec<String> = f.seen_in_shards.iter().map(u32::to_string).collect();
+            seen.push_str(&format!(", in shard(s) {}", shards.join(", ")));
+        }
+        line(&mut t, "  seen", &seen);
         line(&mut t, "  original", &sequence(&f.original));
         let steps: Vec<String> = f
             .reductions
@@ -270,7 +287,15 @@ pub fn render_text(report: &RunReport) -> String {
             line(&mut t, "failed", &failed);
         }
         Mode::Smoke => {
-            let iterations = format!("{} of {}", s.iterations_run, o.iterations);
+            let iterations = match o.shard {
+                Some(shard) => format!(
+                    "{} of {} ({shard}; the whole run has {})",
+                    s.iterations_run,
+                    shard.count(o.iterations),
+                    o.iterations
+                ),
+                None => format!("{} of {}", s.iterations_run, o.iterations),
+            };
             let mut found = format!("{} ({} unique)", s.failures_found, s.unique_failures);
             if s.unmatched_failures > 0 {
                 found.push_str(&format!(
@@ -878,5 +903,31 @@ mod tests {
         let err = ReportFiles::create(&ReportTarget::File(dir.path().join("r.json")), now)
             .expect_err("same file");
         assert!(err.to_string().contains("give it another ending"), "{err}");
+    }
+
+    #[test]
+    fn a_shard_s_report_names_its_shard_and_its_share_of_the_iterations() {
+        let mut r = report();
+        r.options.iterations = 10;
+        r.options.shard = crate::shard::Shard::new(2, 3);
+        r.stats.iterations_run = 3;
+        let text = render_text(&r);
+        for needle in [
+            "options           order random, times 2, iterations 10, base seed 1 (iteration i uses \
+             seed 1 + i - 1); shard 2 of 3: iterations 2, 5, 8\n",
+            "iterations        3 of 3 (shard 2 of 3; the whole run has 10)\n",
+        ] {
+            assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+        }
+        let json: serde_json::Value = serde_json::from_str(&render_json(&r)).expect("JSON");
+        assert_eq!(
+            json["options"]["shard"],
+            serde_json::json!({"index": 2, "total": 3})
+        );
+        assert!(json.get("merged_from").is_none(), "only merged reports");
+        let unsharded: serde_json::Value =
+            serde_json::from_str(&render_json(&report())).expect("JSON");
+        assert_eq!(unsharded["options"]["shard"], serde_json::Value::Null);
+        assert!(unsharded["failures"][0].get("seen_in_shards").is_none());
     }
 }

@@ -7,6 +7,7 @@
 use super::{Event, IterationStatus, Mode, Purpose, Redactor, lossy};
 use crate::model::{Classification, Order};
 use crate::reduce::{Rate, Reduction};
+use crate::shard::Shard;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -52,6 +53,29 @@ pub struct RunReport {
     /// Options that were given but could not apply, as the console said them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// A merged report (`smoke merge`): the shard reports it was made from, by shard; empty
+    /// (and left out of the JSON) for a run's own report.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged_from: Vec<MergedShard>,
+}
+
+/// One shard report a merged report was made from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MergedShard {
+    /// The file, as named on `smoke merge`'s command line.
+    pub file: String,
+    /// Which shard it holds.
+    pub shard: Shard,
+    /// Its status (`completed`, `interrupted`, `error`, `running`).
+    pub status: String,
+    /// When it started (RFC 3339, the shard machine's local time).
+    pub started_at: String,
+    /// When it ended (`null`: it never did, e.g. killed).
+    pub finished_at: Option<String>,
+    /// Iterations it ran.
+    pub iterations_run: u32,
+    /// Failures it found, repeats included.
+    pub failures_found: u32,
 }
 
 impl RunReport {
@@ -110,6 +134,9 @@ pub struct Options {
     /// `[suite.env]`, values of secret-looking names redacted.
     #[serde(default)]
     pub env: BTreeMap<String, String>,
+    /// `--shard`: the share of the iterations this machine ran (`null`: all of them).
+    #[serde(default)]
+    pub shard: Option<Shard>,
 }
 
 fn per_test() -> String {
@@ -211,6 +238,10 @@ pub struct FailureRecord {
     pub seen: u32,
     /// Those iterations.
     pub seen_in: Vec<u32>,
+    /// A merged report: the shards (their index) that hit this failure; empty (and left out of
+    /// the JSON) in a run's own report.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub seen_in_shards: Vec<u32>,
     /// The end of the failing test's output in the original run.
     pub output: String,
     /// How many bytes of that output came before `output` and were not kept.
@@ -442,6 +473,7 @@ impl Recorder {
                     hint: None,
                     seen: 1,
                     seen_in: vec![*iteration],
+                    seen_in_shards: Vec::new(),
                     output: self.redactor.apply(&lossy(output)),
                     output_dropped: *dropped,
                 });
@@ -581,6 +613,7 @@ pub(crate) mod tests {
                 retries: 0,
                 max_reduce: None,
                 env: BTreeMap::from([("APP_ENV".into(), "test".into())]),
+                shard: None,
             },
             build: BuildInfo {
                 smoke_version: "0.0.0-test".into(),
@@ -600,6 +633,7 @@ pub(crate) mod tests {
             raw_names: vec![],
             stats: Stats::default(),
             warnings: vec![],
+            merged_from: vec![],
         }
     }
 

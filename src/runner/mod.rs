@@ -148,7 +148,7 @@ impl<'a> Runner<'a> {
                 next_iteration: 1,
                 planned: HashMap::new(),
                 finished: BTreeMap::new(),
-                next_to_process: 1,
+                started: VecDeque::new(),
                 failures: Vec::new(),
                 queue: VecDeque::new(),
                 ahead: VecDeque::new(),
@@ -269,8 +269,8 @@ struct Controller<'c, 'a> {
     planned: HashMap<u32, Vec<TestId>>,
     /// Finished iterations waiting for the ones before them to be reported.
     finished: BTreeMap<u32, SequenceRun>,
-    /// The next iteration to report.
-    next_to_process: u32,
+    /// Started iterations not yet reported, in the order they are reported.
+    started: VecDeque<u32>,
     /// Every failure found, by id.
     failures: Vec<Failure>,
     /// Failure work waiting for a worker, oldest first.
@@ -409,11 +409,16 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
     /// The next iteration to start, if there is one to start now.
     fn next_unit(&mut self) -> Option<Unit> {
         let c = self.config;
+        // A shard runs its share of the iterations; indexes and seeds stay the whole run's.
+        while self.next_iteration <= c.iterations && !c.runs_iteration(self.next_iteration) {
+            self.next_iteration += 1;
+        }
         if self.mode != Mode::Smoke || self.stopping() || self.next_iteration > c.iterations {
             return None;
         }
         let index = self.next_iteration;
         self.next_iteration += 1;
+        self.started.push_back(index);
         let seed = order::iteration_seed(c.seed, index);
         let sequence = order::plan(
             c.order,
@@ -602,10 +607,12 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         match tag {
             Tag::Iteration(index) => {
                 self.finished.insert(index, run);
-                while let Some(run) = self.finished.remove(&self.next_to_process) {
-                    let index = self.next_to_process;
-                    self.next_to_process += 1;
-                    self.iteration_done(scope, index, run);
+                while let Some(&next) = self.started.front() {
+                    let Some(run) = self.finished.remove(&next) else {
+                        break;
+                    };
+                    self.started.pop_front();
+                    self.iteration_done(scope, next, run);
                 }
             }
             Tag::Candidate(id) => {

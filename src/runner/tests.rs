@@ -668,3 +668,38 @@ fn spare_workers_run_likely_candidates_ahead_and_the_shrink_comes_out_the_same()
         ran.iter().filter(|r| r.1.is_some()).count() as u64
     );
 }
+
+#[test]
+fn a_shard_runs_only_its_iterations_under_the_whole_run_s_indexes_and_seeds() {
+    let args = ["--setup", "x", "-n", "7"];
+    let (_, whole, whole_ran) = run_fake(&args, &TESTS, |_| Outcome::Pass);
+    let mut shards = Vec::new();
+    let mut ran = Vec::new();
+    for k in 1..=3 {
+        let shard = format!("{k}/3");
+        let mut sharded = args.to_vec();
+        sharded.extend(["--shard", &shard]);
+        let (summary, report, jobs) = run_fake(&sharded, &TESTS, |_| Outcome::Pass);
+        assert_eq!(summary.failures, 0);
+        ran.push(jobs);
+        shards.push(report.iterations);
+    }
+    let indexes = |its: &[crate::report::record::IterationRecord]| -> Vec<(u32, u64)> {
+        its.iter().map(|i| (i.index, i.seed)).collect()
+    };
+    assert_eq!(indexes(&shards[0]), [(1, 5), (4, 8), (7, 11)]);
+    assert_eq!(indexes(&shards[1]), [(2, 6), (5, 9)]);
+    assert_eq!(indexes(&shards[2]), [(3, 7), (6, 10)]);
+    // Together they ran exactly the whole run's sequences, job for job.
+    let mut together: Vec<_> = shards.concat();
+    together.sort_by_key(|i| i.index);
+    assert_eq!(together, whole.iterations);
+    let per_iteration = TESTS.len() * 2 + 1;
+    let whole_chunks: Vec<_> = whole_ran.chunks(per_iteration).collect();
+    for (k, jobs) in ran.iter().enumerate() {
+        for (n, chunk) in jobs.chunks(per_iteration).enumerate() {
+            let index = k + 1 + 3 * n;
+            assert_eq!(chunk, whole_chunks[index - 1], "iteration {index}");
+        }
+    }
+}

