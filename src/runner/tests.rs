@@ -6,6 +6,7 @@ use crate::cli::Cli;
 use crate::exec::Job;
 use crate::exec::fake::FakeExecutor;
 use crate::model::Classification;
+use crate::model::Outcome;
 use crate::report::record::{Recorder, RunReport};
 use clap::Parser;
 use std::path::Path;

@@ -1,0 +1,414 @@
+//! `smoke.toml` merged with the command line into one validated [`Config`].
+//!
+//! This is the one place defaults live and the one place the base seed is drawn. Flags override
+//! the file; paths in the file are relative to the file's folder, paths on the command line to
+//! the current folder. Everything that can be checked without running a command is checked here,
+//! so a bad option fails before any test runs. Resolving the test list (running `list`,
+//! expanding `glob`) is I/O and lives in `suite`.
+
+mod file;
+mod run;
+mod suite;
+#[cfg(test)]
+mod tests;
+
+use crate::cli::Cli;
+use crate::error::ConfigError;
+use crate::execution::{Execution, TestSource, Workdir};
+use crate::model::Order;
+use crate::preset::Preset;
+use crate::shard::{Shard, ShardSpec};
+use crate::shell;
+use regex::Regex;
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The file smoke reads when no `--config` is given.
+pub const DEFAULT_CONFIG: &str = "smoke.toml";
+/// Default for `--times`.
+pub const DEFAULT_TIMES: u32 = 2;
+/// Default for `--iterations`.
+pub const DEFAULT_ITERATIONS: u32 = 10;
+/// The longest `timeout` smoke takes: far past any test, and far from the clock's limits
+/// (a batch's limit is this times its length, and a deadline past the clock's range would
+/// panic).
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(30 * 24 * 3600);
+/// The longest time limit smoke sets for one command (a batch of many tests).
+pub const MAX_COMMAND_LIMIT: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
+/// Default report folder, relative to the current folder.
+pub const DEFAULT_REPORT_DIR: &str = "reports";
+
+/// Everything a run needs, validated.
+#[derive(Debug)]
+pub struct Config {
+    /// The config file, as the user named it (`None`: flags only).
+    pub config_file: Option<PathBuf>,
+    /// Where every command runs: the config file's folder, or the current folder.
+    pub dir: PathBuf,
+    /// Where the test names come from.
+    pub source: TestSource,
+    /// Test names given on the command line: the run is restricted to them, in this order.
+    pub selected: Vec<OsString>,
+    /// How the tests run: one command per test, or one per sequence.
+    pub execution: Execution,
+    /// `[suite] preset` / `--preset`.
+    pub preset: Option<Preset>,
+    /// Shell command before every sequence.
+    pub setup: Option<String>,
+    /// Shell command after every sequence.
+    pub teardown: Option<String>,
+    /// Per-command time limit: tests, setup and teardown, and also the listing commands and
+    /// each `[report] build` command (which have their own defaults when it is unset).
+    pub timeout: Option<Duration>,
+    /// Extra environment for every command, sorted by name.
+    pub env: Vec<(String, String)>,
+    /// The order of each iteration.
+    pub order: Order,
+    /// How many times each test runs per iteration (>= 1).
+    pub times: u32,
+    /// Iterations to run (1 for the deterministic orders).
+    pub iterations: u32,
+    /// The base seed; iteration i uses `seed + i - 1`.
+    pub seed: u64,
+    /// Whether the seed was given (`--seed`, `[smoke] seed`) rather than drawn: a drawn seed
+    /// means nothing to the console when the order is fixed.
+    pub seed_given: bool,
+    /// `--shard`: this machine's share of the iterations (`None`: all of them).
+    pub shard: Option<Shard>,
+    /// With `--match`: a failure is the same only if the test's output matches.
+    pub match_output: Option<Regex>,
+    /// `--retries`: extra runs before a shrink candidate counts as passing.
+    pub retries: u32,
+    /// `--max-reduce`: test executions one shrink may spend.
+    pub max_reduce: Option<u64>,
+    /// Workers running sequences side by side (`--jobs`, at least 1; 1 in bug mode).
+    pub jobs: usize,
+    /// Where each sequence's commands run.
+    pub workdir: Workdir,
+    /// `--bug-mode`.
+    pub bug_mode: bool,
+    /// Batch mode: a runner that exits non-zero after reporting every test as passed is not a
+    /// failure (`--ignore-runner-exit`, `[suite] ignore-runner-exit`).
+    pub ignore_runner_exit: bool,
+    /// Batch mode with a runner that runs each test once per invocation however often it is
+    /// named (pytest, prove): its name, so repeats can be refused before anything runs.
+    pub deduplicating_runner: Option<&'static str>,
+    /// `--list`: print the selected names and exit.
+    pub list_only: bool,
+    /// How much the console says.
+    pub verbosity: Verbosity,
+    /// Where the report goes.
+    pub report: ReportTarget,
+    /// `[report] build` commands whose output is recorded.
+    pub build_commands: Vec<String>,
+    /// `[report] env`: the variables of smoke's environment the report records.
+    pub report_env: Vec<String>,
+    /// The words of a smoke command line that reruns with the same suite and failure matching
+    /// (`--config` as an absolute path, overriding flags, `--match`); replay commands add the
+    /// order and the names.
+    pub replay_base: Vec<String>,
+    /// With no config file, the folder a replay must `cd` into first (the tests ran there).
+    pub replay_dir: Option<PathBuf>,
+    /// Options that were given but cannot apply, each a sentence for the console and the
+    /// report.
+    pub warnings: Vec<String>,
+}
+
+/// How much the console prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verbosity {
+    /// Errors and the summary.
+    Quiet,
+    /// A line per iteration, every reduction and the summary.
+    Normal,
+    /// Also each test as it starts.
+    Verbose,
+}
+
+/// Where the report is written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReportTarget {
+    /// A folder the user named (`--report-dir`, `[report] dir`) for dated names
+    /// (`smoke-report-YYYY-MM-DDTHH-MM-SS.txt`).
+    Dir(PathBuf),
+    /// `./reports`, nobody having asked: the same, except that smoke will not follow it if it
+    /// is a symbolic link.
+    DefaultDir(PathBuf),
+    /// `--report PATH`: the text report's exact path.
+    File(PathBuf),
+}
+
+impl Config {
+    /// Read the config file (`--config`, or `./smoke.toml` when present) and merge it with the
+    /// flags. A base seed, when none is given, is drawn from the OS here.
+    pub fn load(cli: Cli, cwd: &Path) -> Result<Config, ConfigError> {
+        let file = match &cli.config {
+            Some(path) => Some((path.clone(), file::read(&cwd.join(path))?)),
+            None => {
+                let path = cwd.join(DEFAULT_CONFIG);
+                if path.is_file() {
+                    Some((PathBuf::from(DEFAULT_CONFIG), file::read(&path)?))
+                } else {
+                    None
+                }
+            }
+        };
+        // The one read of the CI variables `--shard ci` takes its shard from.
+        let ci_env: BTreeMap<String, String> = match cli.shard {
+            Some(ShardSpec::Ci) => crate::shard::ci_variables()
+                .filter_map(|name| Some((name.to_string(), std::env::var(name).ok()?)))
+                .collect(),
+            _ => BTreeMap::new(),
+        };
+        Config::from_parts_in(cli, cwd, file, &ci_env, rand::random)
+    }
+
+    /// Merge the flags with an already read config file (`(path as named, contents)`), with no
+    /// CI variables set. `draw_seed` is called only when no seed is given.
+    pub fn from_parts(
+        cli: Cli,
+        cwd: &Path,
+        file: Option<(PathBuf, String)>,
+        draw_seed: impl FnOnce() -> u64,
+    ) -> Result<Config, ConfigError> {
+        Config::from_parts_in(cli, cwd, file, &BTreeMap::new(), draw_seed)
+    }
+
+    /// [`from_parts`](Self::from_parts) where `ci_env` holds the CI variables `--shard ci`
+    /// reads (name → value).
+    pub fn from_parts_in(
+        cli: Cli,
+        cwd: &Path,
+        file: Option<(PathBuf, String)>,
+        ci_env: &BTreeMap<String, String>,
+        draw_seed: impl FnOnce() -> u64,
+    ) -> Result<Config, ConfigError> {
+        let (config_file, parsed) = match file {
+            Some((path, text)) => {
+                let parsed = file::parse(&path, &text)?;
+                (Some(path), parsed)
+            }
+            None => (None, file::FileConfig::default()),
+        };
+        let dir = match &config_file {
+            Some(path) => cwd.join(path.parent().unwrap_or(Path::new(""))),
+            None => cwd.to_path_buf(),
+        };
+        let file::FileConfig {
+            suite,
+            smoke,
+            report,
+        } = parsed;
+        let in_file = |key: &str| match &config_file {
+            Some(path) => format!("{key} in '{}'", path.display()),
+            None => key.to_string(),
+        };
+
+        let mut warnings = Vec::new();
+        let parts = suite::resolve(&cli, &suite, &config_file, &mut warnings)?;
+        let batch_mode = matches!(parts.execution, Execution::Batch(_));
+        let timeout = match (&cli.timeout, &suite.timeout) {
+            (Some(t), _) => Some(parse_timeout(t, "--timeout")?),
+            (None, Some(t)) => Some(parse_timeout(t, &in_file("[suite] timeout"))?),
+            (None, None) => None,
+        };
+        let run = run::resolve(
+            &cli,
+            &smoke,
+            &config_file,
+            &parts,
+            ci_env,
+            draw_seed,
+            &mut warnings,
+        )?;
+        let suite::SuiteParts {
+            preset,
+            source,
+            execution,
+            deduplicating_runner,
+        } = parts;
+        let jobs = run.jobs;
+        let workdir = cli.workdir.or(suite.workdir).unwrap_or_default();
+        // Workers that share a folder and name no state of their own trip over each other's
+        // files and databases; batch mode keeps in-process state apart, and a fresh folder
+        // keeps files apart.
+        let commands = [
+            Some(execution.template()),
+            cli.setup.as_deref().or(suite.setup.as_deref()),
+            cli.teardown.as_deref().or(suite.teardown.as_deref()),
+        ];
+        let isolated = workdir == Workdir::Fresh
+            || batch_mode
+            || commands.iter().flatten().any(|c| shell::names_worker(c))
+            || suite.env.values().any(|v| shell::names_worker(v));
+        if jobs > 1 && !isolated && !cli.bug_mode {
+            warnings.push(format!(
+                "--jobs {jobs}: the workers share state: every sequence runs in the suite \
+                 folder and no command names its worker. Tests that share files or a database \
+                 will trip over each other's; give each worker its own (setup = \"createdb \
+                 app_{{worker}}\", a state folder named with $SMOKE_WORKER), or run each \
+                 sequence in a fresh folder (--workdir fresh)"
+            ));
+        }
+        let report_target = report_target(
+            cli.report.as_deref(),
+            cli.report_dir.as_deref(),
+            report.dir.as_deref(),
+            &dir,
+            cwd,
+        );
+
+        // Replays must work from any folder: the config by its absolute path, or, with flags
+        // only, a `cd` into the folder the tests ran in.
+        let mut replay_base = vec!["smoke".to_string()];
+        if let Some(path) = &config_file {
+            replay_base.extend(["--config".to_string(), cwd.join(path).display().to_string()]);
+        }
+        let replay_dir = config_file.is_none().then(|| dir.clone());
+        for (flag, value) in [
+            ("--preset", &cli.preset.map(|p| p.to_string())),
+            ("--program", &cli.program),
+            ("--mode", &cli.mode.map(|m| m.to_string())),
+            ("--run", &cli.run),
+            ("--batch", &cli.batch),
+            ("--format", &cli.format.map(|f| f.to_string())),
+            ("--setup", &cli.setup),
+            ("--teardown", &cli.teardown),
+            ("--timeout", &cli.timeout),
+            ("--match", &cli.match_output),
+            ("--retries", &cli.retries.map(|r| r.to_string())),
+        ] {
+            if let Some(value) = value {
+                replay_base.extend([flag.to_string(), value.clone()]);
+            }
+        }
+        if cli.ignore_runner_exit {
+            replay_base.push("--ignore-runner-exit".to_string());
+        }
+
+        // Bug mode runs the selection once in order and shrinks nothing: the options that only
+        // serve smoke mode are set to what bug mode does, so no report records one that had no
+        // effect (the file's [smoke] keys serve the smoke runs).
+        let bug_mode = cli.bug_mode;
+        Ok(Config {
+            config_file,
+            dir,
+            source,
+            selected: cli.tests,
+            execution,
+            preset,
+            setup: cli.setup.or(suite.setup),
+            teardown: cli.teardown.or(suite.teardown),
+            timeout,
+            env: suite.env.into_iter().collect(),
+            order: if bug_mode { Order::Rotate } else { run.order },
+            times: if bug_mode { 1 } else { run.times },
+            iterations: if bug_mode { 1 } else { run.iterations },
+            seed: run.seed,
+            seed_given: run.seed_given,
+            shard: run.shard,
+            match_output: run.match_output.filter(|_| !bug_mode),
+            retries: if bug_mode { 0 } else { run.retries },
+            jobs: if bug_mode { 1 } else { jobs },
+            workdir,
+            max_reduce: run.max_reduce.filter(|_| !bug_mode),
+            bug_mode,
+            ignore_runner_exit: cli.ignore_runner_exit || suite.ignore_runner_exit.unwrap_or(false),
+            deduplicating_runner,
+            list_only: cli.list,
+            verbosity: match (cli.quiet, cli.verbose) {
+                (true, _) => Verbosity::Quiet,
+                (_, true) => Verbosity::Verbose,
+                _ => Verbosity::Normal,
+            },
+            report: report_target,
+            build_commands: report.build,
+            report_env: report.env,
+            replay_base,
+            replay_dir,
+            warnings,
+        })
+    }
+}
+
+impl Config {
+    /// Whether this machine runs iteration `index` (1-based, of the whole run): always, unless
+    /// `--shard` gave it another machine.
+    pub fn runs_iteration(&self, index: u32) -> bool {
+        self.shard.is_none_or(|shard| shard.contains(index))
+    }
+}
+
+/// Where reports go: `--report PATH`, `--report-dir DIR` (both relative to `cwd`), the file's
+/// `[report] dir` (relative to the file's folder, `dir`), else `./reports`.
+fn report_target(
+    report: Option<&Path>,
+    report_dir: Option<&Path>,
+    file_dir: Option<&Path>,
+    dir: &Path,
+    cwd: &Path,
+) -> ReportTarget {
+    match (report, report_dir, file_dir) {
+        (Some(path), _, _) => ReportTarget::File(cwd.join(path)),
+        (None, Some(d), _) => ReportTarget::Dir(cwd.join(d)),
+        (None, None, Some(d)) => ReportTarget::Dir(dir.join(d)),
+        (None, None, None) => ReportTarget::DefaultDir(cwd.join(DEFAULT_REPORT_DIR)),
+    }
+}
+
+/// Where a subcommand that writes a report without running a suite (`smoke merge`) writes it,
+/// by the same rules as a run: `--report`, `--report-dir`, the `[report] dir` of the config file
+/// (`config`, or `./smoke.toml` when present), else `./reports`. Only `[report] dir` of the
+/// file is used, but the file must be valid.
+pub fn report_target_only(
+    config: Option<&Path>,
+    report: Option<&Path>,
+    report_dir: Option<&Path>,
+    cwd: &Path,
+) -> Result<ReportTarget, ConfigError> {
+    let named = match config {
+        Some(path) => Some(path.to_path_buf()),
+        None => cwd
+            .join(DEFAULT_CONFIG)
+            .is_file()
+            .then(|| PathBuf::from(DEFAULT_CONFIG)),
+    };
+    let (dir, file_dir) = match &named {
+        Some(path) => {
+            let parsed = file::parse(path, &file::read(&cwd.join(path))?)?;
+            (
+                cwd.join(path.parent().unwrap_or(Path::new(""))),
+                parsed.report.dir,
+            )
+        }
+        None => (cwd.to_path_buf(), None),
+    };
+    Ok(report_target(
+        report,
+        report_dir,
+        file_dir.as_deref(),
+        &dir,
+        cwd,
+    ))
+}
+
+fn parse_timeout(text: &str, what: &str) -> Result<Duration, ConfigError> {
+    let duration = humantime::parse_duration(text).map_err(|e| {
+        ConfigError::new(format!(
+            "invalid {what} '{text}': {e} (write it like 30s, 2m or 1h30m)"
+        ))
+    })?;
+    if duration.is_zero() {
+        return Err(ConfigError::new(format!(
+            "invalid {what} '{text}': a timeout must be longer than zero (leave it out for none)"
+        )));
+    }
+    if duration > MAX_TIMEOUT {
+        return Err(ConfigError::new(format!(
+            "invalid {what} '{text}': a timeout can be at most 30 days (leave it out for none)"
+        )));
+    }
+    Ok(duration)
+}

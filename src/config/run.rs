@@ -1,0 +1,236 @@
+//! What each run does: the order, how often each test runs, how many iterations, the seed and
+//! the shard, which failures count (`--match`), what shrinking may spend, and how many workers:
+//! the `[smoke]` keys and their flags, with what bug mode refuses. Pure: the seed is drawn by
+//! the function handed in.
+
+use super::file::{FileJobs, FileSmoke};
+use super::suite::SuiteParts;
+use super::{DEFAULT_CONFIG, DEFAULT_ITERATIONS, DEFAULT_TIMES};
+use crate::cli::{Cli, Jobs};
+use crate::error::ConfigError;
+use crate::execution::Execution;
+use crate::model::Order;
+use crate::shard::{Shard, ShardSpec};
+use regex::Regex;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// The options of the runs.
+pub(super) struct RunParts {
+    pub order: Order,
+    pub times: u32,
+    pub iterations: u32,
+    pub seed: u64,
+    pub seed_given: bool,
+    pub shard: Option<Shard>,
+    pub match_output: Option<Regex>,
+    pub retries: u32,
+    pub max_reduce: Option<u64>,
+    pub jobs: usize,
+}
+
+/// The run options from the flags and the file's `[smoke]`, for the suite `suite`. `ci_env`
+/// holds the CI variables `--shard ci` reads; `draw_seed` is called only when no seed is given.
+pub(super) fn resolve(
+    cli: &Cli,
+    smoke: &FileSmoke,
+    config_file: &Option<PathBuf>,
+    suite: &SuiteParts,
+    ci_env: &BTreeMap<String, String>,
+    draw_seed: impl FnOnce() -> u64,
+    warnings: &mut Vec<String>,
+) -> Result<RunParts, ConfigError> {
+    let in_file = |key: &str| match config_file {
+        Some(path) => format!("{key} in '{}'", path.display()),
+        None => key.to_string(),
+    };
+    let batch_mode = matches!(suite.execution, Execution::Batch(_));
+    if cli.bug_mode {
+        let ignored: Vec<&str> = [
+            ("--order", cli.order.is_some()),
+            ("--times", cli.times.is_some()),
+            ("--iterations", cli.iterations.is_some()),
+            ("--match", cli.match_output.is_some()),
+            ("--retries", cli.retries.is_some()),
+            ("--max-reduce", cli.max_reduce.is_some()),
+            ("--jobs", cli.jobs.is_some()),
+            ("--shard", cli.shard.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(flag, given)| given.then_some(flag))
+        .collect();
+        if !ignored.is_empty() {
+            return Err(ConfigError::new(format!(
+                "--bug-mode runs each selected test once, in the suite's order (or the \
+                 order named), and shrinks nothing, so {} would have no effect: leave {} \
+                 out (bug mode takes test names and --seed, which tests get as SMOKE_SEED)",
+                ignored.join(", "),
+                if ignored.len() > 1 { "them" } else { "it" }
+            )));
+        }
+    }
+
+    let order = cli
+        .order
+        .map(Order::from)
+        .or(smoke.order)
+        .unwrap_or(Order::Random);
+    // Runners that take a whole sequence (pytest, prove) run each test once per invocation.
+    let times = at_least_one(cli.times, smoke.times, "times", &in_file("[smoke] times"))?
+        .unwrap_or(if batch_mode { 1 } else { DEFAULT_TIMES });
+    if let (Some(runner), true) = (suite.deduplicating_runner, times > 1 && !cli.bug_mode) {
+        let key = match cli.times {
+            Some(_) => format!("--times {times}"),
+            None => format!("{} = {times}", in_file("[smoke] times")),
+        };
+        return Err(ConfigError::new(format!(
+            "{runner} runs each test once per invocation however often it is named, so \
+             {key} cannot work in batch mode: use --times 1 (the batch default), or per-test \
+             mode (--mode per-test), where each run of a test is a process of its own"
+        )));
+    }
+    let iterations_given = at_least_one(
+        cli.iterations,
+        smoke.iterations,
+        "iterations",
+        &in_file("[smoke] iterations"),
+    )?;
+    // Only a flag given now is worth a word: a file's `iterations` serves the random runs,
+    // and every pasted replay (rotate) would repeat the warning.
+    if order.is_deterministic() && cli.iterations.is_some() && !cli.bug_mode {
+        warnings.push(format!(
+            "--iterations is ignored: order {order} is the same every time, so it runs once"
+        ));
+    }
+    let iterations = if order.is_deterministic() {
+        1
+    } else {
+        iterations_given.unwrap_or(DEFAULT_ITERATIONS)
+    };
+    let seed_given = cli.seed.or(smoke.seed).is_some();
+    let shard = match cli.shard {
+        None => None,
+        Some(ShardSpec::Explicit(shard)) => Some(shard),
+        Some(ShardSpec::Ci) => {
+            Some(crate::shard::from_ci(ci_env, cli.shard_total).map_err(ConfigError::new)?)
+        }
+    };
+    if let (Some(_), Some(ShardSpec::Explicit(shard))) = (cli.shard_total, cli.shard) {
+        return Err(ConfigError::new(format!(
+            "--shard-total goes with --shard ci (for a Kubernetes Indexed Job): --shard \
+             {}/{} names the total already, so leave --shard-total out",
+            shard.index(),
+            shard.total()
+        )));
+    }
+    let seed = match (cli.seed.or(smoke.seed), shard) {
+        (Some(seed), _) => seed,
+        // Shards that drew their own seeds would each run other orders: together they would
+        // not be one run, and their reports could not be merged.
+        (None, Some(shard)) => {
+            return Err(ConfigError::new(format!(
+                "{shard} needs an explicit seed: every shard of a run must use the same \
+                 base seed, or together they do not run what one run would. Pass the same \
+                 --seed to every shard, e.g. --seed {} (freshly drawn; a CI run's id works \
+                 too), or set [smoke] seed in {}",
+                draw_seed(),
+                config_file
+                    .as_deref()
+                    .map_or(DEFAULT_CONFIG.to_string(), |p| p.display().to_string())
+            )));
+        }
+        (None, None) => draw_seed(),
+    };
+    if let Some(shard) = shard.filter(|s| s.count(iterations) == 0) {
+        warnings.push(if order.is_deterministic() {
+            format!(
+                "{shard} runs no iteration: order {order} runs one, which shard 1 of {} \
+                 runs",
+                shard.total()
+            )
+        } else {
+            format!(
+                "{shard} runs no iteration: --iterations {iterations} gives {} shard(s) one \
+                 or more, the rest none",
+                iterations.min(shard.total())
+            )
+        });
+    }
+
+    let match_output = match (&cli.match_output, &smoke.match_output) {
+        (Some(pattern), _) => Some(match_regex(pattern, "--match")?),
+        (None, Some(pattern)) => Some(match_regex(pattern, &in_file("[smoke] match"))?),
+        (None, None) => None,
+    };
+
+    let file_jobs = match &smoke.jobs {
+        Some(FileJobs::Count(n)) => Some(Jobs::Count(*n)),
+        Some(FileJobs::Word(word)) if word == "auto" => Some(Jobs::Auto),
+        Some(FileJobs::Word(_)) => Some(Jobs::Count(0)),
+        None => None,
+    };
+    let jobs = match (cli.jobs, file_jobs) {
+        (Some(Jobs::Count(n)), _) | (None, Some(Jobs::Count(n))) if n >= 1 => n,
+        (Some(Jobs::Auto), _) | (None, Some(Jobs::Auto)) => cpus(),
+        (None, None) => 1,
+        (None, Some(Jobs::Count(_))) => {
+            return Err(ConfigError::new(format!(
+                "{} must be a number of workers of at least 1, or \"auto\" (one per CPU)",
+                in_file("[smoke] jobs")
+            )));
+        }
+        (Some(Jobs::Count(_)), _) => {
+            return Err(ConfigError::new("--jobs must be at least 1, or auto"));
+        }
+    };
+    let retries = cli.retries.or(smoke.retries).unwrap_or(0);
+    let max_reduce = match (cli.max_reduce, smoke.max_reduce) {
+        (None, Some(0)) => {
+            return Err(ConfigError::new(format!(
+                "{} must be at least 1 (got 0; leave it out for no limit)",
+                in_file("[smoke] max-reduce")
+            )));
+        }
+        (flag, file) => flag.or(file),
+    };
+    Ok(RunParts {
+        order,
+        times,
+        iterations,
+        seed,
+        seed_given,
+        shard,
+        match_output,
+        retries,
+        max_reduce,
+        jobs,
+    })
+}
+
+/// How many CPUs the OS gives smoke (at least 1), for `--jobs auto`.
+fn cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
+fn match_regex(pattern: &str, what: &str) -> Result<Regex, ConfigError> {
+    Regex::new(pattern)
+        .map_err(|e| ConfigError::new(format!("invalid {what} regex '{pattern}': {e}")))
+}
+
+/// The flag's value, else the file's, refusing 0.
+fn at_least_one(
+    flag: Option<u32>,
+    file: Option<u32>,
+    name: &str,
+    file_key: &str,
+) -> Result<Option<u32>, ConfigError> {
+    match (flag, file) {
+        (Some(0), _) => Err(ConfigError::new(format!(
+            "--{name} must be at least 1 (got 0)"
+        ))),
+        (None, Some(0)) => Err(ConfigError::new(format!(
+            "{file_key} must be at least 1 (got 0)"
+        ))),
+        (flag, file) => Ok(flag.or(file)),
+    }
+}

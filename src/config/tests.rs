@@ -1,0 +1,644 @@
+//! Flags and `smoke.toml` into a `Config`: defaults, overrides, every key, and a message that
+//! says what and how for each bad input.
+
+use super::*;
+use crate::batch::Format;
+use crate::execution::{BatchTemplate, RunTemplate};
+use clap::Parser;
+
+fn cli(args: &[&str]) -> Cli {
+    let mut argv = vec!["smoke"];
+    argv.extend_from_slice(args);
+    Cli::try_parse_from(argv).expect("test command lines are valid")
+}
+
+fn with_file(args: &[&str], toml: &str) -> Result<Config, ConfigError> {
+    Config::from_parts(
+        cli(args),
+        Path::new("/work"),
+        Some((PathBuf::from("suite/smoke.toml"), toml.to_string())),
+        || 99,
+    )
+}
+
+fn error(result: Result<Config, ConfigError>) -> String {
+    result.expect_err("this config must be refused").to_string()
+}
+
+const MINIMAL: &str = "[suite]\ntests = [\"a\", \"b\"]\nrun = \"sh {test}\"\n";
+
+#[test]
+fn defaults_fill_what_is_not_given() {
+    let c = with_file(&[], MINIMAL).expect("valid");
+    assert_eq!(c.source, TestSource::Listed(vec!["a".into(), "b".into()]));
+    assert_eq!(c.order, Order::Random);
+    assert_eq!(c.times, DEFAULT_TIMES);
+    assert_eq!(c.iterations, DEFAULT_ITERATIONS);
+    assert_eq!(c.seed, 99, "the seed is drawn when none is given");
+    assert_eq!(c.dir, Path::new("/work/suite"));
+    assert_eq!(c.report, ReportTarget::DefaultDir("/work/reports".into()));
+    assert_eq!(
+        c.execution,
+        Execution::PerTest(RunTemplate {
+            template: "sh {test}".into(),
+            script: "exec sh \"$1\"".into()
+        })
+    );
+    assert_eq!(c.verbosity, Verbosity::Normal);
+    assert!(c.timeout.is_none());
+    assert_eq!((c.retries, c.max_reduce), (0, None));
+}
+
+fn without_file(args: &[&str]) -> Result<Config, ConfigError> {
+    Config::from_parts(cli(args), Path::new("/work"), None, || 99)
+}
+
+#[test]
+fn a_preset_fills_in_and_explicit_keys_override_it() {
+    let c = without_file(&["--preset", "pytest"]).expect("valid");
+    assert_eq!(c.preset, Some(Preset::Pytest));
+    assert!(
+        matches!(c.source, TestSource::PytestCollect(ref cmd) if cmd.starts_with("pytest --collect-only -q"))
+    );
+    let Execution::Batch(batch) = &c.execution else {
+        panic!("pytest runs in batch mode by default: {:?}", c.execution)
+    };
+    assert_eq!(batch.format, Format::Junit);
+    assert!(
+        batch.script.ends_with(r#"--junitxml="$SMOKE_JUNIT" "$@""#),
+        "{}",
+        batch.script
+    );
+    assert_eq!(
+        c.times, 1,
+        "batch runners run each test once per invocation"
+    );
+
+    let toml = "[suite]
+preset = \"pytest\"
+program = \"python3 -m pytest\"
+tests = [\"t.py::a\"]
+run = \"pytest -x {test}\"
+";
+    let c = with_file(&[], toml).expect("valid");
+    assert_eq!(c.source, TestSource::Listed(vec!["t.py::a".into()]));
+    assert_eq!(
+        c.execution.template(),
+        "pytest -x {test}",
+        "an explicit run means per-test"
+    );
+    assert_eq!(c.times, DEFAULT_TIMES);
+    let c = with_file(&["--mode", "batch"], toml).expect("valid");
+    assert!(
+        c.execution
+            .template()
+            .starts_with("python3 -m pytest -p no:randomly"),
+        "{}",
+        c.execution.template()
+    );
+}
+
+#[test]
+fn batch_templates_are_checked_before_anything_runs() {
+    let base = "[suite]\ntests = [\"a\"]\n";
+    let message = error(with_file(&[], &format!("{base}batch = \"prove -v\"\n")));
+    assert!(message.contains("has no {tests}"), "{message}");
+    let message = error(with_file(
+        &[],
+        &format!("{base}batch = \"runner {{tests}}\"\nformat = \"junit\"\n"),
+    ));
+    assert!(message.contains("has no {junit}"), "{message}");
+    let c = with_file(&[], &format!("{base}batch = \"runner {{tests}}\"\n")).expect("valid");
+    assert!(matches!(
+        c.execution,
+        Execution::Batch(BatchTemplate {
+            format: Format::Tap,
+            ..
+        })
+    ));
+    let message = error(with_file(
+        &["--mode", "batch"],
+        &format!("{base}run = \"sh {{test}}\"\n"),
+    ));
+    assert!(
+        message.contains("batch mode needs a batch command"),
+        "{message}"
+    );
+    let message = error(without_file(&["--preset", "cargo", "--mode", "batch"]));
+    assert!(message.contains("sorted"), "{message}");
+    let message = error(without_file(&["--preset", "gtest"]));
+    assert!(message.contains("--program PATH"), "{message}");
+}
+
+#[test]
+fn every_key_of_the_file_is_read() {
+    let c = with_file(
+        &[],
+        r#"
+        [suite]
+        list = "ls t"
+        run = "sh {test}"
+        setup = "mkdir -p state"
+        teardown = "rm -rf state"
+        timeout = "1m 30s"
+        [suite.env]
+        APP_ENV = "test"
+        A = "1"
+        [smoke]
+        times = 3
+        iterations = 4
+        order = "random"
+        seed = 12
+        match = "boom"
+        retries = 2
+        max-reduce = 500
+        [report]
+        dir = "out"
+        build = ["uname -a"]
+        env = ["CI"]
+        "#,
+    )
+    .expect("valid");
+    assert_eq!(c.source, TestSource::ListCommand("ls t".into()));
+    assert_eq!(c.setup.as_deref(), Some("mkdir -p state"));
+    assert_eq!(c.teardown.as_deref(), Some("rm -rf state"));
+    assert_eq!(c.timeout, Some(Duration::from_secs(90)));
+    assert_eq!(
+        c.env,
+        [("A".into(), "1".into()), ("APP_ENV".into(), "test".into())]
+    );
+    assert_eq!((c.times, c.iterations, c.seed), (3, 4, 12));
+    assert!(c.match_output.expect("set").is_match("a boom"));
+    assert_eq!((c.retries, c.max_reduce), (2, Some(500)));
+    assert_eq!(c.report, ReportTarget::Dir("/work/suite/out".into()));
+    assert_eq!(c.build_commands, ["uname -a"]);
+    assert_eq!(c.report_env, ["CI"]);
+}
+
+#[test]
+fn flags_override_the_file() {
+    let file = "[suite]\nglob = \"t/*.sh\"\nrun = \"sh {test}\"\nsetup = \"x\"\n\
+                [smoke]\ntimes = 3\nseed = 1\norder = \"repeat\"\nretries = 1\n\
+                max-reduce = 9\n";
+    let c = with_file(
+        &[
+            "--times",
+            "5",
+            "--seed",
+            "8",
+            "--order",
+            "random",
+            "--setup",
+            "y",
+            "--run",
+            "bash {test}",
+            "--report",
+            "r/x.txt",
+            "-q",
+            "--retries",
+            "3",
+            "--max-reduce",
+            "40",
+        ],
+        file,
+    )
+    .expect("valid");
+    assert_eq!((c.times, c.seed, c.order), (5, 8, Order::Random));
+    assert_eq!(c.setup.as_deref(), Some("y"));
+    assert_eq!(c.execution.template(), "bash {test}");
+    assert_eq!(c.report, ReportTarget::File("/work/r/x.txt".into()));
+    assert_eq!(c.verbosity, Verbosity::Quiet);
+    assert_eq!((c.retries, c.max_reduce), (3, Some(40)));
+    assert_eq!(
+        c.replay_base,
+        [
+            "smoke",
+            "--config",
+            "/work/suite/smoke.toml",
+            "--run",
+            "bash {test}",
+            "--setup",
+            "y",
+            "--retries",
+            "3"
+        ],
+        "the config by its absolute path, so the replay works from anywhere"
+    );
+}
+
+#[test]
+fn deterministic_orders_run_once_and_say_so_only_when_the_flag_was_given() {
+    let c = with_file(&["--order", "rotate", "-n", "5"], MINIMAL).expect("valid");
+    assert_eq!(c.iterations, 1);
+    assert_eq!(
+        c.warnings,
+        ["--iterations is ignored: order rotate is the same every time, so it runs once"]
+    );
+    let c = with_file(&["--order", "repeat"], MINIMAL).expect("valid");
+    assert!(c.warnings.is_empty());
+    // The file's iterations serve random runs; a pasted replay must not warn about it.
+    let file = format!("{MINIMAL}[smoke]\niterations = 20\n");
+    let c = with_file(&["--order", "rotate"], &file).expect("valid");
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+}
+
+#[test]
+fn bug_mode_refuses_the_options_it_would_ignore_and_records_none_of_them() {
+    let message = error(with_file(
+        &[
+            "--bug-mode",
+            "--order",
+            "random",
+            "--times",
+            "3",
+            "--retries",
+            "1",
+        ],
+        MINIMAL,
+    ));
+    assert!(
+        message.contains("--order, --times, --retries would have no effect"),
+        "{message}"
+    );
+    for flag in [&["-n", "2"][..], &["--match", "x"], &["--max-reduce", "5"]] {
+        let mut args = vec!["--bug-mode"];
+        args.extend_from_slice(flag);
+        assert!(with_file(&args, MINIMAL).is_err(), "{flag:?}");
+    }
+    let file = format!("{MINIMAL}[smoke]\ntimes = 4\nmatch = \"x\"\nretries = 2\nmax-reduce = 9\n");
+    let c = with_file(&["--bug-mode", "--seed", "7"], &file).expect("valid");
+    assert_eq!(
+        (c.order, c.times, c.iterations, c.seed),
+        (Order::Rotate, 1, 1, 7)
+    );
+    assert!(c.match_output.is_none());
+    assert_eq!((c.retries, c.max_reduce), (0, None));
+}
+
+#[test]
+fn a_shard_runs_its_share_and_needs_a_seed_every_shard_agrees_on() {
+    let c = with_file(&["--shard", "2/3", "--seed", "7", "-n", "8"], MINIMAL).expect("valid");
+    assert_eq!(c.shard, Shard::new(2, 3));
+    let runs: Vec<u32> = (1..=8).filter(|&i| c.runs_iteration(i)).collect();
+    assert_eq!(runs, [2, 5, 8]);
+    assert_eq!(
+        (c.seed, c.iterations),
+        (7, 8),
+        "the whole run's seed and count"
+    );
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    let c = with_file(&["-n", "3"], MINIMAL).expect("valid");
+    assert!(
+        (1..=3).all(|i| c.runs_iteration(i)),
+        "no shard: every iteration"
+    );
+    assert!(
+        !c.replay_base.iter().any(|w| w.contains("shard")),
+        "a replay is one iteration, on any machine"
+    );
+
+    let file_seed = format!("{MINIMAL}[smoke]\nseed = 3\n");
+    let c = with_file(&["--shard", "1/2"], &file_seed).expect("[smoke] seed is explicit");
+    assert_eq!(c.seed, 3);
+
+    let message = error(with_file(&["--shard", "1/2"], MINIMAL));
+    assert_eq!(
+        message,
+        "shard 1 of 2 needs an explicit seed: every shard of a run must use the same base \
+         seed, or together they do not run what one run would. Pass the same --seed to \
+         every shard, e.g. --seed 99 (freshly drawn; a CI run's id works too), or set \
+         [smoke] seed in suite/smoke.toml"
+    );
+    let message = error(with_file(
+        &["--shard", "1/2", "--shard-total", "2", "--seed", "1"],
+        MINIMAL,
+    ));
+    assert!(
+        message.starts_with("--shard-total goes with --shard ci"),
+        "{message}"
+    );
+    let message = error(with_file(&["--bug-mode", "--shard", "1/2"], MINIMAL));
+    assert!(
+        message.contains("so --shard would have no effect"),
+        "{message}"
+    );
+    let message = error(with_file(
+        &[],
+        &format!("{MINIMAL}[smoke]\nshard = \"1/2\"\n"),
+    ));
+    assert!(
+        message.contains("unknown field `shard`"),
+        "a shard is per machine, never in the shared file: {message}"
+    );
+}
+
+#[test]
+fn shard_ci_reads_the_variables_it_is_handed() {
+    let with_env = |args: &[&str], vars: &[(&str, &str)]| {
+        let env = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let mut argv = vec!["--seed", "1", "--shard", "ci"];
+        argv.extend_from_slice(args);
+        Config::from_parts_in(
+            cli(&argv),
+            Path::new("/work"),
+            Some((PathBuf::from("smoke.toml"), MINIMAL.to_string())),
+            &env,
+            || 99,
+        )
+    };
+    let c = with_env(&[], &[("CI_NODE_INDEX", "3"), ("CI_NODE_TOTAL", "4")]).expect("valid");
+    assert_eq!(c.shard, Shard::new(3, 4));
+    let c = with_env(&["--shard-total", "5"], &[("JOB_COMPLETION_INDEX", "0")]).expect("valid");
+    assert_eq!(c.shard, Shard::new(1, 5));
+    let message = error(with_env(&[], &[]));
+    assert!(message.contains("found none of the variables"), "{message}");
+    let message = error(Config::from_parts(
+        cli(&["--seed", "1", "--shard", "ci"]),
+        Path::new("/work"),
+        Some((PathBuf::from("smoke.toml"), MINIMAL.to_string())),
+        || 99,
+    ));
+    assert!(
+        message.contains("found none"),
+        "from_parts hands in no variables: {message}"
+    );
+}
+
+#[test]
+fn a_shard_with_no_iteration_says_so() {
+    let c = with_file(&["--shard", "3/3", "--seed", "1", "-n", "2"], MINIMAL).expect("valid");
+    assert_eq!(
+        c.warnings,
+        [
+            "shard 3 of 3 runs no iteration: --iterations 2 gives 2 shard(s) one or more, \
+             the rest none"
+        ]
+    );
+    let c = with_file(
+        &["--shard", "2/2", "--seed", "1", "--order", "rotate"],
+        MINIMAL,
+    )
+    .expect("valid");
+    assert_eq!(
+        c.warnings,
+        ["shard 2 of 2 runs no iteration: order rotate runs one, which shard 1 of 2 runs"]
+    );
+    assert!(!c.runs_iteration(1));
+    let c = with_file(
+        &["--shard", "1/2", "--seed", "1", "--order", "repeat"],
+        MINIMAL,
+    )
+    .expect("valid");
+    assert!(c.warnings.is_empty() && c.runs_iteration(1));
+}
+
+#[test]
+fn a_report_target_alone_follows_the_rules_of_a_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cwd = dir.path();
+    let target = |config: Option<&str>, report: Option<&str>, report_dir: Option<&str>| {
+        report_target_only(
+            config.map(Path::new),
+            report.map(Path::new),
+            report_dir.map(Path::new),
+            cwd,
+        )
+    };
+    assert_eq!(
+        target(None, None, None).expect("no file"),
+        ReportTarget::DefaultDir(cwd.join("reports"))
+    );
+    std::fs::write(cwd.join("smoke.toml"), "[report]\ndir = \"out\"\n").expect("write");
+    assert_eq!(
+        target(None, None, None).expect("./smoke.toml"),
+        ReportTarget::Dir(cwd.join("out"))
+    );
+    std::fs::create_dir(cwd.join("ci")).expect("mkdir");
+    std::fs::write(cwd.join("ci/s.toml"), "[report]\ndir = \"r\"\n").expect("write");
+    assert_eq!(
+        target(Some("ci/s.toml"), None, None).expect("--config"),
+        ReportTarget::Dir(cwd.join("ci/r")),
+        "relative to the file's folder, as for a run"
+    );
+    assert_eq!(
+        target(None, None, Some("d")).expect("--report-dir"),
+        ReportTarget::Dir(cwd.join("d"))
+    );
+    assert_eq!(
+        target(None, Some("m.txt"), None).expect("--report"),
+        ReportTarget::File(cwd.join("m.txt"))
+    );
+    let message = target(Some("nope.toml"), None, None)
+        .expect_err("missing")
+        .to_string();
+    assert!(message.contains("cannot read config file"), "{message}");
+    std::fs::write(cwd.join("smoke.toml"), "[report]\ndri = 1\n").expect("write");
+    let message = target(None, None, None).expect_err("invalid").to_string();
+    assert!(message.contains("unknown field `dri`"), "{message}");
+}
+
+#[test]
+fn batch_runners_that_run_a_test_once_refuse_times_above_one() {
+    let message = error(without_file(&["--preset", "pytest", "--times", "2"]));
+    assert!(
+        message.starts_with("pytest runs each test once per invocation")
+            && message.contains("--times 2 cannot work in batch mode"),
+        "{message}"
+    );
+    let file = "[suite]\ntests = [\"t/a.t\"]\nbatch = \"prove -v {tests}\"\n[smoke]\ntimes = 3\n";
+    let message = error(with_file(&[], file));
+    assert!(message.starts_with("prove runs each test"), "{message}");
+    assert!(
+        message.contains("[smoke] times in 'suite/smoke.toml' = 3"),
+        "{message}"
+    );
+    let c = with_file(
+        &["--batch", "python3 -m pytest --junitxml={junit} {tests}"],
+        MINIMAL,
+    )
+    .expect("valid");
+    assert_eq!(c.deduplicating_runner, Some("pytest"));
+    let c = with_file(&["--batch", "./my-runner {tests}", "--times", "2"], MINIMAL)
+        .expect("a runner that may repeat tests is trusted");
+    assert_eq!(c.deduplicating_runner, None);
+    assert!(with_file(&["--mode", "per-test", "--times", "2"], MINIMAL).is_ok());
+}
+
+#[test]
+fn flags_that_cannot_apply_say_so_naming_what_replaces_them() {
+    let file = "[suite]\nlist = \"cat names\"\nbatch = \"pytest --junitxml={junit} {tests}\"\n";
+    let c = with_file(&["--preset", "pytest", "--program", "/bin/false"], file).expect("valid");
+    assert_eq!(
+        c.warnings,
+        [
+            "--program '/bin/false' has no effect: [suite] list in 'suite/smoke.toml' and \
+             [suite] batch in 'suite/smoke.toml' replace everything the pytest preset would \
+             fill in with it; change them instead"
+        ]
+    );
+    let c = with_file(
+        &["--preset", "pytest", "--program", "py"],
+        "[suite]\ntests = [\"t.py::a\"]\n",
+    )
+    .expect("valid");
+    assert!(
+        c.warnings.is_empty(),
+        "the preset's batch is used in batch mode: {:?}",
+        c.warnings
+    );
+    let c = with_file(&["--program", "py"], MINIMAL).expect("valid");
+    assert!(
+        c.warnings[0].contains("has no effect without a preset"),
+        "{:?}",
+        c.warnings
+    );
+    let c = with_file(&["--format", "tap"], MINIMAL).expect("valid");
+    assert!(c.warnings[0].contains("--format has no effect in per-test mode"));
+    let c = with_file(&["--ignore-runner-exit"], MINIMAL).expect("valid");
+    assert!(c.warnings[0].contains("--ignore-runner-exit has no effect"));
+}
+
+#[test]
+fn replays_work_from_any_folder() {
+    let c = with_file(&[], MINIMAL).expect("valid");
+    assert_eq!(
+        c.replay_base,
+        ["smoke", "--config", "/work/suite/smoke.toml"]
+    );
+    assert_eq!(c.replay_dir, None);
+    let c = Config::from_parts(
+        cli(&["--run", "sh {test}", "a"]),
+        Path::new("/w"),
+        None,
+        || 1,
+    )
+    .expect("valid");
+    assert_eq!(c.replay_dir.as_deref(), Some(Path::new("/w")));
+}
+
+#[test]
+fn flags_alone_make_a_suite_from_the_names() {
+    let c = Config::from_parts(cli(&["a", "b"]), Path::new("/w"), None, || 1);
+    assert!(c.is_err(), "names but no --run and no file");
+    let c = Config::from_parts(cli(&["--run", "sh {test}"]), Path::new("/w"), None, || 1);
+    let message = c.expect_err("--run but no names").to_string();
+    assert!(
+        message.contains("give the test names after the options"),
+        "{message}"
+    );
+    let c = Config::from_parts(
+        cli(&["--run", "sh {test}", "a", "b"]),
+        Path::new("/w"),
+        None,
+        || 1,
+    )
+    .expect("valid");
+    assert_eq!(c.source, TestSource::CommandLine);
+    assert_eq!(c.selected, ["a", "b"]);
+    assert_eq!(c.dir, Path::new("/w"));
+    assert_eq!(c.replay_base, ["smoke", "--run", "sh {test}"]);
+}
+
+#[test]
+fn each_bad_input_gets_a_message_that_says_what_and_how() {
+    let table: [(&[&str], &str, &str); 13] = [
+        (
+            &[],
+            "[suite]\ntests=[\"a\"]\nrun = \"sh {test}\"\n[smoke]\nmax-reduce = 0\n",
+            "[smoke] max-reduce in 'suite/smoke.toml' must be at least 1",
+        ),
+        (
+            &[],
+            "[suite]\nrun = \"sh {test}\"\n",
+            "set exactly one of [suite] tests, list or glob",
+        ),
+        (
+            &[],
+            "[suite]\ntests=[\"a\"]\nlist=\"ls\"\nrun = \"sh {test}\"\n",
+            "sets tests and list: keep exactly one",
+        ),
+        (
+            &[],
+            "[suite]\ntests=[\"a\"]\n",
+            "no run command: set [suite] run",
+        ),
+        (
+            &[],
+            "[suite]\ntests=[\"a\"]\nrun = \"sh t.sh\"\n",
+            "the run template 'sh t.sh' has no {test}",
+        ),
+        (
+            &[],
+            "[suite]\ntests=[\"a\"]\nrun = \"sh {test}\"\n[smoke]\ntimes = 0\n",
+            "[smoke] times in 'suite/smoke.toml' must be at least 1",
+        ),
+        (
+            &["--timeout", "5 parsecs"],
+            MINIMAL,
+            "invalid --timeout '5 parsecs'",
+        ),
+        (&["--timeout", "0s"], MINIMAL, "must be longer than zero"),
+        (
+            &["--timeout", "99999999999999h"],
+            MINIMAL,
+            "a timeout can be at most 30 days",
+        ),
+        (&["--match", "a("], MINIMAL, "invalid --match regex 'a('"),
+        (
+            &[],
+            "[suite]\ntests=[\"a\"]\nrun = \"sh {test}\"\n[smoke]\nmatch = \"a(\"\n",
+            "invalid [smoke] match in 'suite/smoke.toml' regex 'a('",
+        ),
+        (&[], "[suite]\ntset = [\"a\"]\n", "unknown field `tset`"),
+        (&[], "[suite]\ntests = [\"a\"\n", "line 2"),
+    ];
+    for (args, toml, expected) in table {
+        let message = error(with_file(args, toml));
+        assert!(
+            message.contains(expected),
+            "{message:?} should contain {expected:?}"
+        );
+    }
+}
+
+#[test]
+fn toml_errors_name_the_file_line_and_column() {
+    let message = error(with_file(&[], "[suite]\ntests = [\"a\"]\nrun = 3\n"));
+    assert!(
+        message.starts_with("invalid config file 'suite/smoke.toml'"),
+        "{message}"
+    );
+    assert!(message.contains("line 3, column 7"), "{message}");
+}
+
+#[test]
+fn an_unknown_order_in_the_file_lists_the_valid_ones() {
+    let message = error(with_file(
+        &[],
+        &format!("{MINIMAL}[smoke]\norder = \"shuffle\"\n"),
+    ));
+    assert!(
+        message.contains("random") && message.contains("rotate"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_missing_config_file_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let message = Config::load(cli(&["--config", "nope.toml"]), dir.path())
+        .expect_err("missing")
+        .to_string();
+    assert!(message.contains("cannot read config file"), "{message}");
+    assert!(message.contains("nope.toml"), "{message}");
+    let message = Config::load(cli(&[]), dir.path())
+        .expect_err("none")
+        .to_string();
+    assert!(
+        message.contains("no smoke.toml here and no --run"),
+        "{message}"
+    );
+}

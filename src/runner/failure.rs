@@ -1,0 +1,553 @@
+//! A failure's life in the controller, from found to reported: it waits while an earlier
+//! failure of the same test is handled (it may be that one again), is recognised as a known one
+//! or shrunk (the shrink runs on a thread of its own and asks for each candidate; spare workers
+//! run the candidates it says are likely next), is run again where its test first passed when it
+//! fails alone (does state survive setup?), gets its verbose rerun, and is reported. Each step is
+//! a unit of work the controller hands to a worker like any other; this module decides only what
+//! the failure needs next.
+
+use super::messages::{Context, Failed, Reply, SequenceRun, Stop, Tag, Unit};
+use super::worker::not_runnable;
+use super::{Controller, shrink};
+use crate::error::ConfigError;
+use crate::model::{Classification, Outcome, TestId};
+use crate::order::{self, SmokeRng};
+use crate::reduce::{self, Answer, Costs, Halt, Limits, Probe, Shrunk};
+use crate::report::{Event, Purpose};
+use std::sync::mpsc::{self, Sender};
+
+/// A shrink candidate run ahead of time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ahead {
+    /// Waiting for a free worker.
+    Queued,
+    /// On a worker.
+    Running,
+    /// Its answer, waiting for the question.
+    Done(Answer),
+    /// Asked for, or given up.
+    Used,
+}
+
+/// A unique failure found earlier in the run.
+pub(super) struct Known {
+    /// Its failure id (the report's handle on it).
+    id: usize,
+    victim: TestId,
+    outcome: Outcome,
+    minimal: Vec<TestId>,
+}
+
+/// Where a failure is in its handling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Phase {
+    /// An earlier failure of the same test, failing the same way, is still being handled: this
+    /// one may turn out to be that one again.
+    Waiting,
+    /// Its shrink is running.
+    Shrinking,
+    /// Its test is being run again where it first passed.
+    Checking,
+    /// Its verbose rerun is running.
+    Rerunning,
+    /// Reported (as new, or as an earlier one again), or stopped.
+    Done,
+}
+
+/// One failure being handled: found in an iteration, then shrunk, checked, rerun, reported.
+pub(super) struct Failure {
+    ctx: Context,
+    victim: TestId,
+    outcome: Outcome,
+    /// The failing sequence as first run, ending with the victim.
+    failing: Vec<TestId>,
+    output: Vec<u8>,
+    costs: Costs,
+    phase: Phase,
+    /// Where the shrink's answers go.
+    reply: Option<Sender<Reply>>,
+    /// The shrink asked for a candidate and waits for the answer.
+    awaiting: bool,
+    /// The candidate it asked for, when that one is already running ahead of time.
+    waiting_on: Option<usize>,
+    /// Candidates run ahead of time (the shrink said they are likely next), by index in
+    /// [`Tag::Ahead`], and how far each is.
+    ahead: Vec<(Vec<TestId>, Ahead)>,
+    /// Test executions of runs ahead of time that the shrink never asked for.
+    wasted: u64,
+    /// Why a candidate run stopped the shrink.
+    stop: Option<Stop>,
+    shrunk: Option<Shrunk>,
+    classification: Option<Classification>,
+    leftover: bool,
+    /// Its number among the unique failures (for the log's name), once it is one.
+    unique: usize,
+}
+
+impl<'c, 'a: 'c> Controller<'c, 'a> {
+    /// A failure was found in the iteration of `ctx`: report it, and start handling it.
+    pub(super) fn found<'s>(
+        &mut self,
+        scope: &'s std::thread::Scope<'s, '_>,
+        ctx: Context,
+        failed: Failed,
+        failing: Vec<TestId>,
+        costs: Costs,
+    ) {
+        let names = self.names;
+        let id = self.failures.len();
+        self.report(&Event::FailureFound {
+            id,
+            iteration: ctx.iteration,
+            seed: ctx.seed,
+            test: names.shown(failed.test),
+            outcome: failed.outcome,
+            original: self.to_names(&failing),
+            output: &failed.output,
+            dropped: failed.dropped,
+        });
+        self.failures.push(Failure {
+            ctx,
+            victim: failed.test,
+            outcome: failed.outcome,
+            failing,
+            output: failed.output,
+            costs,
+            phase: Phase::Waiting,
+            reply: None,
+            awaiting: false,
+            waiting_on: None,
+            ahead: Vec::new(),
+            wasted: 0,
+            stop: None,
+            shrunk: None,
+            classification: None,
+            leftover: false,
+            unique: 0,
+        });
+        self.start(scope, id);
+    }
+
+    /// Candidate `n` of failure `id`, run ahead of time, is on a worker now.
+    pub(super) fn ahead_started(&mut self, id: usize, n: usize) {
+        self.failures[id].ahead[n].1 = Ahead::Running;
+    }
+
+    /// A candidate the shrink of failure `id` asked for ran.
+    pub(super) fn candidate_done(&mut self, id: usize, length: usize, run: &SequenceRun) {
+        let probe = self.verdict(id, length, run);
+        self.answer(id, probe, run.executed);
+    }
+
+    /// Candidate `n` of failure `id`, run ahead of time, ran: answer the shrink if it asked for
+    /// it meanwhile, else keep the answer for when it does.
+    pub(super) fn ahead_done(&mut self, id: usize, n: usize, length: usize, run: &SequenceRun) {
+        let probe = self.verdict(id, length, run);
+        let answer = Answer {
+            probe,
+            executed: run.executed,
+        };
+        let f = &mut self.failures[id];
+        if f.waiting_on == Some(n) {
+            f.waiting_on = None;
+            self.answer(id, probe, run.executed);
+        } else if f.ahead[n].1 == Ahead::Running && f.phase == Phase::Shrinking {
+            f.ahead[n].1 = Ahead::Done(answer);
+        } else {
+            f.wasted += run.executed as u64;
+        }
+    }
+
+    /// Failure `id`'s test ran again where it first passed: if it failed there now, the state
+    /// after setup has changed since (leftover state).
+    pub(super) fn check_done(&mut self, id: usize, length: usize, run: &SequenceRun) {
+        let outcome = self.failures[id].outcome;
+        let leftover = run.stop.is_none()
+            && run
+                .failure
+                .as_ref()
+                .is_some_and(|f| f.position + 1 == length && f.outcome == outcome);
+        self.failures[id].leftover = leftover;
+        if leftover {
+            self.failures[id].classification = Some(Classification::LeftoverState);
+        }
+        self.rerun(id);
+    }
+
+    /// The shrink of failure `id` asks for `candidate`: answer from a run made ahead of time,
+    /// or queue it.
+    pub(super) fn probe(&mut self, id: usize, candidate: Vec<TestId>) {
+        self.thinking -= 1;
+        self.failures[id].awaiting = true;
+        if self.stopping() {
+            if self.interrupt.is_raised() {
+                self.failures[id].stop = Some(Stop::Interrupted);
+            }
+            self.answer(id, Probe::Stop, 0);
+            return;
+        }
+        // Run ahead of time already? Its answer is ready, or will be.
+        let f = &mut self.failures[id];
+        if let Some(n) = f.ahead.iter().position(|(c, _)| *c == candidate) {
+            match f.ahead[n].1 {
+                Ahead::Done(answer) => {
+                    f.ahead[n].1 = Ahead::Used;
+                    self.answer(id, answer.probe, answer.executed);
+                    return;
+                }
+                Ahead::Running => {
+                    f.ahead[n].1 = Ahead::Used;
+                    f.waiting_on = Some(n);
+                    return;
+                }
+                Ahead::Queued | Ahead::Used => {
+                    f.ahead[n].1 = Ahead::Used;
+                    self.ahead.retain(|u| u.tag != Tag::Ahead(id, n));
+                }
+            }
+        }
+        let f = &self.failures[id];
+        self.queue.push_back(Unit {
+            tag: Tag::Candidate(id),
+            sequence: candidate,
+            ctx: f.ctx,
+            purpose: Purpose::Candidate,
+            log: None,
+        });
+    }
+
+    /// The shrink of failure `id` ended.
+    pub(super) fn shrink_ended(&mut self, id: usize, shrunk: Shrunk) {
+        self.thinking -= 1;
+        let f = &mut self.failures[id];
+        f.reply = None;
+        f.awaiting = false;
+        // What ran ahead of time and was never asked for was spent all the same.
+        for (_, state) in &mut f.ahead {
+            if let Ahead::Done(answer) = *state {
+                f.wasted += answer.executed as u64;
+            }
+            *state = Ahead::Used;
+        }
+        self.ahead
+            .retain(|u| !matches!(u.tag, Tag::Ahead(a, _) if a == id));
+        self.shrunk(id, shrunk);
+    }
+
+    /// Start handling failure `id`, unless an earlier failure of the same test, failing the
+    /// same way, is still being handled: then it waits, to be recognised as that one again.
+    pub(super) fn start<'s>(&mut self, scope: &'s std::thread::Scope<'s, '_>, id: usize) {
+        let f = &self.failures[id];
+        let busy = self.failures[..id]
+            .iter()
+            .any(|e| e.phase != Phase::Done && e.victim == f.victim && e.outcome == f.outcome);
+        if busy || self.stopping() {
+            return;
+        }
+        let (victim, outcome) = (f.victim, f.outcome);
+        let prefix = &f.failing[..f.failing.len() - 1];
+        // A prefix that holds a known minimal sequence of this failure, in order, is that
+        // failure again: no need to shrink it again.
+        if let Some(of) = self.known.iter().find(|k| {
+            k.victim == victim
+                && k.outcome == outcome
+                && reduce::contains_in_order(prefix, &k.minimal[..k.minimal.len() - 1])
+        }) {
+            let of = of.id;
+            self.repeated(id, of, 0, 0);
+            return;
+        }
+        let request = shrink::Request {
+            id,
+            prefix: prefix.to_vec(),
+            victim,
+            costs: f.costs.clone(),
+            limits: Limits {
+                retries: self.config.retries,
+                max_executions: self.config.max_reduce,
+            },
+        };
+        let (reply, replies) = mpsc::channel();
+        let f = &mut self.failures[id];
+        f.reply = Some(reply);
+        f.phase = Phase::Shrinking;
+        self.thinking += 1;
+        let to_controller = self.to_controller.clone();
+        scope.spawn(move || shrink::run(request, to_controller, replies));
+    }
+
+    /// Failure `id` is failure `of` again: counted there, not reported again.
+    fn repeated(&mut self, id: usize, of: usize, tries: usize, executions: u64) {
+        let iteration = self.failures[id].ctx.iteration;
+        self.report(&Event::FailureRepeated {
+            id,
+            of,
+            iteration,
+            tries,
+            executions,
+        });
+        self.close(id);
+    }
+
+    /// Failure `id` is handled: start any failure that was waiting for it.
+    fn close(&mut self, id: usize) {
+        self.failures[id].phase = Phase::Done;
+        let waiting =
+            (id + 1..self.failures.len()).filter(|&w| self.failures[w].phase == Phase::Waiting);
+        self.to_start.extend(waiting);
+    }
+
+    /// Whether a candidate of failure `id` reproduced it: only when its last test (the victim)
+    /// failed with the same outcome and, with `--match`, output that matches. Another test
+    /// failing first is not a reproduction; a run cut short stops the shrink.
+    fn verdict(&mut self, id: usize, length: usize, run: &SequenceRun) -> Probe {
+        match (run.stop, &run.failure) {
+            (Some(why), _) => {
+                self.failures[id].stop = Some(why);
+                Probe::Stop
+            }
+            (None, Some(failed))
+                if failed.position + 1 == length
+                    && failed.outcome == self.failures[id].outcome
+                    && self.matches(&failed.output) =>
+            {
+                Probe::Fails
+            }
+            (None, _) => Probe::Passes,
+        }
+    }
+
+    /// The shrink of failure `id` says what it will likely ask next: queue those candidates to
+    /// run ahead of time on workers that would idle, dropping earlier guesses not yet started
+    /// that it no longer makes. At most one per spare worker is kept waiting.
+    pub(super) fn prefetch(&mut self, id: usize, candidates: Vec<Vec<TestId>>) {
+        if self.stopping() || self.workers.len() < 2 {
+            return;
+        }
+        let f = &mut self.failures[id];
+        for (candidate, state) in &mut f.ahead {
+            if *state == Ahead::Queued && !candidates.contains(candidate) {
+                *state = Ahead::Used;
+            }
+        }
+        self.ahead.retain(|u| match u.tag {
+            Tag::Ahead(a, n) => a != id || f.ahead[n].1 == Ahead::Queued,
+            _ => true,
+        });
+        let spare = self.workers.len() - 1;
+        for candidate in candidates.into_iter().take(spare) {
+            if f.ahead.iter().any(|(c, _)| *c == candidate) {
+                continue;
+            }
+            let n = f.ahead.len();
+            self.ahead.push_back(Unit {
+                tag: Tag::Ahead(id, n),
+                sequence: candidate.clone(),
+                ctx: f.ctx,
+                purpose: Purpose::Candidate,
+                log: None,
+            });
+            f.ahead.push((candidate, Ahead::Queued));
+        }
+    }
+
+    /// Answer the shrink of failure `id`, if it waits for an answer (once per question: a
+    /// shrink told to stop early is not told again when its candidate ends).
+    pub(super) fn answer(&mut self, id: usize, probe: Probe, executed: usize) {
+        let f = &mut self.failures[id];
+        if !f.awaiting {
+            return;
+        }
+        f.awaiting = false;
+        if let Some(reply) = &f.reply
+            && reply.send(Answer { probe, executed }).is_ok()
+        {
+            self.thinking += 1;
+        }
+    }
+
+    /// The shrink of failure `id` ended: stop on a runner that cannot run, count it on an
+    /// earlier failure with the same minimal sequence, or go on to the check and the rerun.
+    fn shrunk(&mut self, id: usize, shrunk: Shrunk) {
+        let f = &self.failures[id];
+        let (victim, outcome) = (f.victim, f.outcome);
+        let not_found = matches!(outcome, Outcome::Fail { code: 126 | 127 });
+        if not_found
+            && shrunk.classification == Some(Classification::FailsAlone)
+            && !self.any_passed
+            && self.error.is_none()
+        {
+            // Nothing has passed yet and the first failure is the shell's "cannot run": the
+            // run template is broken, not the test. Every test would fail the same way.
+            let name = self.names.shown(victim);
+            let error = ConfigError::new(format!(
+                "the run command cannot run the tests: '{name}' ended with {outcome} ({}) \
+                 even alone, and no test has passed; check the run template '{}' and PATH. \
+                 It printed:\n{}",
+                not_runnable(outcome),
+                self.config.execution.template(),
+                String::from_utf8_lossy(&f.output).trim_end()
+            ));
+            self.fail(error.into());
+            self.failures[id].phase = Phase::Done;
+            return;
+        }
+        if let Some(of) = self
+            .known
+            .iter()
+            .find(|k| k.victim == victim && k.outcome == outcome && k.minimal == shrunk.minimal)
+        {
+            let of = of.id;
+            self.repeated(id, of, shrunk.tries, shrunk.executions);
+            return;
+        }
+        self.known.push(Known {
+            id,
+            victim,
+            outcome,
+            minimal: shrunk.minimal.clone(),
+        });
+        let f = &mut self.failures[id];
+        f.unique = self.known.len();
+        f.classification = shrunk.classification;
+        let fails_alone = shrunk.classification == Some(Classification::FailsAlone);
+        f.shrunk = Some(shrunk);
+        // It fails alone right after setup, yet it passed earlier in this run: run that
+        // iteration again up to where it passed. If it fails there now, setup does not reset
+        // what an earlier sequence left behind, and "fails alone" says nothing about it.
+        let check = self.first_pass.get(&victim).copied();
+        match check {
+            Some((ctx, position)) if fails_alone && !self.stopping() => {
+                let c = self.config;
+                let mut sequence = order::plan(
+                    c.order,
+                    self.selection,
+                    c.times,
+                    &mut SmokeRng::from_seed(ctx.seed),
+                );
+                sequence.truncate(position + 1);
+                self.failures[id].phase = Phase::Checking;
+                self.queue.push_back(Unit {
+                    tag: Tag::Check(id),
+                    sequence,
+                    ctx,
+                    purpose: Purpose::Check,
+                    log: None,
+                });
+            }
+            _ => self.rerun(id),
+        }
+    }
+
+    /// Run failure `id`'s minimal sequence once more with every command's output logged (the
+    /// verbose rerun), unless it was not classified or smoke is stopping.
+    fn rerun(&mut self, id: usize) {
+        let f = &self.failures[id];
+        if f.classification.is_none() || self.stopping() {
+            self.finish(id, None);
+            return;
+        }
+        let minimal = f
+            .shrunk
+            .as_ref()
+            .map(|s| s.minimal.clone())
+            .unwrap_or_default();
+        let log = (self.log_path)(f.unique);
+        let ctx = f.ctx;
+        self.failures[id].phase = Phase::Rerunning;
+        self.queue.push_back(Unit {
+            tag: Tag::Rerun(id),
+            sequence: minimal,
+            ctx,
+            purpose: Purpose::Rerun,
+            log: Some(log),
+        });
+    }
+
+    /// Report failure `id` as shrunk. `rerun` is its verbose rerun, if one ran.
+    pub(super) fn finish(&mut self, id: usize, rerun: Option<SequenceRun>) {
+        let Some(shrunk) = self.failures[id].shrunk.take() else {
+            self.close(id);
+            return;
+        };
+        let f = &self.failures[id];
+        let (outcome, leftover) = (f.outcome, f.leftover);
+        let mut classification = f.classification;
+        let mut reproduced = shrunk.reproduced;
+        // The verbose rerun is one more run of a failing sequence: it counts in the reproduction
+        // rate, and a rerun that does not fail the same way makes the failure flaky.
+        let (mut log, mut rerun_outcome) = (None, None);
+        if let Some(run) = rerun {
+            log = Some((self.log_path)(f.unique));
+            if run.stop.is_none() {
+                let (how, again) = match &run.failure {
+                    Some(failed) if failed.position + 1 == shrunk.minimal.len() => (
+                        failed.outcome,
+                        failed.outcome == outcome && self.matches(&failed.output),
+                    ),
+                    _ => (Outcome::Pass, false),
+                };
+                rerun_outcome = Some(how);
+                reproduced.runs += 1;
+                if again {
+                    reproduced.failed += 1;
+                } else if !leftover {
+                    classification = Some(Classification::Flaky);
+                }
+            }
+        }
+        let stopped_by = match shrunk.halted {
+            Some(Halt::Oracle) => f.stop.map(Stop::describe),
+            Some(Halt::Budget) => Some(format!(
+                "--max-reduce {}: the next candidate would have gone past it, after {} test \
+                 execution(s)",
+                self.config.max_reduce.unwrap_or_default(),
+                shrunk.executions
+            )),
+            None => None,
+        };
+        let hint = self.hint(f.victim, outcome, leftover);
+        let event = Event::FailureShrunk {
+            id,
+            classification,
+            minimal: self.to_names(&shrunk.minimal),
+            tries: shrunk.tries,
+            executions: shrunk.executions + f.wasted,
+            proven: shrunk.proven_minimal() && !leftover,
+            reproduced,
+            stopped_by,
+            replay: self.replay_command(&shrunk.minimal),
+            log,
+            rerun: rerun_outcome,
+            hint,
+        };
+        self.report(&event);
+        self.close(id);
+    }
+
+    /// What a result suggests beyond its classification.
+    fn hint(&self, victim: TestId, outcome: Outcome, leftover: bool) -> Option<String> {
+        if leftover {
+            Some(format!(
+                "'{}' passed earlier in this run but fails alone after setup now: state left by \
+                 an earlier sequence (a file, a database row) survives between sequences. Make \
+                 setup reset it ({}), or run each sequence in a fresh working folder; until \
+                 then later failures may all be this one",
+                self.names.shown(victim),
+                match &self.config.setup {
+                    Some(_) => "the setup command leaves it in place",
+                    None => "there is no setup command",
+                }
+            ))
+        } else if matches!(outcome, Outcome::Fail { code: 126 | 127 }) {
+            Some(format!(
+                "{outcome} is the shell's \"{}\": the test, or a program it calls, could not be \
+                 run; check the run template '{}' and PATH",
+                not_runnable(outcome),
+                self.config.execution.template()
+            ))
+        } else {
+            None
+        }
+    }
+}
