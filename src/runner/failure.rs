@@ -216,6 +216,18 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         });
     }
 
+    /// The shrink of failure `id` panicked (a bug) while working out its next question: stop
+    /// the run with an error rather than wait for it.
+    pub(super) fn shrink_lost(&mut self, id: usize) {
+        self.thinking -= 1;
+        let iteration = self.failures[id].ctx.iteration;
+        self.fail(anyhow::anyhow!(
+            "the shrink of the failure found in iteration {iteration} stopped unexpectedly (a \
+             bug in smoke: please report it with this report)"
+        ));
+        self.close(id);
+    }
+
     /// The shrink of failure `id` ended.
     pub(super) fn shrink_ended(&mut self, id: usize, shrunk: Shrunk) {
         self.thinking -= 1;
@@ -273,7 +285,13 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         f.phase = Phase::Shrinking;
         self.thinking += 1;
         let to_controller = self.to_controller.clone();
-        scope.spawn(move || shrink::run(request, to_controller, replies));
+        // A panic (a bug) is reported to the controller by the shrink itself, and must not
+        // take the whole run down when the threads are joined.
+        scope.spawn(move || {
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                shrink::run(request, to_controller, replies)
+            }));
+        });
     }
 
     /// Failure `id` is failure `of` again: counted there, not reported again.

@@ -127,6 +127,8 @@ pub(super) enum Msg {
     },
     /// The shrink of failure `id` ended.
     Shrunk { id: usize, shrunk: Shrunk },
+    /// The shrink of failure `id` stopped without a result (a bug: it panicked).
+    Lost { id: usize },
 }
 
 /// The controller's answer to a shrinker's [`Msg::Probe`].

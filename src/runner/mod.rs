@@ -130,7 +130,13 @@ impl<'a> Runner<'a> {
                     to_controller: to_controller.clone(),
                     fresh: None,
                 };
-                scope.spawn(move || worker.serve(units));
+                // A panic (a bug) is reported to the controller as an error of the unit, and
+                // must not take the whole run down when the threads are joined.
+                scope.spawn(move || {
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        worker.serve(units)
+                    }));
+                });
                 workers.push(hand);
             }
             let mut controller = Controller {
@@ -405,6 +411,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                 });
             }
             Msg::Shrunk { id, shrunk } => self.shrink_ended(id, shrunk),
+            Msg::Lost { id } => self.shrink_lost(id),
         }
     }
 

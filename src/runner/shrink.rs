@@ -20,6 +20,12 @@ pub(super) struct Request {
 
 /// Run the shrink to its end and hand the result to the controller.
 pub(super) fn run(request: Request, to_controller: Sender<Msg>, replies: Receiver<Reply>) {
+    // Should the shrink panic (a bug), the controller still hears that it ended.
+    let mut lost = Lost {
+        id: request.id,
+        to_controller: to_controller.clone(),
+        armed: true,
+    };
     let mut oracle = ChannelOracle {
         id: request.id,
         to_controller: to_controller.clone(),
@@ -32,10 +38,26 @@ pub(super) fn run(request: Request, to_controller: Sender<Msg>, replies: Receive
         request.limits,
         &mut oracle,
     );
+    lost.armed = false;
     let _ = to_controller.send(Msg::Shrunk {
         id: request.id,
         shrunk,
     });
+}
+
+/// Says the shrink is lost when dropped armed: only a panic drops it so.
+struct Lost {
+    id: usize,
+    to_controller: Sender<Msg>,
+    armed: bool,
+}
+
+impl Drop for Lost {
+    fn drop(&mut self) {
+        if self.armed {
+            let _ = self.to_controller.send(Msg::Lost { id: self.id });
+        }
+    }
 }
 
 /// Asks the controller to run each candidate. A controller that has hung up (smoke is stopping

@@ -704,3 +704,29 @@ fn a_shard_runs_only_its_iterations_under_the_whole_run_s_indexes_and_seeds() {
         }
     }
 }
+
+#[test]
+fn a_worker_that_panics_ends_the_run_with_an_error_not_a_hang() {
+    let config = config(&["--setup", "x", "-n", "3", "--jobs", "2", "a", "b"]);
+    let names = TestNames::new(vec!["a".into(), "b".into()]);
+    let exec = FakeExecutor::new(|job: &Job| {
+        if arg(job) == Some("b") {
+            panic!("a bug in an executor");
+        }
+        Outcome::Pass
+    });
+    let executors: Vec<WorkerExecutor> = (0..config.jobs)
+        .map(|_| Box::new(exec.clone()) as WorkerExecutor)
+        .collect();
+    let mut reporter = recording();
+    let log = |n: usize| PathBuf::from(format!("r.failure-{n}.log"));
+    let interrupt = Interrupt::new();
+    let runner = Runner::new(&config, &names, executors, &mut reporter, &interrupt, &log);
+    let error = runner.smoke(&[0, 1]).expect_err("the run stops on the bug");
+    assert!(
+        error
+            .to_string()
+            .contains("stopped in the middle of a sequence"),
+        "{error}"
+    );
+}

@@ -26,6 +26,33 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
 use std::time::Duration;
 
+/// A unit handed over and not yet reported done; dropped undone only by a panic, which it
+/// reports as an error.
+struct Pending {
+    to_controller: Sender<Msg>,
+    worker: usize,
+    tag: super::messages::Tag,
+    length: usize,
+    done: bool,
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = self.to_controller.send(Msg::Done {
+                worker: self.worker,
+                tag: self.tag,
+                length: self.length,
+                result: Err(anyhow::anyhow!(
+                    "worker {} stopped in the middle of a sequence (a bug in smoke: please \
+                     report it with this report)",
+                    self.worker
+                )),
+            });
+        }
+    }
+}
+
 /// One worker and what it needs to run sequences.
 pub(super) struct Worker<'a> {
     /// 1-based; every command gets it as `SMOKE_WORKER`.
@@ -46,7 +73,17 @@ impl Worker<'_> {
     pub fn serve(mut self, units: Receiver<Unit>) {
         for unit in units {
             let (tag, length) = (unit.tag, unit.sequence.len());
+            // Should running the unit panic (a bug), the controller still hears that it ended,
+            // instead of waiting for it forever.
+            let mut pending = Pending {
+                to_controller: self.to_controller.clone(),
+                worker: self.number,
+                tag,
+                length,
+                done: false,
+            };
             let result = self.run_unit(unit);
+            pending.done = true;
             let done = Msg::Done {
                 worker: self.number,
                 tag,
