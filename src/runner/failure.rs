@@ -253,7 +253,11 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         let busy = self.failures[..id]
             .iter()
             .any(|e| e.phase != Phase::Done && e.victim == f.victim && e.outcome == f.outcome);
-        if busy || self.stopping() {
+        if busy {
+            return;
+        }
+        if self.stopping() {
+            self.unshrunk(id);
             return;
         }
         let (victim, outcome) = (f.victim, f.outcome);
@@ -292,6 +296,46 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                 shrink::run(request, to_controller, replies)
             }));
         });
+    }
+
+    /// Failure `id` cannot be shrunk: a signal came first. Report it as found, not reduced, and
+    /// why (an error that stops the run reports itself).
+    fn unshrunk(&mut self, id: usize) {
+        if self.interrupt.is_raised() {
+            let f = &self.failures[id];
+            let event = Event::FailureShrunk {
+                id,
+                classification: None,
+                minimal: self.to_names(&f.failing),
+                tries: 0,
+                executions: 0,
+                proven: false,
+                reproduced: reduce::Rate { failed: 1, runs: 1 },
+                stopped_by: Some(Stop::Interrupted.describe()),
+                replay: self.replay_command(&f.failing),
+                log: None,
+                rerun: None,
+                hint: None,
+            };
+            self.report(&event);
+        }
+        self.failures[id].phase = Phase::Done;
+    }
+
+    /// A unit of failure work that can no longer run (smoke is stopping): tell whoever waits
+    /// for it.
+    pub(super) fn cancel(&mut self, unit: Unit) {
+        match unit.tag {
+            Tag::Candidate(id) => {
+                if self.interrupt.is_raised() {
+                    self.failures[id].stop = Some(Stop::Interrupted);
+                }
+                self.answer(id, Probe::Stop, 0);
+            }
+            Tag::Check(id) => self.rerun(id),
+            Tag::Rerun(id) => self.finish(id, None),
+            Tag::Ahead(..) | Tag::Iteration(_) | Tag::BugMode => {}
+        }
     }
 
     /// Failure `id` is failure `of` again: counted there, not reported again.

@@ -316,6 +316,14 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
     /// Give free workers work: failures' work first (oldest failure first), then shrink
     /// candidates ahead of time, then the next iteration.
     fn dispatch(&mut self) {
+        // Nothing new starts once smoke is stopping: failure work waiting for a worker is
+        // called off, and whoever waits for it told.
+        if self.stopping() {
+            self.ahead.clear();
+            while let Some(unit) = self.queue.pop_front() {
+                self.cancel(unit);
+            }
+        }
         while let Some(&worker) = self.free.last() {
             let unit = match self.queue.pop_front() {
                 Some(unit) => unit,

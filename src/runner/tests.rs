@@ -730,3 +730,31 @@ fn a_worker_that_panics_ends_the_run_with_an_error_not_a_hang() {
         "{error}"
     );
 }
+
+#[test]
+fn a_failure_found_as_a_signal_comes_is_reported_unshrunk_and_says_why() {
+    // The signal comes during the teardown of the iteration that found the failure.
+    let interrupt = Interrupt::new();
+    let flag = interrupt.clone();
+    let d = drive(
+        &["--teardown", "t", "--order", "rotate", "--times", "1"],
+        &["p", "v"],
+        &interrupt,
+        move |job: &Job| match arg(job) {
+            Some("v") => Outcome::Fail { code: 1 },
+            Some(_) => Outcome::Pass,
+            None => {
+                flag.raise(2);
+                Outcome::Pass
+            }
+        },
+    );
+    assert_eq!(d.summary.interrupted, Some(2));
+    let f = &d.report.failures[0];
+    assert_eq!(f.minimal, ["p", "v"]);
+    assert_eq!(f.classification, None);
+    assert_eq!(f.stopped_by.as_deref(), Some("interrupted"));
+    assert!(!f.proven_minimal);
+    let tests = d.ran.iter().filter(|r| r.1.is_some()).count();
+    assert_eq!(tests, 2, "nothing ran after the signal: {:?}", d.ran);
+}
