@@ -26,6 +26,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
 use std::time::Duration;
 
+/// The least weight of a test the runner timed (see `run_batch`): the resolution of pytest's
+/// JUnit times.
+const MIN_TEST_TIME: Duration = Duration::from_millis(1);
+
 /// A unit handed over and not yet reported done; dropped undone only by a panic, which it
 /// reports as an error.
 struct Pending {
@@ -393,14 +397,19 @@ impl Worker<'_> {
             run.stop = Some(Stop::HookFailed(Hook::Batch));
             return Ok(());
         }
-        // Formats without times (TAP) share the batch's time evenly.
+        // Formats without times (TAP) share the batch's time evenly. The batch's own cost is
+        // its wall time minus the times the runner reported (start-up and collection: the
+        // fixed cost of every candidate the shrinker weighs). A test's weight is its reported
+        // time, but at least MIN_TEST_TIME: pytest writes 0.000 for fast tests (its JUnit
+        // times have three decimals), and a weight of zero would make every test alike and
+        // the fixed cost look like that of one test.
         let count = u32::try_from(attributed.results.len().max(1)).unwrap_or(u32::MAX);
         let share = finished.duration / count;
         let mut tests_time = Duration::ZERO;
-        for (position, (outcome, duration, output)) in attributed.results.into_iter().enumerate() {
+        for (position, (outcome, reported, output)) in attributed.results.into_iter().enumerate() {
             let test = sequence[position];
-            let duration = duration.unwrap_or(share);
-            tests_time += duration;
+            tests_time += reported.unwrap_or(share);
+            let duration = reported.map_or(share, |d| d.max(MIN_TEST_TIME));
             self.emit(Progress::TestStarted {
                 test,
                 position,
