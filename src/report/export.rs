@@ -384,6 +384,16 @@ impl ReportFiles {
     /// unique (`-2`, `-3`, ...) if another run already took it. Fails, before any test runs,
     /// when the folder cannot be created or written.
     pub fn create(target: &crate::config::ReportTarget, now: DateTime<Local>) -> Result<Self> {
+        Self::create_named(target, now, "smoke-report")
+    }
+
+    /// [`create`](Self::create) for another kind of report: dated names start with `kind`
+    /// (`smoke-replay-YYYY-MM-DDTHH-MM-SS.txt`).
+    pub fn create_named(
+        target: &crate::config::ReportTarget,
+        now: DateTime<Local>,
+        kind: &str,
+    ) -> Result<Self> {
         use crate::config::ReportTarget;
         let files = match target {
             ReportTarget::File(text) => {
@@ -413,7 +423,7 @@ impl ReportFiles {
             }
             ReportTarget::Dir(dir) | ReportTarget::DefaultDir(dir) => {
                 ensure_dir(dir)?;
-                let stem = format!("smoke-report-{}", now.format("%Y-%m-%dT%H-%M-%S"));
+                let stem = format!("{kind}-{}", now.format("%Y-%m-%dT%H-%M-%S"));
                 let mut n = 1;
                 loop {
                     let name = if n == 1 {
@@ -526,6 +536,17 @@ impl ReportFiles {
         report.completed = false;
         report.finished_at = Some(finished_at);
         self.write_both(&mut state, &report)
+    }
+
+    /// Write a report of another kind (`smoke replay`'s), already rendered, through the same
+    /// lock and temp-file-and-rename as a run's.
+    pub fn write_rendered(&self, text: &str, json: &str) -> Result<()> {
+        let mut state = self.lock();
+        if state.sealed {
+            return Ok(());
+        }
+        self.write_file(&mut state, &self.text, text.as_bytes())?;
+        self.write_file(&mut state, &self.json, json.as_bytes())
     }
 
     fn write_both(&self, state: &mut WriteState, report: &RunReport) -> Result<()> {

@@ -37,6 +37,8 @@ pub enum Purpose {
     Rerun,
     /// A test that fails alone, run again where it first passed: does state survive setup?
     Check,
+    /// A recorded sequence run again by `smoke replay`.
+    Replay,
     /// The bug-mode pass over the suite.
     BugMode,
 }

@@ -334,7 +334,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             }
             Tag::Check(id) => self.rerun(id),
             Tag::Rerun(id) => self.finish(id, None),
-            Tag::Ahead(..) | Tag::Iteration(_) | Tag::BugMode => {}
+            Tag::Ahead(..) | Tag::Iteration(_) | Tag::BugMode | Tag::Replay(_) => {}
         }
     }
 

@@ -51,6 +51,8 @@ pub(super) enum Tag {
     Rerun(usize),
     /// Bug mode's one pass.
     BugMode,
+    /// A run of recorded sequence `n` in `smoke replay`.
+    Replay(usize),
 }
 
 /// A sequence for a worker to run.

@@ -58,6 +58,26 @@ pub struct Summary {
     pub interrupted: Option<i32>,
 }
 
+/// How one run of a sequence ended in `smoke replay`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Replayed {
+    /// Why the run stopped short (`interrupted`, `setup failed`), if it did.
+    pub stopped: Option<String>,
+    /// The first test that failed, if one did.
+    pub failed: Option<ReplayFailure>,
+}
+
+/// The first test that failed in a replayed run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplayFailure {
+    /// Its position in the sequence.
+    pub position: usize,
+    pub test: TestId,
+    pub outcome: crate::model::Outcome,
+    /// The end of its output.
+    pub output: Vec<u8>,
+}
+
 /// An executor a worker owns: it runs on that worker's thread.
 pub type WorkerExecutor<'a> = Box<dyn Executor + Send + 'a>;
 
@@ -96,16 +116,33 @@ impl<'a> Runner<'a> {
 
     /// Smoke mode: the iterations, shrinking each failure.
     pub fn smoke(self, selection: &[TestId]) -> Result<Summary> {
-        self.drive(Mode::Smoke, selection)
+        Ok(self.drive(Mode::Smoke, selection, None)?.0)
     }
 
     /// Bug mode: setup once, each test once in order without stopping, teardown.
     pub fn bug_mode(self, selection: &[TestId]) -> Result<Summary> {
-        self.drive(Mode::BugMode, selection)
+        Ok(self.drive(Mode::BugMode, selection, None)?.0)
+    }
+
+    /// `smoke replay`: run each of `sequences` `runs` times (setup and teardown around each
+    /// run), shrinking nothing, and say how each run ended, by sequence. No run events reach
+    /// the reporters, only the sequences' progress.
+    pub fn replay(
+        self,
+        sequences: Vec<Vec<TestId>>,
+        runs: u32,
+    ) -> Result<(Vec<Vec<Replayed>>, Option<i32>)> {
+        let (summary, replayed) = self.drive(Mode::Smoke, &[], Some((sequences, runs)))?;
+        Ok((replayed, summary.interrupted))
     }
 
     /// Start the workers, run the controller to the end, and stop them.
-    fn drive(self, mode: Mode, selection: &[TestId]) -> Result<Summary> {
+    fn drive(
+        self,
+        mode: Mode,
+        selection: &[TestId],
+        replay: Option<(Vec<Vec<TestId>>, u32)>,
+    ) -> Result<(Summary, Vec<Vec<Replayed>>)> {
         let Runner {
             config,
             names,
@@ -165,11 +202,18 @@ impl<'a> Runner<'a> {
                 any_passed: false,
                 counts: Counts::default(),
                 bug_run: None,
+                replaying: replay.is_some(),
+                replayed: Vec::new(),
                 to_start: Vec::new(),
                 error: None,
             };
             controller.free = (0..controller.workers.len()).rev().collect();
-            let result = controller.run(scope, inbox);
+            if let Some((sequences, runs)) = replay {
+                controller.queue_replays(sequences, runs);
+            }
+            let result = controller
+                .run(scope, inbox)
+                .map(|summary| (summary, std::mem::take(&mut controller.replayed)));
             // Hanging up ends the workers' loops and any shrink still waiting for an answer.
             drop(controller);
             result
@@ -227,6 +271,10 @@ struct Controller<'c, 'a> {
     any_passed: bool,
     counts: Counts,
     bug_run: Option<SequenceRun>,
+    /// `smoke replay`: no run events, only the recorded sequences.
+    replaying: bool,
+    /// How each run of each replayed sequence ended.
+    replayed: Vec<Vec<Replayed>>,
     /// Waiting failures to try to start again (an earlier one of the same test is done).
     to_start: Vec<usize>,
     /// The error that stops the run, once one happened.
@@ -245,17 +293,19 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             Mode::Smoke => (c.times, c.iterations),
             Mode::BugMode => (1, 1),
         };
-        self.report(&Event::RunStarted {
-            mode: self.mode,
-            tests: self.selection.len(),
-            order: c.order,
-            times,
-            iterations,
-            seed: c.seed,
-            seed_given: c.seed_given,
-            jobs: self.workers.len(),
-        });
-        if self.mode == Mode::BugMode {
+        if !self.replaying {
+            self.report(&Event::RunStarted {
+                mode: self.mode,
+                tests: self.selection.len(),
+                order: c.order,
+                times,
+                iterations,
+                seed: c.seed,
+                seed_given: c.seed_given,
+                jobs: self.workers.len(),
+            });
+        }
+        if self.mode == Mode::BugMode && !self.replaying {
             self.queue.push_back(Unit {
                 tag: Tag::BugMode,
                 sequence: self.selection.to_vec(),
@@ -288,7 +338,9 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             return Err(error);
         }
         let interrupted = self.interrupt.signal();
-        self.report(&Event::RunFinished { interrupted });
+        if !self.replaying {
+            self.report(&Event::RunFinished { interrupted });
+        }
         if let Some(error) = self.error.take() {
             return Err(error);
         }
@@ -306,6 +358,25 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                 interrupted,
             },
         })
+    }
+
+    /// Queue every run of every sequence to replay, sequence by sequence.
+    fn queue_replays(&mut self, sequences: Vec<Vec<TestId>>, runs: u32) {
+        self.replayed = vec![Vec::new(); sequences.len()];
+        for (n, sequence) in sequences.into_iter().enumerate() {
+            for _ in 0..runs {
+                self.queue.push_back(Unit {
+                    tag: Tag::Replay(n),
+                    sequence: sequence.clone(),
+                    ctx: Context {
+                        iteration: u32::try_from(n + 1).unwrap_or(u32::MAX),
+                        seed: self.config.seed,
+                    },
+                    purpose: Purpose::Replay,
+                    log: None,
+                });
+            }
+        }
     }
 
     /// Whether to start nothing new: a signal, or an error.
@@ -360,7 +431,11 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         while self.next_iteration <= c.iterations && !c.runs_iteration(self.next_iteration) {
             self.next_iteration += 1;
         }
-        if self.mode != Mode::Smoke || self.stopping() || self.next_iteration > c.iterations {
+        if self.mode != Mode::Smoke
+            || self.replaying
+            || self.stopping()
+            || self.next_iteration > c.iterations
+        {
             return None;
         }
         let index = self.next_iteration;
@@ -515,6 +590,18 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             Tag::Check(id) => self.check_done(id, length, &run),
             Tag::Rerun(id) => self.finish(id, Some(run)),
             Tag::BugMode => self.bug_run = Some(run),
+            Tag::Replay(n) => {
+                let replayed = Replayed {
+                    stopped: run.stop.map(Stop::describe),
+                    failed: run.failure.map(|f| ReplayFailure {
+                        position: f.position,
+                        test: f.test,
+                        outcome: f.outcome,
+                        output: f.output,
+                    }),
+                };
+                self.replayed[n].push(replayed);
+            }
         }
     }
 

@@ -1,0 +1,624 @@
+//! `smoke replay`: record, replay, compare. The failures a report recorded are run again with
+//! the suite as it is configured now, and each gets a verdict: still fails, fixed, flaky now,
+//! fails differently, or cannot replay. So a team can keep a report of the order bugs it fixed
+//! and replay it in CI to keep them from coming back.
+//!
+//! [`judge`], the replay report's model and its text are pure; [`run`] is the edge around them:
+//! read the report, load the suite (`--config`, `./smoke.toml`, else the report's own config or
+//! flags), hand the sequences to the runner, write the replay report beside the usual ones.
+
+use crate::cli::{Cli, ReplayArgs};
+use crate::config::{Config, DEFAULT_CONFIG};
+use crate::error::{ConfigError, exit};
+use crate::interrupt::{self, Interrupt};
+use crate::model::{TestId, TestNames};
+use crate::report::Redactor;
+use crate::report::console::Console;
+use crate::report::export::ReportFiles;
+use crate::report::record::{FailureRecord, RunReport};
+use crate::runner::{Replayed, Runner, WorkerExecutor};
+use crate::term::outln;
+use crate::{exec, report, shell, suite};
+use anyhow::Context;
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Runs of each sequence when `--retries` is not given: 2 + 1.
+pub const DEFAULT_RETRIES: u32 = 2;
+
+/// What replaying a failure showed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// The victim failed the same way (same kind, `--match` as recorded) in every run.
+    StillFails,
+    /// Every run passed.
+    Fixed,
+    /// The victim failed the same way in some runs, not all.
+    FlakyNow,
+    /// Never the same way: the victim failed another way, or another test failed first.
+    FailsDifferently,
+    /// A test of the sequence is no longer in the suite.
+    CannotReplay,
+    /// The runs could not tell (setup failed, or a signal came first).
+    NotRun,
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Verdict::StillFails => "still fails",
+            Verdict::Fixed => "fixed",
+            Verdict::FlakyNow => "flaky now",
+            Verdict::FailsDifferently => "fails differently",
+            Verdict::CannotReplay => "cannot replay",
+            Verdict::NotRun => "not run",
+        })
+    }
+}
+
+/// The replay report: what was replayed, how, and each failure's verdict.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReplayReport {
+    pub smoke_version: String,
+    /// Always `replay`.
+    pub mode: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    /// `running`, `completed` or `interrupted`.
+    pub status: String,
+    pub argv: Vec<String>,
+    /// The report replayed, as named.
+    pub from: String,
+    /// Runs of each sequence (`--retries` + 1).
+    pub runs_each: u32,
+    /// The original failing sequences were replayed, not the minimal ones.
+    pub original: bool,
+    /// Where the suite came from: its config file, or the report's flags.
+    pub suite: String,
+    pub failures: Vec<ReplayRecord>,
+}
+
+/// One failure replayed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReplayRecord {
+    /// Its number in the replayed report, from 1.
+    pub failure: usize,
+    /// The test that failed (the victim).
+    pub test: String,
+    /// How it failed when recorded (`exit 1`, `timeout`, ...).
+    pub recorded: String,
+    /// The sequence replayed, the victim last.
+    pub sequence: Vec<String>,
+    pub verdict: Verdict,
+    pub runs: u32,
+    /// Runs in which the victim failed the same way.
+    pub failed_same_way: u32,
+    /// Runs that passed.
+    pub passed: u32,
+    /// How it fails now, when that is not as recorded (`'b' exit 2`, `'v' timeout`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub now: Option<String>,
+    /// Tests of the sequence the suite no longer has, each with the closest name it has.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
+    /// The end of the failing test's output in the last failing run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
+}
+
+/// The verdict on `runs` of a sequence of `length` tests whose last test (the victim)
+/// recorded `recorded` (an outcome as reports spell it), and the counts behind it: runs that
+/// failed the same way, runs that passed, and the first other way it failed (its position and
+/// outcome). `same_output` tells whether a failing test's output counts under `--match`.
+pub fn judge(
+    recorded: &str,
+    length: usize,
+    runs: &[Replayed],
+    same_output: impl Fn(&[u8]) -> bool,
+) -> (Verdict, u32, u32, Option<(usize, String)>) {
+    let (mut same, mut passed, mut stopped) = (0u32, 0u32, 0u32);
+    let mut other = None;
+    for run in runs {
+        match (&run.stopped, &run.failed) {
+            (Some(_), _) => stopped += 1,
+            (None, None) => passed += 1,
+            (None, Some(f))
+                if f.position + 1 == length
+                    && f.outcome.to_string() == recorded
+                    && same_output(&f.output) =>
+            {
+                same += 1
+            }
+            (None, Some(f)) => {
+                other.get_or_insert((f.position, f.outcome.to_string()));
+            }
+        }
+    }
+    let ran = runs.len() as u32 - stopped;
+    let verdict = if ran == 0 {
+        Verdict::NotRun
+    } else if same == ran {
+        Verdict::StillFails
+    } else if same > 0 {
+        Verdict::FlakyNow
+    } else if other.is_some() {
+        Verdict::FailsDifferently
+    } else {
+        Verdict::Fixed
+    };
+    (verdict, same, passed, other)
+}
+
+/// The exit code for a finished replay: 2 when a failure could not be replayed or judged, else
+/// 1 when any still fails (or is flaky now, or fails differently), else 0.
+pub fn exit_code(report: &ReplayReport) -> u8 {
+    let verdicts = || report.failures.iter().map(|f| f.verdict);
+    if verdicts().any(|v| matches!(v, Verdict::CannotReplay | Verdict::NotRun)) {
+        exit::ERROR
+    } else if verdicts().any(|v| v != Verdict::Fixed) {
+        exit::FAILURES
+    } else {
+        exit::OK
+    }
+}
+
+/// A line for one failure: `failure 2: 'v' (exit 1, 2 tests): still fails (3 of 3 runs)`.
+pub fn line(f: &ReplayRecord) -> String {
+    let what = match f.verdict {
+        Verdict::StillFails | Verdict::FlakyNow => {
+            format!("{} ({} of {} runs)", f.verdict, f.failed_same_way, f.runs)
+        }
+        Verdict::Fixed => format!("fixed (passed {} of {} runs)", f.passed, f.runs),
+        Verdict::FailsDifferently => format!(
+            "fails differently: now {}",
+            f.now.as_deref().unwrap_or("something else fails")
+        ),
+        Verdict::CannotReplay => format!("cannot replay: {}", f.missing.join("; ")),
+        Verdict::NotRun => "not run (setup failed or a signal came; see above)".to_string(),
+    };
+    format!(
+        "failure {}: {} ({}, {} tests): {what}",
+        f.failure,
+        report::one_line(&shell::quote(&f.test)),
+        f.recorded,
+        f.sequence.len()
+    )
+}
+
+/// The replay report as text.
+pub fn render_text(r: &ReplayReport) -> String {
+    let mut t = String::new();
+    let _ = writeln!(t, "smoke replay report\n===================");
+    for (key, value) in [
+        ("smoke version", r.smoke_version.as_str()),
+        ("status", &r.status),
+        ("started", &r.started_at),
+        ("finished", r.finished_at.as_deref().unwrap_or("-")),
+        ("command", &shell::join(&r.argv)),
+        ("replayed", &r.from),
+        ("suite", &r.suite),
+    ] {
+        let _ = writeln!(t, "{key:<18}{}", report::one_line(value));
+    }
+    let sequences = if r.original { "original" } else { "minimal" };
+    let _ = writeln!(
+        t,
+        "{:<18}{sequences} sequences, {} run(s) each",
+        "runs", r.runs_each
+    );
+    let _ = writeln!(t, "\nFailures\n--------");
+    for f in &r.failures {
+        let _ = writeln!(t, "{}", line(f));
+        let _ = writeln!(
+            t,
+            "  sequence        {}",
+            report::one_line(&shell::join(&f.sequence))
+        );
+        if let Some(output) = &f.output {
+            t.push_str(&report::quote_tail(
+                &report::printable(output),
+                20,
+                "in the JSON report",
+            ));
+        }
+    }
+    t
+}
+
+/// The replay report as JSON.
+pub fn render_json(r: &ReplayReport) -> String {
+    let mut json = serde_json::to_string_pretty(r).expect("the replay report always serializes");
+    json.push('\n');
+    json
+}
+
+/// `smoke replay`: returns the exit code.
+pub fn run(
+    args: ReplayArgs,
+    argv: Vec<String>,
+    cwd: &Path,
+    now: chrono::DateTime<chrono::Local>,
+) -> anyhow::Result<u8> {
+    let recorded = read_report(&args.from, cwd)?;
+    let (cli, suite_dir, suite_label) = suite_cli(&args, &recorded, cwd)?;
+    let quiet = args.quiet;
+    let config = Config::load(cli, &suite_dir)?;
+    let same_output = match &recorded.options.match_output {
+        Some(pattern) => Some(Regex::new(pattern).map_err(|e| {
+            ConfigError::new(format!(
+                "the report's --match '{pattern}' is not a valid regex: {e}"
+            ))
+        })?),
+        None => None,
+    };
+
+    let interrupt = Interrupt::new();
+    interrupt::install(interrupt.clone()).context("cannot install the signal handlers")?;
+    let names = suite::resolve(&config, &interrupt, &mut Vec::new())?;
+    if let Some(signal) = interrupt.signal() {
+        return Err(crate::error::Interrupted { signal }.into());
+    }
+
+    let chosen: Vec<(usize, &FailureRecord)> = match args.failure {
+        Some(n) => {
+            let n = n as usize;
+            let f = recorded.failures.get(n - 1).ok_or_else(|| {
+                ConfigError::new(format!(
+                    "--failure {n}: '{}' has {} failure(s)",
+                    args.from.display(),
+                    recorded.failures.len()
+                ))
+            })?;
+            vec![(n, f)]
+        }
+        None => recorded
+            .failures
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (i + 1, f))
+            .collect(),
+    };
+    let runs = args.retries.unwrap_or(DEFAULT_RETRIES) + 1;
+    let mut records = Vec::new();
+    let mut sequences = Vec::new();
+    for (n, f) in &chosen {
+        let sequence = if args.original {
+            &f.original
+        } else {
+            &f.minimal
+        };
+        let (ids, missing) = find(&names, sequence);
+        records.push(ReplayRecord {
+            failure: *n,
+            test: f.test.clone(),
+            recorded: f.failure.clone(),
+            sequence: sequence.clone(),
+            verdict: Verdict::CannotReplay,
+            runs: 0,
+            failed_same_way: 0,
+            passed: 0,
+            now: None,
+            missing,
+            output: None,
+        });
+        sequences.push(ids);
+    }
+    let target = crate::config::report_target_only(
+        args.config.as_deref(),
+        args.report.as_deref(),
+        args.report_dir.as_deref(),
+        cwd,
+    )?;
+    let files = ReportFiles::create_named(&target, now, "smoke-replay")?;
+    let mut replay = ReplayReport {
+        smoke_version: env!("CARGO_PKG_VERSION").to_string(),
+        mode: "replay".to_string(),
+        started_at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        finished_at: None,
+        status: "running".to_string(),
+        argv: argv.iter().map(|a| redactor().apply(a)).collect(),
+        from: args.from.display().to_string(),
+        runs_each: runs,
+        original: args.original,
+        suite: suite_label,
+        failures: records,
+    };
+    files.write_rendered(&render_text(&replay), &render_json(&replay))?;
+
+    // Only what can be found in the suite runs; a sequence with a missing test is judged as
+    // it is, without a run.
+    let runnable: Vec<usize> = (0..sequences.len())
+        .filter(|&i| replay.failures[i].missing.is_empty())
+        .collect();
+    let executors: Vec<WorkerExecutor> = (0..config.jobs)
+        .map(|_| Box::new(exec::ShellExecutor::new(&config.dir, &config.env)) as _)
+        .collect();
+    let mut console = Console::new(if quiet {
+        crate::config::Verbosity::Quiet
+    } else {
+        config.verbosity
+    })
+    .redacting(redactor());
+    let no_log = |_: usize| PathBuf::new();
+    let runner = Runner::new(
+        &config,
+        &names,
+        executors,
+        &mut console,
+        &interrupt,
+        &no_log,
+    );
+    let to_run = runnable.iter().map(|&i| sequences[i].clone()).collect();
+    let (replayed, interrupted) = runner.replay(to_run, runs)?;
+    for (&i, runs_of) in runnable.iter().zip(&replayed) {
+        let f = &mut replay.failures[i];
+        let same = |output: &[u8]| {
+            same_output
+                .as_ref()
+                .is_none_or(|re| re.is_match(&String::from_utf8_lossy(output)))
+        };
+        let (verdict, same_way, passed, other) =
+            judge(&f.recorded, f.sequence.len(), runs_of, same);
+        f.verdict = verdict;
+        f.runs = runs_of.len() as u32;
+        f.failed_same_way = same_way;
+        f.passed = passed;
+        f.now = other.map(|(position, outcome)| {
+            format!(
+                "'{}' {outcome}",
+                f.sequence.get(position).map_or("?", String::as_str)
+            )
+        });
+        f.output = runs_of
+            .iter()
+            .rev()
+            .find_map(|r| r.failed.as_ref())
+            .map(|failed| redactor().apply(&report::lossy(&failed.output)));
+    }
+    replay.status = if interrupted.is_some() {
+        "interrupted"
+    } else {
+        "completed"
+    }
+    .to_string();
+    replay.finished_at =
+        Some(chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false));
+    files.write_rendered(&render_text(&replay), &render_json(&replay))?;
+
+    let lines: Vec<String> = replay.failures.iter().map(line).collect();
+    outln!(
+        "{}\nreport: {}\nreport: {}",
+        lines.join("\n"),
+        files.text.display(),
+        files.json.display()
+    );
+    Ok(match interrupted {
+        Some(signal) => interrupt::exit_code(signal),
+        None => exit_code(&replay),
+    })
+}
+
+/// Secret-looking values of smoke's environment, hidden in what the replay report keeps.
+fn redactor() -> Redactor {
+    let env: Vec<(String, String)> = std::env::vars_os()
+        .map(|(k, v)| {
+            (
+                k.to_string_lossy().into_owned(),
+                v.to_string_lossy().into_owned(),
+            )
+        })
+        .collect();
+    Redactor::new(env.iter().map(|(k, v)| (k, v)))
+}
+
+/// The tests of `sequence` by id, and a sentence for each name the suite no longer has.
+fn find(names: &TestNames, sequence: &[String]) -> (Vec<TestId>, Vec<String>) {
+    let (mut ids, mut missing) = (Vec::new(), Vec::new());
+    for name in sequence {
+        match names.all_shown().iter().position(|n| n == name) {
+            Some(id) => ids.push(id),
+            None => {
+                let closest = names
+                    .all_shown()
+                    .iter()
+                    .map(|known| (strsim::normalized_levenshtein(known, name), known))
+                    .max_by(|a, b| a.0.total_cmp(&b.0))
+                    .filter(|(score, _)| *score > 0.4)
+                    .map_or(String::new(), |(_, known)| {
+                        format!(" (did you mean '{known}'?)")
+                    });
+                let sentence = format!("'{name}' is not in the suite{closest}");
+                if !missing.contains(&sentence) {
+                    missing.push(sentence);
+                }
+            }
+        }
+    }
+    (ids, missing)
+}
+
+/// The suite to replay against, the folder its commands run in, and how it was found: the
+/// config file a normal run would read (`--config`, `./smoke.toml`), else the report's own
+/// config file, else the report's flags.
+fn suite_cli(
+    args: &ReplayArgs,
+    recorded: &RunReport,
+    cwd: &Path,
+) -> anyhow::Result<(Cli, PathBuf, String)> {
+    use clap::Parser;
+    let mut cli = Cli::try_parse_from(["smoke"]).expect("no arguments parse");
+    let o = &recorded.options;
+    if let Some(path) = &args.config {
+        cli.config = Some(path.clone());
+        return Ok((cli, cwd.to_path_buf(), path.display().to_string()));
+    }
+    if cwd.join(DEFAULT_CONFIG).is_file() {
+        return Ok((cli, cwd.to_path_buf(), DEFAULT_CONFIG.to_string()));
+    }
+    let suite_dir = PathBuf::from(&o.suite_dir);
+    if let Some(named) = &o.config {
+        let file = Path::new(named).file_name().map(PathBuf::from);
+        if let Some(path) = file.map(|f| suite_dir.join(f)).filter(|p| p.is_file()) {
+            let label = path.display().to_string();
+            cli.config = Some(path);
+            return Ok((cli, cwd.to_path_buf(), label));
+        }
+    }
+    // A flags-only run: its run or batch template, setup, teardown and timeout, in its folder,
+    // and the tests the sequences name.
+    match o.execution.as_str() {
+        "batch" => cli.batch = Some(o.run.clone()),
+        _ => cli.run = Some(o.run.clone()),
+    }
+    cli.setup = o.setup.clone();
+    cli.teardown = o.teardown.clone();
+    cli.timeout = o.timeout.clone();
+    cli.format = o
+        .format
+        .as_deref()
+        .and_then(|f| <crate::batch::Format as clap::ValueEnum>::from_str(f, false).ok());
+    let mut tests: Vec<String> = Vec::new();
+    for f in &recorded.failures {
+        for name in f.original.iter().chain(&f.minimal) {
+            if !tests.contains(name) {
+                tests.push(name.clone());
+            }
+        }
+    }
+    cli.tests = tests.into_iter().map(Into::into).collect();
+    Ok((
+        cli,
+        suite_dir.clone(),
+        format!("the report's flags, in {}", suite_dir.display()),
+    ))
+}
+
+/// The report to replay, or an error naming the file and what it is instead.
+fn read_report(path: &Path, cwd: &Path) -> anyhow::Result<RunReport> {
+    let text = std::fs::read_to_string(cwd.join(path)).map_err(|e| {
+        ConfigError::new(format!(
+            "cannot read the report '{}': {e} (smoke replay takes a JSON report; to run a test \
+             called replay instead, put -- first: smoke -- replay ...)",
+            path.display()
+        ))
+    })?;
+    serde_json::from_str(&text).map_err(|e| {
+        ConfigError::new(format!(
+            "'{}' is not a smoke JSON report smoke can read ({e}); give the .json report a run \
+             wrote",
+            path.display()
+        ))
+        .into()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Outcome;
+    use crate::runner::ReplayFailure;
+
+    fn failed(position: usize, outcome: Outcome) -> Replayed {
+        Replayed {
+            stopped: None,
+            failed: Some(ReplayFailure {
+                position,
+                test: position,
+                outcome,
+                output: b"boom\n".to_vec(),
+            }),
+        }
+    }
+
+    fn passed() -> Replayed {
+        Replayed {
+            stopped: None,
+            failed: None,
+        }
+    }
+
+    #[test]
+    fn each_verdict_from_its_runs() {
+        let exit1 = Outcome::Fail { code: 1 };
+        let any = |_: &[u8]| true;
+        let table = [
+            (
+                vec![failed(1, exit1), failed(1, exit1)],
+                Verdict::StillFails,
+            ),
+            (vec![passed(), passed(), passed()], Verdict::Fixed),
+            (vec![failed(1, exit1), passed()], Verdict::FlakyNow),
+            (
+                vec![failed(1, Outcome::Timeout), passed()],
+                Verdict::FailsDifferently,
+            ),
+            (
+                vec![failed(0, exit1), failed(0, exit1)],
+                Verdict::FailsDifferently,
+            ),
+            (
+                vec![Replayed {
+                    stopped: Some("setup failed".into()),
+                    failed: None,
+                }],
+                Verdict::NotRun,
+            ),
+        ];
+        for (runs, verdict) in table {
+            assert_eq!(judge("exit 1", 2, &runs, any).0, verdict, "{runs:?}");
+        }
+        let (verdict, same, passed, other) =
+            judge("exit 1", 2, &[failed(1, Outcome::Timeout), passed()], any);
+        assert_eq!((verdict, same, passed), (Verdict::FailsDifferently, 0, 1));
+        assert_eq!(other, Some((1, "timeout".to_string())));
+        // The recorded --match decides what "the same way" is.
+        let never = |_: &[u8]| false;
+        assert_eq!(
+            judge("exit 1", 2, &[failed(1, exit1)], never).0,
+            Verdict::FailsDifferently
+        );
+    }
+
+    #[test]
+    fn exit_codes_put_what_cannot_be_judged_first() {
+        let record = |verdict| ReplayRecord {
+            failure: 1,
+            test: "v".into(),
+            recorded: "exit 1".into(),
+            sequence: vec!["p".into(), "v".into()],
+            verdict,
+            runs: 3,
+            failed_same_way: 0,
+            passed: 3,
+            now: None,
+            missing: vec![],
+            output: None,
+        };
+        let report = |verdicts: &[Verdict]| ReplayReport {
+            smoke_version: "0".into(),
+            mode: "replay".into(),
+            started_at: String::new(),
+            finished_at: None,
+            status: "completed".into(),
+            argv: vec![],
+            from: "r.json".into(),
+            runs_each: 3,
+            original: false,
+            suite: "smoke.toml".into(),
+            failures: verdicts.iter().map(|&v| record(v)).collect(),
+        };
+        assert_eq!(exit_code(&report(&[Verdict::Fixed, Verdict::Fixed])), 0);
+        assert_eq!(exit_code(&report(&[Verdict::Fixed, Verdict::FlakyNow])), 1);
+        assert_eq!(
+            exit_code(&report(&[Verdict::StillFails, Verdict::CannotReplay])),
+            2
+        );
+        assert_eq!(
+            line(&record(Verdict::Fixed)),
+            "failure 1: v (exit 1, 2 tests): fixed (passed 3 of 3 runs)"
+        );
+    }
+}

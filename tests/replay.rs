@@ -1,0 +1,183 @@
+//! `smoke replay` from the binary: a report from the polluted demo still fails, is fixed once the
+//! polluter cleans up, cannot be replayed when a test was renamed; reports of flags-only runs
+//! replay from anywhere; a test called replay stays reachable.
+
+mod common;
+
+use common::{Suite, example, stderr, stdout};
+use std::fs;
+
+/// Run the demo's known pair once, in order, and return the folder and the report's path.
+fn demo_failure() -> Suite {
+    let suite = example("polluted");
+    let out = run(
+        &suite,
+        &[
+            "--order",
+            "rotate",
+            "--times",
+            "1",
+            "--report",
+            "known/bugs.txt",
+            "t/03-cache-warm.sh",
+            "t/17-cache-rebuild.sh",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    suite
+}
+
+/// smoke in `suite` with exactly `args` (a subcommand must be the first word).
+fn run(suite: &Suite, args: &[&str]) -> std::process::Output {
+    suite.command().args(args).output().expect("smoke runs")
+}
+
+/// The newest replay report of `suite`.
+fn replay_report(suite: &Suite) -> serde_json::Value {
+    let mut found: Vec<_> = fs::read_dir(suite.path().join("reports"))
+        .expect("reports")
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "json")
+                && p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("smoke-replay-"))
+        })
+        .collect();
+    found.sort_by_key(|p| fs::metadata(p).and_then(|m| m.modified()).ok());
+    let path = found.pop().expect("a replay report");
+    serde_json::from_str(&fs::read_to_string(path).expect("read")).expect("JSON")
+}
+
+#[test]
+fn a_demo_failure_still_fails_until_the_polluter_cleans_up() {
+    let suite = demo_failure();
+    let out = run(&suite, &["replay", "known/bugs.json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(
+            "failure 1: t/17-cache-rebuild.sh (exit 1, 2 tests): still fails (3 of 3 runs)"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    let report = replay_report(&suite);
+    assert_eq!(report["failures"][0]["verdict"], "still-fails");
+    assert_eq!(report["failures"][0]["failed_same_way"], 3);
+    assert_eq!(report["status"], "completed");
+
+    // The fix: the polluter releases its lock.
+    let polluter = suite.path().join("t/03-cache-warm.sh");
+    let fixed = fs::read_to_string(&polluter)
+        .expect("read")
+        .replace("touch state/cache.lock; ", "");
+    fs::write(&polluter, fixed).expect("write");
+    let out = run(&suite, &["replay", "known/bugs.json", "--retries", "1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("fixed (passed 2 of 2 runs)"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(replay_report(&suite)["failures"][0]["verdict"], "fixed");
+}
+
+#[test]
+fn a_renamed_test_cannot_be_replayed_and_is_named() {
+    let suite = demo_failure();
+    fs::rename(
+        suite.path().join("t/17-cache-rebuild.sh"),
+        suite.path().join("t/17-cache-rebuilt.sh"),
+    )
+    .expect("rename");
+    let out = run(&suite, &["replay", "known/bugs.json"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(
+            "cannot replay: 't/17-cache-rebuild.sh' is not in the suite (did you mean \
+             't/17-cache-rebuilt.sh'?)"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        replay_report(&suite)["failures"][0]["verdict"],
+        "cannot-replay"
+    );
+}
+
+#[test]
+fn a_flags_only_report_replays_from_another_folder_and_a_new_failure_shows() {
+    let suite = Suite::new();
+    suite.dispatcher(
+        r#"case "$1" in
+  p) touch dirty ;;
+  v) [ ! -e dirty ] || exit 1 ;;
+esac"#,
+    );
+    let out = run(
+        &suite,
+        &[
+            "--run",
+            "sh run.sh {test}",
+            "--setup",
+            "rm -f dirty",
+            "--order",
+            "rotate",
+            "--times",
+            "1",
+            "--report",
+            "r/run.txt",
+            "p",
+            "v",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let elsewhere = tempfile::tempdir().expect("another folder");
+    let replay = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_smoke"))
+            .current_dir(elsewhere.path())
+            .args(["replay"])
+            .arg(suite.path().join("r/run.json"))
+            .args(args)
+            .output()
+            .expect("smoke runs")
+    };
+    let out = replay(&[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("still fails (3 of 3 runs)"),
+        "{}",
+        stdout(&out)
+    );
+    // v now exits 7 instead: it fails, but not the way it was recorded.
+    suite.dispatcher(
+        r#"case "$1" in
+  p) touch dirty ;;
+  v) [ ! -e dirty ] || exit 7 ;;
+esac"#,
+    );
+    let out = replay(&["--retries", "0"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("fails differently: now 'v' exit 7"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn a_test_called_replay_stays_reachable() {
+    let suite = Suite::new();
+    suite.toml(&["replay", "other"], "").dispatcher("");
+    let out = suite.smoke(&["--order", "rotate", "--times", "1", "--", "replay"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(suite.ran(), ["replay"]);
+    let out = run(&suite, &["replay"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("tip: to run a test called replay, put -- first: smoke -- replay"),
+        "{}",
+        stderr(&out)
+    );
+}
