@@ -85,6 +85,8 @@ pub fn parse_junit(xml: &[u8]) -> Result<Vec<Reported>, String> {
     let mut buf = Vec::new();
     let mut results = Vec::new();
     let mut current: Option<Reported> = None;
+    // The open testcase's failure and error messages, put before its output when it ends.
+    let mut messages: Vec<String> = Vec::new();
     // Inside an element of the open testcase whose text is output.
     let mut collecting = false;
     loop {
@@ -116,8 +118,7 @@ pub fn parse_junit(xml: &[u8]) -> Result<Vec<Reported>, String> {
                         case.outcome = Some(outcome);
                     }
                     if let Some(message) = attribute_value(e, b"message")? {
-                        case.output.extend_from_slice(message.as_bytes());
-                        case.output.push(b'\n');
+                        messages.push(message);
                     }
                 }
                 collecting = !empty
@@ -131,6 +132,9 @@ pub fn parse_junit(xml: &[u8]) -> Result<Vec<Reported>, String> {
         }
         match event {
             Event::End(e) if e.name().as_ref() == b"testcase" => {
+                if let Some(case) = current.as_mut() {
+                    with_messages(case, std::mem::take(&mut messages));
+                }
                 results.extend(current.take());
                 collecting = false;
             }
@@ -157,6 +161,25 @@ pub fn parse_junit(xml: &[u8]) -> Result<Vec<Reported>, String> {
         buf.clear();
     }
     Ok(results)
+}
+
+/// Put a test's failure messages before its output, each once: a message whose every line the
+/// failure's text already holds (pytest repeats its assertion there) is left out.
+fn with_messages(case: &mut Reported, messages: Vec<String>) {
+    let text = String::from_utf8_lossy(&case.output).into_owned();
+    let mut head = Vec::new();
+    for message in messages {
+        let repeated = message
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .all(|l| text.contains(l.trim()));
+        if !repeated || text.trim().is_empty() {
+            head.extend_from_slice(message.as_bytes());
+            head.push(b'\n');
+        }
+    }
+    head.append(&mut case.output);
+    case.output = head;
 }
 
 fn push_output(case: &mut Option<Reported>, bytes: &[u8]) {
@@ -557,12 +580,23 @@ E   AssertionError: boom &amp; more</failure></testcase></testsuite></testsuites
         assert_eq!(reported[0].duration, Some(Duration::from_millis(250)));
         let output = String::from_utf8_lossy(&reported[1].output);
         assert!(
-            output.starts_with("AssertionError: boom\nassert 0\n"),
-            "{output}"
-        );
-        assert!(
             output.contains("E   AssertionError: boom & more"),
             "{output}"
+        );
+        assert_eq!(
+            output.matches("AssertionError: boom").count(),
+            1,
+            "the message pytest repeats in the failure's text is shown once: {output}"
+        );
+        // A message the text does not hold comes first.
+        let xml = r#"<testsuite><testcase classname="t" name="a"><failure message="db is down">Traceback
+  File "t.py", line 3</failure></testcase></testsuite>"#;
+        let output = parse_junit(xml.as_bytes()).expect("valid")[0]
+            .output
+            .clone();
+        assert_eq!(
+            String::from_utf8_lossy(&output),
+            "db is down\nTraceback\n  File \"t.py\", line 3"
         );
         let asked = ["test_a.py::test_x", "test_a.py::test_y"];
         let got = attribute(&asked, reported, Outcome::Fail { code: 1 }, false).expect("in order");

@@ -363,6 +363,11 @@ fn add(a: Stats, b: &Stats) -> Stats {
         reduction_tries: a.reduction_tries + b.reduction_tries,
         reduction_executions: a.reduction_executions + b.reduction_executions,
         reductions: a.reductions + b.reductions,
+        // Shards start together on a CI matrix: the first failure is the earliest of theirs.
+        seconds_to_first_failure: match (a.seconds_to_first_failure, b.seconds_to_first_failure) {
+            (Some(x), Some(y)) => Some(x.min(y)),
+            (x, y) => x.or(y),
+        },
     }
 }
 
@@ -519,6 +524,7 @@ mod tests {
             failure: failed.map(|_| "exit 1".to_string()),
             result: if failed.is_some() { "failed" } else { "passed" }.to_string(),
             output: None,
+            seconds: 0.5,
         }
     }
 
@@ -538,6 +544,7 @@ mod tests {
             proven_minimal: true,
             reproduced: Rate { failed: 2, runs: 2 },
             stopped_by: None,
+            shrink_seconds: Some(1.5),
             replay: Some(format!(
                 "smoke --order rotate --times 1 {}",
                 minimal.join(" ")

@@ -507,3 +507,29 @@ fn build_command_text_is_redacted_like_its_output() {
     assert_eq!(command["output"], "deploying with <redacted>");
     assert!(!String::from_utf8_lossy(&text_report(&suite)).contains("tok-98765432"));
 }
+
+#[test]
+fn reports_time_each_iteration_the_first_failure_and_each_shrink() {
+    let suite = Suite::new();
+    suite.toml(&["p", "x", "v"], "").dispatcher(
+        r#"case "$1" in
+  p) touch state/dirty ;;
+  v) sleep 0.2; [ ! -e state/dirty ] || exit 1 ;;
+esac"#,
+    );
+    let out = suite.smoke(&["--order", "rotate", "--times", "1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    let iteration = report["iterations"][0]["seconds"].as_f64().expect("seconds");
+    assert!(iteration >= 0.2, "the victim alone sleeps 0.2 s: {iteration}");
+    let first = report["stats"]["seconds_to_first_failure"]
+        .as_f64()
+        .expect("the first failure is timed");
+    let shrink = report["failures"][0]["shrink_seconds"]
+        .as_f64()
+        .expect("the shrink is timed");
+    assert!(first >= 0.2 && shrink >= 0.2, "{first} {shrink}");
+    let text = String::from_utf8(text_report(&suite)).expect("UTF-8");
+    assert!(text.contains("  shrink time"), "{text}");
+    assert!(text.contains("first failure     after "), "{text}");
+}

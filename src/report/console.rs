@@ -360,6 +360,7 @@ impl Reporter for Console {
                 failed,
                 status,
                 output,
+                ..
             } => {
                 let what = match (status, failed) {
                     (IterationStatus::Failed | IterationStatus::Unmatched, Some((test, how))) => {

@@ -141,8 +141,8 @@ pub fn render_text(report: &RunReport) -> String {
         let _ = writeln!(t, "\nIterations\n----------");
         let _ = writeln!(
             t,
-            "{:>5}  {:>20}  {:>7}  {:>7}  result",
-            "#", "seed", "length", "run"
+            "{:>5}  {:>20}  {:>7}  {:>7}  {:>8}  result",
+            "#", "seed", "length", "run", "time"
         );
         for it in &report.iterations {
             let failed = match (&it.failed_test, &it.failure) {
@@ -151,8 +151,8 @@ pub fn render_text(report: &RunReport) -> String {
             };
             let _ = writeln!(
                 t,
-                "{:>5}  {:>20}  {:>7}  {:>7}  {}{}",
-                it.index, it.seed, it.length, it.executed, it.result, failed
+                "{:>5}  {:>20}  {:>7}  {:>7}  {:>7.1}s  {}{}",
+                it.index, it.seed, it.length, it.executed, it.seconds, it.result, failed
             );
         }
         // Failures --match ignored: their output, to check the pattern against.
@@ -254,6 +254,9 @@ pub fn render_text(report: &RunReport) -> String {
         if let Some(hint) = &f.hint {
             line(&mut t, "  hint", hint);
         }
+        if let Some(seconds) = f.shrink_seconds {
+            line(&mut t, "  shrink time", &format!("{seconds:.1}s"));
+        }
         if let Some(replay) = &f.replay {
             line(&mut t, "  replay", replay);
         }
@@ -311,6 +314,9 @@ pub fn render_text(report: &RunReport) -> String {
             line(&mut t, "tests run", &s.test_executions);
             line(&mut t, "sequences run", &s.sequence_runs);
             line(&mut t, "failures found", &found);
+            if let Some(seconds) = s.seconds_to_first_failure {
+                line(&mut t, "first failure", &format!("after {seconds:.1}s"));
+            }
             line(&mut t, "reduction", &reduction);
         }
     }
@@ -353,9 +359,21 @@ fn push_output(t: &mut String, output: &str) {
     ));
 }
 
-/// `N tests: a b c`, the names quoted for a shell.
+/// `N tests: a b c`, the names quoted for a shell; a long sequence shows its first and last
+/// names only (the JSON report has it whole), so one line stays readable.
 fn sequence(names: &[String]) -> String {
-    format!("{} tests: {}", names.len(), shell::join(names))
+    const HEAD: usize = 30;
+    const TAIL: usize = 5;
+    if names.len() <= HEAD + TAIL + 5 {
+        return format!("{} tests: {}", names.len(), shell::join(names));
+    }
+    format!(
+        "{} tests: {} … ({} more, in the JSON report) … {}",
+        names.len(),
+        shell::join(&names[..HEAD]),
+        names.len() - HEAD - TAIL,
+        shell::join(&names[names.len() - TAIL..])
+    )
 }
 
 /// The report's file names. Clones share one write state, so every write of the run's
@@ -629,6 +647,8 @@ pub struct ReportWriter {
     recorder: Recorder,
     files: ReportFiles,
     clock: fn() -> DateTime<Local>,
+    /// When the writer was made (the run's start, near enough): events are timed from it.
+    started: DateTime<Local>,
 }
 
 impl ReportWriter {
@@ -643,6 +663,7 @@ impl ReportWriter {
             recorder: Recorder::new(header).redacting(redactor.clone()),
             files,
             clock,
+            started: clock(),
         };
         writer.files.write(writer.recorder.report())?;
         Ok(writer)
@@ -663,7 +684,8 @@ impl ReportWriter {
 
 impl Reporter for ReportWriter {
     fn handle(&mut self, event: &Event) -> Result<()> {
-        let changed = self.recorder.apply(event);
+        let elapsed = ((self.clock)() - self.started).num_milliseconds() as f64 / 1000.0;
+        let changed = self.recorder.apply_at(event, Some(elapsed));
         if let Event::RunFinished { .. } = event {
             self.recorder
                 .finish((self.clock)().to_rfc3339_opts(chrono::SecondsFormat::Secs, false));
@@ -722,6 +744,20 @@ mod tests {
         assert_eq!(value["stats"]["test_executions"], 2);
         let back: RunReport = serde_json::from_str(&json).expect("parses back");
         assert_eq!(back, r);
+    }
+
+    #[test]
+    fn a_long_sequence_shows_its_ends_and_says_where_the_rest_is() {
+        let names: Vec<String> = (0..1700).map(|i| format!("t{i}")).collect();
+        let line = sequence(&names);
+        assert!(line.starts_with("1700 tests: t0 t1 "), "{line}");
+        assert!(
+            line.contains(" t29 … (1665 more, in the JSON report) … t1695 "),
+            "{line}"
+        );
+        assert!(line.ends_with(" t1699"), "{line}");
+        assert!(line.len() < 400, "one readable line: {}", line.len());
+        assert_eq!(sequence(&names[..3]), "3 tests: t0 t1 t2");
     }
 
     #[test]

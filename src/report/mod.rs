@@ -142,6 +142,8 @@ pub enum Event<'a> {
         /// The end of the failing test's output when it is not shrunk (`--match` did not
         /// match), so the user can see why.
         output: Option<&'a [u8]>,
+        /// How long its sequence took: setup, the tests, teardown.
+        duration: Duration,
     },
     /// A failure was found. `id` names it in the events about it that follow (several
     /// failures can be handled at once).

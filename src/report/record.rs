@@ -189,6 +189,9 @@ pub struct IterationRecord {
     /// match `--match`, so the pattern can be checked against it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<String>,
+    /// How long its sequence took, in seconds (setup, the tests, teardown; shrinking apart).
+    #[serde(default)]
+    pub seconds: f64,
 }
 
 /// One unique failure.
@@ -230,6 +233,10 @@ pub struct FailureRecord {
     pub log: Option<String>,
     /// How the failing test ended in the verbose rerun.
     pub rerun: Option<String>,
+    /// Wall time from the failure's finding to its report (shrink, check and verbose rerun),
+    /// in seconds; `null` until then.
+    #[serde(default)]
+    pub shrink_seconds: Option<f64>,
     /// What the result suggests beyond its classification: a runner that could not be found
     /// (exit 126/127), state that survives setup.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -298,6 +305,9 @@ pub struct Stats {
     pub reduction_executions: u64,
     /// Successful reductions.
     pub reductions: u64,
+    /// Wall time from the start of the run to the first failure found, in seconds.
+    #[serde(default)]
+    pub seconds_to_first_failure: Option<f64>,
 }
 
 /// The position of failure `id`'s record, if it has one.
@@ -313,6 +323,8 @@ fn one_of_one() -> Rate {
 #[derive(Debug)]
 pub struct Recorder {
     report: RunReport,
+    /// When each failure id was found (seconds since the start), to time its shrink.
+    found_at: Vec<Option<f64>>,
     /// Where each failure id's record is in `report.failures` (`None`: folded into another).
     slots: Vec<Option<usize>>,
     redactor: Redactor,
@@ -323,6 +335,7 @@ impl Recorder {
     pub fn new(header: RunReport) -> Self {
         Recorder {
             report: header,
+            found_at: Vec::new(),
             slots: Vec::new(),
             redactor: Redactor::default(),
         }
@@ -345,6 +358,39 @@ impl Recorder {
 
     /// Apply one event. Returns true when the report changed in a way worth writing now.
     pub fn apply(&mut self, event: &Event) -> bool {
+        self.apply_at(event, None)
+    }
+
+    /// [`apply`](Self::apply) for an event that happened `elapsed` seconds after the run
+    /// started (the caller reads the clock): times the first failure and each shrink.
+    pub fn apply_at(&mut self, event: &Event, elapsed: Option<f64>) -> bool {
+        match event {
+            Event::FailureFound { id, .. } => {
+                if self.found_at.len() <= *id {
+                    self.found_at.resize(*id + 1, None);
+                }
+                self.found_at[*id] = elapsed;
+                let first = &mut self.report.stats.seconds_to_first_failure;
+                if first.is_none() {
+                    *first = elapsed;
+                }
+            }
+            Event::FailureShrunk { id, .. } => {
+                let took = elapsed
+                    .zip(self.found_at.get(*id).copied().flatten())
+                    .map(|(now, found)| (now - found).max(0.0));
+                if let Some(f) =
+                    slot(&self.slots, *id).and_then(|i| self.report.failures.get_mut(i))
+                {
+                    f.shrink_seconds = took;
+                }
+            }
+            _ => {}
+        }
+        self.fold(event)
+    }
+
+    fn fold(&mut self, event: &Event) -> bool {
         let r = &mut self.report;
         match event {
             Event::RunStarted { mode, .. } => {
@@ -419,6 +465,7 @@ impl Recorder {
                 failed,
                 status,
                 output,
+                duration,
             } => {
                 r.stats.iterations_run += 1;
                 r.iterations.push(IterationRecord {
@@ -431,6 +478,7 @@ impl Recorder {
                     failure: failed.map(|f| f.1.to_string()),
                     result: status.to_string(),
                     output: output.map(|o| self.redactor.apply(&lossy(o))),
+                    seconds: duration.as_secs_f64(),
                 });
                 if *status == IterationStatus::Unmatched {
                     r.stats.unmatched_failures += 1;
@@ -470,6 +518,7 @@ impl Recorder {
                     replay: None,
                     log: None,
                     rerun: None,
+                    shrink_seconds: None,
                     hint: None,
                     seen: 1,
                     seen_in: vec![*iteration],
@@ -702,6 +751,7 @@ pub(crate) mod tests {
                 failed: Some(("v", Outcome::Fail { code: 1 })),
                 status: IterationStatus::Failed,
                 output: None,
+                duration: std::time::Duration::from_millis(10),
             },
             Event::FailureFound {
                 id: 0,
@@ -753,6 +803,7 @@ pub(crate) mod tests {
                 failed: Some(("v", Outcome::Fail { code: 1 })),
                 status: IterationStatus::Failed,
                 output: None,
+                duration: std::time::Duration::from_millis(10),
             },
             Event::FailureFound {
                 id: 1,
@@ -775,6 +826,40 @@ pub(crate) mod tests {
         for event in &events {
             recorder.apply(event);
         }
+    }
+
+    #[test]
+    fn the_first_failure_and_each_shrink_are_timed() {
+        let mut recorder = Recorder::new(header());
+        let found = Event::FailureFound {
+            id: 0,
+            iteration: 1,
+            seed: 1,
+            test: "v",
+            outcome: crate::model::Outcome::Fail { code: 1 },
+            original: names(&["p", "v"]),
+            output: b"",
+            dropped: 0,
+        };
+        recorder.apply_at(&found, Some(2.0));
+        let shrunk = Event::FailureShrunk {
+            id: 0,
+            classification: Some(Classification::OrderDependent),
+            minimal: names(&["p", "v"]),
+            tries: 1,
+            executions: 2,
+            proven: true,
+            reproduced: Rate { failed: 2, runs: 2 },
+            stopped_by: None,
+            replay: "smoke".into(),
+            log: None,
+            rerun: None,
+            hint: None,
+        };
+        recorder.apply_at(&shrunk, Some(5.5));
+        let r = recorder.report();
+        assert_eq!(r.stats.seconds_to_first_failure, Some(2.0));
+        assert_eq!(r.failures[0].shrink_seconds, Some(3.5));
     }
 
     #[test]

@@ -647,6 +647,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                 .as_ref()
                 .filter(|_| status == IterationStatus::Unmatched)
                 .map(|f| f.output.as_slice()),
+            duration: run.durations.iter().sum::<Duration>() + run.hooks,
         });
         match status {
             IterationStatus::Unmatched => self.counts.unmatched += 1,
