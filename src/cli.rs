@@ -205,16 +205,22 @@ pub struct ReplayArgs {
     #[arg(short, long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Write the replay's text report to PATH (the JSON report goes beside it, ending .json).
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Where a subcommand writes its report, and how much it says: as for a run.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Write the text report to PATH (the JSON report goes beside it, ending .json).
     #[arg(long, value_name = "PATH", conflicts_with = "report_dir")]
     pub report: Option<PathBuf>,
 
-    /// Folder for the dated replay report [default: `[report] dir` of smoke.toml, else
-    /// ./reports].
+    /// Folder for the dated report [default: `[report] dir` of smoke.toml, else ./reports].
     #[arg(long, value_name = "DIR")]
     pub report_dir: Option<PathBuf>,
 
-    /// Print only errors and the verdicts.
+    /// Print only errors and the results.
     #[arg(short, long)]
     pub quiet: bool,
 }
@@ -230,18 +236,8 @@ pub struct MergeArgs {
     #[arg(short, long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Write the merged text report to PATH (the JSON report goes beside it, ending .json).
-    #[arg(long, value_name = "PATH", conflicts_with = "report_dir")]
-    pub report: Option<PathBuf>,
-
-    /// Folder for the dated merged report [default: `[report] dir` of smoke.toml, else
-    /// ./reports].
-    #[arg(long, value_name = "DIR")]
-    pub report_dir: Option<PathBuf>,
-
-    /// Print only errors and the summary.
-    #[arg(short, long)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// `--seed`: a u64, with a message that says so for anything else (`-1` included, which clap
@@ -367,7 +363,7 @@ mod tests {
             panic!("the merge subcommand: {cli:?}")
         };
         assert_eq!(merge.reports, [PathBuf::from("a.json"), "b.json".into()]);
-        assert_eq!(merge.report, Some(PathBuf::from("m.txt")));
+        assert_eq!(merge.output.report, Some(PathBuf::from("m.txt")));
         let as_test = |args: &[&str]| {
             let cli = parse(args).expect("a run");
             assert!(cli.command.is_none(), "{args:?}: {cli:?}");

@@ -437,8 +437,8 @@ pub fn run(
 ) -> anyhow::Result<u8> {
     let target = crate::config::report_target_only(
         args.config.as_deref(),
-        args.report.as_deref(),
-        args.report_dir.as_deref(),
+        args.output.report.as_deref(),
+        args.output.report_dir.as_deref(),
         cwd,
     )?;
     let shards = args
@@ -449,12 +449,12 @@ pub fn run(
     let merged = merge(shards, argv, env!("CARGO_PKG_VERSION"))?;
     let files = ReportFiles::create(&target, now)?;
     files.write(&merged)?;
-    if !args.quiet {
+    if !args.output.quiet {
         for warning in &merged.warnings {
             errln!("smoke: warning: {}", crate::report::one_line(warning));
         }
     }
-    let lines = if args.quiet {
+    let lines = if args.output.quiet {
         crate::report::console::summary(&merged, None)
     } else {
         console_lines(&merged)

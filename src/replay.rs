@@ -244,7 +244,7 @@ pub fn run(
 ) -> anyhow::Result<u8> {
     let recorded = read_report(&args.from, cwd)?;
     let (cli, suite_dir, suite_label) = suite_cli(&args, &recorded, cwd)?;
-    let quiet = args.quiet;
+    let quiet = args.output.quiet;
     let config = Config::load(cli, &suite_dir)?;
     let same_output = match &recorded.options.match_output {
         Some(pattern) => Some(Regex::new(pattern).map_err(|e| {
@@ -308,8 +308,8 @@ pub fn run(
     }
     let target = crate::config::report_target_only(
         args.config.as_deref(),
-        args.report.as_deref(),
-        args.report_dir.as_deref(),
+        args.output.report.as_deref(),
+        args.output.report_dir.as_deref(),
         cwd,
     )?;
     let files = ReportFiles::create_named(&target, now, "smoke-replay")?;

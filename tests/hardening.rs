@@ -520,8 +520,13 @@ esac"#,
     let out = suite.smoke(&["--order", "rotate", "--times", "1"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let report = suite.report();
-    let iteration = report["iterations"][0]["seconds"].as_f64().expect("seconds");
-    assert!(iteration >= 0.2, "the victim alone sleeps 0.2 s: {iteration}");
+    let iteration = report["iterations"][0]["seconds"]
+        .as_f64()
+        .expect("seconds");
+    assert!(
+        iteration >= 0.2,
+        "the victim alone sleeps 0.2 s: {iteration}"
+    );
     let first = report["stats"]["seconds_to_first_failure"]
         .as_f64()
         .expect("the first failure is timed");
