@@ -545,6 +545,7 @@ mod tests {
             reproduced: Rate { failed: 2, runs: 2 },
             stopped_by: None,
             shrink_seconds: Some(1.5),
+            same_cause_as: None,
             replay: Some(format!(
                 "smoke --order rotate --times 1 {}",
                 minimal.join(" ")

@@ -538,3 +538,33 @@ esac"#,
     assert!(text.contains("  shrink time"), "{text}");
     assert!(text.contains("first failure     after "), "{text}");
 }
+
+#[test]
+fn one_polluter_that_breaks_several_tests_is_shrunk_once_and_named_as_their_cause() {
+    let mut tests: Vec<String> = (0..12).map(|i| format!("t{i:02}")).collect();
+    tests.insert(2, "p".into());
+    tests.extend(["v1".to_string(), "v2".into(), "v3".into()]);
+    let suite = Suite::new();
+    suite.toml(&tests, "").dispatcher(
+        r#"case "$1" in
+  p) touch state/dirty ;;
+  v*) [ ! -e state/dirty ] || exit 1 ;;
+esac"#,
+    );
+    let out = suite.smoke(&["-n", "20", "--seed", "4", "--times", "1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    let failures = report["failures"].as_array().expect("an array");
+    assert!(failures.len() >= 2, "{failures:?}");
+    let first = &failures[0];
+    for later in &failures[1..] {
+        assert_eq!(later["same_cause_as"], first["test"], "{later}");
+        assert_eq!(later["tries"], 2, "alone, then p: {later}");
+        assert_eq!(names(&later["minimal"])[0], "p");
+    }
+    let text = String::from_utf8(text_report(&suite)).expect("UTF-8");
+    assert!(
+        text.contains(&format!("p breaks {} tests: ", failures.len())),
+        "{text}"
+    );
+}

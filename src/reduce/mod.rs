@@ -97,6 +97,8 @@ pub enum Algorithm {
     Complement,
     /// One test could be dropped.
     OneMinimal,
+    /// The tests that made another test fail earlier in the run make this one fail too.
+    KnownCause,
 }
 
 impl fmt::Display for Algorithm {
@@ -106,6 +108,7 @@ impl fmt::Display for Algorithm {
             Algorithm::BinaryHalf => "binary-half",
             Algorithm::Complement => "complement",
             Algorithm::OneMinimal => "one-minimal",
+            Algorithm::KnownCause => "known-cause",
         })
     }
 }
@@ -145,6 +148,8 @@ impl fmt::Display for Rate {
 /// What a shrink found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Shrunk {
+    /// The index, in the causes it was given, of the one that reproduced the failure.
+    pub cause: Option<usize>,
     /// `None` when the shrink halted before the failure was seen again.
     pub classification: Option<Classification>,
     /// The shortest sequence seen to fail the same way, victim last. When the failure never came
@@ -180,6 +185,19 @@ impl Shrunk {
 /// asks.
 const PREFETCH_AHEAD: usize = 8;
 
+/// The positions in `hay` of `needle`'s tests, in order, each as early as it can be; `None`
+/// when `hay` does not hold them in that order.
+fn embed(hay: &[TestId], needle: &[TestId]) -> Option<Vec<usize>> {
+    let mut positions = Vec::with_capacity(needle.len());
+    let mut from = 0;
+    for n in needle {
+        let at = from + hay[from..].iter().position(|h| h == n)?;
+        positions.push(at);
+        from = at + 1;
+    }
+    Some(positions)
+}
+
 /// True when `needle` occurs in `hay` in order, gaps allowed (a subsequence).
 pub fn contains_in_order(hay: &[TestId], needle: &[TestId]) -> bool {
     let mut rest = hay.iter();
@@ -194,7 +212,26 @@ pub fn shrink(
     limits: Limits,
     oracle: &mut dyn Oracle,
 ) -> Shrunk {
+    shrink_knowing(prefix, victim, costs, limits, &[], oracle)
+}
+
+/// [`shrink`], trying `causes` first: the tests that made other victims fail earlier in the run
+/// (each in order, cheapest first). When the victim does not fail alone and the prefix holds a
+/// cause, in order, that cause followed by the victim is run: if it fails the same way, the
+/// narrowing is skipped and the proof starts from there, and [`Shrunk::cause`] says which. One
+/// polluter that breaks many tests then costs one run per further victim, plus its proof,
+/// instead of a shrink each.
+pub fn shrink_knowing(
+    prefix: &[TestId],
+    victim: TestId,
+    costs: &Costs,
+    limits: Limits,
+    causes: &[Vec<TestId>],
+    oracle: &mut dyn Oracle,
+) -> Shrunk {
     let mut search = Search {
+        causes,
+        cause: None,
         prefix,
         victim,
         costs: chunks::Weights::new(costs, prefix.len()),
@@ -221,6 +258,7 @@ pub fn shrink(
     };
     let minimal = search.sequence(&search.best);
     Shrunk {
+        cause: search.cause,
         classification,
         minimal,
         reductions: search.reductions,
@@ -235,6 +273,10 @@ pub fn shrink(
 /// costs stay attached to them) and asked of the oracle as test ids.
 struct Search<'a> {
     prefix: &'a [TestId],
+    /// Known causes to try first (see [`shrink_knowing`]).
+    causes: &'a [Vec<TestId>],
+    /// The cause that reproduced the failure.
+    cause: Option<usize>,
     victim: TestId,
     costs: chunks::Weights,
     limits: Limits,
@@ -263,11 +305,34 @@ impl Search<'_> {
             self.accept(Algorithm::Alone, Vec::new());
             return Ok(self.classify(Classification::FailsAlone));
         }
+        if self.known_cause()? {
+            self.one_minimal()?;
+            return Ok(self.classify(Classification::OrderDependent));
+        }
         if self.prefix.is_empty() || !self.narrow()? {
             return Ok(Classification::Flaky);
         }
         self.one_minimal()?;
         Ok(self.classify(Classification::OrderDependent))
+    }
+
+    /// Try each known cause the prefix holds, in order, followed by the victim: true (and the
+    /// best so far) when one fails the same way.
+    fn known_cause(&mut self) -> Result<bool, Halt> {
+        for (i, cause) in self.causes.iter().enumerate() {
+            let Some(positions) = embed(self.prefix, cause) else {
+                continue;
+            };
+            if positions.is_empty() {
+                continue;
+            }
+            if self.check(&positions)? {
+                self.accept(Algorithm::KnownCause, positions);
+                self.cause = Some(i);
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// A failure seen to pass and fail on the same sequence is flaky, whatever else it is.

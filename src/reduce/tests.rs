@@ -541,3 +541,43 @@ fn prefetching_changes_nothing_and_mostly_guesses_right() {
         }
     }
 }
+
+#[test]
+fn a_known_cause_is_tried_first_and_proven_from_there() {
+    // 7 pollutes; this victim fails after it, as an earlier victim did.
+    let mut oracle = fake(needs(vec![7]));
+    let shrunk = shrink_knowing(
+        &prefix(60),
+        VICTIM,
+        &Costs::default(),
+        Limits::default(),
+        &[vec![3, 9], vec![7]],
+        &mut oracle,
+    );
+    assert_eq!(shrunk.minimal, [7, VICTIM]);
+    assert_eq!(shrunk.cause, Some(1));
+    assert!(shrunk.proven_minimal());
+    // Alone, the first cause (3 9: passes), the second (7: fails); the proof's only removal is
+    // the victim alone, already known.
+    assert_eq!(shrunk.tries, 3, "{:?}", oracle.reduced);
+    assert_eq!(shrunk.reductions[0].algorithm, Algorithm::KnownCause);
+
+    // A cause the prefix does not hold, or that does not reproduce, changes nothing.
+    let plain = shrink_with(&prefix(60), &mut fake(needs(vec![42])));
+    let mut oracle = fake(needs(vec![42]));
+    let knowing = shrink_knowing(
+        &prefix(60),
+        VICTIM,
+        &Costs::default(),
+        Limits::default(),
+        &[vec![99], vec![7]],
+        &mut oracle,
+    );
+    assert_eq!(knowing.minimal, plain.minimal);
+    assert_eq!(knowing.cause, None);
+    assert_eq!(
+        knowing.tries,
+        plain.tries + 1,
+        "one run for the cause it held (7)"
+    );
+}

@@ -257,6 +257,16 @@ pub fn render_text(report: &RunReport) -> String {
         if let Some(seconds) = f.shrink_seconds {
             line(&mut t, "  shrink time", &format!("{seconds:.1}s"));
         }
+        if let Some(earlier) = &f.same_cause_as {
+            line(
+                &mut t,
+                "  same cause",
+                &format!(
+                    "as the failure of {} (its polluters, tried first)",
+                    shell::quote(earlier)
+                ),
+            );
+        }
         if let Some(replay) = &f.replay {
             line(&mut t, "  replay", replay);
         }
@@ -277,6 +287,22 @@ pub fn render_text(report: &RunReport) -> String {
                 );
             }
             push_output(&mut t, &f.output);
+        }
+    }
+
+    // One polluter often breaks several tests: say so once.
+    let causes = root_causes(report);
+    if !causes.is_empty() {
+        let _ = writeln!(t, "\nRoot causes\n-----------");
+        for (polluters, victims) in causes {
+            let _ = writeln!(
+                t,
+                "{} break{} {} tests: {}",
+                one_line(&shell::join(&polluters)),
+                if polluters.len() == 1 { "s" } else { "" },
+                victims.len(),
+                one_line(&shell::join(&victims))
+            );
         }
     }
 
@@ -348,6 +374,27 @@ pub fn render_text(report: &RunReport) -> String {
         push_output(&mut t, &c.output);
     }
     t
+}
+
+/// The polluters (a minimal sequence without its last test) that make more than one test fail,
+/// each with those tests, in the order found.
+pub fn root_causes(report: &RunReport) -> Vec<(Vec<String>, Vec<String>)> {
+    let mut causes: Vec<(Vec<String>, Vec<String>)> = Vec::new();
+    for f in &report.failures {
+        let Some((victim, polluters)) = f.minimal.split_last() else {
+            continue;
+        };
+        if polluters.is_empty() {
+            continue;
+        }
+        match causes.iter_mut().find(|(p, _)| p == polluters) {
+            Some((_, victims)) if !victims.contains(victim) => victims.push(victim.clone()),
+            Some(_) => {}
+            None => causes.push((polluters.to_vec(), vec![victim.clone()])),
+        }
+    }
+    causes.retain(|(_, victims)| victims.len() > 1);
+    causes
 }
 
 /// The end of an output, control characters escaped (the JSON and the logs keep it raw).
@@ -744,6 +791,35 @@ mod tests {
         assert_eq!(value["stats"]["test_executions"], 2);
         let back: RunReport = serde_json::from_str(&json).expect("parses back");
         assert_eq!(back, r);
+    }
+
+    #[test]
+    fn failures_that_share_their_polluters_are_grouped_as_one_root_cause() {
+        let mut r = report();
+        let mut second = r.failures[0].clone();
+        second.test = "w".into();
+        second.minimal = vec!["p".into(), "w".into()];
+        second.same_cause_as = Some("v".into());
+        r.failures.push(second);
+        let mut alone = r.failures[0].clone();
+        alone.minimal = vec!["x".into()];
+        r.failures.push(alone);
+        assert_eq!(
+            root_causes(&r),
+            [(
+                vec!["p".to_string()],
+                vec!["v".to_string(), "w".to_string()]
+            )]
+        );
+        let text = render_text(&r);
+        assert!(
+            text.contains("Root causes\n-----------\np breaks 2 tests: v w\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  same cause      as the failure of v (its polluters, tried first)"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -167,6 +167,9 @@ pub enum Event<'a> {
     /// Failure `id` was shrunk, and is a new one.
     FailureShrunk {
         id: usize,
+        /// The failure (its id) whose polluters make this one fail too, when trying them
+        /// first reproduced it.
+        same_cause: Option<usize>,
         classification: Option<Classification>,
         minimal: Vec<String>,
         tries: usize,

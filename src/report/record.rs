@@ -233,6 +233,10 @@ pub struct FailureRecord {
     pub log: Option<String>,
     /// How the failing test ended in the verbose rerun.
     pub rerun: Option<String>,
+    /// When the polluters of an earlier failure make this one fail too (found by trying them
+    /// first): that failure's test.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub same_cause_as: Option<String>,
     /// Wall time from the failure's finding to its report (shrink, check and verbose rerun),
     /// in seconds; `null` until then.
     #[serde(default)]
@@ -519,6 +523,7 @@ impl Recorder {
                     log: None,
                     rerun: None,
                     shrink_seconds: None,
+                    same_cause_as: None,
                     hint: None,
                     seen: 1,
                     seen_in: vec![*iteration],
@@ -542,6 +547,7 @@ impl Recorder {
             }
             Event::FailureShrunk {
                 id,
+                same_cause,
                 classification,
                 minimal,
                 tries,
@@ -557,6 +563,10 @@ impl Recorder {
                 r.stats.reduction_tries += *tries as u64;
                 r.stats.reduction_executions += executions;
                 r.stats.unique_failures += 1;
+                let cause = same_cause
+                    .and_then(|c| slot(&self.slots, c))
+                    .and_then(|i| r.failures.get(i))
+                    .map(|f| f.test.clone());
                 if let Some(failure) = slot(&self.slots, *id).and_then(|i| r.failures.get_mut(i)) {
                     failure.classification = *classification;
                     failure.minimal = minimal.clone();
@@ -568,6 +578,7 @@ impl Recorder {
                     failure.replay = Some(replay.clone());
                     failure.log = log.as_ref().map(|p| p.display().to_string());
                     failure.rerun = rerun.map(|o| o.to_string());
+                    failure.same_cause_as = cause;
                     failure.hint = hint.clone();
                 }
                 true
@@ -778,6 +789,7 @@ pub(crate) mod tests {
             },
             Event::FailureShrunk {
                 id: 0,
+                same_cause: None,
                 classification: Some(Classification::OrderDependent),
                 minimal: names(&["p", "v"]),
                 tries: 2,
@@ -844,6 +856,7 @@ pub(crate) mod tests {
         recorder.apply_at(&found, Some(2.0));
         let shrunk = Event::FailureShrunk {
             id: 0,
+            same_cause: None,
             classification: Some(Classification::OrderDependent),
             minimal: names(&["p", "v"]),
             tries: 1,

@@ -82,6 +82,8 @@ pub(super) struct Failure {
     leftover: bool,
     /// Its number among the unique failures (for the log's name), once it is one.
     unique: usize,
+    /// The failure ids behind the causes its shrink tried first, in the order given.
+    cause_ids: Vec<usize>,
 }
 
 impl<'c, 'a: 'c> Controller<'c, 'a> {
@@ -124,6 +126,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             classification: None,
             leftover: false,
             unique: 0,
+            cause_ids: Vec::new(),
         });
         self.start(scope, id);
     }
@@ -261,7 +264,8 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             return;
         }
         let (victim, outcome) = (f.victim, f.outcome);
-        let prefix = &f.failing[..f.failing.len() - 1];
+        let prefix = f.failing[..f.failing.len() - 1].to_vec();
+        let prefix = &prefix;
         // A prefix that holds a known minimal sequence of this failure, in order, is that
         // failure again: no need to shrink it again.
         if let Some(of) = self.known.iter().find(|k| {
@@ -273,9 +277,26 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             self.repeated(id, of, 0, 0);
             return;
         }
+        // What broke other tests may well be what broke this one: try those first, cheapest
+        // first (one run each), before narrowing.
+        let mut causes: Vec<(Vec<TestId>, usize)> = Vec::new();
+        for k in &self.known {
+            let polluters = k.minimal[..k.minimal.len() - 1].to_vec();
+            if !polluters.is_empty()
+                && k.victim != victim
+                && !causes.iter().any(|(c, _)| *c == polluters)
+            {
+                causes.push((polluters, k.id));
+            }
+        }
+        causes.sort_by_key(|(c, _)| c.len());
+        let (causes, cause_ids): (Vec<_>, Vec<_>) = causes.into_iter().unzip();
+        self.failures[id].cause_ids = cause_ids;
+        let f = &self.failures[id];
         let request = shrink::Request {
+            causes,
             id,
-            prefix: prefix.to_vec(),
+            prefix: prefix.clone(),
             victim,
             costs: f.costs.clone(),
             limits: Limits {
@@ -305,6 +326,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             let f = &self.failures[id];
             let event = Event::FailureShrunk {
                 id,
+                same_cause: None,
                 classification: None,
                 minimal: self.to_names(&f.failing),
                 tries: 0,
@@ -569,8 +591,10 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             None => None,
         };
         let hint = self.hint(f.victim, outcome, leftover);
+        let same_cause = shrunk.cause.and_then(|i| f.cause_ids.get(i).copied());
         let event = Event::FailureShrunk {
             id,
+            same_cause,
             classification,
             minimal: self.to_names(&shrunk.minimal),
             tries: shrunk.tries,

@@ -16,6 +16,8 @@ pub(super) struct Request {
     pub victim: TestId,
     pub costs: Costs,
     pub limits: Limits,
+    /// What made other victims fail earlier in the run, cheapest first: tried first.
+    pub causes: Vec<Vec<TestId>>,
 }
 
 /// Run the shrink to its end and hand the result to the controller.
@@ -31,11 +33,12 @@ pub(super) fn run(request: Request, to_controller: Sender<Msg>, replies: Receive
         to_controller: to_controller.clone(),
         replies,
     };
-    let shrunk = reduce::shrink(
+    let shrunk = reduce::shrink_knowing(
         &request.prefix,
         request.victim,
         &request.costs,
         request.limits,
+        &request.causes,
         &mut oracle,
     );
     lost.armed = false;

@@ -758,3 +758,32 @@ fn a_failure_found_as_a_signal_comes_is_reported_unshrunk_and_says_why() {
     let tests = d.ran.iter().filter(|r| r.1.is_some()).count();
     assert_eq!(tests, 2, "nothing ran after the signal: {:?}", d.ran);
 }
+
+#[test]
+fn a_polluter_that_broke_one_test_is_tried_first_on_the_next() {
+    // p breaks both v and w.
+    let tests = ["a", "p", "b", "c", "v", "d", "e", "w", "f", "g"];
+    let breaks_both = |ran: &[String]| {
+        let (last, before) = ran.split_last().expect("a test ran");
+        if (last == "v" || last == "w") && before.iter().any(|t| t == "p") {
+            Outcome::Fail { code: 1 }
+        } else {
+            Outcome::Pass
+        }
+    };
+    let (_, report, _) = run_fake(&["--setup", "x", "-n", "12"], &tests, breaks_both);
+    assert_eq!(report.failures.len(), 2, "{:?}", report.failures);
+    let (first, second) = (&report.failures[0], &report.failures[1]);
+    assert_eq!(first.same_cause_as, None);
+    assert_eq!(second.same_cause_as.as_deref(), Some(first.test.as_str()));
+    assert_eq!(second.minimal, ["p", second.test.as_str()]);
+    assert!(second.proven_minimal);
+    assert_eq!(
+        second.tries, 2,
+        "the victim alone, then the known polluter: no narrowing"
+    );
+    assert_eq!(
+        second.reductions[0].algorithm,
+        crate::reduce::Algorithm::KnownCause
+    );
+}
