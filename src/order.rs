@@ -8,6 +8,10 @@
 //! rejection sampling. The golden tests at the bottom pin the result; if one of them fails, a
 //! recorded seed has changed meaning, which is a bug, not a test to update. This module never
 //! creates a generator from the OS or the clock.
+//!
+//! What iteration i runs depends only on the order, the selected tests, `times`, i and the base
+//! seed: the controller plans iterations one at a time (and out of order, with workers), and a
+//! failure's check plans one again, so no order may remember the iterations planned before.
 
 use crate::model::{Order, TestId};
 use rand_chacha::ChaCha8Rng;
@@ -52,20 +56,22 @@ pub fn iteration_seed(base: u64, index: u32) -> u64 {
     base.wrapping_add(u64::from(index)).wrapping_sub(1)
 }
 
-/// The sequence one iteration runs for `tests` (in the suite's order) and `times` (>= 1).
-/// `rng` is only read for [`Order::Random`].
+/// The sequence iteration `index` (1-based) of a run with base seed `base` runs, for `tests`
+/// (the selection, in the suite's order or the order named) and `times` (>= 1):
+///
+/// - rotate: the whole list `times` times; repeat: each test `times` times in place;
+/// - random: the rotate sequence shuffled with the iteration's seed ([`iteration_seed`]).
 ///
 /// ```
 /// use smoke::model::Order;
-/// use smoke::order::{SmokeRng, plan};
-/// let mut rng = SmokeRng::from_seed(1);
-/// assert_eq!(plan(Order::Rotate, &[0, 1, 2], 2, &mut rng), [0, 1, 2, 0, 1, 2]);
-/// assert_eq!(plan(Order::Repeat, &[0, 1, 2], 2, &mut rng), [0, 0, 1, 1, 2, 2]);
-/// let mut seq = plan(Order::Random, &[0, 1, 2], 2, &mut SmokeRng::from_seed(1));
+/// use smoke::order::plan;
+/// assert_eq!(plan(Order::Rotate, &[0, 1, 2], 2, 1, 7), [0, 1, 2, 0, 1, 2]);
+/// assert_eq!(plan(Order::Repeat, &[0, 1, 2], 2, 1, 7), [0, 0, 1, 1, 2, 2]);
+/// let mut seq = plan(Order::Random, &[0, 1, 2], 2, 1, 7);
 /// seq.sort();
 /// assert_eq!(seq, [0, 0, 1, 1, 2, 2]);
 /// ```
-pub fn plan(order: Order, tests: &[TestId], times: u32, rng: &mut SmokeRng) -> Vec<TestId> {
+pub fn plan(order: Order, tests: &[TestId], times: u32, index: u32, base: u64) -> Vec<TestId> {
     let times = times as usize;
     match order {
         Order::Rotate => rotate(tests, times),
@@ -73,11 +79,7 @@ pub fn plan(order: Order, tests: &[TestId], times: u32, rng: &mut SmokeRng) -> V
             .iter()
             .flat_map(|&t| std::iter::repeat_n(t, times))
             .collect(),
-        Order::Random => {
-            let mut seq = rotate(tests, times);
-            shuffle(&mut seq, rng);
-            seq
-        }
+        Order::Random => random(tests, times, iteration_seed(base, index)),
     }
 }
 
@@ -86,6 +88,13 @@ fn rotate(tests: &[TestId], times: usize) -> Vec<TestId> {
     for _ in 0..times {
         seq.extend_from_slice(tests);
     }
+    seq
+}
+
+/// The rotate sequence shuffled with `seed`.
+fn random(tests: &[TestId], times: usize, seed: u64) -> Vec<TestId> {
+    let mut seq = rotate(tests, times);
+    shuffle(&mut seq, &mut SmokeRng::from_seed(seed));
     seq
 }
 
@@ -108,34 +117,22 @@ mod tests {
 
     #[test]
     fn rotate_runs_the_whole_list_times_times() {
-        let mut rng = SmokeRng::from_seed(0);
-        assert_eq!(
-            plan(Order::Rotate, &[0, 1, 2], 2, &mut rng),
-            [0, 1, 2, 0, 1, 2]
-        );
-        assert_eq!(plan(Order::Rotate, &[2, 0, 1], 1, &mut rng), [2, 0, 1]);
+        assert_eq!(plan(Order::Rotate, &[0, 1, 2], 2, 1, 0), [0, 1, 2, 0, 1, 2]);
+        assert_eq!(plan(Order::Rotate, &[2, 0, 1], 1, 5, 9), [2, 0, 1]);
     }
 
     #[test]
     fn repeat_runs_each_test_times_times_in_place() {
-        let mut rng = SmokeRng::from_seed(0);
-        assert_eq!(
-            plan(Order::Repeat, &[0, 1, 2], 2, &mut rng),
-            [0, 0, 1, 1, 2, 2]
-        );
-        assert_eq!(plan(Order::Repeat, &[4], 3, &mut rng), [4, 4, 4]);
+        assert_eq!(plan(Order::Repeat, &[0, 1, 2], 2, 1, 0), [0, 0, 1, 1, 2, 2]);
+        assert_eq!(plan(Order::Repeat, &[4], 3, 5, 9), [4, 4, 4]);
     }
 
     #[test]
     fn random_is_a_permutation_of_rotate() {
         for seed in 0..50 {
-            let mut rng = SmokeRng::from_seed(seed);
-            let mut seq = plan(Order::Random, &ids(7), 3, &mut rng);
+            let mut seq = plan(Order::Random, &ids(7), 3, 1, seed);
             seq.sort_unstable();
-            assert_eq!(
-                seq,
-                plan(Order::Repeat, &ids(7), 3, &mut SmokeRng::from_seed(0))
-            );
+            assert_eq!(seq, plan(Order::Repeat, &ids(7), 3, 1, 0));
         }
     }
 
@@ -169,18 +166,14 @@ mod tests {
 
     #[test]
     fn golden_random_order_for_seed_1() {
-        let mut rng = SmokeRng::from_seed(1);
-        assert_eq!(
-            plan(Order::Random, &ids(10), 2, &mut rng),
-            GOLDEN_ORDER_SEED_1
-        );
+        // Iteration 1 of base seed 1 runs with seed 1.
+        assert_eq!(plan(Order::Random, &ids(10), 2, 1, 1), GOLDEN_ORDER_SEED_1);
     }
 
     #[test]
     fn golden_random_order_for_a_large_seed() {
-        let mut rng = SmokeRng::from_seed(0xDEAD_BEEF_0BAD_F00D);
         assert_eq!(
-            plan(Order::Random, &ids(12), 1, &mut rng),
+            plan(Order::Random, &ids(12), 1, 1, 0xDEAD_BEEF_0BAD_F00D),
             GOLDEN_ORDER_SEED_LARGE
         );
     }
