@@ -256,6 +256,10 @@ pub enum OrderArg {
     Repeat,
     /// The whole list --times times: a b c a b c.
     Rotate,
+    /// The list reversed, --times times: c b a c b a.
+    Reverse,
+    /// Odd iterations random; each even one the iteration before it, reversed.
+    Mirror,
 }
 
 impl From<OrderArg> for crate::model::Order {
@@ -264,6 +268,8 @@ impl From<OrderArg> for crate::model::Order {
             OrderArg::Random => crate::model::Order::Random,
             OrderArg::Repeat => crate::model::Order::Repeat,
             OrderArg::Rotate => crate::model::Order::Rotate,
+            OrderArg::Reverse => crate::model::Order::Reverse,
+            OrderArg::Mirror => crate::model::Order::Mirror,
         }
     }
 }

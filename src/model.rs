@@ -159,7 +159,7 @@ impl fmt::Display for Outcome {
     }
 }
 
-/// The order in which an iteration runs the tests.
+/// The order in which an iteration runs the tests (see `order::plan` for each sequence).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Order {
@@ -169,12 +169,21 @@ pub enum Order {
     Repeat,
     /// The whole list `times` times: t1..tn t1..tn ...
     Rotate,
+    /// The list reversed, `times` times: tn..t1 tn..t1 ...
+    Reverse,
+    /// Odd iterations random with their seed; each even one the iteration before it, reversed.
+    Mirror,
 }
 
 impl Order {
-    /// Random orders differ per seed; the others are the same every time, so they run once.
+    /// One sequence, the same every time (rotate, repeat, reverse), so it runs once.
     pub fn is_deterministic(self) -> bool {
-        self != Order::Random
+        matches!(self, Order::Repeat | Order::Rotate | Order::Reverse)
+    }
+
+    /// The seed decides the sequences (random, mirror): an iteration is known by its seed.
+    pub fn is_seeded(self) -> bool {
+        matches!(self, Order::Random | Order::Mirror)
     }
 }
 
@@ -184,6 +193,8 @@ impl fmt::Display for Order {
             Order::Random => "random",
             Order::Repeat => "repeat",
             Order::Rotate => "rotate",
+            Order::Reverse => "reverse",
+            Order::Mirror => "mirror",
         })
     }
 }
@@ -280,5 +291,29 @@ mod tests {
         assert!(!Order::Random.is_deterministic());
         assert!(Order::Repeat.is_deterministic());
         assert!(Order::Rotate.is_deterministic());
+    }
+
+    #[test]
+    fn each_order_is_fixed_or_seeded() {
+        use Order::*;
+        let table = [
+            (Random, "random", false, true),
+            (Repeat, "repeat", true, false),
+            (Rotate, "rotate", true, false),
+            (Reverse, "reverse", true, false),
+            (Mirror, "mirror", false, true),
+        ];
+        for (order, name, fixed, seeded) in table {
+            assert_eq!(order.to_string(), name);
+            assert_eq!(
+                serde_json::to_string(&order).expect("serializes"),
+                format!("\"{name}\"")
+            );
+            assert_eq!(
+                (order.is_deterministic(), order.is_seeded()),
+                (fixed, seeded),
+                "{order}"
+            );
+        }
     }
 }

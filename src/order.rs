@@ -1,5 +1,5 @@
-//! Pure: the sequences an iteration runs (random, repeat, rotate) and the seeded generator behind
-//! them.
+//! Pure: the sequence each iteration runs, for every order (random, repeat, rotate, reverse,
+//! mirror), and the seeded generator behind the random ones.
 //!
 //! Seeds are a promise to the user: the same seed, suite and options must give the same order on
 //! every machine and in every later version of smoke. So this module never uses `rand`'s
@@ -60,16 +60,20 @@ pub fn iteration_seed(base: u64, index: u32) -> u64 {
 /// (the selection, in the suite's order or the order named) and `times` (>= 1):
 ///
 /// - rotate: the whole list `times` times; repeat: each test `times` times in place;
-/// - random: the rotate sequence shuffled with the iteration's seed ([`iteration_seed`]).
+///   reverse: the list reversed, `times` times;
+/// - random: the rotate sequence shuffled with the iteration's seed ([`iteration_seed`]);
+/// - mirror: odd iterations exactly random; an even iteration the one before it, reversed.
 ///
 /// ```
 /// use smoke::model::Order;
 /// use smoke::order::plan;
 /// assert_eq!(plan(Order::Rotate, &[0, 1, 2], 2, 1, 7), [0, 1, 2, 0, 1, 2]);
 /// assert_eq!(plan(Order::Repeat, &[0, 1, 2], 2, 1, 7), [0, 0, 1, 1, 2, 2]);
-/// let mut seq = plan(Order::Random, &[0, 1, 2], 2, 1, 7);
-/// seq.sort();
-/// assert_eq!(seq, [0, 0, 1, 1, 2, 2]);
+/// assert_eq!(plan(Order::Reverse, &[0, 1, 2], 2, 1, 7), [2, 1, 0, 2, 1, 0]);
+/// let mut odd = plan(Order::Mirror, &[0, 1, 2], 2, 3, 7);
+/// assert_eq!(odd, plan(Order::Random, &[0, 1, 2], 2, 3, 7));
+/// odd.reverse();
+/// assert_eq!(plan(Order::Mirror, &[0, 1, 2], 2, 4, 7), odd);
 /// ```
 pub fn plan(order: Order, tests: &[TestId], times: u32, index: u32, base: u64) -> Vec<TestId> {
     let times = times as usize;
@@ -79,7 +83,18 @@ pub fn plan(order: Order, tests: &[TestId], times: u32, index: u32, base: u64) -
             .iter()
             .flat_map(|&t| std::iter::repeat_n(t, times))
             .collect(),
+        Order::Reverse => {
+            let mut seq = rotate(tests, times);
+            seq.reverse();
+            seq
+        }
         Order::Random => random(tests, times, iteration_seed(base, index)),
+        Order::Mirror if index % 2 == 0 && index > 0 => {
+            let mut seq = random(tests, times, iteration_seed(base, index - 1));
+            seq.reverse();
+            seq
+        }
+        Order::Mirror => random(tests, times, iteration_seed(base, index)),
     }
 }
 
@@ -91,7 +106,7 @@ fn rotate(tests: &[TestId], times: usize) -> Vec<TestId> {
     seq
 }
 
-/// The rotate sequence shuffled with `seed`.
+/// The rotate sequence shuffled with `seed`: what random runs, and mirror's odd iterations.
 fn random(tests: &[TestId], times: usize, seed: u64) -> Vec<TestId> {
     let mut seq = rotate(tests, times);
     shuffle(&mut seq, &mut SmokeRng::from_seed(seed));
@@ -137,6 +152,59 @@ mod tests {
     }
 
     #[test]
+    fn reverse_runs_the_list_backwards_times_times() {
+        assert_eq!(
+            plan(Order::Reverse, &[0, 1, 2], 2, 1, 0),
+            [2, 1, 0, 2, 1, 0]
+        );
+        assert_eq!(plan(Order::Reverse, &[5, 3, 9], 1, 7, 9), [9, 3, 5]);
+    }
+
+    #[test]
+    fn mirror_runs_random_on_odd_iterations_and_reverses_it_on_even_ones() {
+        for base in [0, 1, 99, u64::MAX - 3] {
+            for index in 1..=8u32 {
+                let seq = plan(Order::Mirror, &ids(7), 2, index, base);
+                if index % 2 == 1 {
+                    assert_eq!(seq, plan(Order::Random, &ids(7), 2, index, base));
+                } else {
+                    let mut before = plan(Order::Mirror, &ids(7), 2, index - 1, base);
+                    before.reverse();
+                    assert_eq!(seq, before, "base {base}, iteration {index}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn mirror_puts_every_ordered_pair_in_order_within_two_iterations() {
+        for base in 0..20 {
+            for odd in [1, 3, 5] {
+                let first = plan(Order::Mirror, &ids(9), 1, odd, base);
+                let second = plan(Order::Mirror, &ids(9), 1, odd + 1, base);
+                for (a, b) in pairs(9) {
+                    assert!(
+                        before(&first, a, b) || before(&second, a, b),
+                        "{a} before {b}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// Every ordered pair of distinct positions below n.
+    fn pairs(n: usize) -> impl Iterator<Item = (usize, usize)> {
+        (0..n).flat_map(move |a| (0..n).filter(move |&b| b != a).map(move |b| (a, b)))
+    }
+
+    /// Whether some a comes before some b in seq.
+    fn before(seq: &[TestId], a: TestId, b: TestId) -> bool {
+        let first_a = seq.iter().position(|&t| t == a);
+        let last_b = seq.iter().rposition(|&t| t == b);
+        matches!((first_a, last_b), (Some(x), Some(y)) if x < y)
+    }
+
+    #[test]
     fn iteration_seeds_count_up_from_the_base_and_wrap() {
         assert_eq!(iteration_seed(100, 1), 100);
         assert_eq!(iteration_seed(100, 3), 102);
@@ -178,6 +246,26 @@ mod tests {
         );
     }
 
+    #[test]
+    fn golden_reverse_and_mirror_orders() {
+        assert_eq!(
+            plan(Order::Reverse, &ids(5), 2, 1, 1),
+            GOLDEN_REVERSE_5_TIMES_2
+        );
+        for (i, expected) in GOLDEN_MIRROR_SEED_1.iter().enumerate() {
+            assert_eq!(&plan(Order::Mirror, &ids(10), 2, i as u32 + 1, 1), expected);
+        }
+    }
+
+    const GOLDEN_REVERSE_5_TIMES_2: [TestId; 10] = [4, 3, 2, 1, 0, 4, 3, 2, 1, 0];
+    /// Iterations 1 to 4 of base seed 1, 10 tests, times 2: 1 is random's seed-1 order, 2 its
+    /// reverse, 3 random's seed-3 order, 4 its reverse.
+    const GOLDEN_MIRROR_SEED_1: [[TestId; 20]; 4] = [
+        [4, 6, 2, 7, 3, 2, 8, 1, 9, 0, 3, 5, 5, 4, 1, 8, 9, 6, 0, 7],
+        [7, 0, 6, 9, 8, 1, 4, 5, 5, 3, 0, 9, 1, 8, 2, 3, 7, 2, 6, 4],
+        [8, 7, 8, 7, 5, 6, 1, 5, 0, 2, 3, 9, 4, 2, 3, 4, 6, 0, 9, 1],
+        [1, 9, 0, 6, 4, 3, 2, 4, 9, 3, 2, 0, 5, 1, 6, 5, 7, 8, 7, 8],
+    ];
     const GOLDEN_WORDS_SEED_1: [u64; 3] = [
         7037237572835827407,
         5440448899038119230,

@@ -243,6 +243,24 @@ fn deterministic_orders_run_once_and_say_so_only_when_the_flag_was_given() {
 }
 
 #[test]
+fn reverse_runs_once_and_mirror_runs_iterations_like_random() {
+    let c = with_file(&["--order", "reverse", "-n", "5"], MINIMAL).expect("valid");
+    assert_eq!((c.order, c.iterations), (Order::Reverse, 1));
+    assert_eq!(
+        c.warnings,
+        ["--iterations is ignored: order reverse is the same every time, so it runs once"]
+    );
+    let c = with_file(&["--order", "mirror"], MINIMAL).expect("valid");
+    assert_eq!((c.order, c.iterations), (Order::Mirror, DEFAULT_ITERATIONS));
+    let file = format!(
+        "{MINIMAL}[smoke]
+order = \"mirror\"\niterations = 4\n"
+    );
+    let c = with_file(&[], &file).expect("valid");
+    assert_eq!((c.order, c.iterations), (Order::Mirror, 4));
+}
+
+#[test]
 fn bug_mode_refuses_the_options_it_would_ignore_and_records_none_of_them() {
     let message = error(with_file(
         &[
