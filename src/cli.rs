@@ -260,6 +260,10 @@ pub enum OrderArg {
     Reverse,
     /// Odd iterations random; each even one the iteration before it, reversed.
     Mirror,
+    /// Rows of a Tuscan square: every ordered pair side by side in some iteration.
+    Tuscan,
+    /// Every distinct order of the tests, each --times times, one per iteration.
+    Exhaustive,
 }
 
 impl From<OrderArg> for crate::model::Order {
@@ -270,6 +274,8 @@ impl From<OrderArg> for crate::model::Order {
             OrderArg::Rotate => crate::model::Order::Rotate,
             OrderArg::Reverse => crate::model::Order::Reverse,
             OrderArg::Mirror => crate::model::Order::Mirror,
+            OrderArg::Tuscan => crate::model::Order::Tuscan,
+            OrderArg::Exhaustive => crate::model::Order::Exhaustive,
         }
     }
 }

@@ -173,6 +173,11 @@ pub enum Order {
     Reverse,
     /// Odd iterations random with their seed; each even one the iteration before it, reversed.
     Mirror,
+    /// Iteration i runs rows of a Tuscan square over the tests, from row i: every ordered pair
+    /// stands side by side in some row.
+    Tuscan,
+    /// Iteration i runs the i-th distinct order of the tests, each `times` times.
+    Exhaustive,
 }
 
 impl Order {
@@ -185,6 +190,12 @@ impl Order {
     pub fn is_seeded(self) -> bool {
         matches!(self, Order::Random | Order::Mirror)
     }
+
+    /// A fixed set of sequences, each run once, one per iteration (tuscan, exhaustive): the
+    /// iterations default to how many there are.
+    pub fn is_enumerated(self) -> bool {
+        matches!(self, Order::Tuscan | Order::Exhaustive)
+    }
 }
 
 impl fmt::Display for Order {
@@ -195,6 +206,8 @@ impl fmt::Display for Order {
             Order::Rotate => "rotate",
             Order::Reverse => "reverse",
             Order::Mirror => "mirror",
+            Order::Tuscan => "tuscan",
+            Order::Exhaustive => "exhaustive",
         })
     }
 }
@@ -294,24 +307,30 @@ mod tests {
     }
 
     #[test]
-    fn each_order_is_fixed_or_seeded() {
+    fn each_order_is_one_of_fixed_seeded_or_enumerated() {
         use Order::*;
         let table = [
-            (Random, "random", false, true),
-            (Repeat, "repeat", true, false),
-            (Rotate, "rotate", true, false),
-            (Reverse, "reverse", true, false),
-            (Mirror, "mirror", false, true),
+            (Random, "random", false, true, false),
+            (Repeat, "repeat", true, false, false),
+            (Rotate, "rotate", true, false, false),
+            (Reverse, "reverse", true, false, false),
+            (Mirror, "mirror", false, true, false),
+            (Tuscan, "tuscan", false, false, true),
+            (Exhaustive, "exhaustive", false, false, true),
         ];
-        for (order, name, fixed, seeded) in table {
+        for (order, name, fixed, seeded, enumerated) in table {
             assert_eq!(order.to_string(), name);
             assert_eq!(
                 serde_json::to_string(&order).expect("serializes"),
                 format!("\"{name}\"")
             );
             assert_eq!(
-                (order.is_deterministic(), order.is_seeded()),
-                (fixed, seeded),
+                (
+                    order.is_deterministic(),
+                    order.is_seeded(),
+                    order.is_enumerated()
+                ),
+                (fixed, seeded, enumerated),
                 "{order}"
             );
         }

@@ -68,11 +68,24 @@ pub fn render_text(report: &RunReport) -> String {
         ),
         // Their iterations are not replayed by a seed alone: say what is.
         Mode::Smoke => {
-            let what = format!(
-                "odd iteration i runs random with seed {} + i - 1, even i the iteration before \
-                 it reversed",
-                o.seed
-            );
+            let what = match o.order {
+                Order::Mirror => format!(
+                    "odd iteration i runs random with seed {} + i - 1, even i the iteration \
+                     before it reversed",
+                    o.seed
+                ),
+                Order::Tuscan => format!(
+                    "iteration i runs {} of the Tuscan square from row i; tests get SMOKE_SEED={} \
+                     + i - 1",
+                    if o.times > 1 { "rows" } else { "the row" },
+                    o.seed
+                ),
+                _ => format!(
+                    "iteration i runs the i-th distinct order, lexicographic by suite position; \
+                     tests get SMOKE_SEED={} + i - 1",
+                    o.seed
+                ),
+            };
             format!(
                 "order {}, times {}, iterations {}, base seed {} ({what}; iteration i alone: \
                  --order {} --times {} --seed {} --iterations i --shard i/i)",
@@ -773,6 +786,18 @@ mod tests {
             "order mirror, times 2, iterations 3, base seed 1 (odd iteration i runs random with \
              seed 1 + i - 1, even i the iteration before it reversed; iteration i alone: --order \
              mirror --times 2 --seed 1 --iterations i --shard i/i)"
+        );
+        assert_eq!(
+            options_line(Order::Tuscan, 2),
+            "order tuscan, times 2, iterations 3, base seed 1 (iteration i runs rows of the \
+             Tuscan square from row i; tests get SMOKE_SEED=1 + i - 1; iteration i alone: \
+             --order tuscan --times 2 --seed 1 --iterations i --shard i/i)"
+        );
+        assert_eq!(
+            options_line(Order::Exhaustive, 1),
+            "order exhaustive, times 1, iterations 3, base seed 1 (iteration i runs the i-th \
+             distinct order, lexicographic by suite position; tests get SMOKE_SEED=1 + i - 1; \
+             iteration i alone: --order exhaustive --times 1 --seed 1 --iterations i --shard i/i)"
         );
     }
 
