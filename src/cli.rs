@@ -90,7 +90,8 @@ pub struct Cli {
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub times: Option<u32>,
 
-    /// How many random iterations (seeds) to run [default: 10].
+    /// How many iterations to run [default: 10; tuscan and exhaustive: every row or order;
+    /// rotate, repeat and reverse run once].
     #[arg(short = 'n', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub iterations: Option<u32>,
 
