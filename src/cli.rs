@@ -91,7 +91,8 @@ pub struct Cli {
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub times: Option<u32>,
 
-    /// How many random iterations (seeds) to run [default: 10].
+    /// How many iterations to run [default: 10; tuscan and exhaustive: every row or order;
+    /// rotate, repeat and reverse run once].
     #[arg(short = 'n', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub iterations: Option<u32>,
 
@@ -295,6 +296,14 @@ pub enum OrderArg {
     Repeat,
     /// The whole list --times times: a b c a b c.
     Rotate,
+    /// The list reversed, --times times: c b a c b a.
+    Reverse,
+    /// Odd iterations random; each even one the iteration before it, reversed.
+    Mirror,
+    /// Rows of a Tuscan square: every ordered pair side by side in some iteration.
+    Tuscan,
+    /// Every distinct order of the tests, each --times times, one per iteration.
+    Exhaustive,
 }
 
 impl From<OrderArg> for crate::model::Order {
@@ -303,6 +312,10 @@ impl From<OrderArg> for crate::model::Order {
             OrderArg::Random => crate::model::Order::Random,
             OrderArg::Repeat => crate::model::Order::Repeat,
             OrderArg::Rotate => crate::model::Order::Rotate,
+            OrderArg::Reverse => crate::model::Order::Reverse,
+            OrderArg::Mirror => crate::model::Order::Mirror,
+            OrderArg::Tuscan => crate::model::Order::Tuscan,
+            OrderArg::Exhaustive => crate::model::Order::Exhaustive,
         }
     }
 }

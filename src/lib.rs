@@ -100,7 +100,7 @@ fn run_cli(mut cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
         Some(cli::Command::Replay(args)) => return replay::run(args, argv, &cwd, started),
         None => {}
     }
-    let config = Config::load(cli, &cwd)?;
+    let mut config = Config::load(cli, &cwd)?;
 
     let interrupt = Interrupt::new();
     interrupt::install(interrupt.clone()).context("cannot install the signal handlers")?;
@@ -110,11 +110,20 @@ fn run_cli(mut cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
     if let Some(signal) = interrupt.signal() {
         return Err(error::Interrupted { signal }.into());
     }
+    let selection = suite::select(&names, &config.selected);
+    // Tuscan and exhaustive run as many iterations as the selected tests give them.
+    let counted = match &selection {
+        Ok(selection) if !config.list_only => config.count_iterations(selection, &mut warnings),
+        _ => Ok(None),
+    };
     if config.verbosity != config::Verbosity::Quiet {
         for warning in &warnings {
             term::errln!("smoke: warning: {}", report::one_line(warning));
         }
-        if let (Some(shard), false) = (config.shard, config.list_only) {
+        if let Ok(Some(line)) = &counted {
+            term::errln!("smoke: {line}");
+        }
+        if let (Some(shard), false, true) = (config.shard, config.list_only, counted.is_ok()) {
             term::errln!(
                 "smoke: {shard} of a {}-iteration run: {}",
                 config.iterations,
@@ -122,7 +131,8 @@ fn run_cli(mut cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
             );
         }
     }
-    let selection = suite::select(&names, &config.selected)?;
+    let selection = selection?;
+    counted?;
     if let Some(runner) = config.deduplicating_runner {
         suite::refuse_repeats(&names, &selection, runner)?;
     }

@@ -159,7 +159,7 @@ impl fmt::Display for Outcome {
     }
 }
 
-/// The order in which an iteration runs the tests.
+/// The order in which an iteration runs the tests (see `order::plan` for each sequence).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Order {
@@ -169,12 +169,32 @@ pub enum Order {
     Repeat,
     /// The whole list `times` times: t1..tn t1..tn ...
     Rotate,
+    /// The list reversed, `times` times: tn..t1 tn..t1 ...
+    Reverse,
+    /// Odd iterations random with their seed; each even one the iteration before it, reversed.
+    Mirror,
+    /// Iteration i runs rows of a Tuscan square over the tests, from row i: every ordered pair
+    /// stands side by side in some row.
+    Tuscan,
+    /// Iteration i runs the i-th distinct order of the tests, each `times` times.
+    Exhaustive,
 }
 
 impl Order {
-    /// Random orders differ per seed; the others are the same every time, so they run once.
+    /// One sequence, the same every time (rotate, repeat, reverse), so it runs once.
     pub fn is_deterministic(self) -> bool {
-        self != Order::Random
+        matches!(self, Order::Repeat | Order::Rotate | Order::Reverse)
+    }
+
+    /// The seed decides the sequences (random, mirror): an iteration is known by its seed.
+    pub fn is_seeded(self) -> bool {
+        matches!(self, Order::Random | Order::Mirror)
+    }
+
+    /// A fixed set of sequences, each run once, one per iteration (tuscan, exhaustive): the
+    /// iterations default to how many there are.
+    pub fn is_enumerated(self) -> bool {
+        matches!(self, Order::Tuscan | Order::Exhaustive)
     }
 }
 
@@ -184,6 +204,10 @@ impl fmt::Display for Order {
             Order::Random => "random",
             Order::Repeat => "repeat",
             Order::Rotate => "rotate",
+            Order::Reverse => "reverse",
+            Order::Mirror => "mirror",
+            Order::Tuscan => "tuscan",
+            Order::Exhaustive => "exhaustive",
         })
     }
 }
@@ -280,5 +304,35 @@ mod tests {
         assert!(!Order::Random.is_deterministic());
         assert!(Order::Repeat.is_deterministic());
         assert!(Order::Rotate.is_deterministic());
+    }
+
+    #[test]
+    fn each_order_is_one_of_fixed_seeded_or_enumerated() {
+        use Order::*;
+        let table = [
+            (Random, "random", false, true, false),
+            (Repeat, "repeat", true, false, false),
+            (Rotate, "rotate", true, false, false),
+            (Reverse, "reverse", true, false, false),
+            (Mirror, "mirror", false, true, false),
+            (Tuscan, "tuscan", false, false, true),
+            (Exhaustive, "exhaustive", false, false, true),
+        ];
+        for (order, name, fixed, seeded, enumerated) in table {
+            assert_eq!(order.to_string(), name);
+            assert_eq!(
+                serde_json::to_string(&order).expect("serializes"),
+                format!("\"{name}\"")
+            );
+            assert_eq!(
+                (
+                    order.is_deterministic(),
+                    order.is_seeded(),
+                    order.is_enumerated()
+                ),
+                (fixed, seeded, enumerated),
+                "{order}"
+            );
+        }
     }
 }

@@ -31,6 +31,8 @@ pub const DEFAULT_CONFIG: &str = "smoke.toml";
 pub const DEFAULT_TIMES: u32 = 2;
 /// Default for `--iterations`.
 pub const DEFAULT_ITERATIONS: u32 = 10;
+/// The most distinct orders `--order exhaustive` runs without `--iterations` saying how many.
+pub const MAX_EXHAUSTIVE: u32 = 100_000;
 /// The longest `timeout` smoke takes: far past any test, and far from the clock's limits
 /// (a batch's limit is this times its length, and a deadline past the clock's range would
 /// panic).
@@ -68,8 +70,12 @@ pub struct Config {
     pub order: Order,
     /// How many times each test runs per iteration (>= 1).
     pub times: u32,
-    /// Iterations to run (1 for the deterministic orders).
+    /// Iterations to run (1 for the deterministic orders; for tuscan and exhaustive, 0 until
+    /// [`Config::count_iterations`] counts them).
     pub iterations: u32,
+    /// Tuscan and exhaustive: how many of their iterations to run, when `--iterations` (or
+    /// `[smoke] iterations` beside `[smoke] order`) says.
+    pub iterations_cut: Option<u32>,
     /// The base seed; iteration i uses `seed + i - 1`.
     pub seed: u64,
     /// Whether the seed was given (`--seed`, `[smoke] seed`) rather than drawn: a drawn seed
@@ -306,6 +312,7 @@ impl Config {
             order: if bug_mode { Order::Rotate } else { run.order },
             times: if bug_mode { 1 } else { run.times },
             iterations: if bug_mode { 1 } else { run.iterations },
+            iterations_cut: run.iterations_cut.filter(|_| !bug_mode),
             seed: run.seed,
             seed_given: run.seed_given,
             shard: run.shard,
@@ -338,6 +345,30 @@ impl Config {
     /// `--shard` gave it another machine.
     pub fn runs_iteration(&self, index: u32) -> bool {
         self.shard.is_none_or(|shard| shard.contains(index))
+    }
+
+    /// Tuscan and exhaustive: set the iterations to the rows or distinct orders the order has
+    /// over `selection` (or the first `--iterations` of them), which only the selected tests
+    /// tell. Returns the line that says how many, to print before the run; adds a warning when
+    /// `--iterations` asks for more than there are. Exhaustive refuses more than
+    /// [`MAX_EXHAUSTIVE`] orders unless `--iterations` cuts them. Other orders: `None`.
+    pub fn count_iterations(
+        &mut self,
+        selection: &[crate::model::TestId],
+        warnings: &mut Vec<String>,
+    ) -> Result<Option<String>, ConfigError> {
+        let counted = run::count_iterations(
+            self.order,
+            selection,
+            self.times,
+            self.iterations_cut,
+            self.shard,
+            warnings,
+        )?;
+        Ok(counted.map(|(iterations, line)| {
+            self.iterations = iterations;
+            line
+        }))
     }
 }
 

@@ -5,11 +5,12 @@
 
 use super::file::{FileJobs, FileSmoke};
 use super::suite::SuiteParts;
-use super::{DEFAULT_CONFIG, DEFAULT_ITERATIONS, DEFAULT_TIMES};
+use super::{DEFAULT_CONFIG, DEFAULT_ITERATIONS, DEFAULT_TIMES, MAX_EXHAUSTIVE};
 use crate::cli::{Cli, Jobs};
 use crate::error::ConfigError;
 use crate::execution::Execution;
-use crate::model::Order;
+use crate::model::{Order, TestId};
+use crate::order::{self, Count};
 use crate::shard::{Shard, ShardSpec};
 use regex::Regex;
 use std::collections::BTreeMap;
@@ -20,6 +21,8 @@ pub(super) struct RunParts {
     pub order: Order,
     pub times: u32,
     pub iterations: u32,
+    /// Tuscan and exhaustive: how many of their iterations to run, when told.
+    pub iterations_cut: Option<u32>,
     pub seed: u64,
     pub seed_given: bool,
     pub shard: Option<Shard>,
@@ -102,8 +105,18 @@ pub(super) fn resolve(
             "--iterations is ignored: order {order} is the same every time, so it runs once"
         ));
     }
+    // Tuscan and exhaustive run every sequence they have, counted once the tests are known
+    // (`count_iterations`); `[smoke] iterations` cuts them only beside the `[smoke] order`
+    // that names them, not when it serves the random runs of a file and --order names them.
+    let iterations_cut = match cli.order {
+        Some(_) => cli.iterations,
+        None => iterations_given,
+    }
+    .filter(|_| order.is_enumerated());
     let iterations = if order.is_deterministic() {
         1
+    } else if order.is_enumerated() {
+        0
     } else {
         iterations_given.unwrap_or(DEFAULT_ITERATIONS)
     };
@@ -141,20 +154,8 @@ pub(super) fn resolve(
         }
         (None, None) => draw_seed(),
     };
-    if let Some(shard) = shard.filter(|s| s.count(iterations) == 0) {
-        warnings.push(if order.is_deterministic() {
-            format!(
-                "{shard} runs no iteration: order {order} runs one, which shard 1 of {} \
-                 runs",
-                shard.total()
-            )
-        } else {
-            format!(
-                "{shard} runs no iteration: --iterations {iterations} gives {} shard(s) one \
-                 or more, the rest none",
-                iterations.min(shard.total())
-            )
-        });
+    if !order.is_enumerated() {
+        warnings.extend(idle_shard(shard, order, iterations));
     }
 
     let match_output = match (&cli.match_output, &smoke.match_output) {
@@ -197,6 +198,7 @@ pub(super) fn resolve(
         order,
         times,
         iterations,
+        iterations_cut,
         seed,
         seed_given,
         shard,
@@ -205,6 +207,88 @@ pub(super) fn resolve(
         max_reduce,
         jobs,
     })
+}
+
+/// The warning for a shard left without an iteration, if it is.
+fn idle_shard(shard: Option<Shard>, order: Order, iterations: u32) -> Option<String> {
+    let shard = shard.filter(|s| s.count(iterations) == 0)?;
+    Some(if order.is_deterministic() {
+        format!(
+            "{shard} runs no iteration: order {order} runs one, which shard 1 of {} runs",
+            shard.total()
+        )
+    } else {
+        format!(
+            "{shard} runs no iteration: --iterations {iterations} gives {} shard(s) one or \
+             more, the rest none",
+            iterations.min(shard.total())
+        )
+    })
+}
+
+/// Tuscan and exhaustive, once the selection is known: how many iterations run (every row or
+/// every distinct order, or the first `cut` of them), and the line that says so. Exhaustive
+/// refuses more than [`MAX_EXHAUSTIVE`] orders unless `--iterations` says how many to run.
+/// `None` for the other orders.
+pub(super) fn count_iterations(
+    order: Order,
+    selection: &[TestId],
+    times: u32,
+    cut: Option<u32>,
+    shard: Option<Shard>,
+    warnings: &mut Vec<String>,
+) -> Result<Option<(u32, String)>, ConfigError> {
+    let Some(count) = order::distinct(order, selection, times) else {
+        return Ok(None);
+    };
+    let n = selection.len();
+    let (what, unit) = match order {
+        Order::Tuscan => (
+            format!(
+                "a Tuscan square of {count} rows over {n} tests, every ordered pair side by side \
+                 in one of them{}",
+                if times > 1 {
+                    format!("; {times} consecutive rows per iteration")
+                } else {
+                    String::new()
+                }
+            ),
+            "rows",
+        ),
+        _ => (
+            format!("{count} distinct orders of {n} tests, each run {times} time(s)"),
+            "distinct orders",
+        ),
+    };
+    let iterations = match (cut, count.to_u32()) {
+        (Some(cut), Some(all)) if cut > all => {
+            warnings.push(format!(
+                "{cut} iterations asked for, more than the {count} {unit} of order {order} \
+                 over these tests: running {all}"
+            ));
+            all
+        }
+        (Some(cut), _) => cut,
+        (None, Some(all)) if order == Order::Tuscan || !count.exceeds(MAX_EXHAUSTIVE.into()) => all,
+        (None, _) => {
+            return Err(ConfigError::new(format!(
+                "order {order} over {n} tests, each run {times} time(s), has {count} {unit}: \
+                 more than {} to run one by one. Select fewer tests (name them: smoke --order \
+                 {order} TEST...), lower --times, or add --iterations N to run the first N",
+                Count::Exact(u128::from(MAX_EXHAUSTIVE))
+            )));
+        }
+    };
+    warnings.extend(idle_shard(shard, order, iterations));
+    let running = if count.to_u32() == Some(iterations) {
+        format!("{iterations} iteration(s)")
+    } else {
+        format!("the first {iterations} iteration(s)")
+    };
+    Ok(Some((
+        iterations,
+        format!("order {order}: {what}; {running}"),
+    )))
 }
 
 /// How many CPUs the OS gives smoke (at least 1), for `--jobs auto`.

@@ -243,6 +243,143 @@ fn deterministic_orders_run_once_and_say_so_only_when_the_flag_was_given() {
 }
 
 #[test]
+fn reverse_runs_once_and_mirror_runs_iterations_like_random() {
+    let c = with_file(&["--order", "reverse", "-n", "5"], MINIMAL).expect("valid");
+    assert_eq!((c.order, c.iterations), (Order::Reverse, 1));
+    assert_eq!(
+        c.warnings,
+        ["--iterations is ignored: order reverse is the same every time, so it runs once"]
+    );
+    let c = with_file(&["--order", "mirror"], MINIMAL).expect("valid");
+    assert_eq!((c.order, c.iterations), (Order::Mirror, DEFAULT_ITERATIONS));
+    let file = format!(
+        "{MINIMAL}[smoke]
+order = \"mirror\"\niterations = 4\n"
+    );
+    let c = with_file(&[], &file).expect("valid");
+    assert_eq!((c.order, c.iterations), (Order::Mirror, 4));
+}
+
+#[test]
+fn tuscan_and_exhaustive_count_their_iterations_once_the_tests_are_known() {
+    let tests: Vec<crate::model::TestId> = (0..20).collect();
+    let count = |args: &[&str], file: &str, selection: &[crate::model::TestId]| {
+        let mut c = with_file(args, file).expect("valid");
+        let mut warnings = Vec::new();
+        let line = c.count_iterations(selection, &mut warnings);
+        (c.iterations, line, warnings)
+    };
+
+    let (iterations, line, warnings) = count(&["--order", "tuscan", "-t", "1"], MINIMAL, &tests);
+    assert_eq!(iterations, 20);
+    assert_eq!(
+        line.expect("counted"),
+        Some(
+            "order tuscan: a Tuscan square of 20 rows over 20 tests, every ordered pair side \
+             by side in one of them; 20 iteration(s)"
+                .to_string()
+        )
+    );
+    assert!(warnings.is_empty());
+    let (iterations, _, _) = count(&["--order", "tuscan"], MINIMAL, &tests[..5]);
+    assert_eq!(iterations, 6, "odd: the square for one more");
+    let (iterations, line, warnings) = count(&["--order", "tuscan", "-n", "50"], MINIMAL, &tests);
+    assert_eq!(iterations, 20);
+    assert_eq!(
+        warnings,
+        [
+            "50 iterations asked for, more than the 20 rows of order tuscan over these tests: \
+          running 20"
+        ]
+    );
+    assert!(
+        line.expect("counted")
+            .expect("a line")
+            .ends_with("; 20 iteration(s)")
+    );
+    let (iterations, line, _) = count(
+        &["--order", "tuscan", "-n", "3", "-t", "2"],
+        MINIMAL,
+        &tests,
+    );
+    assert_eq!(iterations, 3);
+    assert!(
+        line.expect("counted").expect("a line").ends_with(
+            "in one of them; 2 consecutive rows per iteration; the first 3 iteration(s)"
+        )
+    );
+
+    let (iterations, line, _) = count(&["--order", "exhaustive", "-t", "2"], MINIMAL, &tests[..2]);
+    assert_eq!(iterations, 6);
+    assert_eq!(
+        line.expect("counted"),
+        Some(
+            "order exhaustive: 6 distinct orders of 2 tests, each run 2 time(s); 6 iteration(s)"
+                .to_string()
+        )
+    );
+    // 8! = 40,320 runs; 9 tests give 362,880, past the limit.
+    assert_eq!(
+        count(&["--order", "exhaustive", "-t", "1"], MINIMAL, &tests[..8]).0,
+        40320
+    );
+    let (_, refused, _) = count(&["--order", "exhaustive", "-t", "1"], MINIMAL, &tests[..9]);
+    let message = refused.expect_err("too many").to_string();
+    assert_eq!(
+        message,
+        "order exhaustive over 9 tests, each run 1 time(s), has 362,880 distinct orders: more \
+         than 100,000 to run one by one. Select fewer tests (name them: smoke --order \
+         exhaustive TEST...), lower --times, or add --iterations N to run the first N"
+    );
+    let (_, refused, _) = count(&["--order", "exhaustive"], MINIMAL, &tests);
+    let message = refused.expect_err("too many").to_string();
+    assert!(
+        message.contains("has about 7.8e41 distinct orders"),
+        "{message}"
+    );
+    let (iterations, line, _) = count(&["--order", "exhaustive", "-n", "7"], MINIMAL, &tests);
+    assert_eq!(iterations, 7);
+    assert!(
+        line.expect("cut")
+            .expect("a line")
+            .ends_with("the first 7 iteration(s)")
+    );
+
+    // The file's iterations serve its own order: they cut a tuscan the file names, not one
+    // --order names over a file written for random runs.
+    let file = format!("{MINIMAL}[smoke]\niterations = 4\n");
+    assert_eq!(count(&["--order", "tuscan"], &file, &tests).0, 20);
+    let file = format!("{MINIMAL}[smoke]\norder = \"tuscan\"\niterations = 4\n");
+    assert_eq!(count(&[], &file, &tests).0, 4);
+
+    // Other orders keep what the flags and file said.
+    let (iterations, line, _) = count(&["--order", "mirror", "-n", "3"], MINIMAL, &tests);
+    assert_eq!((iterations, line.expect("fine")), (3, None));
+    // A shard left without an iteration says so once the count is known.
+    let (_, _, warnings) = count(
+        &[
+            "--order",
+            "exhaustive",
+            "-t",
+            "2",
+            "--seed",
+            "1",
+            "--shard",
+            "7/7",
+        ],
+        MINIMAL,
+        &tests[..2],
+    );
+    assert_eq!(
+        warnings,
+        [
+            "shard 7 of 7 runs no iteration: --iterations 6 gives 6 shard(s) one or more, the rest \
+          none"
+        ]
+    );
+}
+
+#[test]
 fn bug_mode_refuses_the_options_it_would_ignore_and_records_none_of_them() {
     let message = error(with_file(
         &[

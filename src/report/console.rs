@@ -10,6 +10,7 @@ use super::{
     one_line, printable, quote_tail,
 };
 use crate::config::Verbosity;
+use crate::model::Order;
 use crate::shell;
 use crate::term::{errln, outln};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -56,8 +57,8 @@ pub fn summary(report: &RunReport, interrupted: Option<i32>) -> String {
                     s.unmatched_failures
                 ));
             }
-            // A fixed order needs no seed to replay; a random one is nothing without it.
-            if !report.options.order.is_deterministic() {
+            // Only the seeded orders need the seed to replay; random is nothing without it.
+            if report.options.order.is_seeded() {
                 line.push_str(&format!("; base seed {}", report.options.seed));
             }
             line
@@ -99,8 +100,8 @@ pub struct Console {
     mode: Mode,
     /// Workers running side by side.
     jobs: usize,
-    /// Random orders name each iteration's seed; fixed ones have none worth a word.
-    seeded: bool,
+    /// Seeded orders name each iteration's seed; the others have none worth a word.
+    order: Order,
     iterations: u32,
     iteration: u32,
     failures: u32,
@@ -136,7 +137,7 @@ impl Console {
             batch: batch_style(),
             mode: Mode::Smoke,
             jobs: 1,
-            seeded: true,
+            order: Order::Random,
             iterations: 0,
             iteration: 0,
             failures: 0,
@@ -226,7 +227,7 @@ impl Reporter for Console {
                     self.bar.set_position(0);
                     self.bar.set_length(u64::from(*iterations));
                 }
-                self.seeded = !order.is_deterministic();
+                self.order = *order;
                 self.iterations = *iterations;
                 // A drawn seed means nothing to a fixed order: tests still get it as
                 // SMOKE_SEED, but it only earns a word when the user chose it.
@@ -235,18 +236,22 @@ impl Reporter for Console {
                 } else {
                     String::new()
                 };
-                self.progress(&match (mode, order.is_deterministic()) {
-                    (Mode::BugMode, _) => format!(
+                self.progress(&match mode {
+                    Mode::BugMode => format!(
                         "smoke: bug mode, {tests} test run(s) in order, not stopping at \
                          failures{given}"
                     ),
-                    (Mode::Smoke, false) => format!(
+                    Mode::Smoke if order.is_seeded() => format!(
                         "smoke: {tests} tests, order {order}, times {times}, {iterations} \
                          iteration(s), seed {seed}"
                     ),
-                    (Mode::Smoke, true) => {
+                    Mode::Smoke if order.is_deterministic() => {
                         format!("smoke: {tests} tests, order {order}, times {times}{given}")
                     }
+                    Mode::Smoke => format!(
+                        "smoke: {tests} tests, order {order}, times {times}, {iterations} \
+                         iteration(s){given}"
+                    ),
                 });
             }
             Event::IterationStarted { index, .. } => {
@@ -368,10 +373,13 @@ impl Reporter for Console {
                     }
                     _ => status.to_string(),
                 };
-                let seed = if self.seeded {
-                    format!(" (seed {seed})")
-                } else {
-                    String::new()
+                // An even mirror iteration is known by the one before it, not by its seed.
+                let seed = match self.order {
+                    Order::Mirror if index % 2 == 0 => {
+                        format!(" (seed {seed}, iteration {} reversed)", index - 1)
+                    }
+                    order if order.is_seeded() => format!(" (seed {seed})"),
+                    _ => String::new(),
                 };
                 self.progress(&format!(
                     "iteration {index}/{}{seed}: {executed}/{length} tests, {what}",

@@ -6,6 +6,7 @@ use super::record::{Recorder, RunReport};
 use super::{
     Event, Mode, Proof, Redactor, Reporter, minimal_label, one_line, printable, quote_tail,
 };
+use crate::model::Order;
 use crate::shell;
 use crate::term::errln;
 use anyhow::{Context, Result};
@@ -61,10 +62,36 @@ pub fn render_text(report: &RunReport) -> String {
             "order {}, times {} (the same every run; tests get SMOKE_SEED={})",
             o.order, o.times, o.seed
         ),
-        Mode::Smoke => format!(
+        Mode::Smoke if o.order == Order::Random => format!(
             "order {}, times {}, iterations {}, base seed {} (iteration i uses seed {} + i - 1)",
             o.order, o.times, o.iterations, o.seed, o.seed
         ),
+        // Their iterations are not replayed by a seed alone: say what is.
+        Mode::Smoke => {
+            let what = match o.order {
+                Order::Mirror => format!(
+                    "odd iteration i runs random with seed {} + i - 1, even i the iteration \
+                     before it reversed",
+                    o.seed
+                ),
+                Order::Tuscan => format!(
+                    "iteration i runs {} of the Tuscan square from row i; tests get SMOKE_SEED={} \
+                     + i - 1",
+                    if o.times > 1 { "rows" } else { "the row" },
+                    o.seed
+                ),
+                _ => format!(
+                    "iteration i runs the i-th distinct order, lexicographic by suite position; \
+                     tests get SMOKE_SEED={} + i - 1",
+                    o.seed
+                ),
+            };
+            format!(
+                "order {}, times {}, iterations {}, base seed {} ({what}; iteration i alone: \
+                 --order {} --times {} --seed {} --iterations i --shard i/i)",
+                o.order, o.times, o.iterations, o.seed, o.order, o.times, o.seed
+            )
+        }
     };
     let options = match (o.shard, report.mode) {
         (Some(shard), Mode::Smoke) => {
@@ -864,6 +891,47 @@ mod tests {
     #[test]
     fn the_text_report_layout_is_pinned() {
         insta::assert_snapshot!(render_text(&report()));
+    }
+
+    #[test]
+    fn the_options_say_how_to_replay_an_iteration_of_every_order() {
+        let options_line = |order, times| {
+            let mut r = report();
+            r.options.order = order;
+            r.options.times = times;
+            let text = render_text(&r);
+            let line = text
+                .lines()
+                .find(|l| l.starts_with("options"))
+                .expect("an options line");
+            line.trim_start_matches("options").trim().to_string()
+        };
+        assert_eq!(
+            options_line(Order::Random, 2),
+            "order random, times 2, iterations 3, base seed 1 (iteration i uses seed 1 + i - 1)"
+        );
+        assert_eq!(
+            options_line(Order::Reverse, 1),
+            "order reverse, times 1 (the same every run; tests get SMOKE_SEED=1)"
+        );
+        assert_eq!(
+            options_line(Order::Mirror, 2),
+            "order mirror, times 2, iterations 3, base seed 1 (odd iteration i runs random with \
+             seed 1 + i - 1, even i the iteration before it reversed; iteration i alone: --order \
+             mirror --times 2 --seed 1 --iterations i --shard i/i)"
+        );
+        assert_eq!(
+            options_line(Order::Tuscan, 2),
+            "order tuscan, times 2, iterations 3, base seed 1 (iteration i runs rows of the \
+             Tuscan square from row i; tests get SMOKE_SEED=1 + i - 1; iteration i alone: \
+             --order tuscan --times 2 --seed 1 --iterations i --shard i/i)"
+        );
+        assert_eq!(
+            options_line(Order::Exhaustive, 1),
+            "order exhaustive, times 1, iterations 3, base seed 1 (iteration i runs the i-th \
+             distinct order, lexicographic by suite position; tests get SMOKE_SEED=1 + i - 1; \
+             iteration i alone: --order exhaustive --times 1 --seed 1 --iterations i --shard i/i)"
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use super::worker::not_runnable;
 use super::{Controller, shrink};
 use crate::error::ConfigError;
 use crate::model::{Classification, Outcome, TestId};
-use crate::order::{self, SmokeRng};
+use crate::order;
 use crate::reduce::{self, Answer, Costs, Halt, Limits, Probe, Shrunk};
 use crate::report::{Event, Purpose};
 use std::sync::mpsc::{self, Sender};
@@ -503,12 +503,8 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         match check {
             Some((ctx, position)) if fails_alone && !self.stopping() => {
                 let c = self.config;
-                let mut sequence = order::plan(
-                    c.order,
-                    self.selection,
-                    c.times,
-                    &mut SmokeRng::from_seed(ctx.seed),
-                );
+                let mut sequence =
+                    order::plan(c.order, self.selection, c.times, ctx.iteration, c.seed);
                 sequence.truncate(position + 1);
                 self.failures[id].phase = Phase::Checking;
                 self.queue.push_back(Unit {

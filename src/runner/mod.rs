@@ -30,7 +30,7 @@ use crate::config::Config;
 use crate::exec::Executor;
 use crate::interrupt::{self, Interrupt};
 use crate::model::{TestId, TestNames};
-use crate::order::{self, SmokeRng};
+use crate::order;
 use crate::reduce::{Costs, Probe};
 use crate::report::{Event, IterationStatus, Mode, Purpose, Reporter};
 use crate::shell;
@@ -442,12 +442,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         self.next_iteration += 1;
         self.started.push_back(index);
         let seed = order::iteration_seed(c.seed, index);
-        let sequence = order::plan(
-            c.order,
-            self.selection,
-            c.times,
-            &mut SmokeRng::from_seed(seed),
-        );
+        let sequence = order::plan(c.order, self.selection, c.times, index, c.seed);
         self.report(&Event::IterationStarted {
             index,
             seed,
