@@ -6,8 +6,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-/// Find and shrink test-order bugs: run a suite in random, repeat or rotate orders under recorded
-/// seeds, shrink the first failure to the few tests that cause it, and write a dated report.
+/// Find and shrink test-order bugs: run a suite in random and other orders under recorded seeds,
+/// shrink each failure to the few tests that cause it, and write a dated report.
 #[derive(Debug, Parser)]
 #[command(name = "smoke", version, max_term_width = 100)]
 // A name after an option, or after `--`, is always a test: `smoke -- merge` runs a test called

@@ -1,6 +1,7 @@
-//! smoke finds and shrinks test-order bugs: it runs a suite in random, repeat or rotate orders
-//! under recorded seeds, shrinks the first failure to the few tests that still cause it, and
-//! writes a dated report with the build parameters.
+//! smoke finds and shrinks test-order bugs: it runs a suite in random, repeated, rotated,
+//! reversed, mirrored, Tuscan-square or exhaustive orders under recorded seeds, shrinks each
+//! failure to the few tests that still cause it, and writes a dated report with the build
+//! parameters.
 //!
 //! The pure core (`order`, `reduce`, `model`, `execution`, `shell`, `batch`, `preset`, `shard`,
 //! `report::record`) has no processes, clock or terminal; the edges (`exec`, `interrupt`,

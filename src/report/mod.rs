@@ -20,7 +20,7 @@ use std::time::Duration;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Mode {
-    /// Iterations of random/repeat/rotate orders, shrinking failures.
+    /// Iterations of the chosen order, shrinking failures.
     Smoke,
     /// `--bug-mode`: each test once, not stopping at failures.
     BugMode,
