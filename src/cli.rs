@@ -26,6 +26,7 @@ Examples:
   smoke merge reports/shard-*.json          one report from the shards' reports
   smoke -- merge                            run a test called merge (not the subcommand)
   smoke replay reports/known-bugs.json      do the failures of a report still fail?
+  smoke diagnose reports/run.json           every polluter, cleaner and state-setter
 
 Exit codes: 0 no failure found, 1 failure found and reported, 2 usage, config or I/O
 error or a failing setup/teardown, 130 interrupted by Ctrl-C (143 by SIGTERM, 129 by
@@ -181,6 +182,35 @@ pub enum Command {
     /// fixed.
     #[command(after_help = "A test called replay is run with `smoke -- replay`.")]
     Replay(ReplayArgs),
+    /// For each failure of a report, list every test that makes its victim fail (polluters),
+    /// the tests that make it pass again (cleaners), and, for a test that fails alone, the
+    /// tests it needs before it (state-setters).
+    #[command(after_help = "A test called diagnose is run with `smoke -- diagnose`.")]
+    Diagnose(DiagnoseArgs),
+}
+
+/// `smoke diagnose`'s arguments.
+#[derive(Debug, Args)]
+pub struct DiagnoseArgs {
+    /// The JSON report whose failures to diagnose.
+    #[arg(value_name = "REPORT.json")]
+    pub from: PathBuf,
+
+    /// Only failure N (as numbered in the report, from 1).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub failure: Option<u32>,
+
+    /// Spend at most N test executions per failure; the lists then say they are incomplete
+    /// [default: no limit; about 5 per test of the suite].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_diagnose: Option<u64>,
+
+    /// Read the suite from FILE instead of ./smoke.toml (else from the report's own).
+    #[arg(short, long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// `smoke replay`'s arguments.

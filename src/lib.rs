@@ -7,12 +7,13 @@
 //! `report::record`) has no processes, clock or terminal; the edges (`exec`, `interrupt`,
 //! `suite`, `term`, `report::{console, export, build}`) do the I/O; `config` turns flags (`cli`)
 //! and `smoke.toml` into one validated `Config`, and `runner` orchestrates. Dependencies point
-//! one way: `cli` → `config` → `runner` → the core. Subcommands have a module each (`merge`, `replay`).
+//! one way: `cli` → `config` → `runner` → the core. Subcommands have a module each (`merge`, `replay`, `diagnose`).
 //! [`run`] is the whole program, so tests can run smoke in-process.
 
 pub mod batch;
 pub mod cli;
 pub mod config;
+pub mod diagnose;
 pub mod error;
 pub mod exec;
 pub mod execution;
@@ -61,7 +62,7 @@ where
             if e.kind() == clap::error::ErrorKind::MissingRequiredArgument
                 && let Some(verb) = args
                     .get(1)
-                    .filter(|a| *a == "merge" || *a == "replay")
+                    .filter(|a| *a == "merge" || *a == "replay" || *a == "diagnose")
                     .map(|a| a.to_string_lossy())
             {
                 term::errln!("tip: to run a test called {verb}, put -- first: smoke -- {verb}");
@@ -99,6 +100,7 @@ fn run_cli(mut cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
     match cli.command.take() {
         Some(cli::Command::Merge(args)) => return merge::run(args, argv, &cwd, started),
         Some(cli::Command::Replay(args)) => return replay::run(args, argv, &cwd, started),
+        Some(cli::Command::Diagnose(args)) => return diagnose::run(args, argv, &cwd, started),
         None => {}
     }
     let mut config = Config::load(cli, &cwd)?;

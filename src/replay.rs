@@ -242,45 +242,16 @@ pub fn run(
     cwd: &Path,
     now: chrono::DateTime<chrono::Local>,
 ) -> anyhow::Result<u8> {
-    let recorded = read_report(&args.from, cwd)?;
-    let (cli, suite_dir, suite_label) = suite_cli(&args, &recorded, cwd)?;
+    let Loaded {
+        recorded,
+        config,
+        names,
+        interrupt,
+        suite_label,
+        same_output,
+    } = load(args.config.as_deref(), &args.from, cwd)?;
     let quiet = args.output.quiet;
-    let config = Config::load(cli, &suite_dir)?;
-    let same_output = match &recorded.options.match_output {
-        Some(pattern) => Some(Regex::new(pattern).map_err(|e| {
-            ConfigError::new(format!(
-                "the report's --match '{pattern}' is not a valid regex: {e}"
-            ))
-        })?),
-        None => None,
-    };
-
-    let interrupt = Interrupt::new();
-    interrupt::install(interrupt.clone()).context("cannot install the signal handlers")?;
-    let names = suite::resolve(&config, &interrupt, &mut Vec::new())?;
-    if let Some(signal) = interrupt.signal() {
-        return Err(crate::error::Interrupted { signal }.into());
-    }
-
-    let chosen: Vec<(usize, &FailureRecord)> = match args.failure {
-        Some(n) => {
-            let n = n as usize;
-            let f = recorded.failures.get(n - 1).ok_or_else(|| {
-                ConfigError::new(format!(
-                    "--failure {n}: '{}' has {} failure(s)",
-                    args.from.display(),
-                    recorded.failures.len()
-                ))
-            })?;
-            vec![(n, f)]
-        }
-        None => recorded
-            .failures
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (i + 1, f))
-            .collect(),
-    };
+    let chosen = choose(&recorded, args.failure, &args.from)?;
     let runs = args.retries.unwrap_or(DEFAULT_RETRIES) + 1;
     let mut records = Vec::new();
     let mut sequences = Vec::new();
@@ -333,9 +304,7 @@ pub fn run(
     let runnable: Vec<usize> = (0..sequences.len())
         .filter(|&i| replay.failures[i].missing.is_empty())
         .collect();
-    let executors: Vec<WorkerExecutor> = (0..config.jobs)
-        .map(|_| Box::new(exec::ShellExecutor::new(&config.dir, &config.env)) as _)
-        .collect();
+    let executors = executors(&config);
     let mut console = Console::new(if quiet {
         crate::config::Verbosity::Quiet
     } else {
@@ -401,8 +370,86 @@ pub fn run(
     })
 }
 
+/// A recorded report and the suite it is replayed against, loaded.
+pub(crate) struct Loaded {
+    pub recorded: RunReport,
+    pub config: Config,
+    pub names: TestNames,
+    /// Raised by Ctrl-C, SIGTERM or SIGHUP (the handlers are installed).
+    pub interrupt: Interrupt,
+    /// How the suite was found, for the report.
+    pub suite_label: String,
+    /// The report's `--match`: what failing "the same way" requires of the output.
+    pub same_output: Option<Regex>,
+}
+
+/// Read the report `from`, find its suite (`config`, `./smoke.toml`, else the report's own),
+/// install the signal handlers and list the suite's tests. For the subcommands that run a
+/// report's failures again (`replay`, `diagnose`).
+pub(crate) fn load(config: Option<&Path>, from: &Path, cwd: &Path) -> anyhow::Result<Loaded> {
+    let recorded = read_report(from, cwd)?;
+    let (cli, suite_dir, suite_label) = suite_cli(config, &recorded, cwd)?;
+    let config = Config::load(cli, &suite_dir)?;
+    let same_output = match &recorded.options.match_output {
+        Some(pattern) => Some(Regex::new(pattern).map_err(|e| {
+            ConfigError::new(format!(
+                "the report's --match '{pattern}' is not a valid regex: {e}"
+            ))
+        })?),
+        None => None,
+    };
+    let interrupt = Interrupt::new();
+    interrupt::install(interrupt.clone()).context("cannot install the signal handlers")?;
+    let names = suite::resolve(&config, &interrupt, &mut Vec::new())?;
+    if let Some(signal) = interrupt.signal() {
+        return Err(crate::error::Interrupted { signal }.into());
+    }
+    Ok(Loaded {
+        recorded,
+        config,
+        names,
+        interrupt,
+        suite_label,
+        same_output,
+    })
+}
+
+/// The failures to work on, numbered from 1: all of them, or `--failure N`.
+pub(crate) fn choose<'r>(
+    recorded: &'r RunReport,
+    failure: Option<u32>,
+    from: &Path,
+) -> anyhow::Result<Vec<(usize, &'r FailureRecord)>> {
+    Ok(match failure {
+        Some(n) => {
+            let n = n as usize;
+            let f = recorded.failures.get(n - 1).ok_or_else(|| {
+                ConfigError::new(format!(
+                    "--failure {n}: '{}' has {} failure(s)",
+                    from.display(),
+                    recorded.failures.len()
+                ))
+            })?;
+            vec![(n, f)]
+        }
+        None => recorded
+            .failures
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (i + 1, f))
+            .collect(),
+    })
+}
+
+/// Workers for the suite's `--jobs`, each with its own executor.
+pub(crate) fn executors(config: &Config) -> Vec<WorkerExecutor<'static>> {
+    (0..config.jobs)
+        .map(|_| Box::new(exec::ShellExecutor::new(&config.dir, &config.env)) as _)
+        .collect()
+}
+
 /// Secret-looking values of smoke's environment, hidden in what the replay report keeps.
-fn redactor() -> Redactor {
+pub(crate) fn redactor() -> Redactor {
     let env: Vec<(String, String)> = std::env::vars_os()
         .map(|(k, v)| {
             (
@@ -415,7 +462,7 @@ fn redactor() -> Redactor {
 }
 
 /// The tests of `sequence` by id, and a sentence for each name the suite no longer has.
-fn find(names: &TestNames, sequence: &[String]) -> (Vec<TestId>, Vec<String>) {
+pub(crate) fn find(names: &TestNames, sequence: &[String]) -> (Vec<TestId>, Vec<String>) {
     let (mut ids, mut missing) = (Vec::new(), Vec::new());
     for name in sequence {
         match names.all_shown().iter().position(|n| n == name) {
@@ -444,15 +491,15 @@ fn find(names: &TestNames, sequence: &[String]) -> (Vec<TestId>, Vec<String>) {
 /// config file a normal run would read (`--config`, `./smoke.toml`), else the report's own
 /// config file, else the report's flags.
 fn suite_cli(
-    args: &ReplayArgs,
+    config: Option<&Path>,
     recorded: &RunReport,
     cwd: &Path,
 ) -> anyhow::Result<(Cli, PathBuf, String)> {
     use clap::Parser;
     let mut cli = Cli::try_parse_from(["smoke"]).expect("no arguments parse");
     let o = &recorded.options;
-    if let Some(path) = &args.config {
-        cli.config = Some(path.clone());
+    if let Some(path) = config {
+        cli.config = Some(path.to_path_buf());
         return Ok((cli, cwd.to_path_buf(), path.display().to_string()));
     }
     if cwd.join(DEFAULT_CONFIG).is_file() {

@@ -1,0 +1,440 @@
+//! `smoke diagnose`: beyond the minimal sequence, what iFixFlakies names for a failure, for any
+//! suite. For each failure of a report:
+//!
+//! - **polluters**: every test t of the suite for which `[t, V]` makes the victim V fail the
+//!   same way (not only the one the shrink kept);
+//! - **cleaners**: for an order-dependent failure `[P…, V]`, every test C for which
+//!   `[P…, C, V]` passes: C undoes what the polluters left, and its code shows what they forgot;
+//! - **state-setters**: for a victim B that fails alone, every test S for which `[S, B]` passes:
+//!   B silently depends on S (it is *brittle*).
+//!
+//! Each candidate is one short sequence (setup and teardown around it), run on the suite's
+//! workers (`--jobs`) like a replay. `--max-diagnose N` caps the test executions per failure;
+//! a list cut short says so. [`candidates`] and [`classify`] are pure; [`run`] is the edge.
+
+use crate::cli::DiagnoseArgs;
+use crate::error::exit;
+use crate::model::TestId;
+use crate::replay::{self, Loaded};
+use crate::report::console::Console;
+use crate::report::export::ReportFiles;
+use crate::report::record::FailureRecord;
+use crate::runner::{Replayed, Runner};
+use crate::term::outln;
+use crate::{report, shell};
+use serde::{Deserialize, Serialize};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// What a candidate looks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Search {
+    /// `[t, V]` fails the same way: t pollutes V.
+    Polluter,
+    /// `[P…, C, V]` passes: C cleans up after P.
+    Cleaner,
+    /// `[S, B]` passes: B needs S.
+    StateSetter,
+}
+
+/// One candidate sequence: the test it is about, what it looks for, and the sequence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Candidate {
+    pub test: TestId,
+    pub search: Search,
+    pub sequence: Vec<TestId>,
+}
+
+/// The candidates for a failure whose minimal sequence is `minimal` (the victim last), over
+/// the suite's tests `suite`, at most `budget` test executions in all: polluters, then
+/// cleaners, for an order-dependent failure; state-setters for one that fails alone. Also says whether the budget cut the lists short.
+pub fn candidates(minimal: &[TestId], suite: &[TestId], budget: u64) -> (Vec<Candidate>, bool) {
+    let Some((&victim, polluters)) = minimal.split_last() else {
+        return (Vec::new(), false);
+    };
+    let mut all = Vec::new();
+    // A victim that fails alone fails after anything: it has no polluters to look for.
+    if !polluters.is_empty() {
+        for &t in suite.iter().filter(|&&t| t != victim) {
+            all.push(Candidate {
+                test: t,
+                search: Search::Polluter,
+                sequence: vec![t, victim],
+            });
+        }
+    }
+    if polluters.is_empty() {
+        for &s in suite.iter().filter(|&&s| s != victim) {
+            all.push(Candidate {
+                test: s,
+                search: Search::StateSetter,
+                sequence: vec![s, victim],
+            });
+        }
+    } else {
+        for &c in suite
+            .iter()
+            .filter(|&&c| c != victim && !polluters.contains(&c))
+        {
+            let mut sequence = polluters.to_vec();
+            sequence.push(c);
+            sequence.push(victim);
+            all.push(Candidate {
+                test: c,
+                search: Search::Cleaner,
+                sequence,
+            });
+        }
+    }
+    let mut spent = 0u64;
+    let mut kept = Vec::new();
+    for candidate in all {
+        spent += candidate.sequence.len() as u64;
+        if spent > budget {
+            return (kept, true);
+        }
+        kept.push(candidate);
+    }
+    (kept, false)
+}
+
+/// Whether a candidate's run is a find: a polluter's when the victim (last) failed the same
+/// way, a cleaner's or state-setter's when the run passed. A run cut short finds nothing.
+pub fn classify(
+    search: Search,
+    length: usize,
+    run: &Replayed,
+    same_way: impl Fn(&Replayed) -> bool,
+) -> bool {
+    if run.stopped.is_some() {
+        return false;
+    }
+    match search {
+        Search::Polluter => run
+            .failed
+            .as_ref()
+            .is_some_and(|f| f.position + 1 == length && same_way(run)),
+        Search::Cleaner | Search::StateSetter => run.failed.is_none(),
+    }
+}
+
+/// The diagnosis report.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DiagnoseReport {
+    pub smoke_version: String,
+    /// Always `diagnose`.
+    pub mode: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    /// `running`, `completed` or `interrupted`.
+    pub status: String,
+    pub argv: Vec<String>,
+    /// The report diagnosed, as named.
+    pub from: String,
+    pub suite: String,
+    pub failures: Vec<Diagnosis>,
+}
+
+/// One failure's diagnosis.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Diagnosis {
+    /// Its number in the diagnosed report, from 1.
+    pub failure: usize,
+    pub test: String,
+    pub recorded: String,
+    pub minimal: Vec<String>,
+    /// Every test that makes the victim fail the same way when run just before it.
+    pub polluters: Vec<String>,
+    /// Tests that make the minimal sequence pass when run just before the victim.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cleaners: Vec<String>,
+    /// For a victim that fails alone: tests that make it pass when run just before it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub state_setters: Vec<String>,
+    /// `brittle` when it fails alone but some test makes it pass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classification: Option<String>,
+    /// Candidate runs and the test executions they spent.
+    pub runs: usize,
+    pub executions: u64,
+    /// The lists stop short: `--max-diagnose` was reached, or a signal came.
+    pub incomplete: bool,
+    /// Tests of the minimal sequence the suite no longer has.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
+}
+
+/// Lines for one failure's diagnosis.
+pub fn lines(d: &Diagnosis) -> String {
+    let mut t = format!(
+        "failure {}: {} ({}, minimal {})",
+        d.failure,
+        report::one_line(&shell::quote(&d.test)),
+        d.recorded,
+        report::one_line(&shell::join(&d.minimal))
+    );
+    if !d.missing.is_empty() {
+        let _ = write!(t, "\n  cannot diagnose: {}", d.missing.join("; "));
+        return t;
+    }
+    let list = |names: &[String]| {
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            report::one_line(&shell::join(names)).into_owned()
+        }
+    };
+    if d.minimal.len() > 1 {
+        let _ = write!(
+            t,
+            "\n  polluters ({}): {}",
+            d.polluters.len(),
+            list(&d.polluters)
+        );
+        let _ = write!(
+            t,
+            "\n  cleaners ({}): {}",
+            d.cleaners.len(),
+            list(&d.cleaners)
+        );
+    } else {
+        let _ = write!(
+            t,
+            "\n  state-setters ({}): {}{}",
+            d.state_setters.len(),
+            list(&d.state_setters),
+            if d.classification.is_some() {
+                " (brittle: it needs one of them before it)"
+            } else {
+                ""
+            }
+        );
+    }
+    let _ = write!(
+        t,
+        "\n  {} runs, {} test executions{}",
+        d.runs,
+        d.executions,
+        if d.incomplete {
+            "; incomplete: --max-diagnose or a signal stopped it"
+        } else {
+            ""
+        }
+    );
+    t
+}
+
+/// The diagnosis report as text.
+pub fn render_text(r: &DiagnoseReport) -> String {
+    let mut t = String::from("smoke diagnose report\n=====================\n");
+    for (key, value) in [
+        ("smoke version", r.smoke_version.as_str()),
+        ("status", &r.status),
+        ("started", &r.started_at),
+        ("finished", r.finished_at.as_deref().unwrap_or("-")),
+        ("command", &shell::join(&r.argv)),
+        ("diagnosed", &r.from),
+        ("suite", &r.suite),
+    ] {
+        let _ = writeln!(t, "{key:<18}{}", report::one_line(value));
+    }
+    let _ = writeln!(t, "\nFailures\n--------");
+    for d in &r.failures {
+        let _ = writeln!(t, "{}", lines(d));
+    }
+    t
+}
+
+/// `smoke diagnose`: returns the exit code (0 diagnosed, 2 when a failure could not be, 128 +
+/// the signal when stopped).
+pub fn run(
+    args: DiagnoseArgs,
+    argv: Vec<String>,
+    cwd: &Path,
+    now: chrono::DateTime<chrono::Local>,
+) -> anyhow::Result<u8> {
+    let Loaded {
+        recorded,
+        config,
+        names,
+        interrupt,
+        suite_label,
+        same_output,
+    } = replay::load(args.config.as_deref(), &args.from, cwd)?;
+    let chosen = replay::choose(&recorded, args.failure, &args.from)?;
+    let suite: Vec<TestId> = (0..names.len()).collect();
+    let budget = args.max_diagnose.unwrap_or(u64::MAX);
+
+    let target = crate::config::report_target_only(
+        args.config.as_deref(),
+        args.output.report.as_deref(),
+        args.output.report_dir.as_deref(),
+        cwd,
+    )?;
+    let files = ReportFiles::create_named(&target, now, "smoke-diagnose")?;
+    let mut diagnosis = DiagnoseReport {
+        smoke_version: env!("CARGO_PKG_VERSION").to_string(),
+        mode: "diagnose".to_string(),
+        started_at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        finished_at: None,
+        status: "running".to_string(),
+        argv: argv.iter().map(|a| replay::redactor().apply(a)).collect(),
+        from: args.from.display().to_string(),
+        suite: suite_label,
+        failures: Vec::new(),
+    };
+    files.write_rendered(&render_text(&diagnosis), &render_json(&diagnosis))?;
+
+    let mut interrupted = None;
+    for (n, f) in chosen {
+        let mut d = empty(n, f);
+        let (minimal, missing) = replay::find(&names, &f.minimal);
+        if !missing.is_empty() || interrupted.is_some() {
+            d.missing = missing;
+            d.incomplete = interrupted.is_some();
+            diagnosis.failures.push(d);
+            continue;
+        }
+        let (wanted, cut) = candidates(&minimal, &suite, budget);
+        let mut console = Console::new(crate::config::Verbosity::Quiet);
+        let no_log = |_: usize| PathBuf::new();
+        let runner = Runner::new(
+            &config,
+            &names,
+            replay::executors(&config),
+            &mut console,
+            &interrupt,
+            &no_log,
+        );
+        let sequences = wanted.iter().map(|c| c.sequence.clone()).collect();
+        let (runs, signal) = runner.replay(sequences, 1)?;
+        let same_way = |run: &Replayed| {
+            run.failed.as_ref().is_some_and(|failed| {
+                failed.outcome.to_string() == f.failure
+                    && same_output
+                        .as_ref()
+                        .is_none_or(|re| re.is_match(&String::from_utf8_lossy(&failed.output)))
+            })
+        };
+        for (candidate, ran) in wanted.iter().zip(&runs) {
+            let Some(run) = ran.first() else { continue };
+            d.runs += 1;
+            d.executions +=
+                run.failed
+                    .as_ref()
+                    .map_or(candidate.sequence.len(), |f| f.position + 1) as u64;
+            if classify(candidate.search, candidate.sequence.len(), run, same_way) {
+                let name = names.shown(candidate.test).to_string();
+                match candidate.search {
+                    Search::Polluter => d.polluters.push(name),
+                    Search::Cleaner => d.cleaners.push(name),
+                    Search::StateSetter => d.state_setters.push(name),
+                }
+            }
+        }
+        if minimal.len() == 1 && !d.state_setters.is_empty() {
+            d.classification = Some("brittle".to_string());
+        }
+        d.incomplete = cut || signal.is_some() || d.runs < wanted.len();
+        interrupted = interrupted.or(signal);
+        if !args.output.quiet {
+            outln!("{}", lines(&d));
+        }
+        diagnosis.failures.push(d);
+        files.write_rendered(&render_text(&diagnosis), &render_json(&diagnosis))?;
+    }
+    diagnosis.status = if interrupted.is_some() {
+        "interrupted"
+    } else {
+        "completed"
+    }
+    .to_string();
+    diagnosis.finished_at =
+        Some(chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false));
+    files.write_rendered(&render_text(&diagnosis), &render_json(&diagnosis))?;
+    if args.output.quiet {
+        for d in &diagnosis.failures {
+            outln!("{}", lines(d));
+        }
+    } else {
+        for d in diagnosis.failures.iter().filter(|d| !d.missing.is_empty()) {
+            outln!("{}", lines(d));
+        }
+    }
+    outln!(
+        "report: {}\nreport: {}",
+        files.text.display(),
+        files.json.display()
+    );
+    Ok(match interrupted {
+        Some(signal) => crate::interrupt::exit_code(signal),
+        None if diagnosis.failures.iter().any(|d| !d.missing.is_empty()) => exit::ERROR,
+        None => exit::OK,
+    })
+}
+
+/// A diagnosis with nothing found yet.
+fn empty(n: usize, f: &FailureRecord) -> Diagnosis {
+    Diagnosis {
+        failure: n,
+        test: f.test.clone(),
+        recorded: f.failure.clone(),
+        minimal: f.minimal.clone(),
+        polluters: Vec::new(),
+        cleaners: Vec::new(),
+        state_setters: Vec::new(),
+        classification: None,
+        runs: 0,
+        executions: 0,
+        incomplete: false,
+        missing: Vec::new(),
+    }
+}
+
+/// The diagnosis report as JSON.
+pub fn render_json(r: &DiagnoseReport) -> String {
+    let mut json = serde_json::to_string_pretty(r).expect("the report always serializes");
+    json.push('\n');
+    json
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn candidates_look_for_polluters_then_cleaners_or_state_setters_within_the_budget() {
+        // Minimal [2, 4] over tests 0..5: polluters [t, 4] for t != 4; cleaners [2, c, 4] for
+        // c not 2 or 4.
+        let (all, cut) = candidates(&[2, 4], &[0, 1, 2, 3, 4], u64::MAX);
+        assert!(!cut);
+        let polluters: Vec<&Vec<TestId>> = all
+            .iter()
+            .filter(|c| c.search == Search::Polluter)
+            .map(|c| &c.sequence)
+            .collect();
+        assert_eq!(
+            polluters,
+            [&vec![0, 4], &vec![1, 4], &vec![2, 4], &vec![3, 4]]
+        );
+        let cleaners: Vec<&Vec<TestId>> = all
+            .iter()
+            .filter(|c| c.search == Search::Cleaner)
+            .map(|c| &c.sequence)
+            .collect();
+        assert_eq!(cleaners, [&vec![2, 0, 4], &vec![2, 1, 4], &vec![2, 3, 4]]);
+        // Fails alone: state-setters only (it fails after anything, so no polluters).
+        let (all, _) = candidates(&[1], &[0, 1, 2], u64::MAX);
+        assert!(all.iter().all(|c| c.search == Search::StateSetter));
+        let setters: Vec<TestId> = all
+            .iter()
+            .filter(|c| c.search == Search::StateSetter)
+            .map(|c| c.test)
+            .collect();
+        assert_eq!(setters, [0, 2]);
+        // A budget of 5 test executions: two pairs, then cut.
+        let (some, cut) = candidates(&[2, 4], &[0, 1, 2, 3, 4], 5);
+        assert_eq!(some.len(), 2);
+        assert!(cut);
+    }
+}

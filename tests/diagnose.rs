@@ -1,0 +1,112 @@
+//! `smoke diagnose` from the binary, on planted suites: every polluter of a victim (5 planted,
+//! exactly 5 found), its cleaners, the state-setters of a brittle test, the budget, and the
+//! report it writes.
+
+mod common;
+
+use common::{Suite, names, stderr, stdout};
+use std::fs;
+
+/// p1..p5 leave state/dirty that v trips over; c1 and c2 clean it; b needs s before it.
+fn planted() -> Suite {
+    let suite = Suite::new();
+    suite
+        .toml(
+            &[
+                "a", "p1", "p2", "c1", "x", "p3", "c2", "p4", "y", "p5", "s", "v", "b",
+            ],
+            "",
+        )
+        .dispatcher(
+            r#"case "$1" in
+  p*) touch state/dirty ;;
+  c*) rm -f state/dirty ;;
+  s) touch state/ready ;;
+  b) [ -e state/ready ] || exit 3 ;;
+  v) [ ! -e state/dirty ] || exit 1 ;;
+esac"#,
+        );
+    suite
+}
+
+/// smoke in `suite` with exactly `args`.
+fn run(suite: &Suite, args: &[&str]) -> std::process::Output {
+    suite.command().args(args).output().expect("smoke runs")
+}
+
+/// A report of `tests` run once in that order.
+fn recorded(suite: &Suite, report: &str, tests: &[&str]) {
+    let mut args = vec!["--order", "rotate", "--times", "1", "--report", report];
+    args.extend_from_slice(tests);
+    let out = run(suite, &args);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+}
+
+/// The newest diagnosis report.
+fn diagnosis(suite: &Suite) -> serde_json::Value {
+    let mut found: Vec<_> = fs::read_dir(suite.path().join("reports"))
+        .expect("reports")
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "json")
+                && p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("smoke-diagnose-"))
+        })
+        .collect();
+    found.sort_by_key(|p| fs::metadata(p).and_then(|m| m.modified()).ok());
+    let path = found.pop().expect("a diagnosis report");
+    serde_json::from_str(&fs::read_to_string(path).expect("read")).expect("JSON")
+}
+
+#[test]
+fn every_polluter_and_every_cleaner_of_a_victim_are_listed() {
+    let suite = planted();
+    recorded(&suite, "r/run.txt", &["p1", "v"]);
+    let out = run(&suite, &["diagnose", "r/run.json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("polluters (5): p1 p2 p3 p4 p5"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("cleaners (2): c1 c2"),
+        "{}",
+        stdout(&out)
+    );
+    let d = &diagnosis(&suite)["failures"][0];
+    assert_eq!(names(&d["polluters"]), ["p1", "p2", "p3", "p4", "p5"]);
+    assert_eq!(names(&d["cleaners"]), ["c1", "c2"]);
+    assert_eq!(d["incomplete"], false);
+    // 12 candidates [t, v] and 11 candidates [p1, c, v].
+    assert_eq!(d["runs"], 23);
+}
+
+#[test]
+fn a_test_that_fails_alone_gets_its_state_setters_and_is_called_brittle() {
+    let suite = planted();
+    recorded(&suite, "r/b.txt", &["b", "s"]);
+    let out = run(&suite, &["diagnose", "r/b.json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let d = &diagnosis(&suite)["failures"][0];
+    assert_eq!(names(&d["state_setters"]), ["s"]);
+    assert_eq!(d["classification"], "brittle");
+    assert!(
+        d.get("polluters")
+            .is_none_or(|p| p.as_array().is_some_and(Vec::is_empty)),
+        "no polluters are looked for: {d}"
+    );
+}
+
+#[test]
+fn the_budget_cuts_the_lists_and_says_so() {
+    let suite = planted();
+    recorded(&suite, "r/run.txt", &["p1", "v"]);
+    let out = run(&suite, &["diagnose", "r/run.json", "--max-diagnose", "10"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let d = &diagnosis(&suite)["failures"][0];
+    assert_eq!(d["incomplete"], true);
+    assert!(d["executions"].as_u64().expect("executions") <= 10);
+    assert!(stdout(&out).contains("incomplete"), "{}", stdout(&out));
+}
