@@ -110,3 +110,58 @@ fn the_budget_cuts_the_lists_and_says_so() {
     assert!(d["executions"].as_u64().expect("executions") <= 10);
     assert!(stdout(&out).contains("incomplete"), "{}", stdout(&out));
 }
+
+/// A batch runner printing plain TAP for every test it is given, in order: `p` pollutes, every
+/// `v*` fails after it, the rest pass.
+const TAP: &str = r##"#!/bin/sh
+for t in "$@"; do
+  printf '%s\n' "$t" >> ran.log
+  case "$t" in
+    p) touch state/dirty; echo "ok - $t" ;;
+    v*) if [ -e state/dirty ]; then echo "not ok - $t"; echo "# dirty"; else echo "ok - $t"; fi ;;
+    *) echo "ok - $t" ;;
+  esac
+done
+"##;
+
+#[test]
+fn a_batch_attributes_every_victim_of_one_polluter_with_a_few_runs_each() {
+    let mut tests: Vec<String> = Vec::new();
+    for i in 0..40 {
+        tests.push(format!("t{i:02}"));
+        if i == 2 {
+            tests.push("p".into());
+        }
+        if i % 4 == 3 {
+            tests.push(format!("v{}", i / 4));
+        }
+    }
+    let suite = Suite::new();
+    suite.file("runner.sh", TAP).file(
+        "smoke.toml",
+        &format!(
+            "[suite]\ntests = [{}]\nbatch = \"sh runner.sh {{tests}}\"\nsetup = \"rm -rf state && mkdir state\"\n",
+            tests.iter().map(|t| common::toml_string(t)).collect::<Vec<_>>().join(", ")
+        ),
+    );
+    let out = suite.smoke(&["--order", "rotate"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    let failures = report["failures"].as_array().expect("an array");
+    assert_eq!(failures.len(), 10, "one per victim: {failures:?}");
+    let first = &failures[0];
+    for later in &failures[1..] {
+        assert_eq!(names(&later["minimal"])[0], "p", "{later}");
+        assert_eq!(later["same_cause_as"], first["test"], "{later}");
+        assert!(later["tries"].as_u64().expect("tries") <= 3, "{later}");
+    }
+    let text = fs::read_to_string(
+        suite
+            .reports()
+            .pop()
+            .expect("a report")
+            .with_extension("txt"),
+    )
+    .expect("text");
+    assert!(text.contains("p breaks 10 tests: v0 v1 v2"), "{text}");
+}

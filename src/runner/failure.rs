@@ -84,10 +84,13 @@ pub(super) struct Failure {
     unique: usize,
     /// The failure ids behind the causes its shrink tried first, in the order given.
     cause_ids: Vec<usize>,
+    /// A failure to wait for: the first failure of the same batch.
+    after: Option<usize>,
 }
 
 impl<'c, 'a: 'c> Controller<'c, 'a> {
-    /// A failure was found in the iteration of `ctx`: report it, and start handling it.
+    /// A failure was found in the iteration of `ctx`: report it, and start handling it (once
+    /// failure `after` is handled, if given). Returns its id.
     pub(super) fn found<'s>(
         &mut self,
         scope: &'s std::thread::Scope<'s, '_>,
@@ -95,7 +98,8 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         failed: Failed,
         failing: Vec<TestId>,
         costs: Costs,
-    ) {
+        after: Option<usize>,
+    ) -> usize {
         let names = self.names;
         let id = self.failures.len();
         self.report(&Event::FailureFound {
@@ -127,8 +131,10 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             leftover: false,
             unique: 0,
             cause_ids: Vec::new(),
+            after,
         });
         self.start(scope, id);
+        id
     }
 
     /// Candidate `n` of failure `id`, run ahead of time, is on a worker now.
@@ -255,7 +261,9 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         let f = &self.failures[id];
         let busy = self.failures[..id]
             .iter()
-            .any(|e| e.phase != Phase::Done && e.victim == f.victim && e.outcome == f.outcome);
+            .any(|e| e.phase != Phase::Done && e.victim == f.victim && e.outcome == f.outcome)
+            || f.after
+                .is_some_and(|a| self.failures[a].phase != Phase::Done);
         if busy {
             return;
         }

@@ -153,6 +153,8 @@ pub(super) struct SequenceRun {
     pub hooks: Duration,
     /// The positions of the tests that passed.
     pub passed: Vec<usize>,
+    /// Batch mode: the tests that failed after the first (the runner runs on past it).
+    pub later_failures: Vec<Failed>,
 }
 
 /// The first test that failed in a sequence.

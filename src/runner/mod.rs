@@ -652,16 +652,29 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         let (IterationStatus::Failed, Some(failed)) = (status, run.failure) else {
             return;
         };
-        self.counts.failures += 1;
-        let costs = Costs {
-            tests: run.durations[..failed.position]
+        let costs = |position: usize| Costs {
+            tests: run.durations[..position]
                 .iter()
                 .map(Duration::as_secs_f64)
                 .collect(),
-            per_run: (run.durations[failed.position] + run.hooks).as_secs_f64(),
+            per_run: (run.durations[position] + run.hooks).as_secs_f64(),
         };
+        self.counts.failures += 1;
+        let first_costs = costs(failed.position);
         let failing = sequence[..=failed.position].to_vec();
-        self.found(scope, ctx, failed, failing, costs);
+        let first = self.found(scope, ctx, failed, failing, first_costs, None);
+        // A batch runs on past its first failure: each later one is a failure of its own,
+        // handled once the first is (so the first's polluters can be tried on it first: one
+        // polluter often breaks several tests).
+        for later in run.later_failures {
+            if !self.matches(&later.output) {
+                continue;
+            }
+            self.counts.failures += 1;
+            let later_costs = costs(later.position);
+            let failing = sequence[..=later.position].to_vec();
+            self.found(scope, ctx, later, failing, later_costs, Some(first));
+        }
     }
 
     /// Stop the run on `error`: start nothing more, cut running commands short, let every

@@ -431,20 +431,23 @@ impl Worker<'_> {
             run.durations.push(duration);
             if !outcome.passed() {
                 run.failed += 1;
+                // The runner's words about the test; its own output if it said nothing.
+                let (output, dropped) = if output.is_empty() {
+                    (finished.output.clone(), finished.dropped)
+                } else {
+                    (output, 0)
+                };
+                let failed = Failed {
+                    position,
+                    test,
+                    outcome,
+                    output,
+                    dropped,
+                };
                 if run.failure.is_none() {
-                    // The runner's words about the test; its own output if it said nothing.
-                    let (output, dropped) = if output.is_empty() {
-                        (finished.output.clone(), finished.dropped)
-                    } else {
-                        (output, 0)
-                    };
-                    run.failure = Some(Failed {
-                        position,
-                        test,
-                        outcome,
-                        output,
-                        dropped,
-                    });
+                    run.failure = Some(failed);
+                } else if purpose == Purpose::Iteration {
+                    run.later_failures.push(failed);
                 }
             }
         }
