@@ -161,6 +161,11 @@ pub struct Cli {
     #[arg(long, value_name = "DIR")]
     pub report_dir: Option<PathBuf>,
 
+    /// Also write the findings as JUnit XML to PATH, one failing testcase per order bug, for
+    /// CI pages that list test results.
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+
     /// Print each test as it starts.
     #[arg(short, long, conflicts_with = "quiet")]
     pub verbose: bool,

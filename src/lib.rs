@@ -164,7 +164,8 @@ fn run_cli(mut cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
         started,
     );
     header.warnings = warnings;
-    let mut writer = ReportWriter::new(header, files.clone(), chrono::Local::now, &redactor)?;
+    let mut writer = ReportWriter::new(header, files.clone(), chrono::Local::now, &redactor)?
+        .with_junit(config.junit.clone())?;
     // A second signal exits at once; the report on disk still gets its end.
     let sealing = files.clone();
     interrupt::on_hard_exit(move || {

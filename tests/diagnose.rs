@@ -165,3 +165,77 @@ fn a_batch_attributes_every_victim_of_one_polluter_with_a_few_runs_each() {
     .expect("text");
     assert!(text.contains("p breaks 10 tests: v0 v1 v2"), "{text}");
 }
+
+#[test]
+fn findings_as_junit_xml_pass_the_schema_jenkins_and_gitlab_read() {
+    let installed = std::process::Command::new("xmlschema-validate")
+        .arg("--help")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        installed,
+        "xmlschema-validate is needed for this test (PyPI package xmlschema): python3 -m venv \
+         .venv && .venv/bin/pip install -r examples/requirements.txt, then run cargo test with \
+         .venv/bin on PATH (see the README)"
+    );
+    let suite = planted();
+    let out = suite.smoke(&[
+        "--order",
+        "rotate",
+        "--times",
+        "1",
+        "--junit",
+        "ci/order-bugs.xml",
+        "p1",
+        "v",
+        "b",
+        "s",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let xml = suite.path().join("ci/order-bugs.xml");
+    let text = fs::read_to_string(&xml).expect("the JUnit XML");
+    assert!(
+        text.contains("<testcase classname=\"smoke\" name=\"v\""),
+        "{text}"
+    );
+    assert!(text.contains("replay: "), "{text}");
+    let schema =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/junit-10.xsd");
+    let valid = std::process::Command::new("xmlschema-validate")
+        .arg("--schema")
+        .arg(&schema)
+        .arg(&xml)
+        .output()
+        .expect("xmlschema-validate runs");
+    assert!(
+        valid.status.success(),
+        "{}{}",
+        stdout(&valid),
+        stderr(&valid)
+    );
+    // A run that finds nothing still says it ran, and is valid too.
+    let out = suite.smoke(&[
+        "--order",
+        "rotate",
+        "--times",
+        "1",
+        "--junit",
+        "ci/clean.xml",
+        "a",
+        "x",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let clean = suite.path().join("ci/clean.xml");
+    assert!(
+        fs::read_to_string(&clean)
+            .expect("xml")
+            .contains("failures=\"0\"")
+    );
+    let valid = std::process::Command::new("xmlschema-validate")
+        .arg("--schema")
+        .arg(&schema)
+        .arg(&clean)
+        .output()
+        .expect("xmlschema-validate runs");
+    assert!(valid.status.success(), "{}", stdout(&valid));
+}

@@ -75,6 +75,7 @@ pub(super) enum FileJobs {
 #[serde(deny_unknown_fields)]
 pub(super) struct FileReport {
     pub(super) dir: Option<PathBuf>,
+    pub(super) junit: Option<PathBuf>,
     #[serde(default)]
     pub(super) build: Vec<String>,
     #[serde(default)]

@@ -107,6 +107,8 @@ pub struct Config {
     pub verbosity: Verbosity,
     /// Where the report goes.
     pub report: ReportTarget,
+    /// Where the findings also go as JUnit XML (`--junit`, `[report] junit`).
+    pub junit: Option<PathBuf>,
     /// `[report] build` commands whose output is recorded.
     pub build_commands: Vec<String>,
     /// `[report] env`: the variables of smoke's environment the report records.
@@ -294,6 +296,12 @@ impl Config {
             replay_base.push("--ignore-runner-exit".to_string());
         }
 
+        let junit = match (&cli.junit, &report.junit) {
+            (Some(path), _) => Some(cwd.join(path)),
+            (None, Some(path)) => Some(dir.join(path)),
+            (None, None) => None,
+        };
+
         // Bug mode runs the selection once in order and shrinks nothing: the options that only
         // serve smoke mode are set to what bug mode does, so no report records one that had no
         // effect (the file's [smoke] keys serve the smoke runs).
@@ -331,6 +339,7 @@ impl Config {
                 _ => Verbosity::Normal,
             },
             report: report_target,
+            junit,
             build_commands: report.build,
             report_env: report.env,
             replay_base,

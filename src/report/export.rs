@@ -723,6 +723,8 @@ pub struct ReportWriter {
     clock: fn() -> DateTime<Local>,
     /// When the writer was made (the run's start, near enough): events are timed from it.
     started: DateTime<Local>,
+    /// Where the findings also go as JUnit XML.
+    junit: Option<PathBuf>,
 }
 
 impl ReportWriter {
@@ -738,9 +740,32 @@ impl ReportWriter {
             files,
             clock,
             started: clock(),
+            junit: None,
         };
         writer.files.write(writer.recorder.report())?;
         Ok(writer)
+    }
+
+    /// Also write the findings as JUnit XML to `path`, each time the report is written.
+    pub fn with_junit(mut self, path: Option<PathBuf>) -> Result<Self> {
+        self.junit = path;
+        self.write_junit()?;
+        Ok(self)
+    }
+
+    fn write_junit(&self) -> Result<()> {
+        let Some(path) = &self.junit else {
+            return Ok(());
+        };
+        let xml = super::junit::render_junit(
+            self.recorder.report(),
+            &self.files.text.display().to_string(),
+        );
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            ensure_dir(dir)?;
+        }
+        write_atomic(path, xml.as_bytes())
+            .with_context(|| format!("cannot write the JUnit XML '{}'", path.display()))
     }
 
     /// The report so far.
@@ -766,6 +791,7 @@ impl Reporter for ReportWriter {
         }
         if changed {
             self.files.write(self.recorder.report())?;
+            self.write_junit()?;
         }
         Ok(())
     }

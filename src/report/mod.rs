@@ -8,6 +8,7 @@
 pub mod build;
 pub mod console;
 pub mod export;
+pub mod junit;
 pub mod record;
 
 use crate::model::{Classification, Hook, Order, Outcome};
