@@ -5,7 +5,10 @@
 //! dispatcher, runs the release binary on seeds 1, 2, ... (one random iteration each) until
 //! `--seeds` of them failed, and reads each JSON report: the failing prefix length k, the test
 //! executions spent shrinking, whether the result is the planted minimal sequence and proven
-//! 1-minimal. Then it times smoke running 1000 trivial tests against a plain shell loop starting
+//! 1-minimal. Each failing seed is then run again with `--reduce testsmoke` (Apache::TestSmoke's
+//! reduction, then the same proof): the same iteration fails on the same sequence, so the two
+//! reducers are compared on the same failures in one run (`testsmoke` columns, and `ts/smoke`,
+//! the median executions of testsmoke over smoke's). Then it times smoke running 1000 trivial tests against a plain shell loop starting
 //! the same 1000 commands, in the same run, and smoke's per-test time and peak memory over one
 //! pass of 1,000 and of 10,000 tests. Nothing here is a pass/fail test; it prints figures.
 //!
@@ -93,12 +96,18 @@ impl Case {
     }
 }
 
-/// One failing seed's figures.
+/// One failing seed's figures, with each reducer.
 struct Sample {
     k: usize,
+    smoke: Shrink,
+    testsmoke: Shrink,
+}
+
+/// What one reducer spent on one failure, and what it found.
+struct Shrink {
     executions: u64,
-    planted: bool,
-    proven: bool,
+    /// The planted minimal sequence, proven 1-minimal.
+    minimal: bool,
 }
 
 struct Options {
@@ -175,12 +184,35 @@ fn write_suite(dir: &Path, case: Case, size: usize) -> Vec<String> {
     minimal
 }
 
-/// Run one seed; `None` when that seed's iteration did not fail.
+/// Run one seed with each reducer; `None` when that seed's iteration did not fail.
 fn run_seed(dir: &Path, seed: u64, expected: &[String]) -> Option<Sample> {
+    let (original, k, smoke) = run_reducer(dir, seed, "smoke", expected)?;
+    let (again, _, testsmoke) =
+        run_reducer(dir, seed, "testsmoke", expected).expect("the same seed fails again");
+    assert_eq!(
+        original, again,
+        "seed {seed}: the reducers saw different failures"
+    );
+    Some(Sample {
+        k,
+        smoke,
+        testsmoke,
+    })
+}
+
+/// Run one seed with `--reduce reducer`: the failing sequence, its prefix length and the
+/// shrink's figures; `None` when the iteration did not fail.
+fn run_reducer(
+    dir: &Path,
+    seed: u64,
+    reducer: &str,
+    expected: &[String],
+) -> Option<(Vec<String>, usize, Shrink)> {
     let report = dir.join("report.txt");
     let status = Command::new(SMOKE)
         .current_dir(dir)
         .args(["--quiet", "--iterations", "1", "--seed", &seed.to_string()])
+        .args(["--reduce", reducer])
         .arg("--report")
         .arg(&report)
         .stdout(Stdio::null())
@@ -204,12 +236,13 @@ fn run_seed(dir: &Path, seed: u64, expected: &[String]) -> Option<Sample> {
     };
     let mut minimal = list(&failure["minimal"]);
     minimal.sort();
-    Some(Sample {
-        k: list(&failure["original"]).len().saturating_sub(1),
+    let original = list(&failure["original"]);
+    let k = original.len().saturating_sub(1);
+    let shrink = Shrink {
         executions: failure["shrink_executions"].as_u64().unwrap_or(0),
-        planted: minimal == expected,
-        proven: failure["proven_minimal"] == true,
-    })
+        minimal: minimal == expected && failure["proven_minimal"] == true,
+    };
+    Some((original, k, shrink))
 }
 
 fn median<T: Copy + PartialOrd>(xs: &[T]) -> T {
@@ -222,7 +255,7 @@ fn shrink_table(o: &Options) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<27} {:>5} {:>6} {:>6} {:>8} {:>8} {:>9} {:>6} {:>18} {:>10}",
+        "{:<27} {:>5} {:>6} {:>6} {:>8} {:>8} {:>9} {:>6} {:>18} {:>10} {:>10} {:>10} {:>9} {:>10}",
         "case",
         "tests",
         "seeds",
@@ -232,12 +265,29 @@ fn shrink_table(o: &Options) -> String {
         "k+log2k",
         "ratio",
         "target (median)",
+        "1-minimal",
+        "testsmoke",
+        "testsmoke",
+        "ts/smoke",
         "1-minimal"
     );
     let _ = writeln!(
         out,
-        "{:<27} {:>5} {:>6} {:>6} {:>8} {:>8} {:>9} {:>6}",
-        "", "", "", "", "median", "max", "median", "median"
+        "{:<27} {:>5} {:>6} {:>6} {:>8} {:>8} {:>9} {:>6} {:>18} {:>10} {:>10} {:>10} {:>9} {:>10}",
+        "",
+        "",
+        "",
+        "",
+        "median",
+        "max",
+        "median",
+        "median",
+        "",
+        "",
+        "median",
+        "max",
+        "medians",
+        "testsmoke"
     );
     for case in Case::ALL {
         for &size in &o.sizes {
@@ -255,14 +305,17 @@ fn shrink_table(o: &Options) -> String {
                 continue;
             }
             let ks: Vec<usize> = samples.iter().map(|s| s.k).collect();
-            let spent: Vec<u64> = samples.iter().map(|s| s.executions).collect();
+            let spent: Vec<u64> = samples.iter().map(|s| s.smoke.executions).collect();
+            let ts_spent: Vec<u64> = samples.iter().map(|s| s.testsmoke.executions).collect();
             let bounds: Vec<f64> = ks.iter().map(|&k| k as f64 + (k as f64).log2()).collect();
             let ratios: Vec<f64> = samples
                 .iter()
                 .zip(&bounds)
-                .map(|(s, b)| s.executions as f64 / b)
+                .map(|(s, b)| s.smoke.executions as f64 / b)
                 .collect();
-            let minimal = samples.iter().filter(|s| s.planted && s.proven).count();
+            let minimal = samples.iter().filter(|s| s.smoke.minimal).count();
+            let ts_minimal = samples.iter().filter(|s| s.testsmoke.minimal).count();
+            let gain = median(&ts_spent) as f64 / median(&spent).max(1) as f64;
             let target = match case.target(median(&ks) as f64) {
                 Some((bound, how)) => {
                     let met = median(&spent) as f64 <= bound;
@@ -272,7 +325,8 @@ fn shrink_table(o: &Options) -> String {
             };
             let _ = writeln!(
                 out,
-                "{:<27} {size:>5} {:>6} {:>6} {:>8} {:>8} {:>9.0} {:>6.2} {:>18} {:>10}",
+                "{:<27} {size:>5} {:>6} {:>6} {:>8} {:>8} {:>9.0} {:>6.2} {:>18} {:>10} {:>10} \
+                 {:>10} {:>9.2} {:>10}",
                 case.name(),
                 samples.len(),
                 median(&ks),
@@ -282,6 +336,10 @@ fn shrink_table(o: &Options) -> String {
                 median(&ratios),
                 target,
                 format!("{minimal}/{}", samples.len()),
+                median(&ts_spent),
+                ts_spent.iter().max().copied().unwrap_or(0),
+                gain,
+                format!("{ts_minimal}/{}", samples.len()),
             );
             eprintln!("bench: {} / {size} done", case.name());
         }
@@ -427,7 +485,8 @@ fn main() {
     let scale = scale();
     println!(
         "smoke {} shrink benchmark: {} failing seeds per row; shrink = test executions spent \
-         shrinking; ratio = shrink / (k + log2 k)\n",
+         shrinking; ratio = shrink / (k + log2 k); testsmoke = the same failures shrunk with \
+         --reduce testsmoke; ts/smoke = median testsmoke / median shrink\n",
         env!("CARGO_PKG_VERSION"),
         o.seeds
     );

@@ -138,6 +138,12 @@ pub struct Cli {
     #[arg(long, value_name = "N", value_parser = parse_budget)]
     pub max_reduce: Option<u64>,
 
+    /// Shrinking: how the failing sequence is narrowed before the 1-minimal proof: smoke's own,
+    /// or Apache::TestSmoke's (binary halves, then random windows drawn from the iteration's
+    /// seed) [default: smoke].
+    #[arg(long, value_enum, value_name = "REDUCER")]
+    pub reduce: Option<ReduceArg>,
+
     /// Batch mode: a runner that exits non-zero after reporting every test as passed (a
     /// coverage threshold, a session error) is not a failure.
     #[arg(long)]
@@ -351,6 +357,24 @@ impl From<OrderArg> for crate::model::Order {
             OrderArg::Mirror => crate::model::Order::Mirror,
             OrderArg::Tuscan => crate::model::Order::Tuscan,
             OrderArg::Exhaustive => crate::model::Order::Exhaustive,
+        }
+    }
+}
+
+/// `--reduce` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReduceArg {
+    /// Binary-half search by measured duration, with inference and complement reduction.
+    Smoke,
+    /// Apache::TestSmoke's: binary halves, then random windows, in rounds of up to 50 tries.
+    Testsmoke,
+}
+
+impl From<ReduceArg> for crate::reduce::Reducer {
+    fn from(reduce: ReduceArg) -> Self {
+        match reduce {
+            ReduceArg::Smoke => crate::reduce::Reducer::Smoke,
+            ReduceArg::Testsmoke => crate::reduce::Reducer::Testsmoke,
         }
     }
 }

@@ -301,6 +301,7 @@ fn report_header(
             tests,
             retries: config.retries,
             max_reduce: config.max_reduce,
+            reduce: config.reduce,
             shard: config.shard,
             env: config
                 .env

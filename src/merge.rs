@@ -283,6 +283,7 @@ fn deciding_options(a: &RunReport, b: &RunReport) -> Vec<(&'static str, String, 
         ("timeout", text(&a.timeout), text(&b.timeout)),
         ("retries", a.retries.to_string(), b.retries.to_string()),
         ("max-reduce", text(&a.max_reduce), text(&b.max_reduce)),
+        ("reduce", a.reduce.to_string(), b.reduce.to_string()),
         ("[suite.env]", text(&a.env), text(&b.env)),
     ]
 }

@@ -392,3 +392,52 @@ fn a_later_failure_that_holds_a_known_minimal_sequence_is_counted_not_shrunk() {
     );
     assert_counts_match_the_log(&suite, &report);
 }
+
+/// `--reduce testsmoke`: Apache::TestSmoke's halves and random windows find a planted pair of
+/// polluters both needed, the 1-minimal proof still runs, and the reports name the reducer.
+#[test]
+fn reduce_testsmoke_finds_a_planted_pair_and_the_reports_name_it() {
+    let suite = Suite::new();
+    let tests = fillers(20);
+    suite.toml(&tests, "").dispatcher(
+        r#"case "$1" in
+  t03) touch state/a ;;
+  t11) touch state/b ;;
+  t17) [ ! -e state/a ] || [ ! -e state/b ] || { echo "t17: a and b"; exit 1; } ;;
+esac"#,
+    );
+    let out = suite.smoke(&["--seed", "1", "--iterations", "20", "--reduce", "testsmoke"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    assert_eq!(report["options"]["reduce"], "testsmoke");
+    let failure = &report["failures"][0];
+    let mut minimal = names(&failure["minimal"]);
+    assert_eq!(minimal.pop().as_deref(), Some("t17"));
+    minimal.sort();
+    assert_eq!(minimal, ["t03", "t11"]);
+    assert_eq!(failure["proven_minimal"], true);
+    let algorithms: Vec<&str> = failure["reductions"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|r| r["algorithm"].as_str().expect("str"))
+        .collect();
+    assert!(
+        algorithms.iter().any(|a| a.starts_with("testsmoke-")),
+        "{algorithms:?}"
+    );
+    assert!(
+        algorithms
+            .iter()
+            .all(|a| a.starts_with("testsmoke-") || *a == "one-minimal"),
+        "{algorithms:?}"
+    );
+    assert_counts_match_the_log(&suite, &report);
+    let json = suite.reports().pop().expect("a JSON report");
+    let text = std::fs::read_to_string(json.with_extension("txt")).expect("the text report");
+    let options = text
+        .lines()
+        .find(|l| l.starts_with("options"))
+        .expect("an options line");
+    assert!(options.ends_with("; reduce testsmoke"), "{options}");
+}

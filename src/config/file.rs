@@ -59,6 +59,7 @@ pub(super) struct FileSmoke {
     pub(super) retries: Option<u32>,
     #[serde(rename = "max-reduce")]
     pub(super) max_reduce: Option<u64>,
+    pub(super) reduce: Option<crate::reduce::Reducer>,
     pub(super) jobs: Option<FileJobs>,
 }
 

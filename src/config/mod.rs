@@ -89,6 +89,8 @@ pub struct Config {
     pub retries: u32,
     /// `--max-reduce`: test executions one shrink may spend.
     pub max_reduce: Option<u64>,
+    /// `--reduce`: how a shrink narrows the failing sequence before the 1-minimal proof.
+    pub reduce: crate::reduce::Reducer,
     /// Workers running sequences side by side (`--jobs`, at least 1; 1 in bug mode).
     pub jobs: usize,
     /// Where each sequence's commands run.
@@ -329,6 +331,11 @@ impl Config {
             jobs: if bug_mode { 1 } else { jobs },
             workdir,
             max_reduce: run.max_reduce.filter(|_| !bug_mode),
+            reduce: if bug_mode {
+                crate::reduce::Reducer::default()
+            } else {
+                run.reduce
+            },
             bug_mode,
             ignore_runner_exit: cli.ignore_runner_exit || suite.ignore_runner_exit.unwrap_or(false),
             deduplicating_runner,

@@ -11,6 +11,7 @@ use crate::error::ConfigError;
 use crate::execution::Execution;
 use crate::model::{Order, TestId};
 use crate::order::{self, Count};
+use crate::reduce::Reducer;
 use crate::shard::{Shard, ShardSpec};
 use regex::Regex;
 use std::collections::BTreeMap;
@@ -29,6 +30,7 @@ pub(super) struct RunParts {
     pub match_output: Option<Regex>,
     pub retries: u32,
     pub max_reduce: Option<u64>,
+    pub reduce: Reducer,
     pub jobs: usize,
 }
 
@@ -56,6 +58,7 @@ pub(super) fn resolve(
             ("--match", cli.match_output.is_some()),
             ("--retries", cli.retries.is_some()),
             ("--max-reduce", cli.max_reduce.is_some()),
+            ("--reduce", cli.reduce.is_some()),
             ("--jobs", cli.jobs.is_some()),
             ("--shard", cli.shard.is_some()),
         ]
@@ -194,6 +197,11 @@ pub(super) fn resolve(
         }
         (flag, file) => flag.or(file),
     };
+    let reduce = cli
+        .reduce
+        .map(Reducer::from)
+        .or(smoke.reduce)
+        .unwrap_or_default();
     Ok(RunParts {
         order,
         times,
@@ -205,6 +213,7 @@ pub(super) fn resolve(
         match_output,
         retries,
         max_reduce,
+        reduce,
         jobs,
     })
 }

@@ -47,6 +47,7 @@ fn defaults_fill_what_is_not_given() {
     assert_eq!(c.verbosity, Verbosity::Normal);
     assert!(c.timeout.is_none());
     assert_eq!((c.retries, c.max_reduce), (0, None));
+    assert_eq!(c.reduce, crate::reduce::Reducer::Smoke);
 }
 
 fn without_file(args: &[&str]) -> Result<Config, ConfigError> {
@@ -173,6 +174,23 @@ fn every_key_of_the_file_is_read() {
     assert_eq!(c.report, ReportTarget::Dir("/work/suite/out".into()));
     assert_eq!(c.build_commands, ["uname -a"]);
     assert_eq!(c.report_env, ["CI"]);
+}
+
+#[test]
+fn reduce_comes_from_the_flag_over_the_file_and_an_unknown_one_is_refused() {
+    use crate::reduce::Reducer;
+    let file = format!("{MINIMAL}[smoke]\nreduce = \"testsmoke\"\n");
+    assert_eq!(
+        with_file(&[], &file).expect("valid").reduce,
+        Reducer::Testsmoke
+    );
+    let c = with_file(&["--reduce", "smoke"], &file).expect("valid");
+    assert_eq!(c.reduce, Reducer::Smoke);
+    let c = with_file(&["--reduce", "testsmoke"], MINIMAL).expect("valid");
+    assert_eq!(c.reduce, Reducer::Testsmoke);
+    let file = format!("{MINIMAL}[smoke]\nreduce = \"ddmin\"\n");
+    let message = error(with_file(&[], &file));
+    assert!(message.contains("ddmin"), "{message}");
 }
 
 #[test]
@@ -397,13 +415,22 @@ fn bug_mode_refuses_the_options_it_would_ignore_and_records_none_of_them() {
         message.contains("--order, --times, --retries would have no effect"),
         "{message}"
     );
-    for flag in [&["-n", "2"][..], &["--match", "x"], &["--max-reduce", "5"]] {
+    for flag in [
+        &["-n", "2"][..],
+        &["--match", "x"],
+        &["--max-reduce", "5"],
+        &["--reduce", "testsmoke"],
+    ] {
         let mut args = vec!["--bug-mode"];
         args.extend_from_slice(flag);
         assert!(with_file(&args, MINIMAL).is_err(), "{flag:?}");
     }
-    let file = format!("{MINIMAL}[smoke]\ntimes = 4\nmatch = \"x\"\nretries = 2\nmax-reduce = 9\n");
+    let file = format!(
+        "{MINIMAL}[smoke]\ntimes = 4\nmatch = \"x\"\nretries = 2\nmax-reduce = 9\n\
+         reduce = \"testsmoke\"\n"
+    );
     let c = with_file(&["--bug-mode", "--seed", "7"], &file).expect("valid");
+    assert_eq!(c.reduce, crate::reduce::Reducer::Smoke);
     assert_eq!(
         (c.order, c.times, c.iterations, c.seed),
         (Order::Rotate, 1, 1, 7)

@@ -15,6 +15,8 @@
 //!    several chunks when the failure needs tests from both halves. The first failing candidate
 //!    confirms the original failure; if nothing ever fails again, the failure is `flaky` and is
 //!    not reduced.
+//!    With `--reduce testsmoke` (`testsmoke`), Apache::TestSmoke's own reduction narrows
+//!    instead: binary halves, then random windows, round after round (see that module).
 //! 3. **one-minimal**: drop single tests until a whole pass drops none. This is also the proof:
 //!    the result was seen to fail, and each single removal was seen to pass (`retries + 1` times).
 //!
@@ -26,6 +28,7 @@
 mod chunks;
 #[cfg(test)]
 mod tests;
+mod testsmoke;
 
 use crate::model::{Classification, TestId};
 use serde::{Deserialize, Serialize};
@@ -99,6 +102,11 @@ pub enum Algorithm {
     OneMinimal,
     /// The tests that made another test fail earlier in the run make this one fail too.
     KnownCause,
+    /// `--reduce testsmoke`: the upper or lower half of the current sequence still fails.
+    TestsmokeBinary,
+    /// `--reduce testsmoke`: a random window (the tests from a random left one to a random
+    /// right one after it) still fails.
+    TestsmokeWindow,
 }
 
 impl fmt::Display for Algorithm {
@@ -109,8 +117,40 @@ impl fmt::Display for Algorithm {
             Algorithm::Complement => "complement",
             Algorithm::OneMinimal => "one-minimal",
             Algorithm::KnownCause => "known-cause",
+            Algorithm::TestsmokeBinary => "testsmoke-binary",
+            Algorithm::TestsmokeWindow => "testsmoke-window",
         })
     }
+}
+
+/// Which narrowing a shrink uses (`--reduce`). Both start with the victim alone and the known
+/// causes, and both end with the same 1-minimal proof: they differ in how the prefix is cut
+/// down in between.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Reducer {
+    /// smoke's own: binary-half search by duration with inference, then complement reduction.
+    #[default]
+    Smoke,
+    /// Apache::TestSmoke's: binary halves, then random windows, in rounds.
+    Testsmoke,
+}
+
+impl fmt::Display for Reducer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Reducer::Smoke => "smoke",
+            Reducer::Testsmoke => "testsmoke",
+        })
+    }
+}
+
+/// The narrowing to use, and the seed its random choices are drawn from (the failing
+/// iteration's seed, so that a shrink is the same every time it is replayed).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Method {
+    pub reducer: Reducer,
+    pub seed: u64,
 }
 
 /// One successful reduction: which algorithm, and the length of the new failing sequence
@@ -215,12 +255,7 @@ pub fn shrink(
     shrink_knowing(prefix, victim, costs, limits, &[], oracle)
 }
 
-/// [`shrink`], trying `causes` first: the tests that made other victims fail earlier in the run
-/// (each in order, cheapest first). When the victim does not fail alone and the prefix holds a
-/// cause, in order, that cause followed by the victim is run: if it fails the same way, the
-/// narrowing is skipped and the proof starts from there, and [`Shrunk::cause`] says which. One
-/// polluter that breaks many tests then costs one run per further victim, plus its proof,
-/// instead of a shrink each.
+/// [`shrink_by`] with smoke's narrowing (the default, `--reduce smoke`).
 pub fn shrink_knowing(
     prefix: &[TestId],
     victim: TestId,
@@ -229,7 +264,34 @@ pub fn shrink_knowing(
     causes: &[Vec<TestId>],
     oracle: &mut dyn Oracle,
 ) -> Shrunk {
+    shrink_by(
+        Method::default(),
+        prefix,
+        victim,
+        costs,
+        limits,
+        causes,
+        oracle,
+    )
+}
+
+/// [`shrink`], trying `causes` first: the tests that made other victims fail earlier in the run
+/// (each in order, cheapest first). When the victim does not fail alone and the prefix holds a
+/// cause, in order, that cause followed by the victim is run: if it fails the same way, the
+/// narrowing is skipped and the proof starts from there, and [`Shrunk::cause`] says which. One
+/// polluter that breaks many tests then costs one run per further victim, plus its proof,
+/// instead of a shrink each. `method` picks the narrowing that runs when no cause does.
+pub fn shrink_by(
+    method: Method,
+    prefix: &[TestId],
+    victim: TestId,
+    costs: &Costs,
+    limits: Limits,
+    causes: &[Vec<TestId>],
+    oracle: &mut dyn Oracle,
+) -> Shrunk {
     let mut search = Search {
+        method,
         causes,
         cause: None,
         prefix,
@@ -272,6 +334,8 @@ pub fn shrink_knowing(
 /// The state of one shrink. Candidates are held as positions in the original prefix (so that
 /// costs stay attached to them) and asked of the oracle as test ids.
 struct Search<'a> {
+    /// The narrowing, and the seed of its random choices.
+    method: Method,
     prefix: &'a [TestId],
     /// Known causes to try first (see [`shrink_knowing`]).
     causes: &'a [Vec<TestId>],
@@ -299,7 +363,10 @@ impl Search<'_> {
     fn run(&mut self) -> Result<Classification, Halt> {
         // While the victim runs alone, the first narrowing probe can run beside it.
         let whole: Vec<usize> = (0..self.prefix.len()).collect();
-        let first = self.probe_for(&vec![whole]);
+        let first = match self.method.reducer {
+            Reducer::Smoke => self.probe_for(&vec![whole]),
+            Reducer::Testsmoke => testsmoke::first(&whole),
+        };
         self.prefetch(first.into_iter().collect());
         if self.check(&[])? {
             self.accept(Algorithm::Alone, Vec::new());
@@ -309,7 +376,12 @@ impl Search<'_> {
             self.one_minimal()?;
             return Ok(self.classify(Classification::OrderDependent));
         }
-        if self.prefix.is_empty() || !self.narrow()? {
+        let narrowed = match self.method.reducer {
+            _ if self.prefix.is_empty() => false,
+            Reducer::Smoke => self.narrow()?,
+            Reducer::Testsmoke => self.testsmoke()?,
+        };
+        if !narrowed {
             return Ok(Classification::Flaky);
         }
         self.one_minimal()?;

@@ -581,3 +581,157 @@ fn a_known_cause_is_tried_first_and_proven_from_there() {
         "one run for the cause it held (7)"
     );
 }
+
+// --reduce testsmoke: Apache::TestSmoke's binary halves and random windows, then the proof.
+
+fn testsmoke_with<F: FnMut(&[TestId]) -> bool>(
+    p: &[TestId],
+    seed: u64,
+    oracle: &mut Fake<F>,
+) -> Shrunk {
+    let method = Method {
+        reducer: Reducer::Testsmoke,
+        seed,
+    };
+    shrink_by(
+        method,
+        p,
+        VICTIM,
+        &Costs::default(),
+        Limits::default(),
+        &[],
+        oracle,
+    )
+}
+
+fn algorithms(shrunk: &Shrunk) -> Vec<Algorithm> {
+    shrunk.reductions.iter().map(|r| r.algorithm).collect()
+}
+
+#[test]
+fn testsmoke_finds_one_polluter_by_halves_and_proves_it() {
+    for seed in 0..20 {
+        let p = prefix(200);
+        let culprit = shuffled(200, seed)[0];
+        let mut oracle = fake(needs(vec![culprit]));
+        let shrunk = testsmoke_with(&p, seed, &mut oracle);
+        assert_eq!(shrunk.minimal, [culprit, VICTIM], "seed {seed}");
+        assert!(shrunk.proven_minimal());
+        assert_eq!(shrunk.classification, Some(Classification::OrderDependent));
+        assert_one_minimal(&p, &shrunk.minimal, needs(vec![culprit]));
+        // One culprit is always in one half: binary search alone finds it.
+        assert!(
+            algorithms(&shrunk)
+                .iter()
+                .all(|a| *a == Algorithm::TestsmokeBinary),
+            "seed {seed}: {:?}",
+            algorithms(&shrunk)
+        );
+        assert_eq!(shrunk.executions, oracle.executed);
+    }
+}
+
+#[test]
+fn testsmoke_finds_two_polluters_both_needed_with_windows() {
+    let mut windows = 0;
+    for seed in 0..20 {
+        let k = 120;
+        let s = shuffled(k, seed + 100);
+        let mut pair = vec![s[0], s[1]];
+        pair.sort_unstable();
+        let mut oracle = fake(needs(pair.clone()));
+        let shrunk = testsmoke_with(&prefix(k), seed, &mut oracle);
+        let mut expected = pair.clone();
+        expected.push(VICTIM);
+        assert_eq!(shrunk.minimal, expected, "seed {seed}");
+        assert!(shrunk.proven_minimal());
+        assert_one_minimal(&prefix(k), &shrunk.minimal, needs(pair));
+        windows += algorithms(&shrunk)
+            .iter()
+            .filter(|a| **a == Algorithm::TestsmokeWindow)
+            .count();
+    }
+    assert!(windows > 0, "no random window ever reduced");
+}
+
+#[test]
+fn testsmoke_drops_a_cleaner_between_polluter_and_victim() {
+    let p = vec![1, 3, 4, 9, 2, 3, 6];
+    for seed in 0..10 {
+        let mut oracle = fake(polluted_unless_cleaned);
+        let shrunk = testsmoke_with(&p, seed, &mut oracle);
+        assert_eq!(shrunk.minimal, [3, VICTIM], "seed {seed}");
+        assert!(shrunk.proven_minimal());
+    }
+    // A cleaner right after the only polluter: nothing but the polluter can stay.
+    let p: Vec<TestId> = vec![5, 3, 7, 9, 8, 3, 1, 9, 3, 2];
+    let mut oracle = fake(polluted_unless_cleaned);
+    let shrunk = testsmoke_with(&p, 7, &mut oracle);
+    assert_one_minimal(&p, &shrunk.minimal, polluted_unless_cleaned);
+    assert_eq!(shrunk.minimal, [3, VICTIM]);
+}
+
+#[test]
+fn testsmoke_is_deterministic_for_a_seed_and_the_seed_matters() {
+    let run = |seed: u64| {
+        let mut oracle = fake(needs(vec![11, 40, 77]));
+        let shrunk = testsmoke_with(&prefix(90), seed, &mut oracle);
+        assert_eq!(shrunk.minimal, [11, 40, 77, VICTIM]);
+        assert!(shrunk.proven_minimal());
+        (shrunk.reductions, shrunk.executions, oracle.reduced)
+    };
+    assert_eq!(run(3), run(3));
+    let differ = (0..10).any(|seed| run(seed).1 != run(seed + 10).1);
+    assert!(differ, "the seed changes nothing");
+}
+
+#[test]
+fn testsmoke_keeps_memo_budget_and_flakiness_as_smoke_does() {
+    // Never fails again: flaky, and the whole prefix was asked once (the confirmation).
+    let mut oracle = fake(|_: &[TestId]| false);
+    let shrunk = testsmoke_with(&prefix(30), 1, &mut oracle);
+    assert_eq!(shrunk.classification, Some(Classification::Flaky));
+    assert_eq!(
+        shrunk.minimal,
+        [(0..30).collect::<Vec<_>>(), vec![VICTIM]].concat()
+    );
+    assert!(!shrunk.proven_minimal());
+    // The budget stops it and keeps the best so far.
+    let mut oracle = fake(needs(vec![3, 250]));
+    let limits = Limits {
+        retries: 0,
+        max_executions: Some(400),
+    };
+    let method = Method {
+        reducer: Reducer::Testsmoke,
+        seed: 1,
+    };
+    let shrunk = shrink_by(
+        method,
+        &prefix(300),
+        VICTIM,
+        &Costs::default(),
+        limits,
+        &[],
+        &mut oracle,
+    );
+    assert_eq!(shrunk.halted, Some(Halt::Budget));
+    assert!(shrunk.executions <= 400);
+    assert!(needs(vec![3, 250])(&shrunk.minimal));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(150))]
+
+    #[test]
+    fn testsmoke_keeps_the_failure_is_one_minimal_and_keeps_order(
+        (p, culprits) in planted(),
+        seed in 0u64..1000,
+    ) {
+        let mut oracle = fake(needs(culprits.clone()));
+        let shrunk = testsmoke_with(&p, seed, &mut oracle);
+        prop_assert!(shrunk.proven_minimal());
+        assert_one_minimal(&p, &shrunk.minimal, needs(culprits.clone()));
+        prop_assert_eq!(shrunk.minimal.len(), culprits.len() + 1);
+    }
+}

@@ -7,6 +7,7 @@ use super::{
     Event, Mode, Proof, Redactor, Reporter, minimal_label, one_line, printable, quote_tail,
 };
 use crate::model::Order;
+use crate::reduce::Reducer;
 use crate::shell;
 use crate::term::errln;
 use anyhow::{Context, Result};
@@ -97,6 +98,11 @@ pub fn render_text(report: &RunReport) -> String {
         (Some(shard), Mode::Smoke) => {
             format!("{options}; {shard}: {}", shard.describe(o.iterations))
         }
+        _ => options,
+    };
+    // The default reducer goes unsaid (the JSON's `options.reduce` always says it).
+    let options = match (report.mode, o.reduce) {
+        (Mode::Smoke, Reducer::Testsmoke) => format!("{options}; reduce {}", o.reduce),
         _ => options,
     };
     line(&mut t, "options", &options);
@@ -1130,6 +1136,30 @@ mod tests {
         let err = ReportFiles::create(&ReportTarget::File(dir.path().join("r.json")), now)
             .expect_err("same file");
         assert!(err.to_string().contains("give it another ending"), "{err}");
+    }
+
+    #[test]
+    fn the_options_name_the_testsmoke_reducer_and_the_json_always_names_one() {
+        let mut r = report();
+        let json: serde_json::Value = serde_json::from_str(&render_json(&r)).expect("JSON");
+        assert_eq!(json["options"]["reduce"], "smoke");
+        assert!(!render_text(&r).contains("reduce"));
+        r.options.reduce = Reducer::Testsmoke;
+        let text = render_text(&r);
+        assert!(
+            text.contains("(iteration i uses seed 1 + i - 1); reduce testsmoke\n"),
+            "{text}"
+        );
+        let json: serde_json::Value = serde_json::from_str(&render_json(&r)).expect("JSON");
+        assert_eq!(json["options"]["reduce"], "testsmoke");
+        // Reports from before --reduce read as smoke's.
+        let mut old = json.clone();
+        old["options"]
+            .as_object_mut()
+            .expect("options")
+            .remove("reduce");
+        let back: RunReport = serde_json::from_value(old).expect("an old report reads");
+        assert_eq!(back.options.reduce, Reducer::Smoke);
     }
 
     #[test]

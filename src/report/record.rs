@@ -131,6 +131,9 @@ pub struct Options {
     /// `--max-reduce`: test executions one shrink may spend.
     #[serde(default)]
     pub max_reduce: Option<u64>,
+    /// `--reduce`: the narrowing shrinks used (`smoke` in reports from before it existed).
+    #[serde(default)]
+    pub reduce: crate::reduce::Reducer,
     /// `[suite.env]`, values of secret-looking names redacted.
     #[serde(default)]
     pub env: BTreeMap<String, String>,
@@ -672,6 +675,7 @@ pub(crate) mod tests {
                 tests: 3,
                 retries: 0,
                 max_reduce: None,
+                reduce: crate::reduce::Reducer::Smoke,
                 env: BTreeMap::from([("APP_ENV".into(), "test".into())]),
                 shard: None,
             },

@@ -311,6 +311,10 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                 retries: self.config.retries,
                 max_executions: self.config.max_reduce,
             },
+            method: reduce::Method {
+                reducer: self.config.reduce,
+                seed: f.ctx.seed,
+            },
         };
         let (reply, replies) = mpsc::channel();
         let f = &mut self.failures[id];

@@ -6,7 +6,7 @@
 
 use super::messages::{Msg, Reply};
 use crate::model::TestId;
-use crate::reduce::{self, Answer, Costs, Limits, Oracle, Probe, Reduction};
+use crate::reduce::{self, Answer, Costs, Limits, Method, Oracle, Probe, Reduction};
 use std::sync::mpsc::{Receiver, Sender};
 
 /// What one shrink needs, owned, so it can run on its own thread.
@@ -16,6 +16,8 @@ pub(super) struct Request {
     pub victim: TestId,
     pub costs: Costs,
     pub limits: Limits,
+    /// The narrowing (`--reduce`), seeded with the failing iteration's seed.
+    pub method: Method,
     /// What made other victims fail earlier in the run, cheapest first: tried first.
     pub causes: Vec<Vec<TestId>>,
 }
@@ -33,7 +35,8 @@ pub(super) fn run(request: Request, to_controller: Sender<Msg>, replies: Receive
         to_controller: to_controller.clone(),
         replies,
     };
-    let shrunk = reduce::shrink_knowing(
+    let shrunk = reduce::shrink_by(
+        request.method,
         &request.prefix,
         request.victim,
         &request.costs,
