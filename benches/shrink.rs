@@ -14,6 +14,8 @@
 //!
 //!   cargo bench --bench shrink                        (20 seeds, sizes 50,400,2000)
 //!   cargo bench --bench shrink -- --seeds 5 --sizes 50,400 --overhead-rounds 3
+//!   cargo bench --bench shrink -- --testsmoke-sizes 50        (testsmoke columns at 50 only;
+//!                                                             default 50,400; '' for none)
 
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -100,7 +102,8 @@ impl Case {
 struct Sample {
     k: usize,
     smoke: Shrink,
-    testsmoke: Shrink,
+    /// `None` at sizes the testsmoke columns leave out (`--testsmoke-sizes`).
+    testsmoke: Option<Shrink>,
 }
 
 /// What one reducer spent on one failure, and what it found.
@@ -113,6 +116,9 @@ struct Shrink {
 struct Options {
     seeds: usize,
     sizes: Vec<usize>,
+    /// Sizes at which each failure is shrunk with `--reduce testsmoke` too: it is much dearer,
+    /// and at 2000 tests it would take hours.
+    testsmoke_sizes: Vec<usize>,
     overhead_tests: usize,
     overhead_rounds: usize,
 }
@@ -121,6 +127,7 @@ fn options() -> Options {
     let mut o = Options {
         seeds: 20,
         sizes: vec![50, 400, 2000],
+        testsmoke_sizes: vec![50, 400],
         overhead_tests: 1000,
         overhead_rounds: 9,
     };
@@ -138,6 +145,18 @@ fn options() -> Options {
             "--seeds" => o.seeds = number("--seeds"),
             "--overhead-tests" => o.overhead_tests = number("--overhead-tests"),
             "--overhead-rounds" => o.overhead_rounds = number("--overhead-rounds"),
+            "--testsmoke-sizes" => {
+                o.testsmoke_sizes = value
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(|s| {
+                        s.parse().unwrap_or_else(|_| {
+                            eprintln!("bench: --testsmoke-sizes wants numbers, got '{value}'");
+                            std::process::exit(2)
+                        })
+                    })
+                    .collect()
+            }
             "--sizes" => {
                 o.sizes = value
                     .split(',')
@@ -184,15 +203,19 @@ fn write_suite(dir: &Path, case: Case, size: usize) -> Vec<String> {
     minimal
 }
 
-/// Run one seed with each reducer; `None` when that seed's iteration did not fail.
-fn run_seed(dir: &Path, seed: u64, expected: &[String]) -> Option<Sample> {
+/// Run one seed with smoke's reducer, and with testsmoke's too when `testsmoke`; `None` when
+/// that seed's iteration did not fail.
+fn run_seed(dir: &Path, seed: u64, expected: &[String], testsmoke: bool) -> Option<Sample> {
     let (original, k, smoke) = run_reducer(dir, seed, "smoke", expected)?;
-    let (again, _, testsmoke) =
-        run_reducer(dir, seed, "testsmoke", expected).expect("the same seed fails again");
-    assert_eq!(
-        original, again,
-        "seed {seed}: the reducers saw different failures"
-    );
+    let testsmoke = testsmoke.then(|| {
+        let (again, _, shrink) =
+            run_reducer(dir, seed, "testsmoke", expected).expect("the same seed fails again");
+        assert_eq!(
+            original, again,
+            "seed {seed}: the reducers saw different failures"
+        );
+        shrink
+    });
     Some(Sample {
         k,
         smoke,
@@ -296,7 +319,8 @@ fn shrink_table(o: &Options) -> String {
             let (mut samples, mut seed) = (Vec::new(), 0u64);
             while samples.len() < o.seeds && seed < 50 * o.seeds as u64 {
                 seed += 1;
-                if let Some(s) = run_seed(dir.path(), seed, &expected) {
+                let testsmoke = o.testsmoke_sizes.contains(&size);
+                if let Some(s) = run_seed(dir.path(), seed, &expected, testsmoke) {
                     samples.push(s);
                 }
             }
@@ -306,7 +330,10 @@ fn shrink_table(o: &Options) -> String {
             }
             let ks: Vec<usize> = samples.iter().map(|s| s.k).collect();
             let spent: Vec<u64> = samples.iter().map(|s| s.smoke.executions).collect();
-            let ts_spent: Vec<u64> = samples.iter().map(|s| s.testsmoke.executions).collect();
+            let ts_spent: Vec<u64> = samples
+                .iter()
+                .filter_map(|s| s.testsmoke.as_ref().map(|t| t.executions))
+                .collect();
             let bounds: Vec<f64> = ks.iter().map(|&k| k as f64 + (k as f64).log2()).collect();
             let ratios: Vec<f64> = samples
                 .iter()
@@ -314,8 +341,10 @@ fn shrink_table(o: &Options) -> String {
                 .map(|(s, b)| s.smoke.executions as f64 / b)
                 .collect();
             let minimal = samples.iter().filter(|s| s.smoke.minimal).count();
-            let ts_minimal = samples.iter().filter(|s| s.testsmoke.minimal).count();
-            let gain = median(&ts_spent) as f64 / median(&spent).max(1) as f64;
+            let ts_minimal = samples
+                .iter()
+                .filter(|s| s.testsmoke.as_ref().is_some_and(|t| t.minimal))
+                .count();
             let target = match case.target(median(&ks) as f64) {
                 Some((bound, how)) => {
                     let met = median(&spent) as f64 <= bound;
@@ -323,10 +352,29 @@ fn shrink_table(o: &Options) -> String {
                 }
                 None => "-".to_string(),
             };
+            // The testsmoke columns, or dashes at sizes they leave out.
+            let ts = if ts_spent.is_empty() {
+                [
+                    "-".to_string(),
+                    "-".to_string(),
+                    "-".to_string(),
+                    "-".to_string(),
+                ]
+            } else {
+                [
+                    median(&ts_spent).to_string(),
+                    ts_spent.iter().max().copied().unwrap_or(0).to_string(),
+                    format!(
+                        "{:.2}",
+                        median(&ts_spent) as f64 / median(&spent).max(1) as f64
+                    ),
+                    format!("{ts_minimal}/{}", ts_spent.len()),
+                ]
+            };
             let _ = writeln!(
                 out,
                 "{:<27} {size:>5} {:>6} {:>6} {:>8} {:>8} {:>9.0} {:>6.2} {:>18} {:>10} {:>10} \
-                 {:>10} {:>9.2} {:>10}",
+                 {:>10} {:>9} {:>10}",
                 case.name(),
                 samples.len(),
                 median(&ks),
@@ -336,10 +384,10 @@ fn shrink_table(o: &Options) -> String {
                 median(&ratios),
                 target,
                 format!("{minimal}/{}", samples.len()),
-                median(&ts_spent),
-                ts_spent.iter().max().copied().unwrap_or(0),
-                gain,
-                format!("{ts_minimal}/{}", samples.len()),
+                ts[0],
+                ts[1],
+                ts[2],
+                ts[3],
             );
             eprintln!("bench: {} / {size} done", case.name());
         }
