@@ -8,9 +8,12 @@
 //! 1-minimal. Each failing seed is then run again with `--reduce testsmoke` (Apache::TestSmoke's
 //! reduction, then the same proof): the same iteration fails on the same sequence, so the two
 //! reducers are compared on the same failures in one run (`testsmoke` columns, and `ts/smoke`,
-//! the median executions of testsmoke over smoke's). Then it times smoke running 1000 trivial tests against a plain shell loop starting
-//! the same 1000 commands, in the same run, and smoke's per-test time and peak memory over one
-//! pass of 1,000 and of 10,000 tests. Nothing here is a pass/fail test; it prints figures.
+//! the median executions of testsmoke over smoke's, at `--testsmoke-sizes`). Then one polluter
+//! that breaks ten victims (30 random iterations a seed): what the first victim's shrink costs,
+//! and what each later one costs once the polluter is tried on it first. Then it times smoke
+//! running 1000 trivial tests against a plain shell loop starting the same 1000 commands, in
+//! the same run, and smoke's per-test time and peak memory over one pass of 1,000 and of 10,000
+//! tests. Nothing here is a pass/fail test; it prints figures.
 //!
 //!   cargo bench --bench shrink                        (20 seeds, sizes 50,400,2000)
 //!   cargo bench --bench shrink -- --seeds 5 --sizes 50,400 --overhead-rounds 3
@@ -525,10 +528,105 @@ fn machine() -> String {
     )
 }
 
+/// One polluter that breaks ten victims spread through the suite: per-test mode, 30 random
+/// iterations of each test once. The first failure is shrunk; a later victim of the same
+/// polluter is tried with it first (`same_cause_as`). Prints, per size and over `--seeds`
+/// seeds: the first failure's shrink executions, and for the later victims the median and
+/// largest candidate runs and test executions, and how many were attributed to the polluter.
+fn victims_table(o: &Options) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "one polluter, ten victims (30 random iterations each seed, per-test mode)\n\n{:>5} \
+         {:>6} {:>14} {:>10} {:>10} {:>10} {:>10} {:>14}",
+        "tests", "seeds", "first shrink", "later", "runs", "runs", "executions", "attributed"
+    );
+    let _ = writeln!(
+        out,
+        "{:>5} {:>6} {:>14} {:>10} {:>10} {:>10} {:>10} {:>14}",
+        "", "", "executions", "victims", "median", "max", "median", "to p"
+    );
+    for &size in &o.sizes {
+        let dir = tempfile::tempdir().expect("a temp folder");
+        let names: Vec<String> = (1..=size).map(|i| format!("t{i:04}")).collect();
+        let p = names[size / 7].clone();
+        let victims: Vec<String> = (1..=10)
+            .map(|j| names[j * (size - 1) / 11].clone())
+            .collect();
+        let mut branches = format!("{p}) touch state/p ;;\n");
+        for v in &victims {
+            branches.push_str(&format!("{v}) [ ! -e state/p ] || exit 1 ;;\n"));
+        }
+        let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+        fs::write(
+            dir.path().join("smoke.toml"),
+            format!(
+                "[suite]\ntests = [{}]\nrun = \"sh run.sh {{test}}\"\n\
+                 setup = \"rm -rf state && mkdir state\"\n",
+                quoted.join(", ")
+            ),
+        )
+        .expect("write smoke.toml");
+        fs::write(
+            dir.path().join("run.sh"),
+            format!("case \"$1\" in\n{branches}*) ;;\nesac\n"),
+        )
+        .expect("write run.sh");
+        let (mut first, mut runs, mut executions) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut later, mut attributed) = (0, 0);
+        for seed in 1..=o.seeds as u64 {
+            let status = Command::new(SMOKE)
+                .current_dir(dir.path())
+                .args(["--quiet", "--iterations", "30", "--times", "1"])
+                .args(["--seed", &seed.to_string(), "--report", "report.txt"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .expect("smoke runs");
+            if status.code() != Some(1) {
+                continue;
+            }
+            let json = fs::read_to_string(dir.path().join("report.json")).expect("a report");
+            let report: Value = serde_json::from_str(&json).expect("valid JSON");
+            let failures = report["failures"].as_array().cloned().unwrap_or_default();
+            for (i, f) in failures.iter().enumerate() {
+                let spent = f["shrink_executions"].as_u64().unwrap_or(0);
+                if i == 0 {
+                    first.push(spent);
+                    continue;
+                }
+                later += 1;
+                runs.push(f["tries"].as_u64().unwrap_or(0));
+                executions.push(spent);
+                if f["same_cause_as"].is_string() {
+                    attributed += 1;
+                }
+            }
+        }
+        if first.is_empty() || runs.is_empty() {
+            let _ = writeln!(out, "{size:>5} too few failures");
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "{size:>5} {:>6} {:>14} {:>10} {:>10} {:>10} {:>10} {:>14}",
+            o.seeds,
+            median(&first),
+            later,
+            median(&runs),
+            runs.iter().max().copied().unwrap_or(0),
+            median(&executions),
+            format!("{attributed}/{later}")
+        );
+    }
+    out
+}
+
 fn main() {
     let o = options();
     let started = Instant::now();
     let table = shrink_table(&o);
+    let victims = victims_table(&o);
     let overhead = overhead(&o);
     let scale = scale();
     println!(
@@ -538,6 +636,6 @@ fn main() {
         env!("CARGO_PKG_VERSION"),
         o.seeds
     );
-    println!("{table}\n{overhead}\n{scale}\n{}", machine());
+    println!("{table}\n{victims}\n{overhead}\n{scale}\n{}", machine());
     println!("took {:.0} s", started.elapsed().as_secs_f64());
 }

@@ -276,11 +276,11 @@ pub fn shrink_knowing(
 }
 
 /// [`shrink`], trying `causes` first: the tests that made other victims fail earlier in the run
-/// (each in order, cheapest first). When the victim does not fail alone and the prefix holds a
-/// cause, in order, that cause followed by the victim is run: if it fails the same way, the
-/// narrowing is skipped and the proof starts from there, and [`Shrunk::cause`] says which. One
-/// polluter that breaks many tests then costs one run per further victim, plus its proof,
-/// instead of a shrink each. `method` picks the narrowing that runs when no cause does.
+/// (each in order, cheapest first). When the prefix holds a cause, in order, that cause followed
+/// by the victim is run first: if it fails the same way, that one run attributes the failure,
+/// the victim alone is run for the proof (if it fails alone after all, it is that), and
+/// [`Shrunk::cause`] says which cause. One polluter that breaks many tests then costs one run
+/// per further victim, plus one for its proof, instead of a shrink each. `method` picks the narrowing that runs when no cause does.
 pub fn shrink_by(
     method: Method,
     prefix: &[TestId],
@@ -367,14 +367,21 @@ impl Search<'_> {
             Reducer::Smoke => self.probe_for(&vec![whole]),
             Reducer::Testsmoke => testsmoke::first(&whole),
         };
+        // A known cause first: when it reproduces, that one run attributes the failure, and
+        // the victim alone (which the proof needs anyway) shows whether the cause is needed.
+        if self.known_cause()? {
+            if self.check(&[])? {
+                self.cause = None;
+                self.accept(Algorithm::Alone, Vec::new());
+                return Ok(self.classify(Classification::FailsAlone));
+            }
+            self.one_minimal()?;
+            return Ok(self.classify(Classification::OrderDependent));
+        }
         self.prefetch(first.into_iter().collect());
         if self.check(&[])? {
             self.accept(Algorithm::Alone, Vec::new());
             return Ok(self.classify(Classification::FailsAlone));
-        }
-        if self.known_cause()? {
-            self.one_minimal()?;
-            return Ok(self.classify(Classification::OrderDependent));
         }
         let narrowed = match self.method.reducer {
             _ if self.prefix.is_empty() => false,

@@ -557,8 +557,8 @@ fn a_known_cause_is_tried_first_and_proven_from_there() {
     assert_eq!(shrunk.minimal, [7, VICTIM]);
     assert_eq!(shrunk.cause, Some(1));
     assert!(shrunk.proven_minimal());
-    // Alone, the first cause (3 9: passes), the second (7: fails); the proof's only removal is
-    // the victim alone, already known.
+    // The first cause (3 9: passes), the second (7: fails), then the victim alone for the
+    // proof (it passes: 7 is needed); the proof's only removal is that, already known.
     assert_eq!(shrunk.tries, 3, "{:?}", oracle.reduced);
     assert_eq!(shrunk.reductions[0].algorithm, Algorithm::KnownCause);
 

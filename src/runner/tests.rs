@@ -780,7 +780,7 @@ fn a_polluter_that_broke_one_test_is_tried_first_on_the_next() {
     assert!(second.proven_minimal);
     assert_eq!(
         second.tries, 2,
-        "the victim alone, then the known polluter: no narrowing"
+        "the known polluter (which attributes it), then the victim alone: no narrowing"
     );
     assert_eq!(
         second.reductions[0].algorithm,
