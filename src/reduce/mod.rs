@@ -280,7 +280,8 @@ pub fn shrink_knowing(
 /// by the victim is run first: if it fails the same way, that one run attributes the failure,
 /// the victim alone is run for the proof (if it fails alone after all, it is that), and
 /// [`Shrunk::cause`] says which cause. One polluter that breaks many tests then costs one run
-/// per further victim, plus one for its proof, instead of a shrink each. `method` picks the narrowing that runs when no cause does.
+/// per further victim, plus one for its proof, instead of a shrink each. `method` picks the
+/// narrowing that runs when no cause does.
 pub fn shrink_by(
     method: Method,
     prefix: &[TestId],
