@@ -164,6 +164,13 @@ fn a_batch_attributes_every_victim_of_one_polluter_with_a_few_runs_each() {
     )
     .expect("text");
     assert!(text.contains("p breaks 10 tests: v0 v1 v2"), "{text}");
+    let causes = report["root_causes"]
+        .as_array()
+        .expect("root causes in the JSON");
+    assert_eq!(causes.len(), 1, "{causes:?}");
+    assert_eq!(names(&causes[0]["polluters"]), ["p"]);
+    let victims: Vec<String> = (0..10).map(|i| format!("v{i}")).collect();
+    assert_eq!(names(&causes[0]["victims"]), victims);
 }
 
 #[test]

@@ -22,10 +22,29 @@ use std::sync::{Arc, Mutex};
 /// kept tail).
 const OUTPUT_LINES: usize = 40;
 
-/// The JSON report.
+/// The JSON report: the model, then its root causes (derived, so never read back).
 pub fn render_json(report: &RunReport) -> String {
-    let mut json =
-        serde_json::to_string_pretty(report).expect("the report model always serializes");
+    #[derive(serde::Serialize)]
+    struct Json<'a> {
+        #[serde(flatten)]
+        report: &'a RunReport,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        root_causes: Vec<RootCause>,
+    }
+    #[derive(serde::Serialize)]
+    struct RootCause {
+        polluters: Vec<String>,
+        victims: Vec<String>,
+    }
+    let root_causes = root_causes(report)
+        .into_iter()
+        .map(|(polluters, victims)| RootCause { polluters, victims })
+        .collect();
+    let mut json = serde_json::to_string_pretty(&Json {
+        report,
+        root_causes,
+    })
+    .expect("the report model always serializes");
     json.push('\n');
     json
 }
