@@ -143,6 +143,15 @@ fn run_cli(mut cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
         return print_names(&names, &selection);
     }
     let files = ReportFiles::create(&config.report, started)?;
+    // A second signal exits at once; the report on disk still gets its end (or, before its
+    // first write, is not left behind empty).
+    let sealing = files.clone();
+    interrupt::on_hard_exit(move || {
+        let now = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+        if let Err(e) = sealing.seal_interrupted(now) {
+            term::errln!("smoke: error: {}", report::printable(&format!("{e:#}")));
+        }
+    });
 
     // Secret-looking variables of smoke's environment and of [suite.env] never reach a report.
     let own_env: Vec<(String, String)> = std::env::vars_os()
@@ -166,14 +175,6 @@ fn run_cli(mut cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
     header.warnings = warnings;
     let mut writer = ReportWriter::new(header, files.clone(), chrono::Local::now, &redactor)?
         .with_junit(config.junit.clone())?;
-    // A second signal exits at once; the report on disk still gets its end.
-    let sealing = files.clone();
-    interrupt::on_hard_exit(move || {
-        let now = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
-        if let Err(e) = sealing.seal_interrupted(now) {
-            term::errln!("smoke: error: {}", report::printable(&format!("{e:#}")));
-        }
-    });
     let mut console = Console::new(config.verbosity).redacting(redactor);
     let executors: Vec<runner::WorkerExecutor> = (0..config.jobs)
         .map(|_| Box::new(exec::ShellExecutor::new(&config.dir, &config.env)) as _)

@@ -638,10 +638,18 @@ impl ReportFiles {
     /// For a second signal, which exits at once without teardown: mark the report on disk
     /// `interrupted`, finished at `finished_at`, and write nothing more. The report is read back
     /// from the JSON, the last whole write (under the write lock, so no write is half-done
-    /// behind it); one that had ended already keeps its status.
+    /// behind it); one that had ended already keeps its status. Before the first write (still
+    /// collecting the build parameters) nothing was recorded: the reserved, empty text report
+    /// is removed rather than left behind looking like a report.
     pub fn seal_interrupted(&self, finished_at: String) -> Result<()> {
         let mut state = self.lock();
         state.sealed = true;
+        if !self.json.exists() {
+            if fs::metadata(&self.text).is_ok_and(|m| m.len() == 0) {
+                let _ = fs::remove_file(&self.text);
+            }
+            return Ok(());
+        }
         let json = fs::read_to_string(&self.json)
             .with_context(|| format!("cannot read the report '{}'", self.json.display()))?;
         let mut report: RunReport = serde_json::from_str(&json)
@@ -869,6 +877,20 @@ mod tests {
         assert_eq!(value["stats"]["test_executions"], 2);
         let back: RunReport = serde_json::from_str(&json).expect("parses back");
         assert_eq!(back, r);
+    }
+
+    #[test]
+    fn a_second_signal_before_the_first_write_leaves_no_empty_report() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let target = ReportTarget::Dir(dir.path().to_path_buf());
+        let files = ReportFiles::create(&target, Local::now()).expect("reserved");
+        let reserved: Vec<_> = fs::read_dir(dir.path()).expect("listed").collect();
+        assert_eq!(reserved.len(), 1, "the text report is reserved");
+        files.seal_interrupted("now".into()).expect("sealed");
+        assert_eq!(fs::read_dir(dir.path()).expect("listed").count(), 0);
+        // Sealed: a write that comes after (the main thread, still running) adds nothing.
+        files.write(&report()).expect("ignored");
+        assert_eq!(fs::read_dir(dir.path()).expect("listed").count(), 0);
     }
 
     #[test]
