@@ -2,7 +2,8 @@
 //! commands and the glob are I/O, at the edge; turning their output into names is pure and
 //! tested on captured output), and selecting the tests named on the command line (pure).
 //!
-//! Listing commands run under `timeout` when one is set (else [`LIST_TIMEOUT`]); a signal that
+//! Listing commands run under `timeout` when one is set (else [`LIST_TIMEOUT`]); the cargo and
+//! go presets' listings, which compile the suite, get at least [`LIST_TIMEOUT`]. A signal that
 //! kills one is [`Interrupted`], not a failed listing. This module must not print.
 
 use crate::config::Config;
@@ -54,7 +55,7 @@ pub fn resolve(
         TestSource::PytestCollect(command) => pytest_names(&listing.output(command)?),
         TestSource::Go(program) => {
             let command = format!("{program} test -list . ./...");
-            go_names(&listing.output(&command)?)
+            go_names(&listing.building().output(&command)?)
         }
         TestSource::Gtest(program) => {
             let command = format!("{program} --gtest_list_tests");
@@ -152,6 +153,16 @@ struct Listing<'a> {
 }
 
 impl Listing<'_> {
+    /// For a command that compiles the suite (`cargo test --no-run`, `go test -list`): a
+    /// per-test `timeout` of seconds must not kill the build, so it gets at least
+    /// [`LIST_TIMEOUT`].
+    fn building(&self) -> Self {
+        Listing {
+            timeout: self.timeout.max(LIST_TIMEOUT),
+            ..*self
+        }
+    }
+
     /// Run `argv` to its end; a signal that came meanwhile (and killed it) is [`Interrupted`].
     fn run(&self, argv: &[&str]) -> anyhow::Result<exec::Captured> {
         let got = exec::capture(argv, &self.config.dir, &self.config.env, self.timeout)?;
@@ -166,6 +177,12 @@ impl Listing<'_> {
     fn too_slow(&self, what: &str) -> ConfigError {
         let limit = humantime::format_duration(self.timeout);
         ConfigError::new(match self.config.timeout {
+            Some(set) if set < self.timeout => format!(
+                "{what} did not finish within {limit} (building the suite gets the listing \
+                 limit, {}, or the --timeout / [suite] timeout if longer): raise the timeout or \
+                 fix the build",
+                humantime::format_duration(LIST_TIMEOUT)
+            ),
             Some(_) => format!(
                 "{what} did not finish within {limit} (the --timeout / [suite] timeout limit, \
                  which applies to listing too): raise it or fix the command"
@@ -319,7 +336,8 @@ fn libtest_names(stdout: &[u8]) -> Vec<String> {
 /// gets the binary and the path as `$2` and `$3`.
 fn cargo_tests(listing: &Listing, program: &str) -> anyhow::Result<Vec<(OsString, Vec<OsString>)>> {
     let command = format!("{program} test --no-run --message-format=json");
-    let binaries = cargo_binaries(&listing.output(&command)?);
+    // Listing each binary then keeps the timeout.
+    let binaries = cargo_binaries(&listing.building().output(&command)?);
     let mut named = Vec::new();
     for binary in &binaries {
         let listed = listing.run(&[&binary.executable, "--list", "--format", "terse"])?;

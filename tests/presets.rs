@@ -212,6 +212,38 @@ fn cargo_lists_every_test_binary_and_runs_each_test_alone() {
     assert_eq!(report["failures"][0]["failure"], "exit 101");
 }
 
+/// A stand-in for `cargo` whose build takes 2 s, and the test binary it "built".
+const SLOW_CARGO: &str = r#"#!/bin/sh
+[ "$*" = "test --no-run --message-format=json" ] || { echo "unexpected: $*" >&2; exit 9; }
+sleep 2
+printf '{"reason":"compiler-artifact","profile":{"test":true},"target":{"name":"unit","kind":["lib"]},"executable":"%s/unit-bin"}\n' "$PWD"
+"#;
+const UNIT_BIN: &str = "#!/bin/sh\nprintf 'a: test\\nb: test\\n'\n";
+
+#[test]
+fn a_short_test_timeout_does_not_kill_the_cargo_build_but_still_limits_listing() {
+    let suite = Suite::new();
+    suite
+        .file("fake-cargo", SLOW_CARGO)
+        .file("unit-bin", UNIT_BIN);
+    let args = ["--preset", "cargo", "--program", "./fake-cargo", "--list"];
+    let out = suite.smoke(&[&args[..], &["--timeout", "1s"]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out).lines().collect::<Vec<_>>(),
+        ["unit::a", "unit::b"]
+    );
+    // Listing a binary keeps the timeout: one that hangs is still stopped at 1 s.
+    suite.file("unit-bin", "#!/bin/sh\nsleep 30\n");
+    let out = suite.smoke(&[&args[..], &["--timeout", "1s"]].concat());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("listing its tests did not finish within 1s"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 /// A stand-in for `go`: `test -list . ./...` lists two packages' tests, `test -count=1 -run
 /// ^Name$ PKG` logs what it was asked and fails TestB after TestA.
 const FAKE_GO: &str = r#"#!/bin/sh
@@ -253,6 +285,24 @@ fn go_lists_package_tests_and_runs_each_with_an_anchored_pattern() {
         suite.ran()[..2],
         ["example.com/m/store ^TestA$", "example.com/m/store ^TestB$"]
     );
+}
+
+#[test]
+fn go_test_list_compiles_so_a_short_test_timeout_does_not_kill_it() {
+    let suite = Suite::new();
+    let slow = FAKE_GO.replacen("#!/bin/sh\n", "#!/bin/sh\nsleep 2\n", 1);
+    suite.file("fake-go", &slow);
+    let out = suite.smoke(&[
+        "--preset",
+        "go",
+        "--program",
+        "./fake-go",
+        "--timeout",
+        "1s",
+        "--list",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 3, "{}", stdout(&out));
 }
 
 /// A stand-in for a GoogleTest binary.
