@@ -19,6 +19,9 @@
 //!   cargo bench --bench detect                        (20 placements, sizes 20,100,400)
 //!   cargo bench --bench detect -- --placements 5 --sizes 20,100
 
+mod common;
+
+use common::machine;
 use serde_json::Value;
 use smoke::order::SmokeRng;
 use std::fmt::Write as _;
@@ -272,28 +275,6 @@ fn table(o: &Options) -> String {
         }
     }
     out
-}
-
-fn machine() -> String {
-    let cpu = fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|c| {
-            c.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split(':').nth(1))
-                .map(|m| m.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown cpu".into());
-    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let kernel = Command::new("uname")
-        .arg("-sr")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_default();
-    format!(
-        "machine: {cpu}, {cpus} cpus, {kernel}, {}",
-        std::env::consts::ARCH
-    )
 }
 
 fn main() {

@@ -20,6 +20,9 @@
 //!   cargo bench --bench shrink -- --testsmoke-sizes 50        (testsmoke columns at 50 only;
 //!                                                             default 50,400; '' for none)
 
+mod common;
+
+use common::machine;
 use serde_json::Value;
 use std::fmt::Write as _;
 use std::fs;
@@ -504,28 +507,6 @@ fn scale() -> String {
         );
     }
     out
-}
-
-fn machine() -> String {
-    let cpu = fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|c| {
-            c.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split(':').nth(1))
-                .map(|m| m.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown cpu".into());
-    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let kernel = Command::new("uname")
-        .arg("-sr")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_default();
-    format!(
-        "machine: {cpu}, {cpus} cpus, {kernel}, {}",
-        std::env::consts::ARCH
-    )
 }
 
 /// One polluter that breaks ten victims spread through the suite: per-test mode, 30 random

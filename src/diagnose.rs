@@ -15,7 +15,7 @@
 use crate::cli::DiagnoseArgs;
 use crate::error::exit;
 use crate::model::TestId;
-use crate::replay::{self, Loaded};
+use crate::replay::{self, Head, Loaded};
 use crate::report::console::Console;
 use crate::report::export::ReportFiles;
 use crate::report::record::FailureRecord;
@@ -121,17 +121,8 @@ pub fn classify(
 /// The diagnosis report.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DiagnoseReport {
-    pub smoke_version: String,
-    /// Always `diagnose`.
-    pub mode: String,
-    pub started_at: String,
-    pub finished_at: Option<String>,
-    /// `running`, `completed` or `interrupted`.
-    pub status: String,
-    pub argv: Vec<String>,
-    /// The report diagnosed, as named.
-    pub from: String,
-    pub suite: String,
+    #[serde(flatten)]
+    pub head: Head,
     pub failures: Vec<Diagnosis>,
 }
 
@@ -226,18 +217,7 @@ pub fn lines(d: &Diagnosis) -> String {
 
 /// The diagnosis report as text.
 pub fn render_text(r: &DiagnoseReport) -> String {
-    let mut t = String::from("smoke diagnose report\n=====================\n");
-    for (key, value) in [
-        ("smoke version", r.smoke_version.as_str()),
-        ("status", &r.status),
-        ("started", &r.started_at),
-        ("finished", r.finished_at.as_deref().unwrap_or("-")),
-        ("command", &shell::join(&r.argv)),
-        ("diagnosed", &r.from),
-        ("suite", &r.suite),
-    ] {
-        let _ = writeln!(t, "{key:<18}{}", report::one_line(value));
-    }
+    let mut t = r.head.render("smoke diagnose report", "diagnosed");
     let _ = writeln!(t, "\nFailures\n--------");
     for d in &r.failures {
         let _ = writeln!(t, "{}", lines(d));
@@ -273,14 +253,7 @@ pub fn run(
     )?;
     let files = ReportFiles::create_named(&target, now, "smoke-diagnose")?;
     let mut diagnosis = DiagnoseReport {
-        smoke_version: env!("CARGO_PKG_VERSION").to_string(),
-        mode: "diagnose".to_string(),
-        started_at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
-        finished_at: None,
-        status: "running".to_string(),
-        argv: argv.iter().map(|a| replay::redactor().apply(a)).collect(),
-        from: args.from.display().to_string(),
-        suite: suite_label,
+        head: Head::new("diagnose", now, &argv, &args.from, suite_label),
         failures: Vec::new(),
     };
     files.write_rendered(&render_text(&diagnosis), &render_json(&diagnosis))?;
@@ -343,14 +316,7 @@ pub fn run(
         diagnosis.failures.push(d);
         files.write_rendered(&render_text(&diagnosis), &render_json(&diagnosis))?;
     }
-    diagnosis.status = if interrupted.is_some() {
-        "interrupted"
-    } else {
-        "completed"
-    }
-    .to_string();
-    diagnosis.finished_at =
-        Some(chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false));
+    diagnosis.head.finish(interrupted.is_some());
     files.write_rendered(&render_text(&diagnosis), &render_json(&diagnosis))?;
     if args.output.quiet {
         for d in &diagnosis.failures {

@@ -59,25 +59,85 @@ impl std::fmt::Display for Verdict {
     }
 }
 
-/// The replay report: what was replayed, how, and each failure's verdict.
+/// What a report about another report starts with (`smoke replay`'s and `smoke diagnose`'s):
+/// who wrote it, when, from what, and how it ended. Flattened into their JSON.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ReplayReport {
+pub struct Head {
     pub smoke_version: String,
-    /// Always `replay`.
+    /// `replay` or `diagnose`.
     pub mode: String,
     pub started_at: String,
     pub finished_at: Option<String>,
     /// `running`, `completed` or `interrupted`.
     pub status: String,
+    /// The command line, secrets redacted.
     pub argv: Vec<String>,
-    /// The report replayed, as named.
+    /// The report read, as named.
     pub from: String,
+    /// Where the suite came from: its config file, or the report's flags.
+    pub suite: String,
+}
+
+impl Head {
+    /// A report of `mode` started at `now`, still `running`.
+    pub(crate) fn new(
+        mode: &str,
+        now: chrono::DateTime<chrono::Local>,
+        argv: &[String],
+        from: &Path,
+        suite: String,
+    ) -> Self {
+        Head {
+            smoke_version: env!("CARGO_PKG_VERSION").to_string(),
+            mode: mode.to_string(),
+            started_at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+            finished_at: None,
+            status: "running".to_string(),
+            argv: argv.iter().map(|a| redactor().apply(a)).collect(),
+            from: from.display().to_string(),
+            suite,
+        }
+    }
+
+    /// The end: `completed`, or `interrupted`, finished now.
+    pub(crate) fn finish(&mut self, interrupted: bool) {
+        self.status = if interrupted {
+            "interrupted"
+        } else {
+            "completed"
+        }
+        .to_string();
+        self.finished_at =
+            Some(chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false));
+    }
+
+    /// The text report's title and header lines; `from_key` names what was done to `from`.
+    pub(crate) fn render(&self, title: &str, from_key: &str) -> String {
+        let mut t = format!("{title}\n{}\n", "=".repeat(title.len()));
+        for (key, value) in [
+            ("smoke version", self.smoke_version.as_str()),
+            ("status", &self.status),
+            ("started", &self.started_at),
+            ("finished", self.finished_at.as_deref().unwrap_or("-")),
+            ("command", &shell::join(&self.argv)),
+            (from_key, &self.from),
+            ("suite", &self.suite),
+        ] {
+            let _ = writeln!(t, "{key:<18}{}", report::one_line(value));
+        }
+        t
+    }
+}
+
+/// The replay report: what was replayed, how, and each failure's verdict.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReplayReport {
+    #[serde(flatten)]
+    pub head: Head,
     /// Runs of each sequence (`--retries` + 1).
     pub runs_each: u32,
     /// The original failing sequences were replayed, not the minimal ones.
     pub original: bool,
-    /// Where the suite came from: its config file, or the report's flags.
-    pub suite: String,
     pub failures: Vec<ReplayRecord>,
 }
 
@@ -190,19 +250,7 @@ pub fn line(f: &ReplayRecord) -> String {
 
 /// The replay report as text.
 pub fn render_text(r: &ReplayReport) -> String {
-    let mut t = String::new();
-    let _ = writeln!(t, "smoke replay report\n===================");
-    for (key, value) in [
-        ("smoke version", r.smoke_version.as_str()),
-        ("status", &r.status),
-        ("started", &r.started_at),
-        ("finished", r.finished_at.as_deref().unwrap_or("-")),
-        ("command", &shell::join(&r.argv)),
-        ("replayed", &r.from),
-        ("suite", &r.suite),
-    ] {
-        let _ = writeln!(t, "{key:<18}{}", report::one_line(value));
-    }
+    let mut t = r.head.render("smoke replay report", "replayed");
     let sequences = if r.original { "original" } else { "minimal" };
     let _ = writeln!(
         t,
@@ -285,16 +333,9 @@ pub fn run(
     )?;
     let files = ReportFiles::create_named(&target, now, "smoke-replay")?;
     let mut replay = ReplayReport {
-        smoke_version: env!("CARGO_PKG_VERSION").to_string(),
-        mode: "replay".to_string(),
-        started_at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
-        finished_at: None,
-        status: "running".to_string(),
-        argv: argv.iter().map(|a| redactor().apply(a)).collect(),
-        from: args.from.display().to_string(),
+        head: Head::new("replay", now, &argv, &args.from, suite_label),
         runs_each: runs,
         original: args.original,
-        suite: suite_label,
         failures: records,
     };
     files.write_rendered(&render_text(&replay), &render_json(&replay))?;
@@ -347,14 +388,7 @@ pub fn run(
             .find_map(|r| r.failed.as_ref())
             .map(|failed| redactor().apply(&report::lossy(&failed.output)));
     }
-    replay.status = if interrupted.is_some() {
-        "interrupted"
-    } else {
-        "completed"
-    }
-    .to_string();
-    replay.finished_at =
-        Some(chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false));
+    replay.head.finish(interrupted.is_some());
     files.write_rendered(&render_text(&replay), &render_json(&replay))?;
 
     let lines: Vec<String> = replay.failures.iter().map(line).collect();
@@ -645,16 +679,18 @@ mod tests {
             output: None,
         };
         let report = |verdicts: &[Verdict]| ReplayReport {
-            smoke_version: "0".into(),
-            mode: "replay".into(),
-            started_at: String::new(),
-            finished_at: None,
-            status: "completed".into(),
-            argv: vec![],
-            from: "r.json".into(),
+            head: Head {
+                smoke_version: "0".into(),
+                mode: "replay".into(),
+                started_at: String::new(),
+                finished_at: None,
+                status: "completed".into(),
+                argv: vec![],
+                from: "r.json".into(),
+                suite: "smoke.toml".into(),
+            },
             runs_each: 3,
             original: false,
-            suite: "smoke.toml".into(),
             failures: verdicts.iter().map(|&v| record(v)).collect(),
         };
         assert_eq!(exit_code(&report(&[Verdict::Fixed, Verdict::Fixed])), 0);

@@ -44,19 +44,7 @@ fn recorded(suite: &Suite, report: &str, tests: &[&str]) {
 
 /// The newest diagnosis report.
 fn diagnosis(suite: &Suite) -> serde_json::Value {
-    let mut found: Vec<_> = fs::read_dir(suite.path().join("reports"))
-        .expect("reports")
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| {
-            p.extension().is_some_and(|e| e == "json")
-                && p.file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with("smoke-diagnose-"))
-        })
-        .collect();
-    found.sort_by_key(|p| fs::metadata(p).and_then(|m| m.modified()).ok());
-    let path = found.pop().expect("a diagnosis report");
-    serde_json::from_str(&fs::read_to_string(path).expect("read")).expect("JSON")
+    suite.newest("smoke-diagnose-")
 }
 
 #[test]

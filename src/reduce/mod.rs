@@ -244,24 +244,12 @@ pub fn contains_in_order(hay: &[TestId], needle: &[TestId]) -> bool {
     needle.iter().all(|n| rest.any(|h| h == n))
 }
 
-/// Shrink the failure of `victim` after `prefix`.
+/// Shrink the failure of `victim` after `prefix`, with smoke's narrowing and no known causes.
 pub fn shrink(
     prefix: &[TestId],
     victim: TestId,
     costs: &Costs,
     limits: Limits,
-    oracle: &mut dyn Oracle,
-) -> Shrunk {
-    shrink_knowing(prefix, victim, costs, limits, &[], oracle)
-}
-
-/// [`shrink_by`] with smoke's narrowing (the default, `--reduce smoke`).
-pub fn shrink_knowing(
-    prefix: &[TestId],
-    victim: TestId,
-    costs: &Costs,
-    limits: Limits,
-    causes: &[Vec<TestId>],
     oracle: &mut dyn Oracle,
 ) -> Shrunk {
     shrink_by(
@@ -270,7 +258,7 @@ pub fn shrink_knowing(
         victim,
         costs,
         limits,
-        causes,
+        &[],
         oracle,
     )
 }
@@ -338,7 +326,7 @@ struct Search<'a> {
     /// The narrowing, and the seed of its random choices.
     method: Method,
     prefix: &'a [TestId],
-    /// Known causes to try first (see [`shrink_knowing`]).
+    /// Known causes to try first (see [`shrink_by`]).
     causes: &'a [Vec<TestId>],
     /// The cause that reproduced the failure.
     cause: Option<usize>,

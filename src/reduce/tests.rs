@@ -546,7 +546,8 @@ fn prefetching_changes_nothing_and_mostly_guesses_right() {
 fn a_known_cause_is_tried_first_and_proven_from_there() {
     // 7 pollutes; this victim fails after it, as an earlier victim did.
     let mut oracle = fake(needs(vec![7]));
-    let shrunk = shrink_knowing(
+    let shrunk = shrink_by(
+        Method::default(),
         &prefix(60),
         VICTIM,
         &Costs::default(),
@@ -565,7 +566,8 @@ fn a_known_cause_is_tried_first_and_proven_from_there() {
     // A cause the prefix does not hold, or that does not reproduce, changes nothing.
     let plain = shrink_with(&prefix(60), &mut fake(needs(vec![42])));
     let mut oracle = fake(needs(vec![42]));
-    let knowing = shrink_knowing(
+    let knowing = shrink_by(
+        Method::default(),
         &prefix(60),
         VICTIM,
         &Costs::default(),

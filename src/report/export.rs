@@ -289,14 +289,7 @@ pub fn render_text(report: &RunReport) -> String {
                 steps.join(", ")
             },
         );
-        let proof = Proof {
-            classification: f.classification,
-            stopped_by: f.stopped_by.as_deref(),
-            proven: f.proven_minimal,
-            reproduced: f.reproduced,
-            tries: f.tries,
-            executions: f.shrink_executions,
-        };
+        let proof = Proof::of(f);
         line(
             &mut t,
             &format!("  {}", minimal_label(f.proven_minimal)),

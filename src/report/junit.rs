@@ -50,14 +50,7 @@ pub fn render_junit(report: &RunReport, report_path: &str) -> String {
         let class = f
             .classification
             .map_or("not classified".to_string(), |c| c.to_string());
-        let proof = Proof {
-            classification: f.classification,
-            stopped_by: f.stopped_by.as_deref(),
-            proven: f.proven_minimal,
-            reproduced: f.reproduced,
-            tries: f.tries,
-            executions: f.shrink_executions,
-        };
+        let proof = Proof::of(f);
         let message = format!(
             "{class}: {} ({} tests: {}), {}",
             f.failure,

@@ -339,6 +339,20 @@ pub struct Proof<'a> {
     pub executions: u64,
 }
 
+impl<'a> Proof<'a> {
+    /// The proof of a recorded failure.
+    pub fn of(f: &'a record::FailureRecord) -> Self {
+        Proof {
+            classification: f.classification,
+            stopped_by: f.stopped_by.as_deref(),
+            proven: f.proven_minimal,
+            reproduced: f.reproduced,
+            tries: f.tries,
+            executions: f.shrink_executions,
+        }
+    }
+}
+
 impl std::fmt::Display for Proof<'_> {
     /// A failure that never came back is never called minimal: it was not reduced at all. Nor is
     /// one that fails alone because state from an earlier sequence survived setup.

@@ -100,6 +100,19 @@ impl Suite {
         serde_json::from_str(&fs::read_to_string(path).expect("read")).expect("valid JSON")
     }
 
+    /// The newest JSON report whose name starts with `kind` (`smoke-replay-`, ...).
+    pub fn newest(&self, kind: &str) -> serde_json::Value {
+        let path = self
+            .reports()
+            .into_iter()
+            .rfind(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with(kind))
+            })
+            .unwrap_or_else(|| panic!("a {kind} report"));
+        serde_json::from_str(&fs::read_to_string(path).expect("read")).expect("valid JSON")
+    }
+
     /// The names the tests logged, in order.
     pub fn ran(&self) -> Vec<String> {
         fs::read_to_string(self.path().join("ran.log"))
