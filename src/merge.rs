@@ -680,7 +680,7 @@ mod tests {
         assert!(m.warnings.is_empty(), "{:?}", m.warnings);
         assert_eq!(exit_code(&m), exit::FAILURES);
 
-        let text = crate::report::export::render_text(&m);
+        let text = crate::report::render::render_text(&m);
         for needle in [
             "merged from       shard 2 of 3: shard-2.json (completed, 3 iteration(s) run, 2 \
              failure(s) found)",
@@ -690,7 +690,7 @@ mod tests {
             assert!(text.contains(needle), "missing {needle:?} in\n{text}");
         }
         let json: serde_json::Value =
-            serde_json::from_str(&crate::report::export::render_json(&m)).expect("JSON");
+            serde_json::from_str(&crate::report::render::render_json(&m)).expect("JSON");
         assert_eq!(
             json["failures"][0]["seen_in_shards"],
             serde_json::json!([1, 2, 3])

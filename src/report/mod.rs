@@ -1,15 +1,16 @@
 //! What the runner tells the world: [`Event`]s, and the [`Reporter`]s that consume them.
 //!
 //! The runner never prints or writes files; it emits events. `console` turns them into lines and
-//! progress bars, `record` folds them into the report model (pure), `export` renders that model
-//! as text and JSON and writes it after every unit of work, and `build` collects the build
-//! parameters.
+//! progress bars, `record` folds them into the report model (pure), `render` turns that model
+//! into text and JSON (pure), `export` writes them after every unit of work, `junit` writes the
+//! findings as JUnit XML, and `build` collects the build parameters.
 
 pub mod build;
 pub mod console;
 pub mod export;
 pub mod junit;
 pub mod record;
+pub mod render;
 
 use crate::model::{Classification, Hook, Order, Outcome};
 use crate::reduce::{Rate, Reduction};
