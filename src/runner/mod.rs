@@ -6,7 +6,7 @@
 //!
 //! - **Workers** (`--jobs N`, threads) each own an [`Executor`] and run whole sequences
 //!   (iterations, shrink candidates, checks, verbose reruns), one at a time, sending
-//!   [`Progress`](messages::Progress) as they go. They decide nothing.
+//!   `Progress` messages as they go. They decide nothing.
 //! - **Shrinks** run the pure shrinker on a thread each (`shrink`); every candidate it wants is a
 //!   request to the controller, which runs it on a free worker like any other sequence.
 //! - **The controller** runs units in a fixed priority (the oldest failure's work first, then
