@@ -223,9 +223,10 @@ fn run_cli(mut cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
 
     let out = report::console::summary(writer.report(), summary.interrupted);
     term::outln!(
-        "{out}\nreport: {}\nreport: {}",
+        "{out}\nreport: {}\nreport: {}\nreport: {}",
         files.text.display(),
-        files.json.display()
+        files.json.display(),
+        files.html.display()
     );
 
     if summary.hook_failures > 0 {
