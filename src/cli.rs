@@ -159,7 +159,8 @@ pub struct Cli {
     #[arg(long, conflicts_with = "bug_mode")]
     pub list: bool,
 
-    /// Write the text report to PATH (the JSON report goes beside it, ending .json).
+    /// Write the text report to PATH (the JSON and HTML reports go beside it, ending .json and
+    /// .html).
     #[arg(long, value_name = "PATH", conflicts_with = "report_dir")]
     pub report: Option<PathBuf>,
 
@@ -254,7 +255,8 @@ pub struct ReplayArgs {
 /// Where a subcommand writes its report, and how much it says: as for a run.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Write the text report to PATH (the JSON report goes beside it, ending .json).
+    /// Write the text report to PATH (the JSON report goes beside it, ending .json; merge's
+    /// HTML report too, ending .html).
     #[arg(long, value_name = "PATH", conflicts_with = "report_dir")]
     pub report: Option<PathBuf>,
 

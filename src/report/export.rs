@@ -222,9 +222,11 @@ impl ReportFiles {
     }
 
     fn write_reports(&self, state: &mut WriteState, report: &RunReport) -> Result<()> {
+        // The JSON last: it is what a second signal reads back, so once it exists the text and
+        // HTML reports do too.
         self.write_file(state, &self.text, render_text(report).as_bytes())?;
-        self.write_file(state, &self.json, render_json(report).as_bytes())?;
-        self.write_file(state, &self.html, render_html(report).as_bytes())
+        self.write_file(state, &self.html, render_html(report).as_bytes())?;
+        self.write_file(state, &self.json, render_json(report).as_bytes())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, WriteState> {
