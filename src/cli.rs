@@ -255,8 +255,8 @@ pub struct ReplayArgs {
 /// Where a subcommand writes its report, and how much it says: as for a run.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Write the text report to PATH (the JSON report goes beside it, ending .json; merge's
-    /// HTML report too, ending .html).
+    /// Write the text report to PATH (the JSON report goes beside it, ending .json; merge's and
+    /// replay's HTML report too, ending .html).
     #[arg(long, value_name = "PATH", conflicts_with = "report_dir")]
     pub report: Option<PathBuf>,
 

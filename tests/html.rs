@@ -201,6 +201,39 @@ fn an_html_report_path_is_refused_and_report_path_puts_the_html_beside_the_text(
     assert!(page.starts_with("<!DOCTYPE html>"));
 }
 
+#[test]
+fn a_replay_writes_its_html_page_beside_its_text_and_json() {
+    let suite = hostile_suite();
+    let out = suite.smoke(&SEQUENCE);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let run_json = suite.reports().pop().expect("the run's report");
+    let out = suite
+        .command()
+        .arg("replay")
+        .arg(&run_json)
+        .args(["--report", "replayed/r.txt"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1), "still fails: {}", stderr(&out));
+    let html = suite.path().join("replayed/r.html");
+    assert_eq!(printed_reports(&out).last(), Some(&html));
+    let page = fs::read_to_string(&html).expect("the replay's HTML page");
+    assert_eq!(
+        page.matches("<script").count(),
+        1,
+        "only smoke's own script"
+    );
+    for needle in [
+        "<title>smoke replay: 0 of 1 fixed (completed)</title>",
+        "<span class=\"badge verdict-still-fails\">still fails</span>",
+        "<li>&lt;script&gt;alert(1)&lt;/script&gt;</li>",
+        "&lt;/script&gt;&lt;script&gt;alert(2)&lt;/script&gt; &quot;quoted&quot;",
+    ] {
+        assert!(page.contains(needle), "missing {needle:?} in\n{page}");
+    }
+    assert_self_contained(&page);
+}
+
 // ---- In a real browser ----
 
 /// Headless Chromium with everything that could reach the network off, and a fresh profile.

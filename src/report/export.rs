@@ -22,7 +22,7 @@ pub struct ReportFiles {
     pub text: PathBuf,
     /// The JSON report, beside it.
     pub json: PathBuf,
-    /// The HTML report, beside it (a run's and a merge's; replay and diagnose write none).
+    /// The HTML report, beside it (a run's, a merge's and a replay's; diagnose writes none).
     pub html: PathBuf,
     state: Arc<Mutex<WriteState>>,
 }
@@ -210,14 +210,17 @@ impl ReportFiles {
         self.write_reports(&mut state, &report)
     }
 
-    /// Write a report of another kind (`smoke replay`'s), already rendered, through the same
-    /// lock and temp-file-and-rename as a run's.
-    pub fn write_rendered(&self, text: &str, json: &str) -> Result<()> {
+    /// Write a report of another kind (`smoke replay`'s, `smoke diagnose`'s), already rendered,
+    /// through the same lock and temp-file-and-rename as a run's; the HTML when it has one.
+    pub fn write_rendered(&self, text: &str, json: &str, html: Option<&str>) -> Result<()> {
         let mut state = self.lock();
         if state.sealed {
             return Ok(());
         }
         self.write_file(&mut state, &self.text, text.as_bytes())?;
+        if let Some(html) = html {
+            self.write_file(&mut state, &self.html, html.as_bytes())?;
+        }
         self.write_file(&mut state, &self.json, json.as_bytes())
     }
 

@@ -11,7 +11,8 @@
 //! report. It reads no clock and writes no file: [`super::export`] writes what this makes.
 //!
 //! The page is a list of [`SECTIONS`], and each failure's card a list of [`FAILURE_PARTS`]:
-//! a new section is one function returning `Option<Markup>` and one line in the list.
+//! a new section is one function returning `Option<Markup>` and one line in the list. The frame
+//! around them (`page`: head, heading, links, script) also draws `smoke replay`'s page.
 
 use super::record::{FailureRecord, RunReport};
 use super::render::{describe_options, root_causes};
@@ -84,8 +85,11 @@ pub const SECTIONS: &[Section] = &[
 /// What one part of a failure's card gets: the report, the failure, and its number (1-based,
 /// as in the text report).
 pub struct Card<'a> {
+    /// The whole report (options, iterations, and whatever else a part needs).
     pub report: &'a RunReport,
+    /// The failure's number, from 1, as in the text report and the anchors (`#failure-2`).
     pub number: usize,
+    /// The failure the card is about.
     pub failure: &'a FailureRecord,
 }
 
@@ -103,10 +107,45 @@ pub const FAILURE_PARTS: &[fn(&Card) -> Option<Markup>] = &[
 
 /// The report as a whole HTML page.
 pub fn render_html(report: &RunReport) -> String {
-    let shown: Vec<(&Section, Markup)> = SECTIONS
+    let shown = SECTIONS
         .iter()
-        .filter_map(|s| (s.body)(report).map(|m| (s, m)))
+        .filter_map(|s| (s.body)(report).map(|body| (s.id, s.title, body)))
         .collect();
+    page(&Page {
+        title: title(report),
+        heading: "smoke report",
+        generator: &report.smoke_version,
+        status: &report.status,
+        started_at: &report.started_at,
+        finished_at: report.finished_at.as_deref(),
+        facts: vec![headline(report)],
+        warnings: &report.warnings,
+        sections: shown,
+    })
+}
+
+/// What the frame of a page holds: `smoke replay`'s report is drawn in the same one.
+pub(crate) struct Page<'a> {
+    /// The window's title.
+    pub title: String,
+    /// The page's heading, before the status.
+    pub heading: &'a str,
+    /// smoke's version that wrote it.
+    pub generator: &'a str,
+    /// `running`, `completed`, `interrupted`, …
+    pub status: &'a str,
+    pub started_at: &'a str,
+    pub finished_at: Option<&'a str>,
+    /// Lines under the heading.
+    pub facts: Vec<String>,
+    pub warnings: &'a [String],
+    /// The sections shown: anchor, heading, content.
+    pub sections: Vec<(&'static str, &'static str, Markup)>,
+}
+
+/// A whole page: the head (inline style sheet, the policy that loads nothing), the heading
+/// with the status, links to the sections, the sections, and the inline script.
+pub(crate) fn page(p: &Page) -> String {
     let page = html! {
         (DOCTYPE)
         html lang="en" {
@@ -114,34 +153,35 @@ pub fn render_html(report: &RunReport) -> String {
                 meta charset="utf-8";
                 meta http-equiv="Content-Security-Policy" content=(CSP);
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="generator" content={ "smoke " (report.smoke_version) };
-                title { (title(report)) }
+                meta name="generator" content={ "smoke " (p.generator) };
+                title { (one_line(&p.title)) }
                 style { (PreEscaped(CSS)) }
             }
             body {
                 header.top {
-                    h1 { "smoke report " (status_badge(&report.status)) }
-                    p.facts { (headline(report)) }
+                    h1 { (p.heading) " " (status_badge(p.status)) }
+                    @for fact in &p.facts {
+                        p.facts { (one_line(fact)) }
+                    }
                     p.facts {
-                        "started " (report.started_at) ", finished "
-                        (report.finished_at.as_deref().unwrap_or("-"))
-                        @if report.status == "running" {
+                        "started " (p.started_at) ", finished " (p.finished_at.unwrap_or("-"))
+                        @if p.status == "running" {
                             " (still running: this page is rewritten as the run goes)"
                         }
                     }
                     nav.sections {
-                        @for (section, _) in &shown {
-                            a href={ "#" (section.id) } { (section.title) }
+                        @for (id, title, _) in &p.sections {
+                            a href={ "#" (id) } { (title) }
                         }
                     }
                 }
                 main {
-                    @for warning in &report.warnings {
+                    @for warning in p.warnings {
                         p.warning { "warning: " (one_line(warning)) }
                     }
-                    @for (section, body) in &shown {
-                        section id=(section.id) {
-                            h2 { (section.title) }
+                    @for (id, title, body) in &p.sections {
+                        section id=(id) {
+                            h2 { (title) }
                             (body)
                         }
                     }
@@ -184,20 +224,20 @@ fn headline(report: &RunReport) -> String {
     }
 }
 
-fn status_badge(status: &str) -> Markup {
+pub(crate) fn status_badge(status: &str) -> Markup {
     html! { span class={ "badge status-" (css_word(status)) } { (status) } }
 }
 
 /// A word safe in a class name (the status and the classification are smoke's own words, but a
 /// report read back by `smoke merge` could hold anything).
-fn css_word(word: &str) -> String {
+pub(crate) fn css_word(word: &str) -> String {
     word.chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect()
 }
 
 /// A list of names, in order; the last one marked as the victim when `victim` is set.
-fn sequence(names: &[String], victim: bool) -> Markup {
+pub(crate) fn sequence(names: &[String], victim: bool) -> Markup {
     html! {
         ol.sequence {
             @for (i, name) in names.iter().enumerate() {
@@ -212,7 +252,7 @@ fn sequence(names: &[String], victim: bool) -> Markup {
 }
 
 /// A block of output: control characters shown escaped, the rest as it was.
-fn output_block(text: &str) -> Markup {
+pub(crate) fn output_block(text: &str) -> Markup {
     html! { pre.output { (printable(text)) } }
 }
 
@@ -646,7 +686,7 @@ fn build(report: &RunReport) -> Option<Markup> {
 }
 
 /// A two-column table; every value on one line, control characters escaped.
-fn key_values(rows: &[(&str, String)]) -> Markup {
+pub(crate) fn key_values(rows: &[(&str, String)]) -> Markup {
     html! {
         table {
             @for (key, value) in rows {
