@@ -234,6 +234,48 @@ fn a_replay_writes_its_html_page_beside_its_text_and_json() {
     assert_self_contained(&page);
 }
 
+#[test]
+fn a_merge_writes_the_merged_report_as_html_too() {
+    let suite = hostile_suite();
+    for shard in ["1/2", "2/2"] {
+        let n = &shard[..1];
+        let out = suite
+            .command()
+            .args(["--seed", "7", "-n", "2", "--shard", shard])
+            .args(["--report", &format!("shards/s{n}.txt")])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    }
+    let out = suite
+        .command()
+        .args([
+            "merge",
+            "shards/s1.json",
+            "shards/s2.json",
+            "--report",
+            "m.txt",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let html = suite.path().join("m.html");
+    assert_eq!(printed_reports(&out).last(), Some(&html));
+    let page = fs::read_to_string(&html).expect("the merged HTML report");
+    for needle in [
+        "<th>merged from</th><td class=\"mono\">shard 1 of 2: shards/s1.json (completed",
+        "<th>merged from</th><td class=\"mono\">shard 2 of 2: shards/s2.json (completed",
+        "a &amp; b &quot;c&quot; &lt;/script&gt;",
+    ] {
+        assert!(page.contains(needle), "missing {needle:?} in\n{page}");
+    }
+    assert_eq!(
+        page.matches("<script").count(),
+        1,
+        "only smoke's own script"
+    );
+}
+
 // ---- In a real browser ----
 
 /// Headless Chromium with everything that could reach the network off, and a fresh profile.
