@@ -149,6 +149,11 @@ pub struct Cli {
     #[arg(long)]
     pub ignore_runner_exit: bool,
 
+    /// Batch mode with pytest: start a fresh runner for every sequence instead of forking each
+    /// one from a server that collected the suite once.
+    #[arg(long)]
+    pub no_fork_server: bool,
+
     /// Run each test once in the suite's order, not stopping, and show each failure's output
     /// (takes test names and --seed, not the order options).
     #[arg(long)]

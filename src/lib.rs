@@ -298,6 +298,7 @@ fn report_header(
                 execution::Execution::Batch(b) => Some(b.format.to_string()),
             },
             preset: config.preset.map(|p| p.to_string()),
+            fork_server: config.fork_server.map(|r| r.to_string()),
             setup: config.setup.as_deref().map(|s| redactor.apply(s)),
             teardown: config.teardown.as_deref().map(|s| redactor.apply(s)),
             tests,

@@ -135,6 +135,9 @@ pub enum Event<'a> {
         outcome: Outcome,
         output: &'a [u8],
     },
+    /// Something the user should know that happened while running (the report's `warnings`):
+    /// the fork server could not be used, for example.
+    Warning { text: &'a str },
     /// An iteration ended.
     IterationFinished {
         index: u32,

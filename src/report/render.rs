@@ -93,6 +93,9 @@ pub fn render_text(report: &RunReport) -> String {
     if let Some(preset) = &o.preset {
         execution.push_str(&format!(", preset {preset}"));
     }
+    if let Some(runner) = &o.fork_server {
+        execution.push_str(&format!(", forked from a {runner} fork server"));
+    }
     line(&mut t, "execution", &execution);
     line(
         &mut t,
