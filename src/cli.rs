@@ -154,6 +154,12 @@ pub struct Cli {
     #[arg(long)]
     pub no_fork_server: bool,
 
+    /// Run each iteration past its first failure, so that every test failing in it is found
+    /// and shrunk (one polluter, many victims, in one iteration); by default an iteration stops
+    /// at its first failure (pytest: --maxfail=1).
+    #[arg(long)]
+    pub keep_going: bool,
+
     /// Run each test once in the suite's order, not stopping, and show each failure's output
     /// (takes test names and --seed, not the order options).
     #[arg(long)]

@@ -20,6 +20,7 @@ mod forkserver;
 
 pub use forkserver::{ForkPlan, Forked};
 
+use crate::execution::ForkRunner;
 use crate::interrupt;
 use crate::model::Outcome;
 use anyhow::{Context, Result};
@@ -92,6 +93,45 @@ pub struct Finished {
     pub results: Option<Vec<u8>>,
 }
 
+/// What a fresh batch needs beyond its [`Job`] (see [`Executor::run_batch`]).
+#[derive(Clone, Debug, Default)]
+pub struct BatchExtras<'a> {
+    /// Arguments for the runner before the names (`--maxfail=1`).
+    pub options: Vec<&'a OsStr>,
+    /// Load smoke's plugin for this runner in its stream-only mode: it writes a line as each
+    /// test starts and ends to a fresh file, so a runner that dies still says in which test.
+    pub stream: Option<ForkRunner>,
+    /// Write the names, one per line, to a fresh file named by `$SMOKE_TESTS_FILE`
+    /// (`{tests-file}`); none may hold a newline.
+    pub tests_file: bool,
+    /// The options (the plugin's, then [`BatchExtras::options`]) go first in that file, one per
+    /// line, not on the command line: pytest reads the file as arguments (`@{tests-file}`).
+    pub options_in_file: bool,
+    /// What `$@` holds after the options.
+    pub args: BatchArgs,
+}
+
+/// How the names reach a fresh batch's command line (`{tests}`, `"$@"`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BatchArgs {
+    /// One argument per name.
+    #[default]
+    Names,
+    /// One argument, `@FILE`, FILE holding the names one per line (pytest reads its arguments
+    /// from such a file): a sequence too long for a command line.
+    AtFile,
+    /// None (the template reads `{tests-file}` only).
+    Nothing,
+}
+
+/// A fresh batch's end, and what smoke's plugin streamed while it ran.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchFinished {
+    pub finished: Finished,
+    /// The lines [`BatchExtras::stream`] asked for; `None` when none were written.
+    pub stream: Option<Vec<u8>>,
+}
+
 /// Runs commands for the runner.
 pub trait Executor {
     /// Run one command to its end.
@@ -109,6 +149,17 @@ pub trait Executor {
         Ok(Forked::Unavailable(
             "this executor has no fork server".to_string(),
         ))
+    }
+
+    /// Run a batch `job` (its args are the names) as a fresh process, with `extras`: options
+    /// before the names, smoke's streaming plugin, the names in a file. An executor without
+    /// files runs the job as it is.
+    fn run_batch(&mut self, job: &Job, extras: &BatchExtras) -> Result<BatchFinished> {
+        let _ = extras;
+        Ok(BatchFinished {
+            finished: self.run(job)?,
+            stream: None,
+        })
     }
 }
 
@@ -286,6 +337,63 @@ impl Executor for ShellExecutor {
         };
         Ok(())
     }
+    fn run_batch(&mut self, job: &Job, extras: &BatchExtras) -> Result<BatchFinished> {
+        let mut env = job.env.clone();
+        let mut options: Vec<OsString> = Vec::new();
+        let stream = match extras.stream {
+            Some(runner) => {
+                let plugin = self.scratch_file(forkserver::plugin_file(runner))?;
+                std::fs::write(&plugin, forkserver::plugin(runner))
+                    .with_context(|| format!("cannot write '{}'", plugin.display()))?;
+                let folder = plugin.parent().expect("a file in the scratch folder");
+                env.push(("PYTHONPATH", python_path(folder, &self.env)));
+                let path = self.scratch_file("stream.jsonl")?;
+                env.push((forkserver::STREAM_VAR, path.clone().into_os_string()));
+                options.extend(forkserver::plugin_options(runner));
+                Some(path)
+            }
+            None => None,
+        };
+        options.extend(extras.options.iter().map(|&o| o.to_owned()));
+        let mut args: Vec<OsString> = Vec::new();
+        if !extras.options_in_file {
+            args.append(&mut options);
+        }
+        if extras.tests_file || extras.args == BatchArgs::AtFile {
+            let path = self.scratch_file("tests.txt")?;
+            let mut lines = Vec::new();
+            for word in options
+                .iter()
+                .map(OsString::as_os_str)
+                .chain(job.args.iter().copied())
+            {
+                lines.extend_from_slice(word.as_encoded_bytes());
+                lines.push(b'\n');
+            }
+            std::fs::write(&path, lines)
+                .with_context(|| format!("cannot write '{}'", path.display()))?;
+            if extras.args == BatchArgs::AtFile {
+                let mut at = OsString::from("@");
+                at.push(&path);
+                args.push(at);
+            }
+            env.push((crate::shell::TESTS_FILE_VAR, path.into_os_string()));
+        }
+        if extras.args == BatchArgs::Names {
+            args.extend(job.args.iter().map(|&a| a.to_owned()));
+        }
+        let finished = self.run(&Job {
+            args: args.iter().map(OsString::as_os_str).collect(),
+            env,
+            ..job.clone()
+        })?;
+        let stream = match &stream {
+            Some(path) => read_results(path)?,
+            None => None,
+        };
+        Ok(BatchFinished { finished, stream })
+    }
+
     fn run_forked(&mut self, job: &Job, plan: &ForkPlan) -> Result<Forked> {
         if let Some(why) = &self.no_fork {
             return Ok(Forked::Unavailable(why.clone()));
@@ -320,6 +428,22 @@ impl Executor for ShellExecutor {
             Err(why) => Ok(Forked::Unavailable(why)),
         }
     }
+}
+
+/// `PYTHONPATH` with `folder` first: the suite's own value (`[suite.env]`), else smoke's, after
+/// it.
+fn python_path(folder: &Path, env: &[(String, String)]) -> OsString {
+    let old = env
+        .iter()
+        .rfind(|(name, _)| name == "PYTHONPATH")
+        .map(|(_, value)| OsString::from(value))
+        .or_else(|| std::env::var_os("PYTHONPATH"));
+    let mut path = folder.as_os_str().to_owned();
+    if let Some(old) = old.filter(|o| !o.is_empty()) {
+        path.push(":");
+        path.push(old);
+    }
+    path
 }
 
 /// A new log file, owner-only like the reports (a log is the tests' raw output, never

@@ -71,6 +71,26 @@ pub struct BatchTemplate {
     pub format: Format,
 }
 
+impl BatchTemplate {
+    /// Whether the names go on the command line (`{tests}`), where smoke can also put options
+    /// for the runner before them.
+    pub fn takes_names(&self) -> bool {
+        self.template.contains(crate::shell::TESTS_PLACEHOLDER)
+    }
+
+    /// Whether the names go in a file, one per line (`{tests-file}`).
+    pub fn takes_tests_file(&self) -> bool {
+        self.template.contains(crate::shell::TESTS_FILE_PLACEHOLDER)
+    }
+
+    /// Whether the runner reads that file as its arguments (pytest's `@{tests-file}`), so
+    /// options for it can go in the file too.
+    pub fn reads_args_file(&self) -> bool {
+        self.template
+            .contains(&format!("@{}", crate::shell::TESTS_FILE_PLACEHOLDER))
+    }
+}
+
 /// `[suite] mode` / `--mode`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]

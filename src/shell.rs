@@ -20,6 +20,11 @@ use std::borrow::Cow;
 pub const TEST_PLACEHOLDER: &str = "{test}";
 /// The placeholder for the sequence's test names, each one word, in a `batch` template.
 pub const TESTS_PLACEHOLDER: &str = "{tests}";
+/// The placeholder for a file holding the sequence's names, one per line, in a `batch` template
+/// (for sequences too long for a command line).
+pub const TESTS_FILE_PLACEHOLDER: &str = "{tests-file}";
+/// The variable a batch script reads that file's path from.
+pub const TESTS_FILE_VAR: &str = "SMOKE_TESTS_FILE";
 /// The placeholder for the fresh JUnit XML path in a `batch` template.
 pub const JUNIT_PLACEHOLDER: &str = "{junit}";
 /// The variable a batch script reads the JUnit path from.
@@ -69,8 +74,10 @@ pub fn names_worker(template: &str) -> bool {
 }
 
 /// Rewrite a `batch` template into a script that reads the test names from `"$@"` (each one
-/// word) and the JUnit path, if the template has `{junit}`, from `$SMOKE_JUNIT`. Returns the
-/// script and whether it has `{junit}`, or `None` when the template has no `{tests}`.
+/// word), the path of a file holding them (`{tests-file}`) from `$SMOKE_TESTS_FILE`, and the
+/// JUnit path, if the template has `{junit}`, from `$SMOKE_JUNIT`. Returns the script and
+/// whether it has `{junit}`, or `None` when the template has neither `{tests}` nor
+/// `{tests-file}`.
 ///
 /// ```
 /// use smoke::shell::batch_script;
@@ -79,6 +86,10 @@ pub fn names_worker(template: &str) -> bool {
 ///     Some((r#"exec pytest --junitxml="$SMOKE_JUNIT" "$@""#.to_string(), true))
 /// );
 /// assert_eq!(batch_script("prove -v {tests}"), Some((r#"exec prove -v "$@""#.to_string(), false)));
+/// assert_eq!(
+///     batch_script("pytest @{tests-file}"),
+///     Some((r#"exec pytest @"$SMOKE_TESTS_FILE""#.to_string(), false))
+/// );
 /// assert_eq!(batch_script("prove -v"), None);
 /// ```
 pub fn batch_script(template: &str) -> Option<(String, bool)> {
@@ -88,9 +99,10 @@ pub fn batch_script(template: &str) -> Option<(String, bool)> {
             (TESTS_PLACEHOLDER, "@"),
             (JUNIT_PLACEHOLDER, JUNIT_VAR),
             (WORKER_PLACEHOLDER, WORKER_VAR),
+            (TESTS_FILE_PLACEHOLDER, TESTS_FILE_VAR),
         ],
     );
-    found[0].then_some((script, found[1]))
+    (found[0] || found[3]).then_some((script, found[1]))
 }
 
 /// Replace each placeholder with a reference to its variable (`1`, `@`, a name) that stays one

@@ -43,6 +43,8 @@ pub(super) struct FileSuite {
     pub(super) ignore_runner_exit: Option<bool>,
     #[serde(rename = "fork-server")]
     pub(super) fork_server: Option<bool>,
+    #[serde(rename = "keep-going")]
+    pub(super) keep_going: Option<bool>,
     pub(super) workdir: Option<Workdir>,
     #[serde(default)]
     pub(super) env: BTreeMap<String, String>,

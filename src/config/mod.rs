@@ -107,6 +107,9 @@ pub struct Config {
     /// once (`None`: a fresh runner process each time; `--no-fork-server`,
     /// `[suite] fork-server = false`).
     pub fork_server: Option<crate::execution::ForkRunner>,
+    /// Iterations run past their first failure (`--keep-going`, `[suite] keep-going`); by
+    /// default they stop there, where the runner can be stopped.
+    pub keep_going: bool,
     /// `--list`: print the selected names and exit.
     pub list_only: bool,
     /// How much the console says.
@@ -305,6 +308,7 @@ impl Config {
         if cli.no_fork_server {
             replay_base.push("--no-fork-server".to_string());
         }
+        let keep_going = cli.keep_going || suite.keep_going.unwrap_or(false);
 
         let junit = match (&cli.junit, &report.junit) {
             (Some(path), _) => Some(cwd.join(path)),
@@ -348,6 +352,7 @@ impl Config {
             ignore_runner_exit: cli.ignore_runner_exit || suite.ignore_runner_exit.unwrap_or(false),
             deduplicating_runner,
             fork_server,
+            keep_going: keep_going && !bug_mode,
             list_only: cli.list,
             verbosity: match (cli.quiet, cli.verbose) {
                 (true, _) => Verbosity::Quiet,

@@ -61,6 +61,7 @@ pub(super) fn resolve(
             ("--reduce", cli.reduce.is_some()),
             ("--jobs", cli.jobs.is_some()),
             ("--shard", cli.shard.is_some()),
+            ("--keep-going", cli.keep_going),
         ]
         .into_iter()
         .filter_map(|(flag, given)| given.then_some(flag))

@@ -100,8 +100,23 @@ pub(super) fn resolve(
         Execution::PerTest(_) => None,
     };
     let fork_wanted = !cli.no_fork_server && suite.fork_server != Some(false);
+    // The server's options go where {tests} is, or in the file pytest reads as its arguments.
+    let takes_options = match &execution {
+        Execution::Batch(b) => b.takes_names() || b.reads_args_file(),
+        Execution::PerTest(_) => false,
+    };
     let fork_server = match deduplicating_runner {
-        Some("pytest") if fork_wanted => Some(ForkRunner::Pytest),
+        Some("pytest") if fork_wanted && takes_options => Some(ForkRunner::Pytest),
+        Some("pytest") if fork_wanted => {
+            warnings.push(format!(
+                "the batch template '{}' has no {{tests}} and no @{{tests-file}}, so smoke \
+                 cannot hand pytest its options: no fork server, no early stop, and a crash \
+                 abandons the sequence; put {{tests}} or @{{tests-file}} where pytest takes \
+                 its arguments",
+                execution.template()
+            ));
+            None
+        }
         _ => None,
     };
     if cli.no_fork_server && deduplicating_runner != Some("pytest") {
@@ -286,7 +301,8 @@ fn execution(
             let (script, has_junit) = shell::batch_script(&template).ok_or_else(|| {
                 ConfigError::new(format!(
                     "the batch template '{template}' has no {{tests}}: put {{tests}} where the \
-                     runner takes the test names, e.g. 'prove -v {{tests}}'"
+                     runner takes the test names, e.g. 'prove -v {{tests}}' (or {{tests-file}} \
+                     where it takes a file of names, one per line)"
                 ))
             })?;
             let format = cli

@@ -33,6 +33,31 @@ use std::time::{Duration, Instant};
 const PYTEST_PLUGIN: &str = include_str!("smoke_fork_pytest.py");
 /// Its module name, as `-p` takes it.
 const PYTEST_MODULE: &str = "smoke_fork_pytest";
+/// The variable that puts the helper in its stream-only mode for a fresh runner (see
+/// `smoke_fork_pytest.py`): the path it writes its lines to.
+pub(super) const STREAM_VAR: &str = "SMOKE_PYTEST_STREAM";
+
+/// The helper's file name, in the folder put first on the runner's module path.
+pub(super) fn plugin_file(runner: ForkRunner) -> &'static str {
+    match runner {
+        ForkRunner::Pytest => "smoke_fork_pytest.py",
+    }
+}
+
+/// The helper's source.
+pub(super) fn plugin(runner: ForkRunner) -> &'static str {
+    match runner {
+        ForkRunner::Pytest => PYTEST_PLUGIN,
+    }
+}
+
+/// The runner's options that load the helper.
+pub(super) fn plugin_options(runner: ForkRunner) -> [std::ffi::OsString; 2] {
+    match runner {
+        ForkRunner::Pytest => ["-p".into(), PYTEST_MODULE.into()],
+    }
+}
+
 /// Above this many bytes of names, the server is started with none and collects what the
 /// runner's configuration says (the listing did the same), so its command line always fits.
 const NAMES_ON_COMMAND_LINE: usize = 64 * 1024;
@@ -56,6 +81,10 @@ pub struct ForkPlan<'a> {
     pub test_timeout: Option<Duration>,
     /// Stop at the first failure (a shrink candidate needs no more).
     pub stop_at_failure: bool,
+    /// The server's options go first in the `{tests-file}` file, not on the command line: the
+    /// template hands the file to pytest as its arguments (`@{tests-file}`) and has no
+    /// `{tests}`.
+    pub options_in_file: bool,
 }
 
 /// How a forked run went.
@@ -106,8 +135,8 @@ impl ForkServer {
             .tempdir()
             .context("cannot create a folder for the fork server")?;
         std::fs::write(
-            folder.path().join(format!("{PYTEST_MODULE}.py")),
-            PYTEST_PLUGIN,
+            folder.path().join(plugin_file(plan.runner)),
+            plugin(plan.runner),
         )
         .context("cannot write the fork server's pytest plugin")?;
         let output = folder.path().join("server.log");
@@ -121,26 +150,27 @@ impl ForkServer {
         let (replies_read, replies_write) = os_pipe::pipe().context("cannot create a pipe")?;
 
         let names_len: usize = plan.tests.iter().map(|t| t.len() + 1).sum();
-        let mut args: Vec<&OsStr> = vec![
-            "-c".as_ref(),
-            plan.script.as_ref(),
-            "smoke".as_ref(),
-            "-p".as_ref(),
-            PYTEST_MODULE.as_ref(),
-            "--collect-only".as_ref(),
-        ];
+        let [load, module] = plugin_options(plan.runner);
+        let options: [&OsStr; 3] = [&load, &module, "--collect-only".as_ref()];
+        let mut args: Vec<&OsStr> = vec!["-c".as_ref(), plan.script.as_ref(), "smoke".as_ref()];
+        if !plan.options_in_file {
+            args.extend(options);
+        }
         if names_len <= NAMES_ON_COMMAND_LINE {
             args.extend(&plan.tests);
         }
-        let python_path = match std::env::var_os("PYTHONPATH") {
-            Some(old) if !old.is_empty() => {
-                let mut path = folder.path().as_os_str().to_owned();
-                path.push(":");
-                path.push(old);
-                path
-            }
-            _ => folder.path().as_os_str().to_owned(),
-        };
+        // `{tests-file}`: every test of the run (a file has no length limit), after the
+        // options when the runner reads the file as its arguments.
+        let tests_file = folder.path().join("tests.txt");
+        let mut lines = Vec::new();
+        let in_file = options.iter().filter(|_| plan.options_in_file);
+        for word in in_file.chain(&plan.tests) {
+            lines.extend_from_slice(word.as_encoded_bytes());
+            lines.push(b'\n');
+        }
+        std::fs::write(&tests_file, lines)
+            .with_context(|| format!("cannot write '{}'", tests_file.display()))?;
+        let python_path = super::python_path(folder.path(), env);
         let mut expression = duct::cmd(super::SHELL, &args)
             .dir(dir)
             .unchecked()
@@ -155,6 +185,7 @@ impl ForkServer {
             .env("PYTHONPATH", python_path)
             .env("SMOKE_FORK_SERVER", "1")
             .env(crate::shell::JUNIT_VAR, folder.path().join("junit.xml"))
+            .env(crate::shell::TESTS_FILE_VAR, &tests_file)
             .stdin_file(requests_read)
             .stdout_file(replies_write)
             .stderr_file(log);

@@ -12,6 +12,10 @@ Protocol, one JSON object per line. smoke -> server: {"tests": [...], "results":
 {"exit": CODE} (negative: killed by that signal). The child writes to PATH, as it goes,
 {"start": NAME} before each test and {"test": NAME, "outcome": ..., "duration": S,
 "output": TEXT} after it, so a test that kills its process is still known.
+
+Stream only: when smoke runs a fresh pytest for a batch (no server), it loads this plugin with
+SMOKE_PYTEST_STREAM=PATH. pytest then runs as it would anyway, and the same start and test lines
+go to PATH, so a test that kills the process is named even though pytest wrote no JUnit XML.
 """
 
 import json
@@ -34,6 +38,10 @@ if _SERVING:
 
 # In a child: the results file and the names asked for, by node id.
 _child = None
+
+# Stream only: where the lines go (taken out of the environment, so the tests' own pytest
+# processes do not write there).
+_STREAM = None if _SERVING else os.environ.pop("SMOKE_PYTEST_STREAM", None)
 
 
 def _reply(message):
@@ -131,6 +139,22 @@ def pytest_runtestloop(session):
     if request.get("stop_at_failure"):
         session.config.option.maxfail = 1
     return None
+
+
+def pytest_collection_finish(session):
+    """Stream only: start writing, naming each test as it was asked for on the command line."""
+    global _child
+    if _STREAM is None or _child is not None:
+        return
+    asked = set(session.config.args)
+    invocation = session.config.invocation_params.dir
+    names = {}
+    for item in session.items:
+        for key in _keys(item, invocation):
+            if key in asked:
+                names[item.nodeid] = key
+                break
+    _child = _Child(_STREAM, names)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -13,8 +13,10 @@ use super::messages::{Context, Failed, Msg, Progress, SequenceRun, Stop, Unit};
 use crate::batch::{self, Format, Mismatch};
 use crate::config::Config;
 use crate::error::ConfigError;
-use crate::exec::{Collect, Executor, ForkPlan, Forked, Job};
-use crate::execution::{BatchTemplate, Execution, Workdir};
+use crate::exec::{
+    BatchArgs, BatchExtras, BatchFinished, Collect, Executor, ForkPlan, Forked, Job,
+};
+use crate::execution::{BatchTemplate, Execution, ForkRunner, Workdir};
 use crate::interrupt::Interrupt;
 use crate::model::{Hook, Outcome, TestId, TestNames};
 use crate::report::Purpose;
@@ -29,6 +31,21 @@ use std::time::Duration;
 /// The least weight of a test the runner timed (see `run_batch`): the resolution of pytest's
 /// JUnit times.
 const MIN_TEST_TIME: Duration = Duration::from_millis(1);
+
+/// Above this many bytes of names (each with a separator), a fresh pytest gets them in a file,
+/// as `@FILE`, instead of one argument each: well under the usual limit of a command line
+/// (2 MiB on Linux, 1 MiB on macOS, with the environment), so it always fits.
+const ARGS_FILE_ABOVE: usize = 100 * 1024;
+
+/// Whether a sequence for `purpose` stops at its first failure: everything but bug mode, and
+/// iterations unless `--keep-going` asks for their later failures too.
+fn stops_at_failure(config: &Config, purpose: Purpose) -> bool {
+    match purpose {
+        Purpose::BugMode => false,
+        Purpose::Iteration => !config.keep_going,
+        _ => true,
+    }
+}
 
 /// A unit handed over and not yet reported done; dropped undone only by a panic, which it
 /// reports as an error.
@@ -204,7 +221,7 @@ impl Worker<'_> {
         purpose: Purpose,
         run: &mut SequenceRun,
     ) -> Result<()> {
-        let stop_at_failure = purpose != Purpose::BugMode;
+        let stop_at_failure = stops_at_failure(self.config, purpose);
         for (position, &test) in sequence.iter().enumerate() {
             let name = self.names.shown(test);
             let raw = self.names.raw(test);
@@ -251,13 +268,18 @@ impl Worker<'_> {
             });
             if !finished.outcome.passed() {
                 run.failed += 1;
-                run.failure.get_or_insert(Failed {
+                let failed = Failed {
                     position,
                     test,
                     outcome: finished.outcome,
                     output: finished.output,
                     dropped: finished.dropped,
-                });
+                };
+                if run.failure.is_none() {
+                    run.failure = Some(failed);
+                } else if purpose == Purpose::Iteration {
+                    run.later_failures.push(failed);
+                }
                 if stop_at_failure {
                     break;
                 }
@@ -296,21 +318,27 @@ impl Worker<'_> {
                 Format::Tap => Collect::Stdout,
             },
         };
-        let (finished, forked) = match fork_plan(self.config, self.names, template, purpose) {
+        let extras = self.batch_extras(template, &job.args, purpose)?;
+        let fresh = |exec: &mut Box<dyn Executor + Send + '_>| -> Result<_> {
+            let BatchFinished { finished, stream } = exec.run_batch(&job, &extras)?;
+            Ok((finished, false, stream))
+        };
+        let (finished, forked, stream) = match fork_plan(self.config, self.names, template, purpose)
+        {
             Some(plan) => match self.exec.run_forked(&job, &plan)? {
-                Forked::Ran(finished) => (finished, true),
+                Forked::Ran(finished) => (finished, true, None),
                 Forked::Unavailable(why) => {
                     if self.no_fork.insert(why.clone()) {
                         self.emit(Progress::Warning(format!(
-                            "{} runs a fresh process for this batch: the fork server cannot \
-                             take it ({why}); --no-fork-server turns it off",
+                            "{} runs a fresh process for this batch: the fork server \
+                                 cannot take it ({why}); --no-fork-server turns it off",
                             plan.runner
                         )));
                     }
-                    (self.exec.run(&job)?, false)
+                    fresh(&mut self.exec)?
                 }
             },
-            None => (self.exec.run(&job)?, false),
+            None => fresh(&mut self.exec)?,
         };
         if self.stopping() {
             run.stop = Some(Stop::Interrupted);
@@ -361,8 +389,18 @@ impl Worker<'_> {
             ))
             .into());
         }
+        // A fresh runner that died wrote no JUnit XML (or half of it); smoke's plugin said as it
+        // went which tests started and ended, so the test it died in is still known.
+        let junit_lost = template.format == Format::Junit
+            && !ended.passed()
+            && finished
+                .results
+                .as_deref()
+                .is_none_or(|xml| batch::parse_junit(xml).is_err());
+        let streamed = stream.as_deref().filter(|_| junit_lost && !forked);
         let reported = match (template.format, &finished.results) {
             _ if forked => batch::parse_forked(finished.results.as_deref().unwrap_or_default()),
+            _ if streamed.is_some() => batch::parse_forked(streamed.unwrap_or_default()),
             (Format::Tap, results) => {
                 batch::parse_tap(results.as_deref().unwrap_or_default(), &asked)
             }
@@ -393,18 +431,29 @@ impl Worker<'_> {
         let attributed = batch::attribute(&asked, reported, ended, says_which)
             .map_err(|m| self.order_error(template, &m))?;
         if attributed.unattributed {
-            let mut said = format!(
-                "smoke: the batch ended ({ended}) after {} of {} results and before any \
-                 failure, and {} does not say which test was running; the tests after the last \
-                 result did not run. Its output is below; per-test mode (--mode per-test) shows \
-                 which test crashes.\n",
-                attributed.results.len(),
-                sequence.len(),
-                match template.format {
-                    Format::Junit => "its JUnit XML",
-                    Format::Tap => "its TAP",
-                }
-            )
+            let mut said = match streamed {
+                // Every test that started also ended: the runner died outside the tests.
+                Some(_) => format!(
+                    "smoke: the batch ended ({ended}) after {} of {} results and before any \
+                     failure, outside any test (every test that started also ended: in \
+                     collection, a fixture's teardown, a plugin); the tests after the last \
+                     result did not run. Its output is below.\n",
+                    attributed.results.len(),
+                    sequence.len(),
+                ),
+                None => format!(
+                    "smoke: the batch ended ({ended}) after {} of {} results and before any \
+                     failure, and {} does not say which test was running; the tests after the \
+                     last result did not run. Its output is below; per-test mode (--mode \
+                     per-test) shows which test crashes.\n",
+                    attributed.results.len(),
+                    sequence.len(),
+                    match template.format {
+                        Format::Junit => "its JUnit XML",
+                        Format::Tap => "its TAP",
+                    }
+                ),
+            }
             .into_bytes();
             said.extend_from_slice(&finished.output);
             run.executed += attributed.results.len();
@@ -500,6 +549,75 @@ impl Worker<'_> {
         Ok(())
     }
 
+    /// What a fresh batch gets beyond its names. With pytest (when smoke can hand it options:
+    /// `{tests}`, or `@{tests-file}`): smoke's plugin streaming each test's start and end (JUnit
+    /// XML is written only at the end, so a crash would leave no word of its test), and
+    /// `--maxfail=1` where the sequence stops at its first failure. The names go in a file for
+    /// `{tests-file}`, and for pytest as `@FILE` when they would not fit on a command line; a
+    /// name that cannot be one line of such a file is refused.
+    fn batch_extras(
+        &self,
+        template: &BatchTemplate,
+        names: &[&OsStr],
+        purpose: Purpose,
+    ) -> Result<BatchExtras<'static>> {
+        let pytest = self.config.deduplicating_runner == Some("pytest");
+        let options_in_file = !template.takes_names() && template.reads_args_file();
+        let placed = pytest && (template.takes_names() || options_in_file);
+        let names_len: usize = names.iter().map(|n| n.len() + 1).sum();
+        let args = if !template.takes_names() {
+            BatchArgs::Nothing
+        } else if pytest && names_len > ARGS_FILE_ABOVE {
+            BatchArgs::AtFile
+        } else {
+            BatchArgs::Names
+        };
+        let pytest_file = args == BatchArgs::AtFile || (pytest && template.reads_args_file());
+        if template.takes_tests_file() || args == BatchArgs::AtFile {
+            let breaks = |c: char| {
+                // Where Python's str.splitlines() splits: pytest reads its @file that way.
+                c == '\n'
+                    || (pytest_file
+                        && matches!(
+                            c,
+                            '\r' | '\x0b' | '\x0c' | '\x1c'
+                                ..='\x1e' | '\u{85}' | '\u{2028}' | '\u{2029}'
+                        ))
+            };
+            if let Some(name) = names.iter().find(|n| n.to_string_lossy().contains(breaks)) {
+                let why = if template.takes_tests_file() {
+                    format!(
+                        "the batch template '{}' reads the names from {{tests-file}}, one per \
+                         line",
+                        template.template
+                    )
+                } else {
+                    format!(
+                        "this sequence's names ({names_len} bytes) are too long for a command \
+                         line, so pytest reads them from a file (@FILE), one per line"
+                    )
+                };
+                return Err(ConfigError::new(format!(
+                    "the test name {} holds a line break, and {why}: rename the test, or leave \
+                     it out of the selection",
+                    crate::shell::quote(&name.to_string_lossy())
+                ))
+                .into());
+            }
+        }
+        let mut options: Vec<&'static OsStr> = Vec::new();
+        if placed && stops_at_failure(self.config, purpose) {
+            options.push(OsStr::new("--maxfail=1"));
+        }
+        Ok(BatchExtras {
+            options,
+            stream: (placed && template.format == Format::Junit).then_some(ForkRunner::Pytest),
+            tests_file: template.takes_tests_file(),
+            options_in_file,
+            args,
+        })
+    }
+
     /// The error for a batch runner that did not run what was asked, with the option that
     /// keeps the order.
     fn order_error(&self, template: &BatchTemplate, mismatch: &Mismatch) -> anyhow::Error {
@@ -575,8 +693,8 @@ impl Worker<'_> {
 }
 
 /// How to fork a batch from a server that loaded the suite once, when the run uses one.
-/// Iterations and bug mode run past the first failure (later failures are recorded); the
-/// other sequences need no more than the first.
+/// Bug mode runs past the first failure, and iterations with `--keep-going` (their later
+/// failures are recorded); every other sequence stops at its first.
 fn fork_plan<'t>(
     config: &Config,
     names: &'t TestNames,
@@ -592,7 +710,8 @@ fn fork_plan<'t>(
             t.max(crate::suite::LIST_TIMEOUT)
         }),
         test_timeout: config.timeout,
-        stop_at_failure: !matches!(purpose, Purpose::Iteration | Purpose::BugMode),
+        stop_at_failure: stops_at_failure(config, purpose),
+        options_in_file: !template.takes_names() && template.reads_args_file(),
     })
 }
 

@@ -1,0 +1,326 @@
+//! Batch runs from the binary: a fresh pytest that dies still names its test (smoke's plugin
+//! streams each test's start and end), iterations stop at their first failure unless
+//! `--keep-going` asks for the rest, and sequences too long for a command line reach the runner
+//! through a file (`{tests-file}`, pytest's `@FILE`). Each pytest suite's conftest appends every
+//! test it sets up to `ran.log`, so the tests check what really ran.
+
+mod common;
+
+use common::{Suite, minimal_sequences, names, require_pytest, stderr};
+use std::fs;
+
+/// Logs every test pytest sets up, in every process (fresh, server child or nested).
+const LOGGING_CONFTEST: &str = "import os\n\n\ndef pytest_runtest_setup(item):\n    with open(os.path.join(os.path.dirname(__file__), 'ran.log'), 'a') as f:\n        f.write(item.nodeid + '\\n')\n";
+
+fn pair(a: &str, b: &str) -> Vec<Vec<String>> {
+    vec![vec![a.to_string(), b.to_string()]]
+}
+
+/// 20 tests in two files; `test_b.py::test_pollute` sets a module global, and
+/// `test_b.py::test_victim` (the last test) runs `victim` when it finds it set.
+fn polluted_suite(victim: &str) -> Suite {
+    let suite = Suite::new();
+    suite
+        .file("pytest.ini", "[pytest]\npythonpath = .\n")
+        .file("conftest.py", LOGGING_CONFTEST)
+        .file("shared.py", "DIRTY = False\n");
+    let mut a = String::from("import shared\n\n");
+    let mut b = String::from("import os, signal\nimport shared\n\n");
+    for i in 0..9 {
+        a.push_str(&format!("def test_a{i}():\n    pass\n\n"));
+        b.push_str(&format!("def test_b{i}():\n    pass\n\n"));
+    }
+    a.push_str("def test_a9():\n    pass\n");
+    b.push_str(&format!(
+        "def test_pollute():\n    shared.DIRTY = True\n\ndef test_victim():\n    if shared.DIRTY:\n        {victim}\n"
+    ));
+    suite.file("test_a.py", &a).file("test_b.py", &b);
+    suite
+}
+
+#[test]
+fn a_test_that_kills_a_fresh_pytest_is_named_and_shrunk_to_the_pair() {
+    require_pytest();
+    // The preset, and a template of the user's that runs pytest (no preset).
+    let custom = "[suite]\nlist = \"pytest --collect-only -q -p no:randomly | sed '/^$/q'\"\nbatch = \"python -m pytest -p no:randomly -q --junitxml={junit} {tests}\"\n";
+    for (args, config) in [
+        (&["--preset", "pytest", "--no-fork-server"][..], None),
+        (&["--no-fork-server"][..], Some(custom)),
+    ] {
+        let suite = polluted_suite("os.kill(os.getpid(), signal.SIGKILL)");
+        if let Some(config) = config {
+            suite.file("smoke.toml", config);
+        }
+        let mut all = args.to_vec();
+        all.extend(["--order", "rotate"]);
+        let out = suite.smoke(&all);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        let report = suite.report();
+        assert!(report["options"].get("fork_server").is_none(), "{report}");
+        assert_eq!(
+            minimal_sequences(&report),
+            pair("test_b.py::test_pollute", "test_b.py::test_victim"),
+            "{args:?}"
+        );
+        assert_eq!(report["failures"][0]["failure"], "signal 9", "{report}");
+        assert_eq!(report["failures"][0]["proven_minimal"], true, "{report}");
+        assert!(
+            report["hook_failures"]
+                .as_array()
+                .expect("array")
+                .is_empty(),
+            "{report}"
+        );
+        let ran = suite.ran();
+        assert!(
+            ran.contains(&"test_b.py::test_victim".to_string()),
+            "{ran:?}"
+        );
+    }
+}
+
+#[test]
+fn a_fresh_pytest_that_dies_outside_any_test_is_abandoned_not_blamed_on_a_test() {
+    require_pytest();
+    let suite = polluted_suite("pass");
+    // Dies after collection, before the first test: nothing to pin it on.
+    suite.file(
+        "conftest.py",
+        &format!(
+            "{LOGGING_CONFTEST}\nimport pytest\n\n\n@pytest.hookimpl(tryfirst=True)\ndef pytest_runtestloop(session):\n    import signal\n    if not session.config.option.collectonly:\n        os.kill(os.getpid(), signal.SIGKILL)\n"
+        ),
+    );
+    let out = suite.smoke(&[
+        "--preset",
+        "pytest",
+        "--no-fork-server",
+        "--order",
+        "rotate",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let report = suite.report();
+    assert!(
+        report["failures"].as_array().expect("array").is_empty(),
+        "{report}"
+    );
+    let hooks = report["hook_failures"].as_array().expect("array");
+    assert_eq!(hooks.len(), 1, "{report}");
+    assert_eq!(hooks[0]["hook"], "batch");
+    assert!(
+        hooks[0]["output"]
+            .as_str()
+            .expect("output")
+            .contains("outside any test"),
+        "{report}"
+    );
+}
+
+/// pollute, victim 1, five bystanders, victim 2, in that order (rotate).
+fn two_victims_suite() -> Suite {
+    let suite = Suite::new();
+    suite
+        .file("pytest.ini", "[pytest]\npythonpath = .\n")
+        .file("conftest.py", LOGGING_CONFTEST)
+        .file("shared.py", "DIRTY = False\n");
+    let mut body = String::from(
+        "import shared\n\ndef test_pollute():\n    shared.DIRTY = True\n\ndef test_victim1():\n    assert not shared.DIRTY\n\n",
+    );
+    for i in 0..5 {
+        body.push_str(&format!("def test_after{i}():\n    pass\n\n"));
+    }
+    body.push_str("def test_victim2():\n    assert not shared.DIRTY\n");
+    suite.file("test_v.py", &body);
+    suite
+}
+
+#[test]
+fn an_iteration_stops_at_its_first_failure_unless_keep_going_asks_for_the_rest() {
+    require_pytest();
+    for fork in [&[][..], &["--no-fork-server"][..]] {
+        let suite = two_victims_suite();
+        let mut args = vec!["--preset", "pytest", "--order", "rotate"];
+        args.extend(fork);
+        let out = suite.smoke(&args);
+        assert_eq!(out.status.code(), Some(1), "{fork:?}: {}", stderr(&out));
+        let report = suite.report();
+        assert_eq!(
+            minimal_sequences(&report),
+            pair("test_v.py::test_pollute", "test_v.py::test_victim1"),
+            "{fork:?}"
+        );
+        assert_eq!(report["iterations"][0]["executed"], 2, "{report}");
+        // Nothing after the first failure ran, in the iteration or anywhere else.
+        let ran = suite.ran();
+        assert!(
+            !ran.iter()
+                .any(|t| t.contains("after") || t.contains("victim2")),
+            "{fork:?}: {ran:?}"
+        );
+
+        let suite = two_victims_suite();
+        args.push("--keep-going");
+        let out = suite.smoke(&args);
+        assert_eq!(out.status.code(), Some(1), "{fork:?}: {}", stderr(&out));
+        let report = suite.report();
+        assert_eq!(report["iterations"][0]["executed"], 8, "{report}");
+        let mut both = pair("test_v.py::test_pollute", "test_v.py::test_victim1");
+        both.extend(pair("test_v.py::test_pollute", "test_v.py::test_victim2"));
+        assert_eq!(minimal_sequences(&report), both, "{fork:?}");
+        assert_eq!(
+            report["failures"][1]["same_cause_as"], "test_v.py::test_victim1",
+            "{report}"
+        );
+        let ran = suite.ran();
+        assert!(
+            ran.contains(&"test_v.py::test_after0".to_string()),
+            "{fork:?}: {ran:?}"
+        );
+    }
+}
+
+#[test]
+fn keep_going_in_per_test_mode_runs_the_iteration_on_and_shrinks_each_failure() {
+    let suite = Suite::new();
+    suite
+        .dispatcher(
+            "case \"$1\" in\n  p) touch state/dirty ;;\n  v*) test ! -e state/dirty ;;\nesac",
+        )
+        .toml(&["p", "v1", "x", "v2"], "");
+    let out = suite.smoke(&["--order", "rotate"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(minimal_sequences(&suite.report()), pair("p", "v1"));
+    assert!(!suite.ran().contains(&"x".to_string()), "{:?}", suite.ran());
+
+    let suite = Suite::new();
+    suite
+        .dispatcher(
+            "case \"$1\" in\n  p) touch state/dirty ;;\n  v*) test ! -e state/dirty ;;\nesac",
+        )
+        .toml(&["p", "v1", "x", "v2"], "");
+    let out = suite.smoke(&["--order", "rotate", "--keep-going"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    let mut both = pair("p", "v1");
+    both.extend(pair("p", "v2"));
+    assert_eq!(minimal_sequences(&report), both);
+    assert_eq!(&suite.ran()[..4], ["p", "v1", "x", "v2"]);
+}
+
+#[test]
+fn the_config_key_keeps_going_and_bug_mode_refuses_the_flag() {
+    let suite = Suite::new();
+    suite
+        .dispatcher(
+            "case \"$1\" in\n  p) touch state/dirty ;;\n  v*) test ! -e state/dirty ;;\nesac",
+        )
+        .toml(&["p", "v1", "x", "v2"], "keep-going = true\n");
+    let out = suite.smoke(&["--order", "rotate"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(suite.report()["failures"].as_array().map(Vec::len), Some(2));
+
+    let out = suite.smoke(&["--bug-mode", "--keep-going"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--keep-going"), "{}", stderr(&out));
+}
+
+/// `n` parametrized tests whose node ids are about `id_len` characters each; the 4th pollutes
+/// and the last fails after it.
+fn long_ids_suite(n: usize, id_len: usize) -> Suite {
+    let suite = Suite::new();
+    suite
+        .file("pytest.ini", "[pytest]\npythonpath = .\n")
+        .file("conftest.py", LOGGING_CONFTEST)
+        .file("shared.py", "DIRTY = False\n")
+        .file(
+            "test_long.py",
+            &format!(
+                "import pytest\nimport shared\n\nN = {n}\n\n\n@pytest.mark.parametrize('i', range(N), ids=lambda i: '%04d-' % i + 'x' * {})\ndef test_long(i):\n    if i == 3:\n        shared.DIRTY = True\n    if i == N - 1:\n        assert not shared.DIRTY\n",
+                id_len - 5
+            ),
+        );
+    suite
+}
+
+#[test]
+fn a_sequence_longer_than_the_command_line_limit_runs_and_shrinks_fresh_and_forked() {
+    require_pytest();
+    // 600 node ids of about 3,600 characters: 2.2 MB of names, above Linux's 2 MiB (ARG_MAX,
+    // arguments and environment together), so they cannot go on one command line.
+    let suite = long_ids_suite(600, 3600);
+    let limit = 2 * 1024 * 1024;
+    for fork in [&["--no-fork-server"][..], &[][..]] {
+        let _ = fs::remove_file(suite.path().join("ran.log"));
+        let mut args = vec!["--preset", "pytest", "--order", "rotate"];
+        args.extend(fork);
+        let out = suite.smoke(&args);
+        assert_eq!(out.status.code(), Some(1), "{fork:?}: {}", stderr(&out));
+        let report = suite.report();
+        let original = names(&report["failures"][0]["original"]);
+        let bytes: usize = original.iter().map(|n| n.len() + 1).sum();
+        assert!(bytes > limit, "{bytes} bytes of names");
+        let minimal = &minimal_sequences(&report)[0];
+        assert_eq!(minimal.len(), 2, "{fork:?}");
+        assert!(minimal[0].starts_with("test_long.py::test_long[0003-"));
+        assert!(minimal[1].starts_with("test_long.py::test_long[0599-"));
+        assert_eq!(report["failures"][0]["proven_minimal"], true);
+        // The whole first sequence really ran.
+        assert!(suite.ran().len() >= 600, "{fork:?}: {}", suite.ran().len());
+    }
+}
+
+#[test]
+fn a_template_reading_the_tests_file_gets_every_name_in_order() {
+    require_pytest();
+    // pytest reads the file as its arguments; smoke's options go in first.
+    let suite = polluted_suite("assert False");
+    suite.file(
+        "smoke.toml",
+        "[suite]\nlist = \"pytest --collect-only -q -p no:randomly | sed '/^$/q'\"\nbatch = \"pytest -p no:randomly -q --junitxml={junit} @{tests-file}\"\n",
+    );
+    let out = suite.smoke(&["--order", "rotate"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    assert_eq!(report["options"]["fork_server"], "pytest", "{report}");
+    assert_eq!(
+        minimal_sequences(&report),
+        pair("test_b.py::test_pollute", "test_b.py::test_victim")
+    );
+    // A runner of smoke's own reading the file line by line (TAP), names with spaces and quotes.
+    let suite = Suite::new();
+    suite.file(
+        "runner.sh",
+        "while IFS= read -r t; do\n  printf '%s\\n' \"$t\" >> ran.log\n  case \"$t\" in\n    p*) touch state/dirty; echo \"ok - $t\" ;;\n    v*) if [ -e state/dirty ]; then echo \"not ok - $t\"; else echo \"ok - $t\"; fi ;;\n    *) echo \"ok - $t\" ;;\n  esac\ndone < \"$1\"\n",
+    );
+    let tests = ["a b", "p 'q'", "c", "v $x", "d"];
+    suite.file(
+        "smoke.toml",
+        &format!(
+            "[suite]\ntests = [{}]\nbatch = \"sh runner.sh {{tests-file}}\"\nsetup = \"rm -rf state && mkdir state\"\n",
+            tests.map(common::toml_string).join(", ")
+        ),
+    );
+    let out = suite.smoke(&["--order", "rotate"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(&suite.ran()[..4], ["a b", "p 'q'", "c", "v $x"]);
+    assert_eq!(minimal_sequences(&suite.report()), pair("p 'q'", "v $x"));
+}
+
+#[test]
+fn a_name_with_a_newline_is_refused_for_the_tests_file() {
+    let suite = Suite::new();
+    suite.file(
+        "runner.sh",
+        "while IFS= read -r t; do echo \"ok - $t\"; done < \"$1\"\n",
+    );
+    suite.file(
+        "smoke.toml",
+        "[suite]\ntests = [\"a\", \"b\\nc\"]\nbatch = \"sh runner.sh {tests-file}\"\n",
+    );
+    let out = suite.smoke(&["--order", "rotate"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("line break") && err.contains("{tests-file}"),
+        "{err}"
+    );
+}
