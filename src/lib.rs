@@ -299,6 +299,7 @@ fn report_header(
             },
             preset: config.preset.map(|p| p.to_string()),
             fork_server: config.fork_server.map(|r| r.to_string()),
+            keep_going: config.keep_going,
             setup: config.setup.as_deref().map(|s| redactor.apply(s)),
             teardown: config.teardown.as_deref().map(|s| redactor.apply(s)),
             tests,

@@ -287,6 +287,11 @@ mod tests {
                 r#"cd a && t ''"$SMOKE_JUNIT"'' "$@""#,
                 true,
             ),
+            (
+                "t --from={tests-file} '{tests-file}'",
+                r#"exec t --from="$SMOKE_TESTS_FILE" ''"$SMOKE_TESTS_FILE"''"#,
+                false,
+            ),
         ];
         for (template, script, junit) in table {
             assert_eq!(

@@ -149,6 +149,7 @@ fn an_iteration_stops_at_its_first_failure_unless_keep_going_asks_for_the_rest()
             "{fork:?}"
         );
         assert_eq!(report["iterations"][0]["executed"], 2, "{report}");
+        assert!(report["options"].get("keep_going").is_none(), "{report}");
         // Nothing after the first failure ran, in the iteration or anywhere else.
         let ran = suite.ran();
         assert!(
@@ -162,6 +163,7 @@ fn an_iteration_stops_at_its_first_failure_unless_keep_going_asks_for_the_rest()
         let out = suite.smoke(&args);
         assert_eq!(out.status.code(), Some(1), "{fork:?}: {}", stderr(&out));
         let report = suite.report();
+        assert_eq!(report["options"]["keep_going"], true, "{report}");
         assert_eq!(report["iterations"][0]["executed"], 8, "{report}");
         let mut both = pair("test_v.py::test_pollute", "test_v.py::test_victim1");
         both.extend(pair("test_v.py::test_pollute", "test_v.py::test_victim2"));
@@ -271,20 +273,32 @@ fn a_sequence_longer_than_the_command_line_limit_runs_and_shrinks_fresh_and_fork
 #[test]
 fn a_template_reading_the_tests_file_gets_every_name_in_order() {
     require_pytest();
-    // pytest reads the file as its arguments; smoke's options go in first.
-    let suite = polluted_suite("assert False");
-    suite.file(
-        "smoke.toml",
-        "[suite]\nlist = \"pytest --collect-only -q -p no:randomly | sed '/^$/q'\"\nbatch = \"pytest -p no:randomly -q --junitxml={junit} @{tests-file}\"\n",
-    );
-    let out = suite.smoke(&["--order", "rotate"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let report = suite.report();
-    assert_eq!(report["options"]["fork_server"], "pytest", "{report}");
-    assert_eq!(
-        minimal_sequences(&report),
-        pair("test_b.py::test_pollute", "test_b.py::test_victim")
-    );
+    // pytest reads the file as its arguments; smoke's options go in first (the fork server's,
+    // or the crash stream's and --maxfail=1 for a fresh pytest, which this victim's SIGKILL
+    // needs).
+    for fork in [&[][..], &["--no-fork-server"][..]] {
+        let suite = polluted_suite("os.kill(os.getpid(), signal.SIGKILL)");
+        suite.file(
+            "smoke.toml",
+            "[suite]\nlist = \"pytest --collect-only -q -p no:randomly | sed '/^$/q'\"\nbatch = \"pytest -p no:randomly -q --junitxml={junit} @{tests-file}\"\n",
+        );
+        let mut args = vec!["--order", "rotate"];
+        args.extend(fork);
+        let out = suite.smoke(&args);
+        assert_eq!(out.status.code(), Some(1), "{fork:?}: {}", stderr(&out));
+        let report = suite.report();
+        assert_eq!(
+            report["options"].get("fork_server").is_some(),
+            fork.is_empty(),
+            "{report}"
+        );
+        assert_eq!(
+            minimal_sequences(&report),
+            pair("test_b.py::test_pollute", "test_b.py::test_victim"),
+            "{fork:?}"
+        );
+        assert_eq!(report["failures"][0]["failure"], "signal 9", "{report}");
+    }
     // A runner of smoke's own reading the file line by line (TAP), names with spaces and quotes.
     let suite = Suite::new();
     suite.file(

@@ -806,3 +806,50 @@ fn a_missing_config_file_is_a_clear_error() {
         "{message}"
     );
 }
+
+#[test]
+fn keep_going_comes_from_the_flag_or_the_file_and_is_off_by_default() {
+    assert!(!with_file(&[], MINIMAL).expect("valid").keep_going);
+    assert!(
+        with_file(&["--keep-going"], MINIMAL)
+            .expect("valid")
+            .keep_going
+    );
+    let file = format!("{MINIMAL}keep-going = true\n");
+    assert!(with_file(&[], &file).expect("valid").keep_going);
+    let refused = error(with_file(&["--bug-mode", "--keep-going"], MINIMAL));
+    assert!(refused.contains("--keep-going"), "{refused}");
+}
+
+#[test]
+fn a_tests_file_template_is_a_batch_and_pytest_needs_a_place_for_its_options() {
+    let batch = |template: &str| {
+        let toml =
+            format!("[suite]\ntests = [\"a\"]\nbatch = \"{template}\"\nformat = \"junit\"\n");
+        with_file(&[], &toml).expect("valid")
+    };
+    // pytest reads the file as its arguments: its options go there, and the server serves.
+    let c = batch("pytest --junitxml={junit} @{tests-file}");
+    assert_eq!(c.fork_server, Some(crate::execution::ForkRunner::Pytest));
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    let Execution::Batch(b) = &c.execution else {
+        panic!("batch mode")
+    };
+    assert!(b.takes_tests_file() && b.reads_args_file() && !b.takes_names());
+    // A file pytest does not read as arguments leaves smoke no place for its options: said.
+    let c = batch("cat {tests-file} | xargs pytest --junitxml={junit}");
+    assert_eq!(c.fork_server, None);
+    assert!(
+        c.warnings
+            .iter()
+            .any(|w| w.contains("no {tests} and no @{tests-file}")),
+        "{:?}",
+        c.warnings
+    );
+    // Neither placeholder: refused, naming both.
+    let refused = error(with_file(
+        &[],
+        "[suite]\ntests = [\"a\"]\nbatch = \"pytest\"\n",
+    ));
+    assert!(refused.contains("{tests-file}"), "{refused}");
+}

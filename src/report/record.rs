@@ -125,6 +125,9 @@ pub struct Options {
     /// once (`null`: a fresh runner process each time).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fork_server: Option<String>,
+    /// `--keep-going`: iterations ran past their first failure (left out when they did not).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keep_going: bool,
     pub setup: Option<String>,
     pub teardown: Option<String>,
     /// How many tests were selected for the run.
@@ -679,6 +682,7 @@ pub(crate) mod tests {
                 format: None,
                 preset: None,
                 fork_server: None,
+                keep_going: false,
                 setup: Some("mkdir -p state".into()),
                 teardown: None,
                 tests: 3,

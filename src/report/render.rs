@@ -96,6 +96,9 @@ pub fn render_text(report: &RunReport) -> String {
     if let Some(runner) = &o.fork_server {
         execution.push_str(&format!(", forked from a {runner} fork server"));
     }
+    if o.keep_going {
+        execution.push_str(", keep going");
+    }
     line(&mut t, "execution", &execution);
     line(
         &mut t,
