@@ -349,7 +349,11 @@ impl Executor for ShellExecutor {
                 env.push(("PYTHONPATH", python_path(folder, &self.env)));
                 let path = self.scratch_file("stream.jsonl")?;
                 env.push((forkserver::STREAM_VAR, path.clone().into_os_string()));
-                options.extend(forkserver::plugin_options(runner));
+                if extras.options_in_file {
+                    env.push(forkserver::plugin_env(runner, &self.env));
+                } else {
+                    options.extend(forkserver::plugin_options(runner));
+                }
                 Some(path)
             }
             None => None,

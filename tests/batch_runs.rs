@@ -286,6 +286,8 @@ fn a_template_reading_the_tests_file_gets_every_name_in_order() {
         args.extend(fork);
         let out = suite.smoke(&args);
         assert_eq!(out.status.code(), Some(1), "{fork:?}: {}", stderr(&out));
+        // The server started and served every sequence (no fresh pytest instead).
+        assert!(!stderr(&out).contains("cannot take it"), "{}", stderr(&out));
         let report = suite.report();
         assert_eq!(
             report["options"].get("fork_server").is_some(),

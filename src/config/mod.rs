@@ -107,6 +107,9 @@ pub struct Config {
     /// once (`None`: a fresh runner process each time; `--no-fork-server`,
     /// `[suite] fork-server = false`).
     pub fork_server: Option<crate::execution::ForkRunner>,
+    /// Batch mode whose command runs pytest (the preset's, or a template naming pytest): smoke
+    /// hands it its options before the names (its plugin, `--maxfail=1`).
+    pub runs_pytest: bool,
     /// Iterations run past their first failure (`--keep-going`, `[suite] keep-going`); by
     /// default they stop there, where the runner can be stopped.
     pub keep_going: bool,
@@ -246,6 +249,7 @@ impl Config {
             execution,
             deduplicating_runner,
             fork_server,
+            runs_pytest,
         } = parts;
         let jobs = run.jobs;
         let workdir = cli.workdir.or(suite.workdir).unwrap_or_default();
@@ -352,6 +356,7 @@ impl Config {
             ignore_runner_exit: cli.ignore_runner_exit || suite.ignore_runner_exit.unwrap_or(false),
             deduplicating_runner,
             fork_server,
+            runs_pytest,
             keep_going: keep_going && !bug_mode,
             list_only: cli.list,
             verbosity: match (cli.quiet, cli.verbose) {

@@ -23,6 +23,9 @@ pub(super) struct SuiteParts {
     /// Batch mode with pytest, unless turned off: fork each sequence from a server that
     /// collected the suite once.
     pub fork_server: Option<ForkRunner>,
+    /// Batch mode whose command runs pytest: the pytest preset's own, or a template naming
+    /// pytest (a template of the user's beside the preset may run anything).
+    pub runs_pytest: bool,
 }
 
 /// The suite from the flags and the file's `[suite]`; sentences for flags that cannot apply go
@@ -99,6 +102,17 @@ pub(super) fn resolve(
         Execution::Batch(b) => deduplicating_runner(preset, &b.template),
         Execution::PerTest(_) => None,
     };
+    let runs_pytest = match &execution {
+        Execution::Batch(b) => {
+            let preset_batch = defaults
+                .as_ref()
+                .filter(|(p, _)| *p == Preset::Pytest)
+                .and_then(|(_, d)| d.batch.as_ref());
+            preset_batch.is_some_and(|d| d.template == b.template)
+                || self::deduplicating_runner(None, &b.template) == Some("pytest")
+        }
+        Execution::PerTest(_) => false,
+    };
     let fork_wanted = !cli.no_fork_server && suite.fork_server != Some(false);
     // The server's options go where {tests} is, or in the file pytest reads as its arguments.
     let takes_options = match &execution {
@@ -106,8 +120,8 @@ pub(super) fn resolve(
         Execution::PerTest(_) => false,
     };
     let fork_server = match deduplicating_runner {
-        Some("pytest") if fork_wanted && takes_options => Some(ForkRunner::Pytest),
-        Some("pytest") if fork_wanted => {
+        Some("pytest") if fork_wanted && takes_options && runs_pytest => Some(ForkRunner::Pytest),
+        Some("pytest") if fork_wanted && runs_pytest => {
             warnings.push(format!(
                 "the batch template '{}' has no {{tests}} and no @{{tests-file}}, so smoke \
                  cannot hand pytest its options: no fork server, no early stop, and a crash \
@@ -119,7 +133,7 @@ pub(super) fn resolve(
         }
         _ => None,
     };
-    if cli.no_fork_server && deduplicating_runner != Some("pytest") {
+    if cli.no_fork_server && !runs_pytest {
         warnings.push(
             "--no-fork-server has no effect: only batch mode with pytest forks its sequences \
              from a server"
@@ -139,6 +153,7 @@ pub(super) fn resolve(
         execution,
         deduplicating_runner,
         fork_server,
+        runs_pytest,
     })
 }
 

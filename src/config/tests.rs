@@ -853,3 +853,20 @@ fn a_tests_file_template_is_a_batch_and_pytest_needs_a_place_for_its_options() {
     ));
     assert!(refused.contains("{tests-file}"), "{refused}");
 }
+
+#[test]
+fn smoke_hands_pytest_options_only_to_a_batch_that_runs_pytest() {
+    let c = without_file(&["--preset", "pytest"]).expect("valid");
+    assert!(c.runs_pytest && c.fork_server.is_some());
+    let c = without_file(&["--preset", "pytest", "--program", "python3 -m pytest"]).expect("valid");
+    assert!(c.runs_pytest);
+    // A runner of the user's beside the preset gets no pytest options and no fork server.
+    let file = "[suite]\nlist = \"cat names\"\nbatch = \"sh runner.sh {tests}\"\n";
+    let c = with_file(&["--preset", "pytest"], file).expect("valid");
+    assert!(!c.runs_pytest && c.fork_server.is_none());
+    assert!(
+        !without_file(&["--preset", "pytest", "--mode", "per-test"])
+            .expect("valid")
+            .runs_pytest
+    );
+}

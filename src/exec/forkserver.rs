@@ -58,6 +58,31 @@ pub(super) fn plugin_options(runner: ForkRunner) -> [std::ffi::OsString; 2] {
     }
 }
 
+/// The variable that loads the helper when its options cannot go on the command line: pytest
+/// reads `-p` only there, not from a file of arguments (`@FILE`), but it loads the modules
+/// `PYTEST_PLUGINS` names (`env`: the suite's own variables, which come first). The helper takes
+/// itself out of the variable again, so the tests' own pytest processes do not load it.
+pub(super) fn plugin_env(
+    runner: ForkRunner,
+    env: &[(String, String)],
+) -> (&'static str, std::ffi::OsString) {
+    const VAR: &str = "PYTEST_PLUGINS";
+    let module = match runner {
+        ForkRunner::Pytest => PYTEST_MODULE,
+    };
+    let old = env
+        .iter()
+        .rfind(|(name, _)| name == VAR)
+        .map(|(_, value)| std::ffi::OsString::from(value))
+        .or_else(|| std::env::var_os(VAR));
+    let mut value = std::ffi::OsString::from(module);
+    if let Some(old) = old.filter(|o| !o.is_empty()) {
+        value.push(",");
+        value.push(old);
+    }
+    (VAR, value)
+}
+
 /// Above this many bytes of names, the server is started with none and collects what the
 /// runner's configuration says (the listing did the same), so its command line always fits.
 const NAMES_ON_COMMAND_LINE: usize = 64 * 1024;
@@ -156,6 +181,12 @@ impl ForkServer {
         if !plan.options_in_file {
             args.extend(options);
         }
+        // In a file of arguments, the helper comes from PYTEST_PLUGINS instead of `-p`.
+        let options = if plan.options_in_file {
+            &options[2..]
+        } else {
+            &options[..0]
+        };
         if names_len <= NAMES_ON_COMMAND_LINE {
             args.extend(&plan.tests);
         }
@@ -163,8 +194,7 @@ impl ForkServer {
         // options when the runner reads the file as its arguments.
         let tests_file = folder.path().join("tests.txt");
         let mut lines = Vec::new();
-        let in_file = options.iter().filter(|_| plan.options_in_file);
-        for word in in_file.chain(&plan.tests) {
+        for word in options.iter().chain(&plan.tests) {
             lines.extend_from_slice(word.as_encoded_bytes());
             lines.push(b'\n');
         }
@@ -179,6 +209,10 @@ impl ForkServer {
                 Ok(())
             });
         for (name, value) in env {
+            expression = expression.env(name, value);
+        }
+        if plan.options_in_file {
+            let (name, value) = plugin_env(plan.runner, env);
             expression = expression.env(name, value);
         }
         let expression = expression

@@ -25,7 +25,23 @@ import threading
 
 import pytest
 
-_SERVING = os.environ.get("SMOKE_FORK_SERVER") == "1"
+_SERVING = os.environ.pop("SMOKE_FORK_SERVER", None) == "1"
+
+
+def _unlisted():
+    """Take this module out of PYTEST_PLUGINS (how smoke loads it when the names go in a file of
+    arguments), so that the tests' own pytest processes do not load it."""
+    listed = os.environ.get("PYTEST_PLUGINS")
+    if listed is None:
+        return
+    rest = [name for name in listed.split(",") if name.strip() != __name__]
+    if rest:
+        os.environ["PYTEST_PLUGINS"] = ",".join(rest)
+    else:
+        del os.environ["PYTEST_PLUGINS"]
+
+
+_unlisted()
 if _SERVING:
     # Imported with -p, before pytest captures anything: keep smoke's pipes for the protocol
     # and send everything else pytest prints to stderr (smoke's log of the server).

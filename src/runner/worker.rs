@@ -561,7 +561,7 @@ impl Worker<'_> {
         names: &[&OsStr],
         purpose: Purpose,
     ) -> Result<BatchExtras<'static>> {
-        let pytest = self.config.deduplicating_runner == Some("pytest");
+        let pytest = self.config.runs_pytest;
         let options_in_file = !template.takes_names() && template.reads_args_file();
         let placed = pytest && (template.takes_names() || options_in_file);
         let names_len: usize = names.iter().map(|n| n.len() + 1).sum();
