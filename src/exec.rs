@@ -812,6 +812,55 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_gets_its_options_before_the_names_or_first_in_the_names_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut exec = ShellExecutor::new(dir.path(), &[]);
+        let script = r#"printf '%s|' "$@"; printf '#'; cat "$SMOKE_TESTS_FILE" 2>/dev/null"#;
+        let names = ["a b", "c"];
+        let run = |exec: &mut ShellExecutor, extras: &BatchExtras| {
+            let done = exec
+                .run_batch(
+                    &Job {
+                        args: names.iter().map(OsStr::new).collect(),
+                        ..job(script, None)
+                    },
+                    extras,
+                )
+                .expect("runs");
+            String::from_utf8_lossy(&done.finished.output).into_owned()
+        };
+        let options = vec![OsStr::new("--maxfail=1")];
+        // On the command line.
+        let plain = BatchExtras {
+            options: options.clone(),
+            ..BatchExtras::default()
+        };
+        assert_eq!(run(&mut exec, &plain), "--maxfail=1|a b|c|#");
+        // As @FILE, the names one per line in it.
+        let at_file = BatchExtras {
+            options: options.clone(),
+            args: BatchArgs::AtFile,
+            ..BatchExtras::default()
+        };
+        let said = run(&mut exec, &at_file);
+        let (args, file) = said.split_once('#').expect("both parts");
+        assert!(
+            args.starts_with("--maxfail=1|@/") && args.ends_with("tests.txt|"),
+            "{said}"
+        );
+        assert_eq!(file, "a b\nc\n");
+        // {tests-file} alone, read as arguments: the options go first in the file.
+        let in_file = BatchExtras {
+            options,
+            tests_file: true,
+            options_in_file: true,
+            args: BatchArgs::Nothing,
+            ..BatchExtras::default()
+        };
+        assert_eq!(run(&mut exec, &in_file), "|#--maxfail=1\na b\nc\n");
+    }
+
+    #[test]
     fn stdout_and_stderr_are_merged_and_only_the_tail_is_kept() {
         let done = run("echo out; echo err >&2", None, None);
         assert_eq!(done.output, b"out\nerr\n");

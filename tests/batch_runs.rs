@@ -340,3 +340,33 @@ fn a_name_with_a_newline_is_refused_for_the_tests_file() {
         "{err}"
     );
 }
+
+#[test]
+fn the_tests_never_see_smokes_plugin_variables() {
+    require_pytest();
+    // A test that runs pytest itself would otherwise load smoke's plugin, or act as a server.
+    let check = "import os\n\ndef test_env():\n    with open('env.log', 'a') as f:\n        f.write('%s %s %s\\n' % (os.environ.get('SMOKE_PYTEST_STREAM'), os.environ.get('SMOKE_FORK_SERVER'), 'smoke_fork_pytest' in os.environ.get('PYTEST_PLUGINS', '')))\n\ndef test_other():\n    pass\n";
+    for template in ["{tests}", "@{tests-file}"] {
+        for fork in [&[][..], &["--no-fork-server"][..]] {
+            let suite = Suite::new();
+            suite.file("test_env.py", check).file(
+                "smoke.toml",
+                &format!(
+                    "[suite]\nlist = \"pytest --collect-only -q -p no:randomly | sed '/^$/q'\"\nbatch = \"pytest -p no:randomly -q --junitxml={{junit}} {template}\"\n"
+                ),
+            );
+            let mut args = vec!["--order", "rotate"];
+            args.extend(fork);
+            let out = suite.smoke(&args);
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{template} {fork:?}: {}",
+                stderr(&out)
+            );
+            assert!(!stderr(&out).contains("cannot take it"), "{}", stderr(&out));
+            let logged = fs::read_to_string(suite.path().join("env.log")).expect("env.log");
+            assert_eq!(logged, "None None False\n", "{template} {fork:?}");
+        }
+    }
+}
