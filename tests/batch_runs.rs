@@ -80,6 +80,26 @@ fn a_test_that_kills_a_fresh_pytest_is_named_and_shrunk_to_the_pair() {
 }
 
 #[test]
+fn a_test_that_ends_a_fresh_pytest_with_status_0_is_a_failure_not_a_missing_report() {
+    require_pytest();
+    let suite = polluted_suite("os._exit(0)");
+    let out = suite.smoke(&[
+        "--preset",
+        "pytest",
+        "--no-fork-server",
+        "--order",
+        "rotate",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    assert_eq!(
+        minimal_sequences(&report),
+        pair("test_b.py::test_pollute", "test_b.py::test_victim")
+    );
+    assert_eq!(report["failures"][0]["failure"], "failed", "{report}");
+}
+
+#[test]
 fn a_fresh_pytest_that_dies_outside_any_test_is_abandoned_not_blamed_on_a_test() {
     require_pytest();
     let suite = polluted_suite("pass");

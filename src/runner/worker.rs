@@ -391,8 +391,15 @@ impl Worker<'_> {
         }
         // A fresh runner that died wrote no JUnit XML (or half of it); smoke's plugin said as it
         // went which tests started and ended, so the test it died in is still known.
+        // A test that ended its process with status 0 (`os._exit(0)`) is a crash too: it
+        // started and never ended.
+        let died_in_a_test = stream.as_deref().is_some_and(|lines| {
+            batch::parse_forked(lines)
+                .last()
+                .is_some_and(|r| r.outcome.is_none())
+        });
         let junit_lost = template.format == Format::Junit
-            && !ended.passed()
+            && (!ended.passed() || died_in_a_test)
             && finished
                 .results
                 .as_deref()
