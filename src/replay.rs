@@ -294,6 +294,7 @@ pub fn run(
         recorded,
         config,
         names,
+        built: _built,
         interrupt,
         suite_label,
         same_output,
@@ -409,6 +410,8 @@ pub(crate) struct Loaded {
     pub recorded: RunReport,
     pub config: Config,
     pub names: TestNames,
+    /// The test binaries smoke built to run the suite (the go preset): keep it while tests run.
+    pub built: Option<tempfile::TempDir>,
     /// Raised by Ctrl-C, SIGTERM or SIGHUP (the handlers are installed).
     pub interrupt: Interrupt,
     /// How the suite was found, for the report.
@@ -434,7 +437,7 @@ pub(crate) fn load(config: Option<&Path>, from: &Path, cwd: &Path) -> anyhow::Re
     };
     let interrupt = Interrupt::new();
     interrupt::install(interrupt.clone()).context("cannot install the signal handlers")?;
-    let names = suite::resolve(&config, &interrupt, &mut Vec::new())?;
+    let suite::Listed { names, built } = suite::resolve(&config, &interrupt, &mut Vec::new())?;
     if let Some(signal) = interrupt.signal() {
         return Err(crate::error::Interrupted { signal }.into());
     }
@@ -442,6 +445,7 @@ pub(crate) fn load(config: Option<&Path>, from: &Path, cwd: &Path) -> anyhow::Re
         recorded,
         config,
         names,
+        built,
         interrupt,
         suite_label,
         same_output,
