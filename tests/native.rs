@@ -139,6 +139,24 @@ fn go_builds_each_package_once_and_shrinks_both_planted_pairs() {
     }
     let executions = report["stats"]["test_executions"].as_u64().expect("count");
     assert!(executions > 50, "{executions}");
+
+    // replay lists the suite again, so it builds the binaries again, and runs both failures.
+    let json = suite.reports().pop().expect("a report");
+    let out = suite
+        .command()
+        .arg("replay")
+        .arg(&json)
+        .args(["--report-dir", "reports"])
+        .env("TMPDIR", tmp.path())
+        .output()
+        .expect("smoke runs");
+    assert_eq!(
+        stdout(&out).matches("still fails").count(),
+        2,
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
     // The binaries were built in a private temp folder, removed at the end; the module got
     // nothing but what its own tests write (state/) and the reports.
     assert_eq!(files_in(tmp.path()), Vec::<String>::new());
