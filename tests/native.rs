@@ -368,3 +368,45 @@ fn ctest_runs_each_test_alone_whatever_its_name_and_shrinks_the_leftover_store()
         stderr(&out)
     );
 }
+
+#[test]
+fn ctrl_c_mid_run_removes_the_go_test_binaries_too() {
+    if !have_go() {
+        return;
+    }
+    let (suite, tmp) = go_suite();
+    let child = suite
+        .command()
+        .args(["--report-dir", "reports", "-n", "100000", "--times", "3"])
+        .env("TMPDIR", tmp.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("smoke starts");
+    let mut child = common::KillOnDrop(child);
+    // The first report is written after the listing built the binaries: tests are running.
+    let reports = suite.path().join("reports");
+    let started = std::time::Instant::now();
+    while !std::fs::read_dir(&reports).is_ok_and(|mut d| d.next().is_some()) {
+        assert!(started.elapsed().as_secs() < 120, "smoke never started");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let built: Vec<String> = files_in(tmp.path())
+        .into_iter()
+        .filter(|f| f.starts_with("smoke-go-"))
+        .collect();
+    assert!(
+        !built.is_empty(),
+        "the binaries are in TMPDIR while smoke runs"
+    );
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(child.0.id() as i32, libc::SIGINT) };
+    let status = child.0.wait().expect("smoke ends");
+    assert_eq!(status.code(), Some(130));
+    // What go's own t.TempDir() of a test killed mid-run left is go's; smoke's folder is gone.
+    let left: Vec<String> = files_in(tmp.path())
+        .into_iter()
+        .filter(|f| f.starts_with("smoke-"))
+        .collect();
+    assert_eq!(left, Vec::<String>::new());
+}
