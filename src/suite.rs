@@ -5,6 +5,10 @@
 //! Listing commands run under `timeout` when one is set (else [`LIST_TIMEOUT`]); the cargo and
 //! go presets' listings, which compile the suite, get at least [`LIST_TIMEOUT`]. A signal that
 //! kills one is [`Interrupted`], not a failed listing. This module must not print.
+//!
+//! The go preset's listing builds each package's test binary (`go test -c`) into a private
+//! temp folder that the returned [`Listed`] owns: the caller keeps it while tests run, and
+//! dropping it removes the folder, so nothing is built into the user's tree.
 
 use crate::config::Config;
 use crate::error::{ConfigError, Interrupted};
