@@ -321,6 +321,9 @@ fn pytest_names(stdout: &[u8]) -> Vec<OsString> {
         .collect()
 }
 
+/// Test names, each with the words its run script takes after the name (`$2`, ...).
+type NamedTests = Vec<(OsString, Vec<OsString>)>;
+
 /// A Go package with test files, from `go list -json`.
 #[derive(Debug, PartialEq, Eq)]
 struct GoPackage {
@@ -371,65 +374,98 @@ fn go_test_names(stdout: &[u8]) -> Vec<String> {
 /// The go preset: list the packages with test files, build each one's test binary once
 /// (`go test -c`) into `out`, and list its tests. A test is named `package::TestName`; its run
 /// script gets the binary, the package folder and the test's name as `$2`, `$3` and `$4`.
-fn go_tests(
-    listing: &Listing,
-    program: &str,
-    out: &Path,
-) -> anyhow::Result<Vec<(OsString, Vec<OsString>)>> {
+fn go_tests(listing: &Listing, program: &str, out: &Path) -> anyhow::Result<NamedTests> {
     let command = format!("{program} list -json ./...");
     let packages = go_packages(&listing.building().output(&command)?).map_err(|e| {
         ConfigError::new(format!(
             "'{command}' printed something that is not go's package JSON: {e}"
         ))
     })?;
-    let build = format!("{program} test -c -o \"$1\" \"$2\"");
+    // Packages are built a few at a time: go links each test binary on one core.
+    let at_once = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     let mut named = Vec::new();
-    for (i, package) in packages.iter().enumerate() {
-        let binary = out.join(format!("{i}.test"));
-        let binary = binary.to_str().ok_or_else(|| {
-            ConfigError::new(format!(
-                "the temp folder '{}' is not UTF-8: set TMPDIR to a plain path",
-                out.display()
-            ))
-        })?;
-        let what = format!(
-            "building the tests of the go package '{}' ('{program} test -c')",
-            package.import_path
-        );
-        let argv = [
-            exec::SHELL,
-            "-c",
-            &build,
-            "smoke",
-            binary,
-            &package.import_path,
-        ];
-        listing
-            .building()
-            .checked(&what, &listing.config.dir, &argv)?;
-        let what = format!(
-            "the test binary of the go package '{}' listing its tests ('-test.list .')",
-            package.import_path
-        );
-        let dir = Path::new(&package.dir);
-        let listed = listing.checked(&what, dir, &[binary, "-test.list", "."])?;
-        for test in go_test_names(&listed) {
-            named.push((
+    for (round, chunk) in packages.chunks(at_once).enumerate() {
+        let results: Vec<anyhow::Result<NamedTests>> = std::thread::scope(|scope| {
+            let running: Vec<_> = chunk
+                .iter()
+                .enumerate()
+                .map(|(k, package)| {
+                    let binary = out.join(format!("{}.test", round * at_once + k));
+                    scope.spawn(move || go_package_tests(listing, program, &binary, package))
+                })
+                .collect();
+            running
+                .into_iter()
+                .map(|thread| {
+                    thread.join().unwrap_or_else(|_| {
+                        Err(anyhow::anyhow!(
+                            "building a go test binary failed unexpectedly"
+                        ))
+                    })
+                })
+                .collect()
+        });
+        // The first package (in go's order) that failed is the one reported.
+        for result in results {
+            named.extend(result?);
+        }
+    }
+    Ok(named)
+}
+
+/// Build one package's test binary at `binary` and list its tests.
+fn go_package_tests(
+    listing: &Listing,
+    program: &str,
+    binary: &Path,
+    package: &GoPackage,
+) -> anyhow::Result<NamedTests> {
+    let binary = binary.to_str().ok_or_else(|| {
+        ConfigError::new(format!(
+            "the temp folder '{}' is not UTF-8: set TMPDIR to a plain path",
+            binary.display()
+        ))
+    })?;
+    let what = format!(
+        "building the tests of the go package '{}' ('{program} test -c')",
+        package.import_path
+    );
+    let build = format!("{program} test -c -o \"$1\" \"$2\"");
+    let argv = [
+        exec::SHELL,
+        "-c",
+        &build,
+        "smoke",
+        binary,
+        &package.import_path,
+    ];
+    listing
+        .building()
+        .checked(&what, &listing.config.dir, &argv)?;
+    let what = format!(
+        "the test binary of the go package '{}' listing its tests ('-test.list .')",
+        package.import_path
+    );
+    let dir = Path::new(&package.dir);
+    let listed = listing.checked(&what, dir, &[binary, "-test.list", "."])?;
+    Ok(go_test_names(&listed)
+        .into_iter()
+        .map(|test| {
+            (
                 OsString::from(format!("{}::{test}", package.import_path)),
                 vec![
                     OsString::from(binary),
                     OsString::from(&package.dir),
                     OsString::from(test),
                 ],
-            ));
-        }
-    }
-    Ok(named)
+            )
+        })
+        .collect())
 }
 
 /// `ctest --show-only=json-v1`: each test's name, with the regex that selects it alone (the
 /// run script's `$2`).
-fn ctest_tests(stdout: &[u8]) -> Result<Vec<(OsString, Vec<OsString>)>, serde_json::Error> {
+fn ctest_tests(stdout: &[u8]) -> Result<NamedTests, serde_json::Error> {
     #[derive(serde::Deserialize)]
     struct Shown {
         #[serde(default)]
