@@ -215,7 +215,7 @@ struct Listing<'a> {
 }
 
 impl Listing<'_> {
-    /// For a command that compiles the suite (`cargo test --no-run`, `go test -list`): a
+    /// For a command that compiles the suite (`cargo test --no-run`, `go list`, `go test -c`): a
     /// per-test `timeout` of seconds must not kill the build, so it gets at least
     /// [`LIST_TIMEOUT`].
     fn building(&self) -> Self {
