@@ -204,6 +204,27 @@ pub enum Command {
     /// tests it needs before it (state-setters).
     #[command(after_help = "A test called diagnose is run with `smoke -- diagnose`.")]
     Diagnose(DiagnoseArgs),
+    /// Take a stopped run (Ctrl-C, a CI time limit, a lost connection) up again from its JSON
+    /// report: its unfinished shrinks from their shortest failing sequence so far, then the
+    /// iterations it had not done, with their recorded seeds, into the same report.
+    #[command(after_help = "A test called resume is run with `smoke -- resume`.")]
+    Resume(ResumeArgs),
+}
+
+/// `smoke resume`'s arguments.
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    /// The stopped run's JSON report; it is written again in place.
+    #[arg(value_name = "REPORT.json")]
+    pub from: PathBuf,
+
+    /// Read the suite from FILE instead of the config file the run used.
+    #[arg(short, long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Print only errors and the summary.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// `smoke diagnose`'s arguments.

@@ -7,7 +7,8 @@
 //! `report::record`) has no processes, clock or terminal; the edges (`exec`, `interrupt`,
 //! `suite`, `term`, `report::{console, export, build}`) do the I/O; `config` turns flags (`cli`)
 //! and `smoke.toml` into one validated `Config`, and `runner` orchestrates. Dependencies point
-//! one way: `cli` → `config` → `runner` → the core. Subcommands have a module each (`merge`, `replay`, `diagnose`).
+//! one way: `cli` → `config` → `runner` → the core. Subcommands have a module each (`merge`, `replay`, `diagnose`,
+//! `resume`).
 //! [`run`] is the whole program, so tests can run smoke in-process.
 
 pub mod batch;
@@ -25,6 +26,7 @@ pub mod preset;
 pub mod reduce;
 pub mod replay;
 pub mod report;
+pub mod resume;
 pub mod runner;
 pub mod shard;
 pub mod shell;
@@ -62,7 +64,9 @@ where
             if e.kind() == clap::error::ErrorKind::MissingRequiredArgument
                 && let Some(verb) = args
                     .get(1)
-                    .filter(|a| *a == "merge" || *a == "replay" || *a == "diagnose")
+                    .filter(|a| {
+                        *a == "merge" || *a == "replay" || *a == "diagnose" || *a == "resume"
+                    })
                     .map(|a| a.to_string_lossy())
             {
                 term::errln!("tip: to run a test called {verb}, put -- first: smoke -- {verb}");
@@ -101,6 +105,7 @@ fn run_cli(mut cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
         Some(cli::Command::Merge(args)) => return merge::run(args, argv, &cwd, started),
         Some(cli::Command::Replay(args)) => return replay::run(args, argv, &cwd, started),
         Some(cli::Command::Diagnose(args)) => return diagnose::run(args, argv, &cwd, started),
+        Some(cli::Command::Resume(args)) => return resume::run(args, &cwd, started),
         None => {}
     }
     let mut config = Config::load(cli, &cwd)?;
@@ -147,26 +152,8 @@ fn run_cli(mut cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
         return print_names(&names, &selection);
     }
     let files = ReportFiles::create(&config.report, started)?;
-    // A second signal exits at once; the report on disk still gets its end (or, before its
-    // first write, is not left behind empty).
-    let sealing = files.clone();
-    interrupt::on_hard_exit(move || {
-        let now = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
-        if let Err(e) = sealing.seal_interrupted(now) {
-            term::errln!("smoke: error: {}", report::printable(&format!("{e:#}")));
-        }
-    });
-
-    // Secret-looking variables of smoke's environment and of [suite.env] never reach a report.
-    let own_env: Vec<(String, String)> = std::env::vars_os()
-        .map(|(k, v)| {
-            (
-                k.to_string_lossy().into_owned(),
-                v.to_string_lossy().into_owned(),
-            )
-        })
-        .collect();
-    let redactor = Redactor::new(own_env.iter().chain(&config.env).map(|(k, v)| (k, v)));
+    seal_on_hard_exit(&files);
+    let redactor = redactor(&config);
     let mut header = report_header(
         &config,
         &names,
@@ -241,6 +228,31 @@ fn run_cli(mut cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
         );
     }
     Ok(exit_code(&summary))
+}
+
+/// A second signal exits at once; the report on disk still gets its end (or, before its first
+/// write, is not left behind empty).
+pub(crate) fn seal_on_hard_exit(files: &ReportFiles) {
+    let sealing = files.clone();
+    interrupt::on_hard_exit(move || {
+        let now = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+        if let Err(e) = sealing.seal_interrupted(now) {
+            term::errln!("smoke: error: {}", report::printable(&format!("{e:#}")));
+        }
+    });
+}
+
+/// Secret-looking variables of smoke's environment and of `[suite.env]` never reach a report.
+pub(crate) fn redactor(config: &Config) -> Redactor {
+    let own_env: Vec<(String, String)> = std::env::vars_os()
+        .map(|(k, v)| {
+            (
+                k.to_string_lossy().into_owned(),
+                v.to_string_lossy().into_owned(),
+            )
+        })
+        .collect();
+    Redactor::new(own_env.iter().chain(&config.env).map(|(k, v)| (k, v)))
 }
 
 /// `--list`: the selected names on stdout, byte for byte. A reader that stops early (`smoke
@@ -339,6 +351,7 @@ fn report_header(
         stats: Stats::default(),
         warnings: Vec::new(),
         merged_from: Vec::new(),
+        resumed: Vec::new(),
     }
 }
 

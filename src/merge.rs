@@ -138,6 +138,10 @@ pub fn merge(
                 failures_found: s.report.stats.failures_found,
             })
             .collect(),
+        resumed: shards
+            .iter()
+            .flat_map(|s| s.report.resumed.iter().cloned())
+            .collect(),
     })
 }
 

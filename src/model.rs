@@ -144,6 +144,28 @@ impl Outcome {
     }
 }
 
+impl Outcome {
+    /// The outcome a report wrote (its [`Display`](fmt::Display) form), read back.
+    pub fn from_short(text: &str) -> Option<Outcome> {
+        let number = |rest: &str| rest.trim().parse::<i32>().ok();
+        match text {
+            "ok" => Some(Outcome::Pass),
+            "timeout" => Some(Outcome::Timeout),
+            "failed" => Some(Outcome::Failed),
+            "error" => Some(Outcome::Error),
+            _ => {
+                if let Some(code) = text.strip_prefix("exit ").and_then(number) {
+                    Some(Outcome::Fail { code })
+                } else {
+                    text.strip_prefix("signal ")
+                        .and_then(number)
+                        .map(|signal| Outcome::Signal { signal })
+                }
+            }
+        }
+    }
+}
+
 impl fmt::Display for Outcome {
     /// The short form used in the console, the reports and the JSON `failure` field:
     /// `ok`, `exit 1`, `signal 9`, `timeout`, `failed`, `error`.
@@ -270,6 +292,23 @@ mod tests {
         assert_eq!(Outcome::Fail { code: 3 }.to_string(), "exit 3");
         assert_eq!(Outcome::Signal { signal: 9 }.to_string(), "signal 9");
         assert_eq!(Outcome::Timeout.to_string(), "timeout");
+    }
+
+    #[test]
+    fn every_outcome_reads_back_from_how_reports_spell_it() {
+        for outcome in [
+            Outcome::Pass,
+            Outcome::Fail { code: 3 },
+            Outcome::Fail { code: -1 },
+            Outcome::Signal { signal: 9 },
+            Outcome::Timeout,
+            Outcome::Failed,
+            Outcome::Error,
+        ] {
+            assert_eq!(Outcome::from_short(&outcome.to_string()), Some(outcome));
+        }
+        assert_eq!(Outcome::from_short("exit x"), None);
+        assert_eq!(Outcome::from_short("interrupted"), None);
     }
 
     #[test]

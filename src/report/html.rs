@@ -636,15 +636,13 @@ fn options(report: &RunReport) -> Option<Markup> {
     .into_iter()
     .filter_map(|(k, v)| v.map(|v| (k, v)))
     .chain(o.env.iter().map(|(k, v)| ("env", format!("{k}={v}"))))
-    .chain(report.merged_from.iter().map(|m| {
-        (
-            "merged from",
-            format!(
-                "{}: {} ({}, {} iteration(s) run, {} failure(s) found)",
-                m.shard, m.file, m.status, m.iterations_run, m.failures_found
-            ),
-        )
-    }))
+    .chain(report.resumed.iter().map(|r| ("resumed", r.describe())))
+    .chain(
+        report
+            .merged_from
+            .iter()
+            .map(|m| ("merged from", m.describe())),
+    )
     .collect();
     Some(key_values(&rows))
 }

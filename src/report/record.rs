@@ -57,6 +57,43 @@ pub struct RunReport {
     /// (and left out of the JSON) for a run's own report.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged_from: Vec<MergedShard>,
+    /// Each time `smoke resume` took the run up again after it was stopped; empty (and left
+    /// out of the JSON) for a run that was never resumed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resumed: Vec<Resumption>,
+}
+
+impl MergedShard {
+    /// One line for the text and HTML reports.
+    pub fn describe(&self) -> String {
+        format!(
+            "{}: {} ({}, {} iteration(s) run, {} failure(s) found)",
+            self.shard, self.file, self.status, self.iterations_run, self.failures_found
+        )
+    }
+}
+
+impl Resumption {
+    /// One line for the text and HTML reports.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} (it was {}: {} iteration(s) done, {} shrink(s) taken up again)",
+            self.at, self.from_status, self.iterations_done, self.shrinks_resumed
+        )
+    }
+}
+
+/// One `smoke resume` of a stopped run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Resumption {
+    /// When it started (RFC 3339, local time).
+    pub at: String,
+    /// How the run had ended before (`interrupted`, `error`, `running`: killed).
+    pub from_status: String,
+    /// Iterations already done, which it did not run again.
+    pub iterations_done: u32,
+    /// Shrinks it took up again from their shortest failing sequence so far.
+    pub shrinks_resumed: usize,
 }
 
 /// One shard report a merged report was made from.
@@ -339,6 +376,9 @@ pub struct Recorder {
     /// Where each failure id's record is in `report.failures` (`None`: folded into another).
     slots: Vec<Option<usize>>,
     redactor: Redactor,
+    /// A resumed run: for each failure id whose shrink is taken up again, the tries and test
+    /// executions its shrink had spent before, which the resumed shrink adds to.
+    spent_before: std::collections::HashMap<usize, (usize, u64)>,
 }
 
 impl Recorder {
@@ -349,6 +389,39 @@ impl Recorder {
             found_at: Vec::new(),
             slots: Vec::new(),
             redactor: Redactor::default(),
+            spent_before: std::collections::HashMap::new(),
+        }
+    }
+
+    /// Go on with a stopped run's `report` (`smoke resume`): failure id `i` is its record `i`,
+    /// and the failures in `unfinished` are shrunk again, adding to what they spent before.
+    /// The iterations that did not finish are dropped (they run again), and the report is
+    /// running again.
+    pub fn resuming(mut report: RunReport, unfinished: &[usize], resumption: Resumption) -> Self {
+        let before = report.iterations.len();
+        report
+            .iterations
+            .retain(|i| i.result != IterationStatus::Interrupted.to_string());
+        let dropped = u32::try_from(before - report.iterations.len()).unwrap_or(0);
+        report.stats.iterations_run = report.stats.iterations_run.saturating_sub(dropped);
+        report.status = "running".to_string();
+        report.completed = false;
+        report.finished_at = None;
+        report.resumed.push(resumption);
+        let mut spent_before = std::collections::HashMap::new();
+        for &id in unfinished {
+            if let Some(f) = report.failures.get(id) {
+                spent_before.insert(id, (f.tries, f.shrink_executions));
+                // Counted again when the resumed shrink ends.
+                report.stats.unique_failures = report.stats.unique_failures.saturating_sub(1);
+            }
+        }
+        Recorder {
+            slots: (0..report.failures.len()).map(Some).collect(),
+            found_at: Vec::new(),
+            report,
+            redactor: Redactor::default(),
+            spent_before,
         }
     }
 
@@ -578,11 +651,13 @@ impl Recorder {
                     .and_then(|c| slot(&self.slots, c))
                     .and_then(|i| r.failures.get(i))
                     .map(|f| f.test.clone());
+                let (tries_before, executions_before) =
+                    self.spent_before.remove(id).unwrap_or_default();
                 if let Some(failure) = slot(&self.slots, *id).and_then(|i| r.failures.get_mut(i)) {
                     failure.classification = *classification;
                     failure.minimal = minimal.clone();
-                    failure.tries = *tries;
-                    failure.shrink_executions = *executions;
+                    failure.tries = tries_before + *tries;
+                    failure.shrink_executions = executions_before + *executions;
                     failure.proven_minimal = *proven;
                     failure.reproduced = *reproduced;
                     failure.stopped_by = stopped_by.clone();
@@ -707,6 +782,7 @@ pub(crate) mod tests {
             stats: Stats::default(),
             warnings: vec![],
             merged_from: vec![],
+            resumed: vec![],
         }
     }
 
@@ -922,5 +998,79 @@ pub(crate) mod tests {
         let mut recorder = Recorder::new(header());
         recorder.apply(&Event::RunFinished { interrupted: None });
         assert!(recorder.report().completed);
+    }
+
+    #[test]
+    fn a_resumed_report_drops_cut_iterations_and_adds_the_resumed_shrink_to_the_old() {
+        let finished = |index, status| Event::IterationFinished {
+            index,
+            seed: index.into(),
+            length: 2,
+            executed: 2,
+            failed: Some(("v", Outcome::Fail { code: 1 })),
+            status,
+            output: None,
+            duration: std::time::Duration::from_millis(10),
+        };
+        let shrunk = |tries, executions, stopped_by: Option<&str>| Event::FailureShrunk {
+            id: 0,
+            same_cause: None,
+            classification: None,
+            minimal: names(&["p", "v"]),
+            tries,
+            executions,
+            proven: stopped_by.is_none(),
+            reproduced: Rate { failed: 1, runs: 1 },
+            stopped_by: stopped_by.map(str::to_string),
+            replay: "smoke p v".into(),
+            log: None,
+            rerun: None,
+            hint: None,
+        };
+        let found = |id, iteration: u32| Event::FailureFound {
+            id,
+            iteration,
+            seed: iteration.into(),
+            test: "v",
+            outcome: Outcome::Fail { code: 1 },
+            original: names(&["a", "p", "v"]),
+            output: b"boom\n",
+            dropped: 0,
+        };
+        let mut recorder = Recorder::new(header());
+        for event in [
+            finished(1, IterationStatus::Failed),
+            found(0, 1),
+            shrunk(2, 5, Some("interrupted")),
+            finished(2, IterationStatus::Interrupted),
+        ] {
+            recorder.apply(&event);
+        }
+        let stopped = recorder.report().clone();
+        assert_eq!(stopped.stats.iterations_run, 2);
+        let resumption = Resumption {
+            at: "2026-01-02T04:00:00+00:00".into(),
+            from_status: "interrupted".into(),
+            iterations_done: 1,
+            shrinks_resumed: 1,
+        };
+        let mut resumed = Recorder::resuming(stopped, &[0], resumption.clone());
+        let r = resumed.report();
+        assert_eq!(r.status, "running");
+        assert_eq!(r.iterations.len(), 1, "the cut iteration runs again");
+        assert_eq!(r.stats.iterations_run, 1);
+        assert_eq!(r.stats.unique_failures, 0, "counted when its shrink ends");
+        assert_eq!(r.resumed, [resumption]);
+        resumed.apply(&shrunk(3, 4, None));
+        resumed.apply(&found(1, 3));
+        let r = resumed.report();
+        assert_eq!(
+            (r.failures[0].tries, r.failures[0].shrink_executions),
+            (5, 9)
+        );
+        assert!(r.failures[0].proven_minimal);
+        assert_eq!(r.stats.unique_failures, 1);
+        assert_eq!(r.failures.len(), 2, "a new failure gets the next record");
+        assert_eq!(r.failures[1].iteration, 3);
     }
 }

@@ -64,15 +64,11 @@ pub fn render_text(report: &RunReport) -> String {
     );
     line(&mut t, "command", &shell::join(&report.argv));
     line(&mut t, "options", &describe_options(report));
+    for r in &report.resumed {
+        line(&mut t, "resumed", &r.describe());
+    }
     for m in &report.merged_from {
-        line(
-            &mut t,
-            "merged from",
-            &format!(
-                "{}: {} ({}, {} iteration(s) run, {} failure(s) found)",
-                m.shard, m.file, m.status, m.iterations_run, m.failures_found
-            ),
-        );
+        line(&mut t, "merged from", &m.describe());
     }
     line(&mut t, "match", &o.match_output.as_deref().unwrap_or("-"));
     line(&mut t, "timeout", &o.timeout.as_deref().unwrap_or("none"));

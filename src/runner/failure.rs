@@ -137,6 +137,59 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         id
     }
 
+    /// A stopped run's failures, taken up again (`smoke resume`): failure id `i` is `failures[i]`.
+    /// Finished ones are known (a later failure holding one is that one again); the others
+    /// are returned, to be shrunk again from their shortest failing sequence so far.
+    pub(super) fn resume_failures(&mut self, failures: Vec<super::ResumedFailure>) -> Vec<usize> {
+        let mut unfinished = Vec::new();
+        for (id, r) in failures.into_iter().enumerate() {
+            if r.unfinished {
+                unfinished.push(id);
+            } else {
+                self.known.push(Known {
+                    id,
+                    victim: r.victim,
+                    outcome: r.outcome,
+                    minimal: r.sequence.clone(),
+                });
+            }
+            let prefix = r.sequence.len().saturating_sub(1);
+            self.failures.push(Failure {
+                ctx: Context {
+                    iteration: r.iteration,
+                    seed: r.seed,
+                },
+                victim: r.victim,
+                outcome: r.outcome,
+                failing: r.sequence,
+                output: r.output,
+                // What each test cost is not in the report: alike.
+                costs: Costs {
+                    tests: vec![1.0; prefix],
+                    per_run: 1.0,
+                },
+                phase: if r.unfinished {
+                    Phase::Waiting
+                } else {
+                    Phase::Done
+                },
+                reply: None,
+                awaiting: false,
+                waiting_on: None,
+                ahead: Vec::new(),
+                wasted: 0,
+                stop: None,
+                shrunk: None,
+                classification: None,
+                leftover: false,
+                unique: 0,
+                cause_ids: Vec::new(),
+                after: None,
+            });
+        }
+        unfinished
+    }
+
     /// Candidate `n` of failure `id`, run ahead of time, is on a worker now.
     pub(super) fn ahead_started(&mut self, id: usize, n: usize) {
         self.failures[id].ahead[n].1 = Ahead::Running;

@@ -78,6 +78,31 @@ pub struct ReplayFailure {
     pub output: Vec<u8>,
 }
 
+/// A stopped run taken up again (`smoke resume`): what it had done.
+#[derive(Clone, Debug, Default)]
+pub struct Resume {
+    /// Iterations that ended, not to run again.
+    pub done: std::collections::BTreeSet<u32>,
+    /// Its failures in report order: failure id `i` is the report's failure `i`.
+    pub failures: Vec<ResumedFailure>,
+}
+
+/// A failure of a stopped run.
+#[derive(Clone, Debug)]
+pub struct ResumedFailure {
+    pub iteration: u32,
+    pub seed: u64,
+    pub victim: TestId,
+    pub outcome: crate::model::Outcome,
+    /// Its minimal sequence, or (unfinished) its shortest failing sequence so far; the victim
+    /// last.
+    pub sequence: Vec<TestId>,
+    /// Its shrink did not end: shrink it again from `sequence`.
+    pub unfinished: bool,
+    /// The end of its output, as recorded.
+    pub output: Vec<u8>,
+}
+
 /// An executor a worker owns: it runs on that worker's thread.
 pub type WorkerExecutor<'a> = Box<dyn Executor + Send + 'a>;
 
@@ -116,12 +141,22 @@ impl<'a> Runner<'a> {
 
     /// Smoke mode: the iterations, shrinking each failure.
     pub fn smoke(self, selection: &[TestId]) -> Result<Summary> {
-        Ok(self.drive(Mode::Smoke, selection, None)?.0)
+        Ok(self
+            .drive(Mode::Smoke, selection, None, Resume::default())?
+            .0)
+    }
+
+    /// `smoke resume`: a stopped run's unfinished shrinks, then the iterations it had not done,
+    /// with their own seeds.
+    pub fn resume(self, selection: &[TestId], resume: Resume) -> Result<Summary> {
+        Ok(self.drive(Mode::Smoke, selection, None, resume)?.0)
     }
 
     /// Bug mode: setup once, each test once in order without stopping, teardown.
     pub fn bug_mode(self, selection: &[TestId]) -> Result<Summary> {
-        Ok(self.drive(Mode::BugMode, selection, None)?.0)
+        Ok(self
+            .drive(Mode::BugMode, selection, None, Resume::default())?
+            .0)
     }
 
     /// `smoke replay`: run each of `sequences` `runs` times (setup and teardown around each
@@ -132,7 +167,8 @@ impl<'a> Runner<'a> {
         sequences: Vec<Vec<TestId>>,
         runs: u32,
     ) -> Result<(Vec<Vec<Replayed>>, Option<i32>)> {
-        let (summary, replayed) = self.drive(Mode::Smoke, &[], Some((sequences, runs)))?;
+        let (summary, replayed) =
+            self.drive(Mode::Smoke, &[], Some((sequences, runs)), Resume::default())?;
         Ok((replayed, summary.interrupted))
     }
 
@@ -142,6 +178,7 @@ impl<'a> Runner<'a> {
         mode: Mode,
         selection: &[TestId],
         replay: Option<(Vec<Vec<TestId>>, u32)>,
+        resume: Resume,
     ) -> Result<(Summary, Vec<Vec<Replayed>>)> {
         let Runner {
             config,
@@ -207,7 +244,10 @@ impl<'a> Runner<'a> {
                 replayed: Vec::new(),
                 to_start: Vec::new(),
                 error: None,
+                done_before: resume.done,
+                resumed: Vec::new(),
             };
+            controller.resumed = controller.resume_failures(resume.failures);
             controller.free = (0..controller.workers.len()).rev().collect();
             if let Some((sequences, runs)) = replay {
                 controller.queue_replays(sequences, runs);
@@ -280,6 +320,10 @@ struct Controller<'c, 'a> {
     to_start: Vec<usize>,
     /// The error that stops the run, once one happened.
     error: Option<anyhow::Error>,
+    /// A resumed run: the iterations done before, not to run again.
+    done_before: std::collections::BTreeSet<u32>,
+    /// A resumed run: the failures whose shrinks start again first.
+    resumed: Vec<usize>,
 }
 
 impl<'c, 'a: 'c> Controller<'c, 'a> {
@@ -305,6 +349,9 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                 seed_given: c.seed_given,
                 jobs: self.workers.len(),
             });
+        }
+        for id in std::mem::take(&mut self.resumed) {
+            self.start(scope, id);
         }
         if self.mode == Mode::BugMode && !self.replaying {
             self.queue.push_back(Unit {
@@ -429,7 +476,10 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
     fn next_unit(&mut self) -> Option<Unit> {
         let c = self.config;
         // A shard runs its share of the iterations; indexes and seeds stay the whole run's.
-        while self.next_iteration <= c.iterations && !c.runs_iteration(self.next_iteration) {
+        while self.next_iteration <= c.iterations
+            && (!c.runs_iteration(self.next_iteration)
+                || self.done_before.contains(&self.next_iteration))
+        {
             self.next_iteration += 1;
         }
         if self.mode != Mode::Smoke
