@@ -30,6 +30,11 @@ pub enum TestSource {
     Go(String),
     /// The gtest preset: `PROGRAM --gtest_list_tests`, names as `Suite.Test`.
     Gtest(String),
+    /// The rspec preset: example ids from this `--dry-run --format json` command's JSON.
+    Rspec(String),
+    /// The jest preset: test files from this `--listTests` command, relative to the suite
+    /// folder.
+    Jest(String),
 }
 
 /// How the tests run.

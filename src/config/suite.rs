@@ -63,7 +63,8 @@ pub(super) fn resolve(
         match preset {
             None => warnings.push(format!(
                 "--program '{words}' has no effect without a preset: pass --preset (pytest, \
-                 prove, cargo, go, gtest) or put the program in the run or batch template"
+                 prove, cargo, go, gtest, rspec, jest) or put the program in the run or batch \
+                 template"
             )),
             Some(preset) if !used => {
                 let keys = explicit_keys(cli, suite, config_file);
@@ -128,11 +129,13 @@ fn explicit_keys(cli: &Cli, suite: &FileSuite, config_file: &Option<PathBuf>) ->
 }
 
 /// The runner of a batch that runs each test once per invocation however often it is named:
-/// pytest and prove (by preset, or as the template's program).
+/// pytest, prove and rspec (by preset, or as the template's program). jest runs a file as often
+/// as it is named (smoke's sequencer hands it each time).
 fn deduplicating_runner(preset: Option<Preset>, template: &str) -> Option<&'static str> {
     match preset {
         Some(Preset::Pytest) => return Some("pytest"),
         Some(Preset::Prove) => return Some("prove"),
+        Some(Preset::Rspec) => return Some("rspec"),
         _ => {}
     }
     let words: Vec<&str> = template.split_whitespace().collect();
@@ -145,6 +148,8 @@ fn deduplicating_runner(preset: Option<Preset>, template: &str) -> Option<&'stat
         Some("pytest")
     } else if runs("prove") {
         Some("prove")
+    } else if runs("rspec") {
+        Some("rspec")
     } else {
         None
     }
@@ -169,8 +174,8 @@ fn test_source(
             )),
             (false, _) => Err(ConfigError::new(
                 "no smoke.toml here and no --run or --preset: write a smoke.toml (see the \
-                 README), pass --config FILE, pass --preset (pytest, prove, cargo, go, gtest), \
-                 or pass --run 'COMMAND {test}' followed by test names",
+                 README), pass --config FILE, pass --preset (pytest, prove, cargo, go, gtest, \
+                 rspec, jest), or pass --run 'COMMAND {test}' followed by test names",
             )),
         };
     };
@@ -272,9 +277,18 @@ fn execution(
                 .or(preset_format)
                 .unwrap_or(if has_junit {
                     Format::Junit
+                } else if template.contains(shell::JSON_PLACEHOLDER) {
+                    Format::Json
                 } else {
                     Format::Tap
                 });
+            if format == Format::Json && !template.contains(shell::JSON_PLACEHOLDER) {
+                return Err(ConfigError::new(format!(
+                    "the batch template '{template}' has no {{json}}, but the format is json: \
+                     put {{json}} where the runner takes its JSON results path (rspec: \
+                     --format json --out {{json}}; jest: --json --outputFile={{json}})"
+                )));
+            }
             if format == Format::Junit && !has_junit {
                 return Err(ConfigError::new(format!(
                     "the batch template '{template}' has no {{junit}}, but the format is junit: \
