@@ -63,7 +63,7 @@ pub struct Cli {
     pub preset: Option<crate::preset::Preset>,
 
     /// The runner a preset calls (shell words) [default: pytest, prove, cargo, go, rspec or
-    /// `npx --no jest`; gtest: the test binary, required].
+    /// `npx --no -- jest`; gtest: the test binary, required].
     #[arg(long, value_name = "COMMAND")]
     pub program: Option<String>,
 

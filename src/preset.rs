@@ -81,8 +81,9 @@ impl Preset {
             Preset::Gtest => None,
             Preset::Rspec => Some("rspec"),
             // jest is a project's own dependency: npx finds it in node_modules/.bin, and
-            // `--no` keeps npx from downloading one when it is missing.
-            Preset::Jest => Some("npx --no jest"),
+            // `--no` keeps npx from downloading one when it is missing, and `--` keeps it from
+            // taking jest's options as its own.
+            Preset::Jest => Some("npx --no -- jest"),
         }
     }
 

@@ -335,16 +335,19 @@ fn rspec_names(stdout: &[u8]) -> Result<Vec<OsString>, String> {
 }
 
 /// `jest --listTests`: one absolute path per line, named relative to the suite folder (any of
-/// `dirs`, the names it goes by); a path elsewhere stays absolute.
+/// `dirs`, the names it goes by); a path elsewhere stays absolute. jest lists them in no fixed
+/// order, so they are sorted: the suite's usual order is the same every time.
 fn jest_names(stdout: &[u8], dirs: &[&std::path::Path]) -> Vec<OsString> {
-    lines(stdout)
+    let mut names: Vec<OsString> = lines(stdout)
         .filter(|line| line.starts_with(b"/"))
         .map(|line| {
             let path = std::path::Path::new(OsStr::from_bytes(line));
             let relative = dirs.iter().find_map(|dir| path.strip_prefix(dir).ok());
             relative.unwrap_or(path).as_os_str().to_owned()
         })
-        .collect()
+        .collect();
+    names.sort();
+    names
 }
 
 /// A test binary cargo built, from `--message-format=json`.
@@ -571,7 +574,7 @@ mod tests {
         let (link, real) = (std::path::Path::new("/p"), std::path::Path::new("/real/p"));
         assert_eq!(
             jest_names(jest, &[link, real]),
-            names(&["__tests__/a.test.js", "b.test.js", "/elsewhere/c.test.js"])
+            names(&["/elsewhere/c.test.js", "__tests__/a.test.js", "b.test.js"])
         );
     }
 

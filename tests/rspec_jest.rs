@@ -38,6 +38,21 @@ fn files(suite: &Suite) -> Vec<String> {
     leftovers(suite, &[])
 }
 
+/// Whether examples/jest has its pinned jest installed (`npm ci` there); on CI it must.
+fn have_jest() -> bool {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/jest");
+    have_tool(&["node"], "apt-get install nodejs npm")
+        && have_tool(
+            &[
+                "sh",
+                "-c",
+                &format!("cd '{}' && npx --no -- jest \"$@\"", dir.display()),
+                "npx",
+            ],
+            JEST,
+        )
+}
+
 #[test]
 fn rspec_lists_example_ids_and_batch_mode_shrinks_the_class_level_leak_to_its_pair() {
     if !have_tool(&["rspec"], RSPEC) {
@@ -147,4 +162,131 @@ fn rspec_batch_mode_runs_an_interleaved_order_exactly_and_refuses_repeats_up_fro
         );
     }
     assert_eq!(suite.reports().len(), reports, "nothing ran");
+}
+
+#[test]
+fn jest_lists_test_files_and_batch_mode_shrinks_the_file_on_disk_leak_past_a_cleaner() {
+    if !have_jest() {
+        return;
+    }
+    let suite = example("jest");
+    // A cart a manual run in the checkout left behind.
+    let _ = std::fs::remove_dir_all(suite.path().join("tmp"));
+    let files_listed = listed(&suite, &[]);
+    assert_eq!(
+        files_listed,
+        [
+            "__tests__/cart.test.js",
+            "__tests__/catalog.test.js",
+            "__tests__/checkout.test.js",
+            "__tests__/prices.test.js",
+            "__tests__/receipt.test.js",
+        ]
+    );
+    let before = files(&suite);
+    // Seed 7's order puts the cart before the checkout with no receipt between them.
+    let out = suite.smoke(&["--seed", "7", "-n", "1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    assert_eq!(report["options"]["execution"], "batch");
+    assert_eq!(report["options"]["format"], "json");
+    assert_eq!(report["options"]["preset"], "jest");
+    assert_eq!(
+        minimal_sequences(&report),
+        [["__tests__/cart.test.js", "__tests__/checkout.test.js"]]
+    );
+    let failure = &report["failures"][0];
+    assert_eq!(failure["classification"], "order-dependent");
+    assert_eq!(failure["proven_minimal"], true);
+    let output = failure["output"].as_str().expect("output");
+    assert!(
+        output.contains("a new session starts with an empty cart"),
+        "the failure's text from jest's JSON: {output}"
+    );
+    assert_eq!(report["iterations"][0]["executed"], 5);
+    // Only the example's own state file; the sequencer went to a private temp folder.
+    assert_eq!(leftovers(&suite, &before), ["tmp"]);
+}
+
+#[test]
+fn jest_batch_mode_runs_files_in_the_order_asked_and_repeats_them() {
+    if !have_jest() {
+        return;
+    }
+    let suite = example("jest");
+    // The receipt clears the cart between the two: no failure, in exactly this order, each
+    // file counted from jest's JSON.
+    let order = [
+        "__tests__/receipt.test.js",
+        "__tests__/cart.test.js",
+        "__tests__/receipt.test.js",
+        "__tests__/checkout.test.js",
+        "__tests__/cart.test.js",
+    ];
+    let mut args = vec!["--order", "rotate"];
+    args.extend(order);
+    let out = suite.smoke(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(suite.report()["iterations"][0]["executed"], 5);
+    // jest runs a file as often as it is named: --times 2 works in batch mode, and the
+    // second run of the cart file finds the first one's cart.
+    let out = suite.smoke(&[
+        "--order",
+        "repeat",
+        "--times",
+        "2",
+        "__tests__/checkout.test.js",
+        "__tests__/cart.test.js",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = suite.report();
+    assert_eq!(report["iterations"][0]["executed"], 4);
+    let out = suite.smoke(&[
+        "--order",
+        "rotate",
+        "__tests__/cart.test.js",
+        "__tests__/checkout.test.js",
+        "__tests__/cart.test.js",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        minimal_sequences(&suite.report()),
+        [["__tests__/cart.test.js", "__tests__/checkout.test.js"]]
+    );
+}
+
+#[test]
+fn jest_in_band_keeps_the_working_folder_but_not_env_globals_or_prototypes() {
+    if !have_jest() {
+        return;
+    }
+    let suite = Suite::new();
+    let modules =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/jest/node_modules");
+    std::os::unix::fs::symlink(modules, suite.path().join("node_modules")).expect("symlink");
+    suite
+        .file("package.json", r#"{"name": "leaks", "private": true}"#)
+        .file("sub/.keep", "")
+        .file(
+            "a_polluter.test.js",
+            "test('leaves everything it can behind', () => {\n  process.env.SMOKE_LEAK = '1';\n  global.smokeLeak = 1;\n  Array.prototype.smokeLeak = 1;\n  process.chdir('sub');\n});\n",
+        )
+        .file("b_env.test.js", "test('env', () => { expect(process.env.SMOKE_LEAK).toBeUndefined(); });\n")
+        .file("c_global.test.js", "test('global', () => { expect(global.smokeLeak).toBeUndefined(); });\n")
+        .file("d_proto.test.js", "test('prototype', () => { expect([].smokeLeak).toBeUndefined(); });\n")
+        .file("e_cwd.test.js", "test('cwd', () => { expect(require('path').basename(process.cwd())).not.toBe('sub'); });\n");
+    let out = suite.smoke(&["--preset", "jest", "--order", "rotate"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    // Every file ran; only the working folder reached a later file.
+    assert_eq!(report["iterations"][0]["executed"], 5);
+    assert_eq!(
+        minimal_sequences(&report),
+        [["a_polluter.test.js", "e_cwd.test.js"]]
+    );
+    // Each file in its own jest process: nothing leaks.
+    let out = suite.smoke(&[
+        "--preset", "jest", "--order", "rotate", "--mode", "per-test",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
