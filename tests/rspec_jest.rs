@@ -290,3 +290,56 @@ fn jest_in_band_keeps_the_working_folder_but_not_env_globals_or_prototypes() {
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+/// A runner that writes rspec-shaped JSON to $1 for the ids after it: `p` dirties the state,
+/// `v` fails on dirty state; every id it runs is logged.
+const JSON_RUNNER: &str = r#"#!/bin/sh
+out="$1"; shift
+printf '{"version":"3.12.0","examples":[' > "$out"
+sep=''
+for id in "$@"; do
+  printf '%s\n' "$id" >> ran.log
+  status=passed
+  case "$id" in
+    *p*) touch state/dirty ;;
+    *v*) [ -e state/dirty ] && status=failed ;;
+  esac
+  printf '%s{"id":"./%s","full_description":"%s","status":"%s","run_time":0.001,"exception":{"class":"Boom","message":"dirty state","backtrace":[]}}' "$sep" "$id" "$id" "$status" >> "$out"
+  sep=','
+done
+printf ']}' >> "$out"
+"#;
+
+#[test]
+fn json_results_from_any_runner_are_read_and_a_missing_or_cut_file_is_a_clear_error() {
+    let suite = Suite::new();
+    suite.file("runner.sh", JSON_RUNNER).toml(
+        &["a[1:1]", "p[1:1]", "b[1:1]", "v[1:1]"],
+        "batch = \"sh runner.sh {json} {tests}\"\n",
+    );
+    let out = suite.smoke(&["--order", "rotate"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    assert_eq!(report["options"]["format"], "json");
+    assert_eq!(minimal_sequences(&report), [["p[1:1]", "v[1:1]"]]);
+    let output = report["failures"][0]["output"].as_str().expect("output");
+    assert!(output.contains("Boom: dirty state"), "{output}");
+
+    // Exits 0 and writes nothing at {json}.
+    let out = suite.smoke(&["--order", "rotate", "--batch", "true {json} {tests}"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("exited 0 but wrote no JSON results at {json}"),
+        "{}",
+        stderr(&out)
+    );
+    // Exits 0 with half a file.
+    let cut = r#"sh -c 'printf "{\"examples\":[{\"id\":" > "$1"' cut {json} {tests}"#;
+    let out = suite.smoke(&["--order", "rotate", "--batch", cut]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot read the JSON results the batch command"),
+        "{}",
+        stderr(&out)
+    );
+}
