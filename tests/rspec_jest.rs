@@ -206,6 +206,16 @@ fn jest_lists_test_files_and_batch_mode_shrinks_the_file_on_disk_leak_past_a_cle
     assert_eq!(report["iterations"][0]["executed"], 5);
     // Only the example's own state file; the sequencer went to a private temp folder.
     assert_eq!(leftovers(&suite, &before), ["tmp"]);
+
+    // The leak is on disk, so each file in its own jest process finds it too.
+    let out = suite.smoke(&["--order", "rotate", "--mode", "per-test"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    assert_eq!(report["options"]["execution"], "per-test");
+    assert_eq!(
+        minimal_sequences(&report),
+        [["__tests__/cart.test.js", "__tests__/checkout.test.js"]]
+    );
 }
 
 #[test]
