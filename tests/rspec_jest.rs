@@ -81,6 +81,8 @@ fn rspec_lists_example_ids_and_batch_mode_shrinks_the_class_level_leak_to_its_pa
     assert_eq!(report["options"]["execution"], "batch");
     assert_eq!(report["options"]["format"], "json");
     assert_eq!(report["options"]["preset"], "rspec");
+    // The euro example and each of its two victims: the invoice line in another file and
+    // nested group, and the dollar example in its own file.
     let minimal = minimal_sequences(&report);
     assert_eq!(
         minimal[0],
@@ -90,6 +92,18 @@ fn rspec_lists_example_ids_and_batch_mode_shrinks_the_class_level_leak_to_its_pa
         ],
         "{minimal:?}"
     );
+    for pair in &minimal {
+        assert_eq!(pair.len(), 2, "{minimal:?}");
+        assert_eq!(pair[0], "spec/price_list_spec.rb[1:2]", "{minimal:?}");
+        assert!(
+            [
+                "spec/invoice_spec.rb[1:3:1]",
+                "spec/price_list_spec.rb[1:1]"
+            ]
+            .contains(&&*pair[1]),
+            "{minimal:?}"
+        );
+    }
     let failure = &report["failures"][0];
     assert_eq!(failure["classification"], "order-dependent");
     assert_eq!(failure["failure"], "failed");
