@@ -53,7 +53,8 @@ pub struct Cli {
     #[arg(long, value_name = "TEMPLATE")]
     pub batch: Option<String>,
 
-    /// How the batch runner reports results [default: junit if the batch has {junit}, else tap].
+    /// How the batch runner reports results [default: junit if the batch has {junit}, json if
+    /// it has {json}, else tap].
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<crate::batch::Format>,
 
@@ -61,8 +62,8 @@ pub struct Cli {
     #[arg(long, value_enum, value_name = "RUNNER")]
     pub preset: Option<crate::preset::Preset>,
 
-    /// The runner a preset calls (shell words) [default: pytest, prove, cargo, go or ctest;
-    /// gtest: the test binary, required].
+    /// The runner a preset calls (shell words) [default: pytest, prove, cargo, go, ctest, rspec
+    /// or `npx --no -- jest`; gtest: the test binary, required].
     #[arg(long, value_name = "COMMAND")]
     pub program: Option<String>,
 

@@ -12,7 +12,9 @@
 //!
 //! A batch job can also collect its runner's results whole: a fresh JUnit XML file named by
 //! `$SMOKE_JUNIT` in a private temp folder, or all of stdout written to a file there (TAP),
-//! with stderr alone going to the tail.
+//! with stderr alone going to the tail, or a fresh JSON file named by `$SMOKE_JSON`. Every
+//! batch command also gets `$SMOKE_HELPERS`: the same private folder, holding smoke's helper
+//! files for runners ([`crate::helpers::FILES`]), written when the folder is made.
 //!
 //! [`Executor`] is the seam the runner uses, so runner tests run on a fake with no processes.
 
@@ -27,7 +29,7 @@ use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{Read, Seek, Write};
 use std::os::fd::OwnedFd;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -75,6 +77,8 @@ pub enum Collect {
     JunitFile,
     /// All of stdout (TAP), kept apart from stderr, which alone goes to the output tail.
     Stdout,
+    /// A fresh file named by `$SMOKE_JSON` (rspec's or jest's JSON results).
+    JsonFile,
 }
 
 /// How a command ended, and the end of its output.
@@ -144,11 +148,19 @@ impl ShellExecutor {
     fn scratch_file(&mut self, name: &str) -> Result<PathBuf> {
         if self.scratch.is_none() {
             self.scratch = Some(
+                // Private: the results and helper files are smoke's, and results may hold
+                // secrets the tests printed.
                 tempfile::Builder::new()
                     .prefix("smoke-batch-")
+                    .permissions(std::fs::Permissions::from_mode(0o700))
                     .tempdir()
                     .context("cannot create a folder for batch results")?,
             );
+            let dir = self.scratch.as_ref().expect("made above").path();
+            for (name, text) in crate::helpers::FILES {
+                std::fs::write(dir.join(name), text)
+                    .with_context(|| format!("cannot write the helper file {name}"))?;
+            }
         }
         let path = self.scratch.as_ref().expect("made above").path().join(name);
         match std::fs::remove_file(&path) {
@@ -185,6 +197,7 @@ impl Executor for ShellExecutor {
             Collect::Nothing => None,
             Collect::JunitFile => Some(self.scratch_file("junit.xml")?),
             Collect::Stdout => Some(self.scratch_file("stdout")?),
+            Collect::JsonFile => Some(self.scratch_file("results.json")?),
         };
         let stdout: OwnedFd = match (job.collect, &results) {
             (Collect::Stdout, Some(path)) => File::create_new(path)
@@ -201,6 +214,12 @@ impl Executor for ShellExecutor {
             .stderr_file(writer);
         if let (Collect::JunitFile, Some(path)) = (job.collect, &results) {
             expression = expression.env(crate::shell::JUNIT_VAR, path);
+        }
+        if let (Collect::JsonFile, Some(path)) = (job.collect, &results) {
+            expression = expression.env(crate::shell::JSON_VAR, path);
+        }
+        if let (Some(scratch), true) = (&self.scratch, job.collect != Collect::Nothing) {
+            expression = expression.env(crate::shell::HELPERS_VAR, scratch.path());
         }
         for (name, value) in &job.env {
             expression = expression.env(name, value);
@@ -649,6 +668,38 @@ mod tests {
             String::from_utf8_lossy(&done.output),
             format!("{name}|{name}|x")
         );
+    }
+
+    #[test]
+    fn json_results_come_from_a_fresh_file_beside_the_private_helper_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut exec = ShellExecutor::new(dir.path(), &[]);
+        let script = r#"test ! -e "$SMOKE_JSON" && printf '{}' > "$SMOKE_JSON" && printf '%s' "$SMOKE_HELPERS""#;
+        for _ in 0..2 {
+            // The second run sees no file left by the first.
+            let done = exec
+                .run(&Job {
+                    collect: Collect::JsonFile,
+                    ..job(script, None)
+                })
+                .expect("runs");
+            assert_eq!(done.results.as_deref(), Some(&b"{}"[..]));
+            let helpers = PathBuf::from(String::from_utf8_lossy(&done.output).into_owned());
+            assert!(!helpers.starts_with(dir.path()), "{}", helpers.display());
+            let mode = std::fs::metadata(&helpers).expect("the folder").mode();
+            assert_eq!(mode & 0o777, 0o700, "private: {mode:o}");
+            for (name, text) in crate::helpers::FILES {
+                let written = std::fs::read_to_string(helpers.join(name)).expect("written");
+                assert_eq!(written, *text);
+            }
+        }
+        // Per-test commands collect nothing and get no helper folder.
+        let done = exec
+            .run(&job(r#"printf '%s' "${SMOKE_HELPERS-unset}""#, None))
+            .expect("runs");
+        assert_eq!(done.output, b"unset");
+        // Nothing was written into the suite folder.
+        assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0);
     }
 
     #[test]

@@ -33,6 +33,11 @@ pub enum TestSource {
     Gtest(String),
     /// The ctest preset: `PROGRAM --show-only=json-v1`, names as ctest has them.
     Ctest(String),
+    /// The rspec preset: example ids from this `--dry-run --format json` command's JSON.
+    Rspec(String),
+    /// The jest preset: test files from this `--listTests` command, relative to the suite
+    /// folder.
+    Jest(String),
 }
 
 /// How the tests run.

@@ -18,6 +18,7 @@ pub mod diagnose;
 pub mod error;
 pub mod exec;
 pub mod execution;
+pub mod helpers;
 pub mod interrupt;
 pub mod merge;
 pub mod model;

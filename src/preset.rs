@@ -24,6 +24,12 @@ pub enum Preset {
     /// CMake's ctest: `--show-only=json-v1`, each test run with `-R '^name$'` (the name
     /// regex-escaped) from the build folder.
     Ctest,
+    /// Ruby's rspec: example ids from `--dry-run --format json`; batch mode runs them in the
+    /// order asked through smoke's helper, with JSON results.
+    Rspec,
+    /// JavaScript's jest: test files from `--listTests` (jest cannot reorder the tests inside
+    /// a file); batch mode runs them in band, in the order asked, through smoke's sequencer.
+    Jest,
 }
 
 impl std::fmt::Display for Preset {
@@ -35,6 +41,8 @@ impl std::fmt::Display for Preset {
             Preset::Go => "go",
             Preset::Gtest => "gtest",
             Preset::Ctest => "ctest",
+            Preset::Rspec => "rspec",
+            Preset::Jest => "jest",
         })
     }
 }
@@ -59,6 +67,10 @@ pub struct Defaults {
     pub batch_by_default: bool,
 }
 
+/// Options every jest command gets: `--ci` (no snapshot is written), `--runInBand` (every file
+/// in one process, one after the other).
+pub const JEST_OPTIONS: &str = "--ci --runInBand";
+
 /// Options every pytest command gets: no plugin may reorder the tests (pytest-randomly,
 /// pytest-random-order), and no cache may make a run depend on the one before.
 pub const PYTEST_OPTIONS: &str = "-p no:randomly -p no:random_order -p no:cacheprovider";
@@ -73,6 +85,11 @@ impl Preset {
             Preset::Go => Some("go"),
             Preset::Gtest => None,
             Preset::Ctest => Some("ctest"),
+            Preset::Rspec => Some("rspec"),
+            // jest is a project's own dependency: npx finds it in node_modules/.bin, and
+            // `--no` keeps npx from downloading one when it is missing, and `--` keeps it from
+            // taking jest's options as its own.
+            Preset::Jest => Some("npx --no -- jest"),
         }
     }
 
@@ -151,6 +168,40 @@ impl Preset {
                 batch: None,
                 batch_by_default: false,
             },
+            Preset::Rspec => Defaults {
+                source: TestSource::Rspec(format!(
+                    "{program} --dry-run --order defined --format json"
+                )),
+                run: run(
+                    format!("{program} {{test}}"),
+                    format!(r#"exec {program} "$1""#),
+                ),
+                batch: Some(BatchDefault {
+                    template: format!(
+                        r#"{program} -r "${HELPERS}/{}" --format progress --format json --out {{json}} {{tests}}"#,
+                        crate::helpers::RSPEC_ORDER,
+                        HELPERS = crate::shell::HELPERS_VAR,
+                    ),
+                    format: Format::Json,
+                }),
+                batch_by_default: true,
+            },
+            Preset::Jest => Defaults {
+                source: TestSource::Jest(format!("{program} --listTests")),
+                run: run(
+                    format!("{program} {JEST_OPTIONS} --runTestsByPath -- {{test}}"),
+                    format!(r#"exec {program} {JEST_OPTIONS} --runTestsByPath -- "$1""#),
+                ),
+                batch: Some(BatchDefault {
+                    template: format!(
+                        r#"{program} {JEST_OPTIONS} --testSequencer="${HELPERS}/{}" --json --outputFile={{json}} --runTestsByPath -- {{tests}}"#,
+                        crate::helpers::JEST_SEQUENCER,
+                        HELPERS = crate::shell::HELPERS_VAR,
+                    ),
+                    format: Format::Json,
+                }),
+                batch_by_default: true,
+            },
         }
     }
 
@@ -184,7 +235,7 @@ impl Preset {
                  recorded costs), not in the order asked, and each in a process of its own \
                  anyway"
             }
-            Preset::Pytest | Preset::Prove => "",
+            Preset::Pytest | Preset::Prove | Preset::Rspec | Preset::Jest => "",
         }
     }
 
@@ -197,6 +248,16 @@ impl Preset {
                  tests) and check conftest.py for a pytest_collection_modifyitems hook"
             }
             Preset::Prove => "do not pass --shuffle (-s), --state or -j to prove",
+            Preset::Rspec => {
+                "keep `-r \"$SMOKE_HELPERS/rspec_order.rb\"` in the batch command (smoke's helper \
+                 runs the example ids in the order given; rspec alone runs a group's examples \
+                 together) and name examples by their ids (spec/a_spec.rb[1:1])"
+            }
+            Preset::Jest => {
+                "keep `--runInBand --testSequencer=\"$SMOKE_HELPERS/jest_sequencer.js\" \
+                 --runTestsByPath --` in the batch command (jest's own sequencer reorders \
+                 files by past failures and duration) and do not pass --shard or --onlyChanged"
+            }
             Preset::Cargo | Preset::Go | Preset::Gtest | Preset::Ctest => "",
         }
     }

@@ -87,6 +87,18 @@ pub fn resolve(
             let command = format!("{program} --gtest_list_tests");
             gtest_names(&listing.output(&command)?)
         }
+        TestSource::Rspec(command) => rspec_names(&listing.output(command)?).map_err(|e| {
+            ConfigError::new(format!(
+                "cannot read the example ids '{command}' printed: {e}; run it to see what \
+                 rspec says"
+            ))
+        })?,
+        TestSource::Jest(command) => {
+            let stdout = listing.output(command)?;
+            // jest prints real paths; the suite folder may be named through a symbolic link.
+            let real = std::fs::canonicalize(&config.dir).unwrap_or_else(|_| config.dir.clone());
+            jest_names(&stdout, &[&config.dir, &real])
+        }
         TestSource::Cargo(program) => {
             let named = cargo_tests(&listing, program)?;
             if !named.is_empty() {
@@ -139,6 +151,8 @@ pub fn resolve(
                 "'{p} --show-only=json-v1' listed no tests (run smoke in the build folder, or \
                  set program = \"ctest --test-dir build\")"
             ),
+            TestSource::Rspec(c) => format!("'{c}' listed no examples"),
+            TestSource::Jest(c) => format!("'{c}' listed no test files"),
             TestSource::Cargo(p) => {
                 format!("the test binaries '{p} test --no-run' built list no tests")
             }
@@ -202,6 +216,7 @@ fn describe(source: &TestSource) -> String {
         TestSource::Go(p) => format!("'{p} list ./...'"),
         TestSource::Gtest(p) => format!("'{p} --gtest_list_tests'"),
         TestSource::Ctest(p) => format!("'{p} --show-only=json-v1'"),
+        TestSource::Rspec(c) | TestSource::Jest(c) => format!("'{c}'"),
         TestSource::Cargo(p) => format!("'{p} test'"),
     }
 }
@@ -527,6 +542,45 @@ fn gtest_names(stdout: &[u8]) -> Vec<OsString> {
     names
 }
 
+/// `rspec --dry-run --format json`: the example ids, in the order listed, without rspec's
+/// leading `./` (`spec/a_spec.rb[1:2]`). The JSON follows whatever the spec files printed
+/// while loading.
+fn rspec_names(stdout: &[u8]) -> Result<Vec<OsString>, String> {
+    let start = stdout
+        .windows(10)
+        .position(|w| w == br#"{"version""#)
+        .ok_or("no JSON from rspec's JSON formatter in its output")?;
+    let value = serde_json::Deserializer::from_slice(&stdout[start..])
+        .into_iter::<serde_json::Value>()
+        .next()
+        .ok_or("no JSON in rspec's output")?
+        .map_err(|e| e.to_string())?;
+    let examples = value["examples"]
+        .as_array()
+        .ok_or("rspec's JSON has no \"examples\"")?;
+    Ok(examples
+        .iter()
+        .filter_map(|e| e["id"].as_str())
+        .map(|id| OsString::from(id.strip_prefix("./").unwrap_or(id)))
+        .collect())
+}
+
+/// `jest --listTests`: one absolute path per line, named relative to the suite folder (any of
+/// `dirs`, the names it goes by); a path elsewhere stays absolute. jest lists them in no fixed
+/// order, so they are sorted: the suite's usual order is the same every time.
+fn jest_names(stdout: &[u8], dirs: &[&std::path::Path]) -> Vec<OsString> {
+    let mut names: Vec<OsString> = lines(stdout)
+        .filter(|line| line.starts_with(b"/"))
+        .map(|line| {
+            let path = std::path::Path::new(OsStr::from_bytes(line));
+            let relative = dirs.iter().find_map(|dir| path.strip_prefix(dir).ok());
+            relative.unwrap_or(path).as_os_str().to_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
 /// A test binary cargo built, from `--message-format=json`.
 #[derive(Debug, PartialEq, Eq)]
 struct TestBinary {
@@ -773,6 +827,34 @@ mod tests {
         assert_eq!(
             ctest_regex(r"[a]*? ^b$ | c\d {e}"),
             r"^\[a\]\*\? \^b\$ \| c\\d {e}$"
+        );
+    }
+
+    #[test]
+    fn rspec_and_jest_listings_become_names() {
+        let rspec = br#"loading the app
+{"version":"3.12.0","messages":["Run options: include {}"],"examples":[{"id":"./spec/a_spec.rb[1:1]","status":"passed"},{"id":"./spec/sub/b c_spec.rb[1:2:1]","status":"passed"}],"summary":{}}"#;
+        assert_eq!(
+            rspec_names(rspec).expect("JSON"),
+            names(&["spec/a_spec.rb[1:1]", "spec/sub/b c_spec.rb[1:2:1]"])
+        );
+        let err = rspec_names(
+            b"1 example, 0 failures
+",
+        )
+        .expect_err("no JSON");
+        assert!(err.contains("no JSON"), "{err}");
+        let err = rspec_names(br#"{"version":"3.12.0","exam"#).expect_err("cut");
+        assert!(err.contains("EOF"), "{err}");
+        let jest = b"/real/p/__tests__/a.test.js
+/p/b.test.js
+/elsewhere/c.test.js
+
+";
+        let (link, real) = (std::path::Path::new("/p"), std::path::Path::new("/real/p"));
+        assert_eq!(
+            jest_names(jest, &[link, real]),
+            names(&["/elsewhere/c.test.js", "__tests__/a.test.js", "b.test.js"])
         );
     }
 

@@ -152,11 +152,13 @@ fn explicit_keys(cli: &Cli, suite: &FileSuite, config_file: &Option<PathBuf>) ->
 }
 
 /// The runner of a batch that runs each test once per invocation however often it is named:
-/// pytest and prove (by preset, or as the template's program).
+/// pytest, prove and rspec (by preset, or as the template's program). jest runs a file as often
+/// as it is named (smoke's sequencer hands it each time).
 fn deduplicating_runner(preset: Option<Preset>, template: &str) -> Option<&'static str> {
     match preset {
         Some(Preset::Pytest) => return Some("pytest"),
         Some(Preset::Prove) => return Some("prove"),
+        Some(Preset::Rspec) => return Some("rspec"),
         _ => {}
     }
     let words: Vec<&str> = template.split_whitespace().collect();
@@ -169,6 +171,8 @@ fn deduplicating_runner(preset: Option<Preset>, template: &str) -> Option<&'stat
         Some("pytest")
     } else if runs("prove") {
         Some("prove")
+    } else if runs("rspec") {
+        Some("rspec")
     } else {
         None
     }
@@ -297,9 +301,18 @@ fn execution(
                 .or(preset_format)
                 .unwrap_or(if has_junit {
                     Format::Junit
+                } else if template.contains(shell::JSON_PLACEHOLDER) {
+                    Format::Json
                 } else {
                     Format::Tap
                 });
+            if format == Format::Json && !template.contains(shell::JSON_PLACEHOLDER) {
+                return Err(ConfigError::new(format!(
+                    "the batch template '{template}' has no {{json}}, but the format is json: \
+                     put {{json}} where the runner takes its JSON results path (rspec: \
+                     --format json --out {{json}}; jest: --json --outputFile={{json}})"
+                )));
+            }
             if format == Format::Junit && !has_junit {
                 return Err(ConfigError::new(format!(
                     "the batch template '{template}' has no {{junit}}, but the format is junit: \

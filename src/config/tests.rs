@@ -838,3 +838,87 @@ fn the_ctest_preset_lists_with_json_and_runs_by_the_escaped_name_handed_over_as_
     assert_eq!(listed, every, "{message}");
     assert!(listed.contains(&"ctest"));
 }
+
+#[test]
+fn the_rspec_and_jest_presets_run_batches_in_the_asked_order_with_json_results() {
+    let c = without_file(&["--preset", "rspec"]).expect("valid");
+    assert_eq!(
+        c.source,
+        TestSource::Rspec("rspec --dry-run --order defined --format json".into())
+    );
+    let Execution::Batch(batch) = &c.execution else {
+        panic!("rspec runs in batch mode by default: {:?}", c.execution)
+    };
+    assert_eq!(batch.format, Format::Json);
+    assert_eq!(
+        batch.script,
+        r#"exec rspec -r "$SMOKE_HELPERS/rspec_order.rb" --format progress --format json --out "$SMOKE_JSON" "$@""#
+    );
+    assert_eq!(c.deduplicating_runner, Some("rspec"));
+    let message = error(without_file(&["--preset", "rspec", "--times", "2"]));
+    assert!(
+        message.starts_with("rspec runs each test once per invocation"),
+        "{message}"
+    );
+    let c = without_file(&["--preset", "rspec", "--mode", "per-test", "--times", "2"])
+        .expect("per-test mode repeats");
+    assert_eq!(
+        c.execution,
+        Execution::PerTest(RunTemplate {
+            template: "rspec {test}".into(),
+            script: r#"exec rspec "$1""#.into()
+        })
+    );
+
+    let c = without_file(&["--preset", "jest", "--times", "2"])
+        .expect("jest runs a file as often as the sequencer hands it over");
+    assert_eq!(
+        c.source,
+        TestSource::Jest("npx --no -- jest --listTests".into())
+    );
+    assert_eq!(c.deduplicating_runner, None);
+    let Execution::Batch(batch) = &c.execution else {
+        panic!("jest runs in batch mode by default: {:?}", c.execution)
+    };
+    assert_eq!(batch.format, Format::Json);
+    assert_eq!(
+        batch.script,
+        r#"exec npx --no -- jest --ci --runInBand --testSequencer="$SMOKE_HELPERS/jest_sequencer.js" --json --outputFile="$SMOKE_JSON" --runTestsByPath -- "$@""#
+    );
+    let c = without_file(&[
+        "--preset",
+        "jest",
+        "--mode",
+        "per-test",
+        "--program",
+        "node_modules/.bin/jest",
+    ])
+    .expect("valid");
+    let Execution::PerTest(run) = &c.execution else {
+        panic!("per-test: {:?}", c.execution)
+    };
+    assert_eq!(
+        run.script,
+        r#"exec node_modules/.bin/jest --ci --runInBand --runTestsByPath -- "$1""#
+    );
+}
+
+#[test]
+fn a_json_batch_needs_its_placeholder() {
+    let c = with_file(&["--batch", "my-runner --out={json} {tests}"], MINIMAL).expect("valid");
+    let Execution::Batch(batch) = &c.execution else {
+        panic!("batch: {:?}", c.execution)
+    };
+    assert_eq!(batch.format, Format::Json, "{{json}} means JSON results");
+    assert_eq!(batch.script, r#"exec my-runner --out="$SMOKE_JSON" "$@""#);
+    let message = error(with_file(
+        &["--batch", "my-runner {tests}", "--format", "json"],
+        MINIMAL,
+    ));
+    assert_eq!(
+        message,
+        "the batch template 'my-runner {tests}' has no {json}, but the format is json: put \
+         {json} where the runner takes its JSON results path (rspec: --format json --out \
+         {json}; jest: --json --outputFile={json})"
+    );
+}

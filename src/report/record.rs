@@ -152,7 +152,7 @@ pub struct Options {
     /// `per-test` or `batch`.
     #[serde(default = "per_test")]
     pub execution: String,
-    /// Batch mode: where results were read from (`junit` or `tap`).
+    /// Batch mode: where results were read from (`junit`, `json` or `tap`).
     #[serde(default)]
     pub format: Option<String>,
     /// `[suite] preset`.

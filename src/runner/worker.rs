@@ -294,6 +294,7 @@ impl Worker<'_> {
             collect: match template.format {
                 Format::Junit => Collect::JunitFile,
                 Format::Tap => Collect::Stdout,
+                Format::Json => Collect::JsonFile,
             },
         };
         let (finished, forked) = match fork_plan(self.config, self.names, template, purpose) {
@@ -337,6 +338,7 @@ impl Worker<'_> {
             (Format::Tap, Some(stdout)) => !batch::looks_like_tap(stdout, &asked),
             (Format::Tap, None) => true,
             (Format::Junit, results) => results.is_none(),
+            (Format::Json, results) => results.is_none(),
         };
         if no_results && matches!(ended, Outcome::Fail { code: 126 | 127 }) {
             return Err(ConfigError::new(format!(
@@ -388,6 +390,28 @@ impl Worker<'_> {
                 .into());
             }
             (Format::Junit, None) => Vec::new(),
+            (Format::Json, Some(json)) => match batch::parse_json(json, &asked) {
+                Ok(reported) => reported,
+                // A runner killed while writing leaves half a file: no results.
+                Err(_) if !ended.passed() => Vec::new(),
+                Err(e) => {
+                    return Err(ConfigError::new(format!(
+                        "cannot read the JSON results the batch command '{}' wrote: {e}",
+                        template.template
+                    ))
+                    .into());
+                }
+            },
+            (Format::Json, None) if ended.passed() => {
+                return Err(ConfigError::new(format!(
+                    "the batch command '{}' exited 0 but wrote no JSON results at {{json}}: put \
+                     {{json}} where the runner takes its results path (rspec: --format json \
+                     --out {{json}}; jest: --json --outputFile={{json}})",
+                    template.template
+                ))
+                .into());
+            }
+            (Format::Json, None) => Vec::new(),
         };
         let says_which = forked || template.format == Format::Tap;
         let attributed = batch::attribute(&asked, reported, ended, says_which)
@@ -403,6 +427,7 @@ impl Worker<'_> {
                 match template.format {
                     Format::Junit => "its JUnit XML",
                     Format::Tap => "its TAP",
+                    Format::Json => "its JSON results file",
                 }
             )
             .into_bytes();

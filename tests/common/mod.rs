@@ -264,3 +264,26 @@ pub fn installed(found: bool, what: &str, install: &str) -> bool {
     }
     found
 }
+
+/// Whether `program --version` runs. When it does not: on CI (`CI` set, as `.ci/run` does),
+/// fail with `install`, so a missing toolchain never passes silently; elsewhere say so on
+/// stderr and return false, so the caller skips.
+pub fn have_tool(program: &[&str], install: &str) -> bool {
+    let found = Command::new(program[0])
+        .args(&program[1..])
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{} is needed for this test on CI: {install}",
+            program.join(" ")
+        );
+        eprintln!(
+            "skipped: {} is not installed ({install})",
+            program.join(" ")
+        );
+    }
+    found
+}
