@@ -150,8 +150,8 @@ pub struct Cli {
     #[arg(long)]
     pub ignore_runner_exit: bool,
 
-    /// Batch mode with pytest: start a fresh runner for every sequence instead of forking each
-    /// one from a server that collected the suite once.
+    /// Batch mode with pytest or rspec: start a fresh runner for every sequence instead of
+    /// forking each one from a server that loaded the suite once.
     #[arg(long)]
     pub no_fork_server: bool,
 

@@ -125,12 +125,14 @@ pub enum Workdir {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ForkRunner {
     Pytest,
+    Rspec,
 }
 
 impl std::fmt::Display for ForkRunner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             ForkRunner::Pytest => "pytest",
+            ForkRunner::Rspec => "rspec",
         })
     }
 }

@@ -300,3 +300,80 @@ fn forked_children_run_the_asked_order_even_when_a_plugin_shuffled_the_collectio
         )
     );
 }
+
+/// An rspec suite: `Registry.dirty` is class-level state that `b_spec.rb[1:2]` sets and
+/// `c_spec.rb[1:2]` needs unset; every spec file logs its loading to `starts.log` (a forked child
+/// does not load them again).
+fn rspec_suite(victim: &str) -> Suite {
+    let suite = Suite::new();
+    suite
+        .file("smoke.toml", "[suite]\npreset = \"rspec\"\n")
+        .file(
+            "lib/registry.rb",
+            "class Registry\n  class << self\n    attr_accessor :dirty\n  end\nend\n",
+        );
+    for (file, second) in [
+        ("a", "expect(1).to eq(1)"),
+        ("b", "Registry.dirty = true"),
+        ("c", victim),
+    ] {
+        suite.file(
+            &format!("spec/{file}_spec.rb"),
+            &format!(
+                "require_relative '../lib/registry'\nFile.write(File.join(__dir__, '..', 'starts.log'), \"start\\n\", mode: 'a')\n\nRSpec.describe '{file}' do\n  it 'first' do\n    expect(2).to eq(2)\n  end\n\n  it 'second' do\n    {second}\n  end\nend\n"
+            ),
+        );
+    }
+    suite
+}
+
+/// Processes that loaded the spec files (each loads three).
+fn rspec_starts(suite: &Suite) -> usize {
+    starts(suite) / 3
+}
+
+#[test]
+fn rspec_sequences_fork_from_one_loaded_rspec_and_shrink_to_the_same_pair() {
+    if !common::have_tool(&["rspec"], "apt-get install ruby-rspec") {
+        return;
+    }
+    for (extra, fork_server) in [(None, true), (Some("--no-fork-server"), false)] {
+        let suite = rspec_suite("expect(Registry.dirty).to be_nil");
+        let mut args = vec!["--order", "rotate"];
+        args.extend(extra);
+        let out = suite.smoke(&args);
+        assert_eq!(out.status.code(), Some(1), "{extra:?}: {}", stderr(&out));
+        let report = suite.report();
+        assert_eq!(
+            minimal_sequences(&report),
+            pair("spec/b_spec.rb[1:2]", "spec/c_spec.rb[1:2]"),
+            "{extra:?}"
+        );
+        assert_eq!(report["failures"][0]["proven_minimal"], true);
+        if fork_server {
+            assert_eq!(report["options"]["fork_server"], "rspec");
+            // The listing and the server.
+            assert_eq!(rspec_starts(&suite), 2);
+        } else {
+            assert!(report["options"].get("fork_server").is_none());
+            assert!(rspec_starts(&suite) > 3, "{}", rspec_starts(&suite));
+        }
+    }
+}
+
+#[test]
+fn an_rspec_example_that_kills_its_forked_process_is_that_examples_failure() {
+    if !common::have_tool(&["rspec"], "apt-get install ruby-rspec") {
+        return;
+    }
+    let suite = rspec_suite("Process.kill(:KILL, Process.pid) if Registry.dirty");
+    let out = suite.smoke(&["--order", "rotate"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    assert_eq!(
+        minimal_sequences(&report),
+        pair("spec/b_spec.rb[1:2]", "spec/c_spec.rb[1:2]")
+    );
+    assert_eq!(report["failures"][0]["failure"], "signal 9", "{report}");
+    assert_eq!(rspec_starts(&suite), 2);
+}

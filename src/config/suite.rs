@@ -101,21 +101,23 @@ pub(super) fn resolve(
         Execution::PerTest(_) => None,
     };
     let fork_wanted = !cli.no_fork_server && suite.fork_server != Some(false);
-    let fork_server = match deduplicating_runner {
-        Some("pytest") if fork_wanted => Some(ForkRunner::Pytest),
+    let runner = match deduplicating_runner {
+        Some("pytest") => Some(ForkRunner::Pytest),
+        Some("rspec") => Some(ForkRunner::Rspec),
         _ => None,
     };
-    if cli.no_fork_server && deduplicating_runner != Some("pytest") {
+    let fork_server = runner.filter(|_| fork_wanted);
+    if cli.no_fork_server && runner.is_none() {
         warnings.push(
-            "--no-fork-server has no effect: only batch mode with pytest forks its sequences \
-             from a server"
+            "--no-fork-server has no effect: only batch mode with pytest or rspec forks its \
+             sequences from a server"
                 .to_string(),
         );
     }
     if suite.fork_server == Some(true) && fork_server.is_none() && !cli.no_fork_server {
         warnings.push(
-            "[suite] fork-server = true has no effect: only batch mode with pytest (the \
-             pytest preset, or a batch template that runs pytest) has a fork server"
+            "[suite] fork-server = true has no effect: only batch mode with pytest or rspec \
+             (their presets, or a batch template that runs them) has a fork server"
                 .to_string(),
         );
     }

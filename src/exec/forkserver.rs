@@ -2,8 +2,9 @@
 //! per sequence.
 //!
 //! The server is the batch command itself, started once with a small helper smoke writes into a
-//! private folder (pytest: a plugin module loaded with `-p`, see `smoke_fork_pytest.py`) and
-//! `--collect-only`, so that a runner that ignores the helper collects and runs nothing. After
+//! private folder (pytest: a plugin module loaded with `-p` and `--collect-only`, see
+//! `smoke_fork_pytest.py`; rspec: a file loaded with `-r` and `--dry-run`, see
+//! `smoke_fork_rspec.rb`), so that a runner that ignores the helper runs nothing. After
 //! collection it waits on a pipe; for each sequence it forks, the child runs exactly the asked
 //! tests in the asked order and finishes like a fresh runner, and the parent, which never runs a
 //! test, answers with the child's pid and then its exit status. The child writes a line as each
@@ -33,6 +34,10 @@ use std::time::{Duration, Instant};
 const PYTEST_PLUGIN: &str = include_str!("smoke_fork_pytest.py");
 /// Its module name, as `-p` takes it.
 const PYTEST_MODULE: &str = "smoke_fork_pytest";
+/// The rspec helper (it needs smoke's `rspec_order.rb`, which the batch command loads first).
+const RSPEC_HELPER: &str = include_str!("smoke_fork_rspec.rb");
+/// Its file name in the server's folder.
+const RSPEC_FILE: &str = "smoke_fork_rspec.rb";
 /// Above this many bytes of names, the server is started with none and collects what the
 /// runner's configuration says (the listing did the same), so its command line always fits.
 const NAMES_ON_COMMAND_LINE: usize = 64 * 1024;
@@ -105,11 +110,17 @@ impl ForkServer {
             .prefix("smoke-fork-")
             .tempdir()
             .context("cannot create a folder for the fork server")?;
-        std::fs::write(
-            folder.path().join(format!("{PYTEST_MODULE}.py")),
-            PYTEST_PLUGIN,
-        )
-        .context("cannot write the fork server's pytest plugin")?;
+        let (file, text) = match plan.runner {
+            ForkRunner::Pytest => (format!("{PYTEST_MODULE}.py"), PYTEST_PLUGIN),
+            ForkRunner::Rspec => (RSPEC_FILE.to_string(), RSPEC_HELPER),
+        };
+        std::fs::write(folder.path().join(file), text)
+            .with_context(|| format!("cannot write the {} fork server's helper", plan.runner))?;
+        // The helpers a batch command names through $SMOKE_HELPERS (rspec's rspec_order.rb).
+        for (name, text) in crate::helpers::FILES {
+            std::fs::write(folder.path().join(name), text)
+                .with_context(|| format!("cannot write the helper '{name}'"))?;
+        }
         let output = folder.path().join("server.log");
         let log = File::options()
             .create_new(true)
@@ -121,14 +132,25 @@ impl ForkServer {
         let (replies_read, replies_write) = os_pipe::pipe().context("cannot create a pipe")?;
 
         let names_len: usize = plan.tests.iter().map(|t| t.len() + 1).sum();
-        let mut args: Vec<&OsStr> = vec![
-            "-c".as_ref(),
-            plan.script.as_ref(),
-            "smoke".as_ref(),
-            "-p".as_ref(),
-            PYTEST_MODULE.as_ref(),
-            "--collect-only".as_ref(),
-        ];
+        let rspec_helper = folder.path().join(RSPEC_FILE);
+        let mut args: Vec<&OsStr> = vec!["-c".as_ref(), plan.script.as_ref(), "smoke".as_ref()];
+        // Options that load the helper, and that make a runner that ignores it run nothing.
+        match plan.runner {
+            ForkRunner::Pytest => {
+                args.extend::<[&OsStr; 3]>([
+                    "-p".as_ref(),
+                    PYTEST_MODULE.as_ref(),
+                    "--collect-only".as_ref(),
+                ]);
+            }
+            ForkRunner::Rspec => {
+                args.extend::<[&OsStr; 3]>([
+                    "-r".as_ref(),
+                    rspec_helper.as_os_str(),
+                    "--dry-run".as_ref(),
+                ]);
+            }
+        }
         if names_len <= NAMES_ON_COMMAND_LINE {
             args.extend(&plan.tests);
         }
@@ -155,6 +177,8 @@ impl ForkServer {
             .env("PYTHONPATH", python_path)
             .env("SMOKE_FORK_SERVER", "1")
             .env(crate::shell::JUNIT_VAR, folder.path().join("junit.xml"))
+            .env(crate::shell::JSON_VAR, folder.path().join("results.json"))
+            .env(crate::shell::HELPERS_VAR, folder.path())
             .stdin_file(requests_read)
             .stdout_file(replies_write)
             .stderr_file(log);
