@@ -22,6 +22,7 @@ pub mod merge;
 pub mod model;
 pub mod order;
 pub mod preset;
+pub mod probe;
 pub mod reduce;
 pub mod replay;
 pub mod report;
