@@ -66,6 +66,9 @@ pub struct Config {
     pub timeout: Option<Duration>,
     /// Extra environment for every command, sorted by name.
     pub env: Vec<(String, String)>,
+    /// State probes for the verbose rerun and `smoke replay` (`[suite] probe`, `probe-ignore`,
+    /// `probe-files`).
+    pub probes: crate::probe::Probes,
     /// The order of each iteration.
     pub order: Order,
     /// How many times each test runs per iteration (>= 1).
@@ -224,6 +227,14 @@ impl Config {
             (None, Some(t)) => Some(parse_timeout(t, &in_file("[suite] timeout"))?),
             (None, None) => None,
         };
+        let probes = suite::probes(&cli.probes, &suite, &config_file, timeout, &mut warnings)?;
+        if cli.bug_mode && (cli.probes.probe.is_some() || !cli.probes.probe_files.is_empty()) {
+            warnings.push(
+                "--probe and --probe-files have no effect in bug mode: they probe the verbose \
+                 rerun of a minimal sequence and smoke replay"
+                    .to_string(),
+            );
+        }
         let run = run::resolve(
             &cli,
             &smoke,
@@ -319,6 +330,7 @@ impl Config {
             teardown: cli.teardown.or(suite.teardown),
             timeout,
             env: suite.env.into_iter().collect(),
+            probes,
             order: if bug_mode { Order::Rotate } else { run.order },
             times: if bug_mode { 1 } else { run.times },
             iterations: if bug_mode { 1 } else { run.iterations },

@@ -55,7 +55,7 @@ impl Probes {
 }
 
 /// What the probes saw during one probed sequence: the report model (JSON `probe`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProbeRecord {
     /// The probe command, if one was set.
     pub command: Option<String>,
@@ -84,7 +84,7 @@ pub struct ProbeRecord {
 }
 
 /// The probes after one test (or, in batch mode, after the whole batch).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProbeStep {
     /// The tests that ran since the previous probe: one, or every test of a batch.
     pub tests: Vec<String>,
@@ -517,6 +517,28 @@ impl Prober {
     }
 }
 
+/// File changes as one phrase, grouped by kind in the order first seen: `created state/a (5
+/// bytes) and state/b (0 bytes), deleted state/c (was 2 bytes)`.
+pub fn describe_all(changes: &[&FileChange]) -> String {
+    let mut groups: Vec<(Change, Vec<String>)> = Vec::new();
+    for c in changes {
+        let phrase = describe(c);
+        let bare = phrase
+            .strip_prefix(&format!("{} ", c.change))
+            .unwrap_or(&phrase)
+            .to_string();
+        match groups.iter_mut().find(|(k, _)| *k == c.change) {
+            Some((_, list)) => list.push(bare),
+            None => groups.push((c.change, vec![bare])),
+        }
+    }
+    let groups: Vec<String> = groups
+        .into_iter()
+        .map(|(kind, list)| format!("{kind} {}", join_and(&list)))
+        .collect();
+    groups.join(", ")
+}
+
 /// A file change as a short phrase: `created state/lock (0 bytes)`.
 pub fn describe(c: &FileChange) -> String {
     let bytes = |s: &FileState| match s.kind.as_str() {
@@ -575,12 +597,21 @@ pub fn summary(record: &ProbeRecord) -> Option<String> {
     }
     let mut clauses = Vec::new();
     let mut left: Vec<&FileChange> = Vec::new();
+    // A test that runs more than once is named with its run.
+    let named = |i: usize| {
+        let name = who(&record.steps[i].tests);
+        let runs: Vec<usize> = (0..record.steps.len())
+            .filter(|&j| who(&record.steps[j].tests) == name)
+            .collect();
+        match runs.iter().position(|&j| j == i) {
+            Some(k) if runs.len() > 1 => format!("{name} (run {})", k + 1),
+            _ => name,
+        }
+    };
     for (i, step) in earlier.iter().enumerate() {
         let mut parts = Vec::new();
         if let Some(changes) = by_step.get(&i) {
-            parts.push(join_and(
-                &changes.iter().map(|c| describe(c)).collect::<Vec<_>>(),
-            ));
+            parts.push(describe_all(changes));
             left.extend(changes);
         }
         if step.diff.is_some() {
@@ -590,7 +621,7 @@ pub fn summary(record: &ProbeRecord) -> Option<String> {
             ));
         }
         if !parts.is_empty() {
-            clauses.push(format!("{} {}", who(&step.tests), parts.join(" and ")));
+            clauses.push(format!("{} {}", named(i), join_and(&parts)));
         }
     }
     let verb = if last.result == "ok" {
@@ -612,7 +643,10 @@ pub fn summary(record: &ProbeRecord) -> Option<String> {
     };
     if record.batch {
         // One step: the batch itself.
-        let mut parts: Vec<String> = last.files.iter().map(describe).collect();
+        let mut parts = Vec::new();
+        if !last.files.is_empty() {
+            parts.push(describe_all(&last.files.iter().collect::<Vec<_>>()));
+        }
         if last.diff.is_some() {
             parts.push(format!(
                 "changed the probe output (+{} -{} lines)",
@@ -637,7 +671,7 @@ pub fn summary(record: &ProbeRecord) -> Option<String> {
         return None;
     }
     let mut sentence = clauses.join("; ");
-    sentence.push_str(&format!("; {} {verb}", who(&last.tests)));
+    sentence.push_str(&format!("; {} {verb}", named(earlier.len())));
     if let Some(what) = what {
         sentence.push(' ');
         sentence.push_str(&what);

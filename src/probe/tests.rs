@@ -280,3 +280,25 @@ fn redaction_reaches_every_text() {
     assert!(!json.contains("hunter22"), "{json}");
     assert!(json.contains("<redacted>"));
 }
+
+#[test]
+fn changes_are_grouped_by_kind_and_a_repeated_test_is_named_with_its_run() {
+    let p = probes(false, &[], &["state"]);
+    let files = |s: Snapshot| Observation {
+        output: None,
+        files: Some(s),
+    };
+    let mut prober = Prober::new(&p, false, files(snapshot(&[])), files(snapshot(&[])));
+    let one = snapshot(&[("state/a", file(5, "a")), ("state/b", file(0, "b"))]);
+    prober.after(vec!["t".into()], "ok".into(), files(one));
+    let two = snapshot(&[("state/a", file(6, "c")), ("state/b", file(0, "b"))]);
+    prober.after(vec!["t".into()], "ok".into(), files(two.clone()));
+    prober.after(vec!["t".into()], "exit 1".into(), files(two));
+    assert_eq!(
+        prober.finish().summary.as_deref(),
+        Some(
+            "t (run 1) created state/b (0 bytes); t (run 2) modified state/a (5 -> 6 bytes, \
+             content); t (run 3) failed with these changes in place"
+        )
+    );
+}
