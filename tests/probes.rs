@@ -407,4 +407,42 @@ fn a_secret_in_the_probe_s_output_is_redacted_like_all_output() {
     );
     let text = text_report(&suite, "smoke-report-");
     assert!(!text.contains("hunter22secret"), "{text}");
+    // The replay command keeps the probe flag, so its rerun is probed too.
+    let replay = report["failures"][0]["replay"].as_str().expect("a replay");
+    assert!(replay.contains(" --probe '[ ! -e state/leak ]"), "{replay}");
+}
+
+#[test]
+fn probe_files_are_relative_to_the_sequence_s_fresh_working_folder() {
+    let suite = Suite::new();
+    suite.dispatcher(DISPATCH).file(
+        "smoke.toml",
+        r#"[suite]
+tests = ["p", "v"]
+run = 'sh "$SMOKE_SUITE_DIR/run.sh" {test}'
+setup = "mkdir state"
+workdir = "fresh"
+probe-files = ["."]
+"#,
+    );
+    let out = suite.smoke(&["--order", "rotate", "--times", "1", "--junit", "j.xml"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    let probe = &report["failures"][0]["probe"];
+    // The fresh folder starts empty but for state/: p's run.sh writes ran.log there too.
+    assert_eq!(
+        probe["summary"],
+        "p created ran.log (2 bytes), state/keep (8 bytes) and state/leak (5 bytes); v failed \
+         with them present",
+        "{probe}"
+    );
+    assert!(
+        !suite.path().join("state").exists(),
+        "nothing in the suite folder"
+    );
+    let junit = fs::read_to_string(suite.path().join("j.xml")).expect("the JUnit XML");
+    assert!(
+        junit.contains("state: p created ran.log (2 bytes), state/keep"),
+        "{junit}"
+    );
 }

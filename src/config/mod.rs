@@ -308,6 +308,15 @@ impl Config {
         if cli.ignore_runner_exit {
             replay_base.push("--ignore-runner-exit".to_string());
         }
+        // The probes given as flags probe the replayed run's verbose rerun too.
+        let p = &cli.probes;
+        let probe_flags = p.probe.iter().map(|c| ("--probe", c));
+        let probe_flags = probe_flags
+            .chain(p.probe_ignore.iter().map(|r| ("--probe-ignore", r)))
+            .chain(p.probe_files.iter().map(|f| ("--probe-files", f)));
+        for (flag, value) in probe_flags {
+            replay_base.extend([flag.to_string(), value.clone()]);
+        }
 
         let junit = match (&cli.junit, &report.junit) {
             (Some(path), _) => Some(cwd.join(path)),
