@@ -574,29 +574,35 @@ pub fn describe(c: &FileChange) -> String {
 /// left it (changed since the first probe); the probe output, when an earlier test changed it.
 pub fn summary(record: &ProbeRecord) -> Option<String> {
     let (last, earlier) = record.steps.split_last()?;
-    // Each path's latest change before the last test, by the step that made it, when it left
-    // the path other than the first probe saw it (created and deleted again is nothing).
-    let mut latest: BTreeMap<&str, (usize, &FileChange)> = BTreeMap::new();
-    let mut first: BTreeMap<&str, Option<&FileState>> = BTreeMap::new();
-    for (i, step) in earlier.iter().enumerate() {
+    // The paths the tests before the last one left other than the first probe saw them
+    // (created and deleted again is nothing), each with how: its net change. Every change
+    // of such a path is named, under the test that made it.
+    let mut ends: BTreeMap<&str, (Option<&FileState>, Option<&FileState>)> = BTreeMap::new();
+    for step in earlier {
         for c in &step.files {
-            latest.insert(&c.path, (i, c));
-            first.entry(&c.path).or_insert(c.before.as_ref());
+            ends.entry(&c.path)
+                .and_modify(|e| e.1 = c.after.as_ref())
+                .or_insert((c.before.as_ref(), c.after.as_ref()));
         }
     }
+    let net: BTreeMap<&str, Change> = ends
+        .into_iter()
+        .filter_map(|(path, ends)| match ends {
+            (None, Some(_)) => Some((path, Change::Created)),
+            (Some(_), None) => Some((path, Change::Deleted)),
+            (Some(b), Some(a)) if b.differs(a) => Some((path, Change::Modified)),
+            _ => None,
+        })
+        .collect();
     let mut by_step: BTreeMap<usize, Vec<&FileChange>> = BTreeMap::new();
-    for (path, (i, c)) in &latest {
-        let unchanged = match (first.get(path).copied().flatten(), &c.after) {
-            (None, None) => true,
-            (Some(b), Some(a)) => !b.differs(a),
-            _ => false,
-        };
-        if !unchanged {
-            by_step.entry(*i).or_default().push(c);
+    for (i, step) in earlier.iter().enumerate() {
+        for c in &step.files {
+            if net.contains_key(c.path.as_str()) {
+                by_step.entry(i).or_default().push(c);
+            }
         }
     }
     let mut clauses = Vec::new();
-    let mut left: Vec<&FileChange> = Vec::new();
     // A test that runs more than once is named with its run.
     let named = |i: usize| {
         let name = who(&record.steps[i].tests);
@@ -612,7 +618,6 @@ pub fn summary(record: &ProbeRecord) -> Option<String> {
         let mut parts = Vec::new();
         if let Some(changes) = by_step.get(&i) {
             parts.push(describe_all(changes));
-            left.extend(changes);
         }
         if step.diff.is_some() {
             parts.push(format!(
@@ -629,17 +634,18 @@ pub fn summary(record: &ProbeRecord) -> Option<String> {
     } else {
         "failed"
     };
-    let what = if left.is_empty() {
-        None
-    } else if left.iter().all(|c| c.change == left[0].change) {
-        let it = if left.len() == 1 { "it" } else { "them" };
-        Some(match left[0].change {
-            Change::Created => format!("with {it} present"),
-            Change::Deleted => format!("with {it} missing"),
-            Change::Modified => format!("with {it} changed"),
-        })
-    } else {
-        Some("with these changes in place".to_string())
+    let kinds: Vec<Change> = net.values().copied().collect();
+    let what = match kinds.as_slice() {
+        [] => None,
+        [first, ..] if kinds.iter().all(|k| k == first) => {
+            let it = if kinds.len() == 1 { "it" } else { "them" };
+            Some(match first {
+                Change::Created => format!("with {it} present"),
+                Change::Deleted => format!("with {it} missing"),
+                Change::Modified => format!("with {it} changed"),
+            })
+        }
+        _ => Some("with these changes in place".to_string()),
     };
     if record.batch {
         // One step: the batch itself.

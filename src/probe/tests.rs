@@ -297,8 +297,8 @@ fn changes_are_grouped_by_kind_and_a_repeated_test_is_named_with_its_run() {
     assert_eq!(
         prober.finish().summary.as_deref(),
         Some(
-            "t (run 1) created state/b (0 bytes); t (run 2) modified state/a (5 -> 6 bytes, \
-             content); t (run 3) failed with these changes in place"
+            "t (run 1) created state/a (5 bytes) and state/b (0 bytes); t (run 2) modified \
+             state/a (5 -> 6 bytes, content); t (run 3) failed with them present"
         )
     );
 }
