@@ -446,3 +446,43 @@ probe-files = ["."]
         "{junit}"
     );
 }
+
+#[test]
+fn ctrl_c_while_a_probe_hangs_kills_it_tears_down_and_keeps_the_report() {
+    let suite = polluted_suite(
+        "teardown = \"echo x >> teardown.log\"\n\
+         probe = \"if [ -e state/leak ]; then sleep 300 & echo $! > probe.pid; wait; fi; echo ok\"\n",
+    );
+    let mut child = suite.spawn(&["--order", "rotate", "--times", "1"]);
+    common::wait_for(
+        &suite.path().join("probe.pid"),
+        std::time::Duration::from_secs(60),
+    );
+    let teardowns = || {
+        fs::read_to_string(suite.path().join("teardown.log"))
+            .unwrap_or_default()
+            .lines()
+            .count()
+    };
+    let before = teardowns();
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(child.0.id() as i32, libc::SIGINT) };
+    let status = child.0.wait().expect("wait");
+    assert_eq!(status.code(), Some(130));
+    let report = suite.report();
+    assert_eq!(report["status"], "interrupted");
+    assert_eq!(teardowns(), before + 1, "the rerun's teardown ran once");
+    let pid: i32 = fs::read_to_string(suite.path().join("probe.pid"))
+        .expect("pid")
+        .trim()
+        .parse()
+        .expect("a pid");
+    assert!(!common::alive(pid), "the probe's sleep was killed");
+    let probe = &report["failures"][0]["probe"];
+    assert_eq!(probe["steps"][0]["error"], "interrupted", "{probe}");
+    assert_eq!(
+        probe["steps"].as_array().map(Vec::len),
+        Some(1),
+        "v never ran"
+    );
+}

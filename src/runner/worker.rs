@@ -623,6 +623,8 @@ impl Worker<'_> {
                 collect: Collect::StdoutHead(crate::probe::OUTPUT_BYTES),
             });
             match ran {
+                // Killed with the run by a signal: not the probe's failure.
+                Ok(_) if self.interrupt.is_raised() => Output::Failed("interrupted".to_string()),
                 Ok(f) if f.outcome.passed() => {
                     let mut stdout = f.results.unwrap_or_default();
                     stdout.truncate(crate::probe::OUTPUT_BYTES);
