@@ -18,7 +18,7 @@ pub mod files;
 
 use regex::Regex;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::Duration;
 
 /// The probe's time limit when the suite sets no `timeout`.
@@ -33,6 +33,9 @@ pub const DIFF_BYTES: usize = 16 * 1024;
 pub const FILE_CHANGES: usize = 200;
 /// The most entries one look at the files takes in (the rest is cut, and the record says so).
 pub const FILE_ENTRIES: usize = 100_000;
+/// How long one diff of two probe outputs may look for the smallest diff before it settles for
+/// a larger, still correct one (an output that changes everywhere would otherwise take hours).
+pub const DIFF_TIME: Duration = Duration::from_secs(2);
 
 /// What to probe, validated (`[suite] probe`, `probe-ignore`, `probe-files` and their flags).
 #[derive(Clone, Debug, Default)]
@@ -263,16 +266,40 @@ impl Pattern {
 /// What the two runs of the probe before the first test say is noise.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Noise {
-    patterns: BTreeSet<Pattern>,
+    /// Noisy lines with nothing free: matched whole.
+    exact: HashSet<String>,
+    /// The others, by [`shape`], so a line is only checked against patterns it could match.
+    shaped: HashMap<String, BTreeSet<Pattern>>,
     /// Lines that differed between the two runs.
     lines: usize,
 }
 
+/// A line's (or pattern's) shape: its characters that are not letters or digits, with a slot
+/// for each run of letters and digits. Only a line of the same shape can match a pattern.
+fn shape<'t>(pieces: impl Iterator<Item = Option<&'t str>>) -> String {
+    let mut out = String::new();
+    for piece in pieces {
+        match piece {
+            Some(t) if !is_word(t) => out.push_str(t),
+            _ => out.push('\u{0}'),
+        }
+    }
+    out
+}
+
 impl Noise {
     /// Learn from two outputs of the same state (lines already filtered by `probe-ignore`).
+    /// The diff between them gives up on minimality after [`DIFF_TIME`] (an output that
+    /// changes everywhere), so this ends in bounded time.
     pub fn learn(first: &[String], second: &[String]) -> Noise {
         let mut noise = Noise::default();
-        let ops = similar::capture_diff_slices(similar::Algorithm::Myers, first, second);
+        let deadline = std::time::Instant::now() + DIFF_TIME;
+        let ops = similar::capture_diff_slices_deadline(
+            similar::Algorithm::Myers,
+            first,
+            second,
+            Some(deadline),
+        );
         for op in ops {
             let (old, new) = (op.old_range(), op.new_range());
             if matches!(op, similar::DiffOp::Equal { .. }) {
@@ -283,12 +310,10 @@ impl Noise {
             for k in 0..pairs {
                 let (a, b) = (&first[old.start + k], &second[new.start + k]);
                 match Pattern::of_pair(a, b) {
-                    Some(p) => {
-                        noise.patterns.insert(p);
-                    }
+                    Some(p) => noise.add(p),
                     None => {
-                        noise.patterns.insert(Pattern::of_line(a));
-                        noise.patterns.insert(Pattern::of_line(b));
+                        noise.add(Pattern::of_line(a));
+                        noise.add(Pattern::of_line(b));
                     }
                 }
             }
@@ -296,10 +321,20 @@ impl Noise {
                 .iter()
                 .chain(&second[new.start + pairs..new.end])
             {
-                noise.patterns.insert(Pattern::of_line(line));
+                noise.add(Pattern::of_line(line));
             }
         }
         noise
+    }
+
+    fn add(&mut self, pattern: Pattern) {
+        if pattern.0.iter().all(Option::is_some) {
+            self.exact
+                .insert(pattern.0.into_iter().flatten().collect::<String>());
+        } else {
+            let key = shape(pattern.0.iter().map(Option::as_deref));
+            self.shaped.entry(key).or_default().insert(pattern);
+        }
     }
 
     /// How many lines differed between the two runs.
@@ -309,7 +344,16 @@ impl Noise {
 
     /// Whether `line` is one of the noisy lines (any later value of it).
     pub fn matches(&self, line: &str) -> bool {
-        self.patterns.iter().any(|p| p.matches(line))
+        if self.exact.contains(line) {
+            return true;
+        }
+        if self.shaped.is_empty() {
+            return false;
+        }
+        let key = shape(tokens(line).into_iter().map(Some));
+        self.shaped
+            .get(&key)
+            .is_some_and(|patterns| patterns.iter().any(|p| p.matches(line)))
     }
 }
 
@@ -345,7 +389,10 @@ pub fn diff(
         text
     };
     let (old, new) = (join(before), join(after));
-    let text = similar::TextDiff::from_lines(&old, &new);
+    let text = similar::TextDiff::configure()
+        .algorithm(similar::Algorithm::Myers)
+        .timeout(DIFF_TIME)
+        .diff_lines(&old, &new);
     let whole = text
         .unified_diff()
         .context_radius(2)

@@ -302,3 +302,22 @@ fn changes_are_grouped_by_kind_and_a_repeated_test_is_named_with_its_run() {
         )
     );
 }
+
+#[test]
+fn a_huge_output_that_changes_everywhere_is_compared_in_bounded_time() {
+    let a: Vec<String> = (0..40_000u64)
+        .map(|i| format!("key:{}", i * 7919 % 40_001))
+        .collect();
+    let b: Vec<String> = (0..40_000u64)
+        .map(|i| format!("key:{}", i * 104_729 % 40_003))
+        .collect();
+    let started = std::time::Instant::now();
+    let noise = Noise::learn(&a, &b);
+    let (diff, ..) = diff(&a, &b, "t");
+    assert!(noise.lines() > 0 && diff.is_some());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+}
