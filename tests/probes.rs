@@ -486,3 +486,33 @@ fn ctrl_c_while_a_probe_hangs_kills_it_tears_down_and_keeps_the_report() {
         "v never ran"
     );
 }
+
+#[test]
+fn watching_the_suite_folder_leaves_out_smoke_s_own_report_and_log_there() {
+    let suite = polluted_suite("probe-files = [\".\"]\n");
+    let out = suite
+        .command()
+        .args(["--order", "rotate", "--times", "1", "--report", "run.txt"])
+        .output()
+        .expect("smoke runs");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(suite.path().join("run.failure-1.log").is_file());
+    let report: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(suite.path().join("run.json")).expect("json"))
+            .expect("valid JSON");
+    let probe = &report["failures"][0]["probe"];
+    let paths: Vec<&str> = probe["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .flat_map(|s| s["files"].as_array().expect("files"))
+        .map(|c| c["path"].as_str().expect("path"))
+        .collect();
+    assert!(paths.contains(&"state/leak"), "{paths:?}");
+    assert!(
+        paths.contains(&"ran.log"),
+        "the tests' own log is theirs: {paths:?}"
+    );
+    assert!(!paths.iter().any(|p| p.starts_with("run.")), "{paths:?}");
+    assert_eq!(probe["noise_files"], 0, "{probe}");
+}

@@ -2,8 +2,8 @@
 //! (not following symbolic links) and records every entry's kind, size, permission bits and,
 //! for a file, the SHA-256 of its contents (for a symlink, its target), never the contents
 //! themselves. A file whose inode, size, mtime and ctime are those of the last look keeps the
-//! hash taken then, so a large tree costs its hashing once. smoke's own report folder is left
-//! out (its logs grow while the probes run). Comparing looks is the pure module's.
+//! hash taken then, so a large tree costs its hashing once. smoke's own reports and logs are
+//! left out (they grow while the probes run). Comparing looks is the pure module's.
 
 use super::{FILE_ENTRIES, FileState, Snapshot};
 use sha2::{Digest, Sha256};
@@ -15,6 +15,40 @@ use std::path::{Component, Path, PathBuf};
 /// What says a file is unchanged since a look: device, inode, size, mtime and ctime (ns).
 type Stamp = (u64, u64, u64, i64, i64, i64, i64);
 
+/// What a look leaves out: smoke's own reports and logs, which grow while the probes run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Leave {
+    /// A whole folder (the report folder).
+    Folder(PathBuf),
+    /// The entries of `dir` whose names start with `prefix` (`--report run.txt`: `run.`).
+    Named { dir: PathBuf, prefix: String },
+}
+
+impl Leave {
+    /// The same, with its folder resolved as the walk sees paths (`None`: it does not exist).
+    fn resolved(&self) -> Option<Leave> {
+        Some(match self {
+            Leave::Folder(dir) => Leave::Folder(std::fs::canonicalize(dir).ok()?),
+            Leave::Named { dir, prefix } => Leave::Named {
+                dir: std::fs::canonicalize(dir).ok()?,
+                prefix: prefix.clone(),
+            },
+        })
+    }
+
+    fn covers(&self, path: &Path) -> bool {
+        match self {
+            Leave::Folder(dir) => path == dir,
+            Leave::Named { dir, prefix } => {
+                path.parent() == Some(dir.as_path())
+                    && path
+                        .file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with(prefix.as_str()))
+            }
+        }
+    }
+}
+
 /// Looks at the files of `probe-files`, remembering hashes between looks.
 #[derive(Debug, Default)]
 pub struct FileProbe {
@@ -24,12 +58,9 @@ pub struct FileProbe {
 
 impl FileProbe {
     /// One look at `paths` (as configured: relative to `workdir`, or absolute), leaving out
-    /// anything under `exclude`.
-    pub fn look(&mut self, workdir: &Path, paths: &[String], exclude: &[PathBuf]) -> Snapshot {
-        let exclude: Vec<PathBuf> = exclude
-            .iter()
-            .filter_map(|p| std::fs::canonicalize(p).ok())
-            .collect();
+    /// what `leave` covers (never a configured path itself).
+    pub fn look(&mut self, workdir: &Path, paths: &[String], leave: &[Leave]) -> Snapshot {
+        let leave: Vec<Leave> = leave.iter().filter_map(Leave::resolved).collect();
         let mut snapshot = Snapshot::default();
         let mut hashes = HashMap::new();
         for named in paths {
@@ -46,7 +77,7 @@ impl FileProbe {
                 .follow_links(false)
                 .sort_by_file_name()
                 .into_iter()
-                .filter_entry(|e| !exclude.iter().any(|x| e.path() == x));
+                .filter_entry(|e| e.depth() == 0 || !leave.iter().any(|l| l.covers(e.path())));
             for entry in walk.flatten() {
                 if snapshot.entries.len() >= FILE_ENTRIES {
                     snapshot.cut = true;
@@ -192,7 +223,15 @@ mod tests {
             .expect("chmod");
         std::os::unix::fs::symlink("sub/data", d.join("state/link")).expect("symlink");
         let mut probe = FileProbe::default();
-        let look = probe.look(d, &[".".into()], &[d.join("reports")]);
+        let leave = [
+            Leave::Folder(d.join("reports")),
+            Leave::Named {
+                dir: d.join("state"),
+                prefix: "run.".into(),
+            },
+        ];
+        std::fs::write(d.join("state/run.failure-1.log"), "log").expect("write");
+        let look = probe.look(d, &[".".into()], &leave);
         let keys: Vec<&str> = look.entries.keys().map(String::as_str).collect();
         assert_eq!(
             keys,
@@ -220,7 +259,13 @@ mod tests {
         );
         assert_eq!(look.entries["state/sub"].kind, "dir");
         // A second look at the same files sees the same; a changed file is seen changed.
-        assert_eq!(probe.look(d, &[".".into()], &[d.join("reports")]), look);
+        assert_eq!(probe.look(d, &[".".into()], &leave), look);
+        // A configured path is never left out, even when a rule covers it.
+        let reports = probe.look(d, &["reports".into()], &leave);
+        assert_eq!(
+            reports.entries.keys().collect::<Vec<_>>(),
+            ["reports", "reports/r.log"]
+        );
         std::fs::write(d.join("state/sub/data"), "abd").expect("write");
         let again = probe.look(d, &["state".into(), "missing".into()], &[]);
         assert_ne!(

@@ -1,3 +1,6 @@
+//! The pure probe core, table by table: noise, filtering, diffs, file comparison and the
+//! sentence, with no process and no file.
+
 use super::*;
 
 fn lines(text: &str) -> Vec<String> {

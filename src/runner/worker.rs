@@ -17,7 +17,7 @@ use crate::exec::{Collect, Executor, Job};
 use crate::execution::{BatchTemplate, Execution, Workdir};
 use crate::interrupt::Interrupt;
 use crate::model::{Hook, Outcome, TestId, TestNames};
-use crate::probe::files::FileProbe;
+use crate::probe::files::{FileProbe, Leave};
 use crate::probe::{Observation, Output, Prober};
 use crate::report::Purpose;
 use crate::shell;
@@ -652,14 +652,19 @@ impl Worker<'_> {
         });
         let files = (!probes.files.is_empty()).then(|| {
             let root = workdir.as_deref().unwrap_or(&self.config.dir);
-            let reports = match &self.config.report {
+            // smoke's own reports and logs grow while the probes run: left out.
+            let leave = match &self.config.report {
                 crate::config::ReportTarget::Dir(d)
-                | crate::config::ReportTarget::DefaultDir(d) => d.clone(),
-                crate::config::ReportTarget::File(p) => {
-                    p.parent().map(Path::to_path_buf).unwrap_or_default()
-                }
+                | crate::config::ReportTarget::DefaultDir(d) => Leave::Folder(d.clone()),
+                crate::config::ReportTarget::File(p) => Leave::Named {
+                    dir: p.parent().map(Path::to_path_buf).unwrap_or_default(),
+                    prefix: p
+                        .file_stem()
+                        .map(|s| format!("{}.", s.to_string_lossy()))
+                        .unwrap_or_default(),
+                },
             };
-            self.file_probe.look(root, &probes.files, &[reports])
+            self.file_probe.look(root, &probes.files, &[leave])
         });
         Observation { output, files }
     }
