@@ -26,10 +26,13 @@ pub enum TestSource {
     PytestCollect(String),
     /// The cargo preset: the tests of every test binary `PROGRAM test --no-run` builds.
     Cargo(String),
-    /// The go preset: `PROGRAM test -list . ./...`, names as `package::Test`.
+    /// The go preset: `PROGRAM list -json ./...`, then each package's test binary built with
+    /// `PROGRAM test -c` into a private folder and listed; names as `package::Test`.
     Go(String),
     /// The gtest preset: `PROGRAM --gtest_list_tests`, names as `Suite.Test`.
     Gtest(String),
+    /// The ctest preset: `PROGRAM --show-only=json-v1`, names as ctest has them.
+    Ctest(String),
 }
 
 /// How the tests run.
@@ -110,4 +113,19 @@ pub enum Workdir {
     /// A new empty temporary folder per sequence, removed afterwards (`SMOKE_WORKDIR`); the
     /// suite folder is `SMOKE_SUITE_DIR`.
     Fresh,
+}
+
+/// A batch runner that smoke can fork sequences from, after it has loaded the suite once (see
+/// `exec::forkserver`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ForkRunner {
+    Pytest,
+}
+
+impl std::fmt::Display for ForkRunner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ForkRunner::Pytest => "pytest",
+        })
+    }
 }
