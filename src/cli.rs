@@ -85,6 +85,9 @@ pub struct Cli {
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
 
+    #[command(flatten)]
+    pub probes: ProbeArgs,
+
     /// Order of the tests in each iteration [default: random].
     #[arg(short, long, value_enum, value_name = "ORDER")]
     pub order: Option<OrderArg>,
@@ -252,6 +255,27 @@ pub struct DiagnoseArgs {
     pub output: OutputArgs,
 }
 
+/// State probes: what the verbose rerun of a minimal sequence and `smoke replay` record about
+/// the state the tests share, before the first test and after each (as `[suite] probe`,
+/// `probe-ignore` and `probe-files`; given flags replace the file's keys).
+#[derive(Clone, Debug, Default, Args)]
+pub struct ProbeArgs {
+    /// Shell command that prints the state the tests share (`ls -la state`, `psql -c ...`);
+    /// the verbose rerun and replay record, per test, the diff of its output.
+    #[arg(long, value_name = "COMMAND")]
+    pub probe: Option<String>,
+
+    /// Drop the probe's output lines matching REGEX before comparing (timestamps, pids); may be
+    /// given more than once.
+    #[arg(long, value_name = "REGEX")]
+    pub probe_ignore: Vec<String>,
+
+    /// Watch the files under PATH (relative to the sequence's working folder): created, deleted
+    /// and modified by size, mode and content hash; may be given more than once.
+    #[arg(long, value_name = "PATH")]
+    pub probe_files: Vec<String>,
+}
+
 /// `smoke replay`'s arguments.
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
@@ -270,6 +294,9 @@ pub struct ReplayArgs {
     /// Replay the whole original failing sequence instead of the minimal one.
     #[arg(long)]
     pub original: bool,
+
+    #[command(flatten)]
+    pub probes: ProbeArgs,
 
     /// Read the suite from FILE instead of ./smoke.toml (else from the report's own).
     #[arg(short, long, value_name = "FILE")]

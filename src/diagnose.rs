@@ -241,7 +241,12 @@ pub fn run(
         interrupt,
         suite_label,
         same_output,
-    } = replay::load(args.config.as_deref(), &args.from, cwd)?;
+    } = replay::load(
+        args.config.as_deref(),
+        &args.from,
+        cwd,
+        &crate::cli::ProbeArgs::default(),
+    )?;
     let chosen = replay::choose(&recorded, args.failure, &args.from)?;
     let suite: Vec<TestId> = (0..names.len()).collect();
     let budget = args.max_diagnose.unwrap_or(u64::MAX);

@@ -79,6 +79,9 @@ pub enum Collect {
     Stdout,
     /// A fresh file named by `$SMOKE_JSON` (rspec's or jest's JSON results).
     JsonFile,
+    /// Like `Stdout`, but only the first this many bytes are read back, and one more when
+    /// there are more (a state probe: its output is compared, and bounded).
+    StdoutHead(usize),
 }
 
 /// How a command ended, and the end of its output.
@@ -172,6 +175,21 @@ impl ShellExecutor {
     }
 }
 
+/// The first `limit` bytes of a results file (and one more if it is longer).
+fn read_head(path: &Path, limit: usize) -> Result<Option<Vec<u8>>> {
+    match File::open(path) {
+        Ok(file) => {
+            let mut head = Vec::new();
+            file.take(limit as u64 + 1)
+                .read_to_end(&mut head)
+                .with_context(|| format!("cannot read '{}'", path.display()))?;
+            Ok(Some(head))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("cannot read '{}'", path.display())),
+    }
+}
+
 /// Read a results file the command may not have written.
 fn read_results(path: &Path) -> Result<Option<Vec<u8>>> {
     match std::fs::read(path) {
@@ -196,11 +214,11 @@ impl Executor for ShellExecutor {
         let results = match job.collect {
             Collect::Nothing => None,
             Collect::JunitFile => Some(self.scratch_file("junit.xml")?),
-            Collect::Stdout => Some(self.scratch_file("stdout")?),
+            Collect::Stdout | Collect::StdoutHead(_) => Some(self.scratch_file("stdout")?),
             Collect::JsonFile => Some(self.scratch_file("results.json")?),
         };
         let stdout: OwnedFd = match (job.collect, &results) {
-            (Collect::Stdout, Some(path)) => File::create_new(path)
+            (Collect::Stdout | Collect::StdoutHead(_), Some(path)) => File::create_new(path)
                 .with_context(|| format!("cannot create '{}'", path.display()))?
                 .into(),
             _ => writer
@@ -263,12 +281,15 @@ impl Executor for ShellExecutor {
         let (output, dropped) = capture.finish();
 
         let outcome = outcome(status, timed_out);
-        let results = match &results {
-            Some(path) => read_results(path)?,
-            None => None,
+        let results = match (&results, job.collect) {
+            (Some(path), Collect::StdoutHead(limit)) => read_head(path, limit)?,
+            (Some(path), _) => read_results(path)?,
+            (None, _) => None,
         };
         if let Some((log, _)) = &mut self.log {
-            if let (Collect::Stdout, Some(stdout)) = (job.collect, &results) {
+            if let (Collect::Stdout | Collect::StdoutHead(_), Some(stdout)) =
+                (job.collect, &results)
+            {
                 writeln!(log, "--- {}: stdout", job.label).context("cannot write the log")?;
                 log.write_all(stdout).context("cannot write the log")?;
             }
@@ -732,6 +753,17 @@ mod tests {
             .expect("runs");
         assert_eq!(tap.results.map(|r| r.len()), Some(100_000));
         assert_eq!(tap.output, b"err\n");
+        let head = exec
+            .run(&Job {
+                collect: Collect::StdoutHead(10),
+                ..job("head -c 100000 /dev/zero | tr '\\0' o", None)
+            })
+            .expect("runs");
+        assert_eq!(
+            head.results.map(|r| r.len()),
+            Some(11),
+            "the limit and one more"
+        );
     }
 
     #[test]

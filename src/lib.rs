@@ -4,8 +4,8 @@
 //! parameters.
 //!
 //! The pure core (`order`, `reduce`, `model`, `execution`, `shell`, `batch`, `preset`, `shard`,
-//! `report::record`) has no processes, clock or terminal; the edges (`exec`, `interrupt`,
-//! `suite`, `term`, `report::{console, export, build}`) do the I/O; `config` turns flags (`cli`)
+//! `probe`, `report::record`) has no processes, clock or terminal; the edges (`exec`,
+//! `interrupt`, `suite`, `term`, `probe::files`, `report::{console, export, build}`) do the I/O; `config` turns flags (`cli`)
 //! and `smoke.toml` into one validated `Config`, and `runner` orchestrates. Dependencies point
 //! one way: `cli` → `config` → `runner` → the core. Subcommands have a module each (`merge`, `replay`, `diagnose`,
 //! `resume`).
@@ -24,6 +24,7 @@ pub mod merge;
 pub mod model;
 pub mod order;
 pub mod preset;
+pub mod probe;
 pub mod reduce;
 pub mod replay;
 pub mod report;

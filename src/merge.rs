@@ -564,6 +564,7 @@ mod tests {
             seen_in_shards: Vec::new(),
             output: "boom\n".to_string(),
             output_dropped: 0,
+            probe: None,
         }
     }
 

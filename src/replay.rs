@@ -167,6 +167,10 @@ pub struct ReplayRecord {
     /// The end of the failing test's output in the last failing run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<String>,
+    /// What the state probes saw during the sequence's first run, test by test (the same
+    /// shape as a run report's `failures[].probe`); left out when nothing was probed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<crate::probe::ProbeRecord>,
 }
 
 /// The verdict on `runs` of a sequence of `length` tests whose last test (the victim)
@@ -272,6 +276,9 @@ pub fn render_text(r: &ReplayReport) -> String {
                 "in the JSON report",
             ));
         }
+        if let Some(probe) = &f.probe {
+            t.push_str(&report::render::probe_block(probe, "first run"));
+        }
     }
     t
 }
@@ -366,7 +373,7 @@ pub fn run(
         interrupt,
         suite_label,
         same_output,
-    } = load(args.config.as_deref(), &args.from, cwd)?;
+    } = load(args.config.as_deref(), &args.from, cwd, &args.probes)?;
     let quiet = args.output.quiet;
     let chosen = choose(&recorded, args.failure, &args.from)?;
     let runs = args.retries.unwrap_or(DEFAULT_RETRIES) + 1;
@@ -391,6 +398,7 @@ pub fn run(
             now: None,
             missing,
             output: None,
+            probe: None,
         });
         sequences.push(ids);
     }
@@ -460,6 +468,10 @@ pub fn run(
             .rev()
             .find_map(|r| r.failed.as_ref())
             .map(|failed| redactor().apply(&report::lossy(&failed.output)));
+        f.probe = runs_of.iter().find_map(|r| r.probe.clone()).map(|p| {
+            let redactor = redactor();
+            p.redacted(|t| redactor.apply(t))
+        });
     }
     replay.head.finish(interrupted.is_some());
     files.write_rendered(
@@ -468,7 +480,18 @@ pub fn run(
         Some(&render_html(&replay)),
     )?;
 
-    let lines: Vec<String> = replay.failures.iter().map(line).collect();
+    let lines: Vec<String> = replay
+        .failures
+        .iter()
+        .map(|f| match &f.probe {
+            Some(probe) => format!(
+                "{}\n  state: {}",
+                line(f),
+                report::one_line(&report::render::probe_headline(probe))
+            ),
+            None => line(f),
+        })
+        .collect();
     outln!(
         "{}\nreport: {}\nreport: {}\nreport: {}",
         lines.join("\n"),
@@ -499,10 +522,17 @@ pub(crate) struct Loaded {
 
 /// Read the report `from`, find its suite (`config`, `./smoke.toml`, else the report's own),
 /// install the signal handlers and list the suite's tests. For the subcommands that run a
-/// report's failures again (`replay`, `diagnose`).
-pub(crate) fn load(config: Option<&Path>, from: &Path, cwd: &Path) -> anyhow::Result<Loaded> {
+/// report's failures again (`replay`, `diagnose`). `probes` are the state-probe flags, which
+/// replace the suite's probe keys as on a run.
+pub(crate) fn load(
+    config: Option<&Path>,
+    from: &Path,
+    cwd: &Path,
+    probes: &crate::cli::ProbeArgs,
+) -> anyhow::Result<Loaded> {
     let recorded = read_report(from, cwd)?;
-    let (cli, suite_dir, suite_label) = suite_cli(config, &recorded, cwd)?;
+    let (mut cli, suite_dir, suite_label) = suite_cli(config, &recorded, cwd)?;
+    cli.probes = probes.clone();
     let config = Config::load(cli, &suite_dir)?;
     let same_output = match &recorded.options.match_output {
         Some(pattern) => Some(Regex::new(pattern).map_err(|e| {
@@ -692,6 +722,7 @@ mod tests {
                 outcome,
                 output: b"boom\n".to_vec(),
             }),
+            probe: None,
         }
     }
 
@@ -699,6 +730,7 @@ mod tests {
         Replayed {
             stopped: None,
             failed: None,
+            probe: None,
         }
     }
 
@@ -716,6 +748,7 @@ mod tests {
             now: None,
             missing: vec![],
             output: output.map(str::to_string),
+            probe: None,
         };
         let report = ReplayReport {
             head: Head {
@@ -773,6 +806,7 @@ mod tests {
                 vec![Replayed {
                     stopped: Some("setup failed".into()),
                     failed: None,
+                    probe: None,
                 }],
                 Verdict::NotRun,
             ),
@@ -806,6 +840,7 @@ mod tests {
             now: None,
             missing: vec![],
             output: None,
+            probe: None,
         };
         let report = |verdicts: &[Verdict]| ReplayReport {
             head: Head {

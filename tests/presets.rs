@@ -181,6 +181,22 @@ fn prove_per_test_and_batch_both_shrink_the_shared_state_file_to_the_pair() {
         // prove's wait status: the same outcome as the file run alone.
         assert_eq!(report["failures"][0]["failure"], "exit 1", "{mode}");
         assert_eq!(report["failures"][0]["classification"], "order-dependent");
+        // The example's probe-files names the file the polluter leaves.
+        let summary = report["failures"][0]["probe"]["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        match mode {
+            "per-test" => assert_eq!(
+                summary,
+                "t/20-debug.t created state/mode (6 bytes); t/10-defaults.t failed with it present"
+            ),
+            _ => assert!(
+                summary
+                    .starts_with("the batch of 2 tests created state/mode (6 bytes) (batch mode"),
+                "{summary}"
+            ),
+        }
     }
 }
 

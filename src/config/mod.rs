@@ -66,6 +66,9 @@ pub struct Config {
     pub timeout: Option<Duration>,
     /// Extra environment for every command, sorted by name.
     pub env: Vec<(String, String)>,
+    /// State probes for the verbose rerun and `smoke replay` (`[suite] probe`, `probe-ignore`,
+    /// `probe-files`).
+    pub probes: crate::probe::Probes,
     /// The order of each iteration.
     pub order: Order,
     /// How many times each test runs per iteration (>= 1).
@@ -228,6 +231,14 @@ impl Config {
             (None, Some(t)) => Some(parse_timeout(t, &in_file("[suite] timeout"))?),
             (None, None) => None,
         };
+        let probes = suite::probes(&cli.probes, &suite, &config_file, timeout, &mut warnings)?;
+        if cli.bug_mode && (cli.probes.probe.is_some() || !cli.probes.probe_files.is_empty()) {
+            warnings.push(
+                "--probe and --probe-files have no effect in bug mode: they probe the verbose \
+                 rerun of a minimal sequence and smoke replay"
+                    .to_string(),
+            );
+        }
         let run = run::resolve(
             &cli,
             &smoke,
@@ -302,6 +313,15 @@ impl Config {
         if cli.ignore_runner_exit {
             replay_base.push("--ignore-runner-exit".to_string());
         }
+        // The probes given as flags probe the replayed run's verbose rerun too.
+        let p = &cli.probes;
+        let probe_flags = p.probe.iter().map(|c| ("--probe", c));
+        let probe_flags = probe_flags
+            .chain(p.probe_ignore.iter().map(|r| ("--probe-ignore", r)))
+            .chain(p.probe_files.iter().map(|f| ("--probe-files", f)));
+        for (flag, value) in probe_flags {
+            replay_base.extend([flag.to_string(), value.clone()]);
+        }
         if cli.no_fork_server {
             replay_base.push("--no-fork-server".to_string());
         }
@@ -327,6 +347,7 @@ impl Config {
             teardown: cli.teardown.or(suite.teardown),
             timeout,
             env: suite.env.into_iter().collect(),
+            probes,
             order: if bug_mode { Order::Rotate } else { run.order },
             times: if bug_mode { 1 } else { run.times },
             iterations: if bug_mode { 1 } else { run.iterations },

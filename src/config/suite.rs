@@ -330,3 +330,77 @@ fn execution(
         }
     }
 }
+
+/// The state probes from the flags (which replace the file's keys) and `[suite] probe`,
+/// `probe-ignore`, `probe-files`, validated; `timeout` is the suite's, if set.
+pub(super) fn probes(
+    cli: &crate::cli::ProbeArgs,
+    suite: &FileSuite,
+    config_file: &Option<PathBuf>,
+    timeout: Option<std::time::Duration>,
+    warnings: &mut Vec<String>,
+) -> Result<crate::probe::Probes, ConfigError> {
+    let in_file = |key: &str| match config_file {
+        Some(path) => format!("[suite] {key} in '{}'", path.display()),
+        None => format!("[suite] {key}"),
+    };
+    let (command, command_from) = match (&cli.probe, &suite.probe) {
+        (Some(c), _) => (Some(c.clone()), "--probe".to_string()),
+        (None, Some(c)) => (Some(c.clone()), in_file("probe")),
+        (None, None) => (None, String::new()),
+    };
+    if command.as_deref().is_some_and(|c| c.trim().is_empty()) {
+        return Err(ConfigError::new(format!(
+            "{command_from} is empty: give a command that prints the state the tests share, \
+             e.g. probe = \"ls -la state\", or leave it out"
+        )));
+    }
+    let (ignore, ignore_from) = if cli.probe_ignore.is_empty() {
+        (
+            suite.probe_ignore.clone().unwrap_or_default(),
+            in_file("probe-ignore"),
+        )
+    } else {
+        (cli.probe_ignore.clone(), "--probe-ignore".to_string())
+    };
+    let ignore = ignore
+        .iter()
+        .map(|pattern| {
+            regex::Regex::new(pattern).map_err(|e| {
+                ConfigError::new(format!(
+                    "invalid {ignore_from} '{pattern}': {e} (each is a regular expression for \
+                     lines to drop, e.g. '^\\d{{4}}-\\d{{2}}-\\d{{2}}' for a leading date)"
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if !ignore.is_empty() && command.is_none() {
+        warnings.push(format!(
+            "{ignore_from} has no effect without a probe command: it drops lines of the \
+             probe's output (set [suite] probe or pass --probe)"
+        ));
+    }
+    let (files, files_from) = if cli.probe_files.is_empty() {
+        (
+            suite.probe_files.clone().unwrap_or_default(),
+            in_file("probe-files"),
+        )
+    } else {
+        (cli.probe_files.clone(), "--probe-files".to_string())
+    };
+    for path in &files {
+        if path.trim().is_empty() || path.contains('\0') {
+            return Err(ConfigError::new(format!(
+                "invalid {files_from} '{}': name a folder or file to watch, relative to the \
+                 folder the tests run in, e.g. \"state\" or \".\"",
+                path.escape_debug()
+            )));
+        }
+    }
+    Ok(crate::probe::Probes {
+        command,
+        ignore,
+        files,
+        timeout: timeout.unwrap_or(crate::probe::DEFAULT_TIMEOUT),
+    })
+}

@@ -808,6 +808,53 @@ fn a_missing_config_file_is_a_clear_error() {
 }
 
 #[test]
+fn probe_keys_are_read_flags_replace_them_and_the_limit_is_the_timeout_or_30_s() {
+    let toml = format!(
+        "{MINIMAL}probe = \"ls state\"\nprobe-ignore = [\"^total\"]\nprobe-files = [\"state\", \".\"]\n"
+    );
+    let c = with_file(&[], &toml).expect("valid");
+    let p = &c.probes;
+    assert_eq!(p.command.as_deref(), Some("ls state"));
+    assert_eq!(p.ignore.len(), 1);
+    assert!(p.ignore[0].is_match("total 8"));
+    assert_eq!(p.files, ["state", "."]);
+    assert_eq!(p.timeout, crate::probe::DEFAULT_TIMEOUT);
+    assert!(c.warnings.is_empty());
+    let c = with_file(
+        &[
+            "--probe-files",
+            "db",
+            "--probe-files",
+            "tmp",
+            "--timeout",
+            "5s",
+        ],
+        &toml,
+    )
+    .expect("valid");
+    assert_eq!(c.probes.files, ["db", "tmp"], "the flags replace the key");
+    assert_eq!(c.probes.command.as_deref(), Some("ls state"));
+    assert_eq!(c.probes.timeout, Duration::from_secs(5));
+    assert!(!with_file(&[], MINIMAL).expect("valid").probes.any());
+    // probe-ignore with nothing to drop lines from says so.
+    let c = with_file(&["--probe-ignore", "x"], MINIMAL).expect("valid");
+    assert!(
+        c.warnings
+            .iter()
+            .any(|w| w.contains("--probe-ignore has no effect without a probe command")),
+        "{:?}",
+        c.warnings
+    );
+    let message = error(with_file(&["--probe-ignore", "(("], MINIMAL));
+    assert!(message.contains("invalid --probe-ignore '(('"), "{message}");
+    let message = error(with_file(&[], &format!("{MINIMAL}probe = \"\"\n")));
+    assert!(
+        message.contains("[suite] probe in 'suite/smoke.toml' is empty"),
+        "{message}"
+    );
+}
+
+#[test]
 fn the_ctest_preset_lists_with_json_and_runs_by_the_escaped_name_handed_over_as_data() {
     let c =
         without_file(&["--preset", "ctest", "--program", "ctest --test-dir build"]).expect("valid");

@@ -113,6 +113,8 @@ pub struct Console {
     bug_failed: usize,
     unmatched_shown: bool,
     redactor: Redactor,
+    /// The state probes' sentence about the failure being reported next.
+    probed: Option<String>,
 }
 
 impl Console {
@@ -149,6 +151,7 @@ impl Console {
             bug_failed: 0,
             unmatched_shown: false,
             redactor: Redactor::default(),
+            probed: None,
         }
     }
 
@@ -473,6 +476,15 @@ impl Reporter for Console {
                     let rerun = rerun.map_or(String::new(), |o| format!(" (verbose rerun: {o})"));
                     self.out(&format!("  log: {}{rerun}", log.display()));
                 }
+                if let Some(state) = self.probed.take() {
+                    self.out(&format!(
+                        "  state: {}",
+                        one_line(&self.redactor.apply(&state))
+                    ));
+                }
+            }
+            Event::StateProbed { probe, .. } => {
+                self.probed = Some(crate::report::render::probe_headline(probe));
             }
             Event::FailureRepeated { of, tries, .. } => {
                 self.shrinking = false;

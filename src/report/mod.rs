@@ -192,6 +192,12 @@ pub enum Event<'a> {
         /// state that survives setup).
         hint: Option<String>,
     },
+    /// The state probes watched failure `id`'s verbose rerun: what each test changed. Comes
+    /// just before its [`Event::FailureShrunk`].
+    StateProbed {
+        id: usize,
+        probe: &'a crate::probe::ProbeRecord,
+    },
     /// The failure is one found before (its prefix holds that minimal sequence, or shrinking led
     /// to it again): counted, not listed again.
     FailureRepeated {

@@ -302,6 +302,10 @@ pub struct FailureRecord {
     /// How many bytes of that output came before `output` and were not kept.
     #[serde(default)]
     pub output_dropped: u64,
+    /// What the state probes (`[suite] probe`, `probe-files`) saw during the verbose rerun of
+    /// `minimal`, test by test; left out when nothing was probed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<crate::probe::ProbeRecord>,
 }
 
 /// A setup or teardown failure.
@@ -614,7 +618,15 @@ impl Recorder {
                     seen_in_shards: Vec::new(),
                     output: self.redactor.apply(&lossy(output)),
                     output_dropped: *dropped,
+                    probe: None,
                 });
+                true
+            }
+            Event::StateProbed { id, probe } => {
+                if let Some(failure) = slot(&self.slots, *id).and_then(|i| r.failures.get_mut(i)) {
+                    let redactor = &self.redactor;
+                    failure.probe = Some((*probe).clone().redacted(|t| redactor.apply(t)));
+                }
                 true
             }
             Event::Reduced {

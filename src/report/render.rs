@@ -4,6 +4,7 @@
 use super::record::RunReport;
 use super::{Mode, Proof, minimal_label, one_line, printable, quote_tail};
 use crate::model::Order;
+use crate::probe::ProbeRecord;
 use crate::reduce::Reducer;
 use crate::shell;
 use std::fmt::Write as _;
@@ -260,6 +261,9 @@ pub fn render_text(report: &RunReport) -> String {
                 .map_or(String::new(), |r| format!(" (verbose rerun: {r})"));
             line(&mut t, "  log", &format!("{log}{rerun}"));
         }
+        if let Some(probe) = &f.probe {
+            t.push_str(&probe_block(probe, "verbose rerun"));
+        }
         if !f.output.is_empty() {
             let _ = writeln!(t, "  output (end):");
             if f.output_dropped > 0 {
@@ -355,6 +359,115 @@ pub fn render_text(report: &RunReport) -> String {
     for c in &b.commands {
         let _ = writeln!(t, "$ {}  [{}]", one_line(&c.command), c.result);
         push_output(&mut t, &c.output);
+    }
+    t
+}
+
+/// The state probes' finding in one line: who left what for whom, or that nothing changed, or
+/// that the probe never worked.
+pub fn probe_headline(probe: &ProbeRecord) -> String {
+    if let Some(summary) = &probe.summary {
+        return summary.clone();
+    }
+    let failed = probe.steps.iter().all(|s| s.error.is_some()) && probe.files.is_empty();
+    match (&probe.baseline_error, failed) {
+        (Some(why), true) => format!("the probe failed every time ({why}); nothing to compare"),
+        _ => "no test changed what the probes watch".to_string(),
+    }
+}
+
+/// A failure's (or a replay's) state probes as text lines, indented under it: the headline,
+/// what was probed and the noise dropped, then each test's changes and diff. `when` names the
+/// probed run (`verbose rerun`, `first run`). Every line is escaped.
+pub fn probe_block(probe: &ProbeRecord, when: &str) -> String {
+    let mut t = String::new();
+    let _ = writeln!(t, "  {:<16}{}", "state", one_line(&probe_headline(probe)));
+    let mut what = Vec::new();
+    if !probe.files.is_empty() {
+        what.push(format!("files {}", shell::join(&probe.files)));
+    }
+    if let Some(command) = &probe.command {
+        what.push(format!("command {}", shell::quote(command)));
+    }
+    let mut how = vec![if probe.batch {
+        format!("{when}, batch mode: before and after the whole batch, not between its tests")
+    } else {
+        format!("{when}: before the first test and after each")
+    }];
+    if probe.command.is_some() {
+        how.push(format!(
+            "{} noisy line(s) ignored (they differed between two probe runs before the first \
+             test)",
+            probe.noise_lines
+        ));
+        if probe.ignored_lines > 0 {
+            how.push(format!(
+                "{} line(s) dropped by probe-ignore",
+                probe.ignored_lines
+            ));
+        }
+    }
+    if probe.noise_files > 0 {
+        how.push(format!(
+            "{} noisy file(s) ignored (they changed between two looks before the first test)",
+            probe.noise_files
+        ));
+    }
+    let _ = writeln!(
+        t,
+        "  {:<16}{}",
+        "probes",
+        one_line(&format!("{} ({})", what.join("; "), how.join("; ")))
+    );
+    if let Some(why) = &probe.baseline_error {
+        let _ = writeln!(
+            t,
+            "    before the first test: probe failed: {}",
+            one_line(why)
+        );
+    }
+    for step in &probe.steps {
+        let who = match step.tests.as_slice() {
+            [one] => one.clone(),
+            many => format!("the batch of {} tests", many.len()),
+        };
+        let quiet = step.diff.is_none() && step.files.is_empty() && step.error.is_none();
+        let _ = writeln!(
+            t,
+            "    after {} ({}){}",
+            one_line(&who),
+            step.result,
+            if quiet { ": no change" } else { ":" }
+        );
+        if let Some(why) = &step.error {
+            let _ = writeln!(
+                t,
+                "      probe failed: {} (not compared; the test's result stands)",
+                one_line(why)
+            );
+        }
+        for change in &step.files {
+            let _ = writeln!(t, "      {}", one_line(&crate::probe::describe(change)));
+        }
+        if step.files_cut > 0 {
+            let _ = writeln!(
+                t,
+                "      ... ({} more file change(s) not kept)",
+                step.files_cut
+            );
+        }
+        if let Some(diff) = &step.diff {
+            for line in diff.lines() {
+                let _ = writeln!(t, "      | {}", one_line(line));
+            }
+            if step.diff_cut > 0 {
+                let _ = writeln!(
+                    t,
+                    "      | ... ({} more diff line(s) not kept)",
+                    step.diff_cut
+                );
+            }
+        }
     }
     t
 }

@@ -275,6 +275,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             ctx: f.ctx,
             purpose: Purpose::Candidate,
             log: None,
+            probe: false,
         });
     }
 
@@ -495,6 +496,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                 ctx: f.ctx,
                 purpose: Purpose::Candidate,
                 log: None,
+                probe: false,
             });
             f.ahead.push((candidate, Ahead::Queued));
         }
@@ -578,6 +580,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                     ctx,
                     purpose: Purpose::Check,
                     log: None,
+                    probe: false,
                 });
             }
             _ => self.rerun(id),
@@ -606,6 +609,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             ctx,
             purpose: Purpose::Rerun,
             log: Some(log),
+            probe: true,
         });
     }
 
@@ -622,7 +626,9 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         // The verbose rerun is one more run of a failing sequence: it counts in the reproduction
         // rate, and a rerun that does not fail the same way makes the failure flaky.
         let (mut log, mut rerun_outcome) = (None, None);
+        let mut probed = None;
         if let Some(run) = rerun {
+            probed = run.probe.clone();
             log = Some((self.log_path)(f.unique));
             if run.stop.is_none() {
                 let (how, again) = match &run.failure {
@@ -653,6 +659,13 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         };
         let hint = self.hint(f.victim, outcome, leftover);
         let same_cause = shrunk.cause.and_then(|i| f.cause_ids.get(i).copied());
+        if let Some(probe) = &probed {
+            self.report(&Event::StateProbed {
+                id,
+                probe: probe.as_ref(),
+            });
+        }
+        let f = &self.failures[id];
         let event = Event::FailureShrunk {
             id,
             same_cause,

@@ -64,6 +64,8 @@ pub(super) struct Unit {
     pub purpose: Purpose,
     /// Log every command's whole output here (the verbose rerun).
     pub log: Option<PathBuf>,
+    /// Run the state probes around its tests (the verbose rerun, a replay's first run).
+    pub probe: bool,
 }
 
 /// What a worker says while it runs a unit; the controller turns it into report events.
@@ -157,6 +159,8 @@ pub(super) struct SequenceRun {
     pub passed: Vec<usize>,
     /// Batch mode: the tests that failed after the first (the runner runs on past it).
     pub later_failures: Vec<Failed>,
+    /// What the state probes saw, when the unit asked for them (boxed: most runs have none).
+    pub probe: Option<Box<crate::probe::ProbeRecord>>,
 }
 
 /// The first test that failed in a sequence.

@@ -65,6 +65,8 @@ pub struct Replayed {
     pub stopped: Option<String>,
     /// The first test that failed, if one did.
     pub failed: Option<ReplayFailure>,
+    /// What the state probes saw (the first run of each sequence, when probes are set).
+    pub probe: Option<crate::probe::ProbeRecord>,
 }
 
 /// The first test that failed in a replayed run.
@@ -204,6 +206,7 @@ impl<'a> Runner<'a> {
                     cancel: &cancel,
                     to_controller: to_controller.clone(),
                     fresh: None,
+                    file_probe: crate::probe::files::FileProbe::default(),
                 };
                 // A panic (a bug) is reported to the controller as an error of the unit, and
                 // must not take the whole run down when the threads are joined.
@@ -363,6 +366,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                 },
                 purpose: Purpose::BugMode,
                 log: None,
+                probe: false,
             });
         }
         loop {
@@ -412,7 +416,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
     fn queue_replays(&mut self, sequences: Vec<Vec<TestId>>, runs: u32) {
         self.replayed = vec![Vec::new(); sequences.len()];
         for (n, sequence) in sequences.into_iter().enumerate() {
-            for _ in 0..runs {
+            for run in 0..runs {
                 self.queue.push_back(Unit {
                     tag: Tag::Replay(n),
                     sequence: sequence.clone(),
@@ -422,6 +426,8 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                     },
                     purpose: Purpose::Replay,
                     log: None,
+                    // The first run of each sequence is probed (when probes are set).
+                    probe: run == 0,
                 });
             }
         }
@@ -509,6 +515,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             },
             purpose: Purpose::Iteration,
             log: None,
+            probe: false,
         })
     }
 
@@ -646,6 +653,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                         outcome: f.outcome,
                         output: f.output,
                     }),
+                    probe: run.probe.map(|p| *p),
                 };
                 self.replayed[n].push(replayed);
             }

@@ -17,6 +17,8 @@ use crate::exec::{Collect, Executor, ForkPlan, Forked, Job};
 use crate::execution::{BatchTemplate, Execution, Workdir};
 use crate::interrupt::Interrupt;
 use crate::model::{Hook, Outcome, TestId, TestNames};
+use crate::probe::files::{FileProbe, Leave};
+use crate::probe::{Observation, Output, Prober};
 use crate::report::Purpose;
 use crate::shell;
 use anyhow::{Context as _, Result};
@@ -70,6 +72,8 @@ pub(super) struct Worker<'a> {
     pub to_controller: Sender<Msg>,
     /// The fresh working folder of the sequence running now (`--workdir fresh`).
     pub fresh: Option<tempfile::TempDir>,
+    /// The file probe (`probe-files`), which remembers hashes between looks.
+    pub file_probe: FileProbe,
     /// Why the fork server could not run a batch, each said once.
     pub no_fork: std::collections::HashSet<String>,
 }
@@ -117,7 +121,7 @@ impl Worker<'_> {
         if let Some(path) = &unit.log {
             self.exec.set_log(Some(path))?;
         }
-        let run = self.run_sequence(&unit.sequence, unit.ctx, unit.purpose);
+        let run = self.run_sequence(&unit.sequence, unit.ctx, unit.purpose, unit.probe);
         if unit.log.is_some() {
             self.exec.set_log(None)?;
         }
@@ -154,12 +158,15 @@ impl Worker<'_> {
         });
     }
 
-    /// Setup, the tests, teardown. Stops at the first failure unless in bug mode.
+    /// Setup, the tests, teardown. Stops at the first failure unless in bug mode. With `probe`
+    /// (and probes configured), the state probes run twice after setup and again after every
+    /// test (in batch mode, after the batch), and the run carries what they saw.
     pub(super) fn run_sequence(
         &mut self,
         sequence: &[TestId],
         ctx: Context,
         purpose: Purpose,
+        probe: bool,
     ) -> Result<SequenceRun> {
         let mut run = SequenceRun::default();
         self.emit(Progress::SequenceStarted {
@@ -177,16 +184,47 @@ impl Worker<'_> {
                 return Ok(run);
             }
         }
+        let batch = matches!(self.config.execution, Execution::Batch(_));
+        let mut prober = None;
+        if run.stop.is_none() && probe && self.config.probes.any() {
+            // The same state twice: what differs between the two is noise.
+            let first = self.observe(ctx);
+            let second = self.observe(ctx);
+            prober = Some(Prober::new(&self.config.probes, batch, first, second));
+            if self.stopping() {
+                run.stop = Some(Stop::Interrupted);
+            }
+        }
         if run.stop.is_none() {
             match &self.config.execution {
-                Execution::PerTest(template) => {
-                    self.run_each(&template.script, sequence, ctx, purpose, &mut run)?
-                }
+                Execution::PerTest(template) => self.run_each(
+                    &template.script,
+                    sequence,
+                    ctx,
+                    purpose,
+                    &mut run,
+                    &mut prober,
+                )?,
                 Execution::Batch(template) => {
-                    self.run_batch(template, sequence, ctx, purpose, &mut run)?
+                    self.run_batch(template, sequence, ctx, purpose, &mut run)?;
+                    if let Some(prober) = &mut prober
+                        && !self.stopping()
+                    {
+                        let seen = self.observe(ctx);
+                        let result = run
+                            .failure
+                            .as_ref()
+                            .map_or("ok".to_string(), |f| f.outcome.to_string());
+                        let tests = sequence
+                            .iter()
+                            .map(|&t| self.names.shown(t).to_string())
+                            .collect();
+                        prober.after(tests, result, seen);
+                    }
                 }
             }
         }
+        run.probe = prober.map(|p| Box::new(p.finish()));
         // Teardown runs once per sequence, also after an interrupt.
         if let Some(stop) = self.run_hook(Hook::Teardown, ctx, purpose, &mut run.hooks)? {
             run.stop = run.stop.or(Some(stop));
@@ -203,6 +241,7 @@ impl Worker<'_> {
         ctx: Context,
         purpose: Purpose,
         run: &mut SequenceRun,
+        prober: &mut Option<Prober>,
     ) -> Result<()> {
         let stop_at_failure = purpose != Purpose::BugMode;
         for (position, &test) in sequence.iter().enumerate() {
@@ -249,6 +288,15 @@ impl Worker<'_> {
                 duration: finished.duration,
                 output: finished.output.clone(),
             });
+            if let Some(prober) = prober {
+                let seen = self.observe(ctx);
+                prober.after(vec![name.to_string()], finished.outcome.to_string(), seen);
+            }
+            // A signal during the probe: this test's result stands, the next does not start.
+            let stop_now = prober.is_some() && self.stopping();
+            if stop_now {
+                run.stop = Some(Stop::Interrupted);
+            }
             if !finished.outcome.passed() {
                 run.failed += 1;
                 run.failure.get_or_insert(Failed {
@@ -261,6 +309,9 @@ impl Worker<'_> {
                 if stop_at_failure {
                     break;
                 }
+            }
+            if stop_now {
+                break;
             }
         }
         Ok(())
@@ -596,6 +647,72 @@ impl Worker<'_> {
             output: finished.output,
         });
         Ok(Some(Stop::HookFailed(hook)))
+    }
+}
+
+impl Worker<'_> {
+    /// One look by every probe: the probe command's run (a run that fails, hangs or cannot
+    /// start is recorded as such, never an error of the sequence) and the files.
+    fn observe(&mut self, ctx: Context) -> Observation {
+        let probes = &self.config.probes;
+        let workdir = self.workdir().map(Path::to_path_buf);
+        let output = probes.command.as_ref().map(|command| {
+            let script = shell::hook_script(command);
+            let ran = self.exec.run(&Job {
+                script: &script,
+                args: Vec::new(),
+                env: self.env(ctx, None),
+                dir: workdir.as_deref(),
+                label: "(probe)",
+                kill_leftovers: true,
+                timeout: Some(probes.timeout),
+                collect: Collect::StdoutHead(crate::probe::OUTPUT_BYTES),
+            });
+            match ran {
+                // Killed with the run by a signal: not the probe's failure.
+                Ok(_) if self.interrupt.is_raised() => Output::Failed("interrupted".to_string()),
+                Ok(f) if f.outcome.passed() => {
+                    let mut stdout = f.results.unwrap_or_default();
+                    stdout.truncate(crate::probe::OUTPUT_BYTES);
+                    Output::Ok(String::from_utf8_lossy(&stdout).into_owned())
+                }
+                Ok(f) => {
+                    let how = match f.outcome {
+                        Outcome::Timeout => format!(
+                            "timeout after {}",
+                            humantime::format_duration(probes.timeout)
+                        ),
+                        other => other.to_string(),
+                    };
+                    let said = String::from_utf8_lossy(&f.output);
+                    let said: Vec<&str> = said.trim().lines().rev().take(3).collect();
+                    let said: Vec<&str> = said.into_iter().rev().collect();
+                    if said.is_empty() {
+                        Output::Failed(how)
+                    } else {
+                        Output::Failed(format!("{how}: {}", said.join(" / ")))
+                    }
+                }
+                Err(e) => Output::Failed(format!("could not run: {e:#}")),
+            }
+        });
+        let files = (!probes.files.is_empty()).then(|| {
+            let root = workdir.as_deref().unwrap_or(&self.config.dir);
+            // smoke's own reports and logs grow while the probes run: left out.
+            let leave = match &self.config.report {
+                crate::config::ReportTarget::Dir(d)
+                | crate::config::ReportTarget::DefaultDir(d) => Leave::Folder(d.clone()),
+                crate::config::ReportTarget::File(p) => Leave::Named {
+                    dir: p.parent().map(Path::to_path_buf).unwrap_or_default(),
+                    prefix: p
+                        .file_stem()
+                        .map(|s| format!("{}.", s.to_string_lossy()))
+                        .unwrap_or_default(),
+                },
+            };
+            self.file_probe.look(root, &probes.files, &[leave])
+        });
+        Observation { output, files }
     }
 }
 
