@@ -286,7 +286,9 @@ pub fn render_text(r: &ReplayReport) -> String {
 /// The replay report as an HTML page, in the frame of a run's (`report::html`): each failure
 /// with its verdict, the sequence replayed and the output of its last failing run.
 pub fn render_html(r: &ReplayReport) -> String {
-    use crate::report::html::{Page, css_word, key_values, output_block, page, sequence};
+    use crate::report::html::{
+        Page, css_word, key_values, output_block, page, probe_details, sequence,
+    };
     use maud::html;
     let sequences = if r.original { "original" } else { "minimal" };
     let failures = html! {
@@ -302,6 +304,9 @@ pub fn render_html(r: &ReplayReport) -> String {
                 p.proof { (report::one_line(&line(f))) }
                 p { strong { (sequences) } " sequence (" (f.sequence.len()) " tests):" }
                 (sequence(&f.sequence, true))
+                @if let Some(probe) = &f.probe {
+                    (probe_details(probe, "first run"))
+                }
                 @if let Some(output) = &f.output {
                     details open {
                         summary { "output of the last failing run (end)" }

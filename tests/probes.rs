@@ -43,7 +43,7 @@ fn text_report(suite: &Suite, prefix: &str) -> String {
 }
 
 #[test]
-fn the_demo_s_probe_names_the_lock_the_polluter_leaves_in_both_reports() {
+fn the_demo_s_probe_names_the_lock_the_polluter_leaves_in_every_report() {
     let suite = common::example("polluted");
     let out = suite.smoke(&["--seed", "1"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -98,6 +98,24 @@ fn the_demo_s_probe_names_the_lock_the_polluter_leaves_in_both_reports() {
         "{text}"
     );
     assert!(stdout(&out).contains(&format!("  state: {summary}\n")));
+    // The HTML report: the same finding in the failure's card, each test's changes below it.
+    let html = fs::read_to_string(
+        suite
+            .reports()
+            .last()
+            .expect("a report")
+            .with_extension("html"),
+    )
+    .expect("the HTML report");
+    assert!(
+        html.contains(&format!("<summary>state: {summary}</summary>")),
+        "{html}"
+    );
+    assert!(
+        html.contains("after t/03-cache-warm.sh (ok):")
+            && html.contains("created state/cache.lock (0 bytes)"),
+        "{html}"
+    );
 }
 
 #[test]
