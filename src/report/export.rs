@@ -336,15 +336,7 @@ impl ReportWriter {
         clock: fn() -> DateTime<Local>,
         redactor: &Redactor,
     ) -> Result<Self> {
-        let writer = ReportWriter {
-            recorder: Recorder::new(header).redacting(redactor.clone()),
-            files,
-            clock,
-            started: clock(),
-            junit: None,
-        };
-        writer.files.write(writer.recorder.report())?;
-        Ok(writer)
+        Self::continuing(Recorder::new(header), files, clock, redactor)
     }
 
     /// Write what `recorder` holds (a stopped run's report, taken up again) to `files` now,

@@ -88,6 +88,40 @@ pub(super) struct Failure {
     after: Option<usize>,
 }
 
+impl Failure {
+    /// A failure of `victim` (`outcome`) in the iteration of `ctx`, at the end of `failing`,
+    /// waiting to be handled.
+    fn new(
+        ctx: Context,
+        victim: TestId,
+        outcome: Outcome,
+        failing: Vec<TestId>,
+        costs: Costs,
+    ) -> Self {
+        Failure {
+            ctx,
+            victim,
+            outcome,
+            failing,
+            output: Vec::new(),
+            costs,
+            phase: Phase::Waiting,
+            reply: None,
+            awaiting: false,
+            waiting_on: None,
+            ahead: Vec::new(),
+            wasted: 0,
+            stop: None,
+            shrunk: None,
+            classification: None,
+            leftover: false,
+            unique: 0,
+            cause_ids: Vec::new(),
+            after: None,
+        }
+    }
+}
+
 impl<'c, 'a: 'c> Controller<'c, 'a> {
     /// A failure was found in the iteration of `ctx`: report it, and start handling it (once
     /// failure `after` is handled, if given). Returns its id.
@@ -112,27 +146,10 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             output: &failed.output,
             dropped: failed.dropped,
         });
-        self.failures.push(Failure {
-            ctx,
-            victim: failed.test,
-            outcome: failed.outcome,
-            failing,
-            output: failed.output,
-            costs,
-            phase: Phase::Waiting,
-            reply: None,
-            awaiting: false,
-            waiting_on: None,
-            ahead: Vec::new(),
-            wasted: 0,
-            stop: None,
-            shrunk: None,
-            classification: None,
-            leftover: false,
-            unique: 0,
-            cause_ids: Vec::new(),
-            after,
-        });
+        let mut failure = Failure::new(ctx, failed.test, failed.outcome, failing, costs);
+        failure.output = failed.output;
+        failure.after = after;
+        self.failures.push(failure);
         self.start(scope, id);
         id
     }
@@ -154,38 +171,21 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                 });
             }
             let prefix = r.sequence.len().saturating_sub(1);
-            self.failures.push(Failure {
-                ctx: Context {
-                    iteration: r.iteration,
-                    seed: r.seed,
-                },
-                victim: r.victim,
-                outcome: r.outcome,
-                failing: r.sequence,
-                output: r.output,
-                // What each test cost is not in the report: alike.
-                costs: Costs {
-                    tests: vec![1.0; prefix],
-                    per_run: 1.0,
-                },
-                phase: if r.unfinished {
-                    Phase::Waiting
-                } else {
-                    Phase::Done
-                },
-                reply: None,
-                awaiting: false,
-                waiting_on: None,
-                ahead: Vec::new(),
-                wasted: 0,
-                stop: None,
-                shrunk: None,
-                classification: None,
-                leftover: false,
-                unique: 0,
-                cause_ids: Vec::new(),
-                after: None,
-            });
+            let ctx = Context {
+                iteration: r.iteration,
+                seed: r.seed,
+            };
+            // What each test cost is not in the report: alike.
+            let costs = Costs {
+                tests: vec![1.0; prefix],
+                per_run: 1.0,
+            };
+            let mut failure = Failure::new(ctx, r.victim, r.outcome, r.sequence, costs);
+            failure.output = r.output;
+            if !r.unfinished {
+                failure.phase = Phase::Done;
+            }
+            self.failures.push(failure);
         }
         unfinished
     }
