@@ -27,6 +27,9 @@ Examples:
   smoke -- merge                            run a test called merge (not the subcommand)
   smoke replay reports/known-bugs.json      do the failures of a report still fail?
   smoke diagnose reports/run.json           every polluter, cleaner and state-setter
+  smoke --order external --controller ./pick.py    a program chooses each next test
+  smoke --control-dir /tmp/ctl & smoke op /tmp/ctl; smoke check /tmp/ctl
+                                            a harness runs the tests one command at a time
 
 Exit codes: 0 no failure found, 1 failure found and reported, 2 usage, config or I/O
 error or a failing setup/teardown, 130 interrupted by Ctrl-C (143 by SIGTERM, 129 by
@@ -87,6 +90,16 @@ pub struct Cli {
     /// Order of the tests in each iteration [default: random].
     #[arg(short, long, value_enum, value_name = "ORDER")]
     pub order: Option<OrderArg>,
+
+    /// With --order external: the shell command of a program that chooses each next test,
+    /// speaking JSON lines on its stdin and stdout (see the README's controller protocol).
+    #[arg(long, value_name = "CMD", conflicts_with = "control_dir")]
+    pub controller: Option<String>,
+
+    /// Let commands drive one sequence: each `smoke op DIR` runs the next test of the order,
+    /// `smoke check DIR` ends the sequence and gives the verdict.
+    #[arg(long, value_name = "DIR")]
+    pub control_dir: Option<PathBuf>,
 
     /// How many times each test runs per iteration [default: 2; 1 in batch mode].
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
@@ -198,6 +211,33 @@ pub enum Command {
     /// tests it needs before it (state-setters).
     #[command(after_help = "A test called diagnose is run with `smoke -- diagnose`.")]
     Diagnose(DiagnoseArgs),
+    /// Ask the smoke watching DIR (smoke --control-dir DIR) to run the next test of its order;
+    /// prints the result line and exits with the test's status (0, N, 128 + signal, 124 for a
+    /// timeout), 2 when smoke cannot answer.
+    #[command(after_help = "A test called op is run with `smoke -- op`.")]
+    Op(ControlArgs),
+    /// End the sequence of the smoke watching DIR: teardown, shrinking, the report; prints the
+    /// verdict line and exits with smoke's exit code (0 no failure, 1 failure found).
+    #[command(after_help = "A test called check is run with `smoke -- check`.")]
+    Check(ControlArgs),
+}
+
+/// `smoke op` and `smoke check`'s arguments.
+#[derive(Debug, Args)]
+pub struct ControlArgs {
+    /// The control folder a `smoke --control-dir DIR` watches.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// How long to wait for a smoke to watch DIR before giving up (exit 2).
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_wait)]
+    pub wait: std::time::Duration,
+}
+
+/// `--wait`: a duration such as 10s or 500ms.
+fn parse_wait(text: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(text)
+        .map_err(|e| format!("a duration such as 10s or 500ms (got '{text}': {e})"))
 }
 
 /// `smoke diagnose`'s arguments.
@@ -345,6 +385,9 @@ pub enum OrderArg {
     Tuscan,
     /// Every distinct order of the tests, each --times times, one per iteration.
     Exhaustive,
+    /// A program chooses each next test (--controller CMD); each of its sequences is an
+    /// iteration.
+    External,
 }
 
 impl From<OrderArg> for crate::model::Order {
@@ -357,6 +400,7 @@ impl From<OrderArg> for crate::model::Order {
             OrderArg::Mirror => crate::model::Order::Mirror,
             OrderArg::Tuscan => crate::model::Order::Tuscan,
             OrderArg::Exhaustive => crate::model::Order::Exhaustive,
+            OrderArg::External => crate::model::Order::External,
         }
     }
 }

@@ -178,6 +178,8 @@ pub enum Order {
     Tuscan,
     /// Iteration i runs the i-th distinct order of the tests, each `times` times.
     Exhaustive,
+    /// An outside program (`--controller`) chooses each next test; nothing is planned.
+    External,
 }
 
 impl Order {
@@ -208,6 +210,7 @@ impl fmt::Display for Order {
             Order::Mirror => "mirror",
             Order::Tuscan => "tuscan",
             Order::Exhaustive => "exhaustive",
+            Order::External => "external",
         })
     }
 }
@@ -317,6 +320,7 @@ mod tests {
             (Mirror, "mirror", false, true, false),
             (Tuscan, "tuscan", false, false, true),
             (Exhaustive, "exhaustive", false, false, true),
+            (External, "external", false, false, false),
         ];
         for (order, name, fixed, seeded, enumerated) in table {
             assert_eq!(order.to_string(), name);

@@ -378,7 +378,9 @@ impl Reporter for Console {
                     Order::Mirror if index % 2 == 0 => {
                         format!(" (seed {seed}, iteration {} reversed)", index - 1)
                     }
-                    order if order.is_seeded() => format!(" (seed {seed})"),
+                    order if order.is_seeded() || order == Order::External => {
+                        format!(" (seed {seed})")
+                    }
                     _ => String::new(),
                 };
                 self.progress(&format!(
