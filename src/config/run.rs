@@ -243,19 +243,23 @@ fn driving(
     let driving = match (&cli.controller, &cli.control_dir, order) {
         (None, None, Order::External) => {
             return Err(ConfigError::new(
-                "order external needs --controller CMD: the program that chooses each next                  test (see the controller protocol in the README)",
+                "order external needs --controller CMD: the program that chooses each next \
+                 test (see the controller protocol in the README)",
             ));
         }
         (None, None, _) => return Ok(None),
         (Some(command), _, Order::External) => super::Driving::Controller(command.clone()),
         (Some(_), _, order) => {
             return Err(ConfigError::new(format!(
-                "--controller goes with --order external (the order is {order}): add --order                  external, or leave --controller out"
+                "--controller goes with --order external (the order is {order}): add --order \
+                 external, or leave --controller out"
             )));
         }
         (None, Some(_), Order::External) => {
             return Err(ConfigError::new(
-                "--control-dir steps through an order of smoke's own (random unless --order                  names another), while --order external lets a --controller choose: use one                  or the other",
+                "--control-dir steps through an order of smoke's own (random unless --order \
+                 names another), while --order external lets a --controller choose: use one \
+                 or the other",
             ));
         }
         (None, Some(dir), _) => super::Driving::ControlDir(dir.clone()),
@@ -266,12 +270,14 @@ fn driving(
     };
     if batch_mode {
         return Err(ConfigError::new(format!(
-            "{what} runs one test at a time, as each is asked for, so it needs per-test mode:              pass --mode per-test (or set run = \"...{{test}}...\" without batch)"
+            "{what} runs one test at a time, as each is asked for, so it needs per-test mode: \
+             pass --mode per-test (or set run = \"...{{test}}...\" without batch)"
         )));
     }
     if jobs > 1 {
         return Err(ConfigError::new(format!(
-            "{what} drives one sequence at a time, so it runs on one worker: leave --jobs (and              [smoke] jobs) out, or set it to 1"
+            "{what} drives one sequence at a time, so it runs on one worker: leave --jobs (and \
+             [smoke] jobs) out, or set it to 1"
         )));
     }
     if let Some(shard) = shard {
@@ -286,7 +292,8 @@ fn driving(
         ),
         super::Driving::ControlDir(dir) if cli.iterations.is_some_and(|n| n > 1) => {
             return Err(ConfigError::new(format!(
-                "--control-dir runs one sequence, ended by `smoke check {}`; for another, start                  smoke again: leave --iterations out",
+                "--control-dir runs one sequence, ended by `smoke check {}`; for another, start \
+                 smoke again: leave --iterations out",
                 dir.display()
             )));
         }
