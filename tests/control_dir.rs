@@ -321,3 +321,45 @@ fn one_folder_takes_one_smoke_and_the_verbs_are_words_only_first() {
         stderr(&out)
     );
 }
+
+#[test]
+fn the_antithesis_example_commands_drive_smoke_as_the_test_composer_would() {
+    let suite = suite();
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/antithesis");
+    for script in ["serial_driver_smoke_op.sh", "finally_smoke_check.sh"] {
+        let text = fs::read_to_string(examples.join(script)).expect("the example");
+        suite.file(script, &text);
+    }
+    let mut smoke = watch(
+        &suite,
+        0,
+        &["--order", "rotate", "--times", "1", "a", "p", "v"],
+    );
+    let bin = Path::new(SMOKE).parent().expect("the binary's folder");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let command = |script: &str| {
+        Command::new(suite.path().join(script))
+            .current_dir(suite.path())
+            .env("PATH", &path)
+            .env("SMOKE_CONTROL_DIR", suite.path().join("ctl"))
+            .output()
+            .expect("the test command runs")
+    };
+    let statuses: Vec<Option<i32>> = (0..3)
+        .map(|_| command("serial_driver_smoke_op.sh").status.code())
+        .collect();
+    assert_eq!(statuses, [Some(0), Some(0), Some(1)], "a, p, then v fails");
+    let check = command("finally_smoke_check.sh");
+    assert_eq!(check.status.code(), Some(1), "{}", stderr(&check));
+    assert!(
+        String::from_utf8_lossy(&check.stdout)
+            .contains(r#""verdict":"fail","exit":1,"failures":1"#)
+    );
+    assert_eq!(smoke.0.wait().expect("ends").code(), Some(1));
+    let report = suite.report();
+    assert_eq!(common::names(&report["failures"][0]["minimal"]), ["p", "v"]);
+}

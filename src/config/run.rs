@@ -207,10 +207,17 @@ pub(super) fn resolve(
         .or(smoke.reduce)
         .unwrap_or_default();
     let driving = driving(cli, order, batch_mode, jobs, shard, warnings)?;
-    let (times, iterations) = match &driving {
-        Some(super::Driving::Controller(_)) => (1, iterations),
-        Some(super::Driving::ControlDir(_)) => (times, 1),
-        None => (times, iterations),
+    // A control folder drives one sequence: of a tuscan or exhaustive order, its first.
+    let (times, iterations, iterations_cut) = match &driving {
+        Some(super::Driving::Controller(_)) => (1, iterations, iterations_cut),
+        Some(super::Driving::ControlDir(_)) => (
+            times,
+            1,
+            iterations_cut
+                .map(|_| 1)
+                .or(order.is_enumerated().then_some(1)),
+        ),
+        None => (times, iterations, iterations_cut),
     };
     Ok(RunParts {
         driving,
