@@ -522,6 +522,31 @@ mod tests {
     }
 
     #[test]
+    fn op_and_check_are_subcommands_only_as_the_first_word() {
+        let cli = Cli::try_parse_from(["smoke", "op", "ctl", "--wait", "2s"]).expect("op");
+        let Some(Command::Op(op)) = cli.command else {
+            panic!("the op subcommand: {cli:?}")
+        };
+        assert_eq!(
+            (op.dir, op.wait),
+            (PathBuf::from("ctl"), std::time::Duration::from_secs(2))
+        );
+        let cli = Cli::try_parse_from(["smoke", "check", "ctl"]).expect("check");
+        assert!(matches!(cli.command, Some(Command::Check(ref c)) if c.wait.as_secs() == 10));
+        let cli = Cli::try_parse_from(["smoke", "--", "op", "check"]).expect("tests");
+        assert!(cli.command.is_none());
+        assert_eq!(cli.tests, ["op", "check"]);
+        let message = Cli::try_parse_from(["smoke", "op", "d", "--wait", "soon"])
+            .expect_err("not a duration")
+            .to_string();
+        assert!(
+            message.contains("a duration such as 10s or 500ms (got 'soon'"),
+            "{message}"
+        );
+        assert!(Cli::try_parse_from(["smoke", "--controller", "x", "--control-dir", "d"]).is_err());
+    }
+
+    #[test]
     fn verbose_and_quiet_conflict() {
         assert!(Cli::try_parse_from(["smoke", "-v", "-q"]).is_err());
     }

@@ -806,3 +806,76 @@ fn a_missing_config_file_is_a_clear_error() {
         "{message}"
     );
 }
+
+#[test]
+fn outside_drivers_take_what_they_can_use_and_refuse_the_rest() {
+    let c = with_file(&["--order", "external", "--controller", "./pick"], MINIMAL).expect("valid");
+    assert_eq!(c.driving, Some(Driving::Controller("./pick".into())));
+    assert_eq!(
+        (c.order, c.times, c.iterations),
+        (Order::External, 1, DEFAULT_ITERATIONS)
+    );
+    let c = with_file(
+        &["--order", "external", "--controller", "x", "-t", "4"],
+        MINIMAL,
+    )
+    .expect("valid");
+    assert_eq!(c.times, 1);
+    assert!(c.warnings[0].contains("--times is ignored with --order external"));
+
+    let c = with_file(&["--control-dir", "ctl", "--order", "tuscan"], MINIMAL).expect("valid");
+    assert_eq!(c.driving, Some(Driving::ControlDir("/work/ctl".into())));
+    assert_eq!(
+        (c.iterations, c.iterations_cut),
+        (1, Some(1)),
+        "one sequence"
+    );
+    let c = with_file(
+        &["--control-dir", "ctl"],
+        &format!("{MINIMAL}[smoke]\niterations = 9\n"),
+    )
+    .expect("the file's iterations serve other runs");
+    assert_eq!(c.iterations, 1);
+
+    let table: [(&[&str], &str, &str); 7] = [
+        (
+            &["--order", "external"],
+            "",
+            "order external needs --controller CMD",
+        ),
+        (
+            &[],
+            "[smoke]\norder = \"external\"\n",
+            "order external needs --controller CMD",
+        ),
+        (
+            &["--controller", "x"],
+            "",
+            "--controller goes with --order external",
+        ),
+        (
+            &["--order", "external", "--controller", "x", "-j", "2"],
+            "",
+            "runs on one worker",
+        ),
+        (
+            &["--control-dir", "d", "-n", "2"],
+            "",
+            "start smoke again: leave --iterations out",
+        ),
+        (
+            &["--control-dir", "d", "--shard", "1/2", "--seed", "1"],
+            "",
+            "cannot be split",
+        ),
+        (
+            &["--control-dir", "d", "--batch", "sh b {tests}"],
+            "",
+            "so it needs per-test mode",
+        ),
+    ];
+    for (args, extra, message) in table {
+        let refused = error(with_file(args, &format!("{MINIMAL}{extra}")));
+        assert!(refused.contains(message), "{args:?}: {refused}");
+    }
+}
