@@ -225,7 +225,14 @@ fn sigint_to_a_waiting_op_withdraws_it_and_the_next_op_gets_its_own_result() {
         "{}",
         stderr(&first)
     );
-    // No stale FIFO confuses the next op: it gets a's result, not slow's.
+    // Nor does one whose op was killed outright, never to read it (made here with mkfifo).
+    let stale = Command::new("mkfifo")
+        .arg(suite.path().join("ctl/op-1-1"))
+        .status()
+        .expect("mkfifo runs");
+    assert!(stale.success());
+    // No stale FIFO confuses the next op: it gets a's result, not slow's, and the stale one
+    // runs nothing.
     let second = finish(client(&suite, "op", &[]));
     assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
     assert!(
@@ -362,4 +369,33 @@ fn the_antithesis_example_commands_drive_smoke_as_the_test_composer_would() {
     assert_eq!(smoke.0.wait().expect("ends").code(), Some(1));
     let report = suite.report();
     assert_eq!(common::names(&report["failures"][0]["minimal"]), ["p", "v"]);
+}
+
+#[test]
+fn sigterm_to_smoke_waiting_for_its_first_op_seals_an_empty_driven_sequence() {
+    let suite = suite();
+    let mut smoke = watch(&suite, 0, &["--teardown", "echo teardown >> teardown.log"]);
+    wait_for(
+        &suite.path().join("ctl/smoke.lock"),
+        Duration::from_secs(20),
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(smoke.0.id() as i32, libc::SIGTERM) };
+    assert_eq!(smoke.0.wait().expect("smoke ends").code(), Some(143));
+    let report = suite.report();
+    assert_eq!(report["status"], "interrupted");
+    assert!(report["finished_at"].is_string(), "sealed");
+    assert_eq!(report["iterations"][0]["result"], "interrupted");
+    assert_eq!(
+        common::names(&report["iterations"][0]["driven"]),
+        Vec::<String>::new()
+    );
+    assert!(suite.ran().is_empty());
+    assert_eq!(
+        fs::read_to_string(suite.path().join("teardown.log")).expect("teardown ran"),
+        "teardown\n"
+    );
+    let late = finish(client(&suite, "check", &["--wait", "300ms"]));
+    assert_eq!(late.status.code(), Some(2), "no smoke watches any more");
 }
