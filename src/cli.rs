@@ -27,9 +27,10 @@ Examples:
   smoke -- merge                            run a test called merge (not the subcommand)
   smoke replay reports/known-bugs.json      do the failures of a report still fail?
   smoke diagnose reports/run.json           every polluter, cleaner and state-setter
-  smoke --order external --controller ./pick.py    a program chooses each next test
-  smoke --control-dir /tmp/ctl & smoke op /tmp/ctl; smoke check /tmp/ctl
-                                            a harness runs the tests one command at a time
+  smoke --order external --controller ./pick
+                                            a program chooses each next test
+  smoke --control-dir ctl & smoke op ctl    a harness runs one test per command,
+  smoke check ctl                           then ends the sequence
 
 Exit codes: 0 no failure found, 1 failure found and reported, 2 usage, config or I/O
 error or a failing setup/teardown, 130 interrupted by Ctrl-C (143 by SIGTERM, 129 by

@@ -55,8 +55,16 @@ impl FifoDriver {
             .write(true)
             .open(&lock_path)
             .with_context(|| format!("cannot open '{}'", lock_path.display()))?;
-        // SAFETY: flock(2) on a file descriptor this File owns.
-        if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        // An op waiting for smoke to start takes a shared lock for a moment now and then to see
+        // whether one watches: a few tries tell that from another smoke, which holds it.
+        let locked = (0..25).any(|try_| {
+            if try_ > 0 {
+                std::thread::sleep(POLL);
+            }
+            // SAFETY: flock(2) on a file descriptor this File owns.
+            unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) == 0 }
+        });
+        if !locked {
             return Err(anyhow!(
                 "another smoke is watching the control folder '{}' (it holds {LOCK}); stop it \
                  or give this run its own --control-dir",
