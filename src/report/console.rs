@@ -289,6 +289,10 @@ impl Reporter for Console {
                 position,
                 length,
             } => {
+                // A driven sequence's length is known only as it grows.
+                if self.jobs <= 1 && self.bar.length().is_some_and(|l| (*length as u64) > l) {
+                    self.bar.set_length(*length as u64);
+                }
                 if self.verbosity == Verbosity::Verbose && self.batch_length.is_none() {
                     let worker = if self.jobs > 1 {
                         format!("worker {worker} ")
