@@ -419,6 +419,54 @@ fn apply_wstat(result: &mut Reported, wstat: &str) {
     }
 }
 
+/// Parse what a fork server's child wrote as it went (see `exec::forkserver`): a `start` line
+/// before each test and a `test` line after it. A test that started and has no `test` line is
+/// where the child died. Lines that are not the helper's are skipped.
+pub fn parse_forked(lines: &[u8]) -> Vec<Reported> {
+    let mut reported: Vec<Reported> = Vec::new();
+    for line in lines.split(|&b| b == b'\n') {
+        let Ok(value) = serde_json::from_slice::<serde_json::Value>(line) else {
+            continue;
+        };
+        if let Some(name) = value.get("start").and_then(|v| v.as_str()) {
+            reported.push(Reported {
+                id: name.to_string(),
+                keys: vec![name.to_string()],
+                outcome: None,
+                duration: None,
+                output: Vec::new(),
+            });
+            continue;
+        }
+        let Some(name) = value.get("test").and_then(|v| v.as_str()) else {
+            continue;
+        };
+        let Some(last) = reported
+            .last_mut()
+            .filter(|r| r.id == name && r.outcome.is_none())
+        else {
+            continue;
+        };
+        last.outcome = Some(match value.get("outcome").and_then(|v| v.as_str()) {
+            Some("passed" | "skipped") => Outcome::Pass,
+            Some("error") => Outcome::Error,
+            _ => Outcome::Failed,
+        });
+        last.duration = value
+            .get("duration")
+            .and_then(serde_json::Value::as_f64)
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map(Duration::from_secs_f64);
+        last.output = value
+            .get("output")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .as_bytes()
+            .to_vec();
+    }
+    reported
+}
+
 /// The results of a batch, matched to the sequence that was asked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attributed {
@@ -724,6 +772,39 @@ E   AssertionError: boom &amp; more</failure></testcase></testsuite></testsuites
             outcomes(&got),
             [Outcome::Pass, Outcome::Signal { signal: 6 }]
         );
+    }
+
+    #[test]
+    fn a_forked_child_names_each_test_and_the_one_it_died_in() {
+        let lines = concat!(
+            "{\"start\": \"t.py::a\"}\n",
+            "{\"test\": \"t.py::a\", \"outcome\": \"passed\", \"duration\": 0.25, \"output\": \"\"}\n",
+            "not the helper's\n",
+            "{\"start\": \"t.py::b\"}\n",
+            "{\"test\": \"t.py::b\", \"outcome\": \"failed\", \"duration\": 0.5, \"output\": \"E assert 0\"}\n",
+            "{\"start\": \"t.py::c\"}\n",
+            "{\"test\": \"t.py::c\", \"outcome\": \"skipped\", \"duration\": 0, \"output\": \"\"}\n",
+            "{\"start\": \"t.py::d\"}\n",
+        );
+        let reported = parse_forked(lines.as_bytes());
+        let outcomes: Vec<Option<Outcome>> = reported.iter().map(|r| r.outcome).collect();
+        assert_eq!(
+            outcomes,
+            [
+                Some(Outcome::Pass),
+                Some(Outcome::Failed),
+                Some(Outcome::Pass),
+                None
+            ]
+        );
+        assert_eq!(reported[0].duration, Some(Duration::from_millis(250)));
+        assert_eq!(reported[1].output, b"E assert 0");
+        let asked = ["t.py::a", "t.py::b", "t.py::c", "t.py::d", "t.py::e"];
+        let attributed =
+            attribute(&asked, reported, Outcome::Signal { signal: 9 }, true).expect("in order");
+        assert_eq!(attributed.results.len(), 4);
+        assert_eq!(attributed.results[3].0, Outcome::Signal { signal: 9 });
+        assert!(!attributed.unattributed);
     }
 
     #[test]

@@ -163,6 +163,11 @@ pub struct Cli {
     #[arg(long)]
     pub ignore_runner_exit: bool,
 
+    /// Batch mode with pytest: start a fresh runner for every sequence instead of forking each
+    /// one from a server that collected the suite once.
+    #[arg(long)]
+    pub no_fork_server: bool,
+
     /// Run each test once in the suite's order, not stopping, and show each failure's output
     /// (takes test names and --seed, not the order options).
     #[arg(long)]
@@ -173,7 +178,8 @@ pub struct Cli {
     #[arg(long, conflicts_with = "bug_mode")]
     pub list: bool,
 
-    /// Write the text report to PATH (the JSON report goes beside it, ending .json).
+    /// Write the text report to PATH (the JSON and HTML reports go beside it, ending .json and
+    /// .html).
     #[arg(long, value_name = "PATH", conflicts_with = "report_dir")]
     pub report: Option<PathBuf>,
 
@@ -295,7 +301,8 @@ pub struct ReplayArgs {
 /// Where a subcommand writes its report, and how much it says: as for a run.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Write the text report to PATH (the JSON report goes beside it, ending .json).
+    /// Write the text report to PATH (the JSON report goes beside it, ending .json; merge's and
+    /// replay's HTML report too, ending .html).
     #[arg(long, value_name = "PATH", conflicts_with = "report_dir")]
     pub report: Option<PathBuf>,
 

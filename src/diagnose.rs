@@ -256,7 +256,7 @@ pub fn run(
         head: Head::new("diagnose", now, &argv, &args.from, suite_label),
         failures: Vec::new(),
     };
-    files.write_rendered(&render_text(&diagnosis), &render_json(&diagnosis))?;
+    files.write_rendered(&render_text(&diagnosis), &render_json(&diagnosis), None)?;
 
     let mut interrupted = None;
     for (n, f) in chosen {
@@ -314,10 +314,10 @@ pub fn run(
             outln!("{}", lines(&d));
         }
         diagnosis.failures.push(d);
-        files.write_rendered(&render_text(&diagnosis), &render_json(&diagnosis))?;
+        files.write_rendered(&render_text(&diagnosis), &render_json(&diagnosis), None)?;
     }
     diagnosis.head.finish(interrupted.is_some());
-    files.write_rendered(&render_text(&diagnosis), &render_json(&diagnosis))?;
+    files.write_rendered(&render_text(&diagnosis), &render_json(&diagnosis), None)?;
     if args.output.quiet {
         for d in &diagnosis.failures {
             outln!("{}", lines(d));

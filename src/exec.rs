@@ -16,6 +16,10 @@
 //!
 //! [`Executor`] is the seam the runner uses, so runner tests run on a fake with no processes.
 
+mod forkserver;
+
+pub use forkserver::{ForkPlan, Forked};
+
 use crate::interrupt;
 use crate::model::Outcome;
 use anyhow::{Context, Result};
@@ -96,6 +100,16 @@ pub trait Executor {
     /// From now on, append every command's label, full output and outcome to `path` (created
     /// new); `None` closes the log.
     fn set_log(&mut self, path: Option<&Path>) -> Result<()>;
+
+    /// Run a batch `job` (its args are the tests) in a child of a fork server that loaded the
+    /// suite once (started on first use with `plan`). [`Forked::Unavailable`]: the job did not
+    /// run, and why; the caller runs it as a fresh process.
+    fn run_forked(&mut self, job: &Job, plan: &ForkPlan) -> Result<Forked> {
+        let _ = (job, plan);
+        Ok(Forked::Unavailable(
+            "this executor has no fork server".to_string(),
+        ))
+    }
 }
 
 /// The real executor.
@@ -107,6 +121,10 @@ pub struct ShellExecutor {
     log: Option<(File, PathBuf)>,
     /// A private folder for batch results, made on first use, removed with smoke.
     scratch: Option<tempfile::TempDir>,
+    /// The fork server, once started.
+    fork: Option<forkserver::ForkServer>,
+    /// Why there is no fork server for the rest of the run.
+    no_fork: Option<String>,
 }
 
 /// A long-running helper (an outside controller, `--controller`): `/bin/sh -c SCRIPT` in `dir`
@@ -139,6 +157,8 @@ impl ShellExecutor {
             env: env.to_vec(),
             log: None,
             scratch: None,
+            fork: None,
+            no_fork: None,
         }
     }
 
@@ -287,6 +307,40 @@ impl Executor for ShellExecutor {
             None => None,
         };
         Ok(())
+    }
+    fn run_forked(&mut self, job: &Job, plan: &ForkPlan) -> Result<Forked> {
+        if let Some(why) = &self.no_fork {
+            return Ok(Forked::Unavailable(why.clone()));
+        }
+        if self.fork.is_none() {
+            match forkserver::ForkServer::start(plan, &self.dir, &self.env)? {
+                Ok(server) => self.fork = Some(server),
+                Err(why) => {
+                    self.no_fork = Some(why.clone());
+                    return Ok(Forked::Unavailable(why));
+                }
+            }
+        }
+        let server = self.fork.as_mut().expect("started above");
+        let log = match &mut self.log {
+            Some((log, _)) => {
+                writeln!(log, "=== {} ===", job.label).context("cannot write the log")?;
+                Some(log)
+            }
+            None => None,
+        };
+        match server.run(job, plan, log)? {
+            Ok(Some(finished)) => Ok(Forked::Ran(finished)),
+            Ok(None) => {
+                // It died (a test killed its parent?): what it was doing is unknown, so no
+                // new one; the rest of the run starts fresh processes.
+                self.fork = None;
+                let why = format!("the {} fork server stopped unexpectedly", plan.runner);
+                self.no_fork = Some(why.clone());
+                Ok(Forked::Unavailable(why))
+            }
+            Err(why) => Ok(Forked::Unavailable(why)),
+        }
     }
 }
 

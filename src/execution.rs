@@ -111,3 +111,18 @@ pub enum Workdir {
     /// suite folder is `SMOKE_SUITE_DIR`.
     Fresh,
 }
+
+/// A batch runner that smoke can fork sequences from, after it has loaded the suite once (see
+/// `exec::forkserver`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ForkRunner {
+    Pytest,
+}
+
+impl std::fmt::Display for ForkRunner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ForkRunner::Pytest => "pytest",
+        })
+    }
+}

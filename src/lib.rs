@@ -285,9 +285,10 @@ fn run_cli(mut cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
 
     let out = report::console::summary(writer.report(), summary.interrupted);
     term::outln!(
-        "{out}\nreport: {}\nreport: {}",
+        "{out}\nreport: {}\nreport: {}\nreport: {}",
         files.text.display(),
-        files.json.display()
+        files.json.display(),
+        files.html.display()
     );
 
     if summary.hook_failures > 0 {
@@ -375,6 +376,7 @@ fn report_header(
                 execution::Execution::Batch(b) => Some(b.format.to_string()),
             },
             preset: config.preset.map(|p| p.to_string()),
+            fork_server: config.fork_server.map(|r| r.to_string()),
             setup: config.setup.as_deref().map(|s| redactor.apply(s)),
             teardown: config.teardown.as_deref().map(|s| redactor.apply(s)),
             tests,

@@ -461,9 +461,10 @@ pub fn run(
         console_lines(&merged)
     };
     outln!(
-        "{lines}\nreport: {}\nreport: {}",
+        "{lines}\nreport: {}\nreport: {}\nreport: {}",
         files.text.display(),
-        files.json.display()
+        files.json.display(),
+        files.html.display()
     );
     Ok(exit_code(&merged))
 }

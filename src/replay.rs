@@ -3,7 +3,7 @@
 //! fails differently, or cannot replay. So a team can keep a report of the order bugs it fixed
 //! and replay it in CI to keep them from coming back.
 //!
-//! [`judge`], the replay report's model and its text are pure; [`run`] is the edge around them:
+//! [`judge`], the replay report's model, its text and its HTML page are pure; [`run`] is the edge around them:
 //! read the report, load the suite (`--config`, `./smoke.toml`, else the report's own config or
 //! flags), hand the sequences to the runner, write the replay report beside the usual ones.
 
@@ -276,6 +276,74 @@ pub fn render_text(r: &ReplayReport) -> String {
     t
 }
 
+/// The replay report as an HTML page, in the frame of a run's (`report::html`): each failure
+/// with its verdict, the sequence replayed and the output of its last failing run.
+pub fn render_html(r: &ReplayReport) -> String {
+    use crate::report::html::{Page, css_word, key_values, output_block, page, sequence};
+    use maud::html;
+    let sequences = if r.original { "original" } else { "minimal" };
+    let failures = html! {
+        @for f in &r.failures {
+            article.failure.replayed id={ "failure-" (f.failure) } {
+                h3 {
+                    "Failure " (f.failure) ": " code { (report::one_line(&f.test)) }
+                    " (recorded: " (f.recorded) ") "
+                    span class={ "badge verdict-" (css_word(&f.verdict.to_string())) } {
+                        (f.verdict)
+                    }
+                }
+                p.proof { (report::one_line(&line(f))) }
+                p { strong { (sequences) } " sequence (" (f.sequence.len()) " tests):" }
+                (sequence(&f.sequence, true))
+                @if let Some(output) = &f.output {
+                    details open {
+                        summary { "output of the last failing run (end)" }
+                        (output_block(output))
+                    }
+                }
+            }
+        }
+    };
+    let replay = key_values(&[
+        ("smoke version", r.head.smoke_version.clone()),
+        ("command", shell::join(&r.head.argv)),
+        ("replayed", r.head.from.clone()),
+        ("suite", r.head.suite.clone()),
+        (
+            "runs",
+            format!("{sequences} sequences, {} run(s) each", r.runs_each),
+        ),
+    ]);
+    let fixed = r
+        .failures
+        .iter()
+        .filter(|f| f.verdict == Verdict::Fixed)
+        .count();
+    page(&Page {
+        title: format!(
+            "smoke replay: {fixed} of {} fixed ({})",
+            r.failures.len(),
+            r.head.status
+        ),
+        heading: "smoke replay report",
+        generator: &r.head.smoke_version,
+        status: &r.head.status,
+        started_at: &r.head.started_at,
+        finished_at: r.head.finished_at.as_deref(),
+        facts: vec![format!(
+            "{} of {} failure(s) fixed; replayed {}",
+            fixed,
+            r.failures.len(),
+            r.head.from
+        )],
+        warnings: &[],
+        sections: vec![
+            ("failures", "Failures", failures),
+            ("replay", "Replay", replay),
+        ],
+    })
+}
+
 /// The replay report as JSON.
 pub fn render_json(r: &ReplayReport) -> String {
     let mut json = serde_json::to_string_pretty(r).expect("the replay report always serializes");
@@ -338,7 +406,11 @@ pub fn run(
         original: args.original,
         failures: records,
     };
-    files.write_rendered(&render_text(&replay), &render_json(&replay))?;
+    files.write_rendered(
+        &render_text(&replay),
+        &render_json(&replay),
+        Some(&render_html(&replay)),
+    )?;
 
     // Only what can be found in the suite runs; a sequence with a missing test is judged as
     // it is, without a run.
@@ -389,14 +461,19 @@ pub fn run(
             .map(|failed| redactor().apply(&report::lossy(&failed.output)));
     }
     replay.head.finish(interrupted.is_some());
-    files.write_rendered(&render_text(&replay), &render_json(&replay))?;
+    files.write_rendered(
+        &render_text(&replay),
+        &render_json(&replay),
+        Some(&render_html(&replay)),
+    )?;
 
     let lines: Vec<String> = replay.failures.iter().map(line).collect();
     outln!(
-        "{}\nreport: {}\nreport: {}",
+        "{}\nreport: {}\nreport: {}\nreport: {}",
         lines.join("\n"),
         files.text.display(),
-        files.json.display()
+        files.json.display(),
+        files.html.display()
     );
     Ok(match interrupted {
         Some(signal) => interrupt::exit_code(signal),
@@ -618,6 +695,54 @@ mod tests {
         Replayed {
             stopped: None,
             failed: None,
+        }
+    }
+
+    #[test]
+    fn the_html_page_shows_each_verdict_with_names_and_output_escaped() {
+        let record = |failure, verdict, output: Option<&str>| ReplayRecord {
+            failure,
+            test: "v<b>&".into(),
+            recorded: "exit 1".into(),
+            sequence: vec!["</li><script>".into(), "v<b>&".into()],
+            verdict,
+            runs: 3,
+            failed_same_way: if verdict == Verdict::Fixed { 0 } else { 3 },
+            passed: if verdict == Verdict::Fixed { 3 } else { 0 },
+            now: None,
+            missing: vec![],
+            output: output.map(str::to_string),
+        };
+        let report = ReplayReport {
+            head: Head {
+                smoke_version: "0.0.0-test".into(),
+                mode: "replay".into(),
+                started_at: "2026-01-02T03:04:05+00:00".into(),
+                finished_at: Some("2026-01-02T03:04:09+00:00".into()),
+                status: "completed".into(),
+                argv: vec!["smoke".into(), "replay".into(), "r\"<.json".into()],
+                from: "r\"<.json".into(),
+                suite: "smoke.toml".into(),
+            },
+            runs_each: 3,
+            original: false,
+            failures: vec![
+                record(1, Verdict::Fixed, None),
+                record(2, Verdict::StillFails, Some("</script>\x1b[2J\n")),
+            ],
+        };
+        let page = render_html(&report);
+        assert_eq!(page.matches("<script").count(), 1, "only smoke's own");
+        for needle in [
+            "<title>smoke replay: 1 of 2 fixed (completed)</title>",
+            "<span class=\"badge verdict-fixed\">fixed</span>",
+            "<span class=\"badge verdict-still-fails\">still fails</span>",
+            "failure 2: 'v&lt;b&gt;&amp;' (exit 1, 2 tests): still fails (3 of 3 runs)",
+            "<li>&lt;/li&gt;&lt;script&gt;</li>",
+            "<pre class=\"output\">&lt;/script&gt;\\x1b[2J\n</pre>",
+            "r&quot;&lt;.json",
+        ] {
+            assert!(page.contains(needle), "missing {needle:?} in\n{page}");
         }
     }
 

@@ -334,6 +334,11 @@ fn a_second_sigint_exits_at_once_without_waiting_for_teardown() {
     let text = fs::read_to_string(suite.reports()[0].with_extension("txt")).expect("text");
     assert!(text.contains("status            interrupted"), "{text}");
     assert!(!text.contains("finished          -"), "{text}");
+    let html = fs::read_to_string(suite.reports()[0].with_extension("html")).expect("HTML");
+    assert!(
+        html.contains("<span class=\"badge status-interrupted\">interrupted</span>"),
+        "{html}"
+    );
 }
 
 #[test]

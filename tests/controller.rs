@@ -132,6 +132,22 @@ fn the_controller_chooses_each_test_and_its_failing_sequence_is_shrunk_without_i
         "{text}"
     );
     assert!(text.contains("iteration 3 driven: no test"), "{text}");
+    let html = fs::read_to_string(
+        suite
+            .reports()
+            .pop()
+            .expect("a report")
+            .with_extension("html"),
+    )
+    .expect("HTML report");
+    assert!(
+        html.contains("order external, controller"),
+        "the HTML names the controller"
+    );
+    assert!(
+        html.contains("driven: 5 tests"),
+        "and shows the driven sequence"
+    );
 }
 
 /// Runs smoke with a controller that fails at its second sequence, and returns smoke's stderr

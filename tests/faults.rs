@@ -503,6 +503,11 @@ fn kill_9_mid_run_leaves_a_whole_report_behind() {
         let txt = fs::read_to_string(json.with_extension("txt")).expect("text report");
         assert!(txt.starts_with("smoke report"), "{txt}");
         assert!(txt.contains("Build parameters"), "the text report is whole");
+        let html = fs::read_to_string(json.with_extension("html")).expect("HTML report");
+        assert!(
+            html.trim_end().ends_with("</html>"),
+            "the HTML report is whole"
+        );
     }
     let leftovers: Vec<_> = fs::read_dir(suite.path().join("reports"))
         .expect("dir")
@@ -756,13 +761,13 @@ fn report_folders_and_files_do_not_follow_planted_symlinks() {
     // Named on the command line, the same folder is followed.
     let out = suite.smoke(&["-n", "1"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(fs::read_dir(elsewhere.path()).expect("dir").count(), 2);
+    assert_eq!(fs::read_dir(elsewhere.path()).expect("dir").count(), 3);
 
     // A symlink planted at the report's own name is replaced, never written through.
     let victim = suite.path().join("precious.txt");
     fs::write(&victim, "keep me").expect("write");
     fs::create_dir(suite.path().join("out")).expect("mkdir");
-    for name in ["r.txt", "r.json"] {
+    for name in ["r.txt", "r.json", "r.html"] {
         std::os::unix::fs::symlink(&victim, suite.path().join("out").join(name)).expect("ln");
     }
     let out = suite
@@ -772,6 +777,11 @@ fn report_folders_and_files_do_not_follow_planted_symlinks() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(fs::read_to_string(&victim).expect("read"), "keep me");
-    let report = fs::symlink_metadata(suite.path().join("out/r.json")).expect("stat");
-    assert!(report.is_file(), "the link was replaced by the report");
+    for name in ["out/r.json", "out/r.html"] {
+        let report = fs::symlink_metadata(suite.path().join(name)).expect("stat");
+        assert!(
+            report.is_file(),
+            "the link at {name} was replaced by the report"
+        );
+    }
 }

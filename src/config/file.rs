@@ -41,6 +41,8 @@ pub(super) struct FileSuite {
     pub(super) timeout: Option<String>,
     #[serde(rename = "ignore-runner-exit")]
     pub(super) ignore_runner_exit: Option<bool>,
+    #[serde(rename = "fork-server")]
+    pub(super) fork_server: Option<bool>,
     pub(super) workdir: Option<Workdir>,
     #[serde(default)]
     pub(super) env: BTreeMap<String, String>,

@@ -114,6 +114,10 @@ pub struct Config {
     /// Batch mode with a runner that runs each test once per invocation however often it is
     /// named (pytest, prove): its name, so repeats can be refused before anything runs.
     pub deduplicating_runner: Option<&'static str>,
+    /// Batch mode: the runner whose sequences are forked from a server that loaded the suite
+    /// once (`None`: a fresh runner process each time; `--no-fork-server`,
+    /// `[suite] fork-server = false`).
+    pub fork_server: Option<crate::execution::ForkRunner>,
     /// `--list`: print the selected names and exit.
     pub list_only: bool,
     /// How much the console says.
@@ -249,6 +253,7 @@ impl Config {
             source,
             execution,
             deduplicating_runner,
+            fork_server,
         } = parts;
         let jobs = run.jobs;
         let workdir = cli.workdir.or(suite.workdir).unwrap_or_default();
@@ -308,6 +313,9 @@ impl Config {
         if cli.ignore_runner_exit {
             replay_base.push("--ignore-runner-exit".to_string());
         }
+        if cli.no_fork_server {
+            replay_base.push("--no-fork-server".to_string());
+        }
 
         let junit = match (&cli.junit, &report.junit) {
             (Some(path), _) => Some(cwd.join(path)),
@@ -354,6 +362,7 @@ impl Config {
             bug_mode,
             ignore_runner_exit: cli.ignore_runner_exit || suite.ignore_runner_exit.unwrap_or(false),
             deduplicating_runner,
+            fork_server,
             list_only: cli.list,
             verbosity: match (cli.quiet, cli.verbose) {
                 (true, _) => Verbosity::Quiet,

@@ -7,7 +7,7 @@ use super::file::FileSuite;
 use crate::batch::Format;
 use crate::cli::Cli;
 use crate::error::ConfigError;
-use crate::execution::{BatchTemplate, Execution, RunMode, RunTemplate, TestSource};
+use crate::execution::{BatchTemplate, Execution, ForkRunner, RunMode, RunTemplate, TestSource};
 use crate::preset::{Defaults, Preset};
 use crate::shell;
 use std::path::{Path, PathBuf};
@@ -20,6 +20,9 @@ pub(super) struct SuiteParts {
     /// Batch mode with a runner that runs each test once per invocation however often it is
     /// named: its name.
     pub deduplicating_runner: Option<&'static str>,
+    /// Batch mode with pytest, unless turned off: fork each sequence from a server that
+    /// collected the suite once.
+    pub fork_server: Option<ForkRunner>,
 }
 
 /// The suite from the flags and the file's `[suite]`; sentences for flags that cannot apply go
@@ -96,11 +99,31 @@ pub(super) fn resolve(
         Execution::Batch(b) => deduplicating_runner(preset, &b.template),
         Execution::PerTest(_) => None,
     };
+    let fork_wanted = !cli.no_fork_server && suite.fork_server != Some(false);
+    let fork_server = match deduplicating_runner {
+        Some("pytest") if fork_wanted => Some(ForkRunner::Pytest),
+        _ => None,
+    };
+    if cli.no_fork_server && deduplicating_runner != Some("pytest") {
+        warnings.push(
+            "--no-fork-server has no effect: only batch mode with pytest forks its sequences \
+             from a server"
+                .to_string(),
+        );
+    }
+    if suite.fork_server == Some(true) && fork_server.is_none() && !cli.no_fork_server {
+        warnings.push(
+            "[suite] fork-server = true has no effect: only batch mode with pytest (the \
+             pytest preset, or a batch template that runs pytest) has a fork server"
+                .to_string(),
+        );
+    }
     Ok(SuiteParts {
         preset,
         source,
         execution,
         deduplicating_runner,
+        fork_server,
     })
 }
 

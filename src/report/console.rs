@@ -361,6 +361,9 @@ impl Reporter for Console {
                     self.diagnostic(&block);
                 }
             }
+            Event::Warning { text } => {
+                self.diagnostic(&format!("smoke: warning: {}", one_line(text)));
+            }
             Event::IterationFinished {
                 index,
                 seed,

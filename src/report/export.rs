@@ -1,7 +1,8 @@
 //! The report on disk: dated unique file names, and writing the text and JSON (rendered by
-//! [`super::render`]) after every unit of work through a temp file + rename, so a crash, a
+//! [`super::render`]) and the HTML (by [`super::html`]) after every unit of work through a temp file + rename, so a crash, a
 //! `kill -9` or a Ctrl-C leaves the last complete report, never a half-written one.
 
+use super::html::render_html;
 use super::record::{Recorder, RunReport};
 use super::render::{render_json, render_text};
 use super::{Event, Redactor, Reporter};
@@ -21,6 +22,8 @@ pub struct ReportFiles {
     pub text: PathBuf,
     /// The JSON report, beside it.
     pub json: PathBuf,
+    /// The HTML report, beside it (a run's, a merge's and a replay's; diagnose writes none).
+    pub html: PathBuf,
     state: Arc<Mutex<WriteState>>,
 }
 
@@ -53,17 +56,19 @@ impl ReportFiles {
         let files = match target {
             ReportTarget::File(text) => {
                 let json = text.with_extension("json");
-                if json == *text {
+                let html = text.with_extension("html");
+                if json == *text || html == *text {
                     anyhow::bail!(
-                        "--report '{}' would put the text and JSON reports in one file: give it \
-                         another ending, such as .txt",
-                        text.display()
+                        "--report '{}' would put the text report and the {} report in one file: \
+                         give it another ending, such as .txt",
+                        text.display(),
+                        if json == *text { "JSON" } else { "HTML" }
                     );
                 }
                 ensure_dir(text.parent().unwrap_or(Path::new(".")))?;
                 // Nothing is opened at the report's own path: it is replaced by a rename when
                 // written, so a symbolic link planted there is replaced, not followed.
-                let files = ReportFiles::new(text.clone(), json);
+                let files = ReportFiles::new(text.clone(), json, html);
                 files.remove_old_logs()?;
                 files
             }
@@ -88,8 +93,11 @@ impl ReportFiles {
                     };
                     let text = dir.join(format!("{name}.txt"));
                     let json = dir.join(format!("{name}.json"));
+                    let html = dir.join(format!("{name}.html"));
                     match File::options().write(true).create_new(true).open(&text) {
-                        Ok(_) if !json.exists() => break ReportFiles::new(text, json),
+                        Ok(_) if !json.exists() && !html.exists() => {
+                            break ReportFiles::new(text, json, html);
+                        }
                         Ok(_) => {}
                         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
                         Err(e) => {
@@ -109,10 +117,11 @@ impl ReportFiles {
         Ok(files)
     }
 
-    fn new(text: PathBuf, json: PathBuf) -> Self {
+    fn new(text: PathBuf, json: PathBuf, html: PathBuf) -> Self {
         ReportFiles {
             text,
             json,
+            html,
             state: Arc::default(),
         }
     }
@@ -163,14 +172,14 @@ impl ReportFiles {
         self.log_path(n)
     }
 
-    /// Write both reports, each through a temp file renamed over the old one; nothing once
-    /// sealed.
+    /// Write the text, JSON and HTML reports, each through a temp file renamed over the old one;
+    /// nothing once sealed.
     pub fn write(&self, report: &RunReport) -> Result<()> {
         let mut state = self.lock();
         if state.sealed {
             return Ok(());
         }
-        self.write_both(&mut state, report)
+        self.write_reports(&mut state, report)
     }
 
     /// For a second signal, which exits at once without teardown: mark the report on disk
@@ -198,22 +207,28 @@ impl ReportFiles {
         report.status = "interrupted".to_string();
         report.completed = false;
         report.finished_at = Some(finished_at);
-        self.write_both(&mut state, &report)
+        self.write_reports(&mut state, &report)
     }
 
-    /// Write a report of another kind (`smoke replay`'s), already rendered, through the same
-    /// lock and temp-file-and-rename as a run's.
-    pub fn write_rendered(&self, text: &str, json: &str) -> Result<()> {
+    /// Write a report of another kind (`smoke replay`'s, `smoke diagnose`'s), already rendered,
+    /// through the same lock and temp-file-and-rename as a run's; the HTML when it has one.
+    pub fn write_rendered(&self, text: &str, json: &str, html: Option<&str>) -> Result<()> {
         let mut state = self.lock();
         if state.sealed {
             return Ok(());
         }
         self.write_file(&mut state, &self.text, text.as_bytes())?;
+        if let Some(html) = html {
+            self.write_file(&mut state, &self.html, html.as_bytes())?;
+        }
         self.write_file(&mut state, &self.json, json.as_bytes())
     }
 
-    fn write_both(&self, state: &mut WriteState, report: &RunReport) -> Result<()> {
+    fn write_reports(&self, state: &mut WriteState, report: &RunReport) -> Result<()> {
+        // The JSON last: it is what a second signal reads back, so once it exists the text and
+        // HTML reports do too.
         self.write_file(state, &self.text, render_text(report).as_bytes())?;
+        self.write_file(state, &self.html, render_html(report).as_bytes())?;
         self.write_file(state, &self.json, render_json(report).as_bytes())
     }
 

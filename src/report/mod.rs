@@ -2,12 +2,14 @@
 //!
 //! The runner never prints or writes files; it emits events. `console` turns them into lines and
 //! progress bars, `record` folds them into the report model (pure), `render` turns that model
-//! into text and JSON (pure), `export` writes them after every unit of work, `junit` writes the
-//! findings as JUnit XML, and `build` collects the build parameters.
+//! into text and JSON (pure), `html` into a self-contained HTML page (pure), `export` writes them
+//! after every unit of work, `junit` writes the findings as JUnit XML, and `build` collects the
+//! build parameters.
 
 pub mod build;
 pub mod console;
 pub mod export;
+pub mod html;
 pub mod junit;
 pub mod record;
 pub mod render;
@@ -140,6 +142,9 @@ pub enum Event<'a> {
         outcome: Outcome,
         output: &'a [u8],
     },
+    /// Something the user should know that happened while running (the report's `warnings`):
+    /// the fork server could not be used, for example.
+    Warning { text: &'a str },
     /// An iteration ended.
     IterationFinished {
         index: u32,

@@ -121,6 +121,10 @@ pub struct Options {
     /// `[suite] preset`.
     #[serde(default)]
     pub preset: Option<String>,
+    /// Batch mode: the runner whose sequences were forked from a server that loaded the suite
+    /// once (`null`: a fresh runner process each time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fork_server: Option<String>,
     pub setup: Option<String>,
     pub teardown: Option<String>,
     /// How many tests were selected for the run.
@@ -474,6 +478,10 @@ impl Recorder {
                 });
                 true
             }
+            Event::Warning { text } => {
+                r.warnings.push(self.redactor.apply(text));
+                true
+            }
             Event::IterationFinished {
                 index,
                 seed,
@@ -682,6 +690,7 @@ pub(crate) mod tests {
                 execution: "per-test".into(),
                 format: None,
                 preset: None,
+                fork_server: None,
                 setup: Some("mkdir -p state".into()),
                 teardown: None,
                 tests: 3,

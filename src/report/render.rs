@@ -63,75 +63,7 @@ pub fn render_text(report: &RunReport) -> String {
         &report.finished_at.as_deref().unwrap_or("-"),
     );
     line(&mut t, "command", &shell::join(&report.argv));
-    let options = match report.mode {
-        Mode::BugMode => format!(
-            "bug mode: the selected tests in order, not stopping; tests get SMOKE_SEED={}",
-            o.seed
-        ),
-        Mode::Smoke if o.order == Order::External => format!(
-            "order external, controller {}, iterations {}, base seed {} (each of the \
-             controller's sequences is an iteration; iteration i gets seed {} + i - 1 in its \
-             start line and as SMOKE_SEED)",
-            shell::quote(o.controller.as_deref().unwrap_or("-")),
-            o.iterations,
-            o.seed,
-            o.seed
-        ),
-        Mode::Smoke if o.order.is_deterministic() => format!(
-            "order {}, times {} (the same every run; tests get SMOKE_SEED={})",
-            o.order, o.times, o.seed
-        ),
-        Mode::Smoke if o.order == Order::Random => format!(
-            "order {}, times {}, iterations {}, base seed {} (iteration i uses seed {} + i - 1)",
-            o.order, o.times, o.iterations, o.seed, o.seed
-        ),
-        // Their iterations are not replayed by a seed alone: say what is.
-        Mode::Smoke => {
-            let what = match o.order {
-                Order::Mirror => format!(
-                    "odd iteration i runs random with seed {} + i - 1, even i the iteration \
-                     before it reversed",
-                    o.seed
-                ),
-                Order::Tuscan => format!(
-                    "iteration i runs {} of the Tuscan square from row i; tests get SMOKE_SEED={} \
-                     + i - 1",
-                    if o.times > 1 { "rows" } else { "the row" },
-                    o.seed
-                ),
-                _ => format!(
-                    "iteration i runs the i-th distinct order, lexicographic by suite position; \
-                     tests get SMOKE_SEED={} + i - 1",
-                    o.seed
-                ),
-            };
-            format!(
-                "order {}, times {}, iterations {}, base seed {} ({what}; iteration i alone: \
-                 --order {} --times {} --seed {} --iterations i --shard i/i)",
-                o.order, o.times, o.iterations, o.seed, o.order, o.times, o.seed
-            )
-        }
-    };
-    let options = match (o.shard, report.mode) {
-        (Some(shard), Mode::Smoke) => {
-            format!("{options}; {shard}: {}", shard.describe(o.iterations))
-        }
-        _ => options,
-    };
-    let options = match &o.control_dir {
-        Some(dir) => format!(
-            "{options}; driven through the control folder {} (each smoke op ran the next test, \
-             smoke check ended the sequence)",
-            shell::quote(dir)
-        ),
-        None => options,
-    };
-    // The default reducer goes unsaid (the JSON's `options.reduce` always says it).
-    let options = match (report.mode, o.reduce) {
-        (Mode::Smoke, Reducer::Testsmoke) => format!("{options}; reduce {}", o.reduce),
-        _ => options,
-    };
-    line(&mut t, "options", &options);
+    line(&mut t, "options", &describe_options(report));
     for m in &report.merged_from {
         line(
             &mut t,
@@ -160,6 +92,9 @@ pub fn render_text(report: &RunReport) -> String {
     }
     if let Some(preset) = &o.preset {
         execution.push_str(&format!(", preset {preset}"));
+    }
+    if let Some(runner) = &o.fork_server {
+        execution.push_str(&format!(", forked from a {runner} fork server"));
     }
     line(&mut t, "execution", &execution);
     line(
@@ -437,6 +372,80 @@ pub fn render_text(report: &RunReport) -> String {
         push_output(&mut t, &c.output);
     }
     t
+}
+
+/// The options line: order, times, iterations, base seed and how one iteration replays alone,
+/// the shard and a reducer other than the default. The text and HTML reports both show it.
+pub(super) fn describe_options(report: &RunReport) -> String {
+    let o = &report.options;
+    let options = match report.mode {
+        Mode::BugMode => format!(
+            "bug mode: the selected tests in order, not stopping; tests get SMOKE_SEED={}",
+            o.seed
+        ),
+        Mode::Smoke if o.order == Order::External => format!(
+            "order external, controller {}, iterations {}, base seed {} (each of the \
+             controller's sequences is an iteration; iteration i gets seed {} + i - 1 in its \
+             start line and as SMOKE_SEED)",
+            shell::quote(o.controller.as_deref().unwrap_or("-")),
+            o.iterations,
+            o.seed,
+            o.seed
+        ),
+        Mode::Smoke if o.order.is_deterministic() => format!(
+            "order {}, times {} (the same every run; tests get SMOKE_SEED={})",
+            o.order, o.times, o.seed
+        ),
+        Mode::Smoke if o.order == Order::Random => format!(
+            "order {}, times {}, iterations {}, base seed {} (iteration i uses seed {} + i - 1)",
+            o.order, o.times, o.iterations, o.seed, o.seed
+        ),
+        // Their iterations are not replayed by a seed alone: say what is.
+        Mode::Smoke => {
+            let what = match o.order {
+                Order::Mirror => format!(
+                    "odd iteration i runs random with seed {} + i - 1, even i the iteration \
+                 before it reversed",
+                    o.seed
+                ),
+                Order::Tuscan => format!(
+                    "iteration i runs {} of the Tuscan square from row i; tests get SMOKE_SEED={} \
+                 + i - 1",
+                    if o.times > 1 { "rows" } else { "the row" },
+                    o.seed
+                ),
+                _ => format!(
+                    "iteration i runs the i-th distinct order, lexicographic by suite position; \
+                 tests get SMOKE_SEED={} + i - 1",
+                    o.seed
+                ),
+            };
+            format!(
+                "order {}, times {}, iterations {}, base seed {} ({what}; iteration i alone: \
+             --order {} --times {} --seed {} --iterations i --shard i/i)",
+                o.order, o.times, o.iterations, o.seed, o.order, o.times, o.seed
+            )
+        }
+    };
+    let options = match (o.shard, report.mode) {
+        (Some(shard), Mode::Smoke) => {
+            format!("{options}; {shard}: {}", shard.describe(o.iterations))
+        }
+        _ => options,
+    };
+    let options = match &o.control_dir {
+        Some(dir) => format!(
+            "{options}; driven through the control folder {} (each smoke op ran the next test, \
+             smoke check ended the sequence)",
+            shell::quote(dir)
+        ),
+        None => options,
+    };
+    // The default reducer goes unsaid (the JSON's `options.reduce` always says it).
+    match (report.mode, o.reduce) {
+        (Mode::Smoke, Reducer::Testsmoke) => format!("{options}; reduce {}", o.reduce),
+        _ => options,
+    }
 }
 
 /// The polluters (a minimal sequence without its last test) that make more than one test fail,

@@ -100,6 +100,8 @@ pub(super) enum Progress {
         outcome: Outcome,
         output: Vec<u8>,
     },
+    /// For the console and the report's warnings.
+    Warning(String),
 }
 
 /// Everything the controller hears, on one channel, in the order it happened.

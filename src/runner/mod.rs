@@ -170,6 +170,7 @@ impl<'a> Runner<'a> {
             for (i, exec) in executors.into_iter().enumerate() {
                 let (hand, units) = mpsc::channel();
                 let worker = Worker {
+                    no_fork: std::collections::HashSet::new(),
                     number: i + 1,
                     config,
                     names,
@@ -577,6 +578,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                 outcome,
                 output: &output,
             }),
+            Progress::Warning(text) => self.report(&Event::Warning { text: &text }),
         }
     }
 

@@ -14,7 +14,7 @@ use crate::batch::{self, Format, Mismatch};
 use crate::config::Config;
 use crate::control::{Driver, Step};
 use crate::error::ConfigError;
-use crate::exec::{Collect, Executor, Job};
+use crate::exec::{Collect, Executor, ForkPlan, Forked, Job};
 use crate::execution::{BatchTemplate, Execution, Workdir};
 use crate::interrupt::Interrupt;
 use crate::model::{Hook, Outcome, TestId, TestNames};
@@ -74,6 +74,8 @@ pub(super) struct Worker<'a> {
     /// The outside driver that chooses an iteration's tests (`--controller`, `--control-dir`):
     /// only ever on the one worker such a run has.
     pub driver: Option<&'a mut dyn Driver>,
+    /// Why the fork server could not run a batch, each said once.
+    pub no_fork: std::collections::HashSet<String>,
 }
 
 impl Worker<'_> {
@@ -452,7 +454,7 @@ impl Worker<'_> {
     ) -> Result<()> {
         let length = u32::try_from(sequence.len()).unwrap_or(u32::MAX);
         let workdir = self.workdir().map(Path::to_path_buf);
-        let finished = self.exec.run(&Job {
+        let job = Job {
             script: &template.script,
             args: sequence.iter().map(|&t| self.names.raw(t)).collect(),
             env: self.env(ctx, None),
@@ -467,7 +469,23 @@ impl Worker<'_> {
                 Format::Junit => Collect::JunitFile,
                 Format::Tap => Collect::Stdout,
             },
-        })?;
+        };
+        let (finished, forked) = match fork_plan(self.config, self.names, template, purpose) {
+            Some(plan) => match self.exec.run_forked(&job, &plan)? {
+                Forked::Ran(finished) => (finished, true),
+                Forked::Unavailable(why) => {
+                    if self.no_fork.insert(why.clone()) {
+                        self.emit(Progress::Warning(format!(
+                            "{} runs a fresh process for this batch: the fork server cannot \
+                             take it ({why}); --no-fork-server turns it off",
+                            plan.runner
+                        )));
+                    }
+                    (self.exec.run(&job)?, false)
+                }
+            },
+            None => (self.exec.run(&job)?, false),
+        };
         if self.stopping() {
             run.stop = Some(Stop::Interrupted);
             return Ok(());
@@ -489,6 +507,7 @@ impl Worker<'_> {
             said.trim().to_string()
         };
         let no_results = match (template.format, &finished.results) {
+            _ if forked => finished.results.is_none(),
             (Format::Tap, Some(stdout)) => !batch::looks_like_tap(stdout, &asked),
             (Format::Tap, None) => true,
             (Format::Junit, results) => results.is_none(),
@@ -517,6 +536,7 @@ impl Worker<'_> {
             .into());
         }
         let reported = match (template.format, &finished.results) {
+            _ if forked => batch::parse_forked(finished.results.as_deref().unwrap_or_default()),
             (Format::Tap, results) => {
                 batch::parse_tap(results.as_deref().unwrap_or_default(), &asked)
             }
@@ -543,7 +563,8 @@ impl Worker<'_> {
             }
             (Format::Junit, None) => Vec::new(),
         };
-        let attributed = batch::attribute(&asked, reported, ended, template.format == Format::Tap)
+        let says_which = forked || template.format == Format::Tap;
+        let attributed = batch::attribute(&asked, reported, ended, says_which)
             .map_err(|m| self.order_error(template, &m))?;
         if attributed.unattributed {
             let mut said = format!(
@@ -725,6 +746,28 @@ impl Worker<'_> {
         });
         Ok(Some(Stop::HookFailed(hook)))
     }
+}
+
+/// How to fork a batch from a server that loaded the suite once, when the run uses one.
+/// Iterations and bug mode run past the first failure (later failures are recorded); the
+/// other sequences need no more than the first.
+fn fork_plan<'t>(
+    config: &Config,
+    names: &'t TestNames,
+    template: &'t BatchTemplate,
+    purpose: Purpose,
+) -> Option<ForkPlan<'t>> {
+    Some(ForkPlan {
+        runner: config.fork_server?,
+        script: &template.script,
+        tests: (0..names.len()).map(|test| names.raw(test)).collect(),
+        // Collecting is not a test: a --timeout of seconds must not stop the server starting.
+        startup: config.timeout.map_or(crate::suite::LIST_TIMEOUT, |t| {
+            t.max(crate::suite::LIST_TIMEOUT)
+        }),
+        test_timeout: config.timeout,
+        stop_at_failure: !matches!(purpose, Purpose::Iteration | Purpose::BugMode),
+    })
 }
 
 /// What the shell means by exit 126 and 127.

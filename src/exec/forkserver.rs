@@ -1,0 +1,422 @@
+//! Edge: a fork server, so that a batch runner loads the suite once per worker instead of once
+//! per sequence.
+//!
+//! The server is the batch command itself, started once with a small helper smoke writes into a
+//! private folder (pytest: a plugin module loaded with `-p`, see `smoke_fork_pytest.py`) and
+//! `--collect-only`, so that a runner that ignores the helper collects and runs nothing. After
+//! collection it waits on a pipe; for each sequence it forks, the child runs exactly the asked
+//! tests in the asked order and finishes like a fresh runner, and the parent, which never runs a
+//! test, answers with the child's pid and then its exit status. The child writes a line as each
+//! test starts and ends, so a test that kills its process is still named. Everything the server
+//! and its children print goes to one file; a sequence's output is what was added while it ran.
+//!
+//! The child is in its own process group: a timeout or Ctrl-C kills it whole, and the server
+//! lives on for the next sequence. A server that cannot start, or whose helper says forking is
+//! unsafe (threads after collection, collection errors, pytest-xdist), is [`Forked::Unavailable`]
+//! with the reason, and the caller runs the sequence as a fresh process; so does a sequence with
+//! a test the server did not collect. A server that dies is started again once.
+
+use super::{Finished, Job, KILL_GRACE, TAIL_BYTES, kill_group, outcome};
+use crate::execution::ForkRunner;
+use crate::interrupt;
+use anyhow::{Context, Result};
+use std::ffi::OsStr;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+/// The pytest helper, written into the server's private folder.
+const PYTEST_PLUGIN: &str = include_str!("smoke_fork_pytest.py");
+/// Its module name, as `-p` takes it.
+const PYTEST_MODULE: &str = "smoke_fork_pytest";
+/// Above this many bytes of names, the server is started with none and collects what the
+/// runner's configuration says (the listing did the same), so its command line always fits.
+const NAMES_ON_COMMAND_LINE: usize = 64 * 1024;
+/// How often a running child's results are looked at for a test past its own time limit.
+const WATCH_EVERY: Duration = Duration::from_millis(50);
+/// How long a server that stopped answering gets to say how a killed child ended.
+const ANSWER_GRACE: Duration = Duration::from_secs(5);
+
+/// What a server needs to start, and what this sequence asks of it.
+#[derive(Clone, Debug)]
+pub struct ForkPlan<'a> {
+    pub runner: ForkRunner,
+    /// The batch command's script (`sh -c`), started with the helper's options before the names.
+    pub script: &'a str,
+    /// Every test the run may ask for, passed to the server so it collects just those.
+    pub tests: Vec<&'a OsStr>,
+    /// The limit for starting up and collecting.
+    pub startup: Duration,
+    /// Each test's own time limit (`--timeout`): the child says when each test starts, so a
+    /// forked batch is held to it test by test, not only as a whole.
+    pub test_timeout: Option<Duration>,
+    /// Stop at the first failure (a shrink candidate needs no more).
+    pub stop_at_failure: bool,
+}
+
+/// How a forked run went.
+#[derive(Debug)]
+pub enum Forked {
+    /// The child ran; [`Finished::results`] holds the lines it wrote.
+    Ran(Finished),
+    /// No server for this job (it did not run), and why.
+    Unavailable(String),
+}
+
+/// One running server.
+#[derive(Debug)]
+pub(super) struct ForkServer {
+    handle: duct::Handle,
+    pgid: i32,
+    requests: os_pipe::PipeWriter,
+    replies: Receiver<String>,
+    /// Everything the server and its children print.
+    output: PathBuf,
+    folder: tempfile::TempDir,
+}
+
+impl Drop for ForkServer {
+    fn drop(&mut self) {
+        kill_group(self.pgid, libc::SIGKILL);
+        let _ = self.handle.wait();
+    }
+}
+
+/// A reply from the server, or why there is none.
+enum Reply {
+    Line(serde_json::Value),
+    Gone,
+    Late,
+}
+
+impl ForkServer {
+    /// Start a server in `dir` with `env`, and wait until it has collected the suite.
+    /// `Ok(Err(why))`: it cannot serve.
+    pub(super) fn start(
+        plan: &ForkPlan,
+        dir: &Path,
+        env: &[(String, String)],
+    ) -> Result<std::result::Result<ForkServer, String>> {
+        let folder = tempfile::Builder::new()
+            .prefix("smoke-fork-")
+            .tempdir()
+            .context("cannot create a folder for the fork server")?;
+        std::fs::write(
+            folder.path().join(format!("{PYTEST_MODULE}.py")),
+            PYTEST_PLUGIN,
+        )
+        .context("cannot write the fork server's pytest plugin")?;
+        let output = folder.path().join("server.log");
+        let log = File::options()
+            .create_new(true)
+            .write(true)
+            .mode(0o600)
+            .open(&output)
+            .with_context(|| format!("cannot create '{}'", output.display()))?;
+        let (requests_read, requests) = os_pipe::pipe().context("cannot create a pipe")?;
+        let (replies_read, replies_write) = os_pipe::pipe().context("cannot create a pipe")?;
+
+        let names_len: usize = plan.tests.iter().map(|t| t.len() + 1).sum();
+        let mut args: Vec<&OsStr> = vec![
+            "-c".as_ref(),
+            plan.script.as_ref(),
+            "smoke".as_ref(),
+            "-p".as_ref(),
+            PYTEST_MODULE.as_ref(),
+            "--collect-only".as_ref(),
+        ];
+        if names_len <= NAMES_ON_COMMAND_LINE {
+            args.extend(&plan.tests);
+        }
+        let python_path = match std::env::var_os("PYTHONPATH") {
+            Some(old) if !old.is_empty() => {
+                let mut path = folder.path().as_os_str().to_owned();
+                path.push(":");
+                path.push(old);
+                path
+            }
+            _ => folder.path().as_os_str().to_owned(),
+        };
+        let mut expression = duct::cmd(super::SHELL, &args)
+            .dir(dir)
+            .unchecked()
+            .before_spawn(|command| {
+                command.process_group(0);
+                Ok(())
+            });
+        for (name, value) in env {
+            expression = expression.env(name, value);
+        }
+        let expression = expression
+            .env("PYTHONPATH", python_path)
+            .env("SMOKE_FORK_SERVER", "1")
+            .env(crate::shell::JUNIT_VAR, folder.path().join("junit.xml"))
+            .stdin_file(requests_read)
+            .stdout_file(replies_write)
+            .stderr_file(log);
+        let handle = expression
+            .start()
+            .context("cannot start the fork server's batch command")?;
+        drop(expression);
+        let pgid = handle
+            .pids()
+            .first()
+            .and_then(|&pid| i32::try_from(pid).ok())
+            .expect("a started command has a pid");
+        let (send, replies) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(replies_read).lines() {
+                let Ok(line) = line else { break };
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let server = ForkServer {
+            handle,
+            pgid,
+            requests,
+            replies,
+            output,
+            folder,
+        };
+        let running = interrupt::RunningGroup::new(pgid);
+        let ready = server.reply(Instant::now() + plan.startup);
+        drop(running);
+        let why = match ready {
+            Reply::Line(line) if line.get("ready").is_some() => return Ok(Ok(server)),
+            Reply::Line(line) => match line.get("unavailable").and_then(|v| v.as_str()) {
+                Some(why) => why.to_string(),
+                None => format!("its helper said {line}, not that it was ready"),
+            },
+            Reply::Gone => {
+                let said = server.printed_tail(2048);
+                let status = server.handle.wait().map(|o| o.status);
+                format!(
+                    "{} ended before it had collected the tests ({}); it printed:\n{}",
+                    plan.runner,
+                    match status {
+                        Ok(status) => outcome(status, false).to_string(),
+                        Err(e) => e.to_string(),
+                    },
+                    said.trim_end()
+                )
+            }
+            Reply::Late => format!(
+                "collecting the tests took longer than {}",
+                humantime::format_duration(plan.startup)
+            ),
+        };
+        Ok(Err(why))
+    }
+
+    /// The next reply, waiting until `deadline`.
+    fn reply(&self, deadline: Instant) -> Reply {
+        let wait = deadline.saturating_duration_since(Instant::now());
+        match self.replies.recv_timeout(wait) {
+            Ok(line) => match serde_json::from_str(&line) {
+                Ok(value) => Reply::Line(value),
+                // Not the helper's: something wrote to the protocol pipe; the server cannot be
+                // trusted any more.
+                Err(_) => Reply::Gone,
+            },
+            Err(RecvTimeoutError::Disconnected) => Reply::Gone,
+            Err(RecvTimeoutError::Timeout) => Reply::Late,
+        }
+    }
+
+    /// Wait for the child's end until `deadline`, and while it runs, give each test at most
+    /// `per_test` from the moment it started: the child writes a line to `results` as each test
+    /// starts and ends, so no line for that long means the test running now is past its limit.
+    fn watch(&self, results: &Path, deadline: Instant, per_test: Option<Duration>) -> Reply {
+        let Some(per_test) = per_test else {
+            return self.reply(deadline);
+        };
+        let mut written = 0;
+        let mut since = Instant::now();
+        loop {
+            let limit = deadline.min(since + per_test);
+            let now = Instant::now();
+            if now >= limit {
+                return Reply::Late;
+            }
+            match self.reply(limit.min(now + WATCH_EVERY)) {
+                Reply::Late => {
+                    let len = std::fs::metadata(results).map_or(0, |m| m.len());
+                    if len != written {
+                        (written, since) = (len, Instant::now());
+                    }
+                }
+                reply => return reply,
+            }
+        }
+    }
+
+    /// The end of what the server printed (for a server that would not start).
+    fn printed_tail(&self, bytes: u64) -> String {
+        let mut text = Vec::new();
+        if let Ok(mut file) = File::open(&self.output) {
+            let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+            let _ = file.seek(SeekFrom::Start(len.saturating_sub(bytes)));
+            let _ = file.read_to_end(&mut text);
+        }
+        String::from_utf8_lossy(&text).into_owned()
+    }
+
+    /// Run `job`'s tests in a forked child. `Ok(Err(why))`: the server could not take it
+    /// (the job did not run); `Ok(Ok(None))`: the server is gone.
+    pub(super) fn run(
+        &mut self,
+        job: &Job,
+        plan: &ForkPlan,
+        log: Option<&mut File>,
+    ) -> Result<std::result::Result<Option<Finished>, String>> {
+        let mut tests = Vec::with_capacity(job.args.len());
+        for name in &job.args {
+            match name.to_str() {
+                Some(name) => tests.push(name),
+                None => {
+                    return Ok(Err(format!(
+                        "the test name '{}' is not UTF-8",
+                        name.to_string_lossy()
+                    )));
+                }
+            }
+        }
+        let results = self.folder.path().join("results.jsonl");
+        match std::fs::remove_file(&results) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot remove '{}'", results.display()));
+            }
+        }
+        let env: serde_json::Map<String, serde_json::Value> = job
+            .env
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), v.to_string_lossy().into_owned().into()))
+            .collect();
+        let request = serde_json::json!({
+            "tests": tests,
+            "results": results,
+            "env": env,
+            "dir": job.dir,
+            "stop_at_failure": plan.stop_at_failure,
+        });
+        let offset = std::fs::metadata(&self.output).map_or(0, |m| m.len());
+        let start = Instant::now();
+        if writeln!(self.requests, "{request}").is_err() {
+            return Ok(Ok(None));
+        }
+        let forever = start + Duration::from_secs(365 * 24 * 3600);
+        let pid = match self.reply(start + ANSWER_GRACE.max(Duration::from_secs(30))) {
+            Reply::Line(line) => {
+                if let Some(missing) = line.get("missing").and_then(|m| m.as_array()) {
+                    let first = missing.first().and_then(|m| m.as_str()).unwrap_or("?");
+                    return Ok(Err(format!(
+                        "{} did not collect '{first}' when the server started",
+                        plan.runner
+                    )));
+                }
+                match line.get("pid").and_then(serde_json::Value::as_i64) {
+                    Some(pid) => i32::try_from(pid).unwrap_or(0),
+                    None => return Ok(Ok(None)),
+                }
+            }
+            Reply::Gone | Reply::Late => return Ok(Ok(None)),
+        };
+        let running = interrupt::RunningGroup::new(pid);
+        let deadline = job.timeout.map_or(forever, |limit| start + limit);
+        let mut ended = self.watch(&results, deadline, plan.test_timeout);
+        let timed_out = matches!(ended, Reply::Late);
+        if timed_out {
+            kill_child(pid, libc::SIGTERM);
+            ended = self.reply(Instant::now() + KILL_GRACE);
+            if matches!(ended, Reply::Late) {
+                kill_child(pid, libc::SIGKILL);
+                ended = self.reply(Instant::now() + ANSWER_GRACE);
+            }
+        }
+        let duration = start.elapsed();
+        if job.kill_leftovers || timed_out {
+            // What the child left running in its group (the child itself has been reaped).
+            kill_group(pid, libc::SIGKILL);
+        }
+        drop(running);
+        let code = match ended {
+            Reply::Line(line) => line.get("exit").and_then(serde_json::Value::as_i64),
+            Reply::Gone | Reply::Late => None,
+        };
+        let Some(code) = code else {
+            return Ok(Ok(None));
+        };
+        let code = i32::try_from(code).unwrap_or(1);
+        let status = if code < 0 { -code } else { code << 8 };
+        let outcome = outcome(std::process::ExitStatus::from_raw(status), timed_out);
+        let (output, dropped) = self.printed_since(offset, log, job.label, outcome, duration)?;
+        let results = match std::fs::read(&results) {
+            Ok(bytes) => Some(bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot read '{}'", results.display()));
+            }
+        };
+        Ok(Ok(Some(Finished {
+            outcome,
+            duration,
+            output,
+            dropped,
+            results,
+        })))
+    }
+
+    /// What was printed from `offset` on: its last [`TAIL_BYTES`] and how much came before,
+    /// copied whole to the log when one is open.
+    fn printed_since(
+        &self,
+        offset: u64,
+        log: Option<&mut File>,
+        label: &str,
+        outcome: crate::model::Outcome,
+        duration: Duration,
+    ) -> Result<(Vec<u8>, u64)> {
+        let mut file = File::open(&self.output)
+            .with_context(|| format!("cannot read '{}'", self.output.display()))?;
+        let len = file.metadata().map_or(0, |m| m.len());
+        let total = len.saturating_sub(offset);
+        if let Some(log) = log {
+            file.seek(SeekFrom::Start(offset))
+                .context("cannot read the fork server's output")?;
+            std::io::copy(&mut (&mut file).take(total), log).context("cannot write the log")?;
+            writeln!(
+                log,
+                "--- {label}: {outcome} ({:.2}s, in a child of the fork server)",
+                duration.as_secs_f64()
+            )
+            .context("cannot write the log")?;
+        }
+        let kept = total.min(TAIL_BYTES as u64);
+        file.seek(SeekFrom::Start(len - kept))
+            .context("cannot read the fork server's output")?;
+        let mut tail = Vec::with_capacity(usize::try_from(kept).unwrap_or(0));
+        (&mut file)
+            .take(kept)
+            .read_to_end(&mut tail)
+            .context("cannot read the fork server's output")?;
+        Ok((tail, total - kept))
+    }
+}
+
+/// A signal to a forked child's group, and to the child itself in case it has not made its
+/// group yet.
+fn kill_child(pid: i32, signal: i32) {
+    kill_group(pid, signal);
+    // SAFETY: kill(2) has no memory-safety preconditions; a child already gone gives ESRCH.
+    unsafe {
+        libc::kill(pid, signal);
+    }
+}

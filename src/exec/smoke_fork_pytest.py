@@ -1,0 +1,172 @@
+"""smoke's fork server for pytest (written by smoke into a private folder, loaded with -p).
+
+smoke starts pytest once with this plugin and --collect-only. After collection, instead of
+running tests, the process waits for requests on smoke's pipe; for each one it forks, and the
+child runs exactly the asked tests in the asked order through pytest's own loop, then finishes
+like any pytest session (session fixtures torn down, exit status). The parent never runs a test,
+so every child starts from the state right after collection, as a fresh pytest process would.
+
+Protocol, one JSON object per line. smoke -> server: {"tests": [...], "results": PATH,
+"env": {...}, "dir": PATH or null, "stop_at_failure": bool}. server -> smoke: {"ready": N} or
+{"unavailable": WHY} once, then per request {"missing": [...]} or {"pid": P} followed by
+{"exit": CODE} (negative: killed by that signal). The child writes to PATH, as it goes,
+{"start": NAME} before each test and {"test": NAME, "outcome": ..., "duration": S,
+"output": TEXT} after it, so a test that kills its process is still known.
+"""
+
+import json
+import os
+import sys
+import threading
+
+import pytest
+
+_SERVING = os.environ.get("SMOKE_FORK_SERVER") == "1"
+if _SERVING:
+    # Imported with -p, before pytest captures anything: keep smoke's pipes for the protocol
+    # and send everything else pytest prints to stderr (smoke's log of the server).
+    _REQUESTS = os.fdopen(os.dup(0), "rb")
+    _REPLIES = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
+    _devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(_devnull, 0)
+    os.close(_devnull)
+
+# In a child: the results file and the names asked for, by node id.
+_child = None
+
+
+def _reply(message):
+    _REPLIES.write(json.dumps(message) + "\n")
+    _REPLIES.flush()
+
+
+class _Child:
+    def __init__(self, path, names):
+        self.out = open(path, "w", buffering=1, encoding="utf-8")
+        self.names = names
+        self.reports = {}
+
+    def write(self, message):
+        self.out.write(json.dumps(message) + "\n")
+        self.out.flush()
+
+
+def _keys(item, invocation):
+    """The node id, and the id relative to where pytest was started (what a user passes)."""
+    keys = [item.nodeid]
+    try:
+        relative = os.path.relpath(str(item.path), str(invocation))
+        rest = item.nodeid.split("::", 1)
+        if len(rest) == 2:
+            keys.append(relative.replace(os.sep, "/") + "::" + rest[1])
+        else:
+            keys.append(relative.replace(os.sep, "/"))
+    except (AttributeError, ValueError):
+        pass
+    return keys
+
+
+def _unsafe(session):
+    if session.testsfailed:
+        return "%d error(s) during collection" % session.testsfailed
+    if session.config.pluginmanager.hasplugin("xdist") and getattr(
+        session.config.option, "numprocesses", None
+    ):
+        return "pytest-xdist distributes the tests (-n)"
+    threads = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
+    if threads:
+        return "threads are running after collection (%s); forking would copy them stopped" % (
+            ", ".join(threads[:3])
+        )
+    if not hasattr(os, "fork"):
+        return "this Python cannot fork"
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session):
+    global _child
+    if not _SERVING or _child is not None:
+        return None
+    why = _unsafe(session)
+    if why:
+        _reply({"unavailable": why})
+        os._exit(0)
+    invocation = session.config.invocation_params.dir
+    by_name = {}
+    for item in session.items:
+        for key in _keys(item, invocation):
+            by_name.setdefault(key, item)
+    _reply({"ready": len(session.items)})
+    while True:
+        line = _REQUESTS.readline()
+        if not line:
+            os._exit(0)
+        request = json.loads(line)
+        asked = request["tests"]
+        missing = [name for name in asked if name not in by_name]
+        if missing:
+            _reply({"missing": missing})
+            continue
+        pid = os.fork()
+        if pid == 0:
+            _REQUESTS.close()
+            _REPLIES.close()
+            break
+        _reply({"pid": pid})
+        _, status = os.waitpid(pid, 0)
+        _reply({"exit": os.waitstatus_to_exitcode(status)})
+
+    # The child: its own process group (smoke kills it whole on a timeout), the sequence's
+    # variables and folder, then pytest's own loop over the asked tests.
+    os.setpgid(0, 0)
+    os.environ.update(request.get("env") or {})
+    if request.get("dir"):
+        os.chdir(request["dir"])
+    items = [by_name[name] for name in asked]
+    _child = _Child(request["results"], {item.nodeid: name for item, name in zip(items, asked)})
+    session.items = items
+    session.config.option.collectonly = False
+    if request.get("stop_at_failure"):
+        session.config.option.maxfail = 1
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item, nextitem):
+    if _child is not None:
+        _child.reports[item.nodeid] = []
+        _child.write({"start": _child.names.get(item.nodeid, item.nodeid)})
+    return None
+
+
+def pytest_runtest_logreport(report):
+    if _child is not None and report.nodeid in _child.reports:
+        _child.reports[report.nodeid].append(report)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_logfinish(nodeid, location):
+    if _child is None or nodeid not in _child.reports:
+        return
+    reports = _child.reports.pop(nodeid)
+    outcome = "passed"
+    for report in reports:
+        if report.failed:
+            outcome = "failed"
+        elif report.skipped and outcome == "passed" and report.when != "teardown":
+            outcome = "skipped"
+    text = [report.longreprtext for report in reports if report.failed]
+    for report in reports:
+        for title, content in report.sections:
+            if content:
+                text.append("----- %s -----\n%s" % (title, content))
+    _child.write(
+        {
+            "test": _child.names.get(nodeid, nodeid),
+            "outcome": outcome,
+            "duration": sum(report.duration for report in reports),
+            "output": "\n".join(text),
+        }
+    )

@@ -1,0 +1,298 @@
+//! The pytest fork server: batch sequences forked from one pytest that collected the suite once
+//! per worker. Each suite's conftest appends a line to `starts.log` whenever a pytest process
+//! configures itself, so the tests count real runner start-ups, not what smoke says.
+
+mod common;
+
+use common::{Suite, example, minimal_sequences, names, require_pytest, stderr};
+use std::fs;
+
+/// A conftest that logs every pytest start-up (forked children do not start up again).
+const COUNTING_CONFTEST: &str = "import os\n\n\ndef pytest_configure(config):\n    with open(os.path.join(os.path.dirname(__file__), 'starts.log'), 'a') as f:\n        f.write('start\\n')\n";
+
+fn starts(suite: &Suite) -> usize {
+    fs::read_to_string(suite.path().join("starts.log"))
+        .unwrap_or_default()
+        .lines()
+        .count()
+}
+
+fn pair(a: &str, b: &str) -> Vec<Vec<String>> {
+    vec![vec![a.to_string(), b.to_string()]]
+}
+
+/// 30 tests in three files; `test_b.py::test_pollute` sets a module global that
+/// `test_c.py::test_victim` needs unset.
+fn polluted_suite() -> Suite {
+    let suite = Suite::new();
+    suite
+        .file("pytest.ini", "[pytest]\npythonpath = .\n")
+        .file("conftest.py", COUNTING_CONFTEST)
+        .file("shared.py", "DIRTY = False\n");
+    for m in ["a", "b", "c"] {
+        let mut body = String::from("import shared\n\n");
+        for i in 0..9 {
+            body.push_str(&format!("def test_{m}{i}():\n    pass\n\n"));
+        }
+        match m {
+            "b" => body.push_str("def test_pollute():\n    shared.DIRTY = True\n"),
+            "c" => body.push_str("def test_victim():\n    assert not shared.DIRTY\n"),
+            _ => body.push_str("def test_a9():\n    pass\n"),
+        }
+        suite.file(&format!("test_{m}.py"), &body);
+    }
+    suite
+}
+
+#[test]
+fn the_example_shrinks_to_the_same_pair_with_one_pytest_start_instead_of_one_per_sequence() {
+    require_pytest();
+    let suite = example("pytest-global");
+    suite.file("conftest.py", COUNTING_CONFTEST);
+    let out = suite.smoke(&["--seed", "1", "--iterations", "3"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let forked = suite.report();
+    assert_eq!(forked["options"]["fork_server"], "pytest");
+    // The listing, then the server; every sequence was a fork of the server.
+    assert_eq!(starts(&suite), 2);
+
+    fs::remove_file(suite.path().join("starts.log")).expect("remove");
+    let out = suite.smoke(&["--seed", "1", "--iterations", "3", "--no-fork-server"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let fresh = suite.report();
+    assert!(fresh["options"].get("fork_server").is_none(), "{fresh}");
+    let runs = fresh["stats"]["sequences_run"]
+        .as_u64()
+        .unwrap_or_else(|| fresh["iterations"].as_array().expect("array").len() as u64);
+    assert!(starts(&suite) as u64 > runs, "{} starts", starts(&suite));
+
+    let expected = pair(
+        "tests/test_settings.py::test_price_in_dollars",
+        "tests/test_invoice.py::test_invoice_line_in_euro",
+    );
+    assert_eq!(minimal_sequences(&forked), expected);
+    assert_eq!(minimal_sequences(&fresh), expected);
+    // The same shrink, step for step: the fork server changes the cost, not the answers.
+    assert_eq!(
+        forked["failures"][0]["tries"], fresh["failures"][0]["tries"],
+        "{forked}\n{fresh}"
+    );
+}
+
+#[test]
+fn a_generated_suite_gives_the_same_minimal_sequence_with_and_without_the_server() {
+    require_pytest();
+    for extra in [&[][..], &["--no-fork-server"][..]] {
+        let suite = polluted_suite();
+        let mut args = vec!["--preset", "pytest", "--seed", "7", "--iterations", "4"];
+        args.extend(extra);
+        let out = suite.smoke(&args);
+        assert_eq!(out.status.code(), Some(1), "{extra:?}: {}", stderr(&out));
+        assert_eq!(
+            minimal_sequences(&suite.report()),
+            pair("test_b.py::test_pollute", "test_c.py::test_victim"),
+            "{extra:?}"
+        );
+    }
+}
+
+#[test]
+fn the_config_key_turns_the_server_off() {
+    require_pytest();
+    let suite = polluted_suite();
+    suite.file(
+        "smoke.toml",
+        "[suite]\npreset = \"pytest\"\nfork-server = false\n",
+    );
+    let out = suite.smoke(&["--order", "rotate", "--times", "1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(suite.report()["options"].get("fork_server").is_none());
+    assert!(starts(&suite) > 3, "{} starts", starts(&suite));
+}
+
+#[test]
+fn a_test_that_kills_its_forked_process_is_that_tests_failure_and_is_shrunk() {
+    require_pytest();
+    let suite = polluted_suite();
+    suite.file(
+        "test_c.py",
+        "import os, signal\nimport shared\n\ndef test_c0():\n    pass\n\ndef test_victim():\n    if shared.DIRTY:\n        os.kill(os.getpid(), signal.SIGKILL)\n",
+    );
+    let out = suite.smoke(&["--preset", "pytest", "--order", "rotate"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    assert_eq!(
+        minimal_sequences(&report),
+        pair("test_b.py::test_pollute", "test_c.py::test_victim")
+    );
+    assert_eq!(report["failures"][0]["failure"], "signal 9", "{report}");
+    assert!(
+        report["hook_failures"]
+            .as_array()
+            .expect("array")
+            .is_empty(),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_test_that_hangs_in_a_forked_process_times_out_and_the_server_serves_on() {
+    require_pytest();
+    let suite = polluted_suite();
+    suite.file(
+        "test_c.py",
+        "import time\nimport shared\n\ndef test_c0():\n    pass\n\ndef test_victim():\n    if shared.DIRTY:\n        time.sleep(600)\n",
+    );
+    let out = suite.smoke(&["--preset", "pytest", "--order", "rotate", "--timeout", "2s"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    assert_eq!(
+        minimal_sequences(&report),
+        pair("test_b.py::test_pollute", "test_c.py::test_victim")
+    );
+    assert_eq!(report["failures"][0]["failure"], "timeout", "{report}");
+    // The listing and one server: the killed children did not take the server with them.
+    assert_eq!(starts(&suite), 2);
+}
+
+#[test]
+fn each_forked_sequence_gets_its_own_iteration_and_seed_variables() {
+    require_pytest();
+    let suite = Suite::new();
+    suite.file("conftest.py", COUNTING_CONFTEST).file(
+        "test_env.py",
+        "import os\n\ndef test_env():\n    with open('env.log', 'a') as f:\n        f.write(os.environ['SMOKE_ITERATION'] + ' ' + os.environ['SMOKE_SEED'] + '\\n')\n\ndef test_other():\n    pass\n",
+    );
+    let out = suite.smoke(&["--preset", "pytest", "--seed", "40", "--iterations", "3"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let logged = fs::read_to_string(suite.path().join("env.log")).expect("env.log");
+    assert_eq!(logged, "1 40\n2 41\n3 42\n");
+    assert_eq!(starts(&suite), 2);
+}
+
+#[test]
+fn when_forking_is_unsafe_smoke_says_why_and_runs_fresh_pytest_processes() {
+    require_pytest();
+    let suite = polluted_suite();
+    // A thread started at import time would be copied stopped into every child.
+    suite.file(
+        "conftest.py",
+        &format!(
+            "{COUNTING_CONFTEST}\nimport threading, time\nthreading.Thread(target=time.sleep, args=(3600,), daemon=True, name='poller').start()\n"
+        ),
+    );
+    let out = suite.smoke(&["--preset", "pytest", "--order", "rotate"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("fork server cannot take it") && err.contains("poller"),
+        "{err}"
+    );
+    let report = suite.report();
+    assert_eq!(
+        minimal_sequences(&report),
+        pair("test_b.py::test_pollute", "test_c.py::test_victim")
+    );
+    let warnings = names(&report["warnings"]);
+    assert!(
+        warnings.iter().any(|w| w.contains("threads are running")),
+        "{warnings:?}"
+    );
+    // Said once, not once per sequence.
+    assert_eq!(
+        err.matches("fork server cannot take it").count(),
+        1,
+        "{err}"
+    );
+}
+
+#[test]
+fn with_two_workers_each_has_its_own_server() {
+    require_pytest();
+    let suite = polluted_suite();
+    let out = suite.smoke(&[
+        "--preset",
+        "pytest",
+        "--seed",
+        "3",
+        "--iterations",
+        "6",
+        "--jobs",
+        "2",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        minimal_sequences(&suite.report()),
+        pair("test_b.py::test_pollute", "test_c.py::test_victim")
+    );
+    // The listing and one server per worker.
+    assert_eq!(starts(&suite), 3);
+}
+
+#[test]
+fn ctrl_c_while_a_forked_test_runs_kills_it_seals_the_report_and_leaves_no_server() {
+    require_pytest();
+    let suite = Suite::new();
+    suite
+        .file(
+            "conftest.py",
+            "import os\n\n\ndef pytest_configure(config):\n    with open('servers.pids', 'a') as f:\n        f.write('%d\\n' % os.getpid())\n",
+        )
+        .file(
+            "test_slow.py",
+            "import os, time\n\ndef test_first():\n    pass\n\ndef test_slow():\n    with open('children.pids', 'a') as f:\n        f.write('%d\\n' % os.getpid())\n    time.sleep(60)\n",
+        );
+    let mut child = suite.spawn(&["--preset", "pytest", "--seed", "1", "-n", "5"]);
+    let started = std::time::Instant::now();
+    common::wait_for(
+        &suite.path().join("children.pids"),
+        std::time::Duration::from_secs(60),
+    );
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(child.0.id() as i32, libc::SIGINT) };
+    let status = child.0.wait().expect("wait");
+    assert_eq!(status.code(), Some(130));
+    assert!(started.elapsed() < std::time::Duration::from_secs(50));
+    let report = suite.report();
+    assert_eq!(report["status"], "interrupted");
+    assert_eq!(report["options"]["fork_server"], "pytest");
+    // The forked child, the server (it ends when smoke's pipe closes) and the listing's pytest.
+    let pids = |file: &str| -> Vec<i32> {
+        fs::read_to_string(suite.path().join(file))
+            .expect("pids")
+            .lines()
+            .map(|l| l.trim().parse().expect("a pid"))
+            .collect()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    for pid in pids("children.pids")
+        .into_iter()
+        .chain(pids("servers.pids"))
+    {
+        while common::alive(pid) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        assert!(!common::alive(pid), "pytest process {pid} still runs");
+    }
+}
+
+#[test]
+fn forked_children_run_the_asked_order_even_when_a_plugin_shuffled_the_collection() {
+    require_pytest();
+    let suite = example("pytest-global");
+    // pytest-randomly shuffles the collected tests; the children run the asked order anyway.
+    let out = suite.smoke(&[
+        "--batch",
+        "pytest --randomly-seed=3 -q --junitxml={junit} {tests}",
+        "--order",
+        "reverse",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        minimal_sequences(&suite.report()),
+        pair(
+            "tests/test_settings.py::test_price_in_dollars",
+            "tests/test_invoice.py::test_invoice_line_in_euro",
+        )
+    );
+}
