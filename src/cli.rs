@@ -65,8 +65,8 @@ pub struct Cli {
     #[arg(long, value_enum, value_name = "RUNNER")]
     pub preset: Option<crate::preset::Preset>,
 
-    /// The runner a preset calls (shell words) [default: pytest, prove, cargo or go; gtest:
-    /// the test binary, required].
+    /// The runner a preset calls (shell words) [default: pytest, prove, cargo, go or ctest;
+    /// gtest: the test binary, required].
     #[arg(long, value_name = "COMMAND")]
     pub program: Option<String>,
 

@@ -237,6 +237,7 @@ pub fn run(
         recorded,
         config,
         names,
+        built: _built,
         interrupt,
         suite_label,
         same_output,

@@ -26,10 +26,13 @@ pub enum TestSource {
     PytestCollect(String),
     /// The cargo preset: the tests of every test binary `PROGRAM test --no-run` builds.
     Cargo(String),
-    /// The go preset: `PROGRAM test -list . ./...`, names as `package::Test`.
+    /// The go preset: `PROGRAM list -json ./...`, then each package's test binary built with
+    /// `PROGRAM test -c` into a private folder and listed; names as `package::Test`.
     Go(String),
     /// The gtest preset: `PROGRAM --gtest_list_tests`, names as `Suite.Test`.
     Gtest(String),
+    /// The ctest preset: `PROGRAM --show-only=json-v1`, names as ctest has them.
+    Ctest(String),
 }
 
 /// How the tests run.

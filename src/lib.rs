@@ -127,7 +127,11 @@ fn run_cli(mut cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
     interrupt::install(interrupt.clone()).context("cannot install the signal handlers")?;
 
     let mut warnings = config.warnings.clone();
-    let names = suite::resolve(&config, &interrupt, &mut warnings)?;
+    // `_built` keeps the test binaries smoke built (the go preset) until the run ends.
+    let suite::Listed {
+        names,
+        built: _built,
+    } = suite::resolve(&config, &interrupt, &mut warnings)?;
     if let Some(signal) = interrupt.signal() {
         return Err(error::Interrupted { signal }.into());
     }

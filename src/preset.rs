@@ -16,10 +16,14 @@ pub enum Preset {
     Prove,
     /// Rust's cargo: every test of every test binary, each run alone by its binary.
     Cargo,
-    /// Go: `go test -list .` for every package, each test run by `go test -run`.
+    /// Go: each package's test binary built once (`go test -c`), listed with `-test.list`,
+    /// each test run by that binary with `-test.run '^Name$'` in the package folder.
     Go,
     /// GoogleTest: a test binary's `--gtest_list_tests`, each run with `--gtest_filter`.
     Gtest,
+    /// CMake's ctest: `--show-only=json-v1`, each test run with `-R '^name$'` (the name
+    /// regex-escaped) from the build folder.
+    Ctest,
 }
 
 impl std::fmt::Display for Preset {
@@ -30,6 +34,7 @@ impl std::fmt::Display for Preset {
             Preset::Cargo => "cargo",
             Preset::Go => "go",
             Preset::Gtest => "gtest",
+            Preset::Ctest => "ctest",
         })
     }
 }
@@ -67,6 +72,7 @@ impl Preset {
             Preset::Cargo => Some("cargo"),
             Preset::Go => Some("go"),
             Preset::Gtest => None,
+            Preset::Ctest => Some("ctest"),
         }
     }
 
@@ -112,11 +118,16 @@ impl Preset {
                 batch: None,
                 batch_by_default: false,
             },
+            // Each package's test binary is built once while listing (`go test` would re-link
+            // and re-check the package for every test): `$2` is the binary, `$3` the package
+            // folder (where `go test` runs it too), `$4` the test's name (a Go identifier).
             Preset::Go => Defaults {
                 source: TestSource::Go(program.to_string()),
                 run: run(
-                    format!("{program} test -count=1 -run '^<Test>$' <package>"),
-                    format!(r#"exec {program} test -count=1 -run "^${{1##*::}}\$" "${{1%::*}}""#),
+                    "<package test binary> -test.paniconexit0 -test.run '^<Test>$' (in the \
+                     package folder)"
+                        .to_string(),
+                    r#"cd "$3" && exec "$2" -test.paniconexit0 -test.run "^$4\$""#.to_string(),
                 ),
                 batch: None,
                 batch_by_default: false,
@@ -130,7 +141,27 @@ impl Preset {
                 batch: None,
                 batch_by_default: false,
             },
+            // `$2` is the name as a regex that matches it alone (see `suite::ctest_regex`).
+            Preset::Ctest => Defaults {
+                source: TestSource::Ctest(program.to_string()),
+                run: run(
+                    format!("{program} --output-on-failure --no-tests=error -R '^<name>$'"),
+                    format!(r#"exec {program} --output-on-failure --no-tests=error -R "$2""#),
+                ),
+                batch: None,
+                batch_by_default: false,
+            },
         }
+    }
+
+    /// Every preset's name, for messages: `pytest, prove, ...`.
+    pub fn all_names() -> String {
+        use clap::ValueEnum;
+        let names: Vec<String> = Preset::value_variants()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        names.join(", ")
     }
 
     /// Why batch mode is not offered, for the error when it is asked for.
@@ -141,11 +172,17 @@ impl Preset {
                  the order asked"
             }
             Preset::Go => {
-                "go test runs the tests of a package in source order, not in the order asked"
+                "a Go test binary runs the tests of a package in source order (or shuffled, \
+                 with -test.shuffle), and no flag makes it run them in the order asked"
             }
             Preset::Gtest => {
                 "gtest ignores the order of the names in --gtest_filter and runs them in \
                  registration order"
+            }
+            Preset::Ctest => {
+                "ctest runs the tests a regex selects in its own order (by dependencies and \
+                 recorded costs), not in the order asked, and each in a process of its own \
+                 anyway"
             }
             Preset::Pytest | Preset::Prove => "",
         }
@@ -160,7 +197,7 @@ impl Preset {
                  tests) and check conftest.py for a pytest_collection_modifyitems hook"
             }
             Preset::Prove => "do not pass --shuffle (-s), --state or -j to prove",
-            Preset::Cargo | Preset::Go | Preset::Gtest => "",
+            Preset::Cargo | Preset::Go | Preset::Gtest | Preset::Ctest => "",
         }
     }
 }

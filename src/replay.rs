@@ -362,6 +362,7 @@ pub fn run(
         recorded,
         config,
         names,
+        built: _built,
         interrupt,
         suite_label,
         same_output,
@@ -486,6 +487,8 @@ pub(crate) struct Loaded {
     pub recorded: RunReport,
     pub config: Config,
     pub names: TestNames,
+    /// The test binaries smoke built to run the suite (the go preset): keep it while tests run.
+    pub built: Option<tempfile::TempDir>,
     /// Raised by Ctrl-C, SIGTERM or SIGHUP (the handlers are installed).
     pub interrupt: Interrupt,
     /// How the suite was found, for the report.
@@ -511,7 +514,7 @@ pub(crate) fn load(config: Option<&Path>, from: &Path, cwd: &Path) -> anyhow::Re
     };
     let interrupt = Interrupt::new();
     interrupt::install(interrupt.clone()).context("cannot install the signal handlers")?;
-    let names = suite::resolve(&config, &interrupt, &mut Vec::new())?;
+    let suite::Listed { names, built } = suite::resolve(&config, &interrupt, &mut Vec::new())?;
     if let Some(signal) = interrupt.signal() {
         return Err(crate::error::Interrupted { signal }.into());
     }
@@ -519,6 +522,7 @@ pub(crate) fn load(config: Option<&Path>, from: &Path, cwd: &Path) -> anyhow::Re
         recorded,
         config,
         names,
+        built,
         interrupt,
         suite_label,
         same_output,

@@ -70,13 +70,10 @@ fn the_example_shrinks_to_the_same_pair_with_one_pytest_start_instead_of_one_per
         "tests/test_settings.py::test_price_in_dollars",
         "tests/test_invoice.py::test_invoice_line_in_euro",
     );
+    // The same answers. (Not always by the same steps: the server makes a run's fixed cost
+    // smaller, and the shrinker weighs candidates by cost.)
     assert_eq!(minimal_sequences(&forked), expected);
     assert_eq!(minimal_sequences(&fresh), expected);
-    // The same shrink, step for step: the fork server changes the cost, not the answers.
-    assert_eq!(
-        forked["failures"][0]["tries"], fresh["failures"][0]["tries"],
-        "{forked}\n{fresh}"
-    );
 }
 
 #[test]
@@ -143,16 +140,23 @@ fn a_test_that_hangs_in_a_forked_process_times_out_and_the_server_serves_on() {
         "test_c.py",
         "import time\nimport shared\n\ndef test_c0():\n    pass\n\ndef test_victim():\n    if shared.DIRTY:\n        time.sleep(600)\n",
     );
-    let out = suite.smoke(&["--preset", "pytest", "--order", "rotate", "--timeout", "2s"]);
+    // The tests named in smoke.toml: a listing under the 3 s limit could time out on a busy
+    // machine. The batch command runs pytest, so the fork server serves it.
+    suite.file(
+        "smoke.toml",
+        "[suite]\ntests = [\"test_a.py::test_a0\", \"test_b.py::test_pollute\", \"test_b.py::test_b1\", \"test_c.py::test_c0\", \"test_c.py::test_victim\"]\nbatch = \"pytest -p no:randomly -p no:cacheprovider -q --junitxml={junit} {tests}\"\ntimeout = \"3s\"\n",
+    );
+    let out = suite.smoke(&["--order", "rotate"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let report = suite.report();
+    assert_eq!(report["options"]["fork_server"], "pytest");
     assert_eq!(
         minimal_sequences(&report),
         pair("test_b.py::test_pollute", "test_c.py::test_victim")
     );
     assert_eq!(report["failures"][0]["failure"], "timeout", "{report}");
-    // The listing and one server: the killed children did not take the server with them.
-    assert_eq!(starts(&suite), 2);
+    // One server: the killed children did not take it with them.
+    assert_eq!(starts(&suite), 1);
 }
 
 #[test]

@@ -65,8 +65,9 @@ pub(super) fn resolve(
         });
         match preset {
             None => warnings.push(format!(
-                "--program '{words}' has no effect without a preset: pass --preset (pytest, \
-                 prove, cargo, go, gtest) or put the program in the run or batch template"
+                "--program '{words}' has no effect without a preset: pass --preset ({}) or put \
+                 the program in the run or batch template",
+                Preset::all_names()
             )),
             Some(preset) if !used => {
                 let keys = explicit_keys(cli, suite, config_file);
@@ -190,11 +191,12 @@ fn test_source(
                 "no tests: with --run and no smoke.toml, give the test names after the options, \
                  e.g. smoke --run 'sh {test}' t/a.sh t/b.sh",
             )),
-            (false, _) => Err(ConfigError::new(
+            (false, _) => Err(ConfigError::new(format!(
                 "no smoke.toml here and no --run or --preset: write a smoke.toml (see the \
-                 README), pass --config FILE, pass --preset (pytest, prove, cargo, go, gtest), \
-                 or pass --run 'COMMAND {test}' followed by test names",
-            )),
+                 README), pass --config FILE, pass --preset ({}), or pass --run 'COMMAND \
+                 {{test}}' followed by test names",
+                Preset::all_names()
+            ))),
         };
     };
     let mut given = Vec::new();

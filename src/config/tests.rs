@@ -879,3 +879,35 @@ fn outside_drivers_take_what_they_can_use_and_refuse_the_rest() {
         assert!(refused.contains(message), "{args:?}: {refused}");
     }
 }
+
+#[test]
+fn the_ctest_preset_lists_with_json_and_runs_by_the_escaped_name_handed_over_as_data() {
+    let c =
+        without_file(&["--preset", "ctest", "--program", "ctest --test-dir build"]).expect("valid");
+    assert_eq!(
+        c.source,
+        TestSource::Ctest("ctest --test-dir build".to_string())
+    );
+    let Execution::PerTest(run) = &c.execution else {
+        panic!("ctest has no batch mode: {:?}", c.execution)
+    };
+    assert_eq!(
+        run.script,
+        r#"exec ctest --test-dir build --output-on-failure --no-tests=error -R "$2""#
+    );
+    let message = error(without_file(&["--preset", "ctest", "--mode", "batch"]));
+    assert!(message.contains("in its own order"), "{message}");
+    // Messages that name the presets name every one.
+    let message = error(without_file(&[]));
+    let listed: Vec<&str> = message
+        .split_once("--preset (")
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map(|(list, _)| list.split(", ").collect())
+        .unwrap_or_default();
+    let every: Vec<String> = <Preset as clap::ValueEnum>::value_variants()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(listed, every, "{message}");
+    assert!(listed.contains(&"ctest"));
+}
