@@ -134,6 +134,28 @@ pub struct ShellExecutor {
     no_fork: Option<String>,
 }
 
+/// A long-running helper (an outside controller, `--controller`): `/bin/sh -c SCRIPT` in `dir`
+/// with `env` added, in its own process group (so a Ctrl-C at the terminal reaches smoke only,
+/// which then ends it), with stdin, stdout and stderr piped to smoke. The caller owns the child
+/// and must wait for it.
+pub fn spawn_helper(
+    script: &str,
+    dir: &Path,
+    env: &[(String, String)],
+) -> std::io::Result<std::process::Child> {
+    std::process::Command::new(SHELL)
+        .arg("-c")
+        .arg(script)
+        .arg("smoke")
+        .current_dir(dir)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .process_group(0)
+        .spawn()
+}
+
 impl ShellExecutor {
     /// Commands run in `dir` with `env` added to smoke's environment.
     pub fn new(dir: &Path, env: &[(String, String)]) -> Self {
@@ -409,6 +431,11 @@ fn in_own_group(
         expression = expression.env(name, value);
     }
     expression
+}
+
+/// How a process that smoke did not time out ended.
+pub fn outcome_of(status: std::process::ExitStatus) -> Outcome {
+    outcome(status, false)
 }
 
 /// How a command ended, from its exit status (`timed_out`: smoke killed it at its limit).

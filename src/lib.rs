@@ -14,6 +14,7 @@
 pub mod batch;
 pub mod cli;
 pub mod config;
+pub mod control;
 pub mod diagnose;
 pub mod error;
 pub mod exec;
@@ -67,7 +68,8 @@ where
                 && let Some(verb) = args
                     .get(1)
                     .filter(|a| {
-                        *a == "merge" || *a == "replay" || *a == "diagnose" || *a == "resume"
+                        ["merge", "replay", "diagnose", "resume", "op", "check"]
+                            .contains(&&*a.to_string_lossy())
                     })
                     .map(|a| a.to_string_lossy())
             {
@@ -108,6 +110,20 @@ fn run_cli(mut cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
         Some(cli::Command::Replay(args)) => return replay::run(args, argv, &cwd, started),
         Some(cli::Command::Diagnose(args)) => return diagnose::run(args, argv, &cwd, started),
         Some(cli::Command::Resume(args)) => return resume::run(args, &cwd, started),
+        Some(cli::Command::Op(args)) => {
+            return control::client::run(
+                control::client::Request::Op,
+                &cwd.join(args.dir),
+                args.wait,
+            );
+        }
+        Some(cli::Command::Check(args)) => {
+            return control::client::run(
+                control::client::Request::Check,
+                &cwd.join(args.dir),
+                args.wait,
+            );
+        }
         None => {}
     }
     let mut config = Config::load(cli, &cwd)?;
@@ -153,6 +169,35 @@ fn run_cli(mut cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
     if config.list_only {
         return print_names(&names, &selection);
     }
+    // An outside driver, made before the report so that a folder another smoke watches stops
+    // the run before anything is written.
+    let mut process_driver = None;
+    let mut fifo_driver = None;
+    match &config.driving {
+        Some(config::Driving::Controller(command)) => {
+            process_driver = Some(control::process::ProcessDriver::new(
+                command,
+                config.dir.clone(),
+                config.env.clone(),
+                config.timeout.unwrap_or(control::process::DEFAULT_LIMIT),
+                control::choices(&names, &selection),
+            ));
+        }
+        Some(config::Driving::ControlDir(dir)) => {
+            let plan = order::plan(config.order, &selection, config.times, 1, config.seed);
+            fifo_driver = Some(control::fifo::FifoDriver::new(dir, &names, plan)?);
+            if config.verbosity != config::Verbosity::Quiet {
+                term::errln!(
+                    "smoke: watching {} (smoke op {} runs the next test, smoke check {} ends \
+                     the sequence)",
+                    report::printable(&dir.display().to_string()),
+                    report::printable(&shell::quote(&dir.to_string_lossy())),
+                    report::printable(&shell::quote(&dir.to_string_lossy()))
+                );
+            }
+        }
+        None => {}
+    }
     let files = ReportFiles::create(&config.report, started)?;
     seal_on_hard_exit(&files);
     let redactor = redactor(&config);
@@ -189,7 +234,7 @@ fn run_cli(mut cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
                     interrupted,
                 })
         } else {
-            let runner = Runner::new(
+            let mut runner = Runner::new(
                 &config,
                 &names,
                 executors,
@@ -197,6 +242,12 @@ fn run_cli(mut cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
                 &interrupt,
                 &log_path,
             );
+            if let Some(driver) = process_driver.as_mut() {
+                runner = runner.driven_by(driver);
+            }
+            if let Some(driver) = fifo_driver.as_mut() {
+                runner = runner.driven_by(driver);
+            }
             if config.bug_mode {
                 runner.bug_mode(&selection)
             } else {
@@ -210,6 +261,15 @@ fn run_cli(mut cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
             // Keep what was recorded, marked as ended by an error, if the disk still allows it.
             let _ = writer.fail();
             term::errln!("smoke: report so far: {}", files.text.display());
+            if let Some(fifo) = fifo_driver.as_mut() {
+                let verdict = control::protocol::Message::Verdict {
+                    verdict: "error".to_string(),
+                    exit: exit::ERROR,
+                    failures: writer.report().failures.len(),
+                    report: files.text.display().to_string(),
+                };
+                fifo.close(Some(verdict), &format!("error: {e:#}"));
+            }
             return Err(e);
         }
     };
@@ -229,7 +289,23 @@ fn run_cli(mut cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
             summary.hook_failures
         );
     }
-    Ok(exit_code(&summary))
+    let code = exit_code(&summary);
+    if let Some(fifo) = fifo_driver.as_mut() {
+        let (verdict, why) = match (summary.interrupted, code) {
+            (Some(signal), _) => ("interrupted", format!("interrupted by signal {signal}")),
+            (None, exit::FAILURES) => ("fail", "the sequence was checked".to_string()),
+            (None, exit::OK) => ("pass", "the sequence was checked".to_string()),
+            (None, _) => ("error", "setup or teardown failed".to_string()),
+        };
+        let verdict = control::protocol::Message::Verdict {
+            verdict: verdict.to_string(),
+            exit: code,
+            failures: writer.report().failures.len(),
+            report: files.text.display().to_string(),
+        };
+        fifo.close(Some(verdict), &why);
+    }
+    Ok(code)
 }
 
 /// A second signal exits at once; the report on disk still gets its end (or, before its first
@@ -324,6 +400,14 @@ fn report_header(
             max_reduce: config.max_reduce,
             reduce: config.reduce,
             shard: config.shard,
+            controller: match &config.driving {
+                Some(config::Driving::Controller(command)) => Some(redactor.apply(command)),
+                _ => None,
+            },
+            control_dir: match &config.driving {
+                Some(config::Driving::ControlDir(dir)) => Some(dir.display().to_string()),
+                _ => None,
+            },
             env: config
                 .env
                 .iter()

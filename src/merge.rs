@@ -531,6 +531,7 @@ mod tests {
             result: if failed.is_some() { "failed" } else { "passed" }.to_string(),
             output: None,
             seconds: 0.5,
+            driven: None,
         }
     }
 

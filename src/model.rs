@@ -200,6 +200,8 @@ pub enum Order {
     Tuscan,
     /// Iteration i runs the i-th distinct order of the tests, each `times` times.
     Exhaustive,
+    /// An outside program (`--controller`) chooses each next test; nothing is planned.
+    External,
 }
 
 impl Order {
@@ -230,6 +232,7 @@ impl fmt::Display for Order {
             Order::Mirror => "mirror",
             Order::Tuscan => "tuscan",
             Order::Exhaustive => "exhaustive",
+            Order::External => "external",
         })
     }
 }
@@ -356,6 +359,7 @@ mod tests {
             (Mirror, "mirror", false, true, false),
             (Tuscan, "tuscan", false, false, true),
             (Exhaustive, "exhaustive", false, false, true),
+            (External, "external", false, false, false),
         ];
         for (order, name, fixed, seeded, enumerated) in table {
             assert_eq!(order.to_string(), name);

@@ -42,6 +42,15 @@ pub const MAX_COMMAND_LIMIT: Duration = Duration::from_secs(10 * 365 * 24 * 3600
 /// Default report folder, relative to the current folder.
 pub const DEFAULT_REPORT_DIR: &str = "reports";
 
+/// An outside driver of the tests (see `control`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Driving {
+    /// `--order external --controller CMD`: a program chooses each next test.
+    Controller(String),
+    /// `--control-dir DIR` (absolute): `smoke op` and `smoke check` pace one sequence.
+    ControlDir(PathBuf),
+}
+
 /// Everything a run needs, validated.
 #[derive(Debug)]
 pub struct Config {
@@ -96,6 +105,8 @@ pub struct Config {
     pub reduce: crate::reduce::Reducer,
     /// Workers running sequences side by side (`--jobs`, at least 1; 1 in bug mode).
     pub jobs: usize,
+    /// An outside driver: a controller program or a control folder.
+    pub driving: Option<Driving>,
     /// Where each sequence's commands run.
     pub workdir: Workdir,
     /// `--bug-mode`.
@@ -358,6 +369,10 @@ impl Config {
             match_output: run.match_output.filter(|_| !bug_mode),
             retries: if bug_mode { 0 } else { run.retries },
             jobs: if bug_mode { 1 } else { jobs },
+            driving: run.driving.map(|d| match d {
+                Driving::ControlDir(dir) => Driving::ControlDir(cwd.join(dir)),
+                other => other,
+            }),
             workdir,
             max_reduce: run.max_reduce.filter(|_| !bug_mode),
             reduce: if bug_mode {

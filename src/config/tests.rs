@@ -855,6 +855,79 @@ fn probe_keys_are_read_flags_replace_them_and_the_limit_is_the_timeout_or_30_s()
 }
 
 #[test]
+fn outside_drivers_take_what_they_can_use_and_refuse_the_rest() {
+    let c = with_file(&["--order", "external", "--controller", "./pick"], MINIMAL).expect("valid");
+    assert_eq!(c.driving, Some(Driving::Controller("./pick".into())));
+    assert_eq!(
+        (c.order, c.times, c.iterations),
+        (Order::External, 1, DEFAULT_ITERATIONS)
+    );
+    let c = with_file(
+        &["--order", "external", "--controller", "x", "-t", "4"],
+        MINIMAL,
+    )
+    .expect("valid");
+    assert_eq!(c.times, 1);
+    assert!(c.warnings[0].contains("--times is ignored with --order external"));
+
+    let c = with_file(&["--control-dir", "ctl", "--order", "tuscan"], MINIMAL).expect("valid");
+    assert_eq!(c.driving, Some(Driving::ControlDir("/work/ctl".into())));
+    assert_eq!(
+        (c.iterations, c.iterations_cut),
+        (1, Some(1)),
+        "one sequence"
+    );
+    let c = with_file(
+        &["--control-dir", "ctl"],
+        &format!("{MINIMAL}[smoke]\niterations = 9\n"),
+    )
+    .expect("the file's iterations serve other runs");
+    assert_eq!(c.iterations, 1);
+
+    let table: [(&[&str], &str, &str); 7] = [
+        (
+            &["--order", "external"],
+            "",
+            "order external needs --controller CMD",
+        ),
+        (
+            &[],
+            "[smoke]\norder = \"external\"\n",
+            "order external needs --controller CMD",
+        ),
+        (
+            &["--controller", "x"],
+            "",
+            "--controller goes with --order external",
+        ),
+        (
+            &["--order", "external", "--controller", "x", "-j", "2"],
+            "",
+            "runs on one worker",
+        ),
+        (
+            &["--control-dir", "d", "-n", "2"],
+            "",
+            "start smoke again: leave --iterations out",
+        ),
+        (
+            &["--control-dir", "d", "--shard", "1/2", "--seed", "1"],
+            "",
+            "cannot be split",
+        ),
+        (
+            &["--control-dir", "d", "--batch", "sh b {tests}"],
+            "",
+            "so it needs per-test mode",
+        ),
+    ];
+    for (args, extra, message) in table {
+        let refused = error(with_file(args, &format!("{MINIMAL}{extra}")));
+        assert!(refused.contains(message), "{args:?}: {refused}");
+    }
+}
+
+#[test]
 fn the_ctest_preset_lists_with_json_and_runs_by_the_escaped_name_handed_over_as_data() {
     let c =
         without_file(&["--preset", "ctest", "--program", "ctest --test-dir build"]).expect("valid");

@@ -292,6 +292,10 @@ impl Reporter for Console {
                 position,
                 length,
             } => {
+                // A driven sequence's length is known only as it grows.
+                if self.jobs <= 1 && self.bar.length().is_some_and(|l| (*length as u64) > l) {
+                    self.bar.set_length(*length as u64);
+                }
                 if self.verbosity == Verbosity::Verbose && self.batch_length.is_none() {
                     let worker = if self.jobs > 1 {
                         format!("worker {worker} ")
@@ -384,7 +388,9 @@ impl Reporter for Console {
                     Order::Mirror if index % 2 == 0 => {
                         format!(" (seed {seed}, iteration {} reversed)", index - 1)
                     }
-                    order if order.is_seeded() => format!(" (seed {seed})"),
+                    order if order.is_seeded() || order == Order::External => {
+                        format!(" (seed {seed})")
+                    }
                     _ => String::new(),
                 };
                 self.progress(&format!(

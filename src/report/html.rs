@@ -580,6 +580,12 @@ fn iterations(report: &RunReport) -> Option<Markup> {
                         @if let (Some(test), Some(how)) = (&it.failed_test, &it.failure) {
                             ": " code { (one_line(test)) } " (" (how) ")"
                         }
+                        @if let Some(driven) = &it.driven {
+                            details {
+                                summary { "driven: " (driven.len()) " tests" }
+                                (sequence(driven, false))
+                            }
+                        }
                         @if let Some(out) = &it.output {
                             details {
                                 summary { "output (does not match --match)" }

@@ -181,6 +181,12 @@ pub struct Options {
     /// `--shard`: the share of the iterations this machine ran (`null`: all of them).
     #[serde(default)]
     pub shard: Option<Shard>,
+    /// `--order external`: the controller command (secret-looking values redacted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub controller: Option<String>,
+    /// `--control-dir`: the folder `smoke op` and `smoke check` drove the sequence through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control_dir: Option<String>,
 }
 
 fn per_test() -> String {
@@ -236,6 +242,10 @@ pub struct IterationRecord {
     /// How long its sequence took, in seconds (setup, the tests, teardown; shrinking apart).
     #[serde(default)]
     pub seconds: f64,
+    /// A driven iteration (`--controller`, `--control-dir`): the tests its driver chose, in
+    /// the order they ran. Absent for planned orders, whose sequence the seed gives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub driven: Option<Vec<String>>,
 }
 
 /// One unique failure.
@@ -558,6 +568,7 @@ impl Recorder {
                 status,
                 output,
                 duration,
+                driven,
             } => {
                 r.stats.iterations_run += 1;
                 r.iterations.push(IterationRecord {
@@ -571,6 +582,7 @@ impl Recorder {
                     result: status.to_string(),
                     output: output.map(|o| self.redactor.apply(&lossy(o))),
                     seconds: duration.as_secs_f64(),
+                    driven: driven.clone(),
                 });
                 if *status == IterationStatus::Unmatched {
                     r.stats.unmatched_failures += 1;
@@ -774,6 +786,8 @@ pub(crate) mod tests {
                 reduce: crate::reduce::Reducer::Smoke,
                 env: BTreeMap::from([("APP_ENV".into(), "test".into())]),
                 shard: None,
+                controller: None,
+                control_dir: None,
             },
             build: BuildInfo {
                 smoke_version: "0.0.0-test".into(),
@@ -864,6 +878,7 @@ pub(crate) mod tests {
                 status: IterationStatus::Failed,
                 output: None,
                 duration: std::time::Duration::from_millis(10),
+                driven: None,
             },
             Event::FailureFound {
                 id: 0,
@@ -917,6 +932,7 @@ pub(crate) mod tests {
                 status: IterationStatus::Failed,
                 output: None,
                 duration: std::time::Duration::from_millis(10),
+                driven: None,
             },
             Event::FailureFound {
                 id: 1,
@@ -1023,6 +1039,7 @@ pub(crate) mod tests {
             status,
             output: None,
             duration: std::time::Duration::from_millis(10),
+            driven: None,
         };
         let shrunk = |tries, executions, stopped_by: Option<&str>| Event::FailureShrunk {
             id: 0,

@@ -146,6 +146,17 @@ pub fn render_text(report: &RunReport) -> String {
                 it.index, it.seed, it.length, it.executed, it.seconds, it.result, failed
             );
         }
+        // Driven iterations: what the driver chose is known only from the report.
+        for it in &report.iterations {
+            if let Some(driven) = &it.driven {
+                let ran = if driven.is_empty() {
+                    "no test".to_string()
+                } else {
+                    sequence(driven)
+                };
+                let _ = writeln!(t, "iteration {} driven: {ran}", it.index);
+            }
+        }
         // Failures --match ignored: their output, to check the pattern against.
         for it in &report.iterations {
             if let Some(output) = &it.output {
@@ -481,6 +492,15 @@ pub(super) fn describe_options(report: &RunReport) -> String {
             "bug mode: the selected tests in order, not stopping; tests get SMOKE_SEED={}",
             o.seed
         ),
+        Mode::Smoke if o.order == Order::External => format!(
+            "order external, controller {}, iterations {}, base seed {} (each of the \
+             controller's sequences is an iteration; iteration i gets seed {} + i - 1 in its \
+             start line and as SMOKE_SEED)",
+            shell::quote(o.controller.as_deref().unwrap_or("-")),
+            o.iterations,
+            o.seed,
+            o.seed
+        ),
         Mode::Smoke if o.order.is_deterministic() => format!(
             "order {}, times {} (the same every run; tests get SMOKE_SEED={})",
             o.order, o.times, o.seed
@@ -521,6 +541,14 @@ pub(super) fn describe_options(report: &RunReport) -> String {
             format!("{options}; {shard}: {}", shard.describe(o.iterations))
         }
         _ => options,
+    };
+    let options = match &o.control_dir {
+        Some(dir) => format!(
+            "{options}; driven through the control folder {} (each smoke op ran the next test, \
+             smoke check ended the sequence)",
+            shell::quote(dir)
+        ),
+        None => options,
     };
     // The default reducer goes unsaid (the JSON's `options.reduce` always says it).
     match (report.mode, o.reduce) {

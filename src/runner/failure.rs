@@ -570,8 +570,10 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         match check {
             Some((ctx, position)) if fails_alone && !self.stopping() => {
                 let c = self.config;
-                let mut sequence =
-                    order::plan(c.order, self.selection, c.times, ctx.iteration, c.seed);
+                let mut sequence = match self.driven.get(&ctx.iteration) {
+                    Some(driven) => driven.clone(),
+                    None => order::plan(c.order, self.selection, c.times, ctx.iteration, c.seed),
+                };
                 sequence.truncate(position + 1);
                 self.failures[id].phase = Phase::Checking;
                 self.queue.push_back(Unit {

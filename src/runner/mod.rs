@@ -27,6 +27,7 @@ mod tests;
 mod worker;
 
 use crate::config::Config;
+use crate::control::Driver;
 use crate::exec::Executor;
 use crate::interrupt::{self, Interrupt};
 use crate::model::{TestId, TestNames};
@@ -116,6 +117,7 @@ pub struct Runner<'a> {
     reporter: &'a mut dyn Reporter,
     interrupt: &'a Interrupt,
     log_path: &'a dyn Fn(usize) -> PathBuf,
+    driver: Option<&'a mut dyn Driver>,
 }
 
 impl<'a> Runner<'a> {
@@ -138,7 +140,16 @@ impl<'a> Runner<'a> {
             reporter,
             interrupt,
             log_path,
+            driver: None,
         }
+    }
+
+    /// Let `driver` choose each iteration's tests (`--controller`, `--control-dir`); the run
+    /// must have one worker. Shrinking and the other sequences run as for any order.
+    pub fn driven_by(mut self, driver: &'a mut dyn Driver) -> Self {
+        assert_eq!(self.executors.len(), 1, "a driven run has one worker");
+        self.driver = Some(driver);
+        self
     }
 
     /// Smoke mode: the iterations, shrinking each failure.
@@ -189,6 +200,7 @@ impl<'a> Runner<'a> {
             reporter,
             interrupt,
             log_path,
+            mut driver,
         } = self;
         let cancel = AtomicBool::new(false);
         let (to_controller, inbox) = mpsc::channel();
@@ -207,6 +219,8 @@ impl<'a> Runner<'a> {
                     to_controller: to_controller.clone(),
                     fresh: None,
                     file_probe: crate::probe::files::FileProbe::default(),
+                    // Shortened to the workers' lifetime (a coercion, as `&mut` cannot shorten it).
+                    driver: driver.take().map(|d| -> &mut dyn Driver { d }),
                 };
                 // A panic (a bug) is reported to the controller as an error of the unit, and
                 // must not take the whole run down when the threads are joined.
@@ -249,6 +263,8 @@ impl<'a> Runner<'a> {
                 error: None,
                 done_before: resume.done,
                 resumed: Vec::new(),
+                driven: HashMap::new(),
+                ended_by_driver: false,
             };
             controller.resumed = controller.resume_failures(resume.failures);
             controller.free = (0..controller.workers.len()).rev().collect();
@@ -327,6 +343,11 @@ struct Controller<'c, 'a> {
     done_before: std::collections::BTreeSet<u32>,
     /// A resumed run: the failures whose shrinks start again first.
     resumed: Vec<usize>,
+    /// The sequences driven iterations ran (a driver chose them), by iteration: what a check
+    /// runs again.
+    driven: HashMap<u32, Vec<TestId>>,
+    /// The driver said `stop`: no further iteration starts.
+    ended_by_driver: bool,
 }
 
 impl<'c, 'a: 'c> Controller<'c, 'a> {
@@ -491,6 +512,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         if self.mode != Mode::Smoke
             || self.replaying
             || self.stopping()
+            || self.ended_by_driver
             || self.next_iteration > c.iterations
         {
             return None;
@@ -665,9 +687,16 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         &mut self,
         scope: &'s std::thread::Scope<'s, '_>,
         index: u32,
-        run: SequenceRun,
+        mut run: SequenceRun,
     ) {
-        let sequence = self.planned.remove(&index).unwrap_or_default();
+        let planned = self.planned.remove(&index).unwrap_or_default();
+        let driven = run.driven.take();
+        let sequence = driven.clone().unwrap_or(planned);
+        if let Some(driven) = &driven {
+            self.driven.insert(index, driven.clone());
+        }
+        self.ended_by_driver |= run.end_run;
+        let driver_error = run.driver_error.take();
         let seed = order::iteration_seed(self.config.seed, index);
         let ctx = Context {
             iteration: index,
@@ -680,8 +709,10 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         }
         let matched = run.failure.as_ref().is_none_or(|f| self.matches(&f.output));
         let status = match (run.stop, &run.failure) {
+            _ if driver_error.is_some() => IterationStatus::DriverFailed,
             (Some(Stop::Interrupted), _) => IterationStatus::Interrupted,
             (Some(Stop::HookFailed(hook)), _) => IterationStatus::HookFailed(hook),
+            (None, None) if run.end_run => IterationStatus::Stopped,
             (None, None) => IterationStatus::Passed,
             (None, Some(_)) if matched => IterationStatus::Failed,
             (None, Some(_)) => IterationStatus::Unmatched,
@@ -703,7 +734,12 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                 .filter(|_| status == IterationStatus::Unmatched)
                 .map(|f| f.output.as_slice()),
             duration: run.durations.iter().sum::<Duration>() + run.hooks,
+            driven: driven.as_deref().map(|d| self.to_names(d)),
         });
+        if let Some(error) = driver_error {
+            self.fail(error);
+            return;
+        }
         match status {
             IterationStatus::Unmatched => self.counts.unmatched += 1,
             IterationStatus::HookFailed(_) => self.counts.hook_failures += 1,

@@ -9,9 +9,10 @@
 //! controller's cancel flag) stops before the next step; the command that was running has
 //! already been killed by the signal thread, and teardown still runs once.
 
-use super::messages::{Context, Failed, Msg, Progress, SequenceRun, Stop, Unit};
+use super::messages::{Context, Failed, Msg, Progress, SequenceRun, Stop, Tag, Unit};
 use crate::batch::{self, Format, Mismatch};
 use crate::config::Config;
+use crate::control::{Driver, Step};
 use crate::error::ConfigError;
 use crate::exec::{Collect, Executor, ForkPlan, Forked, Job};
 use crate::execution::{BatchTemplate, Execution, Workdir};
@@ -74,6 +75,9 @@ pub(super) struct Worker<'a> {
     pub fresh: Option<tempfile::TempDir>,
     /// The file probe (`probe-files`), which remembers hashes between looks.
     pub file_probe: FileProbe,
+    /// The outside driver that chooses an iteration's tests (`--controller`, `--control-dir`):
+    /// only ever on the one worker such a run has.
+    pub driver: Option<&'a mut dyn Driver>,
     /// Why the fork server could not run a batch, each said once.
     pub no_fork: std::collections::HashSet<String>,
 }
@@ -121,7 +125,17 @@ impl Worker<'_> {
         if let Some(path) = &unit.log {
             self.exec.set_log(Some(path))?;
         }
-        let run = self.run_sequence(&unit.sequence, unit.ctx, unit.purpose, unit.probe);
+        let run = match (unit.tag, self.driver.take()) {
+            (Tag::Iteration(_), Some(driver)) => {
+                let run = self.run_driven(driver, unit.ctx, unit.purpose);
+                self.driver = Some(driver);
+                run
+            }
+            (_, driver) => {
+                self.driver = driver;
+                self.run_sequence(&unit.sequence, unit.ctx, unit.purpose, unit.probe)
+            }
+        };
         if unit.log.is_some() {
             self.exec.set_log(None)?;
         }
@@ -230,6 +244,166 @@ impl Worker<'_> {
             run.stop = run.stop.or(Some(stop));
         }
         Ok(run)
+    }
+
+    /// A driven iteration: setup, then each test the driver names until it says `check` or
+    /// `stop` (running on past failures: every one is a failure of its own, as in a batch),
+    /// then teardown. A driver that fails ends the tests there; the run keeps what ran.
+    fn run_driven(
+        &mut self,
+        driver: &mut dyn Driver,
+        ctx: Context,
+        purpose: Purpose,
+    ) -> Result<SequenceRun> {
+        let mut run = SequenceRun {
+            driven: Some(Vec::new()),
+            ..SequenceRun::default()
+        };
+        self.emit(Progress::SequenceStarted {
+            purpose,
+            length: 0,
+            batch: false,
+        });
+        if self.stopping() {
+            run.stop = Some(Stop::Interrupted);
+            return Ok(run);
+        }
+        if let Some(stop) = self.run_hook(Hook::Setup, ctx, purpose, &mut run.hooks)? {
+            run.stop = Some(stop);
+            if stop == Stop::HookFailed(Hook::Setup) {
+                return Ok(run);
+            }
+        }
+        if run.stop.is_none() {
+            let Execution::PerTest(template) = &self.config.execution else {
+                return Err(anyhow::anyhow!(
+                    "a driven sequence runs in per-test mode only (the config refuses batch)"
+                ));
+            };
+            let script = template.script.clone();
+            if let Err(error) = self.drive(driver, &script, ctx, purpose, &mut run)? {
+                run.driver_error = Some(error);
+            }
+        }
+        if let Some(stop) = self.run_hook(Hook::Teardown, ctx, purpose, &mut run.hooks)? {
+            run.stop = run.stop.or(Some(stop));
+        }
+        Ok(run)
+    }
+
+    /// The tests of a driven sequence. The outer `Err`: smoke could not run a test; the inner
+    /// one: the driver failed.
+    fn drive(
+        &mut self,
+        driver: &mut dyn Driver,
+        script: &str,
+        ctx: Context,
+        purpose: Purpose,
+        run: &mut SequenceRun,
+    ) -> Result<Result<()>> {
+        if let Err(error) = driver.start(ctx.iteration, ctx.seed) {
+            return Ok(Err(error));
+        }
+        loop {
+            let step = match driver.next(&|| self.stopping()) {
+                Ok(Some(step)) => step,
+                Ok(None) => {
+                    run.stop = Some(Stop::Interrupted);
+                    return Ok(Ok(()));
+                }
+                Err(error) => return Ok(Err(error)),
+            };
+            let test = match step {
+                Step::Run(test) => test,
+                Step::Check => return Ok(Ok(())),
+                Step::Stop => {
+                    run.end_run = true;
+                    return Ok(Ok(()));
+                }
+            };
+            let driven = run.driven.get_or_insert_with(Vec::new);
+            let position = driven.len();
+            driven.push(test);
+            let Some((outcome, duration)) =
+                self.run_test(script, test, position, ctx, purpose, run)?
+            else {
+                return Ok(Ok(()));
+            };
+            if let Err(error) = driver.finished(test, outcome, duration) {
+                return Ok(Err(error));
+            }
+        }
+    }
+
+    /// One test of a driven sequence at `position`, recorded in `run`: its outcome and time,
+    /// or `None` when a signal cut it short.
+    fn run_test(
+        &mut self,
+        script: &str,
+        test: TestId,
+        position: usize,
+        ctx: Context,
+        purpose: Purpose,
+        run: &mut SequenceRun,
+    ) -> Result<Option<(Outcome, Duration)>> {
+        let length = position + 1;
+        self.emit(Progress::TestStarted {
+            test,
+            position,
+            length,
+        });
+        let raw = self.names.raw(test);
+        let mut args = vec![raw];
+        args.extend(self.names.args(test).iter().map(|a| a.as_os_str()));
+        let workdir = self.workdir().map(Path::to_path_buf);
+        let finished = self.exec.run(&Job {
+            script,
+            args,
+            env: self.env(ctx, Some(raw)),
+            dir: workdir.as_deref(),
+            label: self.names.shown(test),
+            kill_leftovers: true,
+            timeout: self.config.timeout,
+            collect: Collect::Nothing,
+        })?;
+        if self.stopping() {
+            self.emit(Progress::TestInterrupted {
+                purpose,
+                test,
+                duration: finished.duration,
+            });
+            run.stop = Some(Stop::Interrupted);
+            return Ok(None);
+        }
+        run.executed += 1;
+        run.durations.push(finished.duration);
+        self.emit(Progress::TestFinished {
+            purpose,
+            test,
+            position,
+            length,
+            outcome: finished.outcome,
+            duration: finished.duration,
+            output: finished.output.clone(),
+        });
+        if finished.outcome.passed() {
+            run.passed.push(position);
+        } else {
+            run.failed += 1;
+            let failed = Failed {
+                position,
+                test,
+                outcome: finished.outcome,
+                output: finished.output,
+                dropped: finished.dropped,
+            };
+            if run.failure.is_none() {
+                run.failure = Some(failed);
+            } else {
+                run.later_failures.push(failed);
+            }
+        }
+        Ok(Some((finished.outcome, finished.duration)))
     }
 
     /// Per-test mode: each test in its own process, stopping at the first failure unless in bug
