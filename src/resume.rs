@@ -41,6 +41,14 @@ pub fn run(
     }
     let (cli, suite_dir) = command_line(&recorded, &args, &json)?;
     let mut config = Config::load(cli, &suite_dir)?;
+    if let Some(crate::config::Driving::ControlDir(dir)) = &config.driving {
+        return Err(ConfigError::new(format!(
+            "the run was one sequence paced through the control folder '{}' (smoke op, smoke \
+             check), which only its driver can take up again: start a new one",
+            dir.display()
+        ))
+        .into());
+    }
 
     let interrupt = Interrupt::new();
     interrupt::install(interrupt.clone()).context("cannot install the signal handlers")?;

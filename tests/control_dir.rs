@@ -398,4 +398,18 @@ fn sigterm_to_smoke_waiting_for_its_first_op_seals_an_empty_driven_sequence() {
     );
     let late = finish(client(&suite, "check", &["--wait", "300ms"]));
     assert_eq!(late.status.code(), Some(2), "no smoke watches any more");
+    // Only its driver could take such a sequence up again: resume refuses, saying so.
+    let report = suite.reports().pop().expect("the report");
+    let out = suite
+        .command()
+        .arg("resume")
+        .arg(&report)
+        .output()
+        .expect("smoke resume runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("paced through the control folder"),
+        "{}",
+        stderr(&out)
+    );
 }
