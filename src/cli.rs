@@ -84,7 +84,7 @@ pub struct Cli {
     #[arg(long, value_name = "COMMAND")]
     pub teardown: Option<String>,
 
-    /// Time limit per test (and per setup/teardown, list command and [report] build command),
+    /// Time limit per test (and per setup/teardown, list command and `[report] build` command),
     /// e.g. 30s or 2m; a test past it is killed with its process group and fails as `timeout`.
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
@@ -187,7 +187,7 @@ pub struct Cli {
     #[arg(long, value_name = "PATH", conflicts_with = "report_dir")]
     pub report: Option<PathBuf>,
 
-    /// Folder for dated reports [default: [report] dir of smoke.toml, else ./reports].
+    /// Folder for dated reports [default: `[report] dir` of smoke.toml, else ./reports].
     #[arg(long, value_name = "DIR")]
     pub report_dir: Option<PathBuf>,
 
