@@ -1,7 +1,8 @@
 //! Pure: what a batch runner reported, and which asked test each result belongs to.
 //!
 //! In batch mode one command runs a whole sequence, and smoke learns each test's outcome from the
-//! runner's own output: JUnit XML (parsed with quick-xml) or TAP on stdout, plain (one top-level
+//! runner's own output: JUnit XML (parsed with quick-xml), JSON (rspec's or jest's, with
+//! serde_json) or TAP on stdout, plain (one top-level
 //! test point per test, its description being the test's name) or as `prove` prints it (a
 //! `NAME ..` header per test file, then its TAP and its verdict). [`attribute`] then walks the
 //! results in order against the names smoke asked for. A result that belongs to another position
@@ -27,6 +28,9 @@ pub enum Format {
     Junit,
     /// TAP on stdout (plain, or `prove`'s per-file output).
     Tap,
+    /// JSON written to the `{json}` path: rspec's JSON formatter (one result per example) or
+    /// jest's `--json` (one result per test file).
+    Json,
 }
 
 impl std::fmt::Display for Format {
@@ -34,6 +38,7 @@ impl std::fmt::Display for Format {
         f.write_str(match self {
             Format::Junit => "junit",
             Format::Tap => "tap",
+            Format::Json => "json",
         })
     }
 }
@@ -229,6 +234,111 @@ fn attribute_value(e: &BytesStart, key: &[u8]) -> Result<Option<String>, String>
         }
     }
     Ok(None)
+}
+
+/// Parse a JSON results file: rspec's JSON formatter (`examples`, one per example, by `id`)
+/// or jest's `--json` (`testResults`, one per test file, by absolute path). A failed example or
+/// file is [`Outcome::Failed`]; pending and skipped ones pass, as in JUnit. `asked` are the
+/// sequence's names: a jest path is matched to the asked name it ends with, since jest reports
+/// absolute paths and smoke names files relative to the suite folder. A file that is not JSON
+/// of either shape (cut short by a crash, another runner's) is an error saying why.
+pub fn parse_json(json: &[u8], asked: &[&str]) -> Result<Vec<Reported>, String> {
+    let value: serde_json::Value = serde_json::from_slice(json).map_err(|e| e.to_string())?;
+    if let Some(examples) = value.get("examples").and_then(|e| e.as_array()) {
+        return examples.iter().map(rspec_example).collect();
+    }
+    if let Some(files) = value.get("testResults").and_then(|t| t.as_array()) {
+        return Ok(files.iter().map(|f| jest_file(f, asked)).collect());
+    }
+    Err("neither rspec's JSON (no \"examples\") nor jest's (no \"testResults\")".to_string())
+}
+
+/// One example of rspec's JSON formatter.
+fn rspec_example(example: &serde_json::Value) -> Result<Reported, String> {
+    let id = example["id"]
+        .as_str()
+        .ok_or_else(|| format!("an rspec example without an id: {example}"))?;
+    let short = id.strip_prefix("./").unwrap_or(id);
+    let outcome = match example["status"].as_str() {
+        Some("failed") => Outcome::Failed,
+        _ => Outcome::Pass,
+    };
+    let mut output = String::new();
+    if outcome == Outcome::Failed {
+        output.push_str(example["full_description"].as_str().unwrap_or(short));
+        output.push('\n');
+        let exception = &example["exception"];
+        if let Some(class) = exception["class"].as_str() {
+            output.push_str(class);
+            output.push_str(": ");
+        }
+        output.push_str(exception["message"].as_str().unwrap_or("").trim());
+        output.push('\n');
+        for line in exception["backtrace"].as_array().into_iter().flatten() {
+            output.push_str("# ");
+            output.push_str(line.as_str().unwrap_or(""));
+            output.push('\n');
+        }
+    } else if let Some(why) = example["pending_message"].as_str() {
+        output.push_str(&format!("pending: {why}\n"));
+    }
+    Ok(Reported {
+        id: short.to_string(),
+        keys: vec![id.to_string(), short.to_string()],
+        outcome: Some(outcome),
+        duration: seconds(&example["run_time"]),
+        output: output.into_bytes(),
+    })
+}
+
+/// One test file of jest's `--json` results.
+fn jest_file(file: &serde_json::Value, asked: &[&str]) -> Reported {
+    let name = file["name"].as_str().unwrap_or("").to_string();
+    let mut keys = vec![name.clone()];
+    if let Some(relative) = asked
+        .iter()
+        .find(|a| name.ends_with(&format!("/{}", a.trim_start_matches("./"))))
+    {
+        keys.push((*relative).to_string());
+    }
+    let failed = file["status"].as_str() == Some("failed");
+    let mut output = String::new();
+    if failed {
+        match file["message"].as_str().filter(|m| !m.trim().is_empty()) {
+            Some(message) => output.push_str(message),
+            None => {
+                for test in file["assertionResults"].as_array().into_iter().flatten() {
+                    for message in test["failureMessages"].as_array().into_iter().flatten() {
+                        output.push_str(message.as_str().unwrap_or(""));
+                        output.push('\n');
+                    }
+                }
+            }
+        }
+    }
+    let duration = match (file["startTime"].as_f64(), file["endTime"].as_f64()) {
+        (Some(start), Some(end)) if end >= start => seconds(&((end - start) / 1000.0).into()),
+        _ => None,
+    };
+    Reported {
+        id: name,
+        keys,
+        outcome: Some(if failed {
+            Outcome::Failed
+        } else {
+            Outcome::Pass
+        }),
+        duration,
+        output: output.into_bytes(),
+    }
+}
+
+/// A time in seconds, when it is one.
+fn seconds(value: &serde_json::Value) -> Option<Duration> {
+    value
+        .as_f64()
+        .filter(|t| t.is_finite() && *t >= 0.0)
+        .map(Duration::from_secs_f64)
 }
 
 /// A TAP test point: `ok 3 - name # SKIP why`.
@@ -814,5 +924,117 @@ E   AssertionError: boom &amp; more</failure></testcase></testsuite></testsuites
         let got = attribute(&["a", "b"], reported, Outcome::Fail { code: 1 }, true).expect("ok");
         assert_eq!(outcomes(&got), [Outcome::Failed]);
         assert!(!got.unattributed);
+    }
+
+    /// What rspec 3.12's JSON formatter wrote for `a_spec.rb[1:3:1] b_spec.rb[1:1]
+    /// b_spec.rb[1:2] a_spec.rb[1:2] b_spec.rb[1:3]` (a pending, a failure, a skip), trimmed.
+    const RSPEC_JSON: &str = r#"{"version":"3.12.0","messages":["Run options: include {:ids=>{}}"],"examples":[{"id":"./spec/a_spec.rb[1:3:1]","description":"three","full_description":"a inner three","status":"passed","file_path":"./spec/a_spec.rb","line_number":6,"run_time":0.25,"pending_message":null},{"id":"./spec/b_spec.rb[1:1]","full_description":"b one","status":"passed","run_time":3.5993e-05,"pending_message":null},{"id":"./spec/b_spec.rb[1:2]","full_description":"b pending","status":"pending","run_time":0.008,"pending_message":"later"},{"id":"./spec/a_spec.rb[1:2]","description":"two","full_description":"a two","status":"failed","file_path":"./spec/a_spec.rb","line_number":4,"run_time":0.00011,"pending_message":null,"exception":{"class":"RSpec::Expectations::ExpectationNotMetError","message":"\nexpected: 0\n     got: 1\n\n(compared using ==)\n","backtrace":["./spec/a_spec.rb:4:in `block (2 levels) in <top (required)>'"]}},{"id":"./spec/b_spec.rb[1:3]","full_description":"b skipped","status":"pending","run_time":4.4858e-05,"pending_message":"nope"}],"summary":{"example_count":5,"failure_count":1,"pending_count":2},"summary_line":"5 examples, 1 failure, 2 pending"}"#;
+
+    /// What jest 30's `--json --outputFile` wrote for `__tests__/a.test.js __tests__/b.test.js`
+    /// (a fails one test and skips one), trimmed.
+    const JEST_JSON: &str = r#"{"numFailedTestSuites":1,"numTotalTestSuites":2,"success":false,"testResults":[{"assertionResults":[{"failureMessages":[],"fullName":"a","status":"passed"},{"failureMessages":["Error: expect(received).toBe(expected)\n\nExpected: 2\nReceived: 1\n    at Object.toBe (/p/__tests__/a.test.js:2:35)"],"fullName":"a fails","status":"failed"},{"failureMessages":[],"fullName":"a skip","status":"pending"}],"startTime":1795882416800,"endTime":1795882416950,"message":"  ● a fails\n\n    expect(received).toBe(expected) // Object.is equality\n\n    Expected: 2\n    Received: 1\n","name":"/p/__tests__/a.test.js","status":"failed"},{"assertionResults":[{"failureMessages":[],"fullName":"b skip","status":"pending"}],"startTime":1795882416951,"endTime":1795882416960,"message":"","name":"/p/__tests__/b.test.js","status":"passed"}],"wasInterrupted":false}"#;
+
+    #[test]
+    fn rspec_json_gives_each_example_its_outcome_time_and_failure_text() {
+        let asked = [
+            "spec/a_spec.rb[1:3:1]",
+            "spec/b_spec.rb[1:1]",
+            "./spec/b_spec.rb[1:2]",
+            "spec/a_spec.rb[1:2]",
+            "spec/b_spec.rb[1:3]",
+        ];
+        let reported = parse_json(RSPEC_JSON.as_bytes(), &asked).expect("rspec's JSON");
+        assert_eq!(reported.len(), 5);
+        assert_eq!(reported[0].id, "spec/a_spec.rb[1:3:1]");
+        assert_eq!(reported[0].duration, Some(Duration::from_millis(250)));
+        let failure = String::from_utf8_lossy(&reported[3].output);
+        assert!(
+            failure.starts_with("a two\nRSpec::Expectations::ExpectationNotMetError: expected: 0"),
+            "{failure}"
+        );
+        assert!(failure.contains("# ./spec/a_spec.rb:4:in"), "{failure}");
+        assert_eq!(reported[2].output, b"pending: later\n");
+        let got = attribute(&asked, reported, Outcome::Fail { code: 1 }, false).expect("in order");
+        // Pending and skipped examples pass, as <skipped> does in JUnit.
+        assert_eq!(
+            outcomes(&got),
+            [
+                Outcome::Pass,
+                Outcome::Pass,
+                Outcome::Pass,
+                Outcome::Failed,
+                Outcome::Pass
+            ]
+        );
+    }
+
+    #[test]
+    fn rspec_json_in_another_order_is_a_mismatch() {
+        let asked = ["spec/b_spec.rb[1:1]", "spec/a_spec.rb[1:3:1]"];
+        let reported = parse_json(RSPEC_JSON.as_bytes(), &asked).expect("rspec's JSON");
+        let err = attribute(&asked, reported, Outcome::Fail { code: 1 }, false).expect_err("bad");
+        assert!(
+            matches!(err, Mismatch::Reordered { position: 0, .. }),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn jest_json_gives_each_file_its_outcome_time_and_message() {
+        let asked = ["__tests__/a.test.js", "__tests__/b.test.js"];
+        let reported = parse_json(JEST_JSON.as_bytes(), &asked).expect("jest's JSON");
+        assert_eq!(reported[0].id, "/p/__tests__/a.test.js");
+        assert_eq!(reported[0].duration, Some(Duration::from_millis(150)));
+        let message = String::from_utf8_lossy(&reported[0].output);
+        assert!(message.contains("● a fails"), "{message}");
+        assert!(reported[1].output.is_empty());
+        let got = attribute(&asked, reported, Outcome::Fail { code: 1 }, false).expect("in order");
+        // A file whose only test is skipped passes.
+        assert_eq!(outcomes(&got), [Outcome::Failed, Outcome::Pass]);
+        // A failed file without a message keeps its tests' failure messages.
+        let bare = JEST_JSON.replace("  ● a fails", "").replace(
+            r#"\n\n    expect(received).toBe(expected) // Object.is equality\n\n    Expected: 2\n    Received: 1\n"#,
+            "",
+        );
+        let reported = parse_json(bare.as_bytes(), &asked).expect("jest's JSON");
+        let message = String::from_utf8_lossy(&reported[0].output);
+        assert!(message.starts_with("Error: expect(received)"), "{message}");
+    }
+
+    #[test]
+    fn a_jest_path_matches_only_the_file_it_ends_with() {
+        // `a.test.js` must not match `/p/__tests__/a.test.js`'s neighbour `aa.test.js`.
+        let asked = ["__tests__/b.test.js", "a.test.js"];
+        let json = JEST_JSON.replace("/p/__tests__/a.test.js", "/p/aa.test.js");
+        let reported = parse_json(json.as_bytes(), &asked).expect("jest's JSON");
+        let err = attribute(&asked, reported, Outcome::Fail { code: 1 }, false).expect_err("bad");
+        assert!(
+            matches!(err, Mismatch::Unknown { position: 0, .. }),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_missing_or_partial_json_file_is_an_error_or_a_crash_never_a_pass() {
+        // Cut short (the runner was killed while writing): an error that says where.
+        let cut = &RSPEC_JSON[..RSPEC_JSON.len() / 2];
+        let err = parse_json(cut.as_bytes(), &[]).expect_err("partial");
+        assert!(err.contains("EOF"), "{err}");
+        let err = parse_json(b"", &[]).expect_err("empty");
+        assert!(err.contains("EOF"), "{err}");
+        // JSON of another shape.
+        let err = parse_json(br#"{"tests": []}"#, &[]).expect_err("another shape");
+        assert!(err.contains("neither rspec's JSON"), "{err}");
+        // Fewer results than asked and a failing runner: the tests after the last did not run,
+        // and a JSON file cannot say which was running.
+        let reported = parse_json(br#"{"examples":[]}"#, &["spec/a_spec.rb[1:1]"]).expect("ok");
+        let got = attribute(
+            &["spec/a_spec.rb[1:1]"],
+            reported,
+            Outcome::Signal { signal: 9 },
+            false,
+        )
+        .expect("a crash");
+        assert!(got.unattributed);
     }
 }

@@ -27,6 +27,10 @@ Examples:
   smoke -- merge                            run a test called merge (not the subcommand)
   smoke replay reports/known-bugs.json      do the failures of a report still fail?
   smoke diagnose reports/run.json           every polluter, cleaner and state-setter
+  smoke --order external --controller ./pick
+                                            a program chooses each next test
+  smoke --control-dir ctl & smoke op ctl    a harness runs one test per command,
+  smoke check ctl                           then ends the sequence
 
 Exit codes: 0 no failure found, 1 failure found and reported, 2 usage, config or I/O
 error or a failing setup/teardown, 130 interrupted by Ctrl-C (143 by SIGTERM, 129 by
@@ -53,7 +57,8 @@ pub struct Cli {
     #[arg(long, value_name = "TEMPLATE")]
     pub batch: Option<String>,
 
-    /// How the batch runner reports results [default: junit if the batch has {junit}, else tap].
+    /// How the batch runner reports results [default: junit if the batch has {junit}, json if
+    /// it has {json}, else tap].
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<crate::batch::Format>,
 
@@ -61,8 +66,8 @@ pub struct Cli {
     #[arg(long, value_enum, value_name = "RUNNER")]
     pub preset: Option<crate::preset::Preset>,
 
-    /// The runner a preset calls (shell words) [default: pytest, prove, cargo or go; gtest:
-    /// the test binary, required].
+    /// The runner a preset calls (shell words) [default: pytest, prove, cargo, go, ctest, rspec
+    /// or `npx --no -- jest`; gtest: the test binary, required].
     #[arg(long, value_name = "COMMAND")]
     pub program: Option<String>,
 
@@ -79,14 +84,27 @@ pub struct Cli {
     #[arg(long, value_name = "COMMAND")]
     pub teardown: Option<String>,
 
-    /// Time limit per test (and per setup/teardown, list command and [report] build command),
+    /// Time limit per test (and per setup/teardown, list command and `[report] build` command),
     /// e.g. 30s or 2m; a test past it is killed with its process group and fails as `timeout`.
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
 
+    #[command(flatten)]
+    pub probes: ProbeArgs,
+
     /// Order of the tests in each iteration [default: random].
     #[arg(short, long, value_enum, value_name = "ORDER")]
     pub order: Option<OrderArg>,
+
+    /// With --order external: the shell command of a program that chooses each next test,
+    /// speaking JSON lines on its stdin and stdout (see the README's controller protocol).
+    #[arg(long, value_name = "CMD", conflicts_with = "control_dir")]
+    pub controller: Option<String>,
+
+    /// Let commands drive one sequence: each `smoke op DIR` runs the next test of the order,
+    /// `smoke check DIR` ends the sequence and gives the verdict.
+    #[arg(long, value_name = "DIR")]
+    pub control_dir: Option<PathBuf>,
 
     /// How many times each test runs per iteration [default: 2; 1 in batch mode].
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
@@ -149,8 +167,8 @@ pub struct Cli {
     #[arg(long)]
     pub ignore_runner_exit: bool,
 
-    /// Batch mode with pytest: start a fresh runner for every sequence instead of forking each
-    /// one from a server that collected the suite once.
+    /// Batch mode with pytest or rspec: start a fresh runner for every sequence instead of
+    /// forking each one from a server that loaded the suite once.
     #[arg(long)]
     pub no_fork_server: bool,
 
@@ -175,7 +193,7 @@ pub struct Cli {
     #[arg(long, value_name = "PATH", conflicts_with = "report_dir")]
     pub report: Option<PathBuf>,
 
-    /// Folder for dated reports [default: [report] dir of smoke.toml, else ./reports].
+    /// Folder for dated reports [default: `[report] dir` of smoke.toml, else ./reports].
     #[arg(long, value_name = "DIR")]
     pub report_dir: Option<PathBuf>,
 
@@ -210,6 +228,54 @@ pub enum Command {
     /// tests it needs before it (state-setters).
     #[command(after_help = "A test called diagnose is run with `smoke -- diagnose`.")]
     Diagnose(DiagnoseArgs),
+    /// Take a stopped run (Ctrl-C, a CI time limit, a lost connection) up again from its JSON
+    /// report: its unfinished shrinks from their shortest failing sequence so far, then the
+    /// iterations it had not done, with their recorded seeds, into the same report.
+    #[command(after_help = "A test called resume is run with `smoke -- resume`.")]
+    Resume(ResumeArgs),
+    /// Ask the smoke watching DIR (smoke --control-dir DIR) to run the next test of its order;
+    /// prints the result line and exits with the test's status (0, N, 128 + signal, 124 for a
+    /// timeout), 2 when smoke cannot answer.
+    #[command(after_help = "A test called op is run with `smoke -- op`.")]
+    Op(ControlArgs),
+    /// End the sequence of the smoke watching DIR: teardown, shrinking, the report; prints the
+    /// verdict line and exits with smoke's exit code (0 no failure, 1 failure found).
+    #[command(after_help = "A test called check is run with `smoke -- check`.")]
+    Check(ControlArgs),
+}
+
+/// `smoke resume`'s arguments.
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    /// The stopped run's JSON report; it is written again in place.
+    #[arg(value_name = "REPORT.json")]
+    pub from: PathBuf,
+
+    /// Read the suite from FILE instead of the config file the run used.
+    #[arg(short, long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Print only errors and the summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// `smoke op` and `smoke check`'s arguments.
+#[derive(Debug, Args)]
+pub struct ControlArgs {
+    /// The control folder a `smoke --control-dir DIR` watches.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// How long to wait for a smoke to watch DIR before giving up (exit 2).
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_wait)]
+    pub wait: std::time::Duration,
+}
+
+/// `--wait`: a duration such as 10s or 500ms.
+fn parse_wait(text: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(text)
+        .map_err(|e| format!("a duration such as 10s or 500ms (got '{text}': {e})"))
 }
 
 /// `smoke diagnose`'s arguments.
@@ -236,6 +302,27 @@ pub struct DiagnoseArgs {
     pub output: OutputArgs,
 }
 
+/// State probes: what the verbose rerun of a minimal sequence and `smoke replay` record about
+/// the state the tests share, before the first test and after each (as `[suite] probe`,
+/// `probe-ignore` and `probe-files`; given flags replace the file's keys).
+#[derive(Clone, Debug, Default, Args)]
+pub struct ProbeArgs {
+    /// Shell command that prints the state the tests share (`ls -la state`, `psql -c ...`);
+    /// the verbose rerun and replay record, per test, the diff of its output.
+    #[arg(long, value_name = "COMMAND")]
+    pub probe: Option<String>,
+
+    /// Drop the probe's output lines matching REGEX before comparing (timestamps, pids); may be
+    /// given more than once.
+    #[arg(long, value_name = "REGEX")]
+    pub probe_ignore: Vec<String>,
+
+    /// Watch the files under PATH (relative to the sequence's working folder): created, deleted
+    /// and modified by size, mode and content hash; may be given more than once.
+    #[arg(long, value_name = "PATH")]
+    pub probe_files: Vec<String>,
+}
+
 /// `smoke replay`'s arguments.
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
@@ -254,6 +341,9 @@ pub struct ReplayArgs {
     /// Replay the whole original failing sequence instead of the minimal one.
     #[arg(long)]
     pub original: bool,
+
+    #[command(flatten)]
+    pub probes: ProbeArgs,
 
     /// Read the suite from FILE instead of ./smoke.toml (else from the report's own).
     #[arg(short, long, value_name = "FILE")]
@@ -358,6 +448,9 @@ pub enum OrderArg {
     Tuscan,
     /// Every distinct order of the tests, each --times times, one per iteration.
     Exhaustive,
+    /// A program chooses each next test (--controller CMD); each of its sequences is an
+    /// iteration.
+    External,
 }
 
 impl From<OrderArg> for crate::model::Order {
@@ -370,6 +463,7 @@ impl From<OrderArg> for crate::model::Order {
             OrderArg::Mirror => crate::model::Order::Mirror,
             OrderArg::Tuscan => crate::model::Order::Tuscan,
             OrderArg::Exhaustive => crate::model::Order::Exhaustive,
+            OrderArg::External => crate::model::Order::External,
         }
     }
 }
@@ -488,6 +582,31 @@ mod tests {
         assert!(message.contains("shard 4 of 3 does not exist"), "{message}");
         assert!(Cli::try_parse_from(["smoke", "--shard-total", "3"]).is_err());
         assert!(Cli::try_parse_from(["smoke", "--shard", "ci", "--shard-total", "0"]).is_err());
+    }
+
+    #[test]
+    fn op_and_check_are_subcommands_only_as_the_first_word() {
+        let cli = Cli::try_parse_from(["smoke", "op", "ctl", "--wait", "2s"]).expect("op");
+        let Some(Command::Op(op)) = cli.command else {
+            panic!("the op subcommand: {cli:?}")
+        };
+        assert_eq!(
+            (op.dir, op.wait),
+            (PathBuf::from("ctl"), std::time::Duration::from_secs(2))
+        );
+        let cli = Cli::try_parse_from(["smoke", "check", "ctl"]).expect("check");
+        assert!(matches!(cli.command, Some(Command::Check(ref c)) if c.wait.as_secs() == 10));
+        let cli = Cli::try_parse_from(["smoke", "--", "op", "check"]).expect("tests");
+        assert!(cli.command.is_none());
+        assert_eq!(cli.tests, ["op", "check"]);
+        let message = Cli::try_parse_from(["smoke", "op", "d", "--wait", "soon"])
+            .expect_err("not a duration")
+            .to_string();
+        assert!(
+            message.contains("a duration such as 10s or 500ms (got 'soon'"),
+            "{message}"
+        );
+        assert!(Cli::try_parse_from(["smoke", "--controller", "x", "--control-dir", "d"]).is_err());
     }
 
     #[test]

@@ -237,10 +237,16 @@ pub fn run(
         recorded,
         config,
         names,
+        built: _built,
         interrupt,
         suite_label,
         same_output,
-    } = replay::load(args.config.as_deref(), &args.from, cwd)?;
+    } = replay::load(
+        args.config.as_deref(),
+        &args.from,
+        cwd,
+        &crate::cli::ProbeArgs::default(),
+    )?;
     let chosen = replay::choose(&recorded, args.failure, &args.from)?;
     let suite: Vec<TestId> = (0..names.len()).collect();
     let budget = args.max_diagnose.unwrap_or(u64::MAX);

@@ -12,7 +12,9 @@
 //!
 //! A batch job can also collect its runner's results whole: a fresh JUnit XML file named by
 //! `$SMOKE_JUNIT` in a private temp folder, or all of stdout written to a file there (TAP),
-//! with stderr alone going to the tail.
+//! with stderr alone going to the tail, or a fresh JSON file named by `$SMOKE_JSON`. Every
+//! batch command also gets `$SMOKE_HELPERS`: the same private folder, holding smoke's helper
+//! files for runners ([`crate::helpers::FILES`]), written when the folder is made.
 //!
 //! [`Executor`] is the seam the runner uses, so runner tests run on a fake with no processes.
 
@@ -20,7 +22,6 @@ mod forkserver;
 
 pub use forkserver::{ForkPlan, Forked};
 
-use crate::execution::ForkRunner;
 use crate::interrupt;
 use crate::model::Outcome;
 use anyhow::{Context, Result};
@@ -28,7 +29,7 @@ use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{Read, Seek, Write};
 use std::os::fd::OwnedFd;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -76,6 +77,11 @@ pub enum Collect {
     JunitFile,
     /// All of stdout (TAP), kept apart from stderr, which alone goes to the output tail.
     Stdout,
+    /// A fresh file named by `$SMOKE_JSON` (rspec's or jest's JSON results).
+    JsonFile,
+    /// Like `Stdout`, but only the first this many bytes are read back, and one more when
+    /// there are more (a state probe: its output is compared, and bounded).
+    StdoutHead(usize),
 }
 
 /// How a command ended, and the end of its output.
@@ -98,9 +104,9 @@ pub struct Finished {
 pub struct BatchExtras<'a> {
     /// Arguments for the runner before the names (`--maxfail=1`).
     pub options: Vec<&'a OsStr>,
-    /// Load smoke's plugin for this runner in its stream-only mode: it writes a line as each
-    /// test starts and ends to a fresh file, so a runner that dies still says in which test.
-    pub stream: Option<ForkRunner>,
+    /// Load smoke's pytest plugin in its stream-only mode: it writes a line as each test starts
+    /// and ends to a fresh file, so a pytest that dies still says in which test.
+    pub stream: bool,
     /// Write the names, one per line, to a fresh file named by `$SMOKE_TESTS_FILE`
     /// (`{tests-file}`); none may hold a newline.
     pub tests_file: bool,
@@ -178,6 +184,28 @@ pub struct ShellExecutor {
     no_fork: Option<String>,
 }
 
+/// A long-running helper (an outside controller, `--controller`): `/bin/sh -c SCRIPT` in `dir`
+/// with `env` added, in its own process group (so a Ctrl-C at the terminal reaches smoke only,
+/// which then ends it), with stdin, stdout and stderr piped to smoke. The caller owns the child
+/// and must wait for it.
+pub fn spawn_helper(
+    script: &str,
+    dir: &Path,
+    env: &[(String, String)],
+) -> std::io::Result<std::process::Child> {
+    std::process::Command::new(SHELL)
+        .arg("-c")
+        .arg(script)
+        .arg("smoke")
+        .current_dir(dir)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .process_group(0)
+        .spawn()
+}
+
 impl ShellExecutor {
     /// Commands run in `dir` with `env` added to smoke's environment.
     pub fn new(dir: &Path, env: &[(String, String)]) -> Self {
@@ -195,11 +223,19 @@ impl ShellExecutor {
     fn scratch_file(&mut self, name: &str) -> Result<PathBuf> {
         if self.scratch.is_none() {
             self.scratch = Some(
+                // Private: the results and helper files are smoke's, and results may hold
+                // secrets the tests printed.
                 tempfile::Builder::new()
                     .prefix("smoke-batch-")
+                    .permissions(std::fs::Permissions::from_mode(0o700))
                     .tempdir()
                     .context("cannot create a folder for batch results")?,
             );
+            let dir = self.scratch.as_ref().expect("made above").path();
+            for (name, text) in crate::helpers::FILES {
+                std::fs::write(dir.join(name), text)
+                    .with_context(|| format!("cannot write the helper file {name}"))?;
+            }
         }
         let path = self.scratch.as_ref().expect("made above").path().join(name);
         match std::fs::remove_file(&path) {
@@ -208,6 +244,21 @@ impl ShellExecutor {
             Err(e) => return Err(e).with_context(|| format!("cannot remove '{}'", path.display())),
         }
         Ok(path)
+    }
+}
+
+/// The first `limit` bytes of a results file (and one more if it is longer).
+fn read_head(path: &Path, limit: usize) -> Result<Option<Vec<u8>>> {
+    match File::open(path) {
+        Ok(file) => {
+            let mut head = Vec::new();
+            file.take(limit as u64 + 1)
+                .read_to_end(&mut head)
+                .with_context(|| format!("cannot read '{}'", path.display()))?;
+            Ok(Some(head))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("cannot read '{}'", path.display())),
     }
 }
 
@@ -235,10 +286,11 @@ impl Executor for ShellExecutor {
         let results = match job.collect {
             Collect::Nothing => None,
             Collect::JunitFile => Some(self.scratch_file("junit.xml")?),
-            Collect::Stdout => Some(self.scratch_file("stdout")?),
+            Collect::Stdout | Collect::StdoutHead(_) => Some(self.scratch_file("stdout")?),
+            Collect::JsonFile => Some(self.scratch_file("results.json")?),
         };
         let stdout: OwnedFd = match (job.collect, &results) {
-            (Collect::Stdout, Some(path)) => File::create_new(path)
+            (Collect::Stdout | Collect::StdoutHead(_), Some(path)) => File::create_new(path)
                 .with_context(|| format!("cannot create '{}'", path.display()))?
                 .into(),
             _ => writer
@@ -252,6 +304,12 @@ impl Executor for ShellExecutor {
             .stderr_file(writer);
         if let (Collect::JunitFile, Some(path)) = (job.collect, &results) {
             expression = expression.env(crate::shell::JUNIT_VAR, path);
+        }
+        if let (Collect::JsonFile, Some(path)) = (job.collect, &results) {
+            expression = expression.env(crate::shell::JSON_VAR, path);
+        }
+        if let (Some(scratch), true) = (&self.scratch, job.collect != Collect::Nothing) {
+            expression = expression.env(crate::shell::HELPERS_VAR, scratch.path());
         }
         for (name, value) in &job.env {
             expression = expression.env(name, value);
@@ -295,12 +353,15 @@ impl Executor for ShellExecutor {
         let (output, dropped) = capture.finish();
 
         let outcome = outcome(status, timed_out);
-        let results = match &results {
-            Some(path) => read_results(path)?,
-            None => None,
+        let results = match (&results, job.collect) {
+            (Some(path), Collect::StdoutHead(limit)) => read_head(path, limit)?,
+            (Some(path), _) => read_results(path)?,
+            (None, _) => None,
         };
         if let Some((log, _)) = &mut self.log {
-            if let (Collect::Stdout, Some(stdout)) = (job.collect, &results) {
+            if let (Collect::Stdout | Collect::StdoutHead(_), Some(stdout)) =
+                (job.collect, &results)
+            {
                 writeln!(log, "--- {}: stdout", job.label).context("cannot write the log")?;
                 log.write_all(stdout).context("cannot write the log")?;
             }
@@ -341,22 +402,22 @@ impl Executor for ShellExecutor {
         let mut env = job.env.clone();
         let mut options: Vec<OsString> = Vec::new();
         let stream = match extras.stream {
-            Some(runner) => {
-                let plugin = self.scratch_file(forkserver::plugin_file(runner))?;
-                std::fs::write(&plugin, forkserver::plugin(runner))
+            true => {
+                let plugin = self.scratch_file(forkserver::PYTEST_PLUGIN_FILE)?;
+                std::fs::write(&plugin, forkserver::pytest_plugin())
                     .with_context(|| format!("cannot write '{}'", plugin.display()))?;
                 let folder = plugin.parent().expect("a file in the scratch folder");
                 env.push(("PYTHONPATH", python_path(folder, &self.env)));
                 let path = self.scratch_file("stream.jsonl")?;
                 env.push((forkserver::STREAM_VAR, path.clone().into_os_string()));
                 if extras.options_in_file {
-                    env.push(forkserver::plugin_env(runner, &self.env));
+                    env.push(forkserver::pytest_plugin_env(&self.env));
                 } else {
-                    options.extend(forkserver::plugin_options(runner));
+                    options.extend(forkserver::pytest_plugin_options());
                 }
                 Some(path)
             }
-            None => None,
+            false => None,
         };
         options.extend(extras.options.iter().map(|&o| o.to_owned()));
         let mut args: Vec<OsString> = Vec::new();
@@ -497,6 +558,11 @@ fn in_own_group(
         expression = expression.env(name, value);
     }
     expression
+}
+
+/// How a process that smoke did not time out ended.
+pub fn outcome_of(status: std::process::ExitStatus) -> Outcome {
+    outcome(status, false)
 }
 
 /// How a command ended, from its exit status (`timed_out`: smoke killed it at its limit).
@@ -780,6 +846,38 @@ mod tests {
     }
 
     #[test]
+    fn json_results_come_from_a_fresh_file_beside_the_private_helper_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut exec = ShellExecutor::new(dir.path(), &[]);
+        let script = r#"test ! -e "$SMOKE_JSON" && printf '{}' > "$SMOKE_JSON" && printf '%s' "$SMOKE_HELPERS""#;
+        for _ in 0..2 {
+            // The second run sees no file left by the first.
+            let done = exec
+                .run(&Job {
+                    collect: Collect::JsonFile,
+                    ..job(script, None)
+                })
+                .expect("runs");
+            assert_eq!(done.results.as_deref(), Some(&b"{}"[..]));
+            let helpers = PathBuf::from(String::from_utf8_lossy(&done.output).into_owned());
+            assert!(!helpers.starts_with(dir.path()), "{}", helpers.display());
+            let mode = std::fs::metadata(&helpers).expect("the folder").mode();
+            assert_eq!(mode & 0o777, 0o700, "private: {mode:o}");
+            for (name, text) in crate::helpers::FILES {
+                let written = std::fs::read_to_string(helpers.join(name)).expect("written");
+                assert_eq!(written, *text);
+            }
+        }
+        // Per-test commands collect nothing and get no helper folder.
+        let done = exec
+            .run(&job(r#"printf '%s' "${SMOKE_HELPERS-unset}""#, None))
+            .expect("runs");
+        assert_eq!(done.output, b"unset");
+        // Nothing was written into the suite folder.
+        assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0);
+    }
+
+    #[test]
     fn batch_results_are_collected_whole_from_a_fresh_file_or_stdout() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut exec = ShellExecutor::new(dir.path(), &[]);
@@ -809,6 +907,17 @@ mod tests {
             .expect("runs");
         assert_eq!(tap.results.map(|r| r.len()), Some(100_000));
         assert_eq!(tap.output, b"err\n");
+        let head = exec
+            .run(&Job {
+                collect: Collect::StdoutHead(10),
+                ..job("head -c 100000 /dev/zero | tr '\\0' o", None)
+            })
+            .expect("runs");
+        assert_eq!(
+            head.results.map(|r| r.len()),
+            Some(11),
+            "the limit and one more"
+        );
     }
 
     #[test]

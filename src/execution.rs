@@ -26,10 +26,18 @@ pub enum TestSource {
     PytestCollect(String),
     /// The cargo preset: the tests of every test binary `PROGRAM test --no-run` builds.
     Cargo(String),
-    /// The go preset: `PROGRAM test -list . ./...`, names as `package::Test`.
+    /// The go preset: `PROGRAM list -json ./...`, then each package's test binary built with
+    /// `PROGRAM test -c` into a private folder and listed; names as `package::Test`.
     Go(String),
     /// The gtest preset: `PROGRAM --gtest_list_tests`, names as `Suite.Test`.
     Gtest(String),
+    /// The ctest preset: `PROGRAM --show-only=json-v1`, names as ctest has them.
+    Ctest(String),
+    /// The rspec preset: example ids from this `--dry-run --format json` command's JSON.
+    Rspec(String),
+    /// The jest preset: test files from this `--listTests` command, relative to the suite
+    /// folder.
+    Jest(String),
 }
 
 /// How the tests run.
@@ -137,12 +145,14 @@ pub enum Workdir {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ForkRunner {
     Pytest,
+    Rspec,
 }
 
 impl std::fmt::Display for ForkRunner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             ForkRunner::Pytest => "pytest",
+            ForkRunner::Rspec => "rspec",
         })
     }
 }

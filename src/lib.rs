@@ -4,27 +4,32 @@
 //! parameters.
 //!
 //! The pure core (`order`, `reduce`, `model`, `execution`, `shell`, `batch`, `preset`, `shard`,
-//! `report::record`) has no processes, clock or terminal; the edges (`exec`, `interrupt`,
-//! `suite`, `term`, `report::{console, export, build}`) do the I/O; `config` turns flags (`cli`)
+//! `probe`, `report::record`) has no processes, clock or terminal; the edges (`exec`,
+//! `interrupt`, `suite`, `term`, `probe::files`, `report::{console, export, build}`) do the I/O; `config` turns flags (`cli`)
 //! and `smoke.toml` into one validated `Config`, and `runner` orchestrates. Dependencies point
-//! one way: `cli` → `config` → `runner` → the core. Subcommands have a module each (`merge`, `replay`, `diagnose`).
+//! one way: `cli` → `config` → `runner` → the core. Subcommands have a module each (`merge`, `replay`, `diagnose`,
+//! `resume`).
 //! [`run`] is the whole program, so tests can run smoke in-process.
 
 pub mod batch;
 pub mod cli;
 pub mod config;
+pub mod control;
 pub mod diagnose;
 pub mod error;
 pub mod exec;
 pub mod execution;
+pub mod helpers;
 pub mod interrupt;
 pub mod merge;
 pub mod model;
 pub mod order;
 pub mod preset;
+pub mod probe;
 pub mod reduce;
 pub mod replay;
 pub mod report;
+pub mod resume;
 pub mod runner;
 pub mod shard;
 pub mod shell;
@@ -62,7 +67,10 @@ where
             if e.kind() == clap::error::ErrorKind::MissingRequiredArgument
                 && let Some(verb) = args
                     .get(1)
-                    .filter(|a| *a == "merge" || *a == "replay" || *a == "diagnose")
+                    .filter(|a| {
+                        ["merge", "replay", "diagnose", "resume", "op", "check"]
+                            .contains(&&*a.to_string_lossy())
+                    })
                     .map(|a| a.to_string_lossy())
             {
                 term::errln!("tip: to run a test called {verb}, put -- first: smoke -- {verb}");
@@ -101,6 +109,21 @@ fn run_cli(mut cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
         Some(cli::Command::Merge(args)) => return merge::run(args, argv, &cwd, started),
         Some(cli::Command::Replay(args)) => return replay::run(args, argv, &cwd, started),
         Some(cli::Command::Diagnose(args)) => return diagnose::run(args, argv, &cwd, started),
+        Some(cli::Command::Resume(args)) => return resume::run(args, &cwd, started),
+        Some(cli::Command::Op(args)) => {
+            return control::client::run(
+                control::client::Request::Op,
+                &cwd.join(args.dir),
+                args.wait,
+            );
+        }
+        Some(cli::Command::Check(args)) => {
+            return control::client::run(
+                control::client::Request::Check,
+                &cwd.join(args.dir),
+                args.wait,
+            );
+        }
         None => {}
     }
     let mut config = Config::load(cli, &cwd)?;
@@ -109,7 +132,11 @@ fn run_cli(mut cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
     interrupt::install(interrupt.clone()).context("cannot install the signal handlers")?;
 
     let mut warnings = config.warnings.clone();
-    let names = suite::resolve(&config, &interrupt, &mut warnings)?;
+    // `_built` keeps the test binaries smoke built (the go preset) until the run ends.
+    let suite::Listed {
+        names,
+        built: _built,
+    } = suite::resolve(&config, &interrupt, &mut warnings)?;
     if let Some(signal) = interrupt.signal() {
         return Err(error::Interrupted { signal }.into());
     }
@@ -142,27 +169,38 @@ fn run_cli(mut cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
     if config.list_only {
         return print_names(&names, &selection);
     }
-    let files = ReportFiles::create(&config.report, started)?;
-    // A second signal exits at once; the report on disk still gets its end (or, before its
-    // first write, is not left behind empty).
-    let sealing = files.clone();
-    interrupt::on_hard_exit(move || {
-        let now = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
-        if let Err(e) = sealing.seal_interrupted(now) {
-            term::errln!("smoke: error: {}", report::printable(&format!("{e:#}")));
+    // An outside driver, made before the report so that a folder another smoke watches stops
+    // the run before anything is written.
+    let mut process_driver = None;
+    let mut fifo_driver = None;
+    match &config.driving {
+        Some(config::Driving::Controller(command)) => {
+            process_driver = Some(control::process::ProcessDriver::new(
+                command,
+                config.dir.clone(),
+                config.env.clone(),
+                config.timeout.unwrap_or(control::process::DEFAULT_LIMIT),
+                control::choices(&names, &selection),
+            ));
         }
-    });
-
-    // Secret-looking variables of smoke's environment and of [suite.env] never reach a report.
-    let own_env: Vec<(String, String)> = std::env::vars_os()
-        .map(|(k, v)| {
-            (
-                k.to_string_lossy().into_owned(),
-                v.to_string_lossy().into_owned(),
-            )
-        })
-        .collect();
-    let redactor = Redactor::new(own_env.iter().chain(&config.env).map(|(k, v)| (k, v)));
+        Some(config::Driving::ControlDir(dir)) => {
+            let plan = order::plan(config.order, &selection, config.times, 1, config.seed);
+            fifo_driver = Some(control::fifo::FifoDriver::new(dir, &names, plan)?);
+            if config.verbosity != config::Verbosity::Quiet {
+                term::errln!(
+                    "smoke: watching {} (smoke op {} runs the next test, smoke check {} ends \
+                     the sequence)",
+                    report::printable(&dir.display().to_string()),
+                    report::printable(&shell::quote(&dir.to_string_lossy())),
+                    report::printable(&shell::quote(&dir.to_string_lossy()))
+                );
+            }
+        }
+        None => {}
+    }
+    let files = ReportFiles::create(&config.report, started)?;
+    seal_on_hard_exit(&files);
+    let redactor = redactor(&config);
     let mut header = report_header(
         &config,
         &names,
@@ -196,7 +234,7 @@ fn run_cli(mut cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
                     interrupted,
                 })
         } else {
-            let runner = Runner::new(
+            let mut runner = Runner::new(
                 &config,
                 &names,
                 executors,
@@ -204,6 +242,12 @@ fn run_cli(mut cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
                 &interrupt,
                 &log_path,
             );
+            if let Some(driver) = process_driver.as_mut() {
+                runner = runner.driven_by(driver);
+            }
+            if let Some(driver) = fifo_driver.as_mut() {
+                runner = runner.driven_by(driver);
+            }
             if config.bug_mode {
                 runner.bug_mode(&selection)
             } else {
@@ -217,6 +261,15 @@ fn run_cli(mut cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
             // Keep what was recorded, marked as ended by an error, if the disk still allows it.
             let _ = writer.fail();
             term::errln!("smoke: report so far: {}", files.text.display());
+            if let Some(fifo) = fifo_driver.as_mut() {
+                let verdict = control::protocol::Message::Verdict {
+                    verdict: "error".to_string(),
+                    exit: exit::ERROR,
+                    failures: writer.report().failures.len(),
+                    report: files.text.display().to_string(),
+                };
+                fifo.close(Some(verdict), &format!("error: {e:#}"));
+            }
             return Err(e);
         }
     };
@@ -236,7 +289,48 @@ fn run_cli(mut cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
             summary.hook_failures
         );
     }
-    Ok(exit_code(&summary))
+    let code = exit_code(&summary);
+    if let Some(fifo) = fifo_driver.as_mut() {
+        let (verdict, why) = match (summary.interrupted, code) {
+            (Some(signal), _) => ("interrupted", format!("interrupted by signal {signal}")),
+            (None, exit::FAILURES) => ("fail", "the sequence was checked".to_string()),
+            (None, exit::OK) => ("pass", "the sequence was checked".to_string()),
+            (None, _) => ("error", "setup or teardown failed".to_string()),
+        };
+        let verdict = control::protocol::Message::Verdict {
+            verdict: verdict.to_string(),
+            exit: code,
+            failures: writer.report().failures.len(),
+            report: files.text.display().to_string(),
+        };
+        fifo.close(Some(verdict), &why);
+    }
+    Ok(code)
+}
+
+/// A second signal exits at once; the report on disk still gets its end (or, before its first
+/// write, is not left behind empty).
+pub(crate) fn seal_on_hard_exit(files: &ReportFiles) {
+    let sealing = files.clone();
+    interrupt::on_hard_exit(move || {
+        let now = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+        if let Err(e) = sealing.seal_interrupted(now) {
+            term::errln!("smoke: error: {}", report::printable(&format!("{e:#}")));
+        }
+    });
+}
+
+/// Secret-looking variables of smoke's environment and of `[suite.env]` never reach a report.
+pub(crate) fn redactor(config: &Config) -> Redactor {
+    let own_env: Vec<(String, String)> = std::env::vars_os()
+        .map(|(k, v)| {
+            (
+                k.to_string_lossy().into_owned(),
+                v.to_string_lossy().into_owned(),
+            )
+        })
+        .collect();
+    Redactor::new(own_env.iter().chain(&config.env).map(|(k, v)| (k, v)))
 }
 
 /// `--list`: the selected names on stdout, byte for byte. A reader that stops early (`smoke
@@ -307,6 +401,14 @@ fn report_header(
             max_reduce: config.max_reduce,
             reduce: config.reduce,
             shard: config.shard,
+            controller: match &config.driving {
+                Some(config::Driving::Controller(command)) => Some(redactor.apply(command)),
+                _ => None,
+            },
+            control_dir: match &config.driving {
+                Some(config::Driving::ControlDir(dir)) => Some(dir.display().to_string()),
+                _ => None,
+            },
             env: config
                 .env
                 .iter()
@@ -336,6 +438,7 @@ fn report_header(
         stats: Stats::default(),
         warnings: Vec::new(),
         merged_from: Vec::new(),
+        resumed: Vec::new(),
     }
 }
 

@@ -138,6 +138,10 @@ pub fn merge(
                 failures_found: s.report.stats.failures_found,
             })
             .collect(),
+        resumed: shards
+            .iter()
+            .flat_map(|s| s.report.resumed.iter().cloned())
+            .collect(),
     })
 }
 
@@ -527,6 +531,7 @@ mod tests {
             result: if failed.is_some() { "failed" } else { "passed" }.to_string(),
             output: None,
             seconds: 0.5,
+            driven: None,
         }
     }
 
@@ -560,6 +565,7 @@ mod tests {
             seen_in_shards: Vec::new(),
             output: "boom\n".to_string(),
             output_dropped: 0,
+            probe: None,
         }
     }
 

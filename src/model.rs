@@ -144,6 +144,28 @@ impl Outcome {
     }
 }
 
+impl Outcome {
+    /// The outcome a report wrote (its [`Display`](fmt::Display) form), read back.
+    pub fn from_short(text: &str) -> Option<Outcome> {
+        let number = |rest: &str| rest.trim().parse::<i32>().ok();
+        match text {
+            "ok" => Some(Outcome::Pass),
+            "timeout" => Some(Outcome::Timeout),
+            "failed" => Some(Outcome::Failed),
+            "error" => Some(Outcome::Error),
+            _ => {
+                if let Some(code) = text.strip_prefix("exit ").and_then(number) {
+                    Some(Outcome::Fail { code })
+                } else {
+                    text.strip_prefix("signal ")
+                        .and_then(number)
+                        .map(|signal| Outcome::Signal { signal })
+                }
+            }
+        }
+    }
+}
+
 impl fmt::Display for Outcome {
     /// The short form used in the console, the reports and the JSON `failure` field:
     /// `ok`, `exit 1`, `signal 9`, `timeout`, `failed`, `error`.
@@ -178,6 +200,8 @@ pub enum Order {
     Tuscan,
     /// Iteration i runs the i-th distinct order of the tests, each `times` times.
     Exhaustive,
+    /// An outside program (`--controller`) chooses each next test; nothing is planned.
+    External,
 }
 
 impl Order {
@@ -208,6 +232,7 @@ impl fmt::Display for Order {
             Order::Mirror => "mirror",
             Order::Tuscan => "tuscan",
             Order::Exhaustive => "exhaustive",
+            Order::External => "external",
         })
     }
 }
@@ -273,6 +298,23 @@ mod tests {
     }
 
     #[test]
+    fn every_outcome_reads_back_from_how_reports_spell_it() {
+        for outcome in [
+            Outcome::Pass,
+            Outcome::Fail { code: 3 },
+            Outcome::Fail { code: -1 },
+            Outcome::Signal { signal: 9 },
+            Outcome::Timeout,
+            Outcome::Failed,
+            Outcome::Error,
+        ] {
+            assert_eq!(Outcome::from_short(&outcome.to_string()), Some(outcome));
+        }
+        assert_eq!(Outcome::from_short("exit x"), None);
+        assert_eq!(Outcome::from_short("interrupted"), None);
+    }
+
+    #[test]
     fn names_that_would_look_the_same_are_shown_apart() {
         use std::os::unix::ffi::OsStringExt;
         let names = TestNames::new(vec![
@@ -317,6 +359,7 @@ mod tests {
             (Mirror, "mirror", false, true, false),
             (Tuscan, "tuscan", false, false, true),
             (Exhaustive, "exhaustive", false, false, true),
+            (External, "external", false, false, false),
         ];
         for (order, name, fixed, seeded, enumerated) in table {
             assert_eq!(order.to_string(), name);

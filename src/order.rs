@@ -118,6 +118,8 @@ pub fn plan(order: Order, tests: &[TestId], times: u32, index: u32, base: u64) -
             };
             exhaustive(tests, times as u128, rank)
         }
+        // The controller chooses each test as the sequence runs: nothing is planned.
+        Order::External => Vec::new(),
     }
 }
 
@@ -143,7 +145,12 @@ pub fn distinct(order: Order, tests: &[TestId], times: u32) -> Option<Count> {
     match order {
         Order::Tuscan => Some(Count::Exact(tuscan_rows(tests.len()) as u128)),
         Order::Exhaustive => Some(exhaustive_count(tests, u128::from(times))),
-        Order::Random | Order::Repeat | Order::Rotate | Order::Reverse | Order::Mirror => None,
+        Order::Random
+        | Order::Repeat
+        | Order::Rotate
+        | Order::Reverse
+        | Order::Mirror
+        | Order::External => None,
     }
 }
 

@@ -16,10 +16,20 @@ pub enum Preset {
     Prove,
     /// Rust's cargo: every test of every test binary, each run alone by its binary.
     Cargo,
-    /// Go: `go test -list .` for every package, each test run by `go test -run`.
+    /// Go: each package's test binary built once (`go test -c`), listed with `-test.list`,
+    /// each test run by that binary with `-test.run '^Name$'` in the package folder.
     Go,
     /// GoogleTest: a test binary's `--gtest_list_tests`, each run with `--gtest_filter`.
     Gtest,
+    /// CMake's ctest: `--show-only=json-v1`, each test run with `-R '^name$'` (the name
+    /// regex-escaped) from the build folder.
+    Ctest,
+    /// Ruby's rspec: example ids from `--dry-run --format json`; batch mode runs them in the
+    /// order asked through smoke's helper, with JSON results.
+    Rspec,
+    /// JavaScript's jest: test files from `--listTests` (jest cannot reorder the tests inside
+    /// a file); batch mode runs them in band, in the order asked, through smoke's sequencer.
+    Jest,
 }
 
 impl std::fmt::Display for Preset {
@@ -30,6 +40,9 @@ impl std::fmt::Display for Preset {
             Preset::Cargo => "cargo",
             Preset::Go => "go",
             Preset::Gtest => "gtest",
+            Preset::Ctest => "ctest",
+            Preset::Rspec => "rspec",
+            Preset::Jest => "jest",
         })
     }
 }
@@ -54,6 +67,10 @@ pub struct Defaults {
     pub batch_by_default: bool,
 }
 
+/// Options every jest command gets: `--ci` (no snapshot is written), `--runInBand` (every file
+/// in one process, one after the other).
+pub const JEST_OPTIONS: &str = "--ci --runInBand";
+
 /// Options every pytest command gets: no plugin may reorder the tests (pytest-randomly,
 /// pytest-random-order), and no cache may make a run depend on the one before.
 pub const PYTEST_OPTIONS: &str = "-p no:randomly -p no:random_order -p no:cacheprovider";
@@ -67,6 +84,12 @@ impl Preset {
             Preset::Cargo => Some("cargo"),
             Preset::Go => Some("go"),
             Preset::Gtest => None,
+            Preset::Ctest => Some("ctest"),
+            Preset::Rspec => Some("rspec"),
+            // jest is a project's own dependency: npx finds it in node_modules/.bin, and
+            // `--no` keeps npx from downloading one when it is missing, and `--` keeps it from
+            // taking jest's options as its own.
+            Preset::Jest => Some("npx --no -- jest"),
         }
     }
 
@@ -112,11 +135,16 @@ impl Preset {
                 batch: None,
                 batch_by_default: false,
             },
+            // Each package's test binary is built once while listing (`go test` would re-link
+            // and re-check the package for every test): `$2` is the binary, `$3` the package
+            // folder (where `go test` runs it too), `$4` the test's name (a Go identifier).
             Preset::Go => Defaults {
                 source: TestSource::Go(program.to_string()),
                 run: run(
-                    format!("{program} test -count=1 -run '^<Test>$' <package>"),
-                    format!(r#"exec {program} test -count=1 -run "^${{1##*::}}\$" "${{1%::*}}""#),
+                    "<package test binary> -test.paniconexit0 -test.run '^<Test>$' (in the \
+                     package folder)"
+                        .to_string(),
+                    r#"cd "$3" && exec "$2" -test.paniconexit0 -test.run "^$4\$""#.to_string(),
                 ),
                 batch: None,
                 batch_by_default: false,
@@ -130,7 +158,61 @@ impl Preset {
                 batch: None,
                 batch_by_default: false,
             },
+            // `$2` is the name as a regex that matches it alone (see `suite::ctest_regex`).
+            Preset::Ctest => Defaults {
+                source: TestSource::Ctest(program.to_string()),
+                run: run(
+                    format!("{program} --output-on-failure --no-tests=error -R '^<name>$'"),
+                    format!(r#"exec {program} --output-on-failure --no-tests=error -R "$2""#),
+                ),
+                batch: None,
+                batch_by_default: false,
+            },
+            Preset::Rspec => Defaults {
+                source: TestSource::Rspec(format!(
+                    "{program} --dry-run --order defined --format json"
+                )),
+                run: run(
+                    format!("{program} {{test}}"),
+                    format!(r#"exec {program} "$1""#),
+                ),
+                batch: Some(BatchDefault {
+                    template: format!(
+                        r#"{program} -r "${HELPERS}/{}" --format progress --format json --out {{json}} {{tests}}"#,
+                        crate::helpers::RSPEC_ORDER,
+                        HELPERS = crate::shell::HELPERS_VAR,
+                    ),
+                    format: Format::Json,
+                }),
+                batch_by_default: true,
+            },
+            Preset::Jest => Defaults {
+                source: TestSource::Jest(format!("{program} --listTests")),
+                run: run(
+                    format!("{program} {JEST_OPTIONS} --runTestsByPath -- {{test}}"),
+                    format!(r#"exec {program} {JEST_OPTIONS} --runTestsByPath -- "$1""#),
+                ),
+                batch: Some(BatchDefault {
+                    template: format!(
+                        r#"{program} {JEST_OPTIONS} --testSequencer="${HELPERS}/{}" --json --outputFile={{json}} --runTestsByPath -- {{tests}}"#,
+                        crate::helpers::JEST_SEQUENCER,
+                        HELPERS = crate::shell::HELPERS_VAR,
+                    ),
+                    format: Format::Json,
+                }),
+                batch_by_default: true,
+            },
         }
+    }
+
+    /// Every preset's name, for messages: `pytest, prove, ...`.
+    pub fn all_names() -> String {
+        use clap::ValueEnum;
+        let names: Vec<String> = Preset::value_variants()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        names.join(", ")
     }
 
     /// Why batch mode is not offered, for the error when it is asked for.
@@ -141,13 +223,19 @@ impl Preset {
                  the order asked"
             }
             Preset::Go => {
-                "go test runs the tests of a package in source order, not in the order asked"
+                "a Go test binary runs the tests of a package in source order (or shuffled, \
+                 with -test.shuffle), and no flag makes it run them in the order asked"
             }
             Preset::Gtest => {
                 "gtest ignores the order of the names in --gtest_filter and runs them in \
                  registration order"
             }
-            Preset::Pytest | Preset::Prove => "",
+            Preset::Ctest => {
+                "ctest runs the tests a regex selects in its own order (by dependencies and \
+                 recorded costs), not in the order asked, and each in a process of its own \
+                 anyway"
+            }
+            Preset::Pytest | Preset::Prove | Preset::Rspec | Preset::Jest => "",
         }
     }
 
@@ -160,7 +248,17 @@ impl Preset {
                  tests) and check conftest.py for a pytest_collection_modifyitems hook"
             }
             Preset::Prove => "do not pass --shuffle (-s), --state or -j to prove",
-            Preset::Cargo | Preset::Go | Preset::Gtest => "",
+            Preset::Rspec => {
+                "keep `-r \"$SMOKE_HELPERS/rspec_order.rb\"` in the batch command (smoke's helper \
+                 runs the example ids in the order given; rspec alone runs a group's examples \
+                 together) and name examples by their ids (spec/a_spec.rb[1:1])"
+            }
+            Preset::Jest => {
+                "keep `--runInBand --testSequencer=\"$SMOKE_HELPERS/jest_sequencer.js\" \
+                 --runTestsByPath --` in the batch command (jest's own sequencer reorders \
+                 files by past failures and duration) and do not pass --shard or --onlyChanged"
+            }
+            Preset::Cargo | Preset::Go | Preset::Gtest | Preset::Ctest => "",
         }
     }
 }

@@ -167,6 +167,10 @@ pub struct ReplayRecord {
     /// The end of the failing test's output in the last failing run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<String>,
+    /// What the state probes saw during the sequence's first run, test by test (the same
+    /// shape as a run report's `failures[].probe`); left out when nothing was probed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<crate::probe::ProbeRecord>,
 }
 
 /// The verdict on `runs` of a sequence of `length` tests whose last test (the victim)
@@ -272,6 +276,9 @@ pub fn render_text(r: &ReplayReport) -> String {
                 "in the JSON report",
             ));
         }
+        if let Some(probe) = &f.probe {
+            t.push_str(&report::render::probe_block(probe, "first run"));
+        }
     }
     t
 }
@@ -279,7 +286,9 @@ pub fn render_text(r: &ReplayReport) -> String {
 /// The replay report as an HTML page, in the frame of a run's (`report::html`): each failure
 /// with its verdict, the sequence replayed and the output of its last failing run.
 pub fn render_html(r: &ReplayReport) -> String {
-    use crate::report::html::{Page, css_word, key_values, output_block, page, sequence};
+    use crate::report::html::{
+        Page, css_word, key_values, output_block, page, probe_details, sequence,
+    };
     use maud::html;
     let sequences = if r.original { "original" } else { "minimal" };
     let failures = html! {
@@ -295,6 +304,9 @@ pub fn render_html(r: &ReplayReport) -> String {
                 p.proof { (report::one_line(&line(f))) }
                 p { strong { (sequences) } " sequence (" (f.sequence.len()) " tests):" }
                 (sequence(&f.sequence, true))
+                @if let Some(probe) = &f.probe {
+                    (probe_details(probe, "first run"))
+                }
                 @if let Some(output) = &f.output {
                     details open {
                         summary { "output of the last failing run (end)" }
@@ -362,10 +374,11 @@ pub fn run(
         recorded,
         config,
         names,
+        built: _built,
         interrupt,
         suite_label,
         same_output,
-    } = load(args.config.as_deref(), &args.from, cwd)?;
+    } = load(args.config.as_deref(), &args.from, cwd, &args.probes)?;
     let quiet = args.output.quiet;
     let chosen = choose(&recorded, args.failure, &args.from)?;
     let runs = args.retries.unwrap_or(DEFAULT_RETRIES) + 1;
@@ -390,6 +403,7 @@ pub fn run(
             now: None,
             missing,
             output: None,
+            probe: None,
         });
         sequences.push(ids);
     }
@@ -459,6 +473,10 @@ pub fn run(
             .rev()
             .find_map(|r| r.failed.as_ref())
             .map(|failed| redactor().apply(&report::lossy(&failed.output)));
+        f.probe = runs_of.iter().find_map(|r| r.probe.clone()).map(|p| {
+            let redactor = redactor();
+            p.redacted(|t| redactor.apply(t))
+        });
     }
     replay.head.finish(interrupted.is_some());
     files.write_rendered(
@@ -467,7 +485,18 @@ pub fn run(
         Some(&render_html(&replay)),
     )?;
 
-    let lines: Vec<String> = replay.failures.iter().map(line).collect();
+    let lines: Vec<String> = replay
+        .failures
+        .iter()
+        .map(|f| match &f.probe {
+            Some(probe) => format!(
+                "{}\n  state: {}",
+                line(f),
+                report::one_line(&report::render::probe_headline(probe))
+            ),
+            None => line(f),
+        })
+        .collect();
     outln!(
         "{}\nreport: {}\nreport: {}\nreport: {}",
         lines.join("\n"),
@@ -486,6 +515,8 @@ pub(crate) struct Loaded {
     pub recorded: RunReport,
     pub config: Config,
     pub names: TestNames,
+    /// The test binaries smoke built to run the suite (the go preset): keep it while tests run.
+    pub built: Option<tempfile::TempDir>,
     /// Raised by Ctrl-C, SIGTERM or SIGHUP (the handlers are installed).
     pub interrupt: Interrupt,
     /// How the suite was found, for the report.
@@ -496,10 +527,17 @@ pub(crate) struct Loaded {
 
 /// Read the report `from`, find its suite (`config`, `./smoke.toml`, else the report's own),
 /// install the signal handlers and list the suite's tests. For the subcommands that run a
-/// report's failures again (`replay`, `diagnose`).
-pub(crate) fn load(config: Option<&Path>, from: &Path, cwd: &Path) -> anyhow::Result<Loaded> {
+/// report's failures again (`replay`, `diagnose`). `probes` are the state-probe flags, which
+/// replace the suite's probe keys as on a run.
+pub(crate) fn load(
+    config: Option<&Path>,
+    from: &Path,
+    cwd: &Path,
+    probes: &crate::cli::ProbeArgs,
+) -> anyhow::Result<Loaded> {
     let recorded = read_report(from, cwd)?;
-    let (cli, suite_dir, suite_label) = suite_cli(config, &recorded, cwd)?;
+    let (mut cli, suite_dir, suite_label) = suite_cli(config, &recorded, cwd)?;
+    cli.probes = probes.clone();
     let config = Config::load(cli, &suite_dir)?;
     let same_output = match &recorded.options.match_output {
         Some(pattern) => Some(Regex::new(pattern).map_err(|e| {
@@ -511,7 +549,7 @@ pub(crate) fn load(config: Option<&Path>, from: &Path, cwd: &Path) -> anyhow::Re
     };
     let interrupt = Interrupt::new();
     interrupt::install(interrupt.clone()).context("cannot install the signal handlers")?;
-    let names = suite::resolve(&config, &interrupt, &mut Vec::new())?;
+    let suite::Listed { names, built } = suite::resolve(&config, &interrupt, &mut Vec::new())?;
     if let Some(signal) = interrupt.signal() {
         return Err(crate::error::Interrupted { signal }.into());
     }
@@ -519,6 +557,7 @@ pub(crate) fn load(config: Option<&Path>, from: &Path, cwd: &Path) -> anyhow::Re
         recorded,
         config,
         names,
+        built,
         interrupt,
         suite_label,
         same_output,
@@ -688,6 +727,7 @@ mod tests {
                 outcome,
                 output: b"boom\n".to_vec(),
             }),
+            probe: None,
         }
     }
 
@@ -695,6 +735,7 @@ mod tests {
         Replayed {
             stopped: None,
             failed: None,
+            probe: None,
         }
     }
 
@@ -712,6 +753,7 @@ mod tests {
             now: None,
             missing: vec![],
             output: output.map(str::to_string),
+            probe: None,
         };
         let report = ReplayReport {
             head: Head {
@@ -769,6 +811,7 @@ mod tests {
                 vec![Replayed {
                     stopped: Some("setup failed".into()),
                     failed: None,
+                    probe: None,
                 }],
                 Verdict::NotRun,
             ),
@@ -802,6 +845,7 @@ mod tests {
             now: None,
             missing: vec![],
             output: None,
+            probe: None,
         };
         let report = |verdicts: &[Verdict]| ReplayReport {
             head: Head {

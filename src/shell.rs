@@ -29,6 +29,13 @@ pub const TESTS_FILE_VAR: &str = "SMOKE_TESTS_FILE";
 pub const JUNIT_PLACEHOLDER: &str = "{junit}";
 /// The variable a batch script reads the JUnit path from.
 pub const JUNIT_VAR: &str = "SMOKE_JUNIT";
+/// The placeholder for the fresh JSON results path in a `batch` template (rspec, jest).
+pub const JSON_PLACEHOLDER: &str = "{json}";
+/// The variable a batch script reads the JSON results path from.
+pub const JSON_VAR: &str = "SMOKE_JSON";
+/// The variable that names the private folder holding smoke's helper files for runners (the
+/// rspec ordering, the jest sequencer), set for every batch command.
+pub const HELPERS_VAR: &str = "SMOKE_HELPERS";
 /// The placeholder for the worker's number (1..=N) in any command smoke runs per sequence.
 pub const WORKER_PLACEHOLDER: &str = "{worker}";
 /// The variable that holds the worker's number.
@@ -74,10 +81,10 @@ pub fn names_worker(template: &str) -> bool {
 }
 
 /// Rewrite a `batch` template into a script that reads the test names from `"$@"` (each one
-/// word), the path of a file holding them (`{tests-file}`) from `$SMOKE_TESTS_FILE`, and the
-/// JUnit path, if the template has `{junit}`, from `$SMOKE_JUNIT`. Returns the script and
-/// whether it has `{junit}`, or `None` when the template has neither `{tests}` nor
-/// `{tests-file}`.
+/// word), the path of a file holding them (`{tests-file}`) from `$SMOKE_TESTS_FILE`, the JUnit
+/// path, if the template has `{junit}`, from `$SMOKE_JUNIT`, and the JSON results path, if it
+/// has `{json}`, from `$SMOKE_JSON`. Returns the script and whether it has `{junit}`, or `None`
+/// when the template has neither `{tests}` nor `{tests-file}`.
 ///
 /// ```
 /// use smoke::shell::batch_script;
@@ -99,10 +106,11 @@ pub fn batch_script(template: &str) -> Option<(String, bool)> {
             (TESTS_PLACEHOLDER, "@"),
             (JUNIT_PLACEHOLDER, JUNIT_VAR),
             (WORKER_PLACEHOLDER, WORKER_VAR),
+            (JSON_PLACEHOLDER, JSON_VAR),
             (TESTS_FILE_PLACEHOLDER, TESTS_FILE_VAR),
         ],
     );
-    (found[0] || found[3]).then_some((script, found[1]))
+    (found[0] || found[4]).then_some((script, found[1]))
 }
 
 /// Replace each placeholder with a reference to its variable (`1`, `@`, a name) that stays one

@@ -5,6 +5,10 @@
 //! Listing commands run under `timeout` when one is set (else [`LIST_TIMEOUT`]); the cargo and
 //! go presets' listings, which compile the suite, get at least [`LIST_TIMEOUT`]. A signal that
 //! kills one is [`Interrupted`], not a failed listing. This module must not print.
+//!
+//! The go preset's listing builds each package's test binary (`go test -c`) into a private
+//! temp folder that the returned [`Listed`] owns: the caller keeps it while tests run, and
+//! dropping it removes the folder, so nothing is built into the user's tree.
 
 use crate::config::Config;
 use crate::error::{ConfigError, Interrupted};
@@ -12,12 +16,24 @@ use crate::exec;
 use crate::execution::TestSource;
 use crate::interrupt::Interrupt;
 use crate::model::{Outcome, TestId, TestNames};
+use anyhow::Context;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::Path;
 use std::time::Duration;
 
 /// The limit for each listing command when no `timeout` is set: listing may build the suite.
 pub const LIST_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// A suite's test names, and the private folder holding what smoke built to run them (the go
+/// preset's test binaries), removed when this is dropped: keep it for as long as tests run.
+#[derive(Debug)]
+pub struct Listed {
+    /// The names, in the suite's usual order.
+    pub names: TestNames,
+    /// The folder of built test binaries, if any.
+    pub built: Option<tempfile::TempDir>,
+}
 
 /// The names of every test in the suite, in its usual order. Names from the `list` command and
 /// the glob are kept byte for byte, whether or not they are UTF-8. A name listed twice is kept
@@ -27,7 +43,7 @@ pub fn resolve(
     config: &Config,
     interrupt: &Interrupt,
     warnings: &mut Vec<String>,
-) -> anyhow::Result<TestNames> {
+) -> anyhow::Result<Listed> {
     let listing = Listing {
         config,
         interrupt,
@@ -54,17 +70,63 @@ pub fn resolve(
         TestSource::Glob(pattern) => glob_names(config, pattern)?,
         TestSource::PytestCollect(command) => pytest_names(&listing.output(command)?),
         TestSource::Go(program) => {
-            let command = format!("{program} test -list . ./...");
-            go_names(&listing.building().output(&command)?)
+            let built = tempfile::Builder::new()
+                .prefix("smoke-go-")
+                .tempdir()
+                .context("cannot create a private folder for the go test binaries")?;
+            let named = go_tests(&listing, program, built.path())?;
+            if !named.is_empty() {
+                return Ok(Listed {
+                    names: TestNames::with_args(named),
+                    built: Some(built),
+                });
+            }
+            Vec::new()
         }
         TestSource::Gtest(program) => {
             let command = format!("{program} --gtest_list_tests");
             gtest_names(&listing.output(&command)?)
         }
+        TestSource::Rspec(command) => rspec_names(&listing.output(command)?).map_err(|e| {
+            ConfigError::new(format!(
+                "cannot read the example ids '{command}' printed: {e}; run it to see what \
+                 rspec says"
+            ))
+        })?,
+        TestSource::Jest(command) => {
+            let stdout = listing.output(command)?;
+            // jest prints real paths; the suite folder may be named through a symbolic link.
+            let real = std::fs::canonicalize(&config.dir).unwrap_or_else(|_| config.dir.clone());
+            jest_names(&stdout, &[&config.dir, &real])
+        }
         TestSource::Cargo(program) => {
             let named = cargo_tests(&listing, program)?;
             if !named.is_empty() {
-                return Ok(TestNames::with_args(named));
+                return Ok(Listed {
+                    names: TestNames::with_args(named),
+                    built: None,
+                });
+            }
+            Vec::new()
+        }
+        TestSource::Ctest(program) => {
+            let command = format!("{program} --show-only=json-v1");
+            let named = ctest_tests(&listing.output(&command)?)
+                .map_err(|e| ConfigError::new(format!("'{command}' printed {e}")))?;
+            let (names, twice) = dedupe(named.iter().map(|(n, _)| n.clone()).collect());
+            if !twice.is_empty() {
+                return Err(ConfigError::new(format!(
+                    "'{command}' lists {} more than once: ctest cannot run one of two tests \
+                     with the same name alone; rename one in add_test",
+                    crate::shell::quote(&twice[0].to_string_lossy())
+                ))
+                .into());
+            }
+            if !names.is_empty() {
+                return Ok(Listed {
+                    names: TestNames::with_args(named),
+                    built: None,
+                });
             }
             Vec::new()
         }
@@ -79,8 +141,18 @@ pub fn resolve(
             ),
             TestSource::CommandLine => "no test names were given".to_string(),
             TestSource::PytestCollect(c) => format!("'{c}' collected no tests"),
-            TestSource::Go(p) => format!("'{p} test -list . ./...' listed no tests"),
+            TestSource::Go(p) => format!(
+                "no package under '{}' has a test ('{p} list ./...', then '{p} test -c' and \
+                 '-test.list' for each package with test files)",
+                config.dir.display()
+            ),
             TestSource::Gtest(p) => format!("'{p} --gtest_list_tests' listed no tests"),
+            TestSource::Ctest(p) => format!(
+                "'{p} --show-only=json-v1' listed no tests (run smoke in the build folder, or \
+                 set program = \"ctest --test-dir build\")"
+            ),
+            TestSource::Rspec(c) => format!("'{c}' listed no examples"),
+            TestSource::Jest(c) => format!("'{c}' listed no test files"),
             TestSource::Cargo(p) => {
                 format!("the test binaries '{p} test --no-run' built list no tests")
             }
@@ -108,7 +180,10 @@ pub fn resolve(
             shown.join(", ")
         ));
     }
-    Ok(TestNames::new(names))
+    Ok(Listed {
+        names: TestNames::new(names),
+        built: None,
+    })
 }
 
 /// Keep the first of each name, and say which names came twice: a name listed twice would run
@@ -138,8 +213,10 @@ fn describe(source: &TestSource) -> String {
         TestSource::Glob(p) => format!("the glob '{p}'"),
         TestSource::CommandLine => "the command line".to_string(),
         TestSource::PytestCollect(c) => format!("'{c}'"),
-        TestSource::Go(p) => format!("'{p} test -list'"),
+        TestSource::Go(p) => format!("'{p} list ./...'"),
         TestSource::Gtest(p) => format!("'{p} --gtest_list_tests'"),
+        TestSource::Ctest(p) => format!("'{p} --show-only=json-v1'"),
+        TestSource::Rspec(c) | TestSource::Jest(c) => format!("'{c}'"),
         TestSource::Cargo(p) => format!("'{p} test'"),
     }
 }
@@ -153,7 +230,7 @@ struct Listing<'a> {
 }
 
 impl Listing<'_> {
-    /// For a command that compiles the suite (`cargo test --no-run`, `go test -list`): a
+    /// For a command that compiles the suite (`cargo test --no-run`, `go list`, `go test -c`): a
     /// per-test `timeout` of seconds must not kill the build, so it gets at least
     /// [`LIST_TIMEOUT`].
     fn building(&self) -> Self {
@@ -165,7 +242,12 @@ impl Listing<'_> {
 
     /// Run `argv` to its end; a signal that came meanwhile (and killed it) is [`Interrupted`].
     fn run(&self, argv: &[&str]) -> anyhow::Result<exec::Captured> {
-        let got = exec::capture(argv, &self.config.dir, &self.config.env, self.timeout)?;
+        self.run_in(&self.config.dir, argv)
+    }
+
+    /// [`run`](Self::run) in the folder `dir`.
+    fn run_in(&self, dir: &Path, argv: &[&str]) -> anyhow::Result<exec::Captured> {
+        let got = exec::capture(argv, dir, &self.config.env, self.timeout)?;
         match self.interrupt.signal() {
             Some(signal) => Err(Interrupted { signal }.into()),
             None => Ok(got),
@@ -198,11 +280,16 @@ impl Listing<'_> {
     /// Run a listing command (shell text) and return its stdout; a failure is an error that
     /// shows what it printed.
     fn output(&self, command: &str) -> anyhow::Result<Vec<u8>> {
-        let got = self.run(&[exec::SHELL, "-c", command])?;
+        let what = format!("the list command '{command}'");
+        self.checked(&what, &self.config.dir, &[exec::SHELL, "-c", command])
+    }
+
+    /// Run `argv` in `dir` and return its stdout; a failure is an error that starts with
+    /// `what` and shows the end of what the command printed.
+    fn checked(&self, what: &str, dir: &Path, argv: &[&str]) -> anyhow::Result<Vec<u8>> {
+        let got = self.run_in(dir, argv)?;
         if got.outcome == Outcome::Timeout {
-            return Err(self
-                .too_slow(&format!("the list command '{command}'"))
-                .into());
+            return Err(self.too_slow(what).into());
         }
         if got.outcome != Outcome::Pass {
             // pytest and go print their errors on stdout.
@@ -218,7 +305,7 @@ impl Listing<'_> {
                 lines[lines.len().saturating_sub(20)..].join("\n")
             };
             return Err(ConfigError::new(format!(
-                "the list command '{command}' failed ({}){}{tail}",
+                "{what} failed ({}){}{tail}",
                 got.outcome,
                 match tail.lines().count() {
                     0 => "",
@@ -249,35 +336,188 @@ fn pytest_names(stdout: &[u8]) -> Vec<OsString> {
         .collect()
 }
 
-/// `go test -list . ./...`: each package's test names, then `ok  <package> <time>`; names
-/// become `package::Test`. Packages without tests print `?` lines, skipped.
-fn go_names(stdout: &[u8]) -> Vec<OsString> {
-    let mut names = Vec::new();
-    let mut pending: Vec<&str> = Vec::new();
-    let text = String::from_utf8_lossy(stdout);
-    for line in text.lines() {
-        let mut words = line.split_whitespace();
-        match words.next() {
-            Some("ok") => {
-                if let Some(package) = words.next() {
-                    names.extend(
-                        pending
-                            .drain(..)
-                            .map(|t| OsString::from(format!("{package}::{t}"))),
-                    );
-                }
-                pending.clear();
-            }
-            Some("?") | None => {}
-            Some(word) if words.next().is_none() => pending.push(word),
-            Some(_) => {}
+/// Test names, each with the words its run script takes after the name (`$2`, ...).
+type NamedTests = Vec<(OsString, Vec<OsString>)>;
+
+/// A Go package with test files, from `go list -json`.
+#[derive(Debug, PartialEq, Eq)]
+struct GoPackage {
+    import_path: String,
+    dir: String,
+}
+
+/// The packages in `go list -json` output (a stream of JSON objects, one per package) that
+/// have test files, in go's order.
+fn go_packages(stdout: &[u8]) -> Result<Vec<GoPackage>, serde_json::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Listed {
+        import_path: String,
+        dir: String,
+        #[serde(default)]
+        test_go_files: Vec<String>,
+        #[serde(default, rename = "XTestGoFiles")]
+        xtest_go_files: Vec<String>,
+    }
+    let mut packages = Vec::new();
+    for listed in serde_json::Deserializer::from_slice(stdout).into_iter::<Listed>() {
+        let listed = listed?;
+        if !listed.test_go_files.is_empty() || !listed.xtest_go_files.is_empty() {
+            packages.push(GoPackage {
+                import_path: listed.import_path,
+                dir: listed.dir,
+            });
         }
     }
-    names
+    Ok(packages)
+}
+
+/// `<package>.test -test.list .`: one name per line. Benchmarks are left out (`-test.run` does
+/// not run them), and so is anything that is not one Go identifier (what a TestMain printed).
+fn go_test_names(stdout: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .filter(|line| {
+            !line.is_empty()
+                && !line.starts_with("Benchmark")
+                && line.chars().all(|c| c.is_alphanumeric() || c == '_')
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// The go preset: list the packages with test files, build each one's test binary once
+/// (`go test -c`) into `out`, and list its tests. A test is named `package::TestName`; its run
+/// script gets the binary, the package folder and the test's name as `$2`, `$3` and `$4`.
+fn go_tests(listing: &Listing, program: &str, out: &Path) -> anyhow::Result<NamedTests> {
+    let command = format!("{program} list -json ./...");
+    let packages = go_packages(&listing.building().output(&command)?).map_err(|e| {
+        ConfigError::new(format!(
+            "'{command}' printed something that is not go's package JSON: {e}"
+        ))
+    })?;
+    // Packages are built a few at a time: go links each test binary on one core.
+    let at_once = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let mut named = Vec::new();
+    for (round, chunk) in packages.chunks(at_once).enumerate() {
+        let results: Vec<anyhow::Result<NamedTests>> = std::thread::scope(|scope| {
+            let running: Vec<_> = chunk
+                .iter()
+                .enumerate()
+                .map(|(k, package)| {
+                    let binary = out.join(format!("{}.test", round * at_once + k));
+                    scope.spawn(move || go_package_tests(listing, program, &binary, package))
+                })
+                .collect();
+            running
+                .into_iter()
+                .map(|thread| {
+                    thread.join().unwrap_or_else(|_| {
+                        Err(anyhow::anyhow!(
+                            "building a go test binary failed unexpectedly"
+                        ))
+                    })
+                })
+                .collect()
+        });
+        // The first package (in go's order) that failed is the one reported.
+        for result in results {
+            named.extend(result?);
+        }
+    }
+    Ok(named)
+}
+
+/// Build one package's test binary at `binary` and list its tests.
+fn go_package_tests(
+    listing: &Listing,
+    program: &str,
+    binary: &Path,
+    package: &GoPackage,
+) -> anyhow::Result<NamedTests> {
+    let binary = binary.to_str().ok_or_else(|| {
+        ConfigError::new(format!(
+            "the temp folder '{}' is not UTF-8: set TMPDIR to a plain path",
+            binary.display()
+        ))
+    })?;
+    let what = format!(
+        "building the tests of the go package '{}' ('{program} test -c')",
+        package.import_path
+    );
+    let build = format!("{program} test -c -o \"$1\" \"$2\"");
+    let argv = [
+        exec::SHELL,
+        "-c",
+        &build,
+        "smoke",
+        binary,
+        &package.import_path,
+    ];
+    listing
+        .building()
+        .checked(&what, &listing.config.dir, &argv)?;
+    let what = format!(
+        "the test binary of the go package '{}' listing its tests ('-test.list .')",
+        package.import_path
+    );
+    let dir = Path::new(&package.dir);
+    let listed = listing.checked(&what, dir, &[binary, "-test.list", "."])?;
+    Ok(go_test_names(&listed)
+        .into_iter()
+        .map(|test| {
+            (
+                OsString::from(format!("{}::{test}", package.import_path)),
+                vec![
+                    OsString::from(binary),
+                    OsString::from(&package.dir),
+                    OsString::from(test),
+                ],
+            )
+        })
+        .collect())
+}
+
+/// `ctest --show-only=json-v1`: each test's name, with the regex that selects it alone (the
+/// run script's `$2`).
+fn ctest_tests(stdout: &[u8]) -> Result<NamedTests, serde_json::Error> {
+    #[derive(serde::Deserialize)]
+    struct Shown {
+        #[serde(default)]
+        tests: Vec<Test>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Test {
+        name: String,
+    }
+    let shown: Shown = serde_json::from_slice(stdout)?;
+    Ok(shown
+        .tests
+        .into_iter()
+        .map(|t| {
+            let regex = ctest_regex(&t.name);
+            (OsString::from(t.name), vec![OsString::from(regex)])
+        })
+        .collect())
+}
+
+/// A regex for `ctest -R` that matches `name` and nothing else: anchored, with every
+/// character CMake's regex syntax gives a meaning escaped by a backslash.
+pub fn ctest_regex(name: &str) -> String {
+    let mut regex = String::from("^");
+    for c in name.chars() {
+        if "^$.[]*+?()|\\".contains(c) {
+            regex.push('\\');
+        }
+        regex.push(c);
+    }
+    regex.push('$');
+    regex
 }
 
 /// `--gtest_list_tests`: `Suite.` lines, each followed by indented test names (maybe with a
-/// `# GetParam() = ...` comment); names become `Suite.Test`.
+/// `# GetParam() = ...` comment); names become `Suite.Test`. Disabled tests (a suite or test
+/// name starting with `DISABLED_`) are left out: `--gtest_filter` would not run them.
 fn gtest_names(stdout: &[u8]) -> Vec<OsString> {
     let text = String::from_utf8_lossy(stdout);
     let mut names = Vec::new();
@@ -290,9 +530,54 @@ fn gtest_names(stdout: &[u8]) -> Vec<OsString> {
         if !bare.starts_with(' ') {
             suite = bare.trim().to_string();
         } else if !suite.is_empty() {
-            names.push(OsString::from(format!("{suite}{}", bare.trim())));
+            let name = format!("{suite}{}", bare.trim());
+            let disabled = name
+                .split(['.', '/'])
+                .any(|part| part.starts_with("DISABLED_"));
+            if !disabled {
+                names.push(OsString::from(name));
+            }
         }
     }
+    names
+}
+
+/// `rspec --dry-run --format json`: the example ids, in the order listed, without rspec's
+/// leading `./` (`spec/a_spec.rb[1:2]`). The JSON follows whatever the spec files printed
+/// while loading.
+fn rspec_names(stdout: &[u8]) -> Result<Vec<OsString>, String> {
+    let start = stdout
+        .windows(10)
+        .position(|w| w == br#"{"version""#)
+        .ok_or("no JSON from rspec's JSON formatter in its output")?;
+    let value = serde_json::Deserializer::from_slice(&stdout[start..])
+        .into_iter::<serde_json::Value>()
+        .next()
+        .ok_or("no JSON in rspec's output")?
+        .map_err(|e| e.to_string())?;
+    let examples = value["examples"]
+        .as_array()
+        .ok_or("rspec's JSON has no \"examples\"")?;
+    Ok(examples
+        .iter()
+        .filter_map(|e| e["id"].as_str())
+        .map(|id| OsString::from(id.strip_prefix("./").unwrap_or(id)))
+        .collect())
+}
+
+/// `jest --listTests`: one absolute path per line, named relative to the suite folder (any of
+/// `dirs`, the names it goes by); a path elsewhere stays absolute. jest lists them in no fixed
+/// order, so they are sorted: the suite's usual order is the same every time.
+fn jest_names(stdout: &[u8], dirs: &[&std::path::Path]) -> Vec<OsString> {
+    let mut names: Vec<OsString> = lines(stdout)
+        .filter(|line| line.starts_with(b"/"))
+        .map(|line| {
+            let path = std::path::Path::new(OsStr::from_bytes(line));
+            let relative = dirs.iter().find_map(|dir| path.strip_prefix(dir).ok());
+            relative.unwrap_or(path).as_os_str().to_owned()
+        })
+        .collect();
+    names.sort();
     names
 }
 
@@ -464,16 +749,41 @@ mod tests {
             pytest_names(pytest),
             names(&["t/test_a.py::test_x", "t/test_a.py::test_y[a b]"])
         );
-        let go = b"TestA\nTestB\nok  \texample.com/m/a\t0.01s\n?   \texample.com/m/cmd\t[no test files]\nTestC\nok  \texample.com/m/b\t(cached)\n";
+        let go = br#"{
+	"Dir": "/m/a",
+	"ImportPath": "example.com/m/a",
+	"TestGoFiles": ["a_test.go"]
+}
+{
+	"Dir": "/m/cmd",
+	"ImportPath": "example.com/m/cmd",
+	"GoFiles": ["main.go"]
+}
+{
+	"Dir": "/m/b dir",
+	"ImportPath": "example.com/m/b",
+	"XTestGoFiles": ["b_test.go"]
+}
+"#;
+        let package = |import_path: &str, dir: &str| GoPackage {
+            import_path: import_path.into(),
+            dir: dir.into(),
+        };
         assert_eq!(
-            go_names(go),
-            names(&[
-                "example.com/m/a::TestA",
-                "example.com/m/a::TestB",
-                "example.com/m/b::TestC"
-            ])
+            go_packages(go).expect("valid"),
+            [
+                package("example.com/m/a", "/m/a"),
+                package("example.com/m/b", "/m/b dir")
+            ]
         );
-        let gtest = b"Running main() from gtest_main.cc\nCache.\n  Warm\n  Cold\nTyped/0.  # TypeParam = int\n  Fits  # GetParam() = 1\n";
+        assert!(go_packages(b"go: no modules\n").is_err());
+        assert_eq!(
+            go_test_names(
+                "setting up\nTestA\nBenchmarkB\nExampleC\nFuzzD\nTest_\u{e9}\n\n".as_bytes()
+            ),
+            ["TestA", "ExampleC", "FuzzD", "Test_\u{e9}"]
+        );
+        let gtest = b"Running main() from gtest_main.cc\nCache.\n  Warm\n  DISABLED_Slow\n  Cold\nTyped/0.  # TypeParam = int\n  Fits  # GetParam() = 1\nDISABLED_Net.\n  Ping\nP/DISABLED_Q.\n  R/0\n";
         // The banner some gtest_main builds print has no indented tests under it.
         assert_eq!(
             gtest_names(gtest),
@@ -493,6 +803,58 @@ mod tests {
         assert_eq!(
             libtest_names(b"tests::a: test\nbench_x: benchmark\ntests::b: test\n"),
             ["tests::a", "tests::b"]
+        );
+    }
+
+    #[test]
+    fn ctest_names_come_from_its_json_each_with_a_regex_that_selects_it_alone() {
+        let json = br#"{"kind":"ctestInfo","version":{"major":1,"minor":0},"backtraceGraph":{},
+            "tests":[{"name":"a.b","command":["/b/kv"]},{"name":"sum(1+1)"},{"name":"x"}]}"#;
+        let listed = ctest_tests(json).expect("valid");
+        let pairs: Vec<(&str, &str)> = listed
+            .iter()
+            .map(|(n, a)| (n.to_str().expect("utf-8"), a[0].to_str().expect("utf-8")))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("a.b", r"^a\.b$"),
+                ("sum(1+1)", r"^sum\(1\+1\)$"),
+                ("x", "^x$")
+            ]
+        );
+        assert!(ctest_tests(b"No tests were found").is_err());
+        assert_eq!(
+            ctest_regex(r"[a]*? ^b$ | c\d {e}"),
+            r"^\[a\]\*\? \^b\$ \| c\\d {e}$"
+        );
+    }
+
+    #[test]
+    fn rspec_and_jest_listings_become_names() {
+        let rspec = br#"loading the app
+{"version":"3.12.0","messages":["Run options: include {}"],"examples":[{"id":"./spec/a_spec.rb[1:1]","status":"passed"},{"id":"./spec/sub/b c_spec.rb[1:2:1]","status":"passed"}],"summary":{}}"#;
+        assert_eq!(
+            rspec_names(rspec).expect("JSON"),
+            names(&["spec/a_spec.rb[1:1]", "spec/sub/b c_spec.rb[1:2:1]"])
+        );
+        let err = rspec_names(
+            b"1 example, 0 failures
+",
+        )
+        .expect_err("no JSON");
+        assert!(err.contains("no JSON"), "{err}");
+        let err = rspec_names(br#"{"version":"3.12.0","exam"#).expect_err("cut");
+        assert!(err.contains("EOF"), "{err}");
+        let jest = b"/real/p/__tests__/a.test.js
+/p/b.test.js
+/elsewhere/c.test.js
+
+";
+        let (link, real) = (std::path::Path::new("/p"), std::path::Path::new("/real/p"));
+        assert_eq!(
+            jest_names(jest, &[link, real]),
+            names(&["/elsewhere/c.test.js", "__tests__/a.test.js", "b.test.js"])
         );
     }
 

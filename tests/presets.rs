@@ -1,6 +1,7 @@
 //! Batch mode and presets on real runners: pytest (installed from PyPI by CI), prove, cargo, and
-//! stand-ins for go and gtest (neither toolchain is on the build machine). Each example under
-//! examples/ is copied to a temp folder and smoke is run on it from the binary.
+//! a slow stand-in for go (go, gtest and ctest on their real toolchains are in tests/native.rs).
+//! Each example under examples/ is copied to a temp folder and smoke is run on it from the
+//! binary.
 
 mod common;
 
@@ -180,6 +181,22 @@ fn prove_per_test_and_batch_both_shrink_the_shared_state_file_to_the_pair() {
         // prove's wait status: the same outcome as the file run alone.
         assert_eq!(report["failures"][0]["failure"], "exit 1", "{mode}");
         assert_eq!(report["failures"][0]["classification"], "order-dependent");
+        // The example's probe-files names the file the polluter leaves.
+        let summary = report["failures"][0]["probe"]["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        match mode {
+            "per-test" => assert_eq!(
+                summary,
+                "t/20-debug.t created state/mode (6 bytes); t/10-defaults.t failed with it present"
+            ),
+            _ => assert!(
+                summary
+                    .starts_with("the batch of 2 tests created state/mode (6 bytes) (batch mode"),
+                "{summary}"
+            ),
+        }
     }
 }
 
@@ -247,54 +264,22 @@ fn a_short_test_timeout_does_not_kill_the_cargo_build_but_still_limits_listing()
     );
 }
 
-/// A stand-in for `go`: `test -list . ./...` lists two packages' tests, `test -count=1 -run
-/// ^Name$ PKG` logs what it was asked and fails TestB after TestA.
-const FAKE_GO: &str = r#"#!/bin/sh
-if [ "$1 $2" = "test -list" ]; then
-  printf 'TestA\nTestB\nok  \texample.com/m/store\t0.01s\n?   \texample.com/m/cmd\t[no test files]\nTestC\nok  \texample.com/m/api\t0.02s\n'
-  exit 0
-fi
-[ "$1 $2 $3" = "test -count=1 -run" ] || { echo "unexpected: $*" >&2; exit 9; }
-printf '%s %s\n' "$5" "$4" >> ran.log
-case "$4" in
-  '^TestA$') touch state/a ;;
-  '^TestB$') [ ! -e state/a ] || { echo "--- FAIL: TestB"; exit 1; } ;;
+/// A stand-in for `go` whose listing and builds take 2 s each: `list -json ./...` names one
+/// package, `test -c -o OUT PKG` writes a test binary that lists two tests.
+const SLOW_GO: &str = r#"#!/bin/sh
+sleep 2
+case "$1 $2 $3" in
+  "list -json ./...") printf '{"ImportPath":"example.com/m/store","Dir":"%s","TestGoFiles":["s_test.go"]}\n' "$PWD" ;;
+  "test -c -o") printf '#!/bin/sh\nprintf "TestA\\nTestB\\n"\n' > "$4"; chmod +x "$4" ;;
+  *) echo "unexpected: $*" >&2; exit 9 ;;
 esac
 "#;
 
+// The real toolchains run in tests/native.rs; a stand-in can be slow on purpose.
 #[test]
-fn go_lists_package_tests_and_runs_each_with_an_anchored_pattern() {
+fn go_listing_and_builds_compile_so_a_short_test_timeout_does_not_kill_them() {
     let suite = Suite::new();
-    suite.file("fake-go", FAKE_GO).file(
-        "smoke.toml",
-        "[suite]\npreset = \"go\"\nprogram = \"./fake-go\"\nsetup = \"rm -rf state && mkdir state\"\n",
-    );
-    let out = suite.smoke(&["--order", "rotate", "--times", "1"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let report = suite.report();
-    assert_eq!(
-        listed(&suite, &[]),
-        [
-            "example.com/m/store::TestA",
-            "example.com/m/store::TestB",
-            "example.com/m/api::TestC"
-        ]
-    );
-    assert_eq!(
-        minimal_sequences(&report),
-        pair("example.com/m/store::TestA", "example.com/m/store::TestB")
-    );
-    assert_eq!(
-        suite.ran()[..2],
-        ["example.com/m/store ^TestA$", "example.com/m/store ^TestB$"]
-    );
-}
-
-#[test]
-fn go_test_list_compiles_so_a_short_test_timeout_does_not_kill_it() {
-    let suite = Suite::new();
-    let slow = FAKE_GO.replacen("#!/bin/sh\n", "#!/bin/sh\nsleep 2\n", 1);
-    suite.file("fake-go", &slow);
+    suite.file("fake-go", SLOW_GO);
     let out = suite.smoke(&[
         "--preset",
         "go",
@@ -305,63 +290,10 @@ fn go_test_list_compiles_so_a_short_test_timeout_does_not_kill_it() {
         "--list",
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(stdout(&out).lines().count(), 3, "{}", stdout(&out));
-}
-
-/// A stand-in for a GoogleTest binary.
-const FAKE_GTEST: &str = r#"#!/bin/sh
-case "$1" in
-  --gtest_list_tests)
-    printf 'Cache.\n  Warm\n  Cold\nParam/Sizes.  # TypeParam = int\n  Fits/0  # GetParam() = 1\n' ;;
-  --gtest_filter=*)
-    name=${1#--gtest_filter=}
-    printf '%s\n' "$name" >> ran.log
-    case "$name" in
-      Cache.Warm) touch state/warm ;;
-      Cache.Cold) [ ! -e state/warm ] || exit 1 ;;
-    esac ;;
-  *) exit 9 ;;
-esac
-"#;
-
-#[test]
-fn gtest_lists_suites_and_filters_one_test_at_a_time() {
-    let suite = Suite::new();
-    suite.file("unit tests", FAKE_GTEST);
-    let out = suite.smoke(&[
-        "--preset",
-        "gtest",
-        "--program",
-        "'./unit tests'",
-        "--setup",
-        "rm -rf state && mkdir state",
-        "--order",
-        "rotate",
-        "--times",
-        "1",
-    ]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let report = suite.report();
     assert_eq!(
-        listed(
-            &suite,
-            &["--preset", "gtest", "--program", "'./unit tests'"]
-        ),
-        ["Cache.Warm", "Cache.Cold", "Param/Sizes.Fits/0"]
+        stdout(&out).lines().collect::<Vec<_>>(),
+        ["example.com/m/store::TestA", "example.com/m/store::TestB"]
     );
-    assert_eq!(minimal_sequences(&report), pair("Cache.Warm", "Cache.Cold"));
-
-    // gtest has no batch mode, and says why; without a binary the preset says what it needs.
-    let out = suite.smoke(&["--preset", "gtest", "--program", "x", "--mode", "batch"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("ignores the order"),
-        "{}",
-        stderr(&out)
-    );
-    let out = suite.smoke(&["--preset", "gtest"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("--program PATH"), "{}", stderr(&out));
 }
 
 /// A batch runner printing plain TAP, one test point per name; `boom` kills the runner.

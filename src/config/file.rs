@@ -46,6 +46,11 @@ pub(super) struct FileSuite {
     #[serde(rename = "keep-going")]
     pub(super) keep_going: Option<bool>,
     pub(super) workdir: Option<Workdir>,
+    pub(super) probe: Option<String>,
+    #[serde(rename = "probe-ignore")]
+    pub(super) probe_ignore: Option<Vec<String>>,
+    #[serde(rename = "probe-files")]
+    pub(super) probe_files: Option<Vec<String>>,
     #[serde(default)]
     pub(super) env: BTreeMap<String, String>,
 }

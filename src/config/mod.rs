@@ -42,6 +42,15 @@ pub const MAX_COMMAND_LIMIT: Duration = Duration::from_secs(10 * 365 * 24 * 3600
 /// Default report folder, relative to the current folder.
 pub const DEFAULT_REPORT_DIR: &str = "reports";
 
+/// An outside driver of the tests (see `control`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Driving {
+    /// `--order external --controller CMD`: a program chooses each next test.
+    Controller(String),
+    /// `--control-dir DIR` (absolute): `smoke op` and `smoke check` pace one sequence.
+    ControlDir(PathBuf),
+}
+
 /// Everything a run needs, validated.
 #[derive(Debug)]
 pub struct Config {
@@ -66,6 +75,9 @@ pub struct Config {
     pub timeout: Option<Duration>,
     /// Extra environment for every command, sorted by name.
     pub env: Vec<(String, String)>,
+    /// State probes for the verbose rerun and `smoke replay` (`[suite] probe`, `probe-ignore`,
+    /// `probe-files`).
+    pub probes: crate::probe::Probes,
     /// The order of each iteration.
     pub order: Order,
     /// How many times each test runs per iteration (>= 1).
@@ -93,6 +105,8 @@ pub struct Config {
     pub reduce: crate::reduce::Reducer,
     /// Workers running sequences side by side (`--jobs`, at least 1; 1 in bug mode).
     pub jobs: usize,
+    /// An outside driver: a controller program or a control folder.
+    pub driving: Option<Driving>,
     /// Where each sequence's commands run.
     pub workdir: Workdir,
     /// `--bug-mode`.
@@ -234,6 +248,14 @@ impl Config {
             (None, Some(t)) => Some(parse_timeout(t, &in_file("[suite] timeout"))?),
             (None, None) => None,
         };
+        let probes = suite::probes(&cli.probes, &suite, &config_file, timeout, &mut warnings)?;
+        if cli.bug_mode && (cli.probes.probe.is_some() || !cli.probes.probe_files.is_empty()) {
+            warnings.push(
+                "--probe and --probe-files have no effect in bug mode: they probe the verbose \
+                 rerun of a minimal sequence and smoke replay"
+                    .to_string(),
+            );
+        }
         let run = run::resolve(
             &cli,
             &smoke,
@@ -309,6 +331,15 @@ impl Config {
         if cli.ignore_runner_exit {
             replay_base.push("--ignore-runner-exit".to_string());
         }
+        // The probes given as flags probe the replayed run's verbose rerun too.
+        let p = &cli.probes;
+        let probe_flags = p.probe.iter().map(|c| ("--probe", c));
+        let probe_flags = probe_flags
+            .chain(p.probe_ignore.iter().map(|r| ("--probe-ignore", r)))
+            .chain(p.probe_files.iter().map(|f| ("--probe-files", f)));
+        for (flag, value) in probe_flags {
+            replay_base.extend([flag.to_string(), value.clone()]);
+        }
         if cli.no_fork_server {
             replay_base.push("--no-fork-server".to_string());
         }
@@ -335,6 +366,7 @@ impl Config {
             teardown: cli.teardown.or(suite.teardown),
             timeout,
             env: suite.env.into_iter().collect(),
+            probes,
             order: if bug_mode { Order::Rotate } else { run.order },
             times: if bug_mode { 1 } else { run.times },
             iterations: if bug_mode { 1 } else { run.iterations },
@@ -345,6 +377,10 @@ impl Config {
             match_output: run.match_output.filter(|_| !bug_mode),
             retries: if bug_mode { 0 } else { run.retries },
             jobs: if bug_mode { 1 } else { jobs },
+            driving: run.driving.map(|d| match d {
+                Driving::ControlDir(dir) => Driving::ControlDir(cwd.join(dir)),
+                other => other,
+            }),
             workdir,
             max_reduce: run.max_reduce.filter(|_| !bug_mode),
             reduce: if bug_mode {

@@ -32,6 +32,8 @@ pub(super) struct RunParts {
     pub max_reduce: Option<u64>,
     pub reduce: Reducer,
     pub jobs: usize,
+    /// `--controller` / `--control-dir`: an outside driver chooses or paces the tests.
+    pub driving: Option<super::Driving>,
 }
 
 /// The run options from the flags and the file's `[smoke]`, for the suite `suite`. `ci_env`
@@ -61,6 +63,8 @@ pub(super) fn resolve(
             ("--reduce", cli.reduce.is_some()),
             ("--jobs", cli.jobs.is_some()),
             ("--shard", cli.shard.is_some()),
+            ("--controller", cli.controller.is_some()),
+            ("--control-dir", cli.control_dir.is_some()),
             ("--keep-going", cli.keep_going),
         ]
         .into_iter()
@@ -203,7 +207,21 @@ pub(super) fn resolve(
         .map(Reducer::from)
         .or(smoke.reduce)
         .unwrap_or_default();
+    let driving = driving(cli, order, batch_mode, jobs, shard, warnings)?;
+    // A control folder drives one sequence: of a tuscan or exhaustive order, its first.
+    let (times, iterations, iterations_cut) = match &driving {
+        Some(super::Driving::Controller(_)) => (1, iterations, iterations_cut),
+        Some(super::Driving::ControlDir(_)) => (
+            times,
+            1,
+            iterations_cut
+                .map(|_| 1)
+                .or(order.is_enumerated().then_some(1)),
+        ),
+        None => (times, iterations, iterations_cut),
+    };
     Ok(RunParts {
+        driving,
         order,
         times,
         iterations,
@@ -217,6 +235,79 @@ pub(super) fn resolve(
         reduce,
         jobs,
     })
+}
+
+/// `--order external --controller CMD` and `--control-dir DIR`, checked against what they
+/// cannot go with: each runs one test at a time, as it is asked for, on one worker, on this
+/// machine.
+fn driving(
+    cli: &Cli,
+    order: Order,
+    batch_mode: bool,
+    jobs: usize,
+    shard: Option<Shard>,
+    warnings: &mut Vec<String>,
+) -> Result<Option<super::Driving>, ConfigError> {
+    let driving = match (&cli.controller, &cli.control_dir, order) {
+        (None, None, Order::External) => {
+            return Err(ConfigError::new(
+                "order external needs --controller CMD: the program that chooses each next \
+                 test (see the controller protocol in the README)",
+            ));
+        }
+        (None, None, _) => return Ok(None),
+        (Some(command), _, Order::External) => super::Driving::Controller(command.clone()),
+        (Some(_), _, order) => {
+            return Err(ConfigError::new(format!(
+                "--controller goes with --order external (the order is {order}): add --order \
+                 external, or leave --controller out"
+            )));
+        }
+        (None, Some(_), Order::External) => {
+            return Err(ConfigError::new(
+                "--control-dir steps through an order of smoke's own (random unless --order \
+                 names another), while --order external lets a --controller choose: use one \
+                 or the other",
+            ));
+        }
+        (None, Some(dir), _) => super::Driving::ControlDir(dir.clone()),
+    };
+    let what = match &driving {
+        super::Driving::Controller(_) => "--controller",
+        super::Driving::ControlDir(_) => "--control-dir",
+    };
+    if batch_mode {
+        return Err(ConfigError::new(format!(
+            "{what} runs one test at a time, as each is asked for, so it needs per-test mode: \
+             pass --mode per-test (or set run = \"...{{test}}...\" without batch)"
+        )));
+    }
+    if jobs > 1 {
+        return Err(ConfigError::new(format!(
+            "{what} drives one sequence at a time, so it runs on one worker: leave --jobs (and \
+             [smoke] jobs) out, or set it to 1"
+        )));
+    }
+    if let Some(shard) = shard {
+        return Err(ConfigError::new(format!(
+            "{what} cannot be split across machines ({shard}): leave --shard out"
+        )));
+    }
+    match &driving {
+        super::Driving::Controller(_) if cli.times.is_some() => warnings.push(
+            "--times is ignored with --order external: the controller chooses every test"
+                .to_string(),
+        ),
+        super::Driving::ControlDir(dir) if cli.iterations.is_some_and(|n| n > 1) => {
+            return Err(ConfigError::new(format!(
+                "--control-dir runs one sequence, ended by `smoke check {}`; for another, start \
+                 smoke again: leave --iterations out",
+                dir.display()
+            )));
+        }
+        _ => {}
+    }
+    Ok(Some(driving))
 }
 
 /// The warning for a shard left without an iteration, if it is.

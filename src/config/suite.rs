@@ -68,8 +68,9 @@ pub(super) fn resolve(
         });
         match preset {
             None => warnings.push(format!(
-                "--program '{words}' has no effect without a preset: pass --preset (pytest, \
-                 prove, cargo, go, gtest) or put the program in the run or batch template"
+                "--program '{words}' has no effect without a preset: pass --preset ({}) or put \
+                 the program in the run or batch template",
+                Preset::all_names()
             )),
             Some(preset) if !used => {
                 let keys = explicit_keys(cli, suite, config_file);
@@ -116,34 +117,41 @@ pub(super) fn resolve(
     let fork_wanted = !cli.no_fork_server && suite.fork_server != Some(false);
     // The server's options go where {tests} is, or in the file pytest reads as its arguments.
     let takes_options = match &execution {
-        Execution::Batch(b) => b.takes_names() || b.reads_args_file(),
+        Execution::Batch(b) => b.takes_names() || (runs_pytest && b.reads_args_file()),
         Execution::PerTest(_) => false,
     };
-    let fork_server = match deduplicating_runner {
-        Some("pytest") if fork_wanted && takes_options && runs_pytest => Some(ForkRunner::Pytest),
-        Some("pytest") if fork_wanted && runs_pytest => {
+    let runner = match deduplicating_runner {
+        Some("pytest") if runs_pytest => Some(ForkRunner::Pytest),
+        Some("rspec") => Some(ForkRunner::Rspec),
+        _ => None,
+    };
+    let fork_server = match runner {
+        Some(runner) if fork_wanted && !takes_options => {
+            let place = match runner {
+                ForkRunner::Pytest => "{tests} or @{tests-file}",
+                _ => "{tests}",
+            };
             warnings.push(format!(
-                "the batch template '{}' has no {{tests}} and no @{{tests-file}}, so smoke \
-                 cannot hand pytest its options: no fork server, no early stop, and a crash \
-                 abandons the sequence; put {{tests}} or @{{tests-file}} where pytest takes \
-                 its arguments",
+                "the batch template '{}' has no {place}, so smoke cannot hand {runner} its \
+                 options: no fork server, no early stop, and a crash abandons the sequence; put \
+                 {place} where {runner} takes its arguments",
                 execution.template()
             ));
             None
         }
-        _ => None,
+        runner => runner.filter(|_| fork_wanted),
     };
-    if cli.no_fork_server && !runs_pytest {
+    if cli.no_fork_server && runner.is_none() {
         warnings.push(
-            "--no-fork-server has no effect: only batch mode with pytest forks its sequences \
-             from a server"
+            "--no-fork-server has no effect: only batch mode with pytest or rspec forks its \
+             sequences from a server"
                 .to_string(),
         );
     }
     if suite.fork_server == Some(true) && fork_server.is_none() && !cli.no_fork_server {
         warnings.push(
-            "[suite] fork-server = true has no effect: only batch mode with pytest (the \
-             pytest preset, or a batch template that runs pytest) has a fork server"
+            "[suite] fork-server = true has no effect: only batch mode with pytest or rspec \
+             (their presets, or a batch template that runs them) has a fork server"
                 .to_string(),
         );
     }
@@ -181,11 +189,13 @@ fn explicit_keys(cli: &Cli, suite: &FileSuite, config_file: &Option<PathBuf>) ->
 }
 
 /// The runner of a batch that runs each test once per invocation however often it is named:
-/// pytest and prove (by preset, or as the template's program).
+/// pytest, prove and rspec (by preset, or as the template's program). jest runs a file as often
+/// as it is named (smoke's sequencer hands it each time).
 fn deduplicating_runner(preset: Option<Preset>, template: &str) -> Option<&'static str> {
     match preset {
         Some(Preset::Pytest) => return Some("pytest"),
         Some(Preset::Prove) => return Some("prove"),
+        Some(Preset::Rspec) => return Some("rspec"),
         _ => {}
     }
     let words: Vec<&str> = template.split_whitespace().collect();
@@ -198,6 +208,8 @@ fn deduplicating_runner(preset: Option<Preset>, template: &str) -> Option<&'stat
         Some("pytest")
     } else if runs("prove") {
         Some("prove")
+    } else if runs("rspec") {
+        Some("rspec")
     } else {
         None
     }
@@ -220,11 +232,12 @@ fn test_source(
                 "no tests: with --run and no smoke.toml, give the test names after the options, \
                  e.g. smoke --run 'sh {test}' t/a.sh t/b.sh",
             )),
-            (false, _) => Err(ConfigError::new(
+            (false, _) => Err(ConfigError::new(format!(
                 "no smoke.toml here and no --run or --preset: write a smoke.toml (see the \
-                 README), pass --config FILE, pass --preset (pytest, prove, cargo, go, gtest), \
-                 or pass --run 'COMMAND {test}' followed by test names",
-            )),
+                 README), pass --config FILE, pass --preset ({}), or pass --run 'COMMAND \
+                 {{test}}' followed by test names",
+                Preset::all_names()
+            ))),
         };
     };
     let mut given = Vec::new();
@@ -326,9 +339,18 @@ fn execution(
                 .or(preset_format)
                 .unwrap_or(if has_junit {
                     Format::Junit
+                } else if template.contains(shell::JSON_PLACEHOLDER) {
+                    Format::Json
                 } else {
                     Format::Tap
                 });
+            if format == Format::Json && !template.contains(shell::JSON_PLACEHOLDER) {
+                return Err(ConfigError::new(format!(
+                    "the batch template '{template}' has no {{json}}, but the format is json: \
+                     put {{json}} where the runner takes its JSON results path (rspec: \
+                     --format json --out {{json}}; jest: --json --outputFile={{json}})"
+                )));
+            }
             if format == Format::Junit && !has_junit {
                 return Err(ConfigError::new(format!(
                     "the batch template '{template}' has no {{junit}}, but the format is junit: \
@@ -343,4 +365,78 @@ fn execution(
             }))
         }
     }
+}
+
+/// The state probes from the flags (which replace the file's keys) and `[suite] probe`,
+/// `probe-ignore`, `probe-files`, validated; `timeout` is the suite's, if set.
+pub(super) fn probes(
+    cli: &crate::cli::ProbeArgs,
+    suite: &FileSuite,
+    config_file: &Option<PathBuf>,
+    timeout: Option<std::time::Duration>,
+    warnings: &mut Vec<String>,
+) -> Result<crate::probe::Probes, ConfigError> {
+    let in_file = |key: &str| match config_file {
+        Some(path) => format!("[suite] {key} in '{}'", path.display()),
+        None => format!("[suite] {key}"),
+    };
+    let (command, command_from) = match (&cli.probe, &suite.probe) {
+        (Some(c), _) => (Some(c.clone()), "--probe".to_string()),
+        (None, Some(c)) => (Some(c.clone()), in_file("probe")),
+        (None, None) => (None, String::new()),
+    };
+    if command.as_deref().is_some_and(|c| c.trim().is_empty()) {
+        return Err(ConfigError::new(format!(
+            "{command_from} is empty: give a command that prints the state the tests share, \
+             e.g. probe = \"ls -la state\", or leave it out"
+        )));
+    }
+    let (ignore, ignore_from) = if cli.probe_ignore.is_empty() {
+        (
+            suite.probe_ignore.clone().unwrap_or_default(),
+            in_file("probe-ignore"),
+        )
+    } else {
+        (cli.probe_ignore.clone(), "--probe-ignore".to_string())
+    };
+    let ignore = ignore
+        .iter()
+        .map(|pattern| {
+            regex::Regex::new(pattern).map_err(|e| {
+                ConfigError::new(format!(
+                    "invalid {ignore_from} '{pattern}': {e} (each is a regular expression for \
+                     lines to drop, e.g. '^\\d{{4}}-\\d{{2}}-\\d{{2}}' for a leading date)"
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if !ignore.is_empty() && command.is_none() {
+        warnings.push(format!(
+            "{ignore_from} has no effect without a probe command: it drops lines of the \
+             probe's output (set [suite] probe or pass --probe)"
+        ));
+    }
+    let (files, files_from) = if cli.probe_files.is_empty() {
+        (
+            suite.probe_files.clone().unwrap_or_default(),
+            in_file("probe-files"),
+        )
+    } else {
+        (cli.probe_files.clone(), "--probe-files".to_string())
+    };
+    for path in &files {
+        if path.trim().is_empty() || path.contains('\0') {
+            return Err(ConfigError::new(format!(
+                "invalid {files_from} '{}': name a folder or file to watch, relative to the \
+                 folder the tests run in, e.g. \"state\" or \".\"",
+                path.escape_debug()
+            )));
+        }
+    }
+    Ok(crate::probe::Probes {
+        command,
+        ignore,
+        files,
+        timeout: timeout.unwrap_or(crate::probe::DEFAULT_TIMEOUT),
+    })
 }

@@ -842,7 +842,7 @@ fn a_tests_file_template_is_a_batch_and_pytest_needs_a_place_for_its_options() {
     assert!(
         c.warnings
             .iter()
-            .any(|w| w.contains("no {tests} and no @{tests-file}")),
+            .any(|w| w.contains("no {tests} or @{tests-file}")),
         "{:?}",
         c.warnings
     );
@@ -868,5 +868,241 @@ fn smoke_hands_pytest_options_only_to_a_batch_that_runs_pytest() {
         !without_file(&["--preset", "pytest", "--mode", "per-test"])
             .expect("valid")
             .runs_pytest
+    );
+}
+
+#[test]
+fn probe_keys_are_read_flags_replace_them_and_the_limit_is_the_timeout_or_30_s() {
+    let toml = format!(
+        "{MINIMAL}probe = \"ls state\"\nprobe-ignore = [\"^total\"]\nprobe-files = [\"state\", \".\"]\n"
+    );
+    let c = with_file(&[], &toml).expect("valid");
+    let p = &c.probes;
+    assert_eq!(p.command.as_deref(), Some("ls state"));
+    assert_eq!(p.ignore.len(), 1);
+    assert!(p.ignore[0].is_match("total 8"));
+    assert_eq!(p.files, ["state", "."]);
+    assert_eq!(p.timeout, crate::probe::DEFAULT_TIMEOUT);
+    assert!(c.warnings.is_empty());
+    let c = with_file(
+        &[
+            "--probe-files",
+            "db",
+            "--probe-files",
+            "tmp",
+            "--timeout",
+            "5s",
+        ],
+        &toml,
+    )
+    .expect("valid");
+    assert_eq!(c.probes.files, ["db", "tmp"], "the flags replace the key");
+    assert_eq!(c.probes.command.as_deref(), Some("ls state"));
+    assert_eq!(c.probes.timeout, Duration::from_secs(5));
+    assert!(!with_file(&[], MINIMAL).expect("valid").probes.any());
+    // probe-ignore with nothing to drop lines from says so.
+    let c = with_file(&["--probe-ignore", "x"], MINIMAL).expect("valid");
+    assert!(
+        c.warnings
+            .iter()
+            .any(|w| w.contains("--probe-ignore has no effect without a probe command")),
+        "{:?}",
+        c.warnings
+    );
+    let message = error(with_file(&["--probe-ignore", "(("], MINIMAL));
+    assert!(message.contains("invalid --probe-ignore '(('"), "{message}");
+    let message = error(with_file(&[], &format!("{MINIMAL}probe = \"\"\n")));
+    assert!(
+        message.contains("[suite] probe in 'suite/smoke.toml' is empty"),
+        "{message}"
+    );
+}
+
+#[test]
+fn outside_drivers_take_what_they_can_use_and_refuse_the_rest() {
+    let c = with_file(&["--order", "external", "--controller", "./pick"], MINIMAL).expect("valid");
+    assert_eq!(c.driving, Some(Driving::Controller("./pick".into())));
+    assert_eq!(
+        (c.order, c.times, c.iterations),
+        (Order::External, 1, DEFAULT_ITERATIONS)
+    );
+    let c = with_file(
+        &["--order", "external", "--controller", "x", "-t", "4"],
+        MINIMAL,
+    )
+    .expect("valid");
+    assert_eq!(c.times, 1);
+    assert!(c.warnings[0].contains("--times is ignored with --order external"));
+
+    let c = with_file(&["--control-dir", "ctl", "--order", "tuscan"], MINIMAL).expect("valid");
+    assert_eq!(c.driving, Some(Driving::ControlDir("/work/ctl".into())));
+    assert_eq!(
+        (c.iterations, c.iterations_cut),
+        (1, Some(1)),
+        "one sequence"
+    );
+    let c = with_file(
+        &["--control-dir", "ctl"],
+        &format!("{MINIMAL}[smoke]\niterations = 9\n"),
+    )
+    .expect("the file's iterations serve other runs");
+    assert_eq!(c.iterations, 1);
+
+    let table: [(&[&str], &str, &str); 7] = [
+        (
+            &["--order", "external"],
+            "",
+            "order external needs --controller CMD",
+        ),
+        (
+            &[],
+            "[smoke]\norder = \"external\"\n",
+            "order external needs --controller CMD",
+        ),
+        (
+            &["--controller", "x"],
+            "",
+            "--controller goes with --order external",
+        ),
+        (
+            &["--order", "external", "--controller", "x", "-j", "2"],
+            "",
+            "runs on one worker",
+        ),
+        (
+            &["--control-dir", "d", "-n", "2"],
+            "",
+            "start smoke again: leave --iterations out",
+        ),
+        (
+            &["--control-dir", "d", "--shard", "1/2", "--seed", "1"],
+            "",
+            "cannot be split",
+        ),
+        (
+            &["--control-dir", "d", "--batch", "sh b {tests}"],
+            "",
+            "so it needs per-test mode",
+        ),
+    ];
+    for (args, extra, message) in table {
+        let refused = error(with_file(args, &format!("{MINIMAL}{extra}")));
+        assert!(refused.contains(message), "{args:?}: {refused}");
+    }
+}
+
+#[test]
+fn the_ctest_preset_lists_with_json_and_runs_by_the_escaped_name_handed_over_as_data() {
+    let c =
+        without_file(&["--preset", "ctest", "--program", "ctest --test-dir build"]).expect("valid");
+    assert_eq!(
+        c.source,
+        TestSource::Ctest("ctest --test-dir build".to_string())
+    );
+    let Execution::PerTest(run) = &c.execution else {
+        panic!("ctest has no batch mode: {:?}", c.execution)
+    };
+    assert_eq!(
+        run.script,
+        r#"exec ctest --test-dir build --output-on-failure --no-tests=error -R "$2""#
+    );
+    let message = error(without_file(&["--preset", "ctest", "--mode", "batch"]));
+    assert!(message.contains("in its own order"), "{message}");
+    // Messages that name the presets name every one.
+    let message = error(without_file(&[]));
+    let listed: Vec<&str> = message
+        .split_once("--preset (")
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map(|(list, _)| list.split(", ").collect())
+        .unwrap_or_default();
+    let every: Vec<String> = <Preset as clap::ValueEnum>::value_variants()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(listed, every, "{message}");
+    assert!(listed.contains(&"ctest"));
+}
+
+#[test]
+fn the_rspec_and_jest_presets_run_batches_in_the_asked_order_with_json_results() {
+    let c = without_file(&["--preset", "rspec"]).expect("valid");
+    assert_eq!(
+        c.source,
+        TestSource::Rspec("rspec --dry-run --order defined --format json".into())
+    );
+    let Execution::Batch(batch) = &c.execution else {
+        panic!("rspec runs in batch mode by default: {:?}", c.execution)
+    };
+    assert_eq!(batch.format, Format::Json);
+    assert_eq!(
+        batch.script,
+        r#"exec rspec -r "$SMOKE_HELPERS/rspec_order.rb" --format progress --format json --out "$SMOKE_JSON" "$@""#
+    );
+    assert_eq!(c.deduplicating_runner, Some("rspec"));
+    let message = error(without_file(&["--preset", "rspec", "--times", "2"]));
+    assert!(
+        message.starts_with("rspec runs each test once per invocation"),
+        "{message}"
+    );
+    let c = without_file(&["--preset", "rspec", "--mode", "per-test", "--times", "2"])
+        .expect("per-test mode repeats");
+    assert_eq!(
+        c.execution,
+        Execution::PerTest(RunTemplate {
+            template: "rspec {test}".into(),
+            script: r#"exec rspec "$1""#.into()
+        })
+    );
+
+    let c = without_file(&["--preset", "jest", "--times", "2"])
+        .expect("jest runs a file as often as the sequencer hands it over");
+    assert_eq!(
+        c.source,
+        TestSource::Jest("npx --no -- jest --listTests".into())
+    );
+    assert_eq!(c.deduplicating_runner, None);
+    let Execution::Batch(batch) = &c.execution else {
+        panic!("jest runs in batch mode by default: {:?}", c.execution)
+    };
+    assert_eq!(batch.format, Format::Json);
+    assert_eq!(
+        batch.script,
+        r#"exec npx --no -- jest --ci --runInBand --testSequencer="$SMOKE_HELPERS/jest_sequencer.js" --json --outputFile="$SMOKE_JSON" --runTestsByPath -- "$@""#
+    );
+    let c = without_file(&[
+        "--preset",
+        "jest",
+        "--mode",
+        "per-test",
+        "--program",
+        "node_modules/.bin/jest",
+    ])
+    .expect("valid");
+    let Execution::PerTest(run) = &c.execution else {
+        panic!("per-test: {:?}", c.execution)
+    };
+    assert_eq!(
+        run.script,
+        r#"exec node_modules/.bin/jest --ci --runInBand --runTestsByPath -- "$1""#
+    );
+}
+
+#[test]
+fn a_json_batch_needs_its_placeholder() {
+    let c = with_file(&["--batch", "my-runner --out={json} {tests}"], MINIMAL).expect("valid");
+    let Execution::Batch(batch) = &c.execution else {
+        panic!("batch: {:?}", c.execution)
+    };
+    assert_eq!(batch.format, Format::Json, "{{json}} means JSON results");
+    assert_eq!(batch.script, r#"exec my-runner --out="$SMOKE_JSON" "$@""#);
+    let message = error(with_file(
+        &["--batch", "my-runner {tests}", "--format", "json"],
+        MINIMAL,
+    ));
+    assert_eq!(
+        message,
+        "the batch template 'my-runner {tests}' has no {json}, but the format is json: put \
+         {json} where the runner takes its JSON results path (rspec: --format json --out \
+         {json}; jest: --json --outputFile={json})"
     );
 }

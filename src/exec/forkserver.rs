@@ -2,8 +2,9 @@
 //! per sequence.
 //!
 //! The server is the batch command itself, started once with a small helper smoke writes into a
-//! private folder (pytest: a plugin module loaded with `-p`, see `smoke_fork_pytest.py`) and
-//! `--collect-only`, so that a runner that ignores the helper collects and runs nothing. After
+//! private folder (pytest: a plugin module loaded with `-p` and `--collect-only`, see
+//! `smoke_fork_pytest.py`; rspec: a file loaded with `-r` and `--dry-run`, see
+//! `smoke_fork_rspec.rb`), so that a runner that ignores the helper runs nothing. After
 //! collection it waits on a pipe; for each sequence it forks, the child runs exactly the asked
 //! tests in the asked order and finishes like a fresh runner, and the parent, which never runs a
 //! test, answers with the child's pid and then its exit status. The child writes a line as each
@@ -33,56 +34,45 @@ use std::time::{Duration, Instant};
 const PYTEST_PLUGIN: &str = include_str!("smoke_fork_pytest.py");
 /// Its module name, as `-p` takes it.
 const PYTEST_MODULE: &str = "smoke_fork_pytest";
-/// The variable that puts the helper in its stream-only mode for a fresh runner (see
+/// The rspec helper (it needs smoke's `rspec_order.rb`, which the batch command loads first).
+const RSPEC_HELPER: &str = include_str!("smoke_fork_rspec.rb");
+/// Its file name in the server's folder.
+const RSPEC_FILE: &str = "smoke_fork_rspec.rb";
+/// The variable that puts the pytest helper in its stream-only mode for a fresh pytest (see
 /// `smoke_fork_pytest.py`): the path it writes its lines to.
 pub(super) const STREAM_VAR: &str = "SMOKE_PYTEST_STREAM";
+/// The pytest helper's file name, in the folder put first on `PYTHONPATH`.
+pub(super) const PYTEST_PLUGIN_FILE: &str = "smoke_fork_pytest.py";
 
-/// The helper's file name, in the folder put first on the runner's module path.
-pub(super) fn plugin_file(runner: ForkRunner) -> &'static str {
-    match runner {
-        ForkRunner::Pytest => "smoke_fork_pytest.py",
-    }
+/// The pytest helper's source.
+pub(super) fn pytest_plugin() -> &'static str {
+    PYTEST_PLUGIN
 }
 
-/// The helper's source.
-pub(super) fn plugin(runner: ForkRunner) -> &'static str {
-    match runner {
-        ForkRunner::Pytest => PYTEST_PLUGIN,
-    }
+/// pytest's options that load the helper.
+pub(super) fn pytest_plugin_options() -> [std::ffi::OsString; 2] {
+    ["-p".into(), PYTEST_MODULE.into()]
 }
 
-/// The runner's options that load the helper.
-pub(super) fn plugin_options(runner: ForkRunner) -> [std::ffi::OsString; 2] {
-    match runner {
-        ForkRunner::Pytest => ["-p".into(), PYTEST_MODULE.into()],
-    }
-}
-
-/// The variable that loads the helper when its options cannot go on the command line: pytest
-/// reads `-p` only there, not from a file of arguments (`@FILE`), but it loads the modules
-/// `PYTEST_PLUGINS` names (`env`: the suite's own variables, which come first). The helper takes
-/// itself out of the variable again, so the tests' own pytest processes do not load it.
-pub(super) fn plugin_env(
-    runner: ForkRunner,
-    env: &[(String, String)],
-) -> (&'static str, std::ffi::OsString) {
+/// The variable that loads the pytest helper when its options cannot go on the command line:
+/// pytest reads `-p` only there, not from a file of arguments (`@FILE`), but it loads the
+/// modules `PYTEST_PLUGINS` names (`env`: the suite's own variables, which come first). The
+/// helper takes itself out of the variable again, so the tests' own pytest processes do not
+/// load it.
+pub(super) fn pytest_plugin_env(env: &[(String, String)]) -> (&'static str, std::ffi::OsString) {
     const VAR: &str = "PYTEST_PLUGINS";
-    let module = match runner {
-        ForkRunner::Pytest => PYTEST_MODULE,
-    };
     let old = env
         .iter()
         .rfind(|(name, _)| name == VAR)
         .map(|(_, value)| std::ffi::OsString::from(value))
         .or_else(|| std::env::var_os(VAR));
-    let mut value = std::ffi::OsString::from(module);
+    let mut value = std::ffi::OsString::from(PYTEST_MODULE);
     if let Some(old) = old.filter(|o| !o.is_empty()) {
         value.push(",");
         value.push(old);
     }
     (VAR, value)
 }
-
 /// Above this many bytes of names, the server is started with none and collects what the
 /// runner's configuration says (the listing did the same), so its command line always fits.
 const NAMES_ON_COMMAND_LINE: usize = 64 * 1024;
@@ -159,11 +149,17 @@ impl ForkServer {
             .prefix("smoke-fork-")
             .tempdir()
             .context("cannot create a folder for the fork server")?;
-        std::fs::write(
-            folder.path().join(plugin_file(plan.runner)),
-            plugin(plan.runner),
-        )
-        .context("cannot write the fork server's pytest plugin")?;
+        let (file, text) = match plan.runner {
+            ForkRunner::Pytest => (format!("{PYTEST_MODULE}.py"), PYTEST_PLUGIN),
+            ForkRunner::Rspec => (RSPEC_FILE.to_string(), RSPEC_HELPER),
+        };
+        std::fs::write(folder.path().join(file), text)
+            .with_context(|| format!("cannot write the {} fork server's helper", plan.runner))?;
+        // The helpers a batch command names through $SMOKE_HELPERS (rspec's rspec_order.rb).
+        for (name, text) in crate::helpers::FILES {
+            std::fs::write(folder.path().join(name), text)
+                .with_context(|| format!("cannot write the helper '{name}'"))?;
+        }
         let output = folder.path().join("server.log");
         let log = File::options()
             .create_new(true)
@@ -175,18 +171,28 @@ impl ForkServer {
         let (replies_read, replies_write) = os_pipe::pipe().context("cannot create a pipe")?;
 
         let names_len: usize = plan.tests.iter().map(|t| t.len() + 1).sum();
-        let [load, module] = plugin_options(plan.runner);
-        let options: [&OsStr; 3] = [&load, &module, "--collect-only".as_ref()];
+        let rspec_helper = folder.path().join(RSPEC_FILE);
         let mut args: Vec<&OsStr> = vec!["-c".as_ref(), plan.script.as_ref(), "smoke".as_ref()];
-        if !plan.options_in_file {
-            args.extend(options);
+        // Options that load the helper, and that make a runner that ignores it run nothing; in
+        // pytest's file of arguments (`@{tests-file}`), the helper comes from PYTEST_PLUGINS.
+        let mut in_file: Vec<&OsStr> = Vec::new();
+        match plan.runner {
+            ForkRunner::Pytest if plan.options_in_file => in_file.push("--collect-only".as_ref()),
+            ForkRunner::Pytest => {
+                args.extend::<[&OsStr; 3]>([
+                    "-p".as_ref(),
+                    PYTEST_MODULE.as_ref(),
+                    "--collect-only".as_ref(),
+                ]);
+            }
+            ForkRunner::Rspec => {
+                args.extend::<[&OsStr; 3]>([
+                    "-r".as_ref(),
+                    rspec_helper.as_os_str(),
+                    "--dry-run".as_ref(),
+                ]);
+            }
         }
-        // In a file of arguments, the helper comes from PYTEST_PLUGINS instead of `-p`.
-        let options = if plan.options_in_file {
-            &options[2..]
-        } else {
-            &options[..0]
-        };
         if names_len <= NAMES_ON_COMMAND_LINE {
             args.extend(&plan.tests);
         }
@@ -194,7 +200,7 @@ impl ForkServer {
         // options when the runner reads the file as its arguments.
         let tests_file = folder.path().join("tests.txt");
         let mut lines = Vec::new();
-        for word in options.iter().chain(&plan.tests) {
+        for word in in_file.iter().chain(&plan.tests) {
             lines.extend_from_slice(word.as_encoded_bytes());
             lines.push(b'\n');
         }
@@ -212,7 +218,7 @@ impl ForkServer {
             expression = expression.env(name, value);
         }
         if plan.options_in_file {
-            let (name, value) = plugin_env(plan.runner, env);
+            let (name, value) = pytest_plugin_env(env);
             expression = expression.env(name, value);
         }
         let expression = expression
@@ -220,6 +226,8 @@ impl ForkServer {
             .env("SMOKE_FORK_SERVER", "1")
             .env(crate::shell::JUNIT_VAR, folder.path().join("junit.xml"))
             .env(crate::shell::TESTS_FILE_VAR, &tests_file)
+            .env(crate::shell::JSON_VAR, folder.path().join("results.json"))
+            .env(crate::shell::HELPERS_VAR, folder.path())
             .stdin_file(requests_read)
             .stdout_file(replies_write)
             .stderr_file(log);

@@ -113,6 +113,8 @@ pub struct Console {
     bug_failed: usize,
     unmatched_shown: bool,
     redactor: Redactor,
+    /// The state probes' sentence about the failure being reported next.
+    probed: Option<String>,
 }
 
 impl Console {
@@ -149,6 +151,7 @@ impl Console {
             bug_failed: 0,
             unmatched_shown: false,
             redactor: Redactor::default(),
+            probed: None,
         }
     }
 
@@ -289,6 +292,10 @@ impl Reporter for Console {
                 position,
                 length,
             } => {
+                // A driven sequence's length is known only as it grows.
+                if self.jobs <= 1 && self.bar.length().is_some_and(|l| (*length as u64) > l) {
+                    self.bar.set_length(*length as u64);
+                }
                 if self.verbosity == Verbosity::Verbose && self.batch_length.is_none() {
                     let worker = if self.jobs > 1 {
                         format!("worker {worker} ")
@@ -381,7 +388,9 @@ impl Reporter for Console {
                     Order::Mirror if index % 2 == 0 => {
                         format!(" (seed {seed}, iteration {} reversed)", index - 1)
                     }
-                    order if order.is_seeded() => format!(" (seed {seed})"),
+                    order if order.is_seeded() || order == Order::External => {
+                        format!(" (seed {seed})")
+                    }
                     _ => String::new(),
                 };
                 self.progress(&format!(
@@ -473,6 +482,15 @@ impl Reporter for Console {
                     let rerun = rerun.map_or(String::new(), |o| format!(" (verbose rerun: {o})"));
                     self.out(&format!("  log: {}{rerun}", log.display()));
                 }
+                if let Some(state) = self.probed.take() {
+                    self.out(&format!(
+                        "  state: {}",
+                        one_line(&self.redactor.apply(&state))
+                    ));
+                }
+            }
+            Event::StateProbed { probe, .. } => {
+                self.probed = Some(crate::report::render::probe_headline(probe));
             }
             Event::FailureRepeated { of, tries, .. } => {
                 self.shrinking = false;

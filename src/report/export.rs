@@ -117,6 +117,21 @@ impl ReportFiles {
         Ok(files)
     }
 
+    /// The files of the report whose JSON is `json`, to write the same report again (`smoke
+    /// resume`): the text and HTML beside it, and its logs kept.
+    pub fn reopen(json: &Path) -> Result<Self> {
+        ensure_dir(
+            json.parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new(".")),
+        )?;
+        Ok(ReportFiles::new(
+            json.with_extension("txt"),
+            json.to_path_buf(),
+            json.with_extension("html"),
+        ))
+    }
+
     fn new(text: PathBuf, json: PathBuf, html: PathBuf) -> Self {
         ReportFiles {
             text,
@@ -321,8 +336,19 @@ impl ReportWriter {
         clock: fn() -> DateTime<Local>,
         redactor: &Redactor,
     ) -> Result<Self> {
+        Self::continuing(Recorder::new(header), files, clock, redactor)
+    }
+
+    /// Write what `recorder` holds (a stopped run's report, taken up again) to `files` now,
+    /// and after every event that changes it.
+    pub fn continuing(
+        recorder: Recorder,
+        files: ReportFiles,
+        clock: fn() -> DateTime<Local>,
+        redactor: &Redactor,
+    ) -> Result<Self> {
         let writer = ReportWriter {
-            recorder: Recorder::new(header).redacting(redactor.clone()),
+            recorder: recorder.redacting(redactor.clone()),
             files,
             clock,
             started: clock(),

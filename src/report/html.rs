@@ -100,6 +100,7 @@ pub const FAILURE_PARTS: &[fn(&Card) -> Option<Markup>] = &[
     replay,
     shrink_path,
     cause_and_hint,
+    state_probes,
     found,
     original_sequence,
     output,
@@ -450,6 +451,39 @@ fn original_sequence(card: &Card) -> Option<Markup> {
     })
 }
 
+fn state_probes(card: &Card) -> Option<Markup> {
+    card.failure
+        .probe
+        .as_ref()
+        .map(|probe| probe_details(probe, "verbose rerun"))
+}
+
+/// What the state probes saw (`when`: the probed run), as the text report says it, with the
+/// diffs' added and removed lines marked: the headline as the summary, the rest below.
+pub(crate) fn probe_details(probe: &crate::probe::ProbeRecord, when: &str) -> Markup {
+    let block = super::render::probe_block(probe, when);
+    let class = |line: &str| {
+        let diff = line.trim_start().strip_prefix("| ").unwrap_or("");
+        if diff.starts_with('+') && !diff.starts_with("+++") {
+            "added"
+        } else if diff.starts_with('-') && !diff.starts_with("---") {
+            "removed"
+        } else {
+            "plain"
+        }
+    };
+    html! {
+        details.probes open {
+            summary { "state: " (one_line(&super::render::probe_headline(probe))) }
+            pre.probes {
+                @for line in block.lines().skip(1) {
+                    span class=(class(line)) { (line) } "\n"
+                }
+            }
+        }
+    }
+}
+
 fn output(card: &Card) -> Option<Markup> {
     let f = card.failure;
     if f.output.is_empty() {
@@ -546,6 +580,12 @@ fn iterations(report: &RunReport) -> Option<Markup> {
                         @if let (Some(test), Some(how)) = (&it.failed_test, &it.failure) {
                             ": " code { (one_line(test)) } " (" (how) ")"
                         }
+                        @if let Some(driven) = &it.driven {
+                            details {
+                                summary { "driven: " (driven.len()) " tests" }
+                                (sequence(driven, false))
+                            }
+                        }
                         @if let Some(out) = &it.output {
                             details {
                                 summary { "output (does not match --match)" }
@@ -636,15 +676,13 @@ fn options(report: &RunReport) -> Option<Markup> {
     .into_iter()
     .filter_map(|(k, v)| v.map(|v| (k, v)))
     .chain(o.env.iter().map(|(k, v)| ("env", format!("{k}={v}"))))
-    .chain(report.merged_from.iter().map(|m| {
-        (
-            "merged from",
-            format!(
-                "{}: {} ({}, {} iteration(s) run, {} failure(s) found)",
-                m.shard, m.file, m.status, m.iterations_run, m.failures_found
-            ),
-        )
-    }))
+    .chain(report.resumed.iter().map(|r| ("resumed", r.describe())))
+    .chain(
+        report
+            .merged_from
+            .iter()
+            .map(|m| ("merged from", m.describe())),
+    )
     .collect();
     Some(key_values(&rows))
 }
@@ -771,6 +809,60 @@ mod tests {
             .filter(|c| c.is_control() && *c != '\n')
             .collect();
         assert!(controls.is_empty(), "control characters: {controls:?}");
+    }
+
+    #[test]
+    fn state_probes_show_each_test_s_diff_marked_and_escaped() {
+        use crate::probe::{ProbeRecord, ProbeStep};
+        let mut r = report();
+        let step = |test: &str, diff: Option<&str>| ProbeStep {
+            tests: vec![test.into()],
+            result: "ok".into(),
+            diff: diff.map(str::to_string),
+            added: 1,
+            removed: 1,
+            diff_cut: 0,
+            files: vec![],
+            files_cut: 0,
+            error: None,
+        };
+        r.failures[0].probe = Some(ProbeRecord {
+            command: Some("ls state".into()),
+            files: vec![],
+            batch: false,
+            noise_lines: 0,
+            noise_files: 0,
+            ignored_lines: 0,
+            baseline_error: None,
+            steps: vec![
+                step("p", Some("@@ -1 +1 @@\n-clean\n+<script>dirty</script>\n")),
+                step("v", None),
+            ],
+            summary: Some("p changed the probe's output; v failed after it".into()),
+        });
+        let page = render_html(&r);
+        assert!(
+            page.contains(
+                "<summary>state: p changed the probe's output; v failed after it</summary>"
+            ),
+            "{page}"
+        );
+        assert!(
+            page.contains("<span class=\"removed\">      | -clean</span>"),
+            "{page}"
+        );
+        assert!(
+            page.contains(
+                "<span class=\"added\">      | +&lt;script&gt;dirty&lt;/script&gt;</span>"
+            ),
+            "{page}"
+        );
+        assert_eq!(
+            page.matches("<script").count(),
+            1,
+            "only smoke's own script"
+        );
+        assert!(page.contains("after v (ok): no change"));
     }
 
     #[test]

@@ -68,6 +68,9 @@ pub fn render_junit(report: &RunReport, report_path: &str) -> String {
         if let Some(hint) = &f.hint {
             let _ = writeln!(body, "hint: {hint}");
         }
+        if let Some(probe) = &f.probe {
+            let _ = writeln!(body, "state: {}", super::render::probe_headline(probe));
+        }
         let _ = writeln!(
             body,
             "found in iteration {} (seed {}), seen {} time(s)\nreport: {report_path}",

@@ -60,6 +60,11 @@ pub enum IterationStatus {
     HookFailed(Hook),
     /// Stopped by a signal.
     Interrupted,
+    /// The driver said `stop` with no test failed: the run ends after it.
+    Stopped,
+    /// The outside driver failed (crashed, said something smoke cannot read, went silent):
+    /// the run stopped there.
+    DriverFailed,
 }
 
 impl std::fmt::Display for IterationStatus {
@@ -70,6 +75,8 @@ impl std::fmt::Display for IterationStatus {
             IterationStatus::Unmatched => f.write_str("failed, output does not match --match"),
             IterationStatus::HookFailed(hook) => write!(f, "{hook} failed, abandoned"),
             IterationStatus::Interrupted => f.write_str("interrupted"),
+            IterationStatus::Stopped => f.write_str("passed, then the controller said stop"),
+            IterationStatus::DriverFailed => f.write_str("controller failed, run stopped"),
         }
     }
 }
@@ -151,6 +158,8 @@ pub enum Event<'a> {
         output: Option<&'a [u8]>,
         /// How long its sequence took: setup, the tests, teardown.
         duration: Duration,
+        /// A driven iteration: the tests its driver chose, in the order they ran.
+        driven: Option<Vec<String>>,
     },
     /// A failure was found. `id` names it in the events about it that follow (several
     /// failures can be handled at once).
@@ -191,6 +200,12 @@ pub enum Event<'a> {
         /// What the result suggests beyond its classification (a runner that cannot be found,
         /// state that survives setup).
         hint: Option<String>,
+    },
+    /// The state probes watched failure `id`'s verbose rerun: what each test changed. Comes
+    /// just before its [`Event::FailureShrunk`].
+    StateProbed {
+        id: usize,
+        probe: &'a crate::probe::ProbeRecord,
     },
     /// The failure is one found before (its prefix holds that minimal sequence, or shrinking led
     /// to it again): counted, not listed again.

@@ -57,6 +57,43 @@ pub struct RunReport {
     /// (and left out of the JSON) for a run's own report.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged_from: Vec<MergedShard>,
+    /// Each time `smoke resume` took the run up again after it was stopped; empty (and left
+    /// out of the JSON) for a run that was never resumed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resumed: Vec<Resumption>,
+}
+
+impl MergedShard {
+    /// One line for the text and HTML reports.
+    pub fn describe(&self) -> String {
+        format!(
+            "{}: {} ({}, {} iteration(s) run, {} failure(s) found)",
+            self.shard, self.file, self.status, self.iterations_run, self.failures_found
+        )
+    }
+}
+
+impl Resumption {
+    /// One line for the text and HTML reports.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} (it was {}: {} iteration(s) done, {} shrink(s) taken up again)",
+            self.at, self.from_status, self.iterations_done, self.shrinks_resumed
+        )
+    }
+}
+
+/// One `smoke resume` of a stopped run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Resumption {
+    /// When it started (RFC 3339, local time).
+    pub at: String,
+    /// How the run had ended before (`interrupted`, `error`, `running`: killed).
+    pub from_status: String,
+    /// Iterations already done, which it did not run again.
+    pub iterations_done: u32,
+    /// Shrinks it took up again from their shortest failing sequence so far.
+    pub shrinks_resumed: usize,
 }
 
 /// One shard report a merged report was made from.
@@ -115,7 +152,7 @@ pub struct Options {
     /// `per-test` or `batch`.
     #[serde(default = "per_test")]
     pub execution: String,
-    /// Batch mode: where results were read from (`junit` or `tap`).
+    /// Batch mode: where results were read from (`junit`, `json` or `tap`).
     #[serde(default)]
     pub format: Option<String>,
     /// `[suite] preset`.
@@ -147,6 +184,12 @@ pub struct Options {
     /// `--shard`: the share of the iterations this machine ran (`null`: all of them).
     #[serde(default)]
     pub shard: Option<Shard>,
+    /// `--order external`: the controller command (secret-looking values redacted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub controller: Option<String>,
+    /// `--control-dir`: the folder `smoke op` and `smoke check` drove the sequence through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control_dir: Option<String>,
 }
 
 fn per_test() -> String {
@@ -202,6 +245,10 @@ pub struct IterationRecord {
     /// How long its sequence took, in seconds (setup, the tests, teardown; shrinking apart).
     #[serde(default)]
     pub seconds: f64,
+    /// A driven iteration (`--controller`, `--control-dir`): the tests its driver chose, in
+    /// the order they ran. Absent for planned orders, whose sequence the seed gives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub driven: Option<Vec<String>>,
 }
 
 /// One unique failure.
@@ -268,6 +315,10 @@ pub struct FailureRecord {
     /// How many bytes of that output came before `output` and were not kept.
     #[serde(default)]
     pub output_dropped: u64,
+    /// What the state probes (`[suite] probe`, `probe-files`) saw during the verbose rerun of
+    /// `minimal`, test by test; left out when nothing was probed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<crate::probe::ProbeRecord>,
 }
 
 /// A setup or teardown failure.
@@ -342,6 +393,9 @@ pub struct Recorder {
     /// Where each failure id's record is in `report.failures` (`None`: folded into another).
     slots: Vec<Option<usize>>,
     redactor: Redactor,
+    /// A resumed run: for each failure id whose shrink is taken up again, the tries and test
+    /// executions its shrink had spent before, which the resumed shrink adds to.
+    spent_before: std::collections::HashMap<usize, (usize, u64)>,
 }
 
 impl Recorder {
@@ -352,6 +406,39 @@ impl Recorder {
             found_at: Vec::new(),
             slots: Vec::new(),
             redactor: Redactor::default(),
+            spent_before: std::collections::HashMap::new(),
+        }
+    }
+
+    /// Go on with a stopped run's `report` (`smoke resume`): failure id `i` is its record `i`,
+    /// and the failures in `unfinished` are shrunk again, adding to what they spent before.
+    /// The iterations that did not finish are dropped (they run again), and the report is
+    /// running again.
+    pub fn resuming(mut report: RunReport, unfinished: &[usize], resumption: Resumption) -> Self {
+        let before = report.iterations.len();
+        report
+            .iterations
+            .retain(|i| i.result != IterationStatus::Interrupted.to_string());
+        let dropped = u32::try_from(before - report.iterations.len()).unwrap_or(0);
+        report.stats.iterations_run = report.stats.iterations_run.saturating_sub(dropped);
+        report.status = "running".to_string();
+        report.completed = false;
+        report.finished_at = None;
+        report.resumed.push(resumption);
+        let mut spent_before = std::collections::HashMap::new();
+        for &id in unfinished {
+            if let Some(f) = report.failures.get(id) {
+                spent_before.insert(id, (f.tries, f.shrink_executions));
+                // Counted again when the resumed shrink ends.
+                report.stats.unique_failures = report.stats.unique_failures.saturating_sub(1);
+            }
+        }
+        Recorder {
+            slots: (0..report.failures.len()).map(Some).collect(),
+            found_at: Vec::new(),
+            report,
+            redactor: Redactor::default(),
+            spent_before,
         }
     }
 
@@ -484,6 +571,7 @@ impl Recorder {
                 status,
                 output,
                 duration,
+                driven,
             } => {
                 r.stats.iterations_run += 1;
                 r.iterations.push(IterationRecord {
@@ -497,6 +585,7 @@ impl Recorder {
                     result: status.to_string(),
                     output: output.map(|o| self.redactor.apply(&lossy(o))),
                     seconds: duration.as_secs_f64(),
+                    driven: driven.clone(),
                 });
                 if *status == IterationStatus::Unmatched {
                     r.stats.unmatched_failures += 1;
@@ -544,7 +633,15 @@ impl Recorder {
                     seen_in_shards: Vec::new(),
                     output: self.redactor.apply(&lossy(output)),
                     output_dropped: *dropped,
+                    probe: None,
                 });
+                true
+            }
+            Event::StateProbed { id, probe } => {
+                if let Some(failure) = slot(&self.slots, *id).and_then(|i| r.failures.get_mut(i)) {
+                    let redactor = &self.redactor;
+                    failure.probe = Some((*probe).clone().redacted(|t| redactor.apply(t)));
+                }
                 true
             }
             Event::Reduced {
@@ -581,11 +678,13 @@ impl Recorder {
                     .and_then(|c| slot(&self.slots, c))
                     .and_then(|i| r.failures.get(i))
                     .map(|f| f.test.clone());
+                let (tries_before, executions_before) =
+                    self.spent_before.remove(id).unwrap_or_default();
                 if let Some(failure) = slot(&self.slots, *id).and_then(|i| r.failures.get_mut(i)) {
                     failure.classification = *classification;
                     failure.minimal = minimal.clone();
-                    failure.tries = *tries;
-                    failure.shrink_executions = *executions;
+                    failure.tries = tries_before + *tries;
+                    failure.shrink_executions = executions_before + *executions;
                     failure.proven_minimal = *proven;
                     failure.reproduced = *reproduced;
                     failure.stopped_by = stopped_by.clone();
@@ -691,6 +790,8 @@ pub(crate) mod tests {
                 reduce: crate::reduce::Reducer::Smoke,
                 env: BTreeMap::from([("APP_ENV".into(), "test".into())]),
                 shard: None,
+                controller: None,
+                control_dir: None,
             },
             build: BuildInfo {
                 smoke_version: "0.0.0-test".into(),
@@ -711,6 +812,7 @@ pub(crate) mod tests {
             stats: Stats::default(),
             warnings: vec![],
             merged_from: vec![],
+            resumed: vec![],
         }
     }
 
@@ -780,6 +882,7 @@ pub(crate) mod tests {
                 status: IterationStatus::Failed,
                 output: None,
                 duration: std::time::Duration::from_millis(10),
+                driven: None,
             },
             Event::FailureFound {
                 id: 0,
@@ -833,6 +936,7 @@ pub(crate) mod tests {
                 status: IterationStatus::Failed,
                 output: None,
                 duration: std::time::Duration::from_millis(10),
+                driven: None,
             },
             Event::FailureFound {
                 id: 1,
@@ -926,5 +1030,80 @@ pub(crate) mod tests {
         let mut recorder = Recorder::new(header());
         recorder.apply(&Event::RunFinished { interrupted: None });
         assert!(recorder.report().completed);
+    }
+
+    #[test]
+    fn a_resumed_report_drops_cut_iterations_and_adds_the_resumed_shrink_to_the_old() {
+        let finished = |index, status| Event::IterationFinished {
+            index,
+            seed: index.into(),
+            length: 2,
+            executed: 2,
+            failed: Some(("v", Outcome::Fail { code: 1 })),
+            status,
+            output: None,
+            duration: std::time::Duration::from_millis(10),
+            driven: None,
+        };
+        let shrunk = |tries, executions, stopped_by: Option<&str>| Event::FailureShrunk {
+            id: 0,
+            same_cause: None,
+            classification: None,
+            minimal: names(&["p", "v"]),
+            tries,
+            executions,
+            proven: stopped_by.is_none(),
+            reproduced: Rate { failed: 1, runs: 1 },
+            stopped_by: stopped_by.map(str::to_string),
+            replay: "smoke p v".into(),
+            log: None,
+            rerun: None,
+            hint: None,
+        };
+        let found = |id, iteration: u32| Event::FailureFound {
+            id,
+            iteration,
+            seed: iteration.into(),
+            test: "v",
+            outcome: Outcome::Fail { code: 1 },
+            original: names(&["a", "p", "v"]),
+            output: b"boom\n",
+            dropped: 0,
+        };
+        let mut recorder = Recorder::new(header());
+        for event in [
+            finished(1, IterationStatus::Failed),
+            found(0, 1),
+            shrunk(2, 5, Some("interrupted")),
+            finished(2, IterationStatus::Interrupted),
+        ] {
+            recorder.apply(&event);
+        }
+        let stopped = recorder.report().clone();
+        assert_eq!(stopped.stats.iterations_run, 2);
+        let resumption = Resumption {
+            at: "2026-01-02T04:00:00+00:00".into(),
+            from_status: "interrupted".into(),
+            iterations_done: 1,
+            shrinks_resumed: 1,
+        };
+        let mut resumed = Recorder::resuming(stopped, &[0], resumption.clone());
+        let r = resumed.report();
+        assert_eq!(r.status, "running");
+        assert_eq!(r.iterations.len(), 1, "the cut iteration runs again");
+        assert_eq!(r.stats.iterations_run, 1);
+        assert_eq!(r.stats.unique_failures, 0, "counted when its shrink ends");
+        assert_eq!(r.resumed, [resumption]);
+        resumed.apply(&shrunk(3, 4, None));
+        resumed.apply(&found(1, 3));
+        let r = resumed.report();
+        assert_eq!(
+            (r.failures[0].tries, r.failures[0].shrink_executions),
+            (5, 9)
+        );
+        assert!(r.failures[0].proven_minimal);
+        assert_eq!(r.stats.unique_failures, 1);
+        assert_eq!(r.failures.len(), 2, "a new failure gets the next record");
+        assert_eq!(r.failures[1].iteration, 3);
     }
 }

@@ -4,6 +4,7 @@
 use super::record::RunReport;
 use super::{Mode, Proof, minimal_label, one_line, printable, quote_tail};
 use crate::model::Order;
+use crate::probe::ProbeRecord;
 use crate::reduce::Reducer;
 use crate::shell;
 use std::fmt::Write as _;
@@ -64,15 +65,11 @@ pub fn render_text(report: &RunReport) -> String {
     );
     line(&mut t, "command", &shell::join(&report.argv));
     line(&mut t, "options", &describe_options(report));
+    for r in &report.resumed {
+        line(&mut t, "resumed", &r.describe());
+    }
     for m in &report.merged_from {
-        line(
-            &mut t,
-            "merged from",
-            &format!(
-                "{}: {} ({}, {} iteration(s) run, {} failure(s) found)",
-                m.shard, m.file, m.status, m.iterations_run, m.failures_found
-            ),
-        );
+        line(&mut t, "merged from", &m.describe());
     }
     line(&mut t, "match", &o.match_output.as_deref().unwrap_or("-"));
     line(&mut t, "timeout", &o.timeout.as_deref().unwrap_or("none"));
@@ -151,6 +148,17 @@ pub fn render_text(report: &RunReport) -> String {
                 "{:>5}  {:>20}  {:>7}  {:>7}  {:>7.1}s  {}{}",
                 it.index, it.seed, it.length, it.executed, it.seconds, it.result, failed
             );
+        }
+        // Driven iterations: what the driver chose is known only from the report.
+        for it in &report.iterations {
+            if let Some(driven) = &it.driven {
+                let ran = if driven.is_empty() {
+                    "no test".to_string()
+                } else {
+                    sequence(driven)
+                };
+                let _ = writeln!(t, "iteration {} driven: {ran}", it.index);
+            }
         }
         // Failures --match ignored: their output, to check the pattern against.
         for it in &report.iterations {
@@ -267,6 +275,9 @@ pub fn render_text(report: &RunReport) -> String {
                 .map_or(String::new(), |r| format!(" (verbose rerun: {r})"));
             line(&mut t, "  log", &format!("{log}{rerun}"));
         }
+        if let Some(probe) = &f.probe {
+            t.push_str(&probe_block(probe, "verbose rerun"));
+        }
         if !f.output.is_empty() {
             let _ = writeln!(t, "  output (end):");
             if f.output_dropped > 0 {
@@ -366,6 +377,115 @@ pub fn render_text(report: &RunReport) -> String {
     t
 }
 
+/// The state probes' finding in one line: who left what for whom, or that nothing changed, or
+/// that the probe never worked.
+pub fn probe_headline(probe: &ProbeRecord) -> String {
+    if let Some(summary) = &probe.summary {
+        return summary.clone();
+    }
+    let failed = probe.steps.iter().all(|s| s.error.is_some()) && probe.files.is_empty();
+    match (&probe.baseline_error, failed) {
+        (Some(why), true) => format!("the probe failed every time ({why}); nothing to compare"),
+        _ => "no test changed what the probes watch".to_string(),
+    }
+}
+
+/// A failure's (or a replay's) state probes as text lines, indented under it: the headline,
+/// what was probed and the noise dropped, then each test's changes and diff. `when` names the
+/// probed run (`verbose rerun`, `first run`). Every line is escaped.
+pub fn probe_block(probe: &ProbeRecord, when: &str) -> String {
+    let mut t = String::new();
+    let _ = writeln!(t, "  {:<16}{}", "state", one_line(&probe_headline(probe)));
+    let mut what = Vec::new();
+    if !probe.files.is_empty() {
+        what.push(format!("files {}", shell::join(&probe.files)));
+    }
+    if let Some(command) = &probe.command {
+        what.push(format!("command {}", shell::quote(command)));
+    }
+    let mut how = vec![if probe.batch {
+        format!("{when}, batch mode: before and after the whole batch, not between its tests")
+    } else {
+        format!("{when}: before the first test and after each")
+    }];
+    if probe.command.is_some() {
+        how.push(format!(
+            "{} noisy line(s) ignored (they differed between two probe runs before the first \
+             test)",
+            probe.noise_lines
+        ));
+        if probe.ignored_lines > 0 {
+            how.push(format!(
+                "{} line(s) dropped by probe-ignore",
+                probe.ignored_lines
+            ));
+        }
+    }
+    if probe.noise_files > 0 {
+        how.push(format!(
+            "{} noisy file(s) ignored (they changed between two looks before the first test)",
+            probe.noise_files
+        ));
+    }
+    let _ = writeln!(
+        t,
+        "  {:<16}{}",
+        "probes",
+        one_line(&format!("{} ({})", what.join("; "), how.join("; ")))
+    );
+    if let Some(why) = &probe.baseline_error {
+        let _ = writeln!(
+            t,
+            "    before the first test: probe failed: {}",
+            one_line(why)
+        );
+    }
+    for step in &probe.steps {
+        let who = match step.tests.as_slice() {
+            [one] => one.clone(),
+            many => format!("the batch of {} tests", many.len()),
+        };
+        let quiet = step.diff.is_none() && step.files.is_empty() && step.error.is_none();
+        let _ = writeln!(
+            t,
+            "    after {} ({}){}",
+            one_line(&who),
+            step.result,
+            if quiet { ": no change" } else { ":" }
+        );
+        if let Some(why) = &step.error {
+            let _ = writeln!(
+                t,
+                "      probe failed: {} (not compared; the test's result stands)",
+                one_line(why)
+            );
+        }
+        for change in &step.files {
+            let _ = writeln!(t, "      {}", one_line(&crate::probe::describe(change)));
+        }
+        if step.files_cut > 0 {
+            let _ = writeln!(
+                t,
+                "      ... ({} more file change(s) not kept)",
+                step.files_cut
+            );
+        }
+        if let Some(diff) = &step.diff {
+            for line in diff.lines() {
+                let _ = writeln!(t, "      | {}", one_line(line));
+            }
+            if step.diff_cut > 0 {
+                let _ = writeln!(
+                    t,
+                    "      | ... ({} more diff line(s) not kept)",
+                    step.diff_cut
+                );
+            }
+        }
+    }
+    t
+}
+
 /// The options line: order, times, iterations, base seed and how one iteration replays alone,
 /// the shard and a reducer other than the default. The text and HTML reports both show it.
 pub(super) fn describe_options(report: &RunReport) -> String {
@@ -373,6 +493,15 @@ pub(super) fn describe_options(report: &RunReport) -> String {
     let options = match report.mode {
         Mode::BugMode => format!(
             "bug mode: the selected tests in order, not stopping; tests get SMOKE_SEED={}",
+            o.seed
+        ),
+        Mode::Smoke if o.order == Order::External => format!(
+            "order external, controller {}, iterations {}, base seed {} (each of the \
+             controller's sequences is an iteration; iteration i gets seed {} + i - 1 in its \
+             start line and as SMOKE_SEED)",
+            shell::quote(o.controller.as_deref().unwrap_or("-")),
+            o.iterations,
+            o.seed,
             o.seed
         ),
         Mode::Smoke if o.order.is_deterministic() => format!(
@@ -415,6 +544,14 @@ pub(super) fn describe_options(report: &RunReport) -> String {
             format!("{options}; {shard}: {}", shard.describe(o.iterations))
         }
         _ => options,
+    };
+    let options = match &o.control_dir {
+        Some(dir) => format!(
+            "{options}; driven through the control folder {} (each smoke op ran the next test, \
+             smoke check ended the sequence)",
+            shell::quote(dir)
+        ),
+        None => options,
     };
     // The default reducer goes unsaid (the JSON's `options.reduce` always says it).
     match (report.mode, o.reduce) {

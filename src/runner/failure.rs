@@ -88,6 +88,40 @@ pub(super) struct Failure {
     after: Option<usize>,
 }
 
+impl Failure {
+    /// A failure of `victim` (`outcome`) in the iteration of `ctx`, at the end of `failing`,
+    /// waiting to be handled.
+    fn new(
+        ctx: Context,
+        victim: TestId,
+        outcome: Outcome,
+        failing: Vec<TestId>,
+        costs: Costs,
+    ) -> Self {
+        Failure {
+            ctx,
+            victim,
+            outcome,
+            failing,
+            output: Vec::new(),
+            costs,
+            phase: Phase::Waiting,
+            reply: None,
+            awaiting: false,
+            waiting_on: None,
+            ahead: Vec::new(),
+            wasted: 0,
+            stop: None,
+            shrunk: None,
+            classification: None,
+            leftover: false,
+            unique: 0,
+            cause_ids: Vec::new(),
+            after: None,
+        }
+    }
+}
+
 impl<'c, 'a: 'c> Controller<'c, 'a> {
     /// A failure was found in the iteration of `ctx`: report it, and start handling it (once
     /// failure `after` is handled, if given). Returns its id.
@@ -112,29 +146,48 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             output: &failed.output,
             dropped: failed.dropped,
         });
-        self.failures.push(Failure {
-            ctx,
-            victim: failed.test,
-            outcome: failed.outcome,
-            failing,
-            output: failed.output,
-            costs,
-            phase: Phase::Waiting,
-            reply: None,
-            awaiting: false,
-            waiting_on: None,
-            ahead: Vec::new(),
-            wasted: 0,
-            stop: None,
-            shrunk: None,
-            classification: None,
-            leftover: false,
-            unique: 0,
-            cause_ids: Vec::new(),
-            after,
-        });
+        let mut failure = Failure::new(ctx, failed.test, failed.outcome, failing, costs);
+        failure.output = failed.output;
+        failure.after = after;
+        self.failures.push(failure);
         self.start(scope, id);
         id
+    }
+
+    /// A stopped run's failures, taken up again (`smoke resume`): failure id `i` is `failures[i]`.
+    /// Finished ones are known (a later failure holding one is that one again); the others
+    /// are returned, to be shrunk again from their shortest failing sequence so far.
+    pub(super) fn resume_failures(&mut self, failures: Vec<super::ResumedFailure>) -> Vec<usize> {
+        let mut unfinished = Vec::new();
+        for (id, r) in failures.into_iter().enumerate() {
+            if r.unfinished {
+                unfinished.push(id);
+            } else {
+                self.known.push(Known {
+                    id,
+                    victim: r.victim,
+                    outcome: r.outcome,
+                    minimal: r.sequence.clone(),
+                });
+            }
+            let prefix = r.sequence.len().saturating_sub(1);
+            let ctx = Context {
+                iteration: r.iteration,
+                seed: r.seed,
+            };
+            // What each test cost is not in the report: alike.
+            let costs = Costs {
+                tests: vec![1.0; prefix],
+                per_run: 1.0,
+            };
+            let mut failure = Failure::new(ctx, r.victim, r.outcome, r.sequence, costs);
+            failure.output = r.output;
+            if !r.unfinished {
+                failure.phase = Phase::Done;
+            }
+            self.failures.push(failure);
+        }
+        unfinished
     }
 
     /// Candidate `n` of failure `id`, run ahead of time, is on a worker now.
@@ -222,6 +275,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             ctx: f.ctx,
             purpose: Purpose::Candidate,
             log: None,
+            probe: false,
         });
     }
 
@@ -442,6 +496,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                 ctx: f.ctx,
                 purpose: Purpose::Candidate,
                 log: None,
+                probe: false,
             });
             f.ahead.push((candidate, Ahead::Queued));
         }
@@ -515,8 +570,10 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         match check {
             Some((ctx, position)) if fails_alone && !self.stopping() => {
                 let c = self.config;
-                let mut sequence =
-                    order::plan(c.order, self.selection, c.times, ctx.iteration, c.seed);
+                let mut sequence = match self.driven.get(&ctx.iteration) {
+                    Some(driven) => driven.clone(),
+                    None => order::plan(c.order, self.selection, c.times, ctx.iteration, c.seed),
+                };
                 sequence.truncate(position + 1);
                 self.failures[id].phase = Phase::Checking;
                 self.queue.push_back(Unit {
@@ -525,6 +582,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                     ctx,
                     purpose: Purpose::Check,
                     log: None,
+                    probe: false,
                 });
             }
             _ => self.rerun(id),
@@ -553,6 +611,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             ctx,
             purpose: Purpose::Rerun,
             log: Some(log),
+            probe: true,
         });
     }
 
@@ -569,7 +628,9 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         // The verbose rerun is one more run of a failing sequence: it counts in the reproduction
         // rate, and a rerun that does not fail the same way makes the failure flaky.
         let (mut log, mut rerun_outcome) = (None, None);
+        let mut probed = None;
         if let Some(run) = rerun {
+            probed = run.probe.clone();
             log = Some((self.log_path)(f.unique));
             if run.stop.is_none() {
                 let (how, again) = match &run.failure {
@@ -600,6 +661,13 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         };
         let hint = self.hint(f.victim, outcome, leftover);
         let same_cause = shrunk.cause.and_then(|i| f.cause_ids.get(i).copied());
+        if let Some(probe) = &probed {
+            self.report(&Event::StateProbed {
+                id,
+                probe: probe.as_ref(),
+            });
+        }
+        let f = &self.failures[id];
         let event = Event::FailureShrunk {
             id,
             same_cause,

@@ -64,6 +64,8 @@ pub(super) struct Unit {
     pub purpose: Purpose,
     /// Log every command's whole output here (the verbose rerun).
     pub log: Option<PathBuf>,
+    /// Run the state probes around its tests (the verbose rerun, a replay's first run).
+    pub probe: bool,
 }
 
 /// What a worker says while it runs a unit; the controller turns it into report events.
@@ -155,8 +157,18 @@ pub(super) struct SequenceRun {
     pub hooks: Duration,
     /// The positions of the tests that passed.
     pub passed: Vec<usize>,
-    /// Batch mode: the tests that failed after the first (the runner runs on past it).
+    /// Batch mode, and a driven sequence: the tests that failed after the first (the runner,
+    /// or the driver, runs on past it).
     pub later_failures: Vec<Failed>,
+    /// What the state probes saw, when the unit asked for them (boxed: most runs have none).
+    pub probe: Option<Box<crate::probe::ProbeRecord>>,
+    /// A driven iteration: the tests the driver chose, in the order they ran.
+    pub driven: Option<Vec<TestId>>,
+    /// The driver said `stop`: no further iteration starts.
+    pub end_run: bool,
+    /// The driver failed (a controller that crashed, said garbage or went silent): the
+    /// iteration is reported as far as it got, then the run stops with this error.
+    pub driver_error: Option<anyhow::Error>,
 }
 
 /// The first test that failed in a sequence.

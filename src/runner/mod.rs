@@ -27,6 +27,7 @@ mod tests;
 mod worker;
 
 use crate::config::Config;
+use crate::control::Driver;
 use crate::exec::Executor;
 use crate::interrupt::{self, Interrupt};
 use crate::model::{TestId, TestNames};
@@ -65,6 +66,8 @@ pub struct Replayed {
     pub stopped: Option<String>,
     /// The first test that failed, if one did.
     pub failed: Option<ReplayFailure>,
+    /// What the state probes saw (the first run of each sequence, when probes are set).
+    pub probe: Option<crate::probe::ProbeRecord>,
 }
 
 /// The first test that failed in a replayed run.
@@ -75,6 +78,31 @@ pub struct ReplayFailure {
     pub test: TestId,
     pub outcome: crate::model::Outcome,
     /// The end of its output.
+    pub output: Vec<u8>,
+}
+
+/// A stopped run taken up again (`smoke resume`): what it had done.
+#[derive(Clone, Debug, Default)]
+pub struct Resume {
+    /// Iterations that ended, not to run again.
+    pub done: std::collections::BTreeSet<u32>,
+    /// Its failures in report order: failure id `i` is the report's failure `i`.
+    pub failures: Vec<ResumedFailure>,
+}
+
+/// A failure of a stopped run.
+#[derive(Clone, Debug)]
+pub struct ResumedFailure {
+    pub iteration: u32,
+    pub seed: u64,
+    pub victim: TestId,
+    pub outcome: crate::model::Outcome,
+    /// Its minimal sequence, or (unfinished) its shortest failing sequence so far; the victim
+    /// last.
+    pub sequence: Vec<TestId>,
+    /// Its shrink did not end: shrink it again from `sequence`.
+    pub unfinished: bool,
+    /// The end of its output, as recorded.
     pub output: Vec<u8>,
 }
 
@@ -89,6 +117,7 @@ pub struct Runner<'a> {
     reporter: &'a mut dyn Reporter,
     interrupt: &'a Interrupt,
     log_path: &'a dyn Fn(usize) -> PathBuf,
+    driver: Option<&'a mut dyn Driver>,
 }
 
 impl<'a> Runner<'a> {
@@ -111,17 +140,36 @@ impl<'a> Runner<'a> {
             reporter,
             interrupt,
             log_path,
+            driver: None,
         }
+    }
+
+    /// Let `driver` choose each iteration's tests (`--controller`, `--control-dir`); the run
+    /// must have one worker. Shrinking and the other sequences run as for any order.
+    pub fn driven_by(mut self, driver: &'a mut dyn Driver) -> Self {
+        assert_eq!(self.executors.len(), 1, "a driven run has one worker");
+        self.driver = Some(driver);
+        self
     }
 
     /// Smoke mode: the iterations, shrinking each failure.
     pub fn smoke(self, selection: &[TestId]) -> Result<Summary> {
-        Ok(self.drive(Mode::Smoke, selection, None)?.0)
+        Ok(self
+            .drive(Mode::Smoke, selection, None, Resume::default())?
+            .0)
+    }
+
+    /// `smoke resume`: a stopped run's unfinished shrinks, then the iterations it had not done,
+    /// with their own seeds.
+    pub fn resume(self, selection: &[TestId], resume: Resume) -> Result<Summary> {
+        Ok(self.drive(Mode::Smoke, selection, None, resume)?.0)
     }
 
     /// Bug mode: setup once, each test once in order without stopping, teardown.
     pub fn bug_mode(self, selection: &[TestId]) -> Result<Summary> {
-        Ok(self.drive(Mode::BugMode, selection, None)?.0)
+        Ok(self
+            .drive(Mode::BugMode, selection, None, Resume::default())?
+            .0)
     }
 
     /// `smoke replay`: run each of `sequences` `runs` times (setup and teardown around each
@@ -132,7 +180,8 @@ impl<'a> Runner<'a> {
         sequences: Vec<Vec<TestId>>,
         runs: u32,
     ) -> Result<(Vec<Vec<Replayed>>, Option<i32>)> {
-        let (summary, replayed) = self.drive(Mode::Smoke, &[], Some((sequences, runs)))?;
+        let (summary, replayed) =
+            self.drive(Mode::Smoke, &[], Some((sequences, runs)), Resume::default())?;
         Ok((replayed, summary.interrupted))
     }
 
@@ -142,6 +191,7 @@ impl<'a> Runner<'a> {
         mode: Mode,
         selection: &[TestId],
         replay: Option<(Vec<Vec<TestId>>, u32)>,
+        resume: Resume,
     ) -> Result<(Summary, Vec<Vec<Replayed>>)> {
         let Runner {
             config,
@@ -150,6 +200,7 @@ impl<'a> Runner<'a> {
             reporter,
             interrupt,
             log_path,
+            mut driver,
         } = self;
         let cancel = AtomicBool::new(false);
         let (to_controller, inbox) = mpsc::channel();
@@ -167,6 +218,9 @@ impl<'a> Runner<'a> {
                     cancel: &cancel,
                     to_controller: to_controller.clone(),
                     fresh: None,
+                    file_probe: crate::probe::files::FileProbe::default(),
+                    // Shortened to the workers' lifetime (a coercion, as `&mut` cannot shorten it).
+                    driver: driver.take().map(|d| -> &mut dyn Driver { d }),
                 };
                 // A panic (a bug) is reported to the controller as an error of the unit, and
                 // must not take the whole run down when the threads are joined.
@@ -207,7 +261,12 @@ impl<'a> Runner<'a> {
                 replayed: Vec::new(),
                 to_start: Vec::new(),
                 error: None,
+                done_before: resume.done,
+                resumed: Vec::new(),
+                driven: HashMap::new(),
+                ended_by_driver: false,
             };
+            controller.resumed = controller.resume_failures(resume.failures);
             controller.free = (0..controller.workers.len()).rev().collect();
             if let Some((sequences, runs)) = replay {
                 controller.queue_replays(sequences, runs);
@@ -280,6 +339,15 @@ struct Controller<'c, 'a> {
     to_start: Vec<usize>,
     /// The error that stops the run, once one happened.
     error: Option<anyhow::Error>,
+    /// A resumed run: the iterations done before, not to run again.
+    done_before: std::collections::BTreeSet<u32>,
+    /// A resumed run: the failures whose shrinks start again first.
+    resumed: Vec<usize>,
+    /// The sequences driven iterations ran (a driver chose them), by iteration: what a check
+    /// runs again.
+    driven: HashMap<u32, Vec<TestId>>,
+    /// The driver said `stop`: no further iteration starts.
+    ended_by_driver: bool,
 }
 
 impl<'c, 'a: 'c> Controller<'c, 'a> {
@@ -306,6 +374,9 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                 jobs: self.workers.len(),
             });
         }
+        for id in std::mem::take(&mut self.resumed) {
+            self.start(scope, id);
+        }
         if self.mode == Mode::BugMode && !self.replaying {
             self.queue.push_back(Unit {
                 tag: Tag::BugMode,
@@ -316,6 +387,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                 },
                 purpose: Purpose::BugMode,
                 log: None,
+                probe: false,
             });
         }
         loop {
@@ -365,7 +437,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
     fn queue_replays(&mut self, sequences: Vec<Vec<TestId>>, runs: u32) {
         self.replayed = vec![Vec::new(); sequences.len()];
         for (n, sequence) in sequences.into_iter().enumerate() {
-            for _ in 0..runs {
+            for run in 0..runs {
                 self.queue.push_back(Unit {
                     tag: Tag::Replay(n),
                     sequence: sequence.clone(),
@@ -375,6 +447,8 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                     },
                     purpose: Purpose::Replay,
                     log: None,
+                    // The first run of each sequence is probed (when probes are set).
+                    probe: run == 0,
                 });
             }
         }
@@ -429,12 +503,16 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
     fn next_unit(&mut self) -> Option<Unit> {
         let c = self.config;
         // A shard runs its share of the iterations; indexes and seeds stay the whole run's.
-        while self.next_iteration <= c.iterations && !c.runs_iteration(self.next_iteration) {
+        while self.next_iteration <= c.iterations
+            && (!c.runs_iteration(self.next_iteration)
+                || self.done_before.contains(&self.next_iteration))
+        {
             self.next_iteration += 1;
         }
         if self.mode != Mode::Smoke
             || self.replaying
             || self.stopping()
+            || self.ended_by_driver
             || self.next_iteration > c.iterations
         {
             return None;
@@ -459,6 +537,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             },
             purpose: Purpose::Iteration,
             log: None,
+            probe: false,
         })
     }
 
@@ -596,6 +675,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                         outcome: f.outcome,
                         output: f.output,
                     }),
+                    probe: run.probe.map(|p| *p),
                 };
                 self.replayed[n].push(replayed);
             }
@@ -607,9 +687,16 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         &mut self,
         scope: &'s std::thread::Scope<'s, '_>,
         index: u32,
-        run: SequenceRun,
+        mut run: SequenceRun,
     ) {
-        let sequence = self.planned.remove(&index).unwrap_or_default();
+        let planned = self.planned.remove(&index).unwrap_or_default();
+        let driven = run.driven.take();
+        let sequence = driven.clone().unwrap_or(planned);
+        if let Some(driven) = &driven {
+            self.driven.insert(index, driven.clone());
+        }
+        self.ended_by_driver |= run.end_run;
+        let driver_error = run.driver_error.take();
         let seed = order::iteration_seed(self.config.seed, index);
         let ctx = Context {
             iteration: index,
@@ -622,8 +709,10 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         }
         let matched = run.failure.as_ref().is_none_or(|f| self.matches(&f.output));
         let status = match (run.stop, &run.failure) {
+            _ if driver_error.is_some() => IterationStatus::DriverFailed,
             (Some(Stop::Interrupted), _) => IterationStatus::Interrupted,
             (Some(Stop::HookFailed(hook)), _) => IterationStatus::HookFailed(hook),
+            (None, None) if run.end_run => IterationStatus::Stopped,
             (None, None) => IterationStatus::Passed,
             (None, Some(_)) if matched => IterationStatus::Failed,
             (None, Some(_)) => IterationStatus::Unmatched,
@@ -645,7 +734,12 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                 .filter(|_| status == IterationStatus::Unmatched)
                 .map(|f| f.output.as_slice()),
             duration: run.durations.iter().sum::<Duration>() + run.hooks,
+            driven: driven.as_deref().map(|d| self.to_names(d)),
         });
+        if let Some(error) = driver_error {
+            self.fail(error);
+            return;
+        }
         match status {
             IterationStatus::Unmatched => self.counts.unmatched += 1,
             IterationStatus::HookFailed(_) => self.counts.hook_failures += 1,

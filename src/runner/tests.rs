@@ -787,3 +787,144 @@ fn a_polluter_that_broke_one_test_is_tried_first_on_the_next() {
         crate::reduce::Algorithm::KnownCause
     );
 }
+
+/// A driver playing back a script of steps (an `Err` is a driver failure), recording what it
+/// was told.
+struct Scripted {
+    script: VecDeque<std::result::Result<crate::control::Step, &'static str>>,
+    told: Vec<String>,
+}
+
+impl crate::control::Driver for Scripted {
+    fn start(&mut self, iteration: u32, seed: u64) -> Result<()> {
+        self.told.push(format!("start {iteration} {seed}"));
+        Ok(())
+    }
+
+    fn next(&mut self, _stopping: &dyn Fn() -> bool) -> Result<Option<crate::control::Step>> {
+        match self.script.pop_front() {
+            Some(Ok(step)) => Ok(Some(step)),
+            Some(Err(why)) => Err(anyhow::anyhow!(why)),
+            None => Ok(Some(crate::control::Step::Stop)),
+        }
+    }
+
+    fn finished(&mut self, test: TestId, outcome: Outcome, _duration: Duration) -> Result<()> {
+        self.told.push(format!("result {test} {outcome}"));
+        Ok(())
+    }
+}
+
+/// Run `--order external` over TESTS with `script` driving, v failing after p.
+fn run_driven(
+    script: Vec<std::result::Result<crate::control::Step, &'static str>>,
+) -> (Result<Summary>, RunReport, Vec<String>, Vec<String>) {
+    let mut args = vec![
+        "--setup",
+        "x",
+        "--order",
+        "external",
+        "--controller",
+        "x",
+        "-n",
+        "5",
+    ];
+    args.extend_from_slice(&TESTS);
+    let config = config(&args);
+    let names = TestNames::new(TESTS.iter().map(std::ffi::OsString::from).collect());
+    let selection: Vec<TestId> = (0..names.len()).collect();
+    let mut since_setup: Vec<String> = Vec::new();
+    let mut fails = polluted("p", "v");
+    let exec = FakeExecutor::new(move |job: &Job| match arg(job) {
+        None => {
+            since_setup.clear();
+            Outcome::Pass
+        }
+        Some(test) => {
+            since_setup.push(test.to_string());
+            fails(&since_setup)
+        }
+    });
+    let mut reporter = recording();
+    let log = |n: usize| PathBuf::from(format!("r.failure-{n}.log"));
+    let interrupt = Interrupt::new();
+    let mut driver = Scripted {
+        script: script.into(),
+        told: Vec::new(),
+    };
+    let summary = Runner::new(
+        &config,
+        &names,
+        vec![Box::new(exec.clone()) as WorkerExecutor],
+        &mut reporter,
+        &interrupt,
+        &log,
+    )
+    .driven_by(&mut driver)
+    .smoke(&selection);
+    let ran = exec.ran().into_iter().filter_map(|(_, t)| t).collect();
+    (summary, reporter.0.report().clone(), driver.told, ran)
+}
+
+#[test]
+fn a_driven_sequence_runs_on_past_failures_is_recorded_and_shrunk_without_the_driver() {
+    use crate::control::Step::{Check, Run};
+    // TESTS: a b p c d e v f; the driver runs a p v f, checks, then runs b and stops.
+    let (summary, report, told, ran) = run_driven(vec![
+        Ok(Run(0)),
+        Ok(Run(2)),
+        Ok(Run(6)),
+        Ok(Run(7)),
+        Ok(Check),
+        Ok(Run(1)),
+    ]);
+    let summary = summary.expect("runs");
+    assert_eq!(summary.failures, 1);
+    assert_eq!(
+        told,
+        [
+            "start 1 5",
+            "result 0 ok",
+            "result 2 ok",
+            "result 6 exit 1",
+            "result 7 ok",
+            "start 2 6",
+            "result 1 ok",
+        ],
+        "asked only for its own sequences, never while shrinking"
+    );
+    assert_eq!(ran[..4], ["a", "p", "v", "f"]);
+    assert_eq!(ran.last().map(String::as_str), Some("b"));
+    assert_eq!(report.iterations.len(), 2);
+    assert_eq!(
+        report.iterations[0].driven.as_deref(),
+        Some(&["a", "p", "v", "f"].map(String::from)[..])
+    );
+    assert_eq!(report.iterations[0].length, 4);
+    assert_eq!(
+        report.iterations[1].result,
+        "passed, then the controller said stop"
+    );
+    let f = &report.failures[0];
+    assert_eq!(f.original, ["a", "p", "v"]);
+    assert_eq!(f.minimal, ["p", "v"]);
+    assert!(f.proven_minimal);
+}
+
+#[test]
+fn a_driver_that_fails_stops_the_run_keeping_the_iteration_so_far() {
+    use crate::control::Step::Run;
+    let (summary, report, _, ran) = run_driven(vec![Ok(Run(0)), Ok(Run(1)), Err("it broke")]);
+    let error = summary.expect_err("the driver's error stops the run");
+    assert_eq!(error.to_string(), "it broke");
+    assert_eq!(ran, ["a", "b"]);
+    assert_eq!(report.iterations.len(), 1);
+    assert_eq!(
+        report.iterations[0].result,
+        "controller failed, run stopped"
+    );
+    assert_eq!(
+        report.iterations[0].driven.as_deref(),
+        Some(&["a", "b"].map(String::from)[..])
+    );
+}

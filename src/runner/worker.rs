@@ -9,9 +9,10 @@
 //! controller's cancel flag) stops before the next step; the command that was running has
 //! already been killed by the signal thread, and teardown still runs once.
 
-use super::messages::{Context, Failed, Msg, Progress, SequenceRun, Stop, Unit};
+use super::messages::{Context, Failed, Msg, Progress, SequenceRun, Stop, Tag, Unit};
 use crate::batch::{self, Format, Mismatch};
 use crate::config::Config;
+use crate::control::{Driver, Step};
 use crate::error::ConfigError;
 use crate::exec::{
     BatchArgs, BatchExtras, BatchFinished, Collect, Executor, ForkPlan, Forked, Job,
@@ -19,6 +20,8 @@ use crate::exec::{
 use crate::execution::{BatchTemplate, Execution, ForkRunner, Workdir};
 use crate::interrupt::Interrupt;
 use crate::model::{Hook, Outcome, TestId, TestNames};
+use crate::probe::files::{FileProbe, Leave};
+use crate::probe::{Observation, Output, Prober};
 use crate::report::Purpose;
 use crate::shell;
 use anyhow::{Context as _, Result};
@@ -87,6 +90,11 @@ pub(super) struct Worker<'a> {
     pub to_controller: Sender<Msg>,
     /// The fresh working folder of the sequence running now (`--workdir fresh`).
     pub fresh: Option<tempfile::TempDir>,
+    /// The file probe (`probe-files`), which remembers hashes between looks.
+    pub file_probe: FileProbe,
+    /// The outside driver that chooses an iteration's tests (`--controller`, `--control-dir`):
+    /// only ever on the one worker such a run has.
+    pub driver: Option<&'a mut dyn Driver>,
     /// Why the fork server could not run a batch, each said once.
     pub no_fork: std::collections::HashSet<String>,
 }
@@ -134,7 +142,17 @@ impl Worker<'_> {
         if let Some(path) = &unit.log {
             self.exec.set_log(Some(path))?;
         }
-        let run = self.run_sequence(&unit.sequence, unit.ctx, unit.purpose);
+        let run = match (unit.tag, self.driver.take()) {
+            (Tag::Iteration(_), Some(driver)) => {
+                let run = self.run_driven(driver, unit.ctx, unit.purpose);
+                self.driver = Some(driver);
+                run
+            }
+            (_, driver) => {
+                self.driver = driver;
+                self.run_sequence(&unit.sequence, unit.ctx, unit.purpose, unit.probe)
+            }
+        };
         if unit.log.is_some() {
             self.exec.set_log(None)?;
         }
@@ -171,12 +189,15 @@ impl Worker<'_> {
         });
     }
 
-    /// Setup, the tests, teardown. Stops at the first failure unless in bug mode.
+    /// Setup, the tests, teardown. Stops at the first failure unless in bug mode. With `probe`
+    /// (and probes configured), the state probes run twice after setup and again after every
+    /// test (in batch mode, after the batch), and the run carries what they saw.
     pub(super) fn run_sequence(
         &mut self,
         sequence: &[TestId],
         ctx: Context,
         purpose: Purpose,
+        probe: bool,
     ) -> Result<SequenceRun> {
         let mut run = SequenceRun::default();
         self.emit(Progress::SequenceStarted {
@@ -194,21 +215,212 @@ impl Worker<'_> {
                 return Ok(run);
             }
         }
+        let batch = matches!(self.config.execution, Execution::Batch(_));
+        let mut prober = None;
+        if run.stop.is_none() && probe && self.config.probes.any() {
+            // The same state twice: what differs between the two is noise.
+            let first = self.observe(ctx);
+            let second = self.observe(ctx);
+            prober = Some(Prober::new(&self.config.probes, batch, first, second));
+            if self.stopping() {
+                run.stop = Some(Stop::Interrupted);
+            }
+        }
         if run.stop.is_none() {
             match &self.config.execution {
-                Execution::PerTest(template) => {
-                    self.run_each(&template.script, sequence, ctx, purpose, &mut run)?
-                }
+                Execution::PerTest(template) => self.run_each(
+                    &template.script,
+                    sequence,
+                    ctx,
+                    purpose,
+                    &mut run,
+                    &mut prober,
+                )?,
                 Execution::Batch(template) => {
-                    self.run_batch(template, sequence, ctx, purpose, &mut run)?
+                    self.run_batch(template, sequence, ctx, purpose, &mut run)?;
+                    if let Some(prober) = &mut prober
+                        && !self.stopping()
+                    {
+                        let seen = self.observe(ctx);
+                        let result = run
+                            .failure
+                            .as_ref()
+                            .map_or("ok".to_string(), |f| f.outcome.to_string());
+                        let tests = sequence
+                            .iter()
+                            .map(|&t| self.names.shown(t).to_string())
+                            .collect();
+                        prober.after(tests, result, seen);
+                    }
                 }
             }
         }
+        run.probe = prober.map(|p| Box::new(p.finish()));
         // Teardown runs once per sequence, also after an interrupt.
         if let Some(stop) = self.run_hook(Hook::Teardown, ctx, purpose, &mut run.hooks)? {
             run.stop = run.stop.or(Some(stop));
         }
         Ok(run)
+    }
+
+    /// A driven iteration: setup, then each test the driver names until it says `check` or
+    /// `stop` (running on past failures: every one is a failure of its own, as in a batch),
+    /// then teardown. A driver that fails ends the tests there; the run keeps what ran.
+    fn run_driven(
+        &mut self,
+        driver: &mut dyn Driver,
+        ctx: Context,
+        purpose: Purpose,
+    ) -> Result<SequenceRun> {
+        let mut run = SequenceRun {
+            driven: Some(Vec::new()),
+            ..SequenceRun::default()
+        };
+        self.emit(Progress::SequenceStarted {
+            purpose,
+            length: 0,
+            batch: false,
+        });
+        if self.stopping() {
+            run.stop = Some(Stop::Interrupted);
+            return Ok(run);
+        }
+        if let Some(stop) = self.run_hook(Hook::Setup, ctx, purpose, &mut run.hooks)? {
+            run.stop = Some(stop);
+            if stop == Stop::HookFailed(Hook::Setup) {
+                return Ok(run);
+            }
+        }
+        if run.stop.is_none() {
+            let Execution::PerTest(template) = &self.config.execution else {
+                return Err(anyhow::anyhow!(
+                    "a driven sequence runs in per-test mode only (the config refuses batch)"
+                ));
+            };
+            let script = template.script.clone();
+            if let Err(error) = self.drive(driver, &script, ctx, purpose, &mut run)? {
+                run.driver_error = Some(error);
+            }
+        }
+        if let Some(stop) = self.run_hook(Hook::Teardown, ctx, purpose, &mut run.hooks)? {
+            run.stop = run.stop.or(Some(stop));
+        }
+        Ok(run)
+    }
+
+    /// The tests of a driven sequence. The outer `Err`: smoke could not run a test; the inner
+    /// one: the driver failed.
+    fn drive(
+        &mut self,
+        driver: &mut dyn Driver,
+        script: &str,
+        ctx: Context,
+        purpose: Purpose,
+        run: &mut SequenceRun,
+    ) -> Result<Result<()>> {
+        if let Err(error) = driver.start(ctx.iteration, ctx.seed) {
+            return Ok(Err(error));
+        }
+        loop {
+            let step = match driver.next(&|| self.stopping()) {
+                Ok(Some(step)) => step,
+                Ok(None) => {
+                    run.stop = Some(Stop::Interrupted);
+                    return Ok(Ok(()));
+                }
+                Err(error) => return Ok(Err(error)),
+            };
+            let test = match step {
+                Step::Run(test) => test,
+                Step::Check => return Ok(Ok(())),
+                Step::Stop => {
+                    run.end_run = true;
+                    return Ok(Ok(()));
+                }
+            };
+            let driven = run.driven.get_or_insert_with(Vec::new);
+            let position = driven.len();
+            driven.push(test);
+            let Some((outcome, duration)) =
+                self.run_test(script, test, position, ctx, purpose, run)?
+            else {
+                return Ok(Ok(()));
+            };
+            if let Err(error) = driver.finished(test, outcome, duration) {
+                return Ok(Err(error));
+            }
+        }
+    }
+
+    /// One test of a driven sequence at `position`, recorded in `run`: its outcome and time,
+    /// or `None` when a signal cut it short.
+    fn run_test(
+        &mut self,
+        script: &str,
+        test: TestId,
+        position: usize,
+        ctx: Context,
+        purpose: Purpose,
+        run: &mut SequenceRun,
+    ) -> Result<Option<(Outcome, Duration)>> {
+        let length = position + 1;
+        self.emit(Progress::TestStarted {
+            test,
+            position,
+            length,
+        });
+        let raw = self.names.raw(test);
+        let mut args = vec![raw];
+        args.extend(self.names.args(test).iter().map(|a| a.as_os_str()));
+        let workdir = self.workdir().map(Path::to_path_buf);
+        let finished = self.exec.run(&Job {
+            script,
+            args,
+            env: self.env(ctx, Some(raw)),
+            dir: workdir.as_deref(),
+            label: self.names.shown(test),
+            kill_leftovers: true,
+            timeout: self.config.timeout,
+            collect: Collect::Nothing,
+        })?;
+        if self.stopping() {
+            self.emit(Progress::TestInterrupted {
+                purpose,
+                test,
+                duration: finished.duration,
+            });
+            run.stop = Some(Stop::Interrupted);
+            return Ok(None);
+        }
+        run.executed += 1;
+        run.durations.push(finished.duration);
+        self.emit(Progress::TestFinished {
+            purpose,
+            test,
+            position,
+            length,
+            outcome: finished.outcome,
+            duration: finished.duration,
+            output: finished.output.clone(),
+        });
+        if finished.outcome.passed() {
+            run.passed.push(position);
+        } else {
+            run.failed += 1;
+            let failed = Failed {
+                position,
+                test,
+                outcome: finished.outcome,
+                output: finished.output,
+                dropped: finished.dropped,
+            };
+            if run.failure.is_none() {
+                run.failure = Some(failed);
+            } else {
+                run.later_failures.push(failed);
+            }
+        }
+        Ok(Some((finished.outcome, finished.duration)))
     }
 
     /// Per-test mode: each test in its own process, stopping at the first failure unless in bug
@@ -220,6 +432,7 @@ impl Worker<'_> {
         ctx: Context,
         purpose: Purpose,
         run: &mut SequenceRun,
+        prober: &mut Option<Prober>,
     ) -> Result<()> {
         let stop_at_failure = stops_at_failure(self.config, purpose);
         for (position, &test) in sequence.iter().enumerate() {
@@ -266,6 +479,15 @@ impl Worker<'_> {
                 duration: finished.duration,
                 output: finished.output.clone(),
             });
+            if let Some(prober) = prober {
+                let seen = self.observe(ctx);
+                prober.after(vec![name.to_string()], finished.outcome.to_string(), seen);
+            }
+            // A signal during the probe: this test's result stands, the next does not start.
+            let stop_now = prober.is_some() && self.stopping();
+            if stop_now {
+                run.stop = Some(Stop::Interrupted);
+            }
             if !finished.outcome.passed() {
                 run.failed += 1;
                 let failed = Failed {
@@ -283,6 +505,9 @@ impl Worker<'_> {
                 if stop_at_failure {
                     break;
                 }
+            }
+            if stop_now {
+                break;
             }
         }
         Ok(())
@@ -316,6 +541,7 @@ impl Worker<'_> {
             collect: match template.format {
                 Format::Junit => Collect::JunitFile,
                 Format::Tap => Collect::Stdout,
+                Format::Json => Collect::JsonFile,
             },
         };
         let extras = self.batch_extras(template, &job.args, purpose)?;
@@ -365,6 +591,7 @@ impl Worker<'_> {
             (Format::Tap, Some(stdout)) => !batch::looks_like_tap(stdout, &asked),
             (Format::Tap, None) => true,
             (Format::Junit, results) => results.is_none(),
+            (Format::Json, results) => results.is_none(),
         };
         if no_results && matches!(ended, Outcome::Fail { code: 126 | 127 }) {
             return Err(ConfigError::new(format!(
@@ -433,6 +660,28 @@ impl Worker<'_> {
                 .into());
             }
             (Format::Junit, None) => Vec::new(),
+            (Format::Json, Some(json)) => match batch::parse_json(json, &asked) {
+                Ok(reported) => reported,
+                // A runner killed while writing leaves half a file: no results.
+                Err(_) if !ended.passed() => Vec::new(),
+                Err(e) => {
+                    return Err(ConfigError::new(format!(
+                        "cannot read the JSON results the batch command '{}' wrote: {e}",
+                        template.template
+                    ))
+                    .into());
+                }
+            },
+            (Format::Json, None) if ended.passed() => {
+                return Err(ConfigError::new(format!(
+                    "the batch command '{}' exited 0 but wrote no JSON results at {{json}}: put \
+                     {{json}} where the runner takes its results path (rspec: --format json \
+                     --out {{json}}; jest: --json --outputFile={{json}})",
+                    template.template
+                ))
+                .into());
+            }
+            (Format::Json, None) => Vec::new(),
         };
         let says_which = forked || template.format == Format::Tap;
         let attributed = batch::attribute(&asked, reported, ended, says_which)
@@ -458,6 +707,7 @@ impl Worker<'_> {
                     match template.format {
                         Format::Junit => "its JUnit XML",
                         Format::Tap => "its TAP",
+                        Format::Json => "its JSON results file",
                     }
                 ),
             }
@@ -618,7 +868,7 @@ impl Worker<'_> {
         }
         Ok(BatchExtras {
             options,
-            stream: (placed && template.format == Format::Junit).then_some(ForkRunner::Pytest),
+            stream: placed && template.format == Format::Junit,
             tests_file: template.takes_tests_file(),
             options_in_file,
             args,
@@ -699,6 +949,72 @@ impl Worker<'_> {
     }
 }
 
+impl Worker<'_> {
+    /// One look by every probe: the probe command's run (a run that fails, hangs or cannot
+    /// start is recorded as such, never an error of the sequence) and the files.
+    fn observe(&mut self, ctx: Context) -> Observation {
+        let probes = &self.config.probes;
+        let workdir = self.workdir().map(Path::to_path_buf);
+        let output = probes.command.as_ref().map(|command| {
+            let script = shell::hook_script(command);
+            let ran = self.exec.run(&Job {
+                script: &script,
+                args: Vec::new(),
+                env: self.env(ctx, None),
+                dir: workdir.as_deref(),
+                label: "(probe)",
+                kill_leftovers: true,
+                timeout: Some(probes.timeout),
+                collect: Collect::StdoutHead(crate::probe::OUTPUT_BYTES),
+            });
+            match ran {
+                // Killed with the run by a signal: not the probe's failure.
+                Ok(_) if self.interrupt.is_raised() => Output::Failed("interrupted".to_string()),
+                Ok(f) if f.outcome.passed() => {
+                    let mut stdout = f.results.unwrap_or_default();
+                    stdout.truncate(crate::probe::OUTPUT_BYTES);
+                    Output::Ok(String::from_utf8_lossy(&stdout).into_owned())
+                }
+                Ok(f) => {
+                    let how = match f.outcome {
+                        Outcome::Timeout => format!(
+                            "timeout after {}",
+                            humantime::format_duration(probes.timeout)
+                        ),
+                        other => other.to_string(),
+                    };
+                    let said = String::from_utf8_lossy(&f.output);
+                    let said: Vec<&str> = said.trim().lines().rev().take(3).collect();
+                    let said: Vec<&str> = said.into_iter().rev().collect();
+                    if said.is_empty() {
+                        Output::Failed(how)
+                    } else {
+                        Output::Failed(format!("{how}: {}", said.join(" / ")))
+                    }
+                }
+                Err(e) => Output::Failed(format!("could not run: {e:#}")),
+            }
+        });
+        let files = (!probes.files.is_empty()).then(|| {
+            let root = workdir.as_deref().unwrap_or(&self.config.dir);
+            // smoke's own reports and logs grow while the probes run: left out.
+            let leave = match &self.config.report {
+                crate::config::ReportTarget::Dir(d)
+                | crate::config::ReportTarget::DefaultDir(d) => Leave::Folder(d.clone()),
+                crate::config::ReportTarget::File(p) => Leave::Named {
+                    dir: p.parent().map(Path::to_path_buf).unwrap_or_default(),
+                    prefix: p
+                        .file_stem()
+                        .map(|s| format!("{}.", s.to_string_lossy()))
+                        .unwrap_or_default(),
+                },
+            };
+            self.file_probe.look(root, &probes.files, &[leave])
+        });
+        Observation { output, files }
+    }
+}
+
 /// How to fork a batch from a server that loaded the suite once, when the run uses one.
 /// Bug mode runs past the first failure, and iterations with `--keep-going` (their later
 /// failures are recorded); every other sequence stops at its first.
@@ -718,7 +1034,9 @@ fn fork_plan<'t>(
         }),
         test_timeout: config.timeout,
         stop_at_failure: stops_at_failure(config, purpose),
-        options_in_file: !template.takes_names() && template.reads_args_file(),
+        options_in_file: config.fork_server == Some(ForkRunner::Pytest)
+            && !template.takes_names()
+            && template.reads_args_file(),
     })
 }
 

@@ -241,3 +241,49 @@ pub fn require_tool(tool: &str, package: &str) {
          on PATH (see the README)"
     );
 }
+
+/// Whether `tool` runs (`tool ARG` exits 0). When it does not, the test is skipped with a note
+/// saying how to install it, unless the variable `CI` is set: CI installs every toolchain
+/// (see .ci/run), so there a missing one fails the test instead of letting it pass unseen.
+pub fn toolchain(tool: &str, arg: &str, install: &str) -> bool {
+    let found = Command::new(tool)
+        .arg(arg)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    installed(found, tool, install)
+}
+
+/// `found`, after skipping (or, with `CI` set, failing) as [`toolchain`] does when it is false.
+pub fn installed(found: bool, what: &str, install: &str) -> bool {
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{what} is needed for this test and CI is set: {install} (.ci/run does)"
+        );
+        eprintln!("skipped: {what} is not installed ({install})");
+    }
+    found
+}
+
+/// Whether `program --version` runs. When it does not: on CI (`CI` set, as `.ci/run` does),
+/// fail with `install`, so a missing toolchain never passes silently; elsewhere say so on
+/// stderr and return false, so the caller skips.
+pub fn have_tool(program: &[&str], install: &str) -> bool {
+    let found = Command::new(program[0])
+        .args(&program[1..])
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{} is needed for this test on CI: {install}",
+            program.join(" ")
+        );
+        eprintln!(
+            "skipped: {} is not installed ({install})",
+            program.join(" ")
+        );
+    }
+    found
+}

@@ -1,0 +1,3 @@
+test('the catalog lists tea and cake', () => {
+  expect(['tea', 'cake']).toEqual(expect.arrayContaining(['cake', 'tea']));
+});

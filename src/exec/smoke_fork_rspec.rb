@@ -1,0 +1,137 @@
+# smoke's fork server for rspec (written by smoke into a private folder, loaded with -r after
+# smoke's rspec_order.rb helper).
+#
+# smoke starts rspec once with this file and --dry-run. Once the spec files are loaded, instead
+# of running examples, the process waits for requests on smoke's pipe; for each one it forks,
+# and the child runs exactly the asked example ids in the asked order through rspec_order.rb,
+# then finishes like any rspec run (after(:suite) hooks, exit status). The parent never runs an
+# example, so every child starts from the state right after loading, as a fresh rspec would.
+#
+# Protocol, one JSON object per line, as for pytest (see smoke_fork_pytest.py): smoke -> server
+# {"tests": [...], "results": PATH, "env": {...}, "dir": PATH or null, "stop_at_failure": bool};
+# server -> smoke {"ready": N} or {"unavailable": WHY} once, then per request {"missing": [...]}
+# or {"pid": P} and {"exit": CODE} (negative: killed by that signal). The child writes to PATH
+# {"start": ID} before each example and {"test": ID, "outcome": ..., "duration": S, "output":
+# TEXT} after it.
+
+require 'json'
+
+module SmokeForkServer
+  SERVING = ENV['SMOKE_FORK_SERVER'] == '1'
+
+  if SERVING
+    # Required with -r, before any formatter writes: keep smoke's pipes for the protocol, and
+    # send everything rspec prints to stderr (smoke's log of the server).
+    REQUESTS = STDIN.dup
+    REPLIES = STDOUT.dup
+    REPLIES.sync = true
+    STDOUT.reopen(STDERR)
+    STDIN.reopen(File::NULL)
+  end
+
+  def self.reply(message)
+    REPLIES.write(JSON.generate(message) + "\n")
+  end
+
+  # Writes a line per example to the child's results file, as the example starts and ends.
+  class Lines
+    def initialize(path, names)
+      @out = File.open(path, 'w')
+      @out.sync = true
+      @names = names
+    end
+
+    def name(example)
+      @names.fetch(SmokeExactOrder.key(example.id), example.id)
+    end
+
+    def write(message)
+      @out.write(JSON.generate(message) + "\n")
+    end
+
+    def example_started(notification)
+      write(start: name(notification.example))
+    end
+
+    def finished(notification, outcome, output)
+      example = notification.example
+      write(test: name(example), outcome: outcome,
+            duration: example.execution_result.run_time.to_f, output: output)
+    end
+
+    def example_passed(notification)
+      finished(notification, 'passed', '')
+    end
+
+    def example_pending(notification)
+      finished(notification, 'skipped', '')
+    end
+
+    def example_failed(notification)
+      exception = notification.example.execution_result.exception
+      text = notification.fully_formatted(1, ::RSpec::Core::Notifications::NullColorizer)
+      finished(notification, 'failed', "#{exception.class}\n#{text}")
+    end
+  end
+
+  def run_specs(example_groups)
+    return super unless SERVING
+
+    world = RSpec.world
+    if world.respond_to?(:rspec_is_quitting) && world.rspec_is_quitting
+      SmokeForkServer.reply(unavailable: 'rspec could not load the spec files')
+      exit!(0)
+    end
+    unless Process.respond_to?(:fork)
+      SmokeForkServer.reply(unavailable: 'this Ruby cannot fork')
+      exit!(0)
+    end
+    others = Thread.list.reject { |t| t == Thread.current }
+    unless others.empty?
+      SmokeForkServer.reply(unavailable: "threads are running after loading (#{others.size}); " \
+                                         'forking would copy them stopped')
+      exit!(0)
+    end
+    index = {}
+    world.all_examples.each { |e| index[SmokeExactOrder.key(e.id)] ||= e }
+    SmokeForkServer.reply(ready: index.size)
+    request = nil
+    loop do
+      line = REQUESTS.gets
+      exit!(0) if line.nil?
+      request = JSON.parse(line)
+      missing = request['tests'].reject { |id| index.key?(SmokeExactOrder.key(id)) }
+      unless missing.empty?
+        SmokeForkServer.reply(missing: missing)
+        next
+      end
+      pid = Process.fork
+      break if pid.nil?
+
+      SmokeForkServer.reply(pid: pid)
+      Process.wait(pid)
+      status = $?
+      SmokeForkServer.reply(exit: status.exited? ? status.exitstatus : -status.termsig.to_i)
+    end
+
+    # The child: its own process group (smoke kills it whole on a timeout), the sequence's
+    # variables and folder, then the asked ids through rspec_order.rb.
+    Process.setpgid(0, 0)
+    REQUESTS.close
+    REPLIES.close
+    (request['env'] || {}).each { |k, v| ENV[k] = v }
+    Dir.chdir(request['dir']) if request['dir']
+    asked = request['tests']
+    ARGV.replace(asked)
+    @configuration.force(dry_run: false)
+    @configuration.fail_fast = 1 if request['stop_at_failure']
+    names = asked.to_h { |id| [SmokeExactOrder.key(id), id] }
+    @configuration.reporter.register_listener(
+      Lines.new(request['results'], names),
+      :example_started, :example_passed, :example_pending, :example_failed
+    )
+    super
+  end
+end
+
+RSpec::Core::Runner.prepend(SmokeForkServer)

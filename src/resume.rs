@@ -1,0 +1,326 @@
+//! `smoke resume REPORT.json`: take a stopped run (Ctrl-C, a CI job's time limit, a dropped
+//! ssh, a killed machine) up again from its report, into the same report.
+//!
+//! The report holds all it needs: the command line (read back with the same parser, the seed
+//! fixed to the recorded one, the config file the run used), every iteration that ended, and
+//! each failure's shortest failing sequence so far. The resumed run first shrinks again each
+//! failure whose shrink did not end, from that sequence, then runs the iterations the run had
+//! not done, each with its own seed, as the run would have; failures already shrunk are known,
+//! so a later failure holding one is counted as that one again. The suite must be the one the
+//! run saw (same selected tests, order, times and iterations), or resume refuses, saying what
+//! changed. The report is rewritten in place as the run goes, with a `resumed` entry; logs of
+//! earlier failures are kept.
+
+use crate::cli::{Cli, ResumeArgs};
+use crate::config::Config;
+use crate::error::{ConfigError, exit};
+use crate::interrupt::{self, Interrupt};
+use crate::model::{Outcome, TestId};
+use crate::report::console::Console;
+use crate::report::export::{ReportFiles, ReportWriter};
+use crate::report::record::{Recorder, Resumption, RunReport};
+use crate::report::{self, Fanout, Mode, REDACTED};
+use crate::runner::{Resume, ResumedFailure, Runner};
+use crate::term::{errln, outln};
+use crate::{exec, suite};
+use anyhow::Context;
+use clap::Parser;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// Resume the run of `args.from`; returns the exit code of the whole run.
+pub fn run(
+    args: ResumeArgs,
+    cwd: &Path,
+    started: chrono::DateTime<chrono::Local>,
+) -> anyhow::Result<u8> {
+    let json = cwd.join(&args.from);
+    let recorded = read(&json, &args.from)?;
+    if let Some(done) = nothing_to_resume(&recorded, &args.from)? {
+        return Ok(done);
+    }
+    let (cli, suite_dir) = command_line(&recorded, &args, &json)?;
+    let mut config = Config::load(cli, &suite_dir)?;
+    if let Some(crate::config::Driving::ControlDir(dir)) = &config.driving {
+        return Err(ConfigError::new(format!(
+            "the run was one sequence paced through the control folder '{}' (smoke op, smoke \
+             check), which only its driver can take up again: start a new one",
+            dir.display()
+        ))
+        .into());
+    }
+
+    let interrupt = Interrupt::new();
+    interrupt::install(interrupt.clone()).context("cannot install the signal handlers")?;
+    let mut warnings = Vec::new();
+    // `_built`: the suite's built test binaries (go), removed when the run ends.
+    let suite::Listed {
+        names,
+        built: _built,
+    } = suite::resolve(&config, &interrupt, &mut warnings)?;
+    if let Some(signal) = interrupt.signal() {
+        return Err(crate::error::Interrupted { signal }.into());
+    }
+    let selection = suite::select(&names, &config.selected)?;
+    config.count_iterations(&selection, &mut warnings)?;
+    same_run(&recorded, &config, selection.len())?;
+
+    let by_name = |name: &str| -> anyhow::Result<TestId> {
+        names
+            .all_shown()
+            .iter()
+            .position(|n| n == name)
+            .ok_or_else(|| {
+                ConfigError::new(format!(
+                    "the report's test '{name}' is not in the suite any more; resume needs the \
+                     suite the run saw"
+                ))
+                .into()
+            })
+    };
+    let mut failures = Vec::with_capacity(recorded.failures.len());
+    let mut unfinished = Vec::new();
+    for (id, f) in recorded.failures.iter().enumerate() {
+        let outcome = Outcome::from_short(&f.failure).ok_or_else(|| {
+            ConfigError::new(format!(
+                "the report's failure {} has an outcome smoke cannot read: '{}'",
+                id + 1,
+                f.failure
+            ))
+        })?;
+        let sequence = f
+            .minimal
+            .iter()
+            .map(|n| by_name(n))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let victim = by_name(&f.test)?;
+        if sequence.last() != Some(&victim) {
+            return Err(ConfigError::new(format!(
+                "the report's failure {} does not end with its failing test '{}'",
+                id + 1,
+                f.test
+            ))
+            .into());
+        }
+        // Its shrink was stopped (Ctrl-C), or never said how it ended (smoke was killed).
+        let open = f.stopped_by.as_deref() == Some("interrupted") || f.replay.is_none();
+        if open {
+            unfinished.push(id);
+        }
+        failures.push(ResumedFailure {
+            iteration: f.iteration,
+            seed: f.seed,
+            victim,
+            outcome,
+            sequence,
+            unfinished: open,
+            output: f.output.clone().into_bytes(),
+        });
+    }
+    let done: BTreeSet<u32> = recorded
+        .iterations
+        .iter()
+        .filter(|i| i.result != report::IterationStatus::Interrupted.to_string())
+        .map(|i| i.index)
+        .collect();
+    let resumption = Resumption {
+        at: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        from_status: recorded.status.clone(),
+        iterations_done: u32::try_from(done.len()).unwrap_or(u32::MAX),
+        shrinks_resumed: unfinished.len(),
+    };
+    if config.verbosity != crate::config::Verbosity::Quiet {
+        for warning in &warnings {
+            errln!("smoke: warning: {}", report::one_line(warning));
+        }
+        errln!(
+            "smoke: resuming {}: {} of {} iteration(s) done, {} shrink(s) to finish",
+            args.from.display(),
+            done.len(),
+            config.iterations,
+            unfinished.len()
+        );
+    }
+
+    let files = ReportFiles::reopen(&json)?;
+    crate::seal_on_hard_exit(&files);
+    let redactor = crate::redactor(&config);
+    // New logs are numbered after the ones the run left.
+    let logs_before = (1..)
+        .take_while(|&n| files.log_path(n).exists())
+        .last()
+        .unwrap_or(0);
+    let finished_before = failures.iter().filter(|f| !f.unfinished).count();
+    let offset = logs_before.saturating_sub(finished_before);
+    let recorder = Recorder::resuming(recorded, &unfinished, resumption);
+    let mut writer =
+        ReportWriter::continuing(recorder, files.clone(), chrono::Local::now, &redactor)?
+            .with_junit(config.junit.clone())?;
+    let mut console = Console::new(config.verbosity).redacting(redactor);
+    let executors: Vec<crate::runner::WorkerExecutor> = (0..config.jobs)
+        .map(|_| Box::new(exec::ShellExecutor::new(&config.dir, &config.env)) as _)
+        .collect();
+    let log_path = |n: usize| files.prepare_log(n + offset);
+    let result = {
+        let mut reporters = Fanout(vec![&mut console, &mut writer]);
+        Runner::new(
+            &config,
+            &names,
+            executors,
+            &mut reporters,
+            &interrupt,
+            &log_path,
+        )
+        .resume(&selection, Resume { done, failures })
+    };
+    let summary = match result {
+        Ok(summary) => summary,
+        Err(e) => {
+            let _ = writer.fail();
+            errln!("smoke: report so far: {}", files.text.display());
+            return Err(e);
+        }
+    };
+    let whole = writer.report();
+    outln!(
+        "{}\nreport: {}\nreport: {}\nreport: {}",
+        report::console::summary(whole, summary.interrupted),
+        files.text.display(),
+        files.json.display(),
+        files.html.display()
+    );
+    Ok(match summary.interrupted {
+        Some(signal) => interrupt::exit_code(signal),
+        None => verdict(whole),
+    })
+}
+
+/// The exit code of a whole run from its report: 1 when it found a failure, else 2 when a
+/// setup or teardown failed, else 0.
+fn verdict(report: &RunReport) -> u8 {
+    if report.stats.failures_found > 0 {
+        exit::FAILURES
+    } else if !report.hook_failures.is_empty() {
+        exit::ERROR
+    } else {
+        exit::OK
+    }
+}
+
+/// The report, or an error naming the file and what is wrong with it.
+fn read(path: &Path, shown: &Path) -> anyhow::Result<RunReport> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ConfigError::new(format!(
+            "cannot read the report '{}': {e} (smoke resume takes the JSON report of a stopped \
+             run; to run a test called resume instead, put -- first: smoke -- resume ...)",
+            shown.display()
+        ))
+    })?;
+    serde_json::from_str(&text).map_err(|e| {
+        ConfigError::new(format!(
+            "'{}' is not a smoke JSON report smoke can read ({e}); give the .json report the \
+             stopped run wrote",
+            shown.display()
+        ))
+        .into()
+    })
+}
+
+/// A report with nothing to take up again: a completed run answers with its own verdict; a
+/// report that is not one run's is an error.
+fn nothing_to_resume(report: &RunReport, shown: &Path) -> anyhow::Result<Option<u8>> {
+    if !report.merged_from.is_empty() {
+        return Err(ConfigError::new(format!(
+            "'{}' is a merged report; resume each shard's own report, then merge them again",
+            shown.display()
+        ))
+        .into());
+    }
+    if report.mode == Mode::BugMode {
+        return Err(ConfigError::new(format!(
+            "'{}' is a bug-mode report: a bug-mode pass is one sequence, run it again instead",
+            shown.display()
+        ))
+        .into());
+    }
+    if report.status == "completed" {
+        outln!(
+            "smoke: the run in '{}' completed; nothing to resume\n{}",
+            shown.display(),
+            report::console::summary(report, None)
+        );
+        return Ok(Some(verdict(report)));
+    }
+    Ok(None)
+}
+
+/// The run's own command line, read back: the recorded seed, the config file it used (or
+/// `--config`), the report written in place; and the folder to read it in.
+fn command_line(
+    report: &RunReport,
+    args: &ResumeArgs,
+    json: &Path,
+) -> anyhow::Result<(Cli, PathBuf)> {
+    if report.argv.iter().any(|a| a.contains(REDACTED)) {
+        return Err(ConfigError::new(
+            "the run's command line held a secret, which reports never keep, so it cannot be \
+             read back; run smoke again with the same options and --seed from the report",
+        )
+        .into());
+    }
+    let mut cli = Cli::try_parse_from(&report.argv).map_err(|e| {
+        ConfigError::new(format!(
+            "cannot read the run's command line back from the report ({}): {}",
+            report.argv.join(" "),
+            e.kind()
+        ))
+    })?;
+    if cli.command.is_some() {
+        return Err(ConfigError::new(
+            "the report is not a run's report (it came from a subcommand)",
+        )
+        .into());
+    }
+    let o = &report.options;
+    cli.seed = Some(o.seed);
+    cli.config = match (&args.config, &o.config) {
+        (Some(path), _) => Some(path.clone()),
+        (None, Some(path)) => Some(PathBuf::from(path)),
+        (None, None) => None,
+    };
+    cli.report = Some(json.with_extension("txt"));
+    cli.report_dir = None;
+    cli.quiet |= args.quiet;
+    Ok((cli, PathBuf::from(&o.suite_dir)))
+}
+
+/// Refuse a suite or options that are not the run's: the remaining iterations would not be
+/// the ones it would have run.
+fn same_run(report: &RunReport, config: &Config, tests: usize) -> anyhow::Result<()> {
+    let o = &report.options;
+    let mut changed = Vec::new();
+    if tests != o.tests {
+        changed.push(format!("{tests} tests selected now, {} then", o.tests));
+    }
+    if config.order != o.order {
+        changed.push(format!("order {} now, {} then", config.order, o.order));
+    }
+    if config.times != o.times {
+        changed.push(format!("times {} now, {} then", config.times, o.times));
+    }
+    if config.iterations != o.iterations {
+        changed.push(format!(
+            "{} iterations now, {} then",
+            config.iterations, o.iterations
+        ));
+    }
+    if changed.is_empty() {
+        return Ok(());
+    }
+    Err(ConfigError::new(format!(
+        "the suite or its options have changed since the run ({}); resume needs the run as it \
+         was: restore them, or start a new run",
+        changed.join("; ")
+    ))
+    .into())
+}
