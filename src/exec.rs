@@ -299,7 +299,16 @@ impl Executor for ShellExecutor {
                 .into(),
         };
         let dir = job.dir.unwrap_or(&self.dir);
-        let mut expression = in_own_group(duct::cmd(SHELL, &args), dir, &self.env)
+        // What the job sets itself (PYTHONPATH with smoke's plugin folder first, which already
+        // holds the suite's value) replaces the suite's variable of that name: with duct, the
+        // expression's first settings would win.
+        let suite_env: Vec<(String, String)> = self
+            .env
+            .iter()
+            .filter(|(name, _)| !job.env.iter().any(|(set, _)| set == name))
+            .cloned()
+            .collect();
+        let mut expression = in_own_group(duct::cmd(SHELL, &args), dir, &suite_env)
             .stdout_file(stdout)
             .stderr_file(writer);
         if let (Collect::JunitFile, Some(path)) = (job.collect, &results) {

@@ -377,3 +377,40 @@ fn an_rspec_example_that_kills_its_forked_process_is_that_examples_failure() {
     assert_eq!(report["failures"][0]["failure"], "signal 9", "{report}");
     assert_eq!(rspec_starts(&suite), 2);
 }
+
+#[test]
+fn output_before_the_plugin_takes_the_pipe_and_the_suites_pythonpath_do_not_stop_the_server() {
+    require_pytest();
+    let suite = polluted_suite();
+    // Python runs sitecustomize (found through the suite's own PYTHONPATH) before any plugin:
+    // what it prints reaches the protocol pipe first, and must be passed over.
+    suite
+        .file(
+            "site/sitecustomize.py",
+            "print('hello from sitecustomize')\n",
+        )
+        .file(
+            "smoke.toml",
+            "[suite]\npreset = \"pytest\"\n\n[suite.env]\nPYTHONPATH = \"site\"\n",
+        );
+    let out = suite.smoke(&["--order", "rotate"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("fork server cannot"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        minimal_sequences(&suite.report()),
+        pair("test_b.py::test_pollute", "test_c.py::test_victim")
+    );
+    // The listing and the server: every sequence was forked.
+    assert_eq!(starts(&suite), 2);
+    // A fresh pytest loads smoke's plugin through the same PYTHONPATH.
+    let out = suite.smoke(&["--order", "rotate", "--no-fork-server"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        minimal_sequences(&suite.report()),
+        pair("test_b.py::test_pollute", "test_c.py::test_victim")
+    );
+}

@@ -214,7 +214,9 @@ impl ForkServer {
                 command.process_group(0);
                 Ok(())
             });
-        for (name, value) in env {
+        // PYTHONPATH is set below, with the suite's value after the helper's folder: the suite's
+        // own setting must not replace it (duct gives an expression's first settings the win).
+        for (name, value) in env.iter().filter(|(name, _)| name != "PYTHONPATH") {
             expression = expression.env(name, value);
         }
         if plan.options_in_file {
@@ -268,7 +270,16 @@ impl ForkServer {
             },
             Reply::Gone => {
                 let said = server.printed_tail(2048);
-                let status = server.handle.wait().map(|o| o.status);
+                // The pipe closed: the server has ended, or soon will; never wait on one that
+                // lives on without it.
+                let status = match server.handle.try_wait() {
+                    Ok(Some(output)) => Ok(output.status),
+                    _ => {
+                        std::thread::sleep(KILL_GRACE);
+                        kill_group(server.pgid, libc::SIGKILL);
+                        server.handle.wait().map(|o| o.status)
+                    }
+                };
                 format!(
                     "{} ended before it had collected the tests ({}); it printed:\n{}",
                     plan.runner,
@@ -289,16 +300,18 @@ impl ForkServer {
 
     /// The next reply, waiting until `deadline`.
     fn reply(&self, deadline: Instant) -> Reply {
-        let wait = deadline.saturating_duration_since(Instant::now());
-        match self.replies.recv_timeout(wait) {
-            Ok(line) => match serde_json::from_str(&line) {
-                Ok(value) => Reply::Line(value),
-                // Not the helper's: something wrote to the protocol pipe; the server cannot be
-                // trusted any more.
-                Err(_) => Reply::Gone,
-            },
-            Err(RecvTimeoutError::Disconnected) => Reply::Gone,
-            Err(RecvTimeoutError::Timeout) => Reply::Late,
+        loop {
+            let wait = deadline.saturating_duration_since(Instant::now());
+            match self.replies.recv_timeout(wait) {
+                Ok(line) => match serde_json::from_str(&line) {
+                    Ok(value) => return Reply::Line(value),
+                    // Not the helper's (something printed to the pipe before the helper took
+                    // it over): not an answer.
+                    Err(_) => continue,
+                },
+                Err(RecvTimeoutError::Disconnected) => return Reply::Gone,
+                Err(RecvTimeoutError::Timeout) => return Reply::Late,
+            }
         }
     }
 

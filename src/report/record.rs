@@ -426,16 +426,20 @@ impl Recorder {
         report.finished_at = None;
         report.resumed.push(resumption);
         let mut spent_before = std::collections::HashMap::new();
+        let mut found_at = vec![None; report.failures.len()];
         for &id in unfinished {
             if let Some(f) = report.failures.get(id) {
                 spent_before.insert(id, (f.tries, f.shrink_executions));
+                // Its shrink time is timed from the resumed run's start, plus what it spent
+                // before: "found" that long before the start.
+                found_at[id] = Some(-f.shrink_seconds.unwrap_or(0.0));
                 // Counted again when the resumed shrink ends.
                 report.stats.unique_failures = report.stats.unique_failures.saturating_sub(1);
             }
         }
         Recorder {
             slots: (0..report.failures.len()).map(Some).collect(),
-            found_at: Vec::new(),
+            found_at,
             report,
             redactor: Redactor::default(),
             spent_before,
@@ -1079,8 +1083,9 @@ pub(crate) mod tests {
         ] {
             recorder.apply(&event);
         }
-        let stopped = recorder.report().clone();
+        let mut stopped = recorder.report().clone();
         assert_eq!(stopped.stats.iterations_run, 2);
+        stopped.failures[0].shrink_seconds = Some(2.0);
         let resumption = Resumption {
             at: "2026-01-02T04:00:00+00:00".into(),
             from_status: "interrupted".into(),
@@ -1094,12 +1099,17 @@ pub(crate) mod tests {
         assert_eq!(r.stats.iterations_run, 1);
         assert_eq!(r.stats.unique_failures, 0, "counted when its shrink ends");
         assert_eq!(r.resumed, [resumption]);
-        resumed.apply(&shrunk(3, 4, None));
+        resumed.apply_at(&shrunk(3, 4, None), Some(1.5));
         resumed.apply(&found(1, 3));
         let r = resumed.report();
         assert_eq!(
             (r.failures[0].tries, r.failures[0].shrink_executions),
             (5, 9)
+        );
+        assert_eq!(
+            r.failures[0].shrink_seconds,
+            Some(3.5),
+            "2 s before, 1.5 s resumed"
         );
         assert!(r.failures[0].proven_minimal);
         assert_eq!(r.stats.unique_failures, 1);
