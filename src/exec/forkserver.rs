@@ -15,7 +15,8 @@
 //! lives on for the next sequence. A server that cannot start, or whose helper says forking is
 //! unsafe (threads after collection, collection errors, pytest-xdist), is [`Forked::Unavailable`]
 //! with the reason, and the caller runs the sequence as a fresh process; so does a sequence with
-//! a test the server did not collect. A server that dies is started again once.
+//! a test the server did not collect. A server that dies is not started again: the rest of the
+//! run starts fresh processes.
 
 use super::{Finished, Job, KILL_GRACE, TAIL_BYTES, kill_group, outcome};
 use crate::execution::ForkRunner;
@@ -214,9 +215,12 @@ impl ForkServer {
                 command.process_group(0);
                 Ok(())
             });
-        // PYTHONPATH is set below, with the suite's value after the helper's folder: the suite's
-        // own setting must not replace it (duct gives an expression's first settings the win).
-        for (name, value) in env.iter().filter(|(name, _)| name != "PYTHONPATH") {
+        // PYTHONPATH (and PYTEST_PLUGINS, when the helper is loaded through it) are set below,
+        // with the suite's value after the helper's: the suite's own setting must not replace
+        // them (duct gives an expression's first settings the win).
+        let ours =
+            |name: &str| name == "PYTHONPATH" || (plan.options_in_file && name == "PYTEST_PLUGINS");
+        for (name, value) in env.iter().filter(|(name, _)| !ours(name)) {
             expression = expression.env(name, value);
         }
         if plan.options_in_file {
