@@ -414,3 +414,40 @@ fn output_before_the_plugin_takes_the_pipe_and_the_suites_pythonpath_do_not_stop
         pair("test_b.py::test_pollute", "test_c.py::test_victim")
     );
 }
+
+#[test]
+fn a_fresh_rspec_batch_stops_at_its_first_failure_unless_keep_going() {
+    if !common::have_tool(&["rspec"], "apt-get install ruby-rspec") {
+        return;
+    }
+    for (extra, b_runs) in [(None, 0), (Some("--keep-going"), 2)] {
+        let suite = Suite::new();
+        suite
+            .file("smoke.toml", "[suite]\npreset = \"rspec\"\n")
+            .file(
+                "lib/registry.rb",
+                "class Registry\n  class << self\n    attr_accessor :dirty\n  end\nend\n",
+            );
+        suite.file(
+            "spec/a_spec.rb",
+            "require_relative '../lib/registry'\n\nRSpec.describe 'a' do\n  it('pollutes') { Registry.dirty = true }\n  it('needs it clean') { expect(Registry.dirty).to be_nil }\nend\n",
+        );
+        suite.file(
+            "spec/b_spec.rb",
+            "RSpec.describe 'b' do\n  it('one') { File.write('b.log', \"b\\n\", mode: 'a') }\n  it('two') { File.write('b.log', \"b\\n\", mode: 'a') }\nend\n",
+        );
+        let mut args = vec!["--order", "rotate", "--no-fork-server"];
+        args.extend(extra);
+        let out = suite.smoke(&args);
+        assert_eq!(out.status.code(), Some(1), "{extra:?}: {}", stderr(&out));
+        assert_eq!(
+            minimal_sequences(&suite.report()),
+            pair("spec/a_spec.rb[1:1]", "spec/a_spec.rb[1:2]"),
+            "{extra:?}"
+        );
+        // b's examples come after the failure: only an iteration that keeps going runs them
+        // (the shrink and the rerun never hold them).
+        let ran = fs::read_to_string(suite.path().join("b.log")).unwrap_or_default();
+        assert_eq!(ran.lines().count(), b_runs, "{extra:?}");
+    }
+}

@@ -809,7 +809,8 @@ impl Worker<'_> {
     /// What a fresh batch gets beyond its names. With pytest (when smoke can hand it options:
     /// `{tests}`, or `@{tests-file}`): smoke's plugin streaming each test's start and end (JUnit
     /// XML is written only at the end, so a crash would leave no word of its test), and
-    /// `--maxfail=1` where the sequence stops at its first failure. The names go in a file for
+    /// `--maxfail=1` where the sequence stops at its first failure; with rspec (`{tests}`),
+    /// `--fail-fast` there. The names go in a file for
     /// `{tests-file}`, and for pytest as `@FILE` when they would not fit on a command line; a
     /// name that cannot be one line of such a file is refused.
     fn batch_extras(
@@ -865,6 +866,11 @@ impl Worker<'_> {
         let mut options: Vec<&'static OsStr> = Vec::new();
         if placed && stops_at_failure(self.config, purpose) {
             options.push(OsStr::new("--maxfail=1"));
+        }
+        // rspec takes options among the example ids, so `{tests}` can carry its stop too.
+        let rspec = self.config.deduplicating_runner == Some("rspec");
+        if rspec && template.takes_names() && stops_at_failure(self.config, purpose) {
+            options.push(OsStr::new("--fail-fast"));
         }
         Ok(BatchExtras {
             options,
