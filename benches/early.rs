@@ -20,7 +20,6 @@
 
 mod common;
 
-use serde_json::Value;
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -142,14 +141,7 @@ fn run(dir: &Path, args: &[&str]) -> Run {
         "smoke {args:?} in {}",
         dir.display()
     );
-    let report = fs::read_dir(dir.join("reports"))
-        .expect("reports")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|e| e == "json"))
-        .expect("a JSON report");
-    let report: Value =
-        serde_json::from_str(&fs::read_to_string(report).expect("read")).expect("JSON");
+    let report = common::report_in(dir);
     let found: Vec<(String, Vec<String>)> = report["failures"]
         .as_array()
         .expect("failures")

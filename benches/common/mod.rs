@@ -25,3 +25,15 @@ pub fn machine() -> String {
         std::env::consts::ARCH
     )
 }
+
+/// The JSON report a run wrote into `dir/reports` (the only one there).
+#[allow(dead_code)] // not every bench reads reports
+pub fn report_in(dir: &std::path::Path) -> serde_json::Value {
+    let path = fs::read_dir(dir.join("reports"))
+        .expect("reports")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .expect("a JSON report");
+    serde_json::from_str(&fs::read_to_string(path).expect("read")).expect("JSON")
+}

@@ -411,16 +411,10 @@ impl Reporter for ReportWriter {
 
 #[cfg(test)]
 mod tests {
-    use super::super::record::tests::{header, sample};
+    use super::super::record::tests::sample_report as report;
     use super::*;
     use crate::config::ReportTarget;
     use chrono::TimeZone;
-
-    fn report() -> RunReport {
-        let mut recorder = Recorder::new(header());
-        sample(&mut recorder);
-        recorder.report().clone()
-    }
 
     #[test]
     fn a_second_signal_before_the_first_write_leaves_no_empty_report() {

@@ -736,16 +736,9 @@ pub(crate) fn key_values(rows: &[(&str, String)]) -> Markup {
 
 #[cfg(test)]
 mod tests {
-    use super::super::record::Recorder;
-    use super::super::record::tests::{header, sample};
+    use super::super::record::tests::{header, sample_report as report};
     use super::*;
     use crate::reduce::{Algorithm, Reduction};
-
-    fn report() -> RunReport {
-        let mut recorder = Recorder::new(header());
-        sample(&mut recorder);
-        recorder.report().clone()
-    }
 
     /// The whole page for a fixed run: a layout change shows up as a snapshot diff to review
     /// (`cargo insta review`). The inlined style sheet and script are left out of the snapshot

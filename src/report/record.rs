@@ -825,6 +825,13 @@ pub(crate) mod tests {
     }
 
     /// Events of a run with one failure found twice.
+    /// The report [`sample`]'s events make from [`header`].
+    pub(crate) fn sample_report() -> RunReport {
+        let mut recorder = Recorder::new(header());
+        sample(&mut recorder);
+        recorder.report().clone()
+    }
+
     pub(crate) fn sample(recorder: &mut Recorder) {
         let events = vec![
             Event::RunStarted {

@@ -609,15 +609,8 @@ fn sequence(names: &[String]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::record::Recorder;
-    use super::super::record::tests::{header, sample};
+    use super::super::record::tests::{header, sample_report as report};
     use super::*;
-
-    fn report() -> RunReport {
-        let mut recorder = Recorder::new(header());
-        sample(&mut recorder);
-        recorder.report().clone()
-    }
 
     #[test]
     fn json_has_the_documented_fields_and_round_trips() {

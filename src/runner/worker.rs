@@ -638,50 +638,23 @@ impl Worker<'_> {
             (Format::Tap, results) => {
                 batch::parse_tap(results.as_deref().unwrap_or_default(), &asked)
             }
-            (Format::Junit, Some(xml)) => match batch::parse_junit(xml) {
-                Ok(reported) => reported,
-                // A runner killed while writing leaves half a file: no results.
-                Err(_) if !ended.passed() => Vec::new(),
-                Err(e) => {
-                    return Err(ConfigError::new(format!(
-                        "cannot read the JUnit XML the batch command '{}' wrote: {e}",
-                        template.template
-                    ))
-                    .into());
-                }
-            },
-            (Format::Junit, None) if ended.passed() => {
-                return Err(ConfigError::new(format!(
-                    "the batch command '{}' exited 0 but wrote no JUnit XML at {{junit}}: put \
-                     {{junit}} where the runner takes its report path (pytest: \
-                     --junitxml={{junit}})",
-                    template.template
-                ))
-                .into());
-            }
-            (Format::Junit, None) => Vec::new(),
-            (Format::Json, Some(json)) => match batch::parse_json(json, &asked) {
-                Ok(reported) => reported,
-                // A runner killed while writing leaves half a file: no results.
-                Err(_) if !ended.passed() => Vec::new(),
-                Err(e) => {
-                    return Err(ConfigError::new(format!(
-                        "cannot read the JSON results the batch command '{}' wrote: {e}",
-                        template.template
-                    ))
-                    .into());
-                }
-            },
-            (Format::Json, None) if ended.passed() => {
-                return Err(ConfigError::new(format!(
-                    "the batch command '{}' exited 0 but wrote no JSON results at {{json}}: put \
-                     {{json}} where the runner takes its results path (rspec: --format json \
-                     --out {{json}}; jest: --json --outputFile={{json}})",
-                    template.template
-                ))
-                .into());
-            }
-            (Format::Json, None) => Vec::new(),
+            (Format::Junit, results) => whole_file(
+                template,
+                results.as_deref(),
+                ended,
+                batch::parse_junit,
+                ("JUnit XML", "{junit}"),
+                "where the runner takes its report path (pytest: --junitxml={junit})",
+            )?,
+            (Format::Json, results) => whole_file(
+                template,
+                results.as_deref(),
+                ended,
+                |json| batch::parse_json(json, &asked),
+                ("JSON results", "{json}"),
+                "where the runner takes its results path (rspec: --format json --out {json}; \
+                 jest: --json --outputFile={json})",
+            )?,
         };
         let says_which = forked || template.format == Format::Tap;
         let attributed = batch::attribute(&asked, reported, ended, says_which)
@@ -1018,6 +991,38 @@ impl Worker<'_> {
             self.file_probe.look(root, &probes.files, &[leave])
         });
         Observation { output, files }
+    }
+}
+
+/// The results of a runner that writes them whole at its end (JUnit XML, JSON), read with
+/// `parse`. A runner that failed may have left none or half a file: no results (the caller
+/// tells a crash from there). One that ended well must have written a whole one: the error names
+/// `what` it is and its `placeholder`, and says `where_` to put that.
+fn whole_file(
+    template: &BatchTemplate,
+    results: Option<&[u8]>,
+    ended: Outcome,
+    parse: impl Fn(&[u8]) -> Result<Vec<batch::Reported>, String>,
+    (what, placeholder): (&str, &str),
+    where_: &str,
+) -> Result<Vec<batch::Reported>> {
+    match results {
+        Some(bytes) => match parse(bytes) {
+            Ok(reported) => Ok(reported),
+            Err(_) if !ended.passed() => Ok(Vec::new()),
+            Err(e) => Err(ConfigError::new(format!(
+                "cannot read the {what} the batch command '{}' wrote: {e}",
+                template.template
+            ))
+            .into()),
+        },
+        None if ended.passed() => Err(ConfigError::new(format!(
+            "the batch command '{}' exited 0 but wrote no {what} at {placeholder}: put \
+             {placeholder} {where_}",
+            template.template
+        ))
+        .into()),
+        None => Ok(Vec::new()),
     }
 }
 
