@@ -4,19 +4,21 @@
 //! The failing prefix is held as chunks (runs of positions in order), each believed *needed*:
 //! dropping the whole chunk was seen, or inferred, to make the failure go away. At first there is
 //! one chunk, the whole prefix (the victim alone passes). A step splits the heaviest chunk by
-//! measured duration and runs the candidate that keeps only its upper part. If that fails, the
-//! lower part is gone. If it passes, the lower part holds a culprit, and the step *infers*, without
-//! a run, that the upper part holds none (true whenever one culprit is all there is). When every
-//! chunk is one test, the result is run once; if it fails, every inference was right. If it
-//! passes, some inference was wrong: the states since the last seen failure are run from the top
-//! until the first that passes, and the chunk split there is replaced by its two halves, both
-//! needed. That is the complement reduction over several chunks (Zeller and Hildebrandt's ddmin,
-//! refining only the chunks that hold culprits), and it goes on with inference as before.
+//! measured duration and runs the candidate that keeps only one end of it (the end nearer to an
+//! end of the prefix, see [`keeps_upper`]). If that fails, the rest of the chunk is gone. If it
+//! passes, the rest holds a culprit, and the step *infers*, without a run, that the part it kept
+//! holds none (true whenever one culprit is all there is). When every chunk is one test, the
+//! result is run once; if it fails, every inference was right. If it passes, some inference was
+//! wrong: the states since the last seen failure are run from the top until the first that
+//! passes, and the chunk split there is replaced by its two parts, both needed. That is the
+//! complement reduction over several chunks (Zeller and Hildebrandt's ddmin, refining only the
+//! chunks that hold culprits), and it goes on with inference as before.
 //!
 //! Costs: one culprit is found in about k + log2 k test executions (k = prefix length) when each
 //! probe keeps half of the chunk. When a run's fixed cost (the victim, setup) is small next to the
 //! tests, keeping less than half is cheaper on average (about 0.8·k), and [`keep_share`] picks the
-//! share from the measured costs.
+//! share from the measured costs. A culprit at either end of the prefix costs about 0.55·k to
+//! 0.75·k; the dearest places (every probe passing) are in the middle.
 
 use super::{Algorithm, Costs, Halt, Search};
 
@@ -87,6 +89,21 @@ pub(super) fn keep_share(weight: f64, len: usize, fixed: f64) -> f64 {
         .unwrap_or(0.5)
 }
 
+/// Whether a probe of `chunk` keeps its upper end (the end nearer the victim) rather than its
+/// lower end: it keeps the end nearer to an end of the prefix (`len` tests), the upper one on a
+/// tie. Culprits sit near the ends more often than in the middle: a test's own earlier runs
+/// (`--times`) and the last polluter after a cleaner sit just before the victim, and a suite's
+/// set-up-like first tests at the far end. The first probe keeps the upper part of the prefix;
+/// when it passes, the culprit is in the lower part, and the next probe keeps the lower end of
+/// that. Where culprits sit with equal chance, the cost is the same either way; it moves the
+/// dearest places (all probes passing, about k + 1.6·log2 k) from the far end to the middle.
+fn keeps_upper(chunk: &[usize], len: usize) -> bool {
+    let (Some(&first), Some(&last)) = (chunk.first(), chunk.last()) else {
+        return true;
+    };
+    len - 1 - last <= first
+}
+
 /// Split `chunk` (two or more positions) into a lower and an upper part, the upper holding about
 /// `share` of its weight; neither part is empty.
 fn split(chunk: &[usize], weights: &Weights, share: f64) -> (Vec<usize>, Vec<usize>) {
@@ -107,19 +124,32 @@ fn split(chunk: &[usize], weights: &Weights, share: f64) -> (Vec<usize>, Vec<usi
 /// The prefix as chunks of positions, in order.
 type Chunks = Vec<Vec<usize>>;
 
-/// A removal made without a run: chunk `chunk` kept only its `lower` part, because the candidate
-/// that kept only the upper part passed.
+/// A removal made without a run: chunk `chunk` kept only the part the probe dropped, because the
+/// candidate that kept only the `probed` part passed.
 struct Inference {
     chunk: usize,
-    lower: Vec<usize>,
-    upper: Vec<usize>,
+    /// The part the probe kept, which passed: inferred to hold no culprit.
+    probed: Vec<usize>,
+    /// The part inferred to hold the culprit.
+    rest: Vec<usize>,
+}
+
+impl Inference {
+    /// The two parts in their order in the prefix.
+    fn parts(self) -> [Vec<usize>; 2] {
+        if self.probed.first() < self.rest.first() {
+            [self.probed, self.rest]
+        } else {
+            [self.rest, self.probed]
+        }
+    }
 }
 
 /// `base` with the inferences applied.
 fn apply(base: &Chunks, chain: &[Inference]) -> Chunks {
     let mut state = base.clone();
     for inference in chain {
-        state[inference.chunk] = inference.lower.clone();
+        state[inference.chunk] = inference.rest.clone();
     }
     state
 }
@@ -145,19 +175,19 @@ impl Search<'_> {
         loop {
             let state = apply(&base, &chain);
             if let Some(c) = self.heaviest(&state) {
-                let (lower, upper) = self.split_heaviest(&state, c);
+                let (probed, rest) = self.split_heaviest(&state, c);
                 let mut kept = state;
-                kept[c] = upper.clone();
+                kept[c] = probed.clone();
                 let positions = kept.concat();
-                // What comes next either way: if this passes, the lower part is inferred to
-                // hold the culprit (likelier: the probe keeps at most half), and the probe after
-                // that too; if it fails, the next split of what it kept.
+                // What comes next either way: if this passes, the rest is inferred to hold the
+                // culprit (likelier: the probe keeps at most half), and the probe after that
+                // too; if it fails, the next split of what it kept.
                 let mut pass = apply(&base, &chain);
-                pass[c] = lower.clone();
+                pass[c] = rest.clone();
                 let mut likely: Vec<Vec<usize>> = self.probe_for(&pass).into_iter().collect();
                 if let Some(c2) = self.heaviest(&pass) {
-                    let (lower2, _) = self.split_heaviest(&pass, c2);
-                    pass[c2] = lower2;
+                    let (_, rest2) = self.split_heaviest(&pass, c2);
+                    pass[c2] = rest2;
                     likely.extend(self.probe_for(&pass));
                 }
                 likely.extend(self.probe_for(&kept));
@@ -169,8 +199,8 @@ impl Search<'_> {
                 } else {
                     chain.push(Inference {
                         chunk: c,
-                        lower,
-                        upper,
+                        probed,
+                        rest,
                     });
                     // After a wrong inference while nothing has failed again, a needed pair makes
                     // about half of the probes fail, and a failure that never comes back makes
@@ -216,24 +246,28 @@ impl Search<'_> {
                 refined_unconfirmed = true;
             }
             let mut fails = apply(&base, &chain[..broke]);
-            let Inference {
-                chunk,
-                lower,
-                upper,
-            } = chain.swap_remove(broke);
-            fails.splice(chunk..=chunk, [lower, upper]);
+            let inference = chain.swap_remove(broke);
+            let chunk = inference.chunk;
+            fails.splice(chunk..=chunk, inference.parts());
             base = fails;
             chain.clear();
         }
     }
 
-    /// Split chunk `c` of `state` the way the next probe does: (lower, upper), the upper part
-    /// being what the probe keeps.
+    /// Split chunk `c` of `state` the way the next probe does: (probed, rest), the probed part
+    /// being what the probe keeps, taken from the end of the chunk nearer to an end of the
+    /// prefix (see [`keeps_upper`]).
     fn split_heaviest(&self, state: &Chunks, c: usize) -> (Vec<usize>, Vec<usize>) {
-        let weight = self.costs.of(&state[c]);
+        let chunk = &state[c];
+        let weight = self.costs.of(chunk);
         let fixed = self.costs.per_run + self.costs.of(&state.concat()) - weight;
-        let share = keep_share(weight, state[c].len(), fixed);
-        split(&state[c], &self.costs, share)
+        let share = keep_share(weight, chunk.len(), fixed);
+        if keeps_upper(chunk, self.prefix.len()) {
+            let (lower, upper) = split(chunk, &self.costs, share);
+            (upper, lower)
+        } else {
+            split(chunk, &self.costs, 1.0 - share)
+        }
     }
 
     /// The positions the narrowing would probe next from `state`: its heaviest chunk's upper
@@ -241,9 +275,9 @@ impl Search<'_> {
     pub(super) fn probe_for(&self, state: &Chunks) -> Option<Vec<usize>> {
         match self.heaviest(state) {
             Some(c) => {
-                let (_, upper) = self.split_heaviest(state, c);
+                let (probed, _) = self.split_heaviest(state, c);
                 let mut kept = state.clone();
-                kept[c] = upper;
+                kept[c] = probed;
                 Some(kept.concat())
             }
             None => Some(state.concat()).filter(|p| !p.is_empty()),

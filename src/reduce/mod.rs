@@ -11,8 +11,9 @@
 //! 1. **alone**: the victim alone. If it fails, the failure is `fails-alone` and `[victim]` is
 //!    minimal.
 //! 2. **narrowing** (`chunks`): binary-half search over the prefix, split by measured duration,
-//!    that infers the half it does not run, and switches to ddmin-style complement reduction over
-//!    several chunks when the failure needs tests from both halves. The first failing candidate
+//!    that infers the part it does not run (it runs the end of each part nearer to an end of the
+//!    prefix), and switches to ddmin-style complement reduction over several chunks when the
+//!    failure needs tests from both parts. The first failing candidate
 //!    confirms the original failure; if nothing ever fails again, the failure is `flaky` and is
 //!    not reduced.
 //!    With `--reduce testsmoke` (`testsmoke`), Apache::TestSmoke's own reduction narrows

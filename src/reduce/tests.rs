@@ -172,6 +172,64 @@ fn two_polluters_both_needed_are_found_within_five_k() {
     assert!(m <= 5 * k as u64, "median {m} > 5k");
 }
 
+/// What detect-test-pollution spends on one polluter among `k` tests before the victim: the
+/// victim alone, then bisection that runs the first half of what is left (with the victim) and
+/// keeps it if the victim fails, then the pair once more. (Its run of the whole suite before
+/// bisecting, like smoke's failing iteration, is not counted.)
+fn dtp_executions(k: usize, culprit: TestId) -> u64 {
+    let mut left: Vec<TestId> = prefix(k);
+    let mut spent = 1;
+    while left.len() > 1 {
+        let half = left.len() / 2;
+        spent += half as u64 + 1;
+        left = if left[..half].contains(&culprit) {
+            left[..half].to_vec()
+        } else {
+            left[half..].to_vec()
+        };
+    }
+    spent + 2
+}
+
+#[test]
+fn a_polluter_at_either_end_costs_less_than_plain_bisection() {
+    // The far end is detect-test-pollution's own case (polluter first, victim last); the near
+    // end is a test's own earlier run (`--times`) or the last polluter after a cleaner.
+    for k in [49usize, 50, 400, 2000] {
+        for culprit in [0, k - 1] {
+            let mut oracle = fake(needs(vec![culprit]));
+            let shrunk = shrink_with(&prefix(k), &mut oracle);
+            assert_eq!(shrunk.minimal, [culprit, VICTIM]);
+            assert!(shrunk.proven_minimal());
+            let dtp = dtp_executions(k, culprit);
+            assert!(
+                (shrunk.executions as f64) <= 0.8 * dtp as f64,
+                "k = {k}, culprit at {culprit}: {} executions, plain bisection {dtp}",
+                shrunk.executions
+            );
+        }
+    }
+    // dtp's own figure at 50 tests: 54.
+    assert_eq!(dtp_executions(49, 0), 54);
+}
+
+#[test]
+fn two_polluters_at_the_ends_cost_at_most_four_k() {
+    for k in [50usize, 400, 2000] {
+        for pair in [[0, 1], [0, k - 1], [k - 2, k - 1], [0, k / 2]] {
+            let mut oracle = fake(needs(pair.to_vec()));
+            let shrunk = shrink_with(&prefix(k), &mut oracle);
+            assert_eq!(shrunk.minimal, [pair[0], pair[1], VICTIM]);
+            assert!(shrunk.proven_minimal());
+            assert!(
+                shrunk.executions <= 4 * k as u64,
+                "k = {k}, {pair:?}: {} executions",
+                shrunk.executions
+            );
+        }
+    }
+}
+
 #[test]
 fn three_polluters_and_a_repeated_test_reach_one_minimal() {
     let p = prefix(300);
@@ -406,7 +464,7 @@ fn the_same_oracle_gives_the_same_reductions() {
 }
 
 /// Prints the cost of each planted case (`cargo test --lib shrink_costs -- --ignored
-/// --nocapture`); the benchmark proper is `scripts/bench-shrink`, on the real binary.
+/// --nocapture`); the benchmark proper is `cargo bench --bench shrink`, on the real binary.
 #[test]
 #[ignore]
 fn shrink_costs() {
