@@ -36,6 +36,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
+/// A new folder of smoke's own in the temp folder, readable by this user only (0700), removed
+/// when dropped: what tests leave there, results and helper files may hold secrets the tests
+/// printed or read.
+pub fn private_dir(prefix: &str) -> std::io::Result<tempfile::TempDir> {
+    tempfile::Builder::new()
+        .prefix(prefix)
+        .permissions(std::fs::Permissions::from_mode(0o700))
+        .tempdir()
+}
+
 /// The shell every command runs in.
 pub const SHELL: &str = "/bin/sh";
 /// How much of a command's output is kept in memory (the end of it).
@@ -225,11 +235,7 @@ impl ShellExecutor {
             self.scratch = Some(
                 // Private: the results and helper files are smoke's, and results may hold
                 // secrets the tests printed.
-                tempfile::Builder::new()
-                    .prefix("smoke-batch-")
-                    .permissions(std::fs::Permissions::from_mode(0o700))
-                    .tempdir()
-                    .context("cannot create a folder for batch results")?,
+                private_dir("smoke-batch-").context("cannot create a folder for batch results")?,
             );
             let dir = self.scratch.as_ref().expect("made above").path();
             for (name, text) in crate::helpers::FILES {

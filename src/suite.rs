@@ -70,9 +70,7 @@ pub fn resolve(
         TestSource::Glob(pattern) => glob_names(config, pattern)?,
         TestSource::PytestCollect(command) => pytest_names(&listing.output(command)?),
         TestSource::Go(program) => {
-            let built = tempfile::Builder::new()
-                .prefix("smoke-go-")
-                .tempdir()
+            let built = crate::exec::private_dir("smoke-go-")
                 .context("cannot create a private folder for the go test binaries")?;
             let named = go_tests(&listing, program, built.path())?;
             if !named.is_empty() {

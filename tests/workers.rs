@@ -160,7 +160,7 @@ fn a_fresh_workdir_finds_and_shrinks_a_file_leak_with_no_setup_at_all() {
         .file(
             "t.sh",
             r#"#!/bin/sh
-printf '%s %s\n' "$1" "$PWD" >> "$SMOKE_SUITE_DIR/ran.log"
+printf '%s %s %s\n' "$1" "$PWD" "$(stat -c %a .)" >> "$SMOKE_SUITE_DIR/ran.log"
 case "$1" in
   p) touch leftover ;;
   v) [ ! -e leftover ] || { echo "leftover from an earlier test"; exit 1; } ;;
@@ -186,6 +186,8 @@ esac
     let log = fs::read_to_string(suite.path().join("ran.log")).expect("ran");
     let folders: BTreeSet<&str> = log.lines().filter_map(|l| l.split(' ').nth(1)).collect();
     assert!(folders.len() > 2, "{log}");
+    // Private to this user: what tests leave there may hold secrets.
+    assert!(log.lines().all(|l| l.ends_with(" 700")), "{log}");
     for folder in folders {
         assert!(
             !std::path::Path::new(folder).exists(),

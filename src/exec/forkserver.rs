@@ -146,9 +146,7 @@ impl ForkServer {
         dir: &Path,
         env: &[(String, String)],
     ) -> Result<std::result::Result<ForkServer, String>> {
-        let folder = tempfile::Builder::new()
-            .prefix("smoke-fork-")
-            .tempdir()
+        let folder = super::private_dir("smoke-fork-")
             .context("cannot create a folder for the fork server")?;
         let (file, text) = match plan.runner {
             ForkRunner::Pytest => (format!("{PYTEST_MODULE}.py"), PYTEST_PLUGIN),

@@ -123,9 +123,7 @@ impl Worker<'_> {
             // A new empty folder for every sequence, removed after it: what a test leaves in
             // its working folder reaches neither the next sequence nor another worker.
             self.fresh = Some(
-                tempfile::Builder::new()
-                    .prefix("smoke-workdir-")
-                    .tempdir()
+                crate::exec::private_dir("smoke-workdir-")
                     .context("cannot create a fresh working folder (--workdir fresh)")?,
             );
         }
