@@ -36,14 +36,31 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-/// A new folder of smoke's own in the temp folder, readable by this user only (0700), removed
-/// when dropped: what tests leave there, results and helper files may hold secrets the tests
-/// printed or read.
-pub fn private_dir(prefix: &str) -> std::io::Result<tempfile::TempDir> {
-    tempfile::Builder::new()
-        .prefix(prefix)
-        .permissions(std::fs::Permissions::from_mode(0o700))
-        .tempdir()
+/// A folder of smoke's own in the temp folder, readable by this user only (0700): what tests
+/// leave there, results and helper files may hold secrets the tests printed or read. Removed
+/// when dropped, and by a second Ctrl-C, which exits without dropping anything.
+#[derive(Debug)]
+pub struct PrivateDir {
+    // Dropped in this order: the folder goes, then the signal thread forgets it.
+    dir: tempfile::TempDir,
+    _known: interrupt::TempFolder,
+}
+
+impl PrivateDir {
+    /// A new empty folder whose name starts with `prefix`.
+    pub fn new(prefix: &str) -> std::io::Result<Self> {
+        let dir = tempfile::Builder::new()
+            .prefix(prefix)
+            .permissions(std::fs::Permissions::from_mode(0o700))
+            .tempdir()?;
+        let known = interrupt::TempFolder::new(dir.path().to_path_buf());
+        Ok(PrivateDir { dir, _known: known })
+    }
+
+    /// Where it is.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
 }
 
 /// The shell every command runs in.
@@ -187,7 +204,7 @@ pub struct ShellExecutor {
     /// The open log and its path.
     log: Option<(File, PathBuf)>,
     /// A private folder for batch results, made on first use, removed with smoke.
-    scratch: Option<tempfile::TempDir>,
+    scratch: Option<PrivateDir>,
     /// The fork server, once started.
     fork: Option<forkserver::ForkServer>,
     /// Why there is no fork server for the rest of the run.
@@ -235,7 +252,8 @@ impl ShellExecutor {
             self.scratch = Some(
                 // Private: the results and helper files are smoke's, and results may hold
                 // secrets the tests printed.
-                private_dir("smoke-batch-").context("cannot create a folder for batch results")?,
+                PrivateDir::new("smoke-batch-")
+                    .context("cannot create a folder for batch results")?,
             );
             let dir = self.scratch.as_ref().expect("made above").path();
             for (name, text) in crate::helpers::FILES {

@@ -4,19 +4,25 @@
 //! (SIGHUP: the terminal closed or the ssh session dropped, which would otherwise kill smoke
 //! outright and orphan the running test in its own group). A second one exits at once, without
 //! teardown, after the finishing step registered with [`on_hard_exit`] (which marks the report
-//! on disk interrupted); the report is whole either way, because every write is a temp file +
-//! rename. This module knows nothing of reports: it only runs what it was handed.
+//! on disk interrupted) and after removing smoke's temporary folders ([`TempFolder`]); the
+//! report is whole either way, because every write is a temp file + rename. This module knows
+//! nothing of reports: it only runs what it was handed.
 //!
 //! Tests run in their own process groups, so a Ctrl-C at the terminal reaches smoke only; smoke
 //! passes it on by killing the running group.
 
 use std::io;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// The process groups of the commands running now (one per busy worker). Written by `exec`,
 /// read by the signal thread.
 static RUNNING_GROUPS: Mutex<Vec<i32>> = Mutex::new(Vec::new());
+
+/// smoke's temporary folders that exist now; a second signal removes them before exiting (the
+/// normal way out removes each when it is dropped, which an exit at once skips).
+static TEMP_FOLDERS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
 /// What a second signal runs before exiting; see [`on_hard_exit`].
 type Finish = Box<dyn FnOnce() + Send>;
@@ -81,6 +87,7 @@ pub fn install(interrupt: Interrupt) -> io::Result<()> {
                     if let Some(finish) = finish {
                         finish();
                     }
+                    remove_temp_folders();
                     std::process::exit(i32::from(exit_code(signal)));
                 }
                 // True in every phase: listing and build parameters have no teardown.
@@ -98,6 +105,36 @@ pub fn install(interrupt: Interrupt) -> io::Result<()> {
 /// the main thread, which is left running until the exit.
 pub fn on_hard_exit(finish: impl FnOnce() + Send + 'static) {
     *ON_HARD_EXIT.lock().unwrap_or_else(|e| e.into_inner()) = Some(Box::new(finish));
+}
+
+/// A temporary folder, known to the signal thread while this lives: a second signal removes it.
+#[derive(Debug)]
+pub(crate) struct TempFolder(PathBuf);
+
+impl TempFolder {
+    /// Record `path` until the guard is dropped.
+    pub(crate) fn new(path: PathBuf) -> Self {
+        temp_folders().push(path.clone());
+        TempFolder(path)
+    }
+}
+
+impl Drop for TempFolder {
+    fn drop(&mut self) {
+        let path = &self.0;
+        temp_folders().retain(|p| p != path);
+    }
+}
+
+fn temp_folders() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    TEMP_FOLDERS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Remove every temporary folder recorded now (what cannot be removed is left).
+fn remove_temp_folders() {
+    for path in temp_folders().iter() {
+        let _ = std::fs::remove_dir_all(path);
+    }
 }
 
 /// A command's process group, known to the signal thread while this lives: a signal kills it.

@@ -516,7 +516,7 @@ pub(crate) struct Loaded {
     pub config: Config,
     pub names: TestNames,
     /// The test binaries smoke built to run the suite (the go preset): keep it while tests run.
-    pub built: Option<tempfile::TempDir>,
+    pub built: Option<crate::exec::PrivateDir>,
     /// Raised by Ctrl-C, SIGTERM or SIGHUP (the handlers are installed).
     pub interrupt: Interrupt,
     /// How the suite was found, for the report.

@@ -32,7 +32,7 @@ pub struct Listed {
     /// The names, in the suite's usual order.
     pub names: TestNames,
     /// The folder of built test binaries, if any.
-    pub built: Option<tempfile::TempDir>,
+    pub built: Option<crate::exec::PrivateDir>,
 }
 
 /// The names of every test in the suite, in its usual order. Names from the `list` command and
@@ -70,7 +70,7 @@ pub fn resolve(
         TestSource::Glob(pattern) => glob_names(config, pattern)?,
         TestSource::PytestCollect(command) => pytest_names(&listing.output(command)?),
         TestSource::Go(program) => {
-            let built = crate::exec::private_dir("smoke-go-")
+            let built = crate::exec::PrivateDir::new("smoke-go-")
                 .context("cannot create a private folder for the go test binaries")?;
             let named = go_tests(&listing, program, built.path())?;
             if !named.is_empty() {

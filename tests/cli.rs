@@ -303,16 +303,27 @@ wait"#,
 #[test]
 fn a_second_sigint_exits_at_once_without_waiting_for_teardown() {
     let suite = Suite::new();
-    suite
-        .toml(&["a"], "teardown = \"touch teardown.started; sleep 60\"\n")
-        .dispatcher("sleep 60");
-    let mut child = suite.spawn(&["-n", "5"]);
+    suite.file(
+        "smoke.toml",
+        "[suite]\ntests = [\"a\"]\nworkdir = \"fresh\"\n\
+         run = 'echo {test} >> \"$SMOKE_SUITE_DIR/ran.log\"; sleep 60'\n\
+         teardown = 'touch \"$SMOKE_SUITE_DIR/teardown.started\"; setsid sleep 3 & sleep 60'\n",
+    );
+    // The teardown leaves a process outside its group holding its output open, so after the
+    // second signal kills the group the worker waits for that output (half a second) and is
+    // still in the sequence, its fresh folder there, when smoke exits.
+    // smoke's temporary folders (here the sequence's fresh working folder) go in tmp/.
+    let tmp = suite.path().join("tmp");
+    fs::create_dir(&tmp).expect("tmp");
+    let mut child = suite.spawn_with(&["-n", "5"], &[("TMPDIR", &tmp)]);
     let started = Instant::now();
     let wait = |file: &str| wait_for(&suite.path().join(file), Duration::from_secs(20));
     wait("ran.log");
     // SAFETY: kill(2) on our own child.
     unsafe { libc::kill(child.0.id() as i32, libc::SIGINT) };
     wait("teardown.started");
+    let folders = || fs::read_dir(&tmp).expect("tmp").count();
+    assert_eq!(folders(), 1, "the fresh working folder");
     // SAFETY: as above.
     unsafe { libc::kill(child.0.id() as i32, libc::SIGINT) };
     let status = child.0.wait().expect("wait");
@@ -320,6 +331,11 @@ fn a_second_sigint_exits_at_once_without_waiting_for_teardown() {
     assert!(
         started.elapsed() < Duration::from_secs(30),
         "did not wait for teardown"
+    );
+    assert_eq!(
+        folders(),
+        0,
+        "an exit at once still removes smoke's folders"
     );
     // The report on disk is whole, parses, and has its end: interrupted, with a finish time.
     let report = suite.report();

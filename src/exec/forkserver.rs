@@ -121,7 +121,7 @@ pub(super) struct ForkServer {
     replies: Receiver<String>,
     /// Everything the server and its children print.
     output: PathBuf,
-    folder: tempfile::TempDir,
+    folder: super::PrivateDir,
 }
 
 impl Drop for ForkServer {
@@ -146,7 +146,7 @@ impl ForkServer {
         dir: &Path,
         env: &[(String, String)],
     ) -> Result<std::result::Result<ForkServer, String>> {
-        let folder = super::private_dir("smoke-fork-")
+        let folder = super::PrivateDir::new("smoke-fork-")
             .context("cannot create a folder for the fork server")?;
         let (file, text) = match plan.runner {
             ForkRunner::Pytest => (format!("{PYTEST_MODULE}.py"), PYTEST_PLUGIN),

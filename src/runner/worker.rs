@@ -79,7 +79,7 @@ pub(super) struct Worker<'a> {
     pub cancel: &'a AtomicBool,
     pub to_controller: Sender<Msg>,
     /// The fresh working folder of the sequence running now (`--workdir fresh`).
-    pub fresh: Option<tempfile::TempDir>,
+    pub fresh: Option<crate::exec::PrivateDir>,
     /// The file probe (`probe-files`), which remembers hashes between looks.
     pub file_probe: FileProbe,
     /// The outside driver that chooses an iteration's tests (`--controller`, `--control-dir`):
@@ -123,7 +123,7 @@ impl Worker<'_> {
             // A new empty folder for every sequence, removed after it: what a test leaves in
             // its working folder reaches neither the next sequence nor another worker.
             self.fresh = Some(
-                crate::exec::private_dir("smoke-workdir-")
+                crate::exec::PrivateDir::new("smoke-workdir-")
                     .context("cannot create a fresh working folder (--workdir fresh)")?,
             );
         }
@@ -161,7 +161,7 @@ impl Worker<'_> {
 
     /// Where this sequence's commands run, when not in the suite folder.
     fn workdir(&self) -> Option<&Path> {
-        self.fresh.as_ref().map(tempfile::TempDir::path)
+        self.fresh.as_ref().map(crate::exec::PrivateDir::path)
     }
 
     /// Whether to stop before the next step: a signal, or the controller's cancel.

@@ -72,9 +72,17 @@ impl Suite {
     /// Start smoke with `args` in the background (reports in ./reports, output dropped); it is
     /// killed if the test ends before waiting for it.
     pub fn spawn(&self, args: &[&str]) -> KillOnDrop {
+        self.spawn_with(args, &[])
+    }
+
+    /// [`Suite::spawn`] with extra environment variables.
+    pub fn spawn_with(&self, args: &[&str], env: &[(&str, &Path)]) -> KillOnDrop {
+        let mut cmd = self.command();
+        for (name, value) in env {
+            cmd.env(name, value);
+        }
         KillOnDrop(
-            self.command()
-                .args(["--report-dir", "reports"])
+            cmd.args(["--report-dir", "reports"])
                 .args(args)
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::null())
