@@ -150,6 +150,33 @@ fn the_controller_chooses_each_test_and_its_failing_sequence_is_shrunk_without_i
     );
 }
 
+#[test]
+fn a_controller_named_in_smoke_toml_drives_the_run_as_the_flag_does() {
+    let suite = Suite::new();
+    suite
+        .toml(
+            &["a", "p", "b", "v", "slow"],
+            "[smoke]\norder = \"external\"\ncontroller = \"python3 ctl.py\"\n",
+        )
+        .dispatcher(
+            r#"case "$1" in
+  p) touch state/polluted ;;
+  v) test ! -e state/polluted ;;
+esac"#,
+        )
+        .file("ctl.py", CONTROLLER)
+        .file("plans.json", r#"[["p", "a", "v", "!check"]]"#);
+    let out = suite.smoke(&["--seed", "5"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    assert_eq!(report["options"]["controller"], "python3 ctl.py");
+    assert_eq!(
+        common::names(&report["iterations"][0]["driven"]),
+        ["p", "a", "v"]
+    );
+    assert_eq!(common::names(&report["failures"][0]["minimal"]), ["p", "v"]);
+}
+
 /// Runs smoke with a controller that fails at its second sequence, and returns smoke's stderr
 /// and the report, after checking that the first sequence was kept.
 fn fails_in_the_second_sequence(second: &str, extra: &[&str]) -> (String, serde_json::Value) {

@@ -70,6 +70,10 @@ pub(super) struct FileSmoke {
     pub(super) max_reduce: Option<u64>,
     pub(super) reduce: Option<crate::reduce::Reducer>,
     pub(super) jobs: Option<FileJobs>,
+    pub(super) controller: Option<String>,
+    /// Relative to the file's folder once read (see `Config::from_parts_in`).
+    #[serde(rename = "control-dir")]
+    pub(super) control_dir: Option<PathBuf>,
 }
 
 /// `[smoke] jobs`: a number, or `"auto"`.

@@ -232,9 +232,10 @@ impl Config {
         };
         let file::FileConfig {
             suite,
-            smoke,
+            mut smoke,
             report,
         } = parsed;
+        smoke.control_dir = smoke.control_dir.map(|d| dir.join(d));
         let in_file = |key: &str| match &config_file {
             Some(path) => format!("{key} in '{}'", path.display()),
             None => key.to_string(),
@@ -377,7 +378,7 @@ impl Config {
             match_output: run.match_output.filter(|_| !bug_mode),
             retries: if bug_mode { 0 } else { run.retries },
             jobs: if bug_mode { 1 } else { jobs },
-            driving: run.driving.map(|d| match d {
+            driving: run.driving.filter(|_| !bug_mode).map(|d| match d {
                 Driving::ControlDir(dir) => Driving::ControlDir(cwd.join(dir)),
                 other => other,
             }),

@@ -207,7 +207,7 @@ pub(super) fn resolve(
         .map(Reducer::from)
         .or(smoke.reduce)
         .unwrap_or_default();
-    let driving = driving(cli, order, batch_mode, jobs, shard, warnings)?;
+    let driving = driving(cli, smoke, order, batch_mode, jobs, shard, warnings)?;
     // A control folder drives one sequence: of a tuscan or exhaustive order, its first.
     let (times, iterations, iterations_cut) = match &driving {
         Some(super::Driving::Controller(_)) => (1, iterations, iterations_cut),
@@ -237,44 +237,62 @@ pub(super) fn resolve(
     })
 }
 
-/// `--order external --controller CMD` and `--control-dir DIR`, checked against what they
-/// cannot go with: each runs one test at a time, as it is asked for, on one worker, on this
-/// machine.
+/// `--order external --controller CMD` and `--control-dir DIR` (or `[smoke] controller` and
+/// `control-dir`, which the flags replace), checked against what they cannot go with: each runs
+/// one test at a time, as it is asked for, on one worker, on this machine.
 fn driving(
     cli: &Cli,
+    smoke: &FileSmoke,
     order: Order,
     batch_mode: bool,
     jobs: usize,
     shard: Option<Shard>,
     warnings: &mut Vec<String>,
 ) -> Result<Option<super::Driving>, ConfigError> {
-    let driving = match (&cli.controller, &cli.control_dir, order) {
+    let from_file = cli.controller.is_none() && cli.control_dir.is_none();
+    let (controller, control_dir) = if from_file {
+        if smoke.controller.is_some() && smoke.control_dir.is_some() {
+            return Err(ConfigError::new(
+                "[smoke] sets both controller and control-dir: a controller program chooses \
+                 the tests, a control folder paces smoke's own order; keep one",
+            ));
+        }
+        (&smoke.controller, &smoke.control_dir)
+    } else {
+        (&cli.controller, &cli.control_dir)
+    };
+    let (controller_key, dir_key) = if from_file {
+        ("[smoke] controller", "[smoke] control-dir")
+    } else {
+        ("--controller", "--control-dir")
+    };
+    let driving = match (controller, control_dir, order) {
         (None, None, Order::External) => {
             return Err(ConfigError::new(
-                "order external needs --controller CMD: the program that chooses each next \
-                 test (see the controller protocol in the README)",
+                "order external needs --controller CMD (or [smoke] controller = \"CMD\"): the \
+                 program that chooses each next test (see the controller protocol in the README)",
             ));
         }
         (None, None, _) => return Ok(None),
         (Some(command), _, Order::External) => super::Driving::Controller(command.clone()),
         (Some(_), _, order) => {
             return Err(ConfigError::new(format!(
-                "--controller goes with --order external (the order is {order}): add --order \
-                 external, or leave --controller out"
+                "{controller_key} goes with --order external (the order is {order}): add \
+                 --order external (or [smoke] order = \"external\"), or leave {controller_key} \
+                 out"
             )));
         }
         (None, Some(_), Order::External) => {
-            return Err(ConfigError::new(
-                "--control-dir steps through an order of smoke's own (random unless --order \
-                 names another), while --order external lets a --controller choose: use one \
-                 or the other",
-            ));
+            return Err(ConfigError::new(format!(
+                "{dir_key} steps through an order of smoke's own (random unless --order names \
+                 another), while --order external lets a controller choose: use one or the other"
+            )));
         }
         (None, Some(dir), _) => super::Driving::ControlDir(dir.clone()),
     };
     let what = match &driving {
-        super::Driving::Controller(_) => "--controller",
-        super::Driving::ControlDir(_) => "--control-dir",
+        super::Driving::Controller(_) => controller_key,
+        super::Driving::ControlDir(_) => dir_key,
     };
     if batch_mode {
         return Err(ConfigError::new(format!(

@@ -992,6 +992,43 @@ fn outside_drivers_take_what_they_can_use_and_refuse_the_rest() {
 }
 
 #[test]
+fn outside_drivers_can_be_set_in_the_file_and_flags_replace_them() {
+    let controller = format!("{MINIMAL}[smoke]\norder = \"external\"\ncontroller = \"./pick\"\n");
+    let c = with_file(&[], &controller).expect("valid");
+    assert_eq!(c.driving, Some(Driving::Controller("./pick".into())));
+    let c = with_file(&["--controller", "./other"], &controller).expect("valid");
+    assert_eq!(c.driving, Some(Driving::Controller("./other".into())));
+    // A control folder in the file is relative to the file's folder, as its other paths are.
+    let c = with_file(&[], &format!("{MINIMAL}[smoke]\ncontrol-dir = \"ctl\"\n")).expect("valid");
+    assert_eq!(
+        c.driving,
+        Some(Driving::ControlDir("/work/suite/ctl".into()))
+    );
+    assert_eq!(c.iterations, 1, "one sequence");
+    // Bug mode runs the suite's order once: a driver in the file has nothing to drive.
+    let c = with_file(&["--bug-mode"], &controller).expect("valid");
+    assert_eq!(c.driving, None);
+
+    for (extra, message) in [
+        (
+            "[smoke]\ncontroller = \"x\"\ncontrol-dir = \"d\"\n",
+            "[smoke] sets both controller and control-dir",
+        ),
+        (
+            "[smoke]\ncontroller = \"x\"\n",
+            "[smoke] controller goes with --order external",
+        ),
+        (
+            "[smoke]\ncontrol-dir = \"d\"\njobs = 2\n",
+            "[smoke] control-dir drives one sequence at a time",
+        ),
+    ] {
+        let refused = error(with_file(&[], &format!("{MINIMAL}{extra}")));
+        assert!(refused.contains(message), "{extra}: {refused}");
+    }
+}
+
+#[test]
 fn the_ctest_preset_lists_with_json_and_runs_by_the_escaped_name_handed_over_as_data() {
     let c =
         without_file(&["--preset", "ctest", "--program", "ctest --test-dir build"]).expect("valid");
