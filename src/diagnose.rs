@@ -225,6 +225,83 @@ pub fn render_text(r: &DiagnoseReport) -> String {
     t
 }
 
+/// The diagnosis report as an HTML page, in the frame of a run's (`report::html`): each
+/// failure with its minimal sequence and the tests found in each role.
+pub fn render_html(r: &DiagnoseReport) -> String {
+    use crate::report::html::{Page, key_values, page, sequence};
+    use maud::{Markup, html};
+    let names = |role: &str, names: &[String], why: &str| -> Markup {
+        html! {
+            p {
+                strong { (role) " (" (names.len()) ")" } ": "
+                @if names.is_empty() {
+                    "none"
+                } @else {
+                    code { (report::one_line(&shell::join(names))) }
+                }
+            }
+            p.muted { (why) }
+        }
+    };
+    let failures = html! {
+        @for d in &r.failures {
+            article.failure id={ "failure-" (d.failure) } {
+                h3 {
+                    "Failure " (d.failure) ": " code { (report::one_line(&d.test)) }
+                    " (recorded: " (d.recorded) ")"
+                    @if let Some(class) = &d.classification {
+                        " " span class={ "badge class-" (class) } { (class) }
+                    }
+                }
+                p { strong { "minimal sequence" } " (" (d.minimal.len()) " tests):" }
+                (sequence(&d.minimal, true))
+                @if !d.missing.is_empty() {
+                    p.warning { "cannot diagnose: " (report::one_line(&d.missing.join("; "))) }
+                } @else if d.minimal.len() > 1 {
+                    (names("polluters", &d.polluters, "each makes the victim fail the same way when run just before it"))
+                    (names("cleaners", &d.cleaners, "each makes the minimal sequence pass when run just before the victim: it undoes what the polluters left"))
+                } @else {
+                    (names("state-setters", &d.state_setters, "each makes the victim pass when run just before it: the victim needs one of them"))
+                }
+                @if d.missing.is_empty() {
+                    p {
+                        (d.runs) " runs, " (d.executions) " test executions"
+                        @if d.incomplete { "; incomplete: --max-diagnose or a signal stopped it" }
+                    }
+                }
+            }
+        }
+    };
+    let about = key_values(&[
+        ("smoke version", r.head.smoke_version.clone()),
+        ("command", shell::join(&r.head.argv)),
+        ("diagnosed", r.head.from.clone()),
+        ("suite", r.head.suite.clone()),
+    ]);
+    page(&Page {
+        title: format!(
+            "smoke diagnose: {} failure(s) ({})",
+            r.failures.len(),
+            r.head.status
+        ),
+        heading: "smoke diagnose report",
+        generator: &r.head.smoke_version,
+        status: &r.head.status,
+        started_at: &r.head.started_at,
+        finished_at: r.head.finished_at.as_deref(),
+        facts: vec![format!(
+            "{} failure(s) of {} diagnosed",
+            r.failures.len(),
+            r.head.from
+        )],
+        warnings: &[],
+        sections: vec![
+            ("failures", "Failures", failures),
+            ("diagnosis", "Diagnosis", about),
+        ],
+    })
+}
+
 /// `smoke diagnose`: returns the exit code (0 diagnosed, 2 when a failure could not be, 128 +
 /// the signal when stopped).
 pub fn run(
@@ -262,7 +339,11 @@ pub fn run(
         head: Head::new("diagnose", now, &argv, &args.from, suite_label),
         failures: Vec::new(),
     };
-    files.write_rendered(&render_text(&diagnosis), &render_json(&diagnosis), None)?;
+    files.write_rendered(
+        &render_text(&diagnosis),
+        &render_json(&diagnosis),
+        Some(&render_html(&diagnosis)),
+    )?;
 
     let mut interrupted = None;
     for (n, f) in chosen {
@@ -320,10 +401,18 @@ pub fn run(
             outln!("{}", lines(&d));
         }
         diagnosis.failures.push(d);
-        files.write_rendered(&render_text(&diagnosis), &render_json(&diagnosis), None)?;
+        files.write_rendered(
+            &render_text(&diagnosis),
+            &render_json(&diagnosis),
+            Some(&render_html(&diagnosis)),
+        )?;
     }
     diagnosis.head.finish(interrupted.is_some());
-    files.write_rendered(&render_text(&diagnosis), &render_json(&diagnosis), None)?;
+    files.write_rendered(
+        &render_text(&diagnosis),
+        &render_json(&diagnosis),
+        Some(&render_html(&diagnosis)),
+    )?;
     if args.output.quiet {
         for d in &diagnosis.failures {
             outln!("{}", lines(d));
@@ -334,9 +423,10 @@ pub fn run(
         }
     }
     outln!(
-        "report: {}\nreport: {}",
+        "report: {}\nreport: {}\nreport: {}",
         files.text.display(),
-        files.json.display()
+        files.json.display(),
+        files.html.display()
     );
     Ok(match interrupted {
         Some(signal) => crate::interrupt::exit_code(signal),
@@ -373,6 +463,63 @@ pub fn render_json(r: &DiagnoseReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn diagnosis(failure: usize, minimal: &[&str]) -> Diagnosis {
+        let strings = |names: &[&str]| names.iter().map(|n| n.to_string()).collect();
+        Diagnosis {
+            failure,
+            test: minimal.last().expect("a victim").to_string(),
+            recorded: "exit 1".into(),
+            minimal: strings(minimal),
+            polluters: Vec::new(),
+            cleaners: Vec::new(),
+            state_setters: Vec::new(),
+            classification: None,
+            runs: 7,
+            executions: 15,
+            incomplete: false,
+            missing: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_html_page_names_each_role_with_names_escaped() {
+        let mut polluted = diagnosis(1, &["p<b>", "v&"]);
+        polluted.polluters = vec!["p<b>".into(), "q'; rm -rf ~".into()];
+        polluted.cleaners = vec!["</code><script>".into()];
+        let mut brittle = diagnosis(2, &["b"]);
+        brittle.state_setters = vec!["s".into()];
+        brittle.classification = Some("brittle".into());
+        let mut gone = diagnosis(3, &["x", "y"]);
+        gone.missing = vec!["x is no longer in the suite".into()];
+        let report = DiagnoseReport {
+            head: Head {
+                smoke_version: "0.0.0-test".into(),
+                mode: "diagnose".into(),
+                started_at: "2026-01-02T03:04:05+00:00".into(),
+                finished_at: Some("2026-01-02T03:04:09+00:00".into()),
+                status: "completed".into(),
+                argv: vec!["smoke".into(), "diagnose".into(), "r.json".into()],
+                from: "r.json".into(),
+                suite: "smoke.toml".into(),
+            },
+            failures: vec![polluted, brittle, gone],
+        };
+        let page = render_html(&report);
+        assert_eq!(page.matches("<script").count(), 1, "only smoke's own");
+        for needle in [
+            "<title>smoke diagnose: 3 failure(s) (completed)</title>",
+            "<strong>polluters (2)</strong>: <code>'p&lt;b&gt;' &quot;q'; rm -rf ~&quot;</code>",
+            "<strong>cleaners (1)</strong>: <code>'&lt;/code&gt;&lt;script&gt;'</code>",
+            "<li class=\"victim\" title=\"the failing test\">v&amp;</li>",
+            "<strong>state-setters (1)</strong>: <code>s</code>",
+            "<span class=\"badge class-brittle\">brittle</span>",
+            "cannot diagnose: x is no longer in the suite",
+            "7 runs, 15 test executions",
+        ] {
+            assert!(page.contains(needle), "missing {needle:?} in\n{page}");
+        }
+    }
 
     #[test]
     fn candidates_look_for_polluters_then_cleaners_or_state_setters_within_the_budget() {

@@ -1,6 +1,6 @@
 //! `smoke diagnose` from the binary, on planted suites: every polluter of a victim (5 planted,
 //! exactly 5 found), its cleaners, the state-setters of a brittle test, the budget, and the
-//! report it writes.
+//! reports it writes (text, JSON, HTML).
 
 mod common;
 
@@ -69,6 +69,18 @@ fn every_polluter_and_every_cleaner_of_a_victim_are_listed() {
     assert_eq!(d["incomplete"], false);
     // 12 candidates [t, v] and 11 candidates [p1, c, v].
     assert_eq!(d["runs"], 23);
+    // The same, as a page beside the text and JSON, named on the last line.
+    let html = stdout(&out)
+        .lines()
+        .filter_map(|l| l.strip_prefix("report: "))
+        .find(|p| p.ends_with(".html"))
+        .map(|p| fs::read_to_string(suite.path().join(p)).expect("the HTML report"))
+        .expect("an HTML report named");
+    assert!(
+        html.contains("<strong>polluters (5)</strong>: <code>p1 p2 p3 p4 p5</code>"),
+        "{html}"
+    );
+    assert!(html.contains("<strong>cleaners (2)</strong>: <code>c1 c2</code>"));
 }
 
 #[test]
