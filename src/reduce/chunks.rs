@@ -18,7 +18,7 @@
 //! probe keeps half of the chunk. When a run's fixed cost (the victim, setup) is small next to the
 //! tests, keeping less than half is cheaper on average (about 0.8·k), and [`keep_share`] picks the
 //! share from the measured costs. A culprit at either end of the prefix costs about 0.55·k to
-//! 0.75·k; the dearest places (every probe passing) are in the middle.
+//! 0.8·k; the dearest places (every probe passing) are in the middle.
 
 use super::{Algorithm, Costs, Halt, Search};
 
