@@ -19,7 +19,9 @@ usage: bash benches/peers.sh [--sizes 50,400] [--seeds N] [--only pytest|rspec|t
   --only RUNNER    pytest (smoke vs detect-test-pollution), rspec (smoke vs rspec --bisect),
                    testsmoke (smoke vs Apache::TestSmoke); repeatable (default: all three)
   --cases LIST     one,two (default both: one polluter; two polluters both needed)
-  --timeout S      limit for one tool run (default 600); a run past it is recorded as a timeout
+  --ts-seeds N     the same for the Apache-Test rows (default 1: a test there costs about 75 ms,
+                   a perl and Test::More start-up, so its random rows are the slow ones)
+  --timeout S      limit for one tool run (default 300); a run past it is recorded as a timeout
   --no-build       use target/release/smoke as it is
   --no-install     do not install anything (fail if something is missing)
 env: PEERS_DIR (default /tmp/smoke-peers)
@@ -30,7 +32,8 @@ SIZES=50,400
 SEEDS=3
 ONLY=()
 CASES=one,two
-TIMEOUT=600
+TIMEOUT=300
+TS_SEEDS=1
 BUILD=1
 INSTALL=1
 while [ $# -gt 0 ]; do
@@ -39,6 +42,7 @@ while [ $# -gt 0 ]; do
     --seeds) SEEDS=$2; shift 2 ;;
     --only) ONLY+=("$2"); shift 2 ;;
     --cases) CASES=$2; shift 2 ;;
+    --ts-seeds) TS_SEEDS=$2; shift 2 ;;
     --timeout) TIMEOUT=$2; shift 2 ;;
     --no-build) BUILD=0; shift ;;
     --no-install) INSTALL=0; shift ;;
@@ -107,7 +111,7 @@ SMOKE=$REPO/target/release/smoke
 versions() {
   echo "smoke $("$SMOKE" --version | awk '{print $2}') at $(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- src Cargo.toml Cargo.lock || echo ' (src modified)')"
   echo "detect-test-pollution $("$VENV/bin/pip" show detect-test-pollution 2>/dev/null | awk '/^Version/{print $2}'), pytest $("$VENV/bin/python" -m pytest --version 2>&1 | awk '{print $2}'), python $("$VENV/bin/python" -c 'import platform; print(platform.python_version())')"
-  want rspec && echo "rspec-core $(rspec --version 2>/dev/null | awk '/rspec-core/{print $2}'), ruby $(ruby -e 'print RUBY_VERSION')"
+  want rspec && echo "rspec-core $(rspec --version 2>/dev/null | awk '/rspec-core/{print $NF}'), ruby $(ruby -e 'print RUBY_VERSION')"
   want testsmoke && echo "Apache-Test $(perl -MApache::Test -e 'print $Apache::Test::VERSION' 2>/dev/null), perl $(perl -e 'print $^V')"
   true
 }
@@ -168,6 +172,8 @@ done
 
 for runner in "${RUNNERS[@]}"; do
   case "$runner" in pytest) peer=dtp ;; rspec) peer=rspec ;; perl) peer=testsmoke ;; esac
+  nseeds=$SEEDS
+  [ "$runner" = perl ] && nseeds=$TS_SEEDS
   for n in "${SIZE_LIST[@]}"; do
     for case in "${CASE_LIST[@]}"; do
       for layout in first random; do
@@ -193,10 +199,11 @@ for runner in "${RUNNERS[@]}"; do
         # --times give the same order in every mode)
         probe=$PEERS_DIR/out/$runner-$case-$n-$layout/probe.txt
         mkdir -p "$(dirname "$probe")" && rm -f "$probe"
-        (cd "$suite" && "$SMOKE" "${SA[@]}" --mode per-test --times 1 --setup true --teardown true \
-          --run "echo \"\$SMOKE_SEED\" {test} >> '$probe'" --seed 1 --iterations $((SEEDS * 6 + 4)) -q \
+        case "$runner" in perl) pre=prove ;; *) pre=$runner ;; esac
+        (cd "$suite" && "$SMOKE" --preset "$pre" --mode per-test --times 1 \
+          --run "echo \"\$SMOKE_SEED\" {test} >> '$probe'" --seed 1 --iterations $((nseeds * 6 + 4)) -q \
           --report-dir "$PEERS_DIR/out/probe-reports" >/dev/null 2>&1)
-        read -r -a SMOKE_SEEDS < <(python3 "$HERE/peers.py" seeds smoke "$runner" "$suite" "$case" "$layout" "$n" "$SEEDS" "$probe")
+        read -r -a SMOKE_SEEDS < <(python3 "$HERE/peers.py" seeds smoke "$runner" "$suite" "$case" "$layout" "$n" "$nseeds" "$probe")
         log "  smoke seeds whose order fails: ${SMOKE_SEEDS[*]:-none}"
         for s in "${SMOKE_SEEDS[@]}"; do
           run_tool "$runner" smoke "$case" "$n" "$layout" "$s" "$suite" -- \
@@ -209,13 +216,13 @@ for runner in "${RUNNERS[@]}"; do
             run_tool "$runner" dtp "$case" "$n" "$layout" "" "$suite" -- \
               detect-test-pollution --failing-test "$vid" --tests tests ;;
           rspec)
-            read -r -a PS < <(python3 "$HERE/peers.py" seeds rspec "$runner" "$suite" "$case" "$layout" "$n" "$SEEDS")
+            read -r -a PS < <(python3 "$HERE/peers.py" seeds rspec "$runner" "$suite" "$case" "$layout" "$n" "$nseeds")
             log "  rspec seeds whose order fails: ${PS[*]:-none}"
             for s in "${PS[@]}"; do
               run_tool "$runner" rspec "$case" "$n" "$layout" "$s" "$suite" -- rspec --seed "$s" --bisect
             done ;;
           testsmoke)
-            read -r -a PS < <(python3 "$HERE/peers.py" seeds testsmoke "$runner" "$suite" "$case" "$layout" "$n" "$SEEDS")
+            read -r -a PS < <(python3 "$HERE/peers.py" seeds testsmoke "$runner" "$suite" "$case" "$layout" "$n" "$nseeds")
             log "  Apache::TestSmoke seeds whose order fails: ${PS[*]:-none}"
             for s in "${PS[@]}"; do
               run_tool "$runner" testsmoke "$case" "$n" "$layout" "$s" "$suite" -- \
@@ -234,4 +241,4 @@ TOOK=$(awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }')
   versions
   echo "machine: $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo), $(nproc) cpus, $(uname -sr), $(uname -m)"
 } >"$PEERS_DIR/header.txt"
-python3 "$HERE/peers.py" table "$RESULTS" "$PEERS_DIR/header.txt" "$TOOK" "$SEEDS"
+python3 "$HERE/peers.py" table "$RESULTS" "$PEERS_DIR/header.txt" "$TOOK" "$SEEDS (Apache-Test: $TS_SEEDS)"
