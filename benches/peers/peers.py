@@ -547,20 +547,20 @@ def table(path, header, took, nseeds):
     desc = lambda k: "%s %s %d %s" % (RUNNER_NAME[k[0]], k[1], k[2], k[3])
     bad = [(k, r, l) for k, r, l in holds["wall"] if r > l]
     print("must-hold: smoke's wall time at 400 tests <= 0.7x dtp's, <= 0.8x rspec --bisect's: %s"
-          % ("met (%d rows, smoke/peer %.2f to %.2f)" % (len(holds["wall"]), min(r for _, r, _ in holds["wall"]), max(r for _, r, _ in holds["wall"]))
+          % ("met (%d rows, smoke/peer %.3f to %.3f)" % (len(holds["wall"]), min(r for _, r, _ in holds["wall"]), max(r for _, r, _ in holds["wall"]))
              if holds["wall"] and not bad else
-             "NOT MET: " + ", ".join("%s %.2f" % (desc(k), r) for k, r, _ in bad) if bad else "not measured"))
+             "NOT MET: " + ", ".join("%s %.3f" % (desc(k), r) for k, r, _ in bad) if bad else "not measured"))
     if holds["wall_na"]:
         print("  not comparable (the peer named no correct sequence; smoke/peer wall): %s"
-              % ", ".join("%s %.2f" % (desc(k), r) for k, r, _ in holds["wall_na"]))
+              % ", ".join("%s %.3f" % (desc(k), r) for k, r, _ in holds["wall_na"]))
     bad = [(k, r) for k, r in holds["execs"] if r > 0.6]
     print("must-hold: smoke's executions on random orders <= 0.6x the peer's: %s"
-          % ("met (%d rows, smoke/peer %.2f to %.2f)" % (len(holds["execs"]), min(r for _, r in holds["execs"]), max(r for _, r in holds["execs"]))
+          % ("met (%d rows, smoke/peer %.3f to %.3f)" % (len(holds["execs"]), min(r for _, r in holds["execs"]), max(r for _, r in holds["execs"]))
              if holds["execs"] and not bad else
-             "NOT MET: " + ", ".join("%s %.2f" % (desc(k), r) for k, r in bad) if bad else "not measured"))
+             "NOT MET: " + ", ".join("%s %.3f" % (desc(k), r) for k, r in bad) if bad else "not measured"))
     if holds["execs_na"]:
         print("  not comparable (the peer named no correct sequence; smoke/peer executions): %s"
-              % ", ".join("%s %.2f" % (desc(k), r) for k, r in holds["execs_na"]))
+              % ", ".join("%s %.3f" % (desc(k), r) for k, r in holds["execs_na"]))
     print("must-hold: every smoke result the planted sequence, replayed and 1-minimal: %s (%d of %d)"
           % ("met" if smoke_ok == smoke_all and smoke_all else "NOT MET", smoke_ok, smoke_all))
     print("flagged rows (a peer as small a result, proven here, for fewer executions): %s"
