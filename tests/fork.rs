@@ -108,6 +108,54 @@ fn the_config_key_turns_the_server_off() {
 }
 
 #[test]
+fn a_forked_child_ends_as_a_fresh_pytest_would_threads_exit_handlers_and_buffered_files() {
+    require_pytest();
+    // The child skips tearing down the interpreter, so what others can see of a process's end
+    // is done by hand: a file written and never flushed, an exit handler, a thread still running.
+    let suite = Suite::new();
+    suite.file("conftest.py", COUNTING_CONFTEST).file(
+        "test_leave.py",
+        r#"import atexit, os, threading, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+KEEP = open(os.path.join(HERE, "unflushed.txt"), "w")
+
+
+def test_leave():
+    KEEP.write("written, never flushed\n")
+    atexit.register(lambda: open(os.path.join(HERE, "atexit.txt"), "w").write("ran\n"))
+
+    def late():
+        time.sleep(0.3)
+        with open(os.path.join(HERE, "thread.txt"), "w") as f:
+            f.write("finished\n")
+
+    threading.Thread(target=late).start()
+"#,
+    );
+    let out = suite.smoke(&[
+        "--preset",
+        "pytest",
+        "--order",
+        "rotate",
+        "--times",
+        "1",
+        "test_leave.py::test_leave",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(suite.report()["options"]["fork_server"], "pytest");
+    assert_eq!(
+        starts(&suite),
+        2,
+        "the listing and the server: the test ran forked"
+    );
+    let read = |f: &str| fs::read_to_string(suite.path().join(f)).unwrap_or_default();
+    assert_eq!(read("unflushed.txt"), "written, never flushed\n");
+    assert_eq!(read("atexit.txt"), "ran\n");
+    assert_eq!(read("thread.txt"), "finished\n");
+}
+
+#[test]
 fn a_test_that_kills_its_forked_process_is_that_tests_failure_and_is_shrunk() {
     require_pytest();
     let suite = polluted_suite();
