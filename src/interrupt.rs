@@ -4,7 +4,7 @@
 //! (SIGHUP: the terminal closed or the ssh session dropped, which would otherwise kill smoke
 //! outright and orphan the running test in its own group). A second one exits at once, without
 //! teardown, after the finishing step registered with [`on_hard_exit`] (which marks the report
-//! on disk interrupted) and after removing smoke's temporary folders ([`TempFolder`]); the
+//! on disk interrupted) and after removing smoke's temporary folders (`TempFolder`); the
 //! report is whole either way, because every write is a temp file + rename. This module knows
 //! nothing of reports: it only runs what it was handed.
 //!
