@@ -378,7 +378,7 @@ impl Config {
             match_output: run.match_output.filter(|_| !bug_mode),
             retries: if bug_mode { 0 } else { run.retries },
             jobs: if bug_mode { 1 } else { jobs },
-            driving: run.driving.filter(|_| !bug_mode).map(|d| match d {
+            driving: run.driving.map(|d| match d {
                 Driving::ControlDir(dir) => Driving::ControlDir(cwd.join(dir)),
                 other => other,
             }),

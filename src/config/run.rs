@@ -249,6 +249,11 @@ fn driving(
     shard: Option<Shard>,
     warnings: &mut Vec<String>,
 ) -> Result<Option<super::Driving>, ConfigError> {
+    // Bug mode runs the suite's order once: a driver in the file has nothing to drive (the
+    // flags were refused above).
+    if cli.bug_mode {
+        return Ok(None);
+    }
     let from_file = cli.controller.is_none() && cli.control_dir.is_none();
     let (controller, control_dir) = if from_file {
         if smoke.controller.is_some() && smoke.control_dir.is_some() {

@@ -1008,6 +1008,12 @@ fn outside_drivers_can_be_set_in_the_file_and_flags_replace_them() {
     // Bug mode runs the suite's order once: a driver in the file has nothing to drive.
     let c = with_file(&["--bug-mode"], &controller).expect("valid");
     assert_eq!(c.driving, None);
+    let c = with_file(
+        &["--bug-mode"],
+        &format!("{MINIMAL}[smoke]\ncontrol-dir = \"ctl\"\njobs = 2\n"),
+    )
+    .expect("what bug mode leaves unused is not checked");
+    assert_eq!(c.driving, None);
 
     for (extra, message) in [
         (
