@@ -187,25 +187,29 @@ impl Worker<'_> {
         purpose: Purpose,
         probe: bool,
     ) -> Result<SequenceRun> {
-        let mut run = SequenceRun::default();
-        self.emit(Progress::SequenceStarted {
+        let batch = matches!(self.config.execution, Execution::Batch(_));
+        self.framed(
+            SequenceRun::default(),
+            ctx,
             purpose,
-            length: sequence.len(),
-            batch: matches!(self.config.execution, Execution::Batch(_)),
-        });
-        if self.stopping() {
-            run.stop = Some(Stop::Interrupted);
-            return Ok(run);
-        }
-        if let Some(stop) = self.run_hook(Hook::Setup, ctx, purpose, &mut run.hooks)? {
-            run.stop = Some(stop);
-            if stop == Stop::HookFailed(Hook::Setup) {
-                return Ok(run);
-            }
-        }
+            sequence.len(),
+            batch,
+            |this, run| this.probed_tests(sequence, ctx, purpose, probe, run),
+        )
+    }
+
+    /// The tests of [`run_sequence`](Self::run_sequence), with their probes, once setup ran.
+    fn probed_tests(
+        &mut self,
+        sequence: &[TestId],
+        ctx: Context,
+        purpose: Purpose,
+        probe: bool,
+        run: &mut SequenceRun,
+    ) -> Result<()> {
         let batch = matches!(self.config.execution, Execution::Batch(_));
         let mut prober = None;
-        if run.stop.is_none() && probe && self.config.probes.any() {
+        if probe && self.config.probes.any() {
             // The same state twice: what differs between the two is noise.
             let first = self.observe(ctx);
             let second = self.observe(ctx);
@@ -216,16 +220,11 @@ impl Worker<'_> {
         }
         if run.stop.is_none() {
             match &self.config.execution {
-                Execution::PerTest(template) => self.run_each(
-                    &template.script,
-                    sequence,
-                    ctx,
-                    purpose,
-                    &mut run,
-                    &mut prober,
-                )?,
+                Execution::PerTest(template) => {
+                    self.run_each(&template.script, sequence, ctx, purpose, run, &mut prober)?
+                }
                 Execution::Batch(template) => {
-                    self.run_batch(template, sequence, ctx, purpose, &mut run)?;
+                    self.run_batch(template, sequence, ctx, purpose, run)?;
                     if let Some(prober) = &mut prober
                         && !self.stopping()
                     {
@@ -244,11 +243,7 @@ impl Worker<'_> {
             }
         }
         run.probe = prober.map(|p| Box::new(p.finish()));
-        // Teardown runs once per sequence, also after an interrupt.
-        if let Some(stop) = self.run_hook(Hook::Teardown, ctx, purpose, &mut run.hooks)? {
-            run.stop = run.stop.or(Some(stop));
-        }
-        Ok(run)
+        Ok(())
     }
 
     /// A driven iteration: setup, then each test the driver names until it says `check` or
@@ -260,14 +255,40 @@ impl Worker<'_> {
         ctx: Context,
         purpose: Purpose,
     ) -> Result<SequenceRun> {
-        let mut run = SequenceRun {
+        let run = SequenceRun {
             driven: Some(Vec::new()),
             ..SequenceRun::default()
         };
+        self.framed(run, ctx, purpose, 0, false, |this, run| {
+            let Execution::PerTest(template) = &this.config.execution else {
+                return Err(anyhow::anyhow!(
+                    "a driven sequence runs in per-test mode only (the config refuses batch)"
+                ));
+            };
+            let script = template.script.clone();
+            if let Err(error) = this.drive(driver, &script, ctx, purpose, run)? {
+                run.driver_error = Some(error);
+            }
+            Ok(())
+        })
+    }
+
+    /// What every sequence is: said to start (`length` tests, in one `batch` or not), then
+    /// setup, then `tests` unless setup failed or a signal came, then teardown, which runs once
+    /// per sequence, also after an interrupt.
+    fn framed(
+        &mut self,
+        mut run: SequenceRun,
+        ctx: Context,
+        purpose: Purpose,
+        length: usize,
+        batch: bool,
+        tests: impl FnOnce(&mut Self, &mut SequenceRun) -> Result<()>,
+    ) -> Result<SequenceRun> {
         self.emit(Progress::SequenceStarted {
             purpose,
-            length: 0,
-            batch: false,
+            length,
+            batch,
         });
         if self.stopping() {
             run.stop = Some(Stop::Interrupted);
@@ -280,15 +301,7 @@ impl Worker<'_> {
             }
         }
         if run.stop.is_none() {
-            let Execution::PerTest(template) = &self.config.execution else {
-                return Err(anyhow::anyhow!(
-                    "a driven sequence runs in per-test mode only (the config refuses batch)"
-                ));
-            };
-            let script = template.script.clone();
-            if let Err(error) = self.drive(driver, &script, ctx, purpose, &mut run)? {
-                run.driver_error = Some(error);
-            }
+            tests(self, &mut run)?;
         }
         if let Some(stop) = self.run_hook(Hook::Teardown, ctx, purpose, &mut run.hooks)? {
             run.stop = run.stop.or(Some(stop));
