@@ -272,8 +272,7 @@ wait"#,
     let started = Instant::now();
     // The first test is running (and blocks for 60 s) once its child's pid is written.
     wait_for(&suite.path().join("children.pids"), Duration::from_secs(20));
-    // SAFETY: kill(2) on our own child.
-    unsafe { libc::kill(child.0.id() as i32, signal) };
+    child.signal(signal);
     let status = child.0.wait().expect("wait");
     assert_eq!(status.code(), Some(code));
     assert!(started.elapsed() < Duration::from_secs(30));
@@ -319,13 +318,11 @@ fn a_second_sigint_exits_at_once_without_waiting_for_teardown() {
     let started = Instant::now();
     let wait = |file: &str| wait_for(&suite.path().join(file), Duration::from_secs(20));
     wait("ran.log");
-    // SAFETY: kill(2) on our own child.
-    unsafe { libc::kill(child.0.id() as i32, libc::SIGINT) };
+    child.signal(libc::SIGINT);
     wait("teardown.started");
     let folders = || fs::read_dir(&tmp).expect("tmp").count();
     assert_eq!(folders(), 1, "the fresh working folder");
-    // SAFETY: as above.
-    unsafe { libc::kill(child.0.id() as i32, libc::SIGINT) };
+    child.signal(libc::SIGINT);
     let status = child.0.wait().expect("wait");
     assert_eq!(status.code(), Some(130));
     assert!(

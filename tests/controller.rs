@@ -253,8 +253,7 @@ fn sigint_while_a_driven_test_runs_seals_the_report_and_ends_the_controller() {
         "echo teardown >> teardown.log",
     ]);
     wait_for(&suite.path().join("children.pids"), Duration::from_secs(20));
-    // SAFETY: kill(2) on our own child.
-    unsafe { libc::kill(child.0.id() as i32, libc::SIGINT) };
+    child.signal(libc::SIGINT);
     let status = child.0.wait().expect("wait");
     assert_eq!(status.code(), Some(130));
     let report = suite.report();

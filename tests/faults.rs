@@ -268,8 +268,7 @@ fn sigint_and_sigterm_during_setup_and_during_shrinking_stop_cleanly() {
         .expect("write");
         let mut child = suite.spawn(&[]);
         wait_for(&suite.path().join("setup.pid"), HANG);
-        // SAFETY: kill(2) on our own child.
-        unsafe { libc::kill(child.0.id() as i32, signal) };
+        child.signal(signal);
         let status = child.0.wait().expect("wait");
         assert_eq!(status.code(), Some(code));
         let report = suite.report();
@@ -296,8 +295,7 @@ esac"#,
     );
     let mut child = suite.spawn(&["--order", "rotate", "--times", "1"]);
     wait_for(&suite.path().join("v.pids"), HANG);
-    // SAFETY: kill(2) on our own child.
-    unsafe { libc::kill(child.0.id() as i32, libc::SIGTERM) };
+    child.signal(libc::SIGTERM);
     let status = child.0.wait().expect("wait");
     assert_eq!(status.code(), Some(143));
     let report = suite.report();
@@ -364,8 +362,7 @@ esac"#,
         .dispatcher("sleep 60 & echo $! >> children.pids; wait");
     let mut child = spawn_with_closed_output(&suite, &["-n", "5"]);
     wait_for(&suite.path().join("children.pids"), Duration::from_secs(20));
-    // SAFETY: kill(2) on our own child.
-    unsafe { libc::kill(child.0.id() as i32, libc::SIGINT) };
+    child.signal(libc::SIGINT);
     assert_eq!(child.0.wait().expect("wait").code(), Some(130));
     let report = suite.report();
     assert_eq!(report["status"], "interrupted");
@@ -462,8 +459,7 @@ fn a_signal_while_listing_or_collecting_build_parameters_stops_smoke_cleanly() {
         .dispatcher("");
     let mut child = suite.spawn(&[]);
     wait_for(&suite.path().join("build.started"), HANG);
-    // SAFETY: kill(2) on our own child.
-    unsafe { libc::kill(child.0.id() as i32, libc::SIGINT) };
+    child.signal(libc::SIGINT);
     assert_eq!(child.0.wait().expect("wait").code(), Some(130));
     let report = suite.report();
     assert_eq!(report["status"], "interrupted");

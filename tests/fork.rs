@@ -300,8 +300,7 @@ fn ctrl_c_while_a_forked_test_runs_kills_it_seals_the_report_and_leaves_no_serve
         &suite.path().join("children.pids"),
         std::time::Duration::from_secs(60),
     );
-    // SAFETY: kill(2) on our own child.
-    unsafe { libc::kill(child.0.id() as i32, libc::SIGINT) };
+    child.signal(libc::SIGINT);
     let status = child.0.wait().expect("wait");
     assert_eq!(status.code(), Some(130));
     assert!(started.elapsed() < std::time::Duration::from_secs(50));

@@ -158,8 +158,7 @@ esac"#,
     // Then a test hangs, and Ctrl-C stops the run.
     fs::write(suite.path().join("hang"), "").expect("write");
     wait_for(&suite.path().join("children.pids"), Duration::from_secs(30));
-    // SAFETY: kill(2) on our own child.
-    unsafe { libc::kill(child.0.id() as i32, libc::SIGINT) };
+    child.signal(libc::SIGINT);
     let status = child.0.wait().expect("wait");
     assert_eq!(status.code(), Some(130));
     let (_, page) = html_of(&suite);

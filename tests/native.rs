@@ -409,8 +409,7 @@ fn ctrl_c_mid_run_removes_the_go_test_binaries_too() {
         !built.is_empty(),
         "the binaries are in TMPDIR while smoke runs"
     );
-    // SAFETY: kill(2) on our own child.
-    unsafe { libc::kill(child.0.id() as i32, libc::SIGINT) };
+    child.signal(libc::SIGINT);
     let status = child.0.wait().expect("smoke ends");
     assert_eq!(status.code(), Some(130));
     // What go's own t.TempDir() of a test killed mid-run left is go's; smoke's folder is gone.

@@ -483,8 +483,7 @@ fn ctrl_c_while_a_probe_hangs_kills_it_tears_down_and_keeps_the_report() {
             .count()
     };
     let before = teardowns();
-    // SAFETY: kill(2) on our own child.
-    unsafe { libc::kill(child.0.id() as i32, libc::SIGINT) };
+    child.signal(libc::SIGINT);
     let status = child.0.wait().expect("wait");
     assert_eq!(status.code(), Some(130));
     let report = suite.report();

@@ -65,15 +65,7 @@ fn minimal(report: &serde_json::Value) -> Vec<Vec<String>> {
 fn interrupted_after(suite: &Suite, runs: usize, args: &[&str]) {
     let mut full: Vec<&str> = vec!["--report", "part.txt"];
     full.extend(args);
-    let mut child = common::KillOnDrop(
-        suite
-            .command()
-            .args(&full)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("smoke starts"),
-    );
+    let mut child = suite.start(&full, &[]);
     let started = Instant::now();
     while suite.ran().iter().filter(|t| *t == "v").count() < runs {
         assert!(
@@ -82,8 +74,7 @@ fn interrupted_after(suite: &Suite, runs: usize, args: &[&str]) {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    // SAFETY: kill(2) on our own child.
-    unsafe { libc::kill(child.0.id() as i32, libc::SIGINT) };
+    child.signal(libc::SIGINT);
     let status = child.0.wait().expect("wait");
     assert_eq!(status.code(), Some(130));
 }
@@ -106,11 +97,7 @@ fn a_run_stopped_mid_shrink_resumes_to_the_same_minimal_sequence_and_remaining_s
         "stopped before the shrink ended"
     );
 
-    let out = suite
-        .command()
-        .args(["resume", "part.json"])
-        .output()
-        .expect("runs");
+    let out = run(&suite, &["resume", "part.json"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
         stderr(&out)
@@ -163,21 +150,12 @@ fn a_run_stopped_between_iterations_runs_only_the_ones_left_with_their_seeds() {
     let whole = json(&suite, "whole.json");
 
     suite.clear_ran();
-    let mut child = common::KillOnDrop(
-        suite
-            .command()
-            .args([&args[..], &["--report", "part.txt"]].concat())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("smoke starts"),
-    );
+    let mut child = suite.start(&[&args[..], &["--report", "part.txt"]].concat(), &[]);
     // Two iterations of 3 x 2 tests, and into the third.
     while suite.ran().len() < 14 {
         std::thread::sleep(Duration::from_millis(10));
     }
-    // SAFETY: kill(2) on our own child.
-    unsafe { libc::kill(child.0.id() as i32, libc::SIGINT) };
+    child.signal(libc::SIGINT);
     assert_eq!(child.0.wait().expect("wait").code(), Some(130));
     let done: Vec<_> = iterations(&json(&suite, "part.json"))
         .into_iter()
@@ -186,11 +164,7 @@ fn a_run_stopped_between_iterations_runs_only_the_ones_left_with_their_seeds() {
     assert!(done.len() >= 2 && done.len() < 6, "{done:?}");
 
     suite.clear_ran();
-    let out = suite
-        .command()
-        .args(["resume", "part.json"])
-        .output()
-        .expect("runs");
+    let out = run(&suite, &["resume", "part.json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let resumed = json(&suite, "part.json");
     assert_eq!(iterations(&resumed), iterations(&whole));
@@ -201,27 +175,15 @@ fn a_run_stopped_between_iterations_runs_only_the_ones_left_with_their_seeds() {
 #[test]
 fn a_run_killed_outright_resumes_from_what_its_report_holds() {
     let suite = suite();
-    let mut child = common::KillOnDrop(
-        suite
-            .command()
-            .args(["--seed", "5", "-n", "2", "--report", "part.txt"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("smoke starts"),
-    );
+    let mut child = suite.start(&["--seed", "5", "-n", "2", "--report", "part.txt"], &[]);
     while suite.ran().iter().filter(|t| *t == "v").count() < 2 {
         std::thread::sleep(Duration::from_millis(20));
     }
-    // SAFETY: kill(2) on our own child; SIGKILL leaves the report as it was last written.
-    unsafe { libc::kill(child.0.id() as i32, libc::SIGKILL) };
+    // SIGKILL leaves the report as it was last written.
+    child.signal(libc::SIGKILL);
     let _ = child.0.wait();
     assert_eq!(json(&suite, "part.json")["status"], "running");
-    let out = suite
-        .command()
-        .args(["resume", "part.json"])
-        .output()
-        .expect("runs");
+    let out = run(&suite, &["resume", "part.json"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let resumed = json(&suite, "part.json");
     assert_eq!(resumed["status"], "completed");
@@ -238,11 +200,7 @@ fn a_completed_run_has_nothing_to_resume_and_answers_with_its_verdict() {
     assert_eq!(out.status.code(), Some(1));
     let before = fs::read_to_string(suite.path().join("done.json")).expect("json");
     suite.clear_ran();
-    let out = suite
-        .command()
-        .args(["resume", "done.json"])
-        .output()
-        .expect("runs");
+    let out = run(&suite, &["resume", "done.json"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
         stdout(&out).contains("completed; nothing to resume"),
@@ -261,11 +219,7 @@ fn a_suite_that_changed_since_the_run_is_refused_naming_what_changed() {
     let suite = suite();
     interrupted_after(&suite, 2, &["--seed", "5", "-n", "3"]);
     suite.toml(&["a", "b", "c", "p", "v"], "");
-    let out = suite
-        .command()
-        .args(["resume", "part.json"])
-        .output()
-        .expect("runs");
+    let out = run(&suite, &["resume", "part.json"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
@@ -277,11 +231,7 @@ fn a_suite_that_changed_since_the_run_is_refused_naming_what_changed() {
 #[test]
 fn resume_names_a_file_it_cannot_read_or_understand() {
     let suite = suite();
-    let out = suite
-        .command()
-        .args(["resume", "nope.json"])
-        .output()
-        .expect("runs");
+    let out = run(&suite, &["resume", "nope.json"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("cannot read the report 'nope.json'"),
@@ -289,11 +239,7 @@ fn resume_names_a_file_it_cannot_read_or_understand() {
         stderr(&out)
     );
     suite.file("junk.json", "{\"not\": \"a report\"}");
-    let out = suite
-        .command()
-        .args(["resume", "junk.json"])
-        .output()
-        .expect("runs");
+    let out = run(&suite, &["resume", "junk.json"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("is not a smoke JSON report"),
@@ -309,7 +255,7 @@ fn a_test_called_resume_stays_reachable() {
     let out = suite.smoke(&["--order", "rotate", "--times", "1", "--", "resume"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(suite.ran(), ["resume"]);
-    let out = suite.command().arg("resume").output().expect("runs");
+    let out = run(&suite, &["resume"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("tip: to run a test called resume, put -- first: smoke -- resume"),

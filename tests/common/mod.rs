@@ -77,13 +77,20 @@ impl Suite {
 
     /// [`Suite::spawn`] with extra environment variables.
     pub fn spawn_with(&self, args: &[&str], env: &[(&str, &Path)]) -> KillOnDrop {
+        let mut all = vec!["--report-dir", "reports"];
+        all.extend_from_slice(args);
+        self.start(&all, env)
+    }
+
+    /// Start smoke with exactly `args` (no report folder added) and `env`, output dropped; it
+    /// is killed if the test ends before waiting for it.
+    pub fn start(&self, args: &[&str], env: &[(&str, &Path)]) -> KillOnDrop {
         let mut cmd = self.command();
         for (name, value) in env {
             cmd.env(name, value);
         }
         KillOnDrop(
-            cmd.args(["--report-dir", "reports"])
-                .args(args)
+            cmd.args(args)
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::null())
                 .spawn()
@@ -175,6 +182,14 @@ pub fn alive(pid: i32) -> bool {
 
 /// Kills the smoke under test if the test fails before waiting for it.
 pub struct KillOnDrop(pub std::process::Child);
+
+impl KillOnDrop {
+    /// Send `signal` to smoke, as a terminal or a CI runner would.
+    pub fn signal(&self, signal: i32) {
+        // SAFETY: kill(2) on our own child, which has not been waited for.
+        unsafe { libc::kill(self.0.id() as i32, signal) };
+    }
+}
 
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
