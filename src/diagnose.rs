@@ -328,22 +328,18 @@ pub fn run(
     let suite: Vec<TestId> = (0..names.len()).collect();
     let budget = args.max_diagnose.unwrap_or(u64::MAX);
 
-    let target = crate::config::report_target_only(
+    let files = replay::report_files(
         args.config.as_deref(),
-        args.output.report.as_deref(),
-        args.output.report_dir.as_deref(),
+        &args.output,
         cwd,
+        now,
+        "smoke-diagnose",
     )?;
-    let files = ReportFiles::create_named(&target, now, "smoke-diagnose")?;
     let mut diagnosis = DiagnoseReport {
         head: Head::new("diagnose", now, &argv, &args.from, suite_label),
         failures: Vec::new(),
     };
-    files.write_rendered(
-        &render_text(&diagnosis),
-        &render_json(&diagnosis),
-        Some(&render_html(&diagnosis)),
-    )?;
+    write(&files, &diagnosis)?;
 
     let mut interrupted = None;
     for (n, f) in chosen {
@@ -401,18 +397,10 @@ pub fn run(
             outln!("{}", lines(&d));
         }
         diagnosis.failures.push(d);
-        files.write_rendered(
-            &render_text(&diagnosis),
-            &render_json(&diagnosis),
-            Some(&render_html(&diagnosis)),
-        )?;
+        write(&files, &diagnosis)?;
     }
     diagnosis.head.finish(interrupted.is_some());
-    files.write_rendered(
-        &render_text(&diagnosis),
-        &render_json(&diagnosis),
-        Some(&render_html(&diagnosis)),
-    )?;
+    write(&files, &diagnosis)?;
     if args.output.quiet {
         for d in &diagnosis.failures {
             outln!("{}", lines(d));
@@ -433,6 +421,15 @@ pub fn run(
         None if diagnosis.failures.iter().any(|d| !d.missing.is_empty()) => exit::ERROR,
         None => exit::OK,
     })
+}
+
+/// Write the diagnosis report as it stands, in all three forms.
+fn write(files: &ReportFiles, diagnosis: &DiagnoseReport) -> anyhow::Result<()> {
+    files.write_rendered(
+        &render_text(diagnosis),
+        &render_json(diagnosis),
+        Some(&render_html(diagnosis)),
+    )
 }
 
 /// A diagnosis with nothing found yet.

@@ -407,13 +407,13 @@ pub fn run(
         });
         sequences.push(ids);
     }
-    let target = crate::config::report_target_only(
+    let files = report_files(
         args.config.as_deref(),
-        args.output.report.as_deref(),
-        args.output.report_dir.as_deref(),
+        &args.output,
         cwd,
+        now,
+        "smoke-replay",
     )?;
-    let files = ReportFiles::create_named(&target, now, "smoke-replay")?;
     let mut replay = ReplayReport {
         head: Head::new("replay", now, &argv, &args.from, suite_label),
         runs_each: runs,
@@ -523,6 +523,24 @@ pub(crate) struct Loaded {
     pub suite_label: String,
     /// The report's `--match`: what failing "the same way" requires of the output.
     pub same_output: Option<Regex>,
+}
+
+/// The report files of a subcommand (`prefix`: `smoke-replay`, `smoke-diagnose`), where its
+/// `--report`, `--report-dir` or the config file's `[report] dir` say, dated `now`.
+pub(crate) fn report_files(
+    config: Option<&Path>,
+    output: &crate::cli::OutputArgs,
+    cwd: &Path,
+    now: chrono::DateTime<chrono::Local>,
+    prefix: &str,
+) -> anyhow::Result<ReportFiles> {
+    let target = crate::config::report_target_only(
+        config,
+        output.report.as_deref(),
+        output.report_dir.as_deref(),
+        cwd,
+    )?;
+    ReportFiles::create_named(&target, now, prefix)
 }
 
 /// Read the report `from`, find its suite (`config`, `./smoke.toml`, else the report's own),
