@@ -426,6 +426,32 @@ fn an_rspec_example_that_kills_its_forked_process_is_that_examples_failure() {
 }
 
 #[test]
+fn forked_rspec_children_start_with_rspecs_failure_printing_loaded_and_shrink_the_same() {
+    if !common::have_tool(&["rspec"], "apt-get install ruby-rspec") {
+        return;
+    }
+    // The victim notes whether Ripper (which rspec loads to print a failing line) is loaded as
+    // it starts: in a fresh rspec it is not, before the first failure; the fork server loads
+    // it once, so that no child loads it again.
+    let victim = "File.write(File.join(__dir__, '..', 'ripper.log'), \"#{defined?(Ripper).inspect}\\n\", mode: 'a')\n    expect(Registry.dirty).to be_nil";
+    for (extra, loaded) in [(None, "\"constant\""), (Some("--no-fork-server"), "nil")] {
+        let suite = rspec_suite(victim);
+        let mut args = vec!["--order", "rotate"];
+        args.extend(extra);
+        let out = suite.smoke(&args);
+        assert_eq!(out.status.code(), Some(1), "{extra:?}: {}", stderr(&out));
+        assert_eq!(
+            minimal_sequences(&suite.report()),
+            pair("spec/b_spec.rb[1:2]", "spec/c_spec.rb[1:2]"),
+            "{extra:?}"
+        );
+        let seen = std::fs::read_to_string(suite.path().join("ripper.log")).unwrap();
+        assert!(seen.lines().count() > 2, "{extra:?}: {seen}");
+        assert!(seen.lines().all(|l| l == loaded), "{extra:?}: {seen}");
+    }
+}
+
+#[test]
 fn output_before_the_plugin_takes_the_pipe_and_the_suites_pythonpath_do_not_stop_the_server() {
     require_pytest();
     let suite = polluted_suite();

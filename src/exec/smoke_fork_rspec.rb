@@ -74,6 +74,22 @@ module SmokeForkServer
     end
   end
 
+  # What rspec loads the first time an example fails, to print it: the differ, pp, and the
+  # source reader (Ripper) that shows the failing line. Loaded once here, every child that sees
+  # a failure saves loading it again (about 10 ms a child); a fresh rspec would load the same
+  # files at its first failure, and no example has run yet. Each is optional: an rspec without
+  # one goes on without it.
+  FAILURE_LIBRARIES = %w[pp ripper diff/lcs diff/lcs/hunk rspec/support/differ
+                         rspec/support/hunk_generator rspec/support/source].freeze
+
+  def self.preload_failure_reporting
+    FAILURE_LIBRARIES.each do |library|
+      require library
+    rescue LoadError
+      nil
+    end
+  end
+
   def run_specs(example_groups)
     return super unless SERVING
 
@@ -92,6 +108,7 @@ module SmokeForkServer
                                          'forking would copy them stopped')
       exit!(0)
     end
+    SmokeForkServer.preload_failure_reporting
     index = {}
     world.all_examples.each { |e| index[SmokeExactOrder.key(e.id)] ||= e }
     SmokeForkServer.reply(ready: index.size)
