@@ -2,7 +2,7 @@
 # smoke against its peers: detect-test-pollution (pytest), rspec --bisect and Apache::TestSmoke,
 # each shrinking the same planted failures, counted from the suites' own logs.
 #
-#   bash benches/peers.sh                         # everything, sizes 50 and 400, 3 seeds a row
+#   bash benches/peers.sh                         # everything, sizes 50 and 400, 5 seeds a row
 #   bash benches/peers.sh --only pytest --sizes 400 --seeds 1    # one runner, a quick look
 #
 # Not run in CI and not a cargo bench: it installs peers (PyPI, Debian) and takes a while.
@@ -15,7 +15,7 @@ usage() {
 usage: bash benches/peers.sh [--sizes 50,400] [--seeds N] [--only pytest|rspec|testsmoke]...
                              [--timeout SECONDS] [--no-build] [--no-install]
   --sizes LIST     suite sizes (default 50,400)
-  --seeds N        failing random seeds per random row and tool (default 3; medians reported)
+  --seeds N        failing random seeds per random row and tool (default 5; medians reported)
   --only RUNNER    pytest (smoke vs detect-test-pollution), rspec (smoke vs rspec --bisect),
                    testsmoke (smoke vs Apache::TestSmoke); repeatable (default: all three)
   --cases LIST     one,two (default both: one polluter; two polluters both needed)
@@ -29,7 +29,7 @@ EOF
 }
 
 SIZES=50,400
-SEEDS=3
+SEEDS=5
 ONLY=()
 CASES=one,two
 TIMEOUT=300
@@ -194,41 +194,30 @@ for runner in "${RUNNERS[@]}"; do
           esac
           continue
         fi
-        # random: smoke's first failing seeds, from a cheap probe with the same test list
-        # (per-test mode, a run command that only logs the order; the same seed, tests and
-        # --times give the same order in every mode)
-        probe=$PEERS_DIR/out/$runner-$case-$n-$layout/probe.txt
-        mkdir -p "$(dirname "$probe")" && rm -f "$probe"
-        case "$runner" in perl) pre=prove ;; *) pre=$runner ;; esac
-        (cd "$suite" && "$SMOKE" --preset "$pre" --mode per-test --times 1 \
-          --run "echo \"\$SMOKE_SEED\" {test} >> '$probe'" --seed 1 --iterations $((nseeds * 6 + 4)) -q \
-          --report-dir "$PEERS_DIR/out/probe-reports" >/dev/null 2>&1)
-        read -r -a SMOKE_SEEDS < <(python3 "$HERE/peers.py" seeds smoke "$runner" "$suite" "$case" "$layout" "$n" "$nseeds" "$probe")
-        log "  smoke seeds whose order fails: ${SMOKE_SEEDS[*]:-none}"
-        for s in "${SMOKE_SEEDS[@]}"; do
+        # random: the first seeds whose order fails, the same order for both tools (rspec's
+        # --seed order, Apache::TestSmoke's APACHE_TEST_SEED order, or for pytest a shuffle
+        # from the seed that dtp is handed with --testids-file). smoke is given the whole
+        # order (--order rotate --times 1 ID...): it runs it, stops at the failure and shrinks.
+        read -r -a PS < <(python3 "$HERE/peers.py" seeds "$runner" "$suite" "$case" "$layout" "$n" "$nseeds")
+        log "  seeds whose order fails: ${PS[*]:-none}"
+        for s in "${PS[@]}"; do
+          mapfile -t ORDER < <(python3 "$HERE/peers.py" order "$runner" "$suite" "$n" "$s")
           run_tool "$runner" smoke "$case" "$n" "$layout" "$s" "$suite" -- \
-            "$SMOKE" "${SA[@]}" --seed "$s" --iterations 1 -q --report "$PEERS_DIR/out/$runner-$case-$n-$layout/smoke-$s/smoke.txt"
-        done
-        case "$peer" in
-          dtp)
-            # dtp has no random order of its own to bisect: it always runs the collected
-            # order with the victim moved last (its --fuzz only finds a failing test)
-            run_tool "$runner" dtp "$case" "$n" "$layout" "" "$suite" -- \
-              detect-test-pollution --failing-test "$vid" --tests tests ;;
-          rspec)
-            read -r -a PS < <(python3 "$HERE/peers.py" seeds rspec "$runner" "$suite" "$case" "$layout" "$n" "$nseeds")
-            log "  rspec seeds whose order fails: ${PS[*]:-none}"
-            for s in "${PS[@]}"; do
-              run_tool "$runner" rspec "$case" "$n" "$layout" "$s" "$suite" -- rspec --seed "$s" --bisect
-            done ;;
-          testsmoke)
-            read -r -a PS < <(python3 "$HERE/peers.py" seeds testsmoke "$runner" "$suite" "$case" "$layout" "$n" "$nseeds")
-            log "  Apache::TestSmoke seeds whose order fails: ${PS[*]:-none}"
-            for s in "${PS[@]}"; do
+            "$SMOKE" "${SA[@]}" --order rotate --times 1 -q \
+            --report "$PEERS_DIR/out/$runner-$case-$n-$layout/smoke-$s/smoke.txt" "${ORDER[@]}"
+          case "$peer" in
+            dtp)
+              ids=$PEERS_DIR/out/$runner-$case-$n-$layout/testids-$s.txt
+              python3 "$HERE/peers.py" order "$runner" "$suite" "$n" "$s" "$vid" >"$ids"
+              run_tool "$runner" dtp "$case" "$n" "$layout" "$s" "$suite" -- \
+                detect-test-pollution --failing-test "$vid" --testids-file "$ids" ;;
+            rspec)
+              run_tool "$runner" rspec "$case" "$n" "$layout" "$s" "$suite" -- rspec --seed "$s" --bisect ;;
+            testsmoke)
               run_tool "$runner" testsmoke "$case" "$n" "$layout" "$s" "$suite" -- \
-                env APACHE_TEST_SEED="$s" perl t/SMOKE -times=1 -order=random
-            done ;;
-        esac
+                env APACHE_TEST_SEED="$s" perl t/SMOKE -times=1 -order=random ;;
+          esac
+        done
       done
     done
   done

@@ -296,34 +296,49 @@ def testsmoke_order(folder, seed):
     return [id_to_name("perl", t) for t in out.split()]
 
 
-def smoke_probe_orders(path):
-    """smoke's probe run logs `SEED TEST` per test: the order of each seed."""
-    orders = {}
-    for line in open(path):
-        seed, tid = line.split(None, 1)
-        orders.setdefault(int(seed), []).append(id_to_name(RUNNER_OF_PROBE, tid))
-    return orders
+def dtp_order(n, seed):
+    """A shuffled order of the whole suite for the pytest rows: dtp has no random order of its
+    own, so it is handed this one (the tests before the victim, `--testids-file`)."""
+    import random
+    order = [name(i) for i in range(1, n + 1)]
+    random.Random(seed).shuffle(order)
+    return order
 
 
-RUNNER_OF_PROBE = "pytest"
+PEER_OF = {"pytest": "dtp", "rspec": "rspec", "perl": "testsmoke"}
 
 
-def seeds(tool, runner, folder, case, layout, n, count, probe=None):
+def shared_order(runner, folder, n, seed):
+    """The failing order a random row's seed stands for, the same for smoke and the peer: the
+    order rspec runs with --seed SEED, the one Apache::TestSmoke runs with APACHE_TEST_SEED=SEED,
+    or (pytest) a shuffle of the suite from SEED."""
+    peer = PEER_OF[runner]
+    if peer == "rspec":
+        return rspec_order(folder, seed)
+    if peer == "testsmoke":
+        return testsmoke_order(folder, seed)
+    return dtp_order(n, seed)
+
+
+def seeds(runner, folder, case, layout, n, count):
+    """The first COUNT seeds whose shared order makes the victim fail."""
     p, q, v = (name(i) if i else None for i in planted(n, case, layout))
     found = []
-    if tool == "smoke":
-        global RUNNER_OF_PROBE
-        RUNNER_OF_PROBE = runner
-        orders = smoke_probe_orders(probe)
-        found = [s for s in sorted(orders) if first_failing(orders[s], p, q, v)][:count]
-    else:
-        for s in range(1, 200):
-            order = rspec_order(folder, s) if tool == "rspec" else testsmoke_order(folder, s)
-            if first_failing(order, p, q, v):
-                found.append(s)
-                if len(found) == count:
-                    break
+    for s in range(1, 200):
+        if first_failing(shared_order(runner, folder, n, s), p, q, v):
+            found.append(s)
+            if len(found) == count:
+                break
     print(" ".join(map(str, found)))
+
+
+def print_order(runner, folder, n, seed, upto=None):
+    """The shared order's test ids, one per line; with UPTO, only as far as that id."""
+    for x in shared_order(runner, folder, n, seed):
+        tid = test_id(runner, int(x[1:]))
+        print(tid)
+        if tid == upto:
+            break
 
 
 # ---------------------------------------------------------------------------------------------
@@ -417,12 +432,15 @@ def record(args):
     p, q, v = (name(i) if i else None for i in planted(n, case, layout))
     lines = open(os.path.join(folder, "ran.log")).read().split()[int(before):]
     total = len(lines)
-    # The order the tool ran in its first run: what its result's order is read against.
-    if tool == "rspec" and layout == "random":
-        full_order = rspec_order(folder, seed)
+    # The order the tool ran in its first run: what its result's order is read against, and
+    # k, the number of tests before the victim in it (dtp, on the first layout, bisects every
+    # other test of the suite; on a random row it is handed the tests before the victim).
+    if layout == "random":
+        full_order = shared_order(runner, folder, n, int(seed))
     else:
         full_order = [name(i) for i in range(1, n + 1)]
     names, shrink, note = parse_result(tool, runner, outdir, full_order)
+    k = full_order.index(v)
     if shrink is None and total:
         # The failing run that found or confirmed the failure is not shrinking: rspec's
         # first run of the whole suite, dtp's run of the whole group (after the victim
@@ -443,8 +461,10 @@ def record(args):
     minimal = check(runner, folder, names)
     planted_seq = [x for x in full_order if x in (p, q)] + [v]
     row = dict(runner=runner, tool=tool, case=case, n=n, layout=layout, seed=seed,
-               wall=float(wall), execs=total, shrink=shrink, result=names, minimal=minimal,
-               planted=sorted(names) == sorted(planted_seq), note=note, rc=int(rc))
+               wall=float(wall), execs=total, shrink=shrink, k=k,
+               shrink_per_k=(shrink / k if shrink is not None and k else None), result=names,
+               minimal=minimal, planted=sorted(names) == sorted(planted_seq), note=note,
+               rc=int(rc))
     print(json.dumps(row))
 
 
@@ -490,13 +510,13 @@ def table(path, header, took, nseeds):
     print("smoke against its peers: the same planted failures shrunk by each tool; "
           "executions counted from the suites' own logs")
     print(open(header).read().rstrip())
-    print("each test logs its name and sleeps %d ms; random rows: median over up to %s failing "
-          "seeds per tool (dtp: one run, its order is fixed)" % (SLEEP_MS, nseeds))
+    print("each test logs its name and sleeps %d ms; random rows: medians over the first %s "
+          "seeds whose order fails, each order shrunk by both tools" % (SLEEP_MS, nseeds))
     print()
-    hdr = ("%-11s %-16s %5s %-6s | %7s %7s %7s %-9s | %-17s %7s %7s %7s %-14s | %6s %6s  %s"
-           % ("runner", "case", "tests", "layout", "execs", "shrink", "wall s", "1-minimal",
-              "peer", "execs", "shrink", "wall s", "1-minimal", "execs", "wall", "flag"))
-    print(" " * 45 + "smoke" + " " * 33 + "peer" + " " * 50 + "peer/smoke")
+    hdr = ("%-11s %-16s %5s %-6s | %7s %7s %5s %7s %-9s | %-17s %7s %7s %5s %7s %-14s | %6s %6s %6s  %s"
+           % ("runner", "case", "tests", "layout", "execs", "shrink", "/k", "wall s", "1-minimal",
+              "peer", "execs", "shrink", "/k", "wall s", "1-minimal", "execs", "/k", "wall", "flag"))
+    print(" " * 45 + "smoke" + " " * 39 + "peer" + " " * 56 + "peer/smoke")
     print(hdr)
     print("-" * len(hdr))
     holds = {"wall": [], "execs": [], "flags": [], "wall_na": [], "execs_na": []}
@@ -508,6 +528,11 @@ def table(path, header, took, nseeds):
         peer = pe[0]["tool"] if pe else {"pytest": "dtp", "rspec": "rspec", "perl": "testsmoke"}[runner]
         se, ss, sw = med([r["execs"] for r in sm]), med([r["shrink"] for r in sm]), med([r["wall"] for r in sm])
         pex, ps, pw = med([r["execs"] for r in pe]), med([r["shrink"] for r in pe]), med([r["wall"] for r in pe])
+        # shrink executions per test before the victim, run by run: what the shrinking cost
+        # whatever the order put the victim (the random rows' orders differ between tools)
+        sk = med([r.get("shrink_per_k") for r in sm])
+        pk = med([r.get("shrink_per_k") for r in pe])
+        rk = pk / sk if sk and pk is not None else None
         smoke_all += len(sm)
         smoke_ok += sum(r["minimal"] == "yes" and r["planted"] for r in sm)
         re_ = pex / se if se and pex is not None else None
@@ -522,27 +547,34 @@ def table(path, header, took, nseeds):
         notes = sorted({r["note"] for r in pe + sm if r["note"]})
         if notes:
             flag = (flag + " " + "; ".join(notes)).strip()
-        print("%-11s %-16s %5d %-6s | %7s %7s %7s %-9s | %-17s %7s %7s %7s %-14s | %6s %6s  %s"
+        print("%-11s %-16s %5d %-6s | %7s %7s %5s %7s %-9s | %-17s %7s %7s %5s %7s %-14s | %6s %6s %6s  %s"
               % (RUNNER_NAME[runner], CASE_NAME[case], n, layout, fmt(se, ".0f"), fmt(ss, ".0f"),
-                 fmt(sw, ".2f"), verdict(sm), PEER_NAME[peer], fmt(pex, ".0f"), fmt(ps, ".0f"),
-                 fmt(pw, ".2f"), verdict(pe), fmt(re_, ".2f"), fmt(rw, ".2f"), flag))
+                 fmt(sk, ".2f"), fmt(sw, ".2f"), verdict(sm), PEER_NAME[peer], fmt(pex, ".0f"),
+                 fmt(ps, ".0f"), fmt(pk, ".2f"), fmt(pw, ".2f"), verdict(pe), fmt(re_, ".2f"),
+                 fmt(rk, ".2f"), fmt(rw, ".2f"), flag))
         # The must-holds compare with a peer that reached a correct result; a row where it
         # crashed or named a wrong sequence is listed apart (it has no time to the pair).
         peer_ok = bool(pe) and all(r["minimal"] == "yes" for r in pe)
         if n == 400 and runner in ("pytest", "rspec") and rw is not None:
             limit = 0.7 if runner == "pytest" else 0.8
             (holds["wall"] if peer_ok else holds["wall_na"]).append((k, 1 / rw, limit))
-        if layout == "random" and re_ is not None:
-            (holds["execs"] if peer_ok else holds["execs_na"]).append((k, 1 / re_))
+        # The executions compared on random orders are shrink executions per test before the
+        # victim (the issue's measure, "shrink executions / k"): the whole-run counts also hold
+        # each tool's first run, which rspec makes over the whole suite and the others only as
+        # far as the victim.
+        if layout == "random" and rk is not None:
+            (holds["execs"] if peer_ok else holds["execs_na"]).append((k, 1 / rk))
     print()
     print("execs: test executions during the run (lines added to ran.log), medians; shrink: "
           "smoke's shrink_executions (JSON report);")
     print("  for the peers, execs less the run that found the failure (rspec: its first "
-          "whole-suite run; dtp: its run of the whole group;")
+          "whole-suite run; dtp: its run of the group it was given;")
     print("  TestSmoke: its first iteration up to the victim). 1-minimal: the named "
           "sequence (culprits, then the victim) replayed with the plain")
     print("  runner fails, and fails no more with any one culprit dropped (yes), still "
           "fails with one dropped (no), does not fail (wrong), nothing named (none).")
+    print("/k: shrink executions per test before the victim in the order shrunk (k; dtp on "
+          "the first layout: every other test of the suite), run by run, medians.")
     print()
     desc = lambda k: "%s %s %d %s" % (RUNNER_NAME[k[0]], k[1], k[2], k[3])
     bad = [(k, r, l) for k, r, l in holds["wall"] if r > l]
@@ -554,12 +586,12 @@ def table(path, header, took, nseeds):
         print("  not comparable (the peer named no correct sequence; smoke/peer wall): %s"
               % ", ".join("%s %.3f" % (desc(k), r) for k, r, _ in holds["wall_na"]))
     bad = [(k, r) for k, r in holds["execs"] if r > 0.6]
-    print("must-hold: smoke's executions on random orders <= 0.6x the peer's: %s"
+    print("must-hold: smoke's shrink executions per k on random orders <= 0.6x the peer's: %s"
           % ("met (%d rows, smoke/peer %.3f to %.3f)" % (len(holds["execs"]), min(r for _, r in holds["execs"]), max(r for _, r in holds["execs"]))
              if holds["execs"] and not bad else
              "NOT MET: " + ", ".join("%s %.3f" % (desc(k), r) for k, r in bad) if bad else "not measured"))
     if holds["execs_na"]:
-        print("  not comparable (the peer named no correct sequence; smoke/peer executions): %s"
+        print("  not comparable (the peer named no correct sequence; smoke/peer per k): %s"
               % ", ".join("%s %.3f" % (desc(k), r) for k, r in holds["execs_na"]))
     print("must-hold: every smoke result the planted sequence, replayed and 1-minimal: %s (%d of %d)"
           % ("met" if smoke_ok == smoke_all and smoke_all else "NOT MET", smoke_ok, smoke_all))
@@ -571,8 +603,10 @@ def table(path, header, took, nseeds):
 if __name__ == "__main__" and sys.argv[1] == "table":
     table(*sys.argv[2:6])
 elif __name__ == "__main__" and sys.argv[1] == "seeds":
-    tool, runner, folder, case, layout, n, count = sys.argv[2:9]
-    seeds(tool, runner, folder, case, layout, int(n), int(count),
-          sys.argv[9] if len(sys.argv) > 9 else None)
+    runner, folder, case, layout, n, count = sys.argv[2:8]
+    seeds(runner, folder, case, layout, int(n), int(count))
+elif __name__ == "__main__" and sys.argv[1] == "order":
+    runner, folder, n, seed = sys.argv[2:6]
+    print_order(runner, folder, int(n), int(seed), sys.argv[6] if len(sys.argv) > 6 else None)
 elif __name__ == "__main__" and sys.argv[1] == "record":
     record(sys.argv[2:13])
