@@ -149,7 +149,7 @@ smoke_cmd() {
   case "$1" in
     pytest) echo "--preset pytest" ;;
     rspec) echo "--preset rspec" ;;
-    perl) echo "--preset prove --mode per-test --times 1 --setup perl__t/TEST__-start --teardown perl__t/TEST__-stop --run perl__t/TEST__-run__{test}" ;;
+    perl) echo "--preset prove --mode per-test --setup perl__t/TEST__-start --teardown perl__t/TEST__-stop --run perl__t/TEST__-run__{test}" ;;
   esac
 }
 
@@ -183,7 +183,7 @@ for runner in "${RUNNERS[@]}"; do
         smoke_args SA "$runner"
         if [ "$layout" = first ]; then
           run_tool "$runner" smoke "$case" "$n" "$layout" "" "$suite" -- \
-            "$SMOKE" "${SA[@]}" --order rotate -q --report "$PEERS_DIR/out/$runner-$case-$n-$layout/smoke-/smoke.txt"
+            "$SMOKE" "${SA[@]}" --order rotate --times 1 -q --report "$PEERS_DIR/out/$runner-$case-$n-$layout/smoke-/smoke.txt"
           case "$peer" in
             dtp) run_tool "$runner" dtp "$case" "$n" "$layout" "" "$suite" -- \
                    detect-test-pollution --failing-test "$vid" --tests tests ;;
