@@ -184,6 +184,14 @@ pub trait Executor {
         ))
     }
 
+    /// Start the fork server now, with `plan` (whose `tests` are none: it collects what the
+    /// runner's own configuration says), so that it loads the suite while smoke lists it; the
+    /// first [`run_forked`](Self::run_forked) waits for it. Nothing is said if it cannot
+    /// start: the first forked run starts one as it always would.
+    fn prestart_fork_server(&mut self, plan: &ForkPlan) {
+        let _ = plan;
+    }
+
     /// Run a batch `job` (its args are the names) as a fresh process, with `extras`: options
     /// before the names, smoke's streaming plugin, the names in a file. An executor without
     /// files runs the job as it is.
@@ -207,6 +215,11 @@ pub struct ShellExecutor {
     scratch: Option<PrivateDir>,
     /// The fork server, once started.
     fork: Option<forkserver::ForkServer>,
+    /// A fork server started early, while the tests were listed, not yet waited for.
+    early: Option<forkserver::ForkServer>,
+    /// `fork` is that early server: it collected by the runner's configuration, not the
+    /// listed names, and may lack one of them.
+    fork_collected_by_config: bool,
     /// Why there is no fork server for the rest of the run.
     no_fork: Option<String>,
 }
@@ -242,6 +255,8 @@ impl ShellExecutor {
             log: None,
             scratch: None,
             fork: None,
+            early: None,
+            fork_collected_by_config: false,
             no_fork: None,
         }
     }
@@ -492,12 +507,25 @@ impl Executor for ShellExecutor {
         Ok(BatchFinished { finished, stream })
     }
 
+    fn prestart_fork_server(&mut self, plan: &ForkPlan) {
+        if self.fork.is_none() && self.early.is_none() && self.no_fork.is_none() {
+            self.early = forkserver::ForkServer::spawn(plan, &self.dir, &self.env).ok();
+        }
+    }
+
     fn run_forked(&mut self, job: &Job, plan: &ForkPlan) -> Result<Forked> {
         if let Some(why) = &self.no_fork {
             return Ok(Forked::Unavailable(why.clone()));
         }
         if self.fork.is_none() {
-            match forkserver::ForkServer::start(plan, &self.dir, &self.env)? {
+            let started = match self.early.take() {
+                Some(early) => {
+                    self.fork_collected_by_config = true;
+                    early.until_ready(plan)?
+                }
+                None => forkserver::ForkServer::start(plan, &self.dir, &self.env)?,
+            };
+            match started {
                 Ok(server) => self.fork = Some(server),
                 Err(why) => {
                     self.no_fork = Some(why.clone());
@@ -522,6 +550,14 @@ impl Executor for ShellExecutor {
                 let why = format!("the {} fork server stopped unexpectedly", plan.runner);
                 self.no_fork = Some(why.clone());
                 Ok(Forked::Unavailable(why))
+            }
+            Err(_) if self.fork_collected_by_config => {
+                // The server started early collected less than the listing named (a batch
+                // command that narrows what the runner collects): replace it, once, with one
+                // started with the run's names.
+                self.fork = None;
+                self.fork_collected_by_config = false;
+                self.run_forked(job, plan)
             }
             Err(why) => Ok(Forked::Unavailable(why)),
         }

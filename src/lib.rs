@@ -132,6 +132,13 @@ fn run_cli(mut cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
     interrupt::install(interrupt.clone()).context("cannot install the signal handlers")?;
 
     let mut warnings = config.warnings.clone();
+    let mut executors: Vec<runner::WorkerExecutor> = (0..config.jobs)
+        .map(|_| Box::new(exec::ShellExecutor::new(&config.dir, &config.env)) as _)
+        .collect();
+    // The first worker's fork server loads the suite while the preset lists it.
+    if let (Some(plan), Some(first)) = (runner::early_fork_plan(&config), executors.first_mut()) {
+        first.prestart_fork_server(&plan);
+    }
     // `_built` keeps the test binaries smoke built (the go preset) until the run ends.
     let suite::Listed {
         names,
@@ -214,9 +221,6 @@ fn run_cli(mut cli: Cli, argv: Vec<String>) -> anyhow::Result<u8> {
     let mut writer = ReportWriter::new(header, files.clone(), chrono::Local::now, &redactor)?
         .with_junit(config.junit.clone())?;
     let mut console = Console::new(config.verbosity).redacting(redactor);
-    let executors: Vec<runner::WorkerExecutor> = (0..config.jobs)
-        .map(|_| Box::new(exec::ShellExecutor::new(&config.dir, &config.env)) as _)
-        .collect();
     let log_path = |n: usize| files.prepare_log(n);
 
     let result = {

@@ -93,6 +93,71 @@ fn a_generated_suite_gives_the_same_minimal_sequence_with_and_without_the_server
     }
 }
 
+/// A conftest that logs, to `events.log`, when the fork server configures itself and when the
+/// listing has collected (which it does slowly: two seconds after collecting).
+const EVENTS_CONFTEST: &str = "import os, sys, time\n\nLOG = os.path.join(os.path.dirname(__file__), 'events.log')\n\n\ndef _log(what):\n    with open(LOG, 'a') as f:\n        f.write(what + '\\n')\n\n\ndef _role():\n    return 'server' if 'smoke_fork_pytest' in sys.modules else 'listing'\n\n\ndef pytest_configure(config):\n    _log(_role() + ' configured')\n\n\ndef pytest_collection_finish(session):\n    if _role() == 'listing' and session.config.option.collectonly:\n        time.sleep(2)\n        _log('listing collected')\n";
+
+fn events(suite: &Suite) -> Vec<String> {
+    fs::read_to_string(suite.path().join("events.log"))
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_fork_server_loads_the_suite_while_the_preset_lists_it() {
+    require_pytest();
+    let suite = polluted_suite();
+    suite.file("conftest.py", EVENTS_CONFTEST);
+    let out = suite.smoke(&["--preset", "pytest", "--order", "rotate"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(suite.report()["options"]["fork_server"], "pytest");
+    assert_eq!(
+        minimal_sequences(&suite.report()),
+        pair("test_b.py::test_pollute", "test_c.py::test_victim")
+    );
+    // One listing, one server, and the server started before the listing had finished.
+    let seen = events(&suite);
+    let at = |what: &str| seen.iter().position(|e| e == what);
+    assert_eq!(
+        seen.iter().filter(|e| e.ends_with("configured")).count(),
+        2,
+        "{seen:?}"
+    );
+    let (Some(server), Some(listed)) = (at("server configured"), at("listing collected")) else {
+        panic!("{seen:?}");
+    };
+    assert!(server < listed, "{seen:?}");
+}
+
+#[test]
+fn a_server_started_early_that_collected_less_than_the_listing_is_replaced_by_one_with_the_names() {
+    require_pytest();
+    let suite = polluted_suite();
+    // Without names, this batch command collects test_a.py alone: the server started while
+    // listing lacks the polluter and the victim, so smoke starts one with the listed names.
+    suite.file(
+        "smoke.toml",
+        "[suite]\npreset = \"pytest\"\nbatch = \"pytest -p no:cacheprovider -q --junitxml={junit} test_a.py {tests}\"\n",
+    );
+    let out = suite.smoke(&["--order", "rotate"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    assert_eq!(report["options"]["fork_server"], "pytest", "{report}");
+    assert_eq!(
+        minimal_sequences(&report),
+        pair("test_b.py::test_pollute", "test_c.py::test_victim")
+    );
+    assert!(
+        !stderr(&out).contains("fork server"),
+        "no sequence ran fresh: {}",
+        stderr(&out)
+    );
+    // The listing, the server started early, and its replacement; every sequence forked.
+    assert_eq!(starts(&suite), 3);
+}
+
 #[test]
 fn the_config_key_turns_the_server_off() {
     require_pytest();

@@ -12,11 +12,15 @@
 //! and its children print goes to one file; a sequence's output is what was added while it ran.
 //!
 //! The child is in its own process group: a timeout or Ctrl-C kills it whole, and the server
-//! lives on for the next sequence. A server that cannot start, or whose helper says forking is
-//! unsafe (threads after collection, collection errors, pytest-xdist), is [`Forked::Unavailable`]
-//! with the reason, and the caller runs the sequence as a fresh process; so does a sequence with
-//! a test the server did not collect. A server that dies is not started again: the rest of the
-//! run starts fresh processes.
+//! lives on for the next sequence. The first worker's server can be started before the tests
+//! are listed, with no names (it collects what the runner's configuration says, as the preset's
+//! listing does), so that the two load the suite side by side: [`ForkServer::spawn`] starts it
+//! and [`ForkServer::until_ready`] waits for it at first use. A server that cannot start, or
+//! whose helper says forking is unsafe (threads after collection, collection errors,
+//! pytest-xdist), is [`Forked::Unavailable`] with the reason, and the caller runs the sequence as
+//! a fresh process; so does a sequence with a test the server did not collect (a server started
+//! early is replaced once instead, by one started with the names). A server that dies is not
+//! started again: the rest of the run starts fresh processes.
 
 use super::{Finished, Job, KILL_GRACE, TAIL_BYTES, kill_group, outcome};
 use crate::execution::ForkRunner;
@@ -122,6 +126,8 @@ pub(super) struct ForkServer {
     /// Everything the server and its children print.
     output: PathBuf,
     folder: super::PrivateDir,
+    /// When it was started: collecting is timed from here.
+    started: Instant,
 }
 
 impl Drop for ForkServer {
@@ -146,6 +152,12 @@ impl ForkServer {
         dir: &Path,
         env: &[(String, String)],
     ) -> Result<std::result::Result<ForkServer, String>> {
+        Self::spawn(plan, dir, env)?.until_ready(plan)
+    }
+
+    /// Start a server in `dir` with `env` and return at once, while it loads and collects;
+    /// [`until_ready`](Self::until_ready) waits for it.
+    pub(super) fn spawn(plan: &ForkPlan, dir: &Path, env: &[(String, String)]) -> Result<Self> {
         let folder = super::PrivateDir::new("smoke-fork-")
             .context("cannot create a folder for the fork server")?;
         let (file, text) = match plan.runner {
@@ -253,16 +265,26 @@ impl ForkServer {
                 }
             }
         });
-        let server = ForkServer {
+        Ok(ForkServer {
             handle,
             pgid,
             requests,
             replies,
             output,
             folder,
-        };
-        let running = interrupt::RunningGroup::new(pgid);
-        let ready = server.reply(Instant::now() + plan.startup);
+            started: Instant::now(),
+        })
+    }
+
+    /// Wait until the server has collected the suite, at most `plan.startup` from its start.
+    /// `Ok(Err(why))`: it cannot serve.
+    pub(super) fn until_ready(
+        self,
+        plan: &ForkPlan,
+    ) -> Result<std::result::Result<ForkServer, String>> {
+        let server = self;
+        let running = interrupt::RunningGroup::new(server.pgid);
+        let ready = server.reply(server.started + plan.startup);
         drop(running);
         let why = match ready {
             Reply::Line(line) if line.get("ready").is_some() => return Ok(Ok(server)),

@@ -45,6 +45,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::Duration;
 use worker::Worker;
+pub use worker::early_fork_plan;
 
 /// What a run found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

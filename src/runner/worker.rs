@@ -11,6 +11,7 @@
 //! already been killed by the signal thread, and teardown still runs once.
 
 mod batch_run;
+pub use batch_run::early_fork_plan;
 
 use super::messages::{Context, Failed, Msg, Progress, SequenceRun, Stop, Tag, Unit};
 use crate::config::Config;

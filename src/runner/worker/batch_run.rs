@@ -11,7 +11,7 @@ use crate::error::ConfigError;
 use crate::exec::{
     BatchArgs, BatchExtras, BatchFinished, Collect, Executor, ForkPlan, Forked, Job,
 };
-use crate::execution::{BatchTemplate, ForkRunner};
+use crate::execution::{BatchTemplate, Execution, ForkRunner, TestSource};
 use crate::model::{Hook, Outcome, TestId, TestNames};
 use crate::report::Purpose;
 use crate::runner::messages::{Context, Failed, Progress, SequenceRun, Stop};
@@ -438,16 +438,50 @@ fn fork_plan<'t>(
     template: &'t BatchTemplate,
     purpose: Purpose,
 ) -> Option<ForkPlan<'t>> {
+    server_plan(
+        config,
+        template,
+        (0..names.len()).map(|test| names.raw(test)).collect(),
+        stops_at_failure(config, purpose),
+    )
+}
+
+/// The plan of a server started before the tests are listed (see
+/// [`Executor::prestart_fork_server`](crate::exec::Executor::prestart_fork_server)): no names,
+/// so it collects what the runner's own configuration says, as the preset's listing does.
+/// `None` when the run forks no batch, or lists its tests some other way.
+pub fn early_fork_plan(config: &Config) -> Option<ForkPlan<'_>> {
+    let Execution::Batch(template) = &config.execution else {
+        return None;
+    };
+    let listed_by_the_runner = matches!(
+        config.source,
+        TestSource::PytestCollect(_) | TestSource::Rspec(_)
+    );
+    if !listed_by_the_runner || config.list_only || config.driving.is_some() {
+        return None;
+    }
+    server_plan(config, template, Vec::new(), true)
+}
+
+/// A fork server's plan: `tests`, every test the run may ask for (passed to the server so it
+/// collects just those).
+fn server_plan<'t>(
+    config: &Config,
+    template: &'t BatchTemplate,
+    tests: Vec<&'t OsStr>,
+    stop_at_failure: bool,
+) -> Option<ForkPlan<'t>> {
     Some(ForkPlan {
         runner: config.fork_server?,
         script: &template.script,
-        tests: (0..names.len()).map(|test| names.raw(test)).collect(),
+        tests,
         // Collecting is not a test: a --timeout of seconds must not stop the server starting.
         startup: config.timeout.map_or(crate::suite::LIST_TIMEOUT, |t| {
             t.max(crate::suite::LIST_TIMEOUT)
         }),
         test_timeout: config.timeout,
-        stop_at_failure: stops_at_failure(config, purpose),
+        stop_at_failure,
         options_in_file: config.fork_server == Some(ForkRunner::Pytest)
             && !template.takes_names()
             && template.reads_args_file(),
