@@ -180,14 +180,22 @@ fn a_forked_child_ends_as_a_fresh_pytest_would_threads_exit_handlers_and_buffere
     let suite = Suite::new();
     suite.file("conftest.py", COUNTING_CONFTEST).file(
         "test_leave.py",
-        r#"import atexit, os, threading, time
+        r#"import atexit, io, os, threading, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 KEEP = open(os.path.join(HERE, "unflushed.txt"), "w")
 
 
+class Wrapped(io.TextIOWrapper):
+    pass
+
+
+SUBCLASSED = Wrapped(open(os.path.join(HERE, "subclassed.txt"), "wb"))
+
+
 def test_leave():
     KEEP.write("written, never flushed\n")
+    SUBCLASSED.write("through a subclass\n")
     atexit.register(lambda: open(os.path.join(HERE, "atexit.txt"), "w").write("ran\n"))
 
     def late():
@@ -216,6 +224,7 @@ def test_leave():
     );
     let read = |f: &str| fs::read_to_string(suite.path().join(f)).unwrap_or_default();
     assert_eq!(read("unflushed.txt"), "written, never flushed\n");
+    assert_eq!(read("subclassed.txt"), "through a subclass\n");
     assert_eq!(read("atexit.txt"), "ran\n");
     assert_eq!(read("thread.txt"), "finished\n");
 }
