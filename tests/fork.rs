@@ -356,6 +356,40 @@ fn with_two_workers_each_has_its_own_server() {
 }
 
 #[test]
+fn ctrl_c_while_the_tests_are_listed_ends_the_server_started_early_too() {
+    require_pytest();
+    let suite = polluted_suite();
+    // Every pytest notes its pid; the listing then collects for a minute.
+    suite.file(
+        "conftest.py",
+        "import os, sys, time\n\n\ndef pytest_configure(config):\n    with open('pytest.pids', 'a') as f:\n        f.write('%d\\n' % os.getpid())\n\n\ndef pytest_collection_finish(session):\n    if 'smoke_fork_pytest' not in sys.modules:\n        time.sleep(60)\n",
+    );
+    let mut child = suite.spawn(&["--preset", "pytest", "--order", "rotate"]);
+    let pids = || -> Vec<i32> {
+        fs::read_to_string(suite.path().join("pytest.pids"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.trim().parse().ok())
+            .collect()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while pids().len() < 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(pids().len(), 2, "the listing and the server started");
+    child.signal(libc::SIGINT);
+    let status = child.0.wait().expect("wait");
+    assert_eq!(status.code(), Some(130));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    for pid in pids() {
+        while common::alive(pid) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        assert!(!common::alive(pid), "pytest process {pid} still runs");
+    }
+}
+
+#[test]
 fn ctrl_c_while_a_forked_test_runs_kills_it_seals_the_report_and_leaves_no_server() {
     require_pytest();
     let suite = Suite::new();
