@@ -553,7 +553,7 @@ fn forked_rspec_children_start_with_rspecs_failure_printing_loaded_and_shrink_th
             pair("spec/b_spec.rb[1:2]", "spec/c_spec.rb[1:2]"),
             "{extra:?}"
         );
-        let seen = std::fs::read_to_string(suite.path().join("ripper.log")).unwrap();
+        let seen = fs::read_to_string(suite.path().join("ripper.log")).expect("ripper.log");
         assert!(seen.lines().count() > 2, "{extra:?}: {seen}");
         assert!(seen.lines().all(|l| l == loaded), "{extra:?}: {seen}");
     }
