@@ -15,7 +15,8 @@ usage() {
 usage: bash benches/peers.sh [--sizes 50,400] [--seeds N] [--only pytest|rspec|testsmoke]...
                              [--timeout SECONDS] [--no-build] [--no-install]
   --sizes LIST     suite sizes (default 50,400)
-  --seeds N        failing random seeds per random row and tool (default 5; medians reported)
+  --seeds N        seeds whose order fails per random row, each order shrunk by smoke and the
+                   peer (default 5; medians reported)
   --only RUNNER    pytest (smoke vs detect-test-pollution), rspec (smoke vs rspec --bisect),
                    testsmoke (smoke vs Apache::TestSmoke); repeatable (default: all three)
   --cases LIST     one,two (default both: one polluter; two polluters both needed)

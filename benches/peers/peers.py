@@ -10,6 +10,7 @@ every sequence).
 """
 import json
 import os
+import random
 import re
 import shutil
 import statistics
@@ -299,7 +300,6 @@ def testsmoke_order(folder, seed):
 def dtp_order(n, seed):
     """A shuffled order of the whole suite for the pytest rows: dtp has no random order of its
     own, so it is handed this one (the tests before the victim, `--testids-file`)."""
-    import random
     order = [name(i) for i in range(1, n + 1)]
     random.Random(seed).shuffle(order)
     return order
@@ -526,7 +526,7 @@ def table(path, header, took, nseeds):
         runner, case, n, layout = k
         sm = [r for r in rows if (r["runner"], r["case"], r["n"], r["layout"]) == k and r["tool"] == "smoke"]
         pe = [r for r in rows if (r["runner"], r["case"], r["n"], r["layout"]) == k and r["tool"] != "smoke"]
-        peer = pe[0]["tool"] if pe else {"pytest": "dtp", "rspec": "rspec", "perl": "testsmoke"}[runner]
+        peer = pe[0]["tool"] if pe else PEER_OF[runner]
         se, ss, sw = med([r["execs"] for r in sm]), med([r["shrink"] for r in sm]), med([r["wall"] for r in sm])
         pex, ps, pw = med([r["execs"] for r in pe]), med([r["shrink"] for r in pe]), med([r["wall"] for r in pe])
         # shrink executions per test before the victim, run by run: what the shrinking cost
@@ -562,9 +562,8 @@ def table(path, header, took, nseeds):
         # The executions compared on random orders are shrink executions per test before the
         # victim (the issue's measure, "shrink executions / k"): the whole-run counts also hold
         # each tool's first run, which rspec makes over the whole suite and the others only as
-        # far as the victim.
-        # Both must-holds are the issue's for the 400-test pytest and rspec suites; the other
-        # random rows are listed beside them.
+        # far as the victim. Like the wall-time one, this must-hold is the issue's for the
+        # 400-test pytest and rspec suites; the other random rows are listed beside it.
         if layout == "random" and rk is not None:
             if n == 400 and runner in ("pytest", "rspec"):
                 (holds["execs"] if peer_ok else holds["execs_na"]).append((k, 1 / rk))
