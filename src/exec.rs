@@ -518,11 +518,10 @@ impl Executor for ShellExecutor {
             return Ok(Forked::Unavailable(why.clone()));
         }
         if self.fork.is_none() {
-            let started = match self.early.take() {
-                Some(early) => {
-                    self.fork_collected_by_config = true;
-                    early.until_ready(plan)?
-                }
+            let early = self.early.take();
+            self.fork_collected_by_config = early.is_some();
+            let started = match early {
+                Some(early) => early.until_ready(plan)?,
                 None => forkserver::ForkServer::start(plan, &self.dir, &self.env)?,
             };
             match started {
@@ -554,9 +553,8 @@ impl Executor for ShellExecutor {
             Err(_) if self.fork_collected_by_config => {
                 // The server started early collected less than the listing named (a batch
                 // command that narrows what the runner collects): replace it, once, with one
-                // started with the run's names.
+                // started with the run's names (no early server is left to take).
                 self.fork = None;
-                self.fork_collected_by_config = false;
                 self.run_forked(job, plan)
             }
             Err(why) => Ok(Forked::Unavailable(why)),

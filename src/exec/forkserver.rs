@@ -282,26 +282,25 @@ impl ForkServer {
         self,
         plan: &ForkPlan,
     ) -> Result<std::result::Result<ForkServer, String>> {
-        let server = self;
-        let running = interrupt::RunningGroup::new(server.pgid);
-        let ready = server.reply(server.started + plan.startup);
+        let running = interrupt::RunningGroup::new(self.pgid);
+        let ready = self.reply(self.started + plan.startup);
         drop(running);
         let why = match ready {
-            Reply::Line(line) if line.get("ready").is_some() => return Ok(Ok(server)),
+            Reply::Line(line) if line.get("ready").is_some() => return Ok(Ok(self)),
             Reply::Line(line) => match line.get("unavailable").and_then(|v| v.as_str()) {
                 Some(why) => why.to_string(),
                 None => format!("its helper said {line}, not that it was ready"),
             },
             Reply::Gone => {
-                let said = server.printed_tail(2048);
+                let said = self.printed_tail(2048);
                 // The pipe closed: the server has ended, or soon will; never wait on one that
                 // lives on without it.
-                let status = match server.handle.try_wait() {
+                let status = match self.handle.try_wait() {
                     Ok(Some(output)) => Ok(output.status),
                     _ => {
                         std::thread::sleep(KILL_GRACE);
-                        kill_group(server.pgid, libc::SIGKILL);
-                        server.handle.wait().map(|o| o.status)
+                        kill_group(self.pgid, libc::SIGKILL);
+                        self.handle.wait().map(|o| o.status)
                     }
                 };
                 format!(
