@@ -463,22 +463,39 @@ fn the_same_oracle_gives_the_same_reductions() {
     assert_eq!(run(), run());
 }
 
-/// Prints the cost of each planted case (`cargo test --lib shrink_costs -- --ignored
-/// --nocapture`); the benchmark proper is `cargo bench --bench shrink`, on the real binary.
+/// Prints the cost of each planted case, per test of the prefix (`cargo test --release --lib
+/// shrink_costs -- --ignored --nocapture`): one culprit at every place, two and three needed
+/// culprits at 301 seeded places each; the benchmark proper is `cargo bench --bench shrink`, on
+/// the real binary. Compare the means with `scripts/shrink-floor.py`.
 #[test]
 #[ignore]
 fn shrink_costs() {
     for k in [50usize, 400, 2000] {
         for (name, count) in [("one", 1usize), ("two", 2), ("three", 3)] {
-            let mut costs = Vec::new();
-            for seed in 0..41 {
-                let mut culprits: Vec<TestId> = shuffled(k, seed)[..count].to_vec();
-                culprits.sort_unstable();
-                let mut oracle = fake(needs(culprits));
-                costs.push(shrink_with(&prefix(k), &mut oracle).executions);
-            }
+            let places: Vec<Vec<TestId>> = if count == 1 {
+                (0..k).map(|p| vec![p]).collect()
+            } else {
+                (0..301)
+                    .map(|seed| {
+                        let mut culprits = shuffled(k, seed)[..count].to_vec();
+                        culprits.sort_unstable();
+                        culprits
+                    })
+                    .collect()
+            };
+            let costs: Vec<u64> = places
+                .into_iter()
+                .map(|culprits| shrink_with(&prefix(k), &mut fake(needs(culprits))).executions)
+                .collect();
+            let per_k = |x: f64| x / k as f64;
+            let mean = costs.iter().sum::<u64>() as f64 / costs.len() as f64;
             let max = costs.iter().max().copied().unwrap_or(0);
-            println!("k={k:5} {name:6} median {:6} max {max:6}", median(costs));
+            println!(
+                "k={k:5} {name:6} mean {:.2}·k median {:.2}·k max {:.2}·k",
+                per_k(mean),
+                per_k(median(costs) as f64),
+                per_k(max as f64),
+            );
         }
         let mut oracle = fake(|_: &[TestId]| false);
         let flaky = shrink_with(&prefix(k), &mut oracle).executions;
