@@ -131,9 +131,9 @@ pub struct Finished {
 pub struct BatchExtras<'a> {
     /// Arguments for the runner before the names (`--maxfail=1`).
     pub options: Vec<&'a OsStr>,
-    /// Load smoke's pytest plugin in its stream-only mode: it writes a line as each test starts
-    /// and ends to a fresh file, so a pytest that dies still says in which test.
-    pub stream: bool,
+    /// Which of smoke's helpers writes a line as each test starts and ends to a fresh file, so
+    /// that a runner that dies still says in which test.
+    pub stream: Stream,
     /// Write the names, one per line, to a fresh file named by `$SMOKE_TESTS_FILE`
     /// (`{tests-file}`); none may hold a newline.
     pub tests_file: bool,
@@ -142,6 +142,20 @@ pub struct BatchExtras<'a> {
     pub options_in_file: bool,
     /// What `$@` holds after the options.
     pub args: BatchArgs,
+}
+
+/// Which helper streams a fresh batch's tests as they start and end (see
+/// [`BatchExtras::stream`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Stream {
+    /// None: the runner's own results are all there is.
+    #[default]
+    Nothing,
+    /// smoke's pytest plugin in its stream-only mode, loaded with `-p` (or `PYTEST_PLUGINS`).
+    Pytest,
+    /// smoke's `rspec_order.rb`, which the batch command loads itself: told where by
+    /// `SMOKE_RSPEC_STREAM`.
+    Rspec,
 }
 
 /// How the names reach a fresh batch's command line (`{tests}`, `"$@"`).
@@ -450,7 +464,13 @@ impl Executor for ShellExecutor {
         let mut env = job.env.clone();
         let mut options: Vec<OsString> = Vec::new();
         let stream = match extras.stream {
-            true => {
+            Stream::Nothing => None,
+            Stream::Rspec => {
+                let path = self.scratch_file("stream.jsonl")?;
+                env.push((forkserver::RSPEC_STREAM_VAR, path.clone().into_os_string()));
+                Some(path)
+            }
+            Stream::Pytest => {
                 let plugin = self.scratch_file(forkserver::PYTEST_PLUGIN_FILE)?;
                 std::fs::write(&plugin, forkserver::pytest_plugin())
                     .with_context(|| format!("cannot write '{}'", plugin.display()))?;
@@ -465,7 +485,6 @@ impl Executor for ShellExecutor {
                 }
                 Some(path)
             }
-            false => None,
         };
         options.extend(extras.options.iter().map(|&o| o.to_owned()));
         let mut args: Vec<OsString> = Vec::new();

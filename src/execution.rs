@@ -91,6 +91,12 @@ impl BatchTemplate {
         self.template.contains(crate::shell::TESTS_FILE_PLACEHOLDER)
     }
 
+    /// Whether the command loads smoke's rspec helper (`-r "$SMOKE_HELPERS/rspec_order.rb"`, as
+    /// the rspec preset's does), which can stream each example's start and end.
+    pub fn loads_rspec_helper(&self) -> bool {
+        self.template.contains(crate::helpers::RSPEC_ORDER)
+    }
+
     /// Whether the runner reads that file as its arguments (pytest's `@{tests-file}`), so
     /// options for it can go in the file too.
     pub fn reads_args_file(&self) -> bool {

@@ -517,20 +517,86 @@ fn rspec_sequences_fork_from_one_loaded_rspec_and_shrink_to_the_same_pair() {
 }
 
 #[test]
-fn an_rspec_example_that_kills_its_forked_process_is_that_examples_failure() {
+fn an_rspec_example_that_kills_its_process_is_that_examples_failure_forked_or_fresh() {
     if !common::have_tool(&["rspec"], "apt-get install ruby-rspec") {
         return;
     }
-    let suite = rspec_suite("Process.kill(:KILL, Process.pid) if Registry.dirty");
-    let out = suite.smoke(&["--order", "rotate"]);
+    // Forked, and in a fresh rspec: there smoke's rspec_order.rb writes a line as each example
+    // starts and ends, since rspec writes its JSON results only at the end.
+    for extra in [None, Some("--no-fork-server")] {
+        let suite = rspec_suite("Process.kill(:KILL, Process.pid) if Registry.dirty");
+        let mut args = vec!["--order", "rotate"];
+        args.extend(extra);
+        let out = suite.smoke(&args);
+        assert_eq!(out.status.code(), Some(1), "{extra:?}: {}", stderr(&out));
+        let report = suite.report();
+        assert_eq!(
+            minimal_sequences(&report),
+            pair("spec/b_spec.rb[1:2]", "spec/c_spec.rb[1:2]"),
+            "{extra:?}"
+        );
+        assert_eq!(report["failures"][0]["failure"], "signal 9", "{report}");
+        assert_eq!(report["failures"][0]["proven_minimal"], true, "{report}");
+        assert!(
+            report["hook_failures"]
+                .as_array()
+                .expect("array")
+                .is_empty(),
+            "{report}"
+        );
+        if extra.is_none() {
+            assert_eq!(rspec_starts(&suite), 2);
+        }
+    }
+}
+
+#[test]
+fn a_fresh_rspec_ended_by_an_example_is_its_failure_and_by_a_suite_hook_is_abandoned() {
+    if !common::have_tool(&["rspec"], "apt-get install ruby-rspec") {
+        return;
+    }
+    // exit!(0) skips rspec's end, so no JSON results: the example started and never ended.
+    // The example also notes whether it sees where the helper writes (it must not).
+    let suite = rspec_suite(
+        "File.write(File.join(__dir__, '..', 'env.log'), \"#{ENV.key?('SMOKE_RSPEC_STREAM')}\\n\", mode: 'a')\n    exit!(0) if Registry.dirty",
+    );
+    let out = suite.smoke(&["--order", "rotate", "--no-fork-server"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let report = suite.report();
     assert_eq!(
         minimal_sequences(&report),
         pair("spec/b_spec.rb[1:2]", "spec/c_spec.rb[1:2]")
     );
-    assert_eq!(report["failures"][0]["failure"], "signal 9", "{report}");
-    assert_eq!(rspec_starts(&suite), 2);
+    assert_eq!(report["failures"][0]["failure"], "failed", "{report}");
+    let seen = fs::read_to_string(suite.path().join("env.log")).expect("env.log");
+    assert!(seen.lines().count() > 2, "{seen}");
+    assert!(seen.lines().all(|l| l == "false"), "{seen}");
+
+    // Killed after every example ended (an after(:suite) hook): the lines give all six results,
+    // and the batch is abandoned as one whose runner failed outside the tests.
+    let suite = rspec_suite("expect(1).to eq(1)");
+    suite.file(
+        "spec/spec_helper.rb",
+        "RSpec.configure { |c| c.after(:suite) { Process.kill(:KILL, Process.pid) unless c.dry_run? } }\n",
+    );
+    suite.file(".rspec", "--require spec_helper\n");
+    let out = suite.smoke(&["--order", "rotate", "--no-fork-server"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let report = suite.report();
+    assert!(
+        report["failures"].as_array().expect("array").is_empty(),
+        "{report}"
+    );
+    assert_eq!(report["iterations"][0]["executed"], 6, "{report}");
+    let hooks = report["hook_failures"].as_array().expect("array");
+    assert_eq!(hooks.len(), 1, "{report}");
+    assert!(
+        hooks[0]["output"]
+            .as_str()
+            .expect("output")
+            .contains("reported all 6 tests as passed but exited with signal 9"),
+        "{report}"
+    );
 }
 
 #[test]

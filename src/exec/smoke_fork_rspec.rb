@@ -1,5 +1,5 @@
 # smoke's fork server for rspec (written by smoke into a private folder, loaded with -r after
-# smoke's rspec_order.rb helper).
+# smoke's rspec_order.rb helper, which also writes the child's lines).
 #
 # smoke starts rspec once with this file and --dry-run. Once the spec files are loaded, instead
 # of running examples, the process waits for requests on smoke's pipe; for each one it forks,
@@ -31,47 +31,6 @@ module SmokeForkServer
 
   def self.reply(message)
     REPLIES.write(JSON.generate(message) + "\n")
-  end
-
-  # Writes a line per example to the child's results file, as the example starts and ends.
-  class Lines
-    def initialize(path, names)
-      @out = File.open(path, 'w')
-      @out.sync = true
-      @names = names
-    end
-
-    def name(example)
-      @names.fetch(SmokeExactOrder.key(example.id), example.id)
-    end
-
-    def write(message)
-      @out.write(JSON.generate(message) + "\n")
-    end
-
-    def example_started(notification)
-      write(start: name(notification.example))
-    end
-
-    def finished(notification, outcome, output)
-      example = notification.example
-      write(test: name(example), outcome: outcome,
-            duration: example.execution_result.run_time.to_f, output: output)
-    end
-
-    def example_passed(notification)
-      finished(notification, 'passed', '')
-    end
-
-    def example_pending(notification)
-      finished(notification, 'skipped', '')
-    end
-
-    def example_failed(notification)
-      exception = notification.example.execution_result.exception
-      text = notification.fully_formatted(1, ::RSpec::Core::Notifications::NullColorizer)
-      finished(notification, 'failed', "#{exception.class}\n#{text}")
-    end
   end
 
   # What rspec loads the first time an example fails, to print it: the differ, pp, and the
@@ -142,11 +101,8 @@ module SmokeForkServer
     ARGV.replace(asked)
     @configuration.force(dry_run: false)
     @configuration.fail_fast = 1 if request['stop_at_failure']
-    names = asked.to_h { |id| [SmokeExactOrder.key(id), id] }
-    @configuration.reporter.register_listener(
-      Lines.new(request['results'], names),
-      :example_started, :example_passed, :example_pending, :example_failed
-    )
+    SmokeExactOrder::Lines.new(request['results'], SmokeExactOrder.names(asked))
+                      .listen(@configuration.reporter)
     super
   end
 end

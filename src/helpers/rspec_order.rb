@@ -10,10 +10,74 @@
 # as in a normal run. `before(:context)`/`after(:context)` hooks run around each example
 # instead of once per group. smoke writes this file into a private temp folder; it is kept in
 # smoke's repository as src/helpers/rspec_order.rb.
+#
+# With SMOKE_RSPEC_STREAM=PATH (smoke sets it for a fresh rspec), it also writes a line to PATH
+# as each example starts and ends, {"start": ID} and {"test": ID, "outcome": ..., "duration": S,
+# "output": TEXT}: rspec writes its JSON results only at its end, so these lines are what says
+# which example was running when an example kills the process. smoke's fork server (see
+# smoke_fork_rspec.rb) writes its children's results with the same lines.
+
+require 'json'
 
 module SmokeExactOrder
   # An example id: a path and the example's scoped id (`spec/a_spec.rb[1:2:1]`).
   ID = /\A(.+)\[(\d+(?::\d+)*)\]\z/.freeze
+  # Where a fresh rspec writes its lines; taken out of the environment, so that an rspec the
+  # examples start themselves does not write there.
+  STREAM = ENV.delete('SMOKE_RSPEC_STREAM')
+
+  # Writes a line per example to `path`, as the example starts and ends, naming it as asked
+  # (`names`: by the example's key).
+  class Lines
+    def initialize(path, names)
+      @out = File.open(path, 'w')
+      @out.sync = true
+      @names = names
+    end
+
+    def name(example)
+      @names.fetch(SmokeExactOrder.key(example.id), example.id)
+    end
+
+    def write(message)
+      @out.write(JSON.generate(message) + "\n")
+    end
+
+    def example_started(notification)
+      write(start: name(notification.example))
+    end
+
+    def finished(notification, outcome, output)
+      example = notification.example
+      write(test: name(example), outcome: outcome,
+            duration: example.execution_result.run_time.to_f, output: output)
+    end
+
+    def example_passed(notification)
+      finished(notification, 'passed', '')
+    end
+
+    def example_pending(notification)
+      finished(notification, 'skipped', '')
+    end
+
+    def example_failed(notification)
+      exception = notification.example.execution_result.exception
+      text = notification.fully_formatted(1, ::RSpec::Core::Notifications::NullColorizer)
+      finished(notification, 'failed', "#{exception.class}\n#{text}")
+    end
+
+    # Each line as the example starts and ends, for every example of `reporter`'s run.
+    def listen(reporter)
+      reporter.register_listener(self, :example_started, :example_passed, :example_pending,
+                                 :example_failed)
+    end
+  end
+
+  # The names as asked, by key.
+  def self.names(asked)
+    asked.to_h { |id| [key(id), id] }
+  end
 
   def self.key(id)
     m = ID.match(id)
@@ -47,6 +111,7 @@ module SmokeExactOrder
     all_groups = world.all_example_groups
     # No ordering may shuffle what runs: one example at a time, in the order asked.
     @configuration.register_ordering(:global) { |items| items }
+    Lines.new(STREAM, SmokeExactOrder.names(asked)).listen(@configuration.reporter) if STREAM
 
     passed = @configuration.reporter.report(asked.size) do |reporter|
       @configuration.with_suite_hooks do

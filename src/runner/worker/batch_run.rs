@@ -1,6 +1,7 @@
 //! Batch mode's half of a worker: a whole sequence as one runner command, fresh or forked from
 //! a fork server that loaded the suite once. It prepares what a fresh runner gets beyond the
-//! names (smoke's pytest plugin, early stop, a names file), reads the runner's results (streamed
+//! names (smoke's pytest plugin or rspec helper streaming each test's start and end, early stop,
+//! a names file), reads the runner's results (streamed
 //! lines, JUnit XML, JSON, TAP) through `batch`, checks they match the order asked, and turns
 //! them into the sequence's outcome, the same shape as per-test mode's.
 
@@ -9,7 +10,7 @@ use crate::batch::{self, Format, Mismatch};
 use crate::config::Config;
 use crate::error::ConfigError;
 use crate::exec::{
-    BatchArgs, BatchExtras, BatchFinished, Collect, Executor, ForkPlan, Forked, Job,
+    BatchArgs, BatchExtras, BatchFinished, Collect, Executor, ForkPlan, Forked, Job, Stream,
 };
 use crate::execution::{BatchTemplate, Execution, ForkRunner, TestSource};
 use crate::model::{Hook, Outcome, TestId, TestNames};
@@ -133,22 +134,24 @@ impl Worker<'_> {
             ))
             .into());
         }
-        // A fresh runner that died wrote no JUnit XML (or half of it); smoke's plugin said as it
-        // went which tests started and ended, so the test it died in is still known.
-        // A test that ended its process with status 0 (`os._exit(0)`) is a crash too: it
-        // started and never ended.
+        // A fresh runner that died wrote no JUnit XML or JSON (or half of it); smoke's plugin
+        // (pytest) or helper (rspec) said as it went which tests started and ended, so the test
+        // it died in is still known. A test that ended its process with status 0
+        // (`os._exit(0)`) is a crash too: it started and never ended.
         let died_in_a_test = stream.as_deref().is_some_and(|lines| {
             batch::parse_forked(lines)
                 .last()
                 .is_some_and(|r| r.outcome.is_none())
         });
-        let junit_lost = template.format == Format::Junit
+        let unreadable = |results: &[u8]| match template.format {
+            Format::Junit => batch::parse_junit(results).is_err(),
+            Format::Json => batch::parse_json(results, &asked).is_err(),
+            Format::Tap => false,
+        };
+        let results_lost = template.format != Format::Tap
             && (!ended.passed() || died_in_a_test)
-            && finished
-                .results
-                .as_deref()
-                .is_none_or(|xml| batch::parse_junit(xml).is_err());
-        let streamed = stream.as_deref().filter(|_| junit_lost && !forked);
+            && finished.results.as_deref().is_none_or(unreadable);
+        let streamed = stream.as_deref().filter(|_| results_lost && !forked);
         let reported = match (template.format, &finished.results) {
             _ if forked => batch::parse_forked(finished.results.as_deref().unwrap_or_default()),
             _ if streamed.is_some() => batch::parse_forked(streamed.unwrap_or_default()),
@@ -181,9 +184,10 @@ impl Worker<'_> {
                 // Every test that started also ended: the runner died outside the tests.
                 Some(_) => format!(
                     "smoke: the batch ended ({ended}) after {} of {} results and before any \
-                     failure, outside any test (every test that started also ended: in \
-                     collection, a fixture's teardown, a plugin); the tests after the last \
-                     result did not run. Its output is below.\n",
+                     failure, outside any test (every test that started also ended: while \
+                     loading or collecting the tests, in a suite-wide hook or teardown, in a \
+                     plugin); the tests after the last result did not run. Its output is \
+                     below.\n",
                     attributed.results.len(),
                     sequence.len(),
                 ),
@@ -300,7 +304,8 @@ impl Worker<'_> {
     /// `{tests}`, or `@{tests-file}`): smoke's plugin streaming each test's start and end (JUnit
     /// XML is written only at the end, so a crash would leave no word of its test), and
     /// `--maxfail=1` where the sequence stops at its first failure; with rspec (`{tests}`),
-    /// `--fail-fast` there. The names go in a file for
+    /// `--fail-fast` there, and the same streaming from smoke's `rspec_order.rb` when the
+    /// command loads it. The names go in a file for
     /// `{tests-file}`, and for pytest as `@FILE` when they would not fit on a command line; a
     /// name that cannot be one line of such a file is refused.
     fn batch_extras(
@@ -362,9 +367,17 @@ impl Worker<'_> {
         if rspec && template.takes_names() && stops_at_failure(self.config, purpose) {
             options.push(OsStr::new("--fail-fast"));
         }
+        // smoke's rspec_order.rb, which rspec's batch command loads, streams when told where.
+        let stream = if placed && template.format == Format::Junit {
+            Stream::Pytest
+        } else if rspec && template.loads_rspec_helper() {
+            Stream::Rspec
+        } else {
+            Stream::Nothing
+        };
         Ok(BatchExtras {
             options,
-            stream: placed && template.format == Format::Junit,
+            stream,
             tests_file: template.takes_tests_file(),
             options_in_file,
             args,
