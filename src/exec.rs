@@ -142,6 +142,9 @@ pub struct BatchExtras<'a> {
     pub options_in_file: bool,
     /// What `$@` holds after the options.
     pub args: BatchArgs,
+    /// Variables for a helper the command loads, each set to `1` (`SMOKE_JEST_STOP`: jest's
+    /// reporter stops at the first failing file).
+    pub flags: Vec<&'static str>,
 }
 
 /// Which helper streams a fresh batch's tests as they start and end (see
@@ -156,6 +159,9 @@ pub enum Stream {
     /// smoke's `rspec_order.rb`, which the batch command loads itself: told where by
     /// `SMOKE_RSPEC_STREAM`.
     Rspec,
+    /// smoke's `jest_reporter.js`, which the batch command loads itself: told where by
+    /// `SMOKE_JEST_STREAM`.
+    Jest,
 }
 
 /// How the names reach a fresh batch's command line (`{tests}`, `"$@"`).
@@ -465,9 +471,13 @@ impl Executor for ShellExecutor {
         let mut options: Vec<OsString> = Vec::new();
         let stream = match extras.stream {
             Stream::Nothing => None,
-            Stream::Rspec => {
+            Stream::Rspec | Stream::Jest => {
                 let path = self.scratch_file("stream.jsonl")?;
-                env.push((forkserver::RSPEC_STREAM_VAR, path.clone().into_os_string()));
+                let var = match extras.stream {
+                    Stream::Rspec => crate::helpers::RSPEC_STREAM_VAR,
+                    _ => crate::helpers::JEST_STREAM_VAR,
+                };
+                env.push((var, path.clone().into_os_string()));
                 Some(path)
             }
             Stream::Pytest => {
@@ -486,6 +496,7 @@ impl Executor for ShellExecutor {
                 Some(path)
             }
         };
+        env.extend(extras.flags.iter().map(|&var| (var, OsString::from("1"))));
         options.extend(extras.options.iter().map(|&o| o.to_owned()));
         let mut args: Vec<OsString> = Vec::new();
         if !extras.options_in_file {

@@ -91,10 +91,10 @@ impl BatchTemplate {
         self.template.contains(crate::shell::TESTS_FILE_PLACEHOLDER)
     }
 
-    /// Whether the command loads smoke's rspec helper (`-r "$SMOKE_HELPERS/rspec_order.rb"`, as
-    /// the rspec preset's does), which can stream each example's start and end.
-    pub fn loads_rspec_helper(&self) -> bool {
-        self.template.contains(crate::helpers::RSPEC_ORDER)
+    /// Whether the command loads smoke's helper `file` (`-r "$SMOKE_HELPERS/rspec_order.rb"`,
+    /// `--reporters="$SMOKE_HELPERS/jest_reporter.js"`, as the presets' do).
+    pub fn loads_helper(&self, file: &str) -> bool {
+        self.template.contains(file)
     }
 
     /// Whether the runner reads that file as its arguments (pytest's `@{tests-file}`), so

@@ -194,8 +194,9 @@ impl Preset {
                 ),
                 batch: Some(BatchDefault {
                     template: format!(
-                        r#"{program} {JEST_OPTIONS} --testSequencer="${HELPERS}/{}" --json --outputFile={{json}} --runTestsByPath -- {{tests}}"#,
+                        r#"{program} {JEST_OPTIONS} --testSequencer="${HELPERS}/{}" --reporters=default --reporters="${HELPERS}/{}" --json --outputFile={{json}} --runTestsByPath -- {{tests}}"#,
                         crate::helpers::JEST_SEQUENCER,
+                        crate::helpers::JEST_REPORTER,
                         HELPERS = crate::shell::HELPERS_VAR,
                     ),
                     format: Format::Json,

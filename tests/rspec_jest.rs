@@ -219,9 +219,20 @@ fn jest_lists_test_files_and_batch_mode_shrinks_the_file_on_disk_leak_past_a_cle
         output.contains("a new session starts with an empty cart"),
         "the failure's text from jest's JSON: {output}"
     );
-    assert_eq!(report["iterations"][0]["executed"], 5);
-    // Only the example's own state file; the sequencer went to a private temp folder.
+    // The checkout is the third file in seed 7's order: smoke's reporter ended jest there.
+    assert_eq!(report["iterations"][0]["executed"], 3);
+    // Only the example's own state file; the helpers went to a private temp folder.
     assert_eq!(leftovers(&suite, &before), ["tmp"]);
+
+    // --keep-going runs the iteration to its end, and jest writes its JSON results.
+    let out = suite.smoke(&["--seed", "7", "-n", "1", "--keep-going"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    assert_eq!(report["iterations"][0]["executed"], 5);
+    assert_eq!(
+        minimal_sequences(&report),
+        [["__tests__/cart.test.js", "__tests__/checkout.test.js"]]
+    );
 
     // The leak is on disk, so each file in its own jest process finds it too.
     let out = suite.smoke(&["--order", "rotate", "--mode", "per-test"]);
@@ -315,6 +326,63 @@ fn jest_in_band_keeps_the_working_folder_but_not_env_globals_or_prototypes() {
         "--preset", "jest", "--order", "rotate", "--mode", "per-test",
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn a_jest_test_file_that_kills_jest_is_that_files_failure_and_is_shrunk() {
+    if !have_jest() {
+        return;
+    }
+    let suite = Suite::new();
+    let modules =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/jest/node_modules");
+    std::os::unix::fs::symlink(modules, suite.path().join("node_modules")).expect("symlink");
+    // Every file logs that it ran, and whether it sees smoke's reporter's variables.
+    let log = "const fs = require('fs');\nfs.appendFileSync('ran.log', `${require('path').basename(__filename)} ${'SMOKE_JEST_STREAM' in process.env || 'SMOKE_JEST_STOP' in process.env}\\n`);\n";
+    suite
+        .file("package.json", r#"{"name": "kills", "private": true}"#)
+        .file("a_polluter.test.js", &format!("{log}test('marks', () => {{ fs.writeFileSync('marker', ''); }});\n"))
+        .file("b_bystander.test.js", &format!("{log}test('passes', () => {{}});\n"))
+        .file(
+            "c_victim.test.js",
+            &format!("{log}test('dies on the marker', () => {{ if (fs.existsSync('marker')) process.kill(process.pid, 'SIGKILL'); }});\n"),
+        )
+        .file("d_after.test.js", &format!("{log}test('passes', () => {{}});\n"))
+        .file("smoke.toml", "[suite]\npreset = \"jest\"\nsetup = \"rm -f marker\"\n");
+    let out = suite.smoke(&["--order", "rotate"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    assert_eq!(
+        minimal_sequences(&report),
+        [["a_polluter.test.js", "c_victim.test.js"]]
+    );
+    let failure = &report["failures"][0];
+    // npx runs jest as its child, and ends with 128 + 9 when that child is killed.
+    assert!(
+        ["signal 9", "exit 137"].contains(&failure["failure"].as_str().unwrap_or("")),
+        "{report}"
+    );
+    assert_eq!(failure["test"], "c_victim.test.js", "{report}");
+    assert_eq!(failure["proven_minimal"], true, "{report}");
+    assert!(
+        report["hook_failures"]
+            .as_array()
+            .expect("array")
+            .is_empty(),
+        "{report}"
+    );
+    let ran = std::fs::read_to_string(suite.path().join("ran.log")).expect("ran.log");
+    assert!(ran.lines().all(|l| l.ends_with(" false")), "{ran}");
+    // The iteration: three files, then jest died in the third.
+    assert_eq!(
+        ran.lines().take(3).collect::<Vec<_>>(),
+        [
+            "a_polluter.test.js false",
+            "b_bystander.test.js false",
+            "c_victim.test.js false"
+        ]
+    );
+    assert_eq!(report["iterations"][0]["executed"], 3);
 }
 
 /// A runner that writes rspec-shaped JSON to $1 for the ids after it: `p` dirties the state,

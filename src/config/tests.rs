@@ -1110,7 +1110,7 @@ fn the_rspec_and_jest_presets_run_batches_in_the_asked_order_with_json_results()
     assert_eq!(batch.format, Format::Json);
     assert_eq!(
         batch.script,
-        r#"exec npx --no -- jest --ci --runInBand --testSequencer="$SMOKE_HELPERS/jest_sequencer.js" --json --outputFile="$SMOKE_JSON" --runTestsByPath -- "$@""#
+        r#"exec npx --no -- jest --ci --runInBand --testSequencer="$SMOKE_HELPERS/jest_sequencer.js" --reporters=default --reporters="$SMOKE_HELPERS/jest_reporter.js" --json --outputFile="$SMOKE_JSON" --runTestsByPath -- "$@""#
     );
     let c = without_file(&[
         "--preset",

@@ -46,9 +46,6 @@ const RSPEC_FILE: &str = "smoke_fork_rspec.rb";
 /// The variable that puts the pytest helper in its stream-only mode for a fresh pytest (see
 /// `smoke_fork_pytest.py`): the path it writes its lines to.
 pub(super) const STREAM_VAR: &str = "SMOKE_PYTEST_STREAM";
-/// The variable that tells smoke's `rspec_order.rb` in a fresh rspec where to write the same
-/// lines.
-pub(super) const RSPEC_STREAM_VAR: &str = "SMOKE_RSPEC_STREAM";
 /// The pytest helper's file name, in the folder put first on `PYTHONPATH`.
 pub(super) const PYTEST_PLUGIN_FILE: &str = "smoke_fork_pytest.py";
 

@@ -7,14 +7,14 @@
 
 const path = require('path');
 
-// The paths after `--`, in order, as absolute paths.
+// The paths after `--`, in order, as they were given (smoke's reporter names files by them).
 function asked() {
   const args = process.argv;
   const dash = args.indexOf('--');
   if (dash < 0) {
     return [];
   }
-  return args.slice(dash + 1).map((p) => path.resolve(p));
+  return args.slice(dash + 1);
 }
 
 class SmokeSequencer {
@@ -32,7 +32,7 @@ class SmokeSequencer {
         byPath.set(key, test);
       }
     }
-    const order = asked();
+    const order = asked().map((p) => path.resolve(p));
     const wanted = new Set(order);
     const sorted = order.filter((p) => byPath.has(p)).map((p) => byPath.get(p));
     const extra = Array.from(tests).filter((t) => !wanted.has(path.resolve(t.path)));
@@ -47,3 +47,4 @@ class SmokeSequencer {
 }
 
 module.exports = SmokeSequencer;
+module.exports.asked = asked;

@@ -8,9 +8,20 @@
 pub const RSPEC_ORDER: &str = "rspec_order.rb";
 /// jest: a `testSequencer` that runs the files after `--` in exactly the order given.
 pub const JEST_SEQUENCER: &str = "jest_sequencer.js";
+/// jest: a reporter that streams each file's start and end, and can stop at the first failure
+/// (`--reporters="$SMOKE_HELPERS/jest_reporter.js"`).
+pub const JEST_REPORTER: &str = "jest_reporter.js";
+
+/// Where `rspec_order.rb` in a fresh rspec writes a line as each example starts and ends.
+pub const RSPEC_STREAM_VAR: &str = "SMOKE_RSPEC_STREAM";
+/// Where `jest_reporter.js` writes a line as each test file starts and ends.
+pub const JEST_STREAM_VAR: &str = "SMOKE_JEST_STREAM";
+/// `1`: `jest_reporter.js` ends jest at the first failing file.
+pub const JEST_STOP_VAR: &str = "SMOKE_JEST_STOP";
 
 /// Every helper file: its name in `$SMOKE_HELPERS` and its contents.
 pub const FILES: &[(&str, &str)] = &[
     (RSPEC_ORDER, include_str!("rspec_order.rb")),
     (JEST_SEQUENCER, include_str!("jest_sequencer.js")),
+    (JEST_REPORTER, include_str!("jest_reporter.js")),
 ];

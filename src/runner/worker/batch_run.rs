@@ -13,6 +13,7 @@ use crate::exec::{
     BatchArgs, BatchExtras, BatchFinished, Collect, Executor, ForkPlan, Forked, Job, Stream,
 };
 use crate::execution::{BatchTemplate, Execution, ForkRunner, TestSource};
+use crate::helpers;
 use crate::model::{Hook, Outcome, TestId, TestNames};
 use crate::report::Purpose;
 use crate::runner::messages::{Context, Failed, Progress, SequenceRun, Stop};
@@ -367,20 +368,29 @@ impl Worker<'_> {
         if rspec && template.takes_names() && stops_at_failure(self.config, purpose) {
             options.push(OsStr::new("--fail-fast"));
         }
-        // smoke's rspec_order.rb, which rspec's batch command loads, streams when told where.
+        // smoke's rspec_order.rb and jest_reporter.js, which the presets' batch commands load,
+        // stream when told where; the reporter also stops jest when told to.
+        let jest = template.loads_helper(helpers::JEST_REPORTER);
         let stream = if placed && template.format == Format::Junit {
             Stream::Pytest
-        } else if rspec && template.loads_rspec_helper() {
+        } else if rspec && template.loads_helper(helpers::RSPEC_ORDER) {
             Stream::Rspec
+        } else if jest {
+            Stream::Jest
         } else {
             Stream::Nothing
         };
+        let mut flags = Vec::new();
+        if jest && stops_at_failure(self.config, purpose) {
+            flags.push(helpers::JEST_STOP_VAR);
+        }
         Ok(BatchExtras {
             options,
             stream,
             tests_file: template.takes_tests_file(),
             options_in_file,
             args,
+            flags,
         })
     }
 
