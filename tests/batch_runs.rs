@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Suite, minimal_sequences, names, require_pytest, stderr};
+use common::{Suite, assert_no_hook_failures, minimal_sequences, names, require_pytest, stderr};
 use std::fs;
 
 /// Logs every test pytest sets up, in every process (fresh, server child or nested).
@@ -64,13 +64,7 @@ fn a_test_that_kills_a_fresh_pytest_is_named_and_shrunk_to_the_pair() {
         );
         assert_eq!(report["failures"][0]["failure"], "signal 9", "{report}");
         assert_eq!(report["failures"][0]["proven_minimal"], true, "{report}");
-        assert!(
-            report["hook_failures"]
-                .as_array()
-                .expect("array")
-                .is_empty(),
-            "{report}"
-        );
+        assert_no_hook_failures(&report);
         let ran = suite.ran();
         assert!(
             ran.contains(&"test_b.py::test_victim".to_string()),

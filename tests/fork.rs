@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{Suite, example, minimal_sequences, names, require_pytest, stderr};
+use common::{
+    Suite, assert_no_hook_failures, example, minimal_sequences, names, require_pytest, stderr,
+};
 use std::fs;
 
 /// A conftest that logs every pytest start-up (forked children do not start up again).
@@ -245,13 +247,7 @@ fn a_test_that_kills_its_forked_process_is_that_tests_failure_and_is_shrunk() {
         pair("test_b.py::test_pollute", "test_c.py::test_victim")
     );
     assert_eq!(report["failures"][0]["failure"], "signal 9", "{report}");
-    assert!(
-        report["hook_failures"]
-            .as_array()
-            .expect("array")
-            .is_empty(),
-        "{report}"
-    );
+    assert_no_hook_failures(&report);
 }
 
 #[test]
@@ -537,13 +533,7 @@ fn an_rspec_example_that_kills_its_process_is_that_examples_failure_forked_or_fr
         );
         assert_eq!(report["failures"][0]["failure"], "signal 9", "{report}");
         assert_eq!(report["failures"][0]["proven_minimal"], true, "{report}");
-        assert!(
-            report["hook_failures"]
-                .as_array()
-                .expect("array")
-                .is_empty(),
-            "{report}"
-        );
+        assert_no_hook_failures(&report);
         if extra.is_none() {
             assert_eq!(rspec_starts(&suite), 2);
         }

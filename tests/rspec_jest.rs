@@ -5,7 +5,9 @@
 
 mod common;
 
-use common::{Suite, example, have_tool, minimal_sequences, names, stderr, stdout};
+use common::{
+    Suite, assert_no_hook_failures, example, have_tool, minimal_sequences, names, stderr, stdout,
+};
 
 const RSPEC: &str = "apt-get install ruby-rspec";
 const JEST: &str = "npm ci in examples/jest (jest is pinned in its package-lock.json)";
@@ -364,13 +366,7 @@ fn a_jest_test_file_that_kills_jest_is_that_files_failure_and_is_shrunk() {
     );
     assert_eq!(failure["test"], "c_victim.test.js", "{report}");
     assert_eq!(failure["proven_minimal"], true, "{report}");
-    assert!(
-        report["hook_failures"]
-            .as_array()
-            .expect("array")
-            .is_empty(),
-        "{report}"
-    );
+    assert_no_hook_failures(&report);
     let ran = std::fs::read_to_string(suite.path().join("ran.log")).expect("ran.log");
     assert!(ran.lines().all(|l| l.ends_with(" false")), "{ran}");
     // The iteration: three files, then jest died in the third.

@@ -243,6 +243,12 @@ pub fn minimal_sequences(report: &serde_json::Value) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// Asserts that a JSON report holds no failed hook or abandoned batch.
+pub fn assert_no_hook_failures(report: &serde_json::Value) {
+    let hooks = report["hook_failures"].as_array().expect("an array");
+    assert!(hooks.is_empty(), "{report}");
+}
+
 /// Fail with how to install pytest when it is missing (CI installs it; see .ci/run).
 pub fn require_pytest() {
     let found = Command::new("pytest").arg("--version").output();
