@@ -74,4 +74,8 @@ class SmokeReporter {
   }
 }
 
+// The older names of the same hooks, for an older jest; a jest that knows both calls only one.
+SmokeReporter.prototype.onTestStart = SmokeReporter.prototype.onTestFileStart;
+SmokeReporter.prototype.onTestResult = SmokeReporter.prototype.onTestFileResult;
+
 module.exports = SmokeReporter;
