@@ -529,6 +529,16 @@ fn apply_wstat(result: &mut Reported, wstat: &str) {
     }
 }
 
+/// The notes among what smoke's helper wrote as a runner went (`{"note": TEXT}`): what it had
+/// to change in the runner for smoke, to be said to the user.
+pub fn notes(lines: &[u8]) -> Vec<String> {
+    lines
+        .split(|&b| b == b'\n')
+        .filter_map(|line| serde_json::from_slice::<serde_json::Value>(line).ok())
+        .filter_map(|value| value.get("note")?.as_str().map(str::to_string))
+        .collect()
+}
+
 /// Parse what a fork server's child wrote as it went (see `exec::forkserver`): a `start` line
 /// before each test and a `test` line after it. A test that started and has no `test` line is
 /// where the child died. Lines that are not the helper's are skipped.

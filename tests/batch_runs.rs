@@ -129,6 +129,52 @@ fn a_fresh_pytest_that_dies_outside_any_test_is_abandoned_not_blamed_on_a_test()
     );
 }
 
+#[test]
+fn pytest_xdist_from_addopts_is_turned_off_so_the_sequence_runs_in_one_process_in_order() {
+    require_pytest();
+    let xdist = std::process::Command::new("python")
+        .args(["-c", "import xdist"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !common::installed(
+        xdist,
+        "pytest-xdist",
+        "pip install -r examples/requirements.txt",
+    ) {
+        return;
+    }
+    // A suite whose configuration distributes its tests over two xdist workers.
+    for args in [
+        &["--order", "rotate"][..],
+        &["--order", "rotate", "--no-fork-server"],
+    ] {
+        let suite = polluted_suite("assert False");
+        suite.file("pytest.ini", "[pytest]\npythonpath = .\naddopts = -n 2\n");
+        let mut all = vec!["--preset", "pytest"];
+        all.extend(args);
+        let out = suite.smoke(&all);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert_eq!(
+            err.matches("pytest-xdist's 2 workers (-n) are turned off for smoke's runs")
+                .count(),
+            1,
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("fork server cannot"), "{args:?}: {err}");
+        let report = suite.report();
+        assert_eq!(
+            minimal_sequences(&report),
+            pair("test_b.py::test_pollute", "test_b.py::test_victim"),
+            "{args:?}"
+        );
+        // The iteration ran the 21 tests in the order asked, in one process.
+        let asked = names(&report["failures"][0]["original"]);
+        assert_eq!(suite.ran()[..21], asked[..], "{args:?}");
+        assert_eq!(report["iterations"][0]["executed"], 21, "{args:?}");
+    }
+}
+
 /// pollute, victim 1, five bystanders, victim 2, in that order (rotate).
 fn two_victims_suite() -> Suite {
     let suite = Suite::new();

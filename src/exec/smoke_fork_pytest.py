@@ -12,7 +12,9 @@ Protocol, one JSON object per line. smoke -> server: {"tests": [...], "results":
 {"unavailable": WHY} once, then per request {"missing": [...]} or {"pid": P} followed by
 {"exit": CODE} (negative: killed by that signal). The child writes to PATH, as it goes,
 {"start": NAME} before each test and {"test": NAME, "outcome": ..., "duration": S,
-"output": TEXT} after it, so a test that kills its process is still known.
+"output": TEXT} after it, so a test that kills its process is still known. The lines may begin
+with {"note": TEXT}: what this plugin changed in pytest for smoke (it turns pytest-xdist's -n
+off, see pytest_configure), which smoke says once.
 
 Stream only: when smoke runs a fresh pytest for a batch (no server), it loads this plugin with
 SMOKE_PYTEST_STREAM=PATH. pytest then runs as it would anyway, and the same start and test lines
@@ -71,10 +73,39 @@ class _Child:
         self.out = open(path, "w", buffering=1, encoding="utf-8")
         self.names = names
         self.reports = {}
+        if _NOTE is not None:
+            self.write({"note": _NOTE})
 
     def write(self, message):
         self.out.write(json.dumps(message) + "\n")
         self.out.flush()
+
+
+# What this plugin changed in pytest for smoke, said once in each child's lines (smoke shows it).
+_NOTE = None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    """pytest-xdist (-n, often from addopts) hands the tests to worker processes, which neither
+    keep the order asked nor share one process's state, and smoke runs a sequence in one process
+    in that order: turn distribution off (as -n 0 does) before xdist's own configure (trylast)
+    starts its workers. pytest_cmdline_main, where xdist turns -n into workers, ran before."""
+    global _NOTE
+    if not (_SERVING or _STREAM is not None) or not config.pluginmanager.hasplugin("xdist"):
+        return
+    option = config.option
+    workers = getattr(option, "tx", None)
+    if getattr(option, "dist", "no") == "no" or not workers:
+        return
+    option.numprocesses = 0
+    option.dist = "no"
+    option.tx = []
+    _NOTE = (
+        "pytest-xdist's %d workers (-n) are turned off for smoke's runs: smoke runs each "
+        "sequence in one pytest process, in the order asked (smoke --jobs runs sequences side "
+        "by side)" % len(workers)
+    )
 
 
 def _keys(item, invocation):
@@ -95,10 +126,6 @@ def _keys(item, invocation):
 def _unsafe(session):
     if session.testsfailed:
         return "%d error(s) during collection" % session.testsfailed
-    if session.config.pluginmanager.hasplugin("xdist") and getattr(
-        session.config.option, "numprocesses", None
-    ):
-        return "pytest-xdist distributes the tests (-n)"
     threads = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
     if threads:
         return "threads are running after collection (%s); forking would copy them stopped" % (

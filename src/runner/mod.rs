@@ -210,7 +210,7 @@ impl<'a> Runner<'a> {
             for (i, exec) in executors.into_iter().enumerate() {
                 let (hand, units) = mpsc::channel();
                 let worker = Worker {
-                    no_fork: std::collections::HashSet::new(),
+                    warned: std::collections::HashSet::new(),
                     number: i + 1,
                     config,
                     names,

@@ -86,8 +86,9 @@ pub(super) struct Worker<'a> {
     /// The outside driver that chooses an iteration's tests (`--controller`, `--control-dir`):
     /// only ever on the one worker such a run has.
     pub driver: Option<&'a mut dyn Driver>,
-    /// Why the fork server could not run a batch, each said once.
-    pub no_fork: std::collections::HashSet<String>,
+    /// What was said once and need not be said again: why the fork server could not run a
+    /// batch, a note from smoke's helper in the runner.
+    pub warned: std::collections::HashSet<String>,
 }
 
 impl Worker<'_> {

@@ -73,7 +73,7 @@ impl Worker<'_> {
             Some(plan) => match self.exec.run_forked(&job, &plan)? {
                 Forked::Ran(finished) => (finished, true, None),
                 Forked::Unavailable(why) => {
-                    if self.no_fork.insert(why.clone()) {
+                    if self.warned.insert(why.clone()) {
                         self.emit(Progress::Warning(format!(
                             "{} runs a fresh process for this batch: the fork server \
                                  cannot take it ({why}); --no-fork-server turns it off",
@@ -88,6 +88,17 @@ impl Worker<'_> {
         if self.stopping() {
             run.stop = Some(Stop::Interrupted);
             return Ok(());
+        }
+        // What smoke's helper had to change in the runner (it turned pytest-xdist off), once.
+        let helper_lines = if forked {
+            finished.results.as_deref()
+        } else {
+            stream.as_deref()
+        };
+        for note in batch::notes(helper_lines.unwrap_or_default()) {
+            if self.warned.insert(note.clone()) {
+                self.emit(Progress::Warning(note));
+            }
         }
         let asked: Vec<&str> = sequence.iter().map(|&t| self.names.shown(t)).collect();
         let ended = finished.outcome;
