@@ -175,6 +175,55 @@ fn pytest_xdist_from_addopts_is_turned_off_so_the_sequence_runs_in_one_process_i
     }
 }
 
+#[test]
+fn pytest_rerunfailures_reruns_are_turned_off_so_a_failure_runs_and_counts_once() {
+    require_pytest();
+    // Installed apart (see examples/requirements-apart.txt), on this suite's PYTHONPATH only.
+    let apart = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/apart");
+    let found = apart.join("pytest_rerunfailures.py").exists();
+    let install = "pip install --no-deps --target .venv/apart -r examples/requirements-apart.txt";
+    if !common::installed(found, "pytest-rerunfailures", install) {
+        return;
+    }
+    for args in [
+        &["--order", "rotate"][..],
+        &["--order", "rotate", "--no-fork-server"],
+    ] {
+        let suite = polluted_suite("assert False");
+        suite
+            .file(
+                "pytest.ini",
+                "[pytest]\npythonpath = .\naddopts = --reruns 2\n",
+            )
+            .file(
+                "smoke.toml",
+                &format!(
+                    "[suite]\npreset = \"pytest\"\n\n[suite.env]\nPYTHONPATH = {}\n",
+                    common::toml_string(&apart.to_string_lossy())
+                ),
+            );
+        let out = suite.smoke(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert_eq!(
+            err.matches("pytest-rerunfailures' --reruns 2 is turned off for smoke's runs")
+                .count(),
+            1,
+            "{args:?}: {err}"
+        );
+        let report = suite.report();
+        assert_eq!(
+            minimal_sequences(&report),
+            pair("test_b.py::test_pollute", "test_b.py::test_victim"),
+            "{args:?}"
+        );
+        // The victim failed once in the iteration, not three times (each rerun sets it up).
+        let asked = names(&report["failures"][0]["original"]);
+        assert_eq!(suite.ran()[..21], asked[..], "{args:?}");
+        assert_eq!(report["iterations"][0]["executed"], 21, "{args:?}");
+    }
+}
+
 /// pollute, victim 1, five bystanders, victim 2, in that order (rotate).
 fn two_victims_suite() -> Suite {
     let suite = Suite::new();

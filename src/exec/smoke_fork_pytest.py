@@ -13,8 +13,8 @@ Protocol, one JSON object per line. smoke -> server: {"tests": [...], "results":
 {"exit": CODE} (negative: killed by that signal). The child writes to PATH, as it goes,
 {"start": NAME} before each test and {"test": NAME, "outcome": ..., "duration": S,
 "output": TEXT} after it, so a test that kills its process is still known. The lines may begin
-with {"note": TEXT}: what this plugin changed in pytest for smoke (it turns pytest-xdist's -n
-off, see pytest_configure), which smoke says once.
+with {"note": TEXT} lines: what this plugin changed in pytest for smoke (it turns pytest-xdist's
+workers and pytest-rerunfailures' reruns off, see pytest_configure), which smoke says once.
 
 Stream only: when smoke runs a fresh pytest for a batch (no server), it loads this plugin with
 SMOKE_PYTEST_STREAM=PATH. pytest then runs as it would anyway, and the same start and test lines
@@ -73,39 +73,61 @@ class _Child:
         self.out = open(path, "w", buffering=1, encoding="utf-8")
         self.names = names
         self.reports = {}
-        if _NOTE is not None:
-            self.write({"note": _NOTE})
+        for note in _NOTES:
+            self.write({"note": note})
 
     def write(self, message):
         self.out.write(json.dumps(message) + "\n")
         self.out.flush()
 
 
-# What this plugin changed in pytest for smoke, said once in each child's lines (smoke shows it).
-_NOTE = None
+# What this plugin changed in pytest for smoke, written first in each child's lines (smoke says
+# each once).
+_NOTES = []
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config):
-    """pytest-xdist (-n, often from addopts) hands the tests to worker processes, which neither
-    keep the order asked nor share one process's state, and smoke runs a sequence in one process
-    in that order: turn distribution off (as -n 0 does) before xdist's own configure (trylast)
-    starts its workers. pytest_cmdline_main, where xdist turns -n into workers, ran before."""
-    global _NOTE
-    if not (_SERVING or _STREAM is not None) or not config.pluginmanager.hasplugin("xdist"):
+    """Turn off what would run a sequence other than as asked, once, in one process.
+
+    pytest-xdist (-n, often from addopts) hands the tests to worker processes, which neither
+    keep the order asked nor share one process's state: distribution is turned off (as -n 0
+    does) before xdist's own configure (trylast) starts its workers; pytest_cmdline_main, where
+    xdist turns -n into workers, ran before. pytest-rerunfailures (--reruns) runs a failing
+    test again in the same process, which hides an order failure that a test's own cleanup
+    undoes, and repeats it in the results: its reruns are set to none (--force-reruns 0 where
+    it has it, which also overrides flaky markers). smoke's --retries reruns a candidate
+    instead."""
+    if not (_SERVING or _STREAM is not None):
         return
     option = config.option
+    plugins = config.pluginmanager
     workers = getattr(option, "tx", None)
-    if getattr(option, "dist", "no") == "no" or not workers:
-        return
-    option.numprocesses = 0
-    option.dist = "no"
-    option.tx = []
-    _NOTE = (
-        "pytest-xdist's %d workers (-n) are turned off for smoke's runs: smoke runs each "
-        "sequence in one pytest process, in the order asked (smoke --jobs runs sequences side "
-        "by side)" % len(workers)
-    )
+    if plugins.hasplugin("xdist") and getattr(option, "dist", "no") != "no" and workers:
+        option.numprocesses = 0
+        option.dist = "no"
+        option.tx = []
+        _NOTES.append(
+            "pytest-xdist's %d workers (-n) are turned off for smoke's runs: smoke runs each "
+            "sequence in one pytest process, in the order asked (smoke --jobs runs sequences "
+            "side by side)" % len(workers)
+        )
+    if plugins.hasplugin("rerunfailures") and hasattr(option, "reruns"):
+        reruns = option.reruns
+        if reruns is None:
+            try:
+                reruns = int(config.getini("reruns") or 0)
+            except ValueError:
+                reruns = 0
+        option.reruns = 0
+        if hasattr(option, "force_reruns"):
+            option.force_reruns = 0
+        if reruns:
+            _NOTES.append(
+                "pytest-rerunfailures' --reruns %d is turned off for smoke's runs: a rerun in "
+                "the same process can hide an order failure (smoke --retries reruns a "
+                "candidate instead)" % reruns
+            )
 
 
 def _keys(item, invocation):
