@@ -13,8 +13,9 @@ Protocol, one JSON object per line. smoke -> server: {"tests": [...], "results":
 {"exit": CODE} (negative: killed by that signal). The child writes to PATH, as it goes,
 {"start": NAME} before each test and {"test": NAME, "outcome": ..., "duration": S,
 "output": TEXT} after it, so a test that kills its process is still known. The lines may begin
-with {"note": TEXT} lines: what this plugin changed in pytest for smoke (it turns pytest-xdist's
-workers and pytest-rerunfailures' reruns off, see pytest_configure), which smoke says once.
+with notes, {"note": TEXT}: what this plugin changed in pytest for smoke (it turns
+pytest-xdist's workers and pytest-rerunfailures' reruns off, see pytest_configure), which smoke
+says once.
 
 Stream only: when smoke runs a fresh pytest for a batch (no server), it loads this plugin with
 SMOKE_PYTEST_STREAM=PATH. pytest then runs as it would anyway, and the same start and test lines
