@@ -554,6 +554,38 @@ fn a_full_disk_is_a_clear_error_and_the_last_report_stays_whole() {
 }
 
 #[test]
+fn workers_the_machine_cannot_start_are_a_clear_error_not_a_crash() {
+    // A limit on address space stands in for a machine out of threads: each worker's stack is
+    // address space, so starting 512 of them fails partway, as it would at the thread limit.
+    let suite = Suite::new();
+    let tests: Vec<String> = (0..4).map(|i| format!("t{i}")).collect();
+    suite.toml(&tests, "").dispatcher("");
+    let mut cmd = suite.command();
+    cmd.args(["--report-dir", "reports", "--jobs", "512", "-n", "4"]);
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 400 << 20,
+                rlim_max: 400 << 20,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = cmd.output().expect("runs");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("cannot start worker"), "{err}");
+    assert!(err.contains("of 512"), "{err}");
+    assert!(err.contains("run fewer --jobs"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(suite.report()["status"], "error");
+}
+
+#[test]
 fn a_test_that_deletes_the_report_folder_does_not_cost_the_report() {
     // p runs `rm -rf reports` (a `git clean -fdx` would do the same) and then pollutes for v:
     // the folder goes while the run writes its report, and again during the verbose rerun,

@@ -33,6 +33,10 @@ pub const DEFAULT_TIMES: u32 = 2;
 pub const DEFAULT_ITERATIONS: u32 = 10;
 /// The most distinct orders `--order exhaustive` runs without `--iterations` saying how many.
 pub const MAX_EXHAUSTIVE: u32 = 100_000;
+/// The most workers (`--jobs`) one run may have: each is a thread with its own test processes
+/// (and fork server), and past this a machine runs out of them before it runs faster. `auto`
+/// takes one per CPU up to this.
+pub const MAX_JOBS: usize = 512;
 /// The longest `timeout` smoke takes: far past any test, and far from the clock's limits
 /// (a batch's limit is this times its length, and a deadline past the clock's range would
 /// panic).

@@ -5,7 +5,7 @@
 
 use super::file::{FileJobs, FileSmoke};
 use super::suite::SuiteParts;
-use super::{DEFAULT_CONFIG, DEFAULT_ITERATIONS, DEFAULT_TIMES, MAX_EXHAUSTIVE};
+use super::{DEFAULT_CONFIG, DEFAULT_ITERATIONS, DEFAULT_TIMES, MAX_EXHAUSTIVE, MAX_JOBS};
 use crate::cli::{Cli, Jobs};
 use crate::error::ConfigError;
 use crate::execution::Execution;
@@ -180,7 +180,7 @@ pub(super) fn resolve(
     };
     let jobs = match (cli.jobs, file_jobs) {
         (Some(Jobs::Count(n)), _) | (None, Some(Jobs::Count(n))) if n >= 1 => n,
-        (Some(Jobs::Auto), _) | (None, Some(Jobs::Auto)) => cpus(),
+        (Some(Jobs::Auto), _) | (None, Some(Jobs::Auto)) => cpus().min(MAX_JOBS),
         (None, None) => 1,
         (None, Some(Jobs::Count(_))) => {
             return Err(ConfigError::new(format!(
@@ -192,6 +192,17 @@ pub(super) fn resolve(
             return Err(ConfigError::new("--jobs must be at least 1, or auto"));
         }
     };
+    if jobs > MAX_JOBS {
+        let what = match cli.jobs {
+            Some(_) => format!("--jobs {jobs}"),
+            None => format!("{} ({jobs})", in_file("[smoke] jobs")),
+        };
+        return Err(ConfigError::new(format!(
+            "{what} is more workers than one machine can use: at most {MAX_JOBS} (each is a \
+             thread and runs its own test processes); to spread a run over machines, give each \
+             a shard (--shard K/N)"
+        )));
+    }
     let retries = cli.retries.or(smoke.retries).unwrap_or(0);
     let max_reduce = match (cli.max_reduce, smoke.max_reduce) {
         (None, Some(0)) => {

@@ -1149,3 +1149,22 @@ fn a_json_batch_needs_its_placeholder() {
          {json}; jest: --json --outputFile={json})"
     );
 }
+
+#[test]
+fn more_workers_than_one_machine_can_use_are_refused_and_auto_stays_below_them() {
+    let c = with_file(&["--jobs", "512"], MINIMAL).expect("the most is allowed");
+    assert_eq!(c.jobs, MAX_JOBS);
+    let refused = error(with_file(&["--jobs", "513"], MINIMAL));
+    assert!(
+        refused.contains("--jobs 513 is more workers than one machine can use: at most 512"),
+        "{refused}"
+    );
+    assert!(refused.contains("--shard K/N"), "{refused}");
+    let refused = error(with_file(&[], &format!("{MINIMAL}[smoke]\njobs = 600\n")));
+    assert!(
+        refused.contains("[smoke] jobs in 'suite/smoke.toml' (600) is more workers"),
+        "{refused}"
+    );
+    let c = with_file(&["--jobs", "auto"], MINIMAL).expect("valid");
+    assert!((1..=MAX_JOBS).contains(&c.jobs), "{}", c.jobs);
+}

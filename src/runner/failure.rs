@@ -378,11 +378,20 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         let to_controller = self.to_controller.clone();
         // A panic (a bug) is reported to the controller by the shrink itself, and must not
         // take the whole run down when the threads are joined.
-        scope.spawn(move || {
+        let spawned = std::thread::Builder::new().spawn_scoped(scope, move || {
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 shrink::run(request, to_controller, replies)
             }));
         });
+        if let Err(e) = spawned {
+            self.thinking -= 1;
+            let iteration = self.failures[id].ctx.iteration;
+            self.fail(anyhow::anyhow!(
+                "cannot start a thread to shrink the failure found in iteration {iteration}: {e} \
+                 (the machine's limit on threads or memory; fewer --jobs need fewer)"
+            ));
+            self.close(id);
+        }
     }
 
     /// Failure `id` cannot be shrunk: a signal came first. Report it as found, not reduced, and

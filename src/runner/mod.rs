@@ -225,11 +225,20 @@ impl<'a> Runner<'a> {
                 };
                 // A panic (a bug) is reported to the controller as an error of the unit, and
                 // must not take the whole run down when the threads are joined.
-                scope.spawn(move || {
+                let spawned = std::thread::Builder::new().spawn_scoped(scope, move || {
                     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                         worker.serve(units)
                     }));
                 });
+                if let Err(e) = spawned {
+                    // Hanging up on the workers started so far ends them.
+                    return Err(anyhow::anyhow!(
+                        "cannot start worker {} of {}: {e} (the machine's limit on threads or \
+                         memory); run fewer --jobs",
+                        i + 1,
+                        config.jobs
+                    ));
+                }
                 workers.push(hand);
             }
             let mut controller = Controller {
