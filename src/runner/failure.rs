@@ -388,7 +388,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             let iteration = self.failures[id].ctx.iteration;
             self.fail(anyhow::anyhow!(
                 "cannot start a thread to shrink the failure found in iteration {iteration}: {e} \
-                 (the machine's limit on threads or memory; fewer --jobs need fewer)"
+                 (the machine's limit on threads or memory); run fewer --jobs"
             ));
             self.close(id);
         }

@@ -1,9 +1,9 @@
 //! Batch mode's half of a worker: a whole sequence as one runner command, fresh or forked from
 //! a fork server that loaded the suite once. It prepares what a fresh runner gets beyond the
-//! names (smoke's pytest plugin or rspec helper streaming each test's start and end, early stop,
-//! a names file), reads the runner's results (streamed
-//! lines, JUnit XML, JSON, TAP) through `batch`, checks they match the order asked, and turns
-//! them into the sequence's outcome, the same shape as per-test mode's.
+//! names (smoke's pytest plugin, rspec helper or jest reporter streaming each test's start and
+//! end, early stop, a names file), reads the runner's results (streamed lines, JUnit XML, JSON,
+//! TAP) through `batch`, checks they match the order asked, and turns them into the sequence's
+//! outcome, the same shape as per-test mode's.
 
 use super::{Worker, not_runnable, stops_at_failure};
 use crate::batch::{self, Format, Mismatch};
@@ -89,7 +89,8 @@ impl Worker<'_> {
             run.stop = Some(Stop::Interrupted);
             return Ok(());
         }
-        // What smoke's helper had to change in the runner (it turned pytest-xdist off), once.
+        // What smoke's helper had to change in the runner (pytest-xdist's workers, pytest-
+        // rerunfailures' reruns: turned off), said once.
         let helper_lines = if forked {
             finished.results.as_deref()
         } else {
@@ -146,9 +147,9 @@ impl Worker<'_> {
             ))
             .into());
         }
-        // A fresh runner that died wrote no JUnit XML or JSON (or half of it); smoke's plugin
-        // (pytest) or helper (rspec) said as it went which tests started and ended, so the test
-        // it died in is still known. A test that ended its process with status 0
+        // A fresh runner that died wrote no JUnit XML or JSON (or half of it); smoke's helper
+        // (pytest's plugin, rspec_order.rb, jest's reporter) said as it went which tests started
+        // and ended, so the test it died in is still known. A test that ended its process with status 0
         // (`os._exit(0)`) is a crash too: it started and never ended.
         let died_in_a_test = stream.as_deref().is_some_and(|lines| {
             batch::parse_forked(lines)
@@ -317,7 +318,9 @@ impl Worker<'_> {
     /// XML is written only at the end, so a crash would leave no word of its test), and
     /// `--maxfail=1` where the sequence stops at its first failure; with rspec (`{tests}`),
     /// `--fail-fast` there, and the same streaming from smoke's `rspec_order.rb` when the
-    /// command loads it. The names go in a file for
+    /// command loads it; with jest, when the command loads smoke's `jest_reporter.js`, the same
+    /// streaming and, where the sequence stops at its first failure, `SMOKE_JEST_STOP=1`. The
+    /// names go in a file for
     /// `{tests-file}`, and for pytest as `@FILE` when they would not fit on a command line; a
     /// name that cannot be one line of such a file is refused.
     fn batch_extras(
