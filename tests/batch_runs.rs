@@ -144,16 +144,17 @@ fn pytest_xdist_from_addopts_is_turned_off_so_the_sequence_runs_in_one_process_i
         return;
     }
     // A suite whose configuration distributes its tests over two xdist workers.
+    let per_test: &[&str] = &["--order", "rotate", "--times", "1", "--mode", "per-test"];
     for args in [
         &["--order", "rotate"][..],
         &["--order", "rotate", "--no-fork-server"],
+        per_test,
     ] {
         let suite = polluted_suite("assert False");
         suite.file("pytest.ini", "[pytest]\npythonpath = .\naddopts = -n 2\n");
         let mut all = vec!["--preset", "pytest"];
         all.extend(args);
         let out = suite.smoke(&all);
-        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
         let err = stderr(&out);
         assert_eq!(
             err.matches("pytest-xdist's 2 workers (-n) are turned off for smoke's runs")
@@ -161,6 +162,13 @@ fn pytest_xdist_from_addopts_is_turned_off_so_the_sequence_runs_in_one_process_i
             1,
             "{args:?}: {err}"
         );
+        // Each test in its own process: the module global never leaks, and nothing fails.
+        if args == per_test {
+            assert_eq!(out.status.code(), Some(0), "{err}");
+            assert_eq!(suite.ran().len(), 21, "{err}");
+            continue;
+        }
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
         assert!(!err.contains("fork server cannot"), "{args:?}: {err}");
         let report = suite.report();
         assert_eq!(
@@ -185,9 +193,11 @@ fn pytest_rerunfailures_reruns_are_turned_off_so_a_failure_runs_and_counts_once(
     if !common::installed(found, "pytest-rerunfailures", install) {
         return;
     }
+    let per_test: &[&str] = &["--order", "rotate", "--times", "1", "--mode", "per-test"];
     for args in [
         &["--order", "rotate"][..],
         &["--order", "rotate", "--no-fork-server"],
+        per_test,
     ] {
         let suite = polluted_suite("assert False");
         suite
@@ -203,7 +213,6 @@ fn pytest_rerunfailures_reruns_are_turned_off_so_a_failure_runs_and_counts_once(
                 ),
             );
         let out = suite.smoke(args);
-        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
         let err = stderr(&out);
         assert_eq!(
             err.matches("pytest-rerunfailures' --reruns 2 is turned off for smoke's runs")
@@ -211,6 +220,12 @@ fn pytest_rerunfailures_reruns_are_turned_off_so_a_failure_runs_and_counts_once(
             1,
             "{args:?}: {err}"
         );
+        if args == per_test {
+            assert_eq!(out.status.code(), Some(0), "{err}");
+            assert_eq!(suite.ran().len(), 21, "{err}");
+            continue;
+        }
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
         let report = suite.report();
         assert_eq!(
             minimal_sequences(&report),

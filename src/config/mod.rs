@@ -125,8 +125,10 @@ pub struct Config {
     /// once (`None`: a fresh runner process each time; `--no-fork-server`,
     /// `[suite] fork-server = false`).
     pub fork_server: Option<crate::execution::ForkRunner>,
-    /// Batch mode whose command runs pytest (the preset's, or a template naming pytest): smoke
-    /// hands it its options before the names (its plugin, `--maxfail=1`).
+    /// The command runs pytest (the preset's, or a template naming pytest). In batch mode smoke
+    /// hands it its options before the names (its plugin, `--maxfail=1`); in per-test mode its
+    /// plugin, through `PYTEST_PLUGINS`, which turns off what would run a test again or
+    /// elsewhere (pytest-xdist, pytest-rerunfailures).
     pub runs_pytest: bool,
     /// Iterations run past their first failure (`--keep-going`, `[suite] keep-going`); by
     /// default they stop there, where the runner can be stopped.

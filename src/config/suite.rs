@@ -23,8 +23,8 @@ pub(super) struct SuiteParts {
     /// Batch mode with pytest, unless turned off: fork each sequence from a server that
     /// collected the suite once.
     pub fork_server: Option<ForkRunner>,
-    /// Batch mode whose command runs pytest: the pytest preset's own, or a template naming
-    /// pytest (a template of the user's beside the preset may run anything).
+    /// The command runs pytest: the pytest preset's own (batch or per-test), or a template
+    /// naming pytest (a template of the user's beside the preset may run anything).
     pub runs_pytest: bool,
 }
 
@@ -112,7 +112,12 @@ pub(super) fn resolve(
             preset_batch.is_some_and(|d| d.template == b.template)
                 || self::deduplicating_runner(None, &b.template) == Some("pytest")
         }
-        Execution::PerTest(_) => false,
+        Execution::PerTest(run) => {
+            defaults
+                .as_ref()
+                .is_some_and(|(p, d)| *p == Preset::Pytest && d.run == *run)
+                || self::deduplicating_runner(None, &run.template) == Some("pytest")
+        }
     };
     let fork_wanted = !cli.no_fork_server && suite.fork_server != Some(false);
     // The server's options go where {tests} is, or in the file pytest reads as its arguments.

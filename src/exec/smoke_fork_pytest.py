@@ -101,6 +101,7 @@ def pytest_configure(config):
     instead."""
     if not (_SERVING or _STREAM is not None):
         return
+    # A server, a fresh batch, or one test in per-test mode (streaming too, for these notes).
     option = config.option
     plugins = config.pluginmanager
     workers = getattr(option, "tx", None)
@@ -109,9 +110,9 @@ def pytest_configure(config):
         option.dist = "no"
         option.tx = []
         _NOTES.append(
-            "pytest-xdist's %d workers (-n) are turned off for smoke's runs: smoke runs each "
-            "sequence in one pytest process, in the order asked (smoke --jobs runs sequences "
-            "side by side)" % len(workers)
+            "pytest-xdist's %d workers (-n) are turned off for smoke's runs: they would run "
+            "the tests in other processes, in an order of their own (smoke --jobs runs "
+            "sequences side by side)" % len(workers)
         )
     if plugins.hasplugin("rerunfailures") and hasattr(option, "reruns"):
         reruns = option.reruns

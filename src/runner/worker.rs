@@ -16,7 +16,7 @@ pub use batch_run::early_fork_plan;
 use super::messages::{Context, Failed, Msg, Progress, SequenceRun, Stop, Tag, Unit};
 use crate::config::Config;
 use crate::control::{Driver, Step};
-use crate::exec::{Collect, Executor, Job};
+use crate::exec::{BatchExtras, BatchFinished, Collect, Executor, Finished, Job, Stream};
 use crate::execution::{Execution, Workdir};
 use crate::interrupt::Interrupt;
 use crate::model::{Hook, Outcome, TestId, TestNames};
@@ -376,7 +376,7 @@ impl Worker<'_> {
         let mut args = vec![raw];
         args.extend(self.names.args(test).iter().map(|a| a.as_os_str()));
         let workdir = self.workdir().map(Path::to_path_buf);
-        let finished = self.exec.run(&Job {
+        let finished = self.run_one(&Job {
             script,
             args,
             env: self.env(ctx, Some(raw)),
@@ -426,6 +426,28 @@ impl Worker<'_> {
         Ok(Some((finished.outcome, finished.duration)))
     }
 
+    /// Run one test's command in per-test mode. A pytest gets smoke's plugin (through
+    /// `PYTEST_PLUGINS`, so the command line stays the user's), which turns off what would run
+    /// the test again or elsewhere (pytest-xdist's workers, pytest-rerunfailures' reruns) and
+    /// notes it: each note is said once.
+    fn run_one(&mut self, job: &Job) -> Result<Finished> {
+        if !self.config.runs_pytest {
+            return self.exec.run(job);
+        }
+        let extras = BatchExtras {
+            stream: Stream::Pytest,
+            options_in_file: true,
+            ..BatchExtras::default()
+        };
+        let BatchFinished { finished, stream } = self.exec.run_batch(job, &extras)?;
+        for note in crate::batch::notes(stream.as_deref().unwrap_or_default()) {
+            if self.warned.insert(note.clone()) {
+                self.emit(Progress::Warning(note));
+            }
+        }
+        Ok(finished)
+    }
+
     /// Per-test mode: each test in its own process, stopping at the first failure unless in bug
     /// mode or interrupted.
     fn run_each(
@@ -449,7 +471,7 @@ impl Worker<'_> {
             let mut args = vec![raw];
             args.extend(self.names.args(test).iter().map(|a| a.as_os_str()));
             let workdir = self.workdir().map(Path::to_path_buf);
-            let finished = self.exec.run(&Job {
+            let finished = self.run_one(&Job {
                 script,
                 args,
                 env: self.env(ctx, Some(raw)),
