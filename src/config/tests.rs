@@ -855,7 +855,7 @@ fn a_tests_file_template_is_a_batch_and_pytest_needs_a_place_for_its_options() {
 }
 
 #[test]
-fn smoke_hands_pytest_options_only_to_a_batch_that_runs_pytest() {
+fn smoke_hands_pytest_options_only_to_a_command_that_runs_pytest() {
     let c = without_file(&["--preset", "pytest"]).expect("valid");
     assert!(c.runs_pytest && c.fork_server.is_some());
     let c = without_file(&["--preset", "pytest", "--program", "python3 -m pytest"]).expect("valid");
@@ -864,11 +864,13 @@ fn smoke_hands_pytest_options_only_to_a_batch_that_runs_pytest() {
     let file = "[suite]\nlist = \"cat names\"\nbatch = \"sh runner.sh {tests}\"\n";
     let c = with_file(&["--preset", "pytest"], file).expect("valid");
     assert!(!c.runs_pytest && c.fork_server.is_none());
-    assert!(
-        !without_file(&["--preset", "pytest", "--mode", "per-test"])
-            .expect("valid")
-            .runs_pytest
-    );
+    // Per-test mode: the preset's pytest gets smoke's plugin (through PYTEST_PLUGINS), a
+    // command of the user's that runs something else does not; neither forks.
+    let c = without_file(&["--preset", "pytest", "--mode", "per-test"]).expect("valid");
+    assert!(c.runs_pytest && c.fork_server.is_none());
+    let file = "[suite]\nlist = \"cat names\"\nrun = \"sh run.sh {test}\"\n";
+    let c = with_file(&["--preset", "pytest", "--mode", "per-test"], file).expect("valid");
+    assert!(!c.runs_pytest && c.fork_server.is_none());
 }
 
 #[test]
