@@ -239,6 +239,61 @@ fn pytest_rerunfailures_reruns_are_turned_off_so_a_failure_runs_and_counts_once(
     }
 }
 
+#[test]
+fn pytest_cov_is_turned_off_so_a_coverage_threshold_does_not_abandon_every_sequence() {
+    require_pytest();
+    let cov = std::process::Command::new("python")
+        .args(["-c", "import pytest_cov"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !common::installed(
+        cov,
+        "pytest-cov",
+        "pip install -r examples/requirements.txt",
+    ) {
+        return;
+    }
+    // A few tests of the suite never reach the whole suite's coverage: without smoke turning
+    // coverage off, every sequence would end in pytest-cov's failure.
+    let per_test: &[&str] = &["--order", "rotate", "--times", "1", "--mode", "per-test"];
+    for args in [
+        &["--order", "rotate"][..],
+        &["--order", "rotate", "--no-fork-server"],
+        per_test,
+    ] {
+        let suite = polluted_suite("assert False");
+        suite.file(
+            "pytest.ini",
+            "[pytest]\npythonpath = .\naddopts = --cov=. --cov-fail-under=100\n",
+        );
+        let mut all = vec!["--preset", "pytest"];
+        all.extend(args);
+        let out = suite.smoke(&all);
+        let err = stderr(&out);
+        assert_eq!(
+            err.matches("pytest-cov's coverage (--cov) is turned off for smoke's runs")
+                .count(),
+            1,
+            "{args:?}: {err}"
+        );
+        let report = suite.report();
+        assert_no_hook_failures(&report);
+        if args == per_test {
+            assert_eq!(out.status.code(), Some(0), "{err}");
+            continue;
+        }
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert_eq!(
+            minimal_sequences(&report),
+            pair("test_b.py::test_pollute", "test_b.py::test_victim"),
+            "{args:?}"
+        );
+        if args.len() == 2 {
+            assert_eq!(report["options"]["fork_server"], "pytest", "{err}");
+        }
+    }
+}
+
 /// pollute, victim 1, five bystanders, victim 2, in that order (rotate).
 fn two_victims_suite() -> Suite {
     let suite = Suite::new();

@@ -14,8 +14,8 @@ Protocol, one JSON object per line. smoke -> server: {"tests": [...], "results":
 {"start": NAME} before each test and {"test": NAME, "outcome": ..., "duration": S,
 "output": TEXT} after it, so a test that kills its process is still known. The lines may begin
 with notes, {"note": TEXT}: what this plugin changed in pytest for smoke (it turns
-pytest-xdist's workers and pytest-rerunfailures' reruns off, see pytest_configure), which smoke
-says once.
+pytest-xdist's workers, pytest-rerunfailures' reruns and pytest-cov's coverage off, see
+pytest_configure and pytest_load_initial_conftests), which smoke says once.
 
 Stream only: when smoke runs a fresh pytest for a batch (no server), it loads this plugin with
 SMOKE_PYTEST_STREAM=PATH. pytest then runs as it would anyway, and the same start and test lines
@@ -85,6 +85,28 @@ class _Child:
 # What this plugin changed in pytest for smoke, written first in each child's lines (smoke says
 # each once).
 _NOTES = []
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_load_initial_conftests(early_config, parser, args):
+    """pytest-cov (--cov, often from addopts) measures coverage in every pytest smoke starts,
+    which costs time in each, writes .coverage into the project, and fails a run whose few tests
+    miss --cov-fail-under: set --no-cov (on the namespace pytest-cov reads) before pytest-cov's
+    own hook (tryfirst, but inside this wrapper) decides to start. (An old-style wrapper: every
+    pytest this plugin may meet has them.)"""
+    options = early_config.known_args_namespace
+    if (
+        (_SERVING or _STREAM is not None)
+        and early_config.pluginmanager.hasplugin("pytest_cov")
+        and getattr(options, "cov_source", None)
+        and not getattr(options, "no_cov", False)
+    ):
+        options.no_cov = True
+        _NOTES.append(
+            "pytest-cov's coverage (--cov) is turned off for smoke's runs: measuring parts of "
+            "the suite costs time, writes .coverage and fails --cov-fail-under"
+        )
+    yield
 
 
 @pytest.hookimpl(tryfirst=True)
