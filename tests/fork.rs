@@ -590,6 +590,50 @@ fn a_fresh_rspec_ended_by_an_example_is_its_failure_and_by_a_suite_hook_is_aband
 }
 
 #[test]
+fn rspec_retry_is_turned_off_so_a_victim_that_cleans_up_after_itself_still_fails() {
+    if !common::have_tool(&["rspec"], "apt-get install ruby-rspec")
+        || !common::installed(
+            std::process::Command::new("ruby")
+                .args(["-e", "require 'rspec/retry'"])
+                .output()
+                .is_ok_and(|o| o.status.success()),
+            "rspec-retry",
+            "apt-get install ruby-rspec-retry",
+        )
+    {
+        return;
+    }
+    // The victim resets the state it trips over: a second attempt passes, so rspec-retry's
+    // retries (three attempts here) would hide the order bug.
+    let victim = "begin\n      expect(Registry.dirty).to be_nil\n    ensure\n      Registry.dirty = nil\n    end";
+    for extra in [None, Some("--no-fork-server")] {
+        let suite = rspec_suite(victim);
+        suite
+            .file(
+                "spec/spec_helper.rb",
+                "require 'rspec/retry'\nRSpec.configure { |c| c.default_retry_count = 3 }\n",
+            )
+            .file(".rspec", "--require spec_helper\n");
+        let mut args = vec!["--order", "rotate"];
+        args.extend(extra);
+        let out = suite.smoke(&args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{extra:?}: {err}");
+        assert_eq!(
+            err.matches("rspec-retry's retries are turned off for smoke's runs")
+                .count(),
+            1,
+            "{extra:?}: {err}"
+        );
+        assert_eq!(
+            minimal_sequences(&suite.report()),
+            pair("spec/b_spec.rb[1:2]", "spec/c_spec.rb[1:2]"),
+            "{extra:?}"
+        );
+    }
+}
+
+#[test]
 fn forked_rspec_children_start_with_rspecs_failure_printing_loaded_and_shrink_the_same() {
     if !common::have_tool(&["rspec"], "apt-get install ruby-rspec") {
         return;

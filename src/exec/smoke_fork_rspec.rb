@@ -68,6 +68,7 @@ module SmokeForkServer
       exit!(0)
     end
     SmokeForkServer.preload_failure_reporting
+    SmokeExactOrder.one_attempt
     index = {}
     world.all_examples.each { |e| index[SmokeExactOrder.key(e.id)] ||= e }
     SmokeForkServer.reply(ready: index.size)

@@ -26,6 +26,29 @@ module SmokeExactOrder
   # examples start themselves does not write there.
   STREAM = ENV.delete('SMOKE_RSPEC_STREAM')
 
+  # What this helper changed in rspec for smoke, written first in each run's lines (smoke says
+  # each once).
+  NOTES = []
+
+  # rspec-retry runs a failing example again in the same process (its around hook), which
+  # hides an order failure that the example's own cleanup undoes: one attempt each, whatever
+  # its settings, metadata or RSPEC_RETRY_RETRY_COUNT say. smoke's --retries reruns a candidate
+  # instead. Called once the spec files are loaded (they require rspec-retry).
+  def self.one_attempt
+    return unless defined?(RSpec::Retry) && !(RSpec::Retry < OneAttempt)
+
+    RSpec::Retry.prepend(OneAttempt)
+    NOTES << "rspec-retry's retries are turned off for smoke's runs: a retry in the same " \
+             'process can hide an order failure (smoke --retries reruns a candidate instead)'
+  end
+
+  # See one_attempt.
+  module OneAttempt
+    def retry_count
+      1
+    end
+  end
+
   # Writes a line per example to `path`, as the example starts and ends, naming it as asked
   # (`names`: by the example's key).
   class Lines
@@ -33,6 +56,7 @@ module SmokeExactOrder
       @out = File.open(path, 'w')
       @out.sync = true
       @names = names
+      NOTES.each { |note| write(note: note) }
     end
 
     def name(example)
@@ -111,6 +135,7 @@ module SmokeExactOrder
     all_groups = world.all_example_groups
     # No ordering may shuffle what runs: one example at a time, in the order asked.
     @configuration.register_ordering(:global) { |items| items }
+    SmokeExactOrder.one_attempt
     Lines.new(STREAM, SmokeExactOrder.names(asked)).listen(@configuration.reporter) if STREAM
 
     passed = @configuration.reporter.report(asked.size) do |reporter|
