@@ -16,6 +16,9 @@
 # "output": TEXT}: rspec writes its JSON results only at its end, so these lines are what says
 # which example was running when an example kills the process. smoke's fork server (see
 # smoke_fork_rspec.rb) writes its children's results with the same lines.
+#
+# When the suite uses rspec-retry, every example gets one attempt (see one_attempt), and the
+# lines begin with {"note": TEXT} saying so, which smoke says once.
 
 require 'json'
 
