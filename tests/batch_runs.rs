@@ -129,58 +129,83 @@ fn a_fresh_pytest_that_dies_outside_any_test_is_abandoned_not_blamed_on_a_test()
     );
 }
 
-#[test]
-fn pytest_xdist_from_addopts_is_turned_off_so_the_sequence_runs_in_one_process_in_order() {
-    require_pytest();
-    let xdist = std::process::Command::new("python")
-        .args(["-c", "import xdist"])
+/// Whether the `python` on PATH imports `module`; skips (or fails on CI) when it does not.
+fn python_has(module: &str, package: &str) -> bool {
+    let found = std::process::Command::new("python")
+        .args(["-c", &format!("import {module}")])
         .output()
         .is_ok_and(|o| o.status.success());
-    if !common::installed(
-        xdist,
-        "pytest-xdist",
-        "pip install -r examples/requirements.txt",
-    ) {
-        return;
-    }
-    // A suite whose configuration distributes its tests over two xdist workers.
-    let per_test: &[&str] = &["--order", "rotate", "--times", "1", "--mode", "per-test"];
+    common::installed(found, package, "pip install -r examples/requirements.txt")
+}
+
+/// The polluted suite with `addopts` in its pytest.ini (and `env`, if any, in its smoke.toml's
+/// [suite.env]), run by the pytest preset forked, as fresh batches and test by test. Each says
+/// `note` once; test by test the module global never leaks, so nothing fails and every test
+/// ran once. Returns the two batch runs (forked first) for their own checks: each found the
+/// failure and shrank it to the planted pair.
+fn each_way_pytest_starts(addopts: &str, env: Option<&str>, note: &str) -> Vec<(Suite, String)> {
+    let mut batches = Vec::new();
     for args in [
-        &["--order", "rotate"][..],
-        &["--order", "rotate", "--no-fork-server"],
-        per_test,
+        &[][..],
+        &["--no-fork-server"],
+        &["--times", "1", "--mode", "per-test"],
     ] {
         let suite = polluted_suite("assert False");
-        suite.file("pytest.ini", "[pytest]\npythonpath = .\naddopts = -n 2\n");
-        let mut all = vec!["--preset", "pytest"];
+        suite.file(
+            "pytest.ini",
+            &format!("[pytest]\npythonpath = .\naddopts = {addopts}\n"),
+        );
+        if let Some(env) = env {
+            suite.file(
+                "smoke.toml",
+                &format!("[suite]\npreset = \"pytest\"\n\n[suite.env]\n{env}\n"),
+            );
+        }
+        let mut all = vec!["--preset", "pytest", "--order", "rotate"];
         all.extend(args);
         let out = suite.smoke(&all);
         let err = stderr(&out);
-        assert_eq!(
-            err.matches("pytest-xdist's 2 workers (-n) are turned off for smoke's runs")
-                .count(),
-            1,
-            "{args:?}: {err}"
-        );
-        // Each test in its own process: the module global never leaks, and nothing fails.
-        if args == per_test {
+        assert_eq!(err.matches(note).count(), 1, "{args:?}: {err}");
+        let report = suite.report();
+        assert_no_hook_failures(&report);
+        if args.contains(&"per-test") {
             assert_eq!(out.status.code(), Some(0), "{err}");
             assert_eq!(suite.ran().len(), 21, "{err}");
             continue;
         }
         assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
-        assert!(!err.contains("fork server cannot"), "{args:?}: {err}");
-        let report = suite.report();
         assert_eq!(
             minimal_sequences(&report),
             pair("test_b.py::test_pollute", "test_b.py::test_victim"),
             "{args:?}"
         );
-        // The iteration ran the 21 tests in the order asked, in one process.
-        let asked = names(&report["failures"][0]["original"]);
-        assert_eq!(suite.ran()[..21], asked[..], "{args:?}");
-        assert_eq!(report["iterations"][0]["executed"], 21, "{args:?}");
+        batches.push((suite, err));
     }
+    batches
+}
+
+/// The iteration ran the 21 tests in the order asked, each once, in one process.
+fn ran_as_asked_once(suite: &Suite) {
+    let report = suite.report();
+    let asked = names(&report["failures"][0]["original"]);
+    assert_eq!(suite.ran()[..21], asked[..]);
+    assert_eq!(report["iterations"][0]["executed"], 21);
+}
+
+#[test]
+fn pytest_xdist_from_addopts_is_turned_off_so_the_sequence_runs_in_one_process_in_order() {
+    require_pytest();
+    if !python_has("xdist", "pytest-xdist") {
+        return;
+    }
+    // A suite whose configuration distributes its tests over two xdist workers.
+    let note = "pytest-xdist's 2 workers (-n) are turned off for smoke's runs";
+    let batches = each_way_pytest_starts("-n 2", None, note);
+    for (suite, err) in &batches {
+        ran_as_asked_once(suite);
+        assert!(!err.contains("fork server cannot"), "{err}");
+    }
+    assert_eq!(batches[0].0.report()["options"]["fork_server"], "pytest");
 }
 
 #[test]
@@ -193,105 +218,28 @@ fn pytest_rerunfailures_reruns_are_turned_off_so_a_failure_runs_and_counts_once(
     if !common::installed(found, "pytest-rerunfailures", install) {
         return;
     }
-    let per_test: &[&str] = &["--order", "rotate", "--times", "1", "--mode", "per-test"];
-    for args in [
-        &["--order", "rotate"][..],
-        &["--order", "rotate", "--no-fork-server"],
-        per_test,
-    ] {
-        let suite = polluted_suite("assert False");
-        suite
-            .file(
-                "pytest.ini",
-                "[pytest]\npythonpath = .\naddopts = --reruns 2\n",
-            )
-            .file(
-                "smoke.toml",
-                &format!(
-                    "[suite]\npreset = \"pytest\"\n\n[suite.env]\nPYTHONPATH = {}\n",
-                    common::toml_string(&apart.to_string_lossy())
-                ),
-            );
-        let out = suite.smoke(args);
-        let err = stderr(&out);
-        assert_eq!(
-            err.matches("pytest-rerunfailures' --reruns 2 is turned off for smoke's runs")
-                .count(),
-            1,
-            "{args:?}: {err}"
-        );
-        if args == per_test {
-            assert_eq!(out.status.code(), Some(0), "{err}");
-            assert_eq!(suite.ran().len(), 21, "{err}");
-            continue;
-        }
-        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
-        let report = suite.report();
-        assert_eq!(
-            minimal_sequences(&report),
-            pair("test_b.py::test_pollute", "test_b.py::test_victim"),
-            "{args:?}"
-        );
-        // The victim failed once in the iteration, not three times (each rerun sets it up).
-        let asked = names(&report["failures"][0]["original"]);
-        assert_eq!(suite.ran()[..21], asked[..], "{args:?}");
-        assert_eq!(report["iterations"][0]["executed"], 21, "{args:?}");
+    let env = format!(
+        "PYTHONPATH = {}",
+        common::toml_string(&apart.to_string_lossy())
+    );
+    let note = "pytest-rerunfailures' --reruns 2 is turned off for smoke's runs";
+    // The victim failed once in the iteration, not three times (each rerun sets it up again).
+    for (suite, _) in each_way_pytest_starts("--reruns 2", Some(&env), note) {
+        ran_as_asked_once(&suite);
     }
 }
 
 #[test]
 fn pytest_cov_is_turned_off_so_a_coverage_threshold_does_not_abandon_every_sequence() {
     require_pytest();
-    let cov = std::process::Command::new("python")
-        .args(["-c", "import pytest_cov"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !common::installed(
-        cov,
-        "pytest-cov",
-        "pip install -r examples/requirements.txt",
-    ) {
+    if !python_has("pytest_cov", "pytest-cov") {
         return;
     }
     // A few tests of the suite never reach the whole suite's coverage: without smoke turning
     // coverage off, every sequence would end in pytest-cov's failure.
-    let per_test: &[&str] = &["--order", "rotate", "--times", "1", "--mode", "per-test"];
-    for args in [
-        &["--order", "rotate"][..],
-        &["--order", "rotate", "--no-fork-server"],
-        per_test,
-    ] {
-        let suite = polluted_suite("assert False");
-        suite.file(
-            "pytest.ini",
-            "[pytest]\npythonpath = .\naddopts = --cov=. --cov-fail-under=100\n",
-        );
-        let mut all = vec!["--preset", "pytest"];
-        all.extend(args);
-        let out = suite.smoke(&all);
-        let err = stderr(&out);
-        assert_eq!(
-            err.matches("pytest-cov's coverage (--cov) is turned off for smoke's runs")
-                .count(),
-            1,
-            "{args:?}: {err}"
-        );
-        let report = suite.report();
-        assert_no_hook_failures(&report);
-        if args == per_test {
-            assert_eq!(out.status.code(), Some(0), "{err}");
-            continue;
-        }
-        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
-        assert_eq!(
-            minimal_sequences(&report),
-            pair("test_b.py::test_pollute", "test_b.py::test_victim"),
-            "{args:?}"
-        );
-        if args.len() == 2 {
-            assert_eq!(report["options"]["fork_server"], "pytest", "{err}");
-        }
-    }
+    let note = "pytest-cov's coverage (--cov) is turned off for smoke's runs";
+    let batches = each_way_pytest_starts("--cov=. --cov-fail-under=100", None, note);
+    assert_eq!(batches[0].0.report()["options"]["fork_server"], "pytest");
 }
 
 /// pollute, victim 1, five bystanders, victim 2, in that order (rotate).
