@@ -294,15 +294,21 @@ fn jest_batch_mode_runs_files_in_the_order_asked_and_repeats_them() {
     );
 }
 
+/// An empty suite folder that finds examples/jest's pinned jest (its node_modules linked in).
+fn jest_suite() -> Suite {
+    let suite = Suite::new();
+    let modules =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/jest/node_modules");
+    std::os::unix::fs::symlink(modules, suite.path().join("node_modules")).expect("symlink");
+    suite
+}
+
 #[test]
 fn jest_in_band_keeps_the_working_folder_but_not_env_globals_or_prototypes() {
     if !have_jest() {
         return;
     }
-    let suite = Suite::new();
-    let modules =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/jest/node_modules");
-    std::os::unix::fs::symlink(modules, suite.path().join("node_modules")).expect("symlink");
+    let suite = jest_suite();
     suite
         .file("package.json", r#"{"name": "leaks", "private": true}"#)
         .file("sub/.keep", "")
@@ -335,10 +341,7 @@ fn a_jest_test_file_that_kills_jest_is_that_files_failure_and_is_shrunk() {
     if !have_jest() {
         return;
     }
-    let suite = Suite::new();
-    let modules =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/jest/node_modules");
-    std::os::unix::fs::symlink(modules, suite.path().join("node_modules")).expect("symlink");
+    let suite = jest_suite();
     // Every file logs that it ran, and whether it sees smoke's reporter's variables.
     let log = "const fs = require('fs');\nfs.appendFileSync('ran.log', `${require('path').basename(__filename)} ${'SMOKE_JEST_STREAM' in process.env || 'SMOKE_JEST_STOP' in process.env}\\n`);\n";
     suite
