@@ -483,6 +483,30 @@ fn rspec_starts(suite: &Suite) -> usize {
     starts(suite) / 3
 }
 
+/// `spec/spec_helper.rb` holding `body`, required by every rspec run (`.rspec`).
+fn rspec_helper(suite: &Suite, body: &str) {
+    suite
+        .file("spec/spec_helper.rb", body)
+        .file(".rspec", "--require spec_helper\n");
+}
+
+/// Runs `--order rotate` (with `extra`) over an [`rspec_suite`], which must find the failure
+/// and shrink it to the planted pair; its report and stderr, for the caller's own checks.
+fn rspec_shrinks_to_the_pair(suite: &Suite, extra: Option<&str>) -> (serde_json::Value, String) {
+    let mut args = vec!["--order", "rotate"];
+    args.extend(extra);
+    let out = suite.smoke(&args);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{extra:?}: {err}");
+    let report = suite.report();
+    assert_eq!(
+        minimal_sequences(&report),
+        pair("spec/b_spec.rb[1:2]", "spec/c_spec.rb[1:2]"),
+        "{extra:?}"
+    );
+    (report, err)
+}
+
 #[test]
 fn rspec_sequences_fork_from_one_loaded_rspec_and_shrink_to_the_same_pair() {
     if !common::have_tool(&["rspec"], "apt-get install ruby-rspec") {
@@ -490,16 +514,7 @@ fn rspec_sequences_fork_from_one_loaded_rspec_and_shrink_to_the_same_pair() {
     }
     for (extra, fork_server) in [(None, true), (Some("--no-fork-server"), false)] {
         let suite = rspec_suite("expect(Registry.dirty).to be_nil");
-        let mut args = vec!["--order", "rotate"];
-        args.extend(extra);
-        let out = suite.smoke(&args);
-        assert_eq!(out.status.code(), Some(1), "{extra:?}: {}", stderr(&out));
-        let report = suite.report();
-        assert_eq!(
-            minimal_sequences(&report),
-            pair("spec/b_spec.rb[1:2]", "spec/c_spec.rb[1:2]"),
-            "{extra:?}"
-        );
+        let (report, _) = rspec_shrinks_to_the_pair(&suite, extra);
         assert_eq!(report["failures"][0]["proven_minimal"], true);
         if fork_server {
             assert_eq!(report["options"]["fork_server"], "rspec");
@@ -521,16 +536,7 @@ fn an_rspec_example_that_kills_its_process_is_that_examples_failure_forked_or_fr
     // starts and ends, since rspec writes its JSON results only at the end.
     for extra in [None, Some("--no-fork-server")] {
         let suite = rspec_suite("Process.kill(:KILL, Process.pid) if Registry.dirty");
-        let mut args = vec!["--order", "rotate"];
-        args.extend(extra);
-        let out = suite.smoke(&args);
-        assert_eq!(out.status.code(), Some(1), "{extra:?}: {}", stderr(&out));
-        let report = suite.report();
-        assert_eq!(
-            minimal_sequences(&report),
-            pair("spec/b_spec.rb[1:2]", "spec/c_spec.rb[1:2]"),
-            "{extra:?}"
-        );
+        let (report, _) = rspec_shrinks_to_the_pair(&suite, extra);
         assert_eq!(report["failures"][0]["failure"], "signal 9", "{report}");
         assert_eq!(report["failures"][0]["proven_minimal"], true, "{report}");
         assert_no_hook_failures(&report);
@@ -550,13 +556,7 @@ fn a_fresh_rspec_ended_by_an_example_is_its_failure_and_by_a_suite_hook_is_aband
     let suite = rspec_suite(
         "File.write(File.join(__dir__, '..', 'env.log'), \"#{ENV.key?('SMOKE_RSPEC_STREAM')}\\n\", mode: 'a')\n    exit!(0) if Registry.dirty",
     );
-    let out = suite.smoke(&["--order", "rotate", "--no-fork-server"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let report = suite.report();
-    assert_eq!(
-        minimal_sequences(&report),
-        pair("spec/b_spec.rb[1:2]", "spec/c_spec.rb[1:2]")
-    );
+    let (report, _) = rspec_shrinks_to_the_pair(&suite, Some("--no-fork-server"));
     assert_eq!(report["failures"][0]["failure"], "failed", "{report}");
     let seen = fs::read_to_string(suite.path().join("env.log")).expect("env.log");
     assert!(seen.lines().count() > 2, "{seen}");
@@ -565,11 +565,10 @@ fn a_fresh_rspec_ended_by_an_example_is_its_failure_and_by_a_suite_hook_is_aband
     // Killed after every example ended (an after(:suite) hook): the lines give all six results,
     // and the batch is abandoned as one whose runner failed outside the tests.
     let suite = rspec_suite("expect(1).to eq(1)");
-    suite.file(
-        "spec/spec_helper.rb",
+    rspec_helper(
+        &suite,
         "RSpec.configure { |c| c.after(:suite) { Process.kill(:KILL, Process.pid) unless c.dry_run? } }\n",
     );
-    suite.file(".rspec", "--require spec_helper\n");
     let out = suite.smoke(&["--order", "rotate", "--no-fork-server"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let report = suite.report();
@@ -608,27 +607,16 @@ fn rspec_retry_is_turned_off_so_a_victim_that_cleans_up_after_itself_still_fails
     let victim = "begin\n      expect(Registry.dirty).to be_nil\n    ensure\n      Registry.dirty = nil\n    end";
     for extra in [None, Some("--no-fork-server")] {
         let suite = rspec_suite(victim);
-        suite
-            .file(
-                "spec/spec_helper.rb",
-                "require 'rspec/retry'\nRSpec.configure { |c| c.default_retry_count = 3 }\n",
-            )
-            .file(".rspec", "--require spec_helper\n");
-        let mut args = vec!["--order", "rotate"];
-        args.extend(extra);
-        let out = suite.smoke(&args);
-        let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(1), "{extra:?}: {err}");
+        rspec_helper(
+            &suite,
+            "require 'rspec/retry'\nRSpec.configure { |c| c.default_retry_count = 3 }\n",
+        );
+        let (_, err) = rspec_shrinks_to_the_pair(&suite, extra);
         assert_eq!(
             err.matches("rspec-retry's retries are turned off for smoke's runs")
                 .count(),
             1,
             "{extra:?}: {err}"
-        );
-        assert_eq!(
-            minimal_sequences(&suite.report()),
-            pair("spec/b_spec.rb[1:2]", "spec/c_spec.rb[1:2]"),
-            "{extra:?}"
         );
     }
 }
@@ -644,15 +632,7 @@ fn forked_rspec_children_start_with_rspecs_failure_printing_loaded_and_shrink_th
     let victim = "File.write(File.join(__dir__, '..', 'ripper.log'), \"#{defined?(Ripper).inspect}\\n\", mode: 'a')\n    expect(Registry.dirty).to be_nil";
     for (extra, loaded) in [(None, "\"constant\""), (Some("--no-fork-server"), "nil")] {
         let suite = rspec_suite(victim);
-        let mut args = vec!["--order", "rotate"];
-        args.extend(extra);
-        let out = suite.smoke(&args);
-        assert_eq!(out.status.code(), Some(1), "{extra:?}: {}", stderr(&out));
-        assert_eq!(
-            minimal_sequences(&suite.report()),
-            pair("spec/b_spec.rb[1:2]", "spec/c_spec.rb[1:2]"),
-            "{extra:?}"
-        );
+        rspec_shrinks_to_the_pair(&suite, extra);
         let seen = fs::read_to_string(suite.path().join("ripper.log")).expect("ripper.log");
         assert!(seen.lines().count() > 2, "{extra:?}: {seen}");
         assert!(seen.lines().all(|l| l == loaded), "{extra:?}: {seen}");
