@@ -8,7 +8,7 @@ mod common;
 use common::{KillOnDrop, Suite, alive, names, stderr, stdout, wait_for};
 use std::fs;
 use std::os::unix::process::CommandExt;
-use std::process::Stdio;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The signals that stop smoke, and the exit code each gives (128 + the signal).
@@ -515,6 +515,32 @@ fn kill_9_mid_run_leaves_a_whole_report_behind() {
     assert!(leftovers.len() <= 10, "{leftovers:?}");
 }
 
+/// What `setrlimit` takes to name a resource (glibc has a type of its own).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+type Resource = libc::__rlimit_resource_t;
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+type Resource = libc::c_int;
+
+/// `cmd` started under the resource limit `bytes` (soft and hard), with SIGXFSZ ignored so that
+/// a write past RLIMIT_FSIZE fails as a full disk would instead of killing the process.
+fn with_limit(mut cmd: Command, resource: Resource, bytes: libc::rlim_t) -> Command {
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let limit = libc::rlimit {
+                rlim_cur: bytes,
+                rlim_max: bytes,
+            };
+            if libc::setrlimit(resource, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    cmd
+}
+
 #[test]
 fn a_full_disk_is_a_clear_error_and_the_last_report_stays_whole() {
     // RLIMIT_FSIZE stands in for a full disk: writes past 12 KiB fail with EFBIG (SIGXFSZ
@@ -524,21 +550,9 @@ fn a_full_disk_is_a_clear_error_and_the_last_report_stays_whole() {
     suite.toml(&tests, "").dispatcher("");
     let mut cmd = suite.command();
     cmd.args(["--report-dir", "reports", "-n", "200", "--seed", "1"]);
-    // SAFETY: only async-signal-safe calls between fork and exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
-            let limit = libc::rlimit {
-                rlim_cur: 12 * 1024,
-                rlim_max: 12 * 1024,
-            };
-            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let out = cmd.output().expect("runs");
+    let out = with_limit(cmd, libc::RLIMIT_FSIZE, 12 * 1024)
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("cannot write the report"),
@@ -562,20 +576,9 @@ fn workers_the_machine_cannot_start_are_a_clear_error_not_a_crash() {
     suite.toml(&tests, "").dispatcher("");
     let mut cmd = suite.command();
     cmd.args(["--report-dir", "reports", "--jobs", "512", "-n", "4"]);
-    // SAFETY: only async-signal-safe calls between fork and exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            let limit = libc::rlimit {
-                rlim_cur: 400 << 20,
-                rlim_max: 400 << 20,
-            };
-            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let out = cmd.output().expect("runs");
+    let out = with_limit(cmd, libc::RLIMIT_AS, 400 << 20)
+        .output()
+        .expect("runs");
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("cannot start worker"), "{err}");
