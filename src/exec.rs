@@ -164,6 +164,18 @@ pub enum Stream {
     Jest,
 }
 
+impl Stream {
+    /// The variable that names the file the helper writes its lines to.
+    fn variable(self) -> Option<&'static str> {
+        match self {
+            Stream::Nothing => None,
+            Stream::Pytest => Some(crate::helpers::PYTEST_STREAM_VAR),
+            Stream::Rspec => Some(crate::helpers::RSPEC_STREAM_VAR),
+            Stream::Jest => Some(crate::helpers::JEST_STREAM_VAR),
+        }
+    }
+}
+
 /// How the names reach a fresh batch's command line (`{tests}`, `"$@"`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum BatchArgs {
@@ -469,32 +481,27 @@ impl Executor for ShellExecutor {
     fn run_batch(&mut self, job: &Job, extras: &BatchExtras) -> Result<BatchFinished> {
         let mut env = job.env.clone();
         let mut options: Vec<OsString> = Vec::new();
-        let stream = match extras.stream {
-            Stream::Nothing => None,
-            Stream::Rspec | Stream::Jest => {
+        // rspec's and jest's helpers are loaded by the command itself; pytest's plugin is
+        // written here and loaded with -p (or PYTEST_PLUGINS).
+        if extras.stream == Stream::Pytest {
+            let plugin = self.scratch_file(forkserver::PYTEST_PLUGIN_FILE)?;
+            std::fs::write(&plugin, forkserver::pytest_plugin())
+                .with_context(|| format!("cannot write '{}'", plugin.display()))?;
+            let folder = plugin.parent().expect("a file in the scratch folder");
+            env.push(("PYTHONPATH", python_path(folder, &self.env)));
+            if extras.options_in_file {
+                env.push(forkserver::pytest_plugin_env(&self.env));
+            } else {
+                options.extend(forkserver::pytest_plugin_options());
+            }
+        }
+        let stream = match extras.stream.variable() {
+            Some(var) => {
                 let path = self.scratch_file("stream.jsonl")?;
-                let var = match extras.stream {
-                    Stream::Rspec => crate::helpers::RSPEC_STREAM_VAR,
-                    _ => crate::helpers::JEST_STREAM_VAR,
-                };
                 env.push((var, path.clone().into_os_string()));
                 Some(path)
             }
-            Stream::Pytest => {
-                let plugin = self.scratch_file(forkserver::PYTEST_PLUGIN_FILE)?;
-                std::fs::write(&plugin, forkserver::pytest_plugin())
-                    .with_context(|| format!("cannot write '{}'", plugin.display()))?;
-                let folder = plugin.parent().expect("a file in the scratch folder");
-                env.push(("PYTHONPATH", python_path(folder, &self.env)));
-                let path = self.scratch_file("stream.jsonl")?;
-                env.push((forkserver::STREAM_VAR, path.clone().into_os_string()));
-                if extras.options_in_file {
-                    env.push(forkserver::pytest_plugin_env(&self.env));
-                } else {
-                    options.extend(forkserver::pytest_plugin_options());
-                }
-                Some(path)
-            }
+            None => None,
         };
         env.extend(extras.flags.iter().map(|&var| (var, OsString::from("1"))));
         options.extend(extras.options.iter().map(|&o| o.to_owned()));

@@ -43,9 +43,6 @@ const PYTEST_MODULE: &str = "smoke_fork_pytest";
 const RSPEC_HELPER: &str = include_str!("smoke_fork_rspec.rb");
 /// Its file name in the server's folder.
 const RSPEC_FILE: &str = "smoke_fork_rspec.rb";
-/// The variable that puts the pytest helper in its stream-only mode for a fresh pytest (see
-/// `smoke_fork_pytest.py`): the path it writes its lines to.
-pub(super) const STREAM_VAR: &str = "SMOKE_PYTEST_STREAM";
 /// The pytest helper's file name, in the folder put first on `PYTHONPATH`.
 pub(super) const PYTEST_PLUGIN_FILE: &str = "smoke_fork_pytest.py";
 
