@@ -440,12 +440,19 @@ impl Worker<'_> {
             ..BatchExtras::default()
         };
         let BatchFinished { finished, stream } = self.exec.run_batch(job, &extras)?;
-        for note in crate::batch::notes(stream.as_deref().unwrap_or_default()) {
+        self.say_notes(stream.as_deref());
+        Ok(finished)
+    }
+
+    /// Say, once each, the notes among a helper's `lines`: what it changed in the runner for
+    /// smoke (pytest-xdist's workers, pytest-rerunfailures' reruns, pytest-cov's coverage,
+    /// rspec-retry's retries: turned off).
+    pub(super) fn say_notes(&mut self, lines: Option<&[u8]>) {
+        for note in crate::batch::notes(lines.unwrap_or_default()) {
             if self.warned.insert(note.clone()) {
                 self.emit(Progress::Warning(note));
             }
         }
-        Ok(finished)
     }
 
     /// Per-test mode: each test in its own process, stopping at the first failure unless in bug

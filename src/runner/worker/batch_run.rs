@@ -89,18 +89,11 @@ impl Worker<'_> {
             run.stop = Some(Stop::Interrupted);
             return Ok(());
         }
-        // What smoke's helper had to change in the runner (pytest-xdist's workers, pytest-
-        // rerunfailures' reruns: turned off), said once.
-        let helper_lines = if forked {
+        self.say_notes(if forked {
             finished.results.as_deref()
         } else {
             stream.as_deref()
-        };
-        for note in batch::notes(helper_lines.unwrap_or_default()) {
-            if self.warned.insert(note.clone()) {
-                self.emit(Progress::Warning(note));
-            }
-        }
+        });
         let asked: Vec<&str> = sequence.iter().map(|&t| self.names.shown(t)).collect();
         let ended = finished.outcome;
         let said = || {
