@@ -13,7 +13,7 @@
 
 use std::io;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// The process groups of the commands running now (one per busy worker). Written by `exec`,
@@ -30,9 +30,28 @@ type Finish = Box<dyn FnOnce() + Send>;
 /// The step registered with [`on_hard_exit`], taken by the signal thread.
 static ON_HARD_EXIT: Mutex<Option<Finish>> = Mutex::new(None);
 
-/// A shared "stop now" flag holding the signal that raised it.
-#[derive(Clone, Debug, Default)]
-pub struct Interrupt(Arc<AtomicI32>);
+/// A shared "stop now" flag holding the signal that raised it. Whoever waits for messages
+/// rather than polling the flag (the runner's controller) asks to be woken when it is raised.
+#[derive(Clone, Default)]
+pub struct Interrupt(Arc<Flag>);
+
+/// What the clones of one [`Interrupt`] share.
+#[derive(Default)]
+struct Flag {
+    signal: AtomicI32,
+    /// Called once each time the flag is raised, by id (see [`Interrupt::wake`]).
+    wakers: Mutex<Vec<(u64, Waker)>>,
+    next_waker: AtomicU64,
+}
+
+/// Wakes someone who waits on a channel rather than on the flag.
+type Waker = Box<dyn Fn() + Send>;
+
+impl std::fmt::Debug for Interrupt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Interrupt").field(&self.signal()).finish()
+    }
+}
 
 impl Interrupt {
     /// A flag that is not raised.
@@ -40,16 +59,20 @@ impl Interrupt {
         Interrupt::default()
     }
 
-    /// Raise the flag for `signal`; the first signal is kept.
+    /// Raise the flag for `signal` (the first signal is kept), and wake whoever asked.
     pub fn raise(&self, signal: i32) {
         let _ = self
             .0
+            .signal
             .compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst);
+        for (_, wake) in self.wakers().iter() {
+            wake();
+        }
     }
 
     /// The signal that raised the flag, if any.
     pub fn signal(&self) -> Option<i32> {
-        match self.0.load(Ordering::SeqCst) {
+        match self.0.signal.load(Ordering::SeqCst) {
             0 => None,
             signal => Some(signal),
         }
@@ -58,6 +81,36 @@ impl Interrupt {
     /// Whether smoke was asked to stop.
     pub fn is_raised(&self) -> bool {
         self.signal().is_some()
+    }
+
+    /// Call `wake` whenever the flag is raised, until the returned guard is dropped: a thread
+    /// that waits on a channel hears of a signal without polling. `wake` runs on the signal
+    /// thread, so it must be quick (send a message).
+    pub fn wake(&self, wake: impl Fn() + Send + 'static) -> Wake {
+        let id = self.0.next_waker.fetch_add(1, Ordering::SeqCst);
+        self.wakers().push((id, Box::new(wake)));
+        Wake {
+            flag: self.clone(),
+            id,
+        }
+    }
+
+    fn wakers(&self) -> std::sync::MutexGuard<'_, Vec<(u64, Waker)>> {
+        self.0.wakers.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Keeps a waker registered with [`Interrupt::wake`]; dropping it removes the waker.
+#[must_use = "the waker is removed when this is dropped"]
+pub struct Wake {
+    flag: Interrupt,
+    id: u64,
+}
+
+impl Drop for Wake {
+    fn drop(&mut self) {
+        let id = self.id;
+        self.flag.wakers().retain(|(w, _)| *w != id);
     }
 }
 
@@ -184,6 +237,21 @@ mod tests {
         flag.raise(15);
         assert_eq!(flag.signal(), Some(2));
         assert!(flag.clone().is_raised(), "clones share the flag");
+    }
+
+    #[test]
+    fn raising_the_flag_wakes_each_registered_waker_until_its_guard_is_dropped() {
+        let flag = Interrupt::new();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let guard = flag.clone().wake(move || {
+            let _ = tx.send(());
+        });
+        flag.raise(15);
+        assert_eq!(rx.try_recv(), Ok(()), "woken once");
+        assert!(rx.try_recv().is_err(), "once per raise");
+        drop(guard);
+        flag.raise(2);
+        assert!(rx.try_recv().is_err(), "a dropped guard's waker is gone");
     }
 
     #[test]

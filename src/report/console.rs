@@ -106,6 +106,9 @@ pub struct Console {
     iteration: u32,
     failures: u32,
     unique: u32,
+    /// The number each failure id was reported under (`FAILURE n`), so that a later failure
+    /// that is one of them again names it by that number, not by its id.
+    numbers: std::collections::HashMap<usize, u32>,
     shrinking: bool,
     tries: usize,
     purpose: Purpose,
@@ -144,6 +147,7 @@ impl Console {
             iteration: 0,
             failures: 0,
             unique: 0,
+            numbers: std::collections::HashMap::new(),
             shrinking: false,
             tries: 0,
             purpose: Purpose::Iteration,
@@ -443,6 +447,7 @@ impl Reporter for Console {
                 ));
             }
             Event::FailureShrunk {
+                id,
                 classification,
                 minimal,
                 tries,
@@ -458,6 +463,7 @@ impl Reporter for Console {
             } => {
                 self.shrinking = false;
                 self.unique += 1;
+                self.numbers.insert(*id, self.unique);
                 let class = classification.map_or("not classified".to_string(), |c| c.to_string());
                 let proof = Proof {
                     classification: *classification,
@@ -494,17 +500,18 @@ impl Reporter for Console {
             }
             Event::FailureRepeated { of, tries, .. } => {
                 self.shrinking = false;
+                // A failure of a resumed run's earlier part keeps its report number, id + 1.
+                let of = self
+                    .numbers
+                    .get(of)
+                    .map_or(of + 1, |&n| usize::try_from(n).unwrap_or(usize::MAX));
                 self.progress(&if *tries == 0 {
                     format!(
-                        "  failure {} again (the failing run holds its minimal sequence): \
-                         counted, not shrunk again",
-                        of + 1
+                        "  failure {of} again (the failing run holds its minimal sequence): \
+                         counted, not shrunk again"
                     )
                 } else {
-                    format!(
-                        "  same minimal sequence as failure {}: counted, not reported again",
-                        of + 1
-                    )
+                    format!("  same minimal sequence as failure {of}: counted, not reported again")
                 });
             }
             Event::RunFinished { .. } => {

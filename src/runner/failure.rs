@@ -313,6 +313,11 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
     /// same way, is still being handled: then it waits, to be recognised as that one again.
     pub(super) fn start<'s>(&mut self, scope: &'s std::thread::Scope<'s, '_>, id: usize) {
         let f = &self.failures[id];
+        // Only a waiting failure starts: one that two closed failures both woke is started
+        // once, and a second shrink of the same failure would wait forever for its answers.
+        if f.phase != Phase::Waiting {
+            return;
+        }
         let busy = self.failures[..id]
             .iter()
             .any(|e| e.phase != Phase::Done && e.victim == f.victim && e.outcome == f.outcome)
@@ -417,6 +422,17 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             self.report(&event);
         }
         self.failures[id].phase = Phase::Done;
+    }
+
+    /// A signal came: every shrink waiting for an answer is told to stop now (work queued for
+    /// a worker is called off at the next dispatch), so the run ends even when nothing runs.
+    pub(super) fn interrupted(&mut self) {
+        for id in 0..self.failures.len() {
+            if self.failures[id].awaiting {
+                self.failures[id].stop = Some(Stop::Interrupted);
+                self.answer(id, Probe::Stop, 0);
+            }
+        }
     }
 
     /// A unit of failure work that can no longer run (smoke is stopping): tell whoever waits

@@ -135,6 +135,8 @@ pub(super) enum Msg {
     Shrunk { id: usize, shrunk: Shrunk },
     /// The shrink of failure `id` stopped without a result (a bug: it panicked).
     Lost { id: usize },
+    /// A signal raised the interrupt flag: stop everything waiting, even with nothing running.
+    Interrupted,
 }
 
 /// The controller's answer to a shrinker's [`Msg::Probe`].

@@ -205,6 +205,12 @@ impl<'a> Runner<'a> {
         } = self;
         let cancel = AtomicBool::new(false);
         let (to_controller, inbox) = mpsc::channel();
+        // A signal wakes the controller even when it waits with nothing running (every shrink
+        // waiting for an answer): one signal always ends the run.
+        let woken = to_controller.clone();
+        let _wake = interrupt.wake(move || {
+            let _ = woken.send(Msg::Interrupted);
+        });
         std::thread::scope(|scope| {
             let mut workers = Vec::new();
             for (i, exec) in executors.into_iter().enumerate() {
@@ -413,8 +419,11 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                 break;
             };
             self.handle(scope, msg);
-            for id in std::mem::take(&mut self.to_start) {
-                self.start(scope, id);
+            // Starting one may close it (it is a known failure again), which wakes others.
+            while !self.to_start.is_empty() {
+                for id in std::mem::take(&mut self.to_start) {
+                    self.start(scope, id);
+                }
             }
         }
         if let Some(error) = self.error.take() {
@@ -580,6 +589,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             }
             Msg::Shrunk { id, shrunk } => self.shrink_ended(id, shrunk),
             Msg::Lost { id } => self.shrink_lost(id),
+            Msg::Interrupted => self.interrupted(),
         }
     }
 
