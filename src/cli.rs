@@ -321,6 +321,13 @@ pub struct ProbeArgs {
     /// and modified by size, mode and content hash; may be given more than once.
     #[arg(long, value_name = "PATH")]
     pub probe_files: Vec<String>,
+
+    /// Leave files matching GLOB (relative to the suite folder; a folder covers what is in it)
+    /// out of the leftover-state check, which compares the suite folder after the first setup
+    /// with its state when a test fails alone: logs the tests write that nothing reads, e.g.
+    /// 'log/test.log'; may be given more than once.
+    #[arg(long, value_name = "GLOB")]
+    pub state_ignore: Vec<String>,
 }
 
 /// `smoke replay`'s arguments.

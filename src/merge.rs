@@ -551,6 +551,7 @@ mod tests {
             proven_minimal: true,
             reproduced: Rate { failed: 2, runs: 2 },
             stopped_by: None,
+            confirmation: None,
             shrink_seconds: Some(1.5),
             same_cause_as: None,
             replay: Some(format!(

@@ -154,6 +154,9 @@ fn a_batch_attributes_every_victim_of_one_polluter_with_a_few_runs_each() {
         assert_eq!(names(&later["minimal"])[0], "p", "{later}");
         assert_eq!(later["same_cause_as"], first["test"], "{later}");
         assert!(later["tries"].as_u64().expect("tries") <= 3, "{later}");
+        // Then confirmed: 4 more runs of the pair, 2 of the victim alone.
+        assert_eq!(later["confirmation"]["runs"], 6, "{later}");
+        assert_eq!(later["proven_minimal"], true, "{later}");
     }
     let text = fs::read_to_string(
         suite

@@ -316,7 +316,8 @@ fn a_tap_runner_that_dies_mid_sequence_pins_the_crash_on_the_running_test() {
     let suite = Suite::new();
     suite.file("runner.sh", TAP_RUNNER).file(
         "smoke.toml",
-        "[suite]\ntests = [\"a\", \"boom\", \"b\"]\nbatch = \"sh runner.sh {tests}\"\n",
+        "[suite]\ntests = [\"a\", \"boom\", \"b\"]\nbatch = \"sh runner.sh {tests}\"\n\
+         state-ignore = [\"ran.log\"]\n",
     );
     let out = suite.smoke(&["--order", "rotate"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));

@@ -51,6 +51,8 @@ pub(super) struct FileSuite {
     pub(super) probe_ignore: Option<Vec<String>>,
     #[serde(rename = "probe-files")]
     pub(super) probe_files: Option<Vec<String>>,
+    #[serde(rename = "state-ignore")]
+    pub(super) state_ignore: Option<Vec<String>>,
     #[serde(default)]
     pub(super) env: BTreeMap<String, String>,
 }

@@ -438,10 +438,30 @@ pub(super) fn probes(
             )));
         }
     }
+    let (state_ignore, state_ignore_from) = if cli.state_ignore.is_empty() {
+        (
+            suite.state_ignore.clone().unwrap_or_default(),
+            in_file("state-ignore"),
+        )
+    } else {
+        (cli.state_ignore.clone(), "--state-ignore".to_string())
+    };
+    let state_ignore = state_ignore
+        .iter()
+        .map(|pattern| {
+            glob::Pattern::new(pattern.trim_end_matches('/')).map_err(|e| {
+                ConfigError::new(format!(
+                    "invalid {state_ignore_from} '{pattern}': {e} (each is a glob relative to \
+                     the suite folder, e.g. \"log/*.log\")"
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(crate::probe::Probes {
         command,
         ignore,
         files,
         timeout: timeout.unwrap_or(crate::probe::DEFAULT_TIMEOUT),
+        state_ignore,
     })
 }

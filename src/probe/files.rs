@@ -22,6 +22,8 @@ pub enum Leave {
     Folder(PathBuf),
     /// The entries of `dir` whose names start with `prefix` (`--report run.txt`: `run.`).
     Named { dir: PathBuf, prefix: String },
+    /// Every entry with this name, wherever it is (`__pycache__`, `.git`).
+    Everywhere(String),
 }
 
 impl Leave {
@@ -33,6 +35,7 @@ impl Leave {
                 dir: std::fs::canonicalize(dir).ok()?,
                 prefix: prefix.clone(),
             },
+            Leave::Everywhere(name) => Leave::Everywhere(name.clone()),
         })
     }
 
@@ -45,6 +48,7 @@ impl Leave {
                         .file_name()
                         .is_some_and(|n| n.to_string_lossy().starts_with(prefix.as_str()))
             }
+            Leave::Everywhere(name) => path.file_name().is_some_and(|n| n == name.as_str()),
         }
     }
 }

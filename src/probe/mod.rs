@@ -37,6 +37,33 @@ pub const FILE_ENTRIES: usize = 100_000;
 /// a larger, still correct one (an output that changes everywhere would otherwise take hours).
 pub const DIFF_TIME: Duration = Duration::from_secs(2);
 
+/// What a look at the whole suite folder leaves out wherever it meets it: version control,
+/// virtual environments, dependencies and build output, and the caches and records test
+/// runners write on every run whatever the tests do (`__pycache__`, `.pytest_cache`, coverage
+/// data, rspec's example status file). A test that trips over one of these is not told apart
+/// from one that trips over nothing.
+pub const SUITE_NOISE: &[&str] = &[
+    ".git",
+    ".hg",
+    ".svn",
+    ".venv",
+    "venv",
+    ".tox",
+    ".nox",
+    "node_modules",
+    "target",
+    "__pycache__",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".hypothesis",
+    ".coverage",
+    "coverage",
+    ".nyc_output",
+    ".rspec_status",
+    ".jest-cache",
+];
+
 /// What to probe, validated (`[suite] probe`, `probe-ignore`, `probe-files` and their flags).
 #[derive(Clone, Debug, Default)]
 pub struct Probes {
@@ -48,9 +75,24 @@ pub struct Probes {
     pub files: Vec<String>,
     /// The limit for one run of the command.
     pub timeout: Duration,
+    /// Paths of the suite folder the leftover-state check leaves out (`state-ignore`): a
+    /// pattern that matches a folder covers what is in it.
+    pub state_ignore: Vec<glob::Pattern>,
 }
 
 impl Probes {
+    /// Whether `path` (as a look at the suite folder names it) is left out by `state-ignore`.
+    pub fn state_ignored(&self, path: &str) -> bool {
+        let mut prefix = String::new();
+        path.split('/').any(|part| {
+            if !prefix.is_empty() {
+                prefix.push('/');
+            }
+            prefix.push_str(part);
+            self.state_ignore.iter().any(|p| p.matches(&prefix))
+        })
+    }
+
     /// Whether anything is probed at all.
     pub fn any(&self) -> bool {
         self.command.is_some() || !self.files.is_empty()

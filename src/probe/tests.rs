@@ -28,6 +28,7 @@ fn snapshot(entries: &[(&str, FileState)]) -> Snapshot {
 
 fn probes(command: bool, ignore: &[&str], files: &[&str]) -> Probes {
     Probes {
+        state_ignore: Vec::new(),
         command: command.then(|| "ls state".to_string()),
         ignore: ignore
             .iter()

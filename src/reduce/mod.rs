@@ -27,6 +27,7 @@
 //! run makes the failure `flaky`, with the observed rate, and it is still shrunk.
 
 mod chunks;
+pub mod confirm;
 #[cfg(test)]
 mod tests;
 mod testsmoke;

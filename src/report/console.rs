@@ -197,6 +197,7 @@ impl Console {
         let what = match (self.mode, self.purpose, self.shrinking) {
             (Mode::BugMode, ..) => format!("bug mode · {} failed", self.bug_failed),
             (_, Purpose::Rerun, _) => format!("verbose rerun of failure {}", self.failures),
+            (_, Purpose::Confirm, _) => format!("confirming failure {}", self.failures),
             (_, Purpose::Replay, _) => "replaying recorded failures".to_string(),
             (_, _, true) => format!(
                 "shrinking failure {} (candidate {})",
@@ -448,6 +449,7 @@ impl Reporter for Console {
             }
             Event::FailureShrunk {
                 id,
+                confirmation,
                 classification,
                 minimal,
                 tries,
@@ -472,6 +474,7 @@ impl Reporter for Console {
                     reproduced: *reproduced,
                     tries: *tries,
                     executions: *executions,
+                    confirmation: Some(*confirmation),
                 };
                 self.out(&format!(
                     "FAILURE {}: {} ({proof})\n  {} ({} tests): {}\n  replay: {replay}",
@@ -498,14 +501,18 @@ impl Reporter for Console {
             Event::StateProbed { probe, .. } => {
                 self.probed = Some(crate::report::render::probe_headline(probe));
             }
-            Event::FailureRepeated { of, tries, .. } => {
+            Event::FailureRepeated {
+                of, tries, flaky, ..
+            } => {
                 self.shrinking = false;
                 // A failure of a resumed run's earlier part keeps its report number, id + 1.
                 let of = self
                     .numbers
                     .get(of)
                     .map_or(of + 1, |&n| usize::try_from(n).unwrap_or(usize::MAX));
-                self.progress(&if *tries == 0 {
+                self.progress(&if *flaky {
+                    format!("  failure {of} again (its test is flaky): counted, not shrunk again")
+                } else if *tries == 0 {
                     format!(
                         "  failure {of} again (the failing run holds its minimal sequence): \
                          counted, not shrunk again"

@@ -41,6 +41,9 @@ pub enum Purpose {
     Rerun,
     /// A test that fails alone, run again where it first passed: does state survive setup?
     Check,
+    /// A shrink's result run again before it is called verified: the minimal sequence, or it
+    /// without one test.
+    Confirm,
     /// A recorded sequence run again by `smoke replay`.
     Replay,
     /// The bug-mode pass over the suite.
@@ -200,6 +203,8 @@ pub enum Event<'a> {
         /// What the result suggests beyond its classification (a runner that cannot be found,
         /// state that survives setup).
         hint: Option<String>,
+        /// The runs that confirmed (or measured) the result after its shrink.
+        confirmation: Confirmation,
     },
     /// The state probes watched failure `id`'s verbose rerun: what each test changed. Comes
     /// just before its [`Event::FailureShrunk`].
@@ -217,6 +222,8 @@ pub enum Event<'a> {
         iteration: u32,
         tries: usize,
         executions: u64,
+        /// It is that one again because that one's test is flaky (not by its sequence).
+        flaky: bool,
     },
     /// The run ended. `interrupted` holds the signal that stopped it.
     RunFinished { interrupted: Option<i32> },
@@ -358,6 +365,8 @@ pub struct Proof<'a> {
     pub reproduced: Rate,
     pub tries: usize,
     pub executions: u64,
+    /// The runs that confirmed it after the shrink.
+    pub confirmation: Option<Confirmation>,
 }
 
 impl<'a> Proof<'a> {
@@ -370,6 +379,7 @@ impl<'a> Proof<'a> {
             reproduced: f.reproduced,
             tries: f.tries,
             executions: f.shrink_executions,
+            confirmation: f.confirmation,
         }
     }
 }
@@ -399,14 +409,29 @@ impl std::fmt::Display for Proof<'_> {
             ),
             _ if self.classification == Some(Classification::LeftoverState) => write!(
                 f,
-                "not verified: it fails alone now, but it passed earlier in this run, so state \
-                 left by an earlier sequence survives setup; {cost}"
+                "not verified: it fails alone now, but state left by an earlier sequence \
+                 survives setup (see the hint); {cost}"
             ),
-            (None, true) => write!(
+            // A flaky result is never verified, whatever its shrink proved.
+            (None, _) if flaky && self.reproduced.failed > 1 => write!(
                 f,
-                "1-minimal, verified: it fails, and passes with any one test dropped{flaky_rate}; \
-                 {cost}"
+                "not verified: it did not fail every time it ran again ({rate}); {cost}"
             ),
+            (None, true) => {
+                let confirmed = match self.confirmation {
+                    Some(c) if c.runs > 0 => format!(
+                        ", as {} more runs confirmed{}",
+                        c.runs,
+                        if c.alone { " on one worker alone" } else { "" }
+                    ),
+                    _ => String::new(),
+                };
+                write!(
+                    f,
+                    "1-minimal, verified: it fails, and passes with any one test \
+                     dropped{confirmed}{flaky_rate}; {cost}"
+                )
+            }
             (None, false) if flaky => {
                 write!(
                     f,
@@ -416,6 +441,19 @@ impl std::fmt::Display for Proof<'_> {
             (None, false) => write!(f, "not proven minimal; {cost}"),
         }
     }
+}
+
+/// The runs that confirmed a shrink's result before it was called verified (see
+/// `reduce::confirm`), or measured the rate of one that did not hold up.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Confirmation {
+    /// Sequence runs: the minimal sequence again, and each single removal.
+    pub runs: usize,
+    /// Tests those runs executed.
+    pub executions: u64,
+    /// They ran on one worker with nothing beside it (several workers were running).
+    #[serde(default)]
+    pub alone: bool,
 }
 
 /// What the minimal sequence is called: `minimal` only once proven, else the shortest sequence
@@ -442,6 +480,7 @@ mod tests {
                 reproduced: Rate { failed, runs },
                 tries: 7,
                 executions: 40,
+                confirmation: None,
             }
             .to_string()
         };
@@ -453,20 +492,23 @@ mod tests {
              7 candidate runs, 40 test executions"
         );
         assert_eq!(
-            proof(flaky, None, false, 2, 3),
-            "not reduced: the failure did not come back while shrinking (failed 2 of 3 runs); 7 \
+            proof(flaky, None, false, 1, 3),
+            "not reduced: the failure did not come back while shrinking (failed 1 of 3 runs); 7 \
              candidate runs, 40 test executions"
         );
         assert_eq!(
             proof(Some(Classification::LeftoverState), None, false, 2, 2),
-            "not verified: it fails alone now, but it passed earlier in this run, so state left \
-             by an earlier sequence survives setup; 7 candidate runs, 40 test executions"
+            "not verified: it fails alone now, but state left by an earlier sequence survives \
+             setup (see the hint); 7 candidate runs, 40 test executions"
         );
-        assert_eq!(
-            proof(flaky, None, true, 3, 5),
-            "1-minimal, verified: it fails, and passes with any one test dropped; flaky: failed \
-             3 of 5 runs; 7 candidate runs, 40 test executions"
-        );
+        // Flaky is never verified, even when the shrink proved its sequence 1-minimal.
+        for proven in [true, false] {
+            assert_eq!(
+                proof(flaky, None, proven, 3, 5),
+                "not verified: it did not fail every time it ran again (failed 3 of 5 runs); 7 \
+                 candidate runs, 40 test executions"
+            );
+        }
         assert_eq!(
             proof(ordered, Some("interrupted"), false, 2, 2),
             "not proven minimal: shrinking stopped (interrupted); 7 candidate runs, 40 test \

@@ -284,6 +284,11 @@ pub struct FailureRecord {
     pub reproduced: Rate,
     /// Why shrinking stopped early, if it did.
     pub stopped_by: Option<String>,
+    /// The runs after the shrink that confirmed its result before it was called verified (the
+    /// minimal sequence until it failed 4 more times, each single removal until it passed 2
+    /// more), or measured the rate of one that did not hold up; `null` when none ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmation: Option<crate::report::Confirmation>,
     /// A command that runs the minimal sequence again.
     pub replay: Option<String>,
     /// The verbose rerun's log.
@@ -626,6 +631,7 @@ impl Recorder {
                     proven_minimal: false,
                     reproduced: one_of_one(),
                     stopped_by: None,
+                    confirmation: None,
                     replay: None,
                     log: None,
                     rerun: None,
@@ -674,6 +680,7 @@ impl Recorder {
                 log,
                 rerun,
                 hint,
+                confirmation,
             } => {
                 r.stats.reduction_tries += *tries as u64;
                 r.stats.reduction_executions += executions;
@@ -697,6 +704,7 @@ impl Recorder {
                     failure.rerun = rerun.map(|o| o.to_string());
                     failure.same_cause_as = cause;
                     failure.hint = hint.clone();
+                    failure.confirmation = (confirmation.runs > 0).then_some(*confirmation);
                 }
                 true
             }
@@ -706,6 +714,7 @@ impl Recorder {
                 iteration,
                 tries,
                 executions,
+                ..
             } => {
                 r.stats.reduction_tries += *tries as u64;
                 r.stats.reduction_executions += executions;
@@ -932,6 +941,7 @@ pub(crate) mod tests {
                 log: Some("r.failure-1.log".into()),
                 rerun: Some(Outcome::Fail { code: 1 }),
                 hint: None,
+                confirmation: crate::report::Confirmation::default(),
             },
             Event::IterationStarted {
                 index: 2,
@@ -965,6 +975,7 @@ pub(crate) mod tests {
                 iteration: 2,
                 tries: 3,
                 executions: 7,
+                flaky: false,
             },
         ];
         for event in &events {
@@ -1000,6 +1011,7 @@ pub(crate) mod tests {
             log: None,
             rerun: None,
             hint: None,
+            confirmation: crate::report::Confirmation::default(),
         };
         recorder.apply_at(&shrunk, Some(5.5));
         let r = recorder.report();
@@ -1070,6 +1082,7 @@ pub(crate) mod tests {
             log: None,
             rerun: None,
             hint: None,
+            confirmation: crate::report::Confirmation::default(),
         };
         let found = |id, iteration: u32| Event::FailureFound {
             id,

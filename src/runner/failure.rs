@@ -6,7 +6,7 @@
 //! a unit of work the controller hands to a worker like any other; this module decides only what
 //! the failure needs next.
 
-use super::messages::{Context, Failed, Reply, SequenceRun, Stop, Tag, Unit};
+use super::messages::{Context, Failed, Look, Reply, SequenceRun, Stop, Tag, Unit};
 use super::worker::not_runnable;
 use super::{Controller, shrink};
 use crate::error::ConfigError;
@@ -36,6 +36,9 @@ pub(super) struct Known {
     victim: TestId,
     outcome: Outcome,
     minimal: Vec<TestId>,
+    /// Its test fails now and then whatever ran before it: any later failure of it the same
+    /// way is this one again.
+    flaky: bool,
 }
 
 /// Where a failure is in its handling.
@@ -46,6 +49,8 @@ pub(super) enum Phase {
     Waiting,
     /// Its shrink is running.
     Shrinking,
+    /// Its shrink's result is being run again before it is called verified.
+    Confirming,
     /// Its test is being run again where it first passed.
     Checking,
     /// Its verbose rerun is running.
@@ -86,6 +91,21 @@ pub(super) struct Failure {
     cause_ids: Vec<usize>,
     /// A failure to wait for: the first failure of the same batch.
     after: Option<usize>,
+    /// The confirmation of its shrink's result, while it runs and after.
+    confirm: Option<reduce::confirm::Confirm>,
+    /// Candidate runs and test executions of a first shrink, redone on one worker alone.
+    extra_tries: usize,
+    extra_executions: u64,
+    /// The confirmation's runs so far.
+    confirmation: crate::report::Confirmation,
+    /// Its shrink runs on one worker with nothing beside it: the first shrink, run beside other
+    /// workers, gave this result (names), which did not hold up alone.
+    solo: Option<Vec<String>>,
+    /// What changed in the suite folder between the first setup and its run alone, when
+    /// something did (described): it may trip over what an earlier sequence left.
+    changed_files: Option<String>,
+    /// Its confirmation was cut short (a signal): not verified.
+    unconfirmed: bool,
 }
 
 impl Failure {
@@ -118,6 +138,13 @@ impl Failure {
             unique: 0,
             cause_ids: Vec::new(),
             after: None,
+            confirm: None,
+            extra_tries: 0,
+            extra_executions: 0,
+            confirmation: crate::report::Confirmation::default(),
+            solo: None,
+            changed_files: None,
+            unconfirmed: false,
         }
     }
 }
@@ -168,6 +195,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                     victim: r.victim,
                     outcome: r.outcome,
                     minimal: r.sequence.clone(),
+                    flaky: false,
                 });
             }
             let prefix = r.sequence.len().saturating_sub(1);
@@ -276,6 +304,8 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             purpose: Purpose::Candidate,
             log: None,
             probe: false,
+            look: Look::No,
+            solo: f.solo.is_some(),
         });
     }
 
@@ -334,14 +364,15 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         let prefix = f.failing[..f.failing.len() - 1].to_vec();
         let prefix = &prefix;
         // A prefix that holds a known minimal sequence of this failure, in order, is that
-        // failure again: no need to shrink it again.
+        // failure again: no need to shrink it again. So is any failure of a test known to be
+        // flaky, failing the same way.
         if let Some(of) = self.known.iter().find(|k| {
             k.victim == victim
                 && k.outcome == outcome
-                && reduce::contains_in_order(prefix, &k.minimal[..k.minimal.len() - 1])
+                && (k.flaky || reduce::contains_in_order(prefix, &k.minimal[..k.minimal.len() - 1]))
         }) {
-            let of = of.id;
-            self.repeated(id, of, 0, 0);
+            let (of, flaky) = (of.id, of.flaky);
+            self.repeated(id, of, 0, 0, flaky);
             return;
         }
         // What broke other tests may well be what broke this one: try those first, cheapest
@@ -418,6 +449,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                 log: None,
                 rerun: None,
                 hint: None,
+                confirmation: crate::report::Confirmation::default(),
             };
             self.report(&event);
         }
@@ -446,13 +478,17 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                 self.answer(id, Probe::Stop, 0);
             }
             Tag::Check(id) => self.rerun(id),
+            Tag::Confirm(id) => {
+                self.failures[id].unconfirmed = true;
+                self.settled(id);
+            }
             Tag::Rerun(id) => self.finish(id, None),
             Tag::Ahead(..) | Tag::Iteration(_) | Tag::BugMode | Tag::Replay(_) => {}
         }
     }
 
     /// Failure `id` is failure `of` again: counted there, not reported again.
-    fn repeated(&mut self, id: usize, of: usize, tries: usize, executions: u64) {
+    fn repeated(&mut self, id: usize, of: usize, tries: usize, executions: u64, flaky: bool) {
         let iteration = self.failures[id].ctx.iteration;
         self.report(&Event::FailureRepeated {
             id,
@@ -460,6 +496,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             iteration,
             tries,
             executions,
+            flaky,
         });
         self.close(id);
     }
@@ -496,7 +533,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
     /// run ahead of time on workers that would idle, dropping earlier guesses not yet started
     /// that it no longer makes. At most one per spare worker is kept waiting.
     pub(super) fn prefetch(&mut self, id: usize, candidates: Vec<Vec<TestId>>) {
-        if self.stopping() || self.workers.len() < 2 {
+        if self.stopping() || self.workers.len() < 2 || self.failures[id].solo.is_some() {
             return;
         }
         let f = &mut self.failures[id];
@@ -522,6 +559,8 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                 purpose: Purpose::Candidate,
                 log: None,
                 probe: false,
+                look: Look::No,
+                solo: false,
             });
             f.ahead.push((candidate, Ahead::Queued));
         }
@@ -574,20 +613,167 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             .find(|k| k.victim == victim && k.outcome == outcome && k.minimal == shrunk.minimal)
         {
             let of = of.id;
-            self.repeated(id, of, shrunk.tries, shrunk.executions);
+            self.repeated(id, of, shrunk.tries, shrunk.executions, false);
             return;
         }
+        let stopping = self.stopping();
+        let f = &mut self.failures[id];
+        f.classification = shrunk.classification;
+        // A proven result is run again before it is called verified (see `reduce::confirm`);
+        // with several workers, on one worker alone. A fails-alone result's first run also
+        // looks at the suite folder, to compare it with the first setup's.
+        let confirm = shrunk.proven_minimal()
+            && matches!(
+                shrunk.classification,
+                Some(Classification::OrderDependent | Classification::FailsAlone)
+            );
+        // A failure the shrink found flaky (it did not come back) gets its rate measured.
+        let measure =
+            shrunk.halted.is_none() && shrunk.classification == Some(Classification::Flaky);
+        let minimal = shrunk.minimal.clone();
+        f.shrunk = Some(shrunk);
+        if confirm && !stopping {
+            f.confirm = Some(reduce::confirm::Confirm::new(minimal));
+        } else if measure && !stopping {
+            f.confirm = Some(reduce::confirm::Confirm::rate_only(minimal));
+        }
+        if f.confirm.is_some() {
+            f.phase = Phase::Confirming;
+            self.confirm_next(id);
+        } else {
+            self.settled(id);
+        }
+    }
+
+    /// Queue the next run the confirmation of failure `id` wants, or settle it.
+    fn confirm_next(&mut self, id: usize) {
+        let f = &self.failures[id];
+        let Some(check) = f.confirm.as_ref().and_then(reduce::confirm::Confirm::next) else {
+            self.confirmed(id);
+            return;
+        };
+        let first = f.confirm.as_ref().is_some_and(|c| c.rate().runs == 0);
+        let baseline = matches!(self.baseline, super::Baseline::Taken(Some(_)));
+        let look = if first && baseline && f.classification == Some(Classification::FailsAlone) {
+            Look::Keep
+        } else {
+            Look::No
+        };
+        let ctx = f.ctx;
+        let solo = self.workers.len() > 1;
+        self.queue.push_back(Unit {
+            tag: Tag::Confirm(id),
+            sequence: check.sequence,
+            ctx,
+            purpose: Purpose::Confirm,
+            log: None,
+            probe: false,
+            look,
+            solo,
+        });
+    }
+
+    /// A confirming run of failure `id` ended.
+    pub(super) fn confirm_done(&mut self, id: usize, length: usize, run: SequenceRun) {
+        if run.stop.is_some() {
+            self.failures[id].stop = run.stop;
+            self.failures[id].unconfirmed = true;
+            self.settled(id);
+            return;
+        }
+        let failed = self.verdict(id, length, &run) == Probe::Fails;
+        if let (Some(seen), super::Baseline::Taken(Some(before))) = (&run.look, &self.baseline)
+            && !before.cut
+            && !seen.cut
+        {
+            let mut changes = crate::probe::compare(before, seen, &Default::default());
+            changes.retain(|c| !self.config.probes.state_ignored(&c.path));
+            if !changes.is_empty() {
+                const SHOWN: usize = 5;
+                let shown: Vec<&crate::probe::FileChange> = changes.iter().take(SHOWN).collect();
+                let mut said = crate::probe::describe_all(&shown);
+                if changes.len() > SHOWN {
+                    said.push_str(&format!(" and {} more", changes.len() - SHOWN));
+                }
+                self.failures[id].changed_files = Some(said);
+            }
+        }
+        let alone = self.workers.len() > 1;
+        let f = &mut self.failures[id];
+        f.confirmation.runs += 1;
+        f.confirmation.executions += run.executed as u64;
+        f.confirmation.alone = alone;
+        if let Some(confirm) = &mut f.confirm {
+            confirm.record(failed);
+        }
+        self.confirm_next(id);
+    }
+
+    /// The confirmation of failure `id` ended: it held, or it did not. A result that did not
+    /// hold up beside other workers is shrunk again on one worker alone; one that did not hold
+    /// up alone is flaky, with its rate.
+    fn confirmed(&mut self, id: usize) {
+        let (stopping, workers, names) = (self.stopping(), self.workers.len(), self.names);
+        let f = &mut self.failures[id];
+        let disagreed = f
+            .confirm
+            .as_ref()
+            .and_then(reduce::confirm::Confirm::disagreement)
+            .is_some();
+        if disagreed && workers > 1 && f.solo.is_none() && !stopping {
+            let shrunk = f.shrunk.take();
+            let first = shrunk
+                .as_ref()
+                .map(|s| s.minimal.clone())
+                .unwrap_or_default();
+            if let Some(s) = shrunk {
+                f.extra_tries += s.tries;
+                f.extra_executions += s.executions + f.wasted;
+                f.wasted = 0;
+            }
+            f.solo = Some(first.iter().map(|&t| names.shown(t).to_string()).collect());
+            f.confirm = None;
+            f.classification = None;
+            f.changed_files = None;
+            f.phase = Phase::Waiting;
+            self.to_start.push(id);
+            return;
+        }
+        if disagreed {
+            f.classification = Some(Classification::Flaky);
+        }
+        self.settled(id);
+    }
+
+    /// Failure `id`'s result is as sure as it gets: it is a unique failure now. A result that
+    /// fails alone is checked against leftover state: the suite folder changed since the first
+    /// setup, or its test passed earlier in this run (then that iteration runs again up to
+    /// where it passed). Then the verbose rerun.
+    fn settled(&mut self, id: usize) {
+        let f = &self.failures[id];
+        let (victim, outcome) = (f.victim, f.outcome);
+        let minimal = f
+            .shrunk
+            .as_ref()
+            .map(|s| s.minimal.clone())
+            .unwrap_or_default();
+        let flaky = f.classification == Some(Classification::Flaky);
         self.known.push(Known {
             id,
             victim,
             outcome,
-            minimal: shrunk.minimal.clone(),
+            minimal,
+            flaky,
         });
         let f = &mut self.failures[id];
         f.unique = self.known.len();
-        f.classification = shrunk.classification;
-        let fails_alone = shrunk.classification == Some(Classification::FailsAlone);
-        f.shrunk = Some(shrunk);
+        let fails_alone = f.classification == Some(Classification::FailsAlone);
+        if fails_alone && f.changed_files.is_some() {
+            f.leftover = true;
+            f.classification = Some(Classification::LeftoverState);
+            self.rerun(id);
+            return;
+        }
         // It fails alone right after setup, yet it passed earlier in this run: run that
         // iteration again up to where it passed. If it fails there now, setup does not reset
         // what an earlier sequence left behind, and "fails alone" says nothing about it.
@@ -601,6 +787,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                 };
                 sequence.truncate(position + 1);
                 self.failures[id].phase = Phase::Checking;
+                let solo = self.workers.len() > 1;
                 self.queue.push_back(Unit {
                     tag: Tag::Check(id),
                     sequence,
@@ -608,6 +795,8 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                     purpose: Purpose::Check,
                     log: None,
                     probe: false,
+                    look: Look::No,
+                    solo,
                 });
             }
             _ => self.rerun(id),
@@ -630,6 +819,8 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         let log = (self.log_path)(f.unique);
         let ctx = f.ctx;
         self.failures[id].phase = Phase::Rerunning;
+        // Its result counts (a rerun that passes makes the failure flaky): alone, too.
+        let solo = self.workers.len() > 1;
         self.queue.push_back(Unit {
             tag: Tag::Rerun(id),
             sequence: minimal,
@@ -637,6 +828,8 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             purpose: Purpose::Rerun,
             log: Some(log),
             probe: true,
+            look: Look::No,
+            solo,
         });
     }
 
@@ -650,6 +843,11 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         let (outcome, leftover) = (f.outcome, f.leftover);
         let mut classification = f.classification;
         let mut reproduced = shrunk.reproduced;
+        // The confirmation's runs of the minimal sequence count in the rate too.
+        if let Some(confirm) = &f.confirm {
+            reproduced.failed += confirm.rate().failed;
+            reproduced.runs += confirm.rate().runs;
+        }
         // The verbose rerun is one more run of a failing sequence: it counts in the reproduction
         // rate, and a rerun that does not fail the same way makes the failure flaky.
         let (mut log, mut rerun_outcome) = (None, None);
@@ -684,7 +882,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             )),
             None => None,
         };
-        let hint = self.hint(f.victim, outcome, leftover);
+        let hint = self.hint(id, leftover);
         let same_cause = shrunk.cause.and_then(|i| f.cause_ids.get(i).copied());
         if let Some(probe) = &probed {
             self.report(&Event::StateProbed {
@@ -698,43 +896,70 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             same_cause,
             classification,
             minimal: self.to_names(&shrunk.minimal),
-            tries: shrunk.tries,
-            executions: shrunk.executions + f.wasted,
-            proven: shrunk.proven_minimal() && !leftover,
+            tries: shrunk.tries + f.extra_tries,
+            executions: shrunk.executions + f.wasted + f.extra_executions,
+            // Verified: proven 1-minimal by the shrink, and confirmed (held up when run again,
+            // alone when workers run side by side), with no sign of leftover state.
+            proven: shrunk.proven_minimal()
+                && !leftover
+                && !f.unconfirmed
+                && classification != Some(Classification::Flaky),
             reproduced,
             stopped_by,
             replay: self.replay_command(&shrunk.minimal),
             log,
             rerun: rerun_outcome,
             hint,
+            confirmation: f.confirmation,
         };
         self.report(&event);
         self.close(id);
     }
 
     /// What a result suggests beyond its classification.
-    fn hint(&self, victim: TestId, outcome: Outcome, leftover: bool) -> Option<String> {
-        if leftover {
-            Some(format!(
-                "'{}' passed earlier in this run but fails alone after setup now: state left by \
-                 an earlier sequence (a file, a database row) survives between sequences. Make \
-                 setup reset it ({}), or run each sequence in a fresh working folder; until \
-                 then later failures may all be this one",
-                self.names.shown(victim),
-                match &self.config.setup {
-                    Some(_) => "the setup command leaves it in place",
-                    None => "there is no setup command",
-                }
-            ))
+    fn hint(&self, id: usize, leftover: bool) -> Option<String> {
+        let f = &self.failures[id];
+        let (victim, outcome) = (self.names.shown(f.victim), f.outcome);
+        let setup = match &self.config.setup {
+            Some(_) => "the setup command leaves it in place",
+            None => "there is no setup command",
+        };
+        let mut hints = Vec::new();
+        if let Some(first) = &f.solo {
+            hints.push(format!(
+                "with --jobs {} the first shrink, run beside the other workers, gave {}, which \
+                 did not hold up on one worker alone: the workers share state (files, a \
+                 database), so smoke shrank it again with nothing else running. Give each \
+                 worker its own state ({{worker}} in setup, $SMOKE_WORKER) or use --workdir \
+                 fresh",
+                self.workers.len(),
+                crate::shell::join(first)
+            ));
+        }
+        if leftover && let Some(files) = &f.changed_files {
+            hints.push(format!(
+                "'{victim}' fails alone after setup, but the suite folder is not as the first \
+                 setup left it: {files}. State left by an earlier sequence survives between \
+                 sequences, and it may be what the test trips over, so \"fails alone\" is not \
+                 verified. Make setup reset it ({setup}), run each sequence in a fresh working \
+                 folder (--workdir fresh), or, for files nothing reads (a log), leave them out \
+                 with state-ignore"
+            ));
+        } else if leftover {
+            hints.push(format!(
+                "'{victim}' passed earlier in this run but fails alone after setup now: state \
+                 left by an earlier sequence (a file, a database row) survives between \
+                 sequences. Make setup reset it ({setup}), or run each sequence in a fresh \
+                 working folder; until then later failures may all be this one"
+            ));
         } else if matches!(outcome, Outcome::Fail { code: 126 | 127 }) {
-            Some(format!(
+            hints.push(format!(
                 "{outcome} is the shell's \"{}\": the test, or a program it calls, could not be \
                  run; check the run template '{}' and PATH",
                 not_runnable(outcome),
                 self.config.execution.template()
-            ))
-        } else {
-            None
+            ));
         }
+        (!hints.is_empty()).then(|| hints.join("; "))
     }
 }

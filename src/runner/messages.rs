@@ -47,6 +47,8 @@ pub(super) enum Tag {
     Ahead(usize, usize),
     /// Failure `id`'s test again where it first passed (does state survive setup?).
     Check(usize),
+    /// A run that confirms failure `id`'s shrink (its minimal sequence, or one single removal).
+    Confirm(usize),
     /// Failure `id`'s verbose rerun.
     Rerun(usize),
     /// Bug mode's one pass.
@@ -66,6 +68,22 @@ pub(super) struct Unit {
     pub log: Option<PathBuf>,
     /// Run the state probes around its tests (the verbose rerun, a replay's first run).
     pub probe: bool,
+    /// Look at the suite folder's files after setup, before the first test.
+    pub look: Look,
+    /// Run with nothing else running on any worker: what it says must not depend on what ran
+    /// beside it (a confirmation, or a shrink redone on one worker).
+    pub solo: bool,
+}
+
+/// Whether a unit looks at the suite folder after setup, and what for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) enum Look {
+    #[default]
+    No,
+    /// The run's baseline: said at once ([`Progress::Baseline`]), so the other workers can start.
+    Baseline,
+    /// Handed back with the run ([`SequenceRun::look`]).
+    Keep,
 }
 
 /// What a worker says while it runs a unit; the controller turns it into report events.
@@ -104,6 +122,9 @@ pub(super) enum Progress {
     },
     /// For the console and the report's warnings.
     Warning(String),
+    /// The suite folder's files after the first setup, before any test: what later looks are
+    /// compared with.
+    Baseline(Box<crate::probe::Snapshot>),
 }
 
 /// Everything the controller hears, on one channel, in the order it happened.
@@ -168,6 +189,8 @@ pub(super) struct SequenceRun {
     pub driven: Option<Vec<TestId>>,
     /// The driver said `stop`: no further iteration starts.
     pub end_run: bool,
+    /// The suite folder's files after setup, when the unit asked to keep them.
+    pub look: Option<Box<crate::probe::Snapshot>>,
     /// The driver failed (a controller that crashed, said garbage or went silent): the
     /// iteration is reported as far as it got, then the run stops with this error.
     pub driver_error: Option<anyhow::Error>,

@@ -37,7 +37,7 @@ use crate::report::{Event, IterationStatus, Mode, Purpose, Reporter};
 use crate::shell;
 use anyhow::Result;
 use failure::{Failure, Known};
-use messages::{Context, Msg, Progress, SequenceRun, Stop, Tag, Unit};
+use messages::{Context, Look, Msg, Progress, SequenceRun, Stop, Tag, Unit};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
@@ -228,6 +228,7 @@ impl<'a> Runner<'a> {
                     file_probe: crate::probe::files::FileProbe::default(),
                     // Shortened to the workers' lifetime (a coercion, as `&mut` cannot shorten it).
                     driver: driver.take().map(|d| -> &mut dyn Driver { d }),
+                    look: messages::Look::No,
                 };
                 // A panic (a bug) is reported to the controller as an error of the unit, and
                 // must not take the whole run down when the threads are joined.
@@ -281,6 +282,12 @@ impl<'a> Runner<'a> {
                 resumed: Vec::new(),
                 driven: HashMap::new(),
                 ended_by_driver: false,
+                baseline: if mode == Mode::Smoke && replay.is_none() {
+                    Baseline::Wanted
+                } else {
+                    Baseline::Unwanted
+                },
+                solo_running: false,
             };
             controller.resumed = controller.resume_failures(resume.failures);
             controller.free = (0..controller.workers.len()).rev().collect();
@@ -364,6 +371,24 @@ struct Controller<'c, 'a> {
     driven: HashMap<u32, Vec<TestId>>,
     /// The driver said `stop`: no further iteration starts.
     ended_by_driver: bool,
+    /// The suite folder's files after the first setup, to tell a test that fails alone from
+    /// one that trips over what an earlier sequence left.
+    baseline: Baseline,
+    /// A unit that must run with nothing beside it is running.
+    solo_running: bool,
+}
+
+/// Where the run's look at the suite folder is.
+enum Baseline {
+    /// Not wanted: `smoke replay`, bug mode.
+    Unwanted,
+    /// The next iteration takes it.
+    Wanted,
+    /// Iteration `index` is taking it; nothing else starts until it is taken, so that no test
+    /// has run when it is.
+    Taking(u32),
+    /// Taken (`None`: that iteration's setup failed or a signal came first).
+    Taken(Option<Box<crate::probe::Snapshot>>),
 }
 
 impl<'c, 'a: 'c> Controller<'c, 'a> {
@@ -404,6 +429,8 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                 purpose: Purpose::BugMode,
                 log: None,
                 probe: false,
+                look: Look::No,
+                solo: false,
             });
         }
         loop {
@@ -468,6 +495,8 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                     log: None,
                     // The first run of each sequence is probed (when probes are set).
                     probe: run == 0,
+                    look: Look::No,
+                    solo: false,
                 });
             }
         }
@@ -490,6 +519,16 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             }
         }
         while let Some(&worker) = self.free.last() {
+            // Nothing starts beside a solo unit, nor before the first setup's look is taken.
+            if self.solo_running || matches!(self.baseline, Baseline::Taking(_)) {
+                return;
+            }
+            let solo = self.queue.front().is_some_and(|u| u.solo);
+            if solo && self.running > 0 {
+                // It waits for the others to end, and nothing new starts meanwhile.
+                return;
+            }
+            self.solo_running = solo;
             let unit = match self.queue.pop_front() {
                 Some(unit) => unit,
                 None => match self.ahead.pop_front() {
@@ -541,6 +580,12 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         self.started.push_back(index);
         let seed = order::iteration_seed(c.seed, index);
         let sequence = order::plan(c.order, self.selection, c.times, index, c.seed);
+        let look = if matches!(self.baseline, Baseline::Wanted) {
+            self.baseline = Baseline::Taking(index);
+            Look::Baseline
+        } else {
+            Look::No
+        };
         self.report(&Event::IterationStarted {
             index,
             seed,
@@ -557,6 +602,8 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             purpose: Purpose::Iteration,
             log: None,
             probe: false,
+            look,
+            solo: false,
         })
     }
 
@@ -570,6 +617,9 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                 result,
             } => {
                 self.running -= 1;
+                if self.running == 0 {
+                    self.solo_running = false;
+                }
                 self.free.push(worker - 1);
                 self.free.sort_unstable_by(|a, b| b.cmp(a));
                 match result {
@@ -656,6 +706,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                 output: &output,
             }),
             Progress::Warning(text) => self.report(&Event::Warning { text: &text }),
+            Progress::Baseline(snapshot) => self.baseline = Baseline::Taken(Some(snapshot)),
         }
     }
 
@@ -672,6 +723,10 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         }
         match tag {
             Tag::Iteration(index) => {
+                if matches!(self.baseline, Baseline::Taking(i) if i == index) {
+                    // Its setup failed, or a signal came first: there is no baseline.
+                    self.baseline = Baseline::Taken(None);
+                }
                 self.finished.insert(index, run);
                 while let Some(&next) = self.started.front() {
                     let Some(run) = self.finished.remove(&next) else {
@@ -684,6 +739,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             Tag::Candidate(id) => self.candidate_done(id, length, &run),
             Tag::Ahead(id, n) => self.ahead_done(id, n, length, &run),
             Tag::Check(id) => self.check_done(id, length, &run),
+            Tag::Confirm(id) => self.confirm_done(id, length, run),
             Tag::Rerun(id) => self.finish(id, Some(run)),
             Tag::BugMode => self.bug_run = Some(run),
             Tag::Replay(n) => {

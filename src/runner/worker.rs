@@ -13,7 +13,7 @@
 mod batch_run;
 pub use batch_run::early_fork_plan;
 
-use super::messages::{Context, Failed, Msg, Progress, SequenceRun, Stop, Tag, Unit};
+use super::messages::{Context, Failed, Look, Msg, Progress, SequenceRun, Stop, Tag, Unit};
 use crate::config::Config;
 use crate::control::{Driver, Step};
 use crate::exec::{BatchExtras, BatchFinished, Collect, Executor, Finished, Job, Stream};
@@ -89,6 +89,8 @@ pub(super) struct Worker<'a> {
     /// What was said once and need not be said again: why the fork server could not run a
     /// batch, a note from smoke's helper in the runner.
     pub warned: std::collections::HashSet<String>,
+    /// The look at the suite folder the unit running now asked for, taken after its setup.
+    pub look: Look,
 }
 
 impl Worker<'_> {
@@ -132,6 +134,7 @@ impl Worker<'_> {
         if let Some(path) = &unit.log {
             self.exec.set_log(Some(path))?;
         }
+        self.look = unit.look;
         let run = match (unit.tag, self.driver.take()) {
             (Tag::Iteration(_), Some(driver)) => {
                 let run = self.run_driven(driver, unit.ctx, unit.purpose);
@@ -301,6 +304,15 @@ impl Worker<'_> {
             if stop == Stop::HookFailed(Hook::Setup) {
                 return Ok(run);
             }
+        }
+        match std::mem::take(&mut self.look) {
+            _ if run.stop.is_some() => {}
+            Look::No => {}
+            Look::Baseline => {
+                let seen = self.look_at_suite();
+                self.emit(Progress::Baseline(Box::new(seen)));
+            }
+            Look::Keep => run.look = Some(Box::new(self.look_at_suite())),
         }
         if run.stop.is_none() {
             tests(self, &mut run)?;
@@ -642,21 +654,38 @@ impl Worker<'_> {
         });
         let files = (!probes.files.is_empty()).then(|| {
             let root = workdir.as_deref().unwrap_or(&self.config.dir);
-            // smoke's own reports and logs grow while the probes run: left out.
-            let leave = match &self.config.report {
-                crate::config::ReportTarget::Dir(d)
-                | crate::config::ReportTarget::DefaultDir(d) => Leave::Folder(d.clone()),
-                crate::config::ReportTarget::File(p) => Leave::Named {
-                    dir: p.parent().map(Path::to_path_buf).unwrap_or_default(),
-                    prefix: p
-                        .file_stem()
-                        .map(|s| format!("{}.", s.to_string_lossy()))
-                        .unwrap_or_default(),
-                },
-            };
+            let leave = self.reports();
             self.file_probe.look(root, &probes.files, &[leave])
         });
         Observation { output, files }
+    }
+
+    /// smoke's own reports and logs, which grow while the tests run: never part of a look.
+    fn reports(&self) -> Leave {
+        match &self.config.report {
+            crate::config::ReportTarget::Dir(d) | crate::config::ReportTarget::DefaultDir(d) => {
+                Leave::Folder(d.clone())
+            }
+            crate::config::ReportTarget::File(p) => Leave::Named {
+                dir: p.parent().map(Path::to_path_buf).unwrap_or_default(),
+                prefix: p
+                    .file_stem()
+                    .map(|s| format!("{}.", s.to_string_lossy()))
+                    .unwrap_or_default(),
+            },
+        }
+    }
+
+    /// The suite folder's files now (see [`crate::probe::SUITE_NOISE`] for what is left out).
+    fn look_at_suite(&mut self) -> crate::probe::Snapshot {
+        let mut leave = vec![self.reports()];
+        leave.extend(
+            crate::probe::SUITE_NOISE
+                .iter()
+                .map(|name| Leave::Everywhere((*name).to_string())),
+        );
+        self.file_probe
+            .look(&self.config.dir, &[".".to_string()], &leave)
     }
 }
 
