@@ -568,3 +568,80 @@ esac"#,
         "{text}"
     );
 }
+
+#[test]
+fn sizes_that_would_not_fit_in_memory_are_refused_with_the_limit_and_another_way() {
+    let suite = Suite::new();
+    suite.toml(&["a", "b"], "").dispatcher("");
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["--times", "4294967295"],
+            "--times 4294967295 is more runs of each test than one iteration can hold: at \
+             most 1000000",
+        ),
+        (
+            &["--times", "600000"],
+            "2 tests, each run 600000 time(s), make sequences of 1200000 test runs",
+        ),
+        (
+            &["-n", "4294967295"],
+            "--iterations 4294967295 is more than one run may have: at most 1000000",
+        ),
+        (
+            &["--retries", "4294967295"],
+            "--retries 4294967295 is too many: at most 1000",
+        ),
+        (
+            &["--max-reduce", "18446744073709551615"],
+            "--max-reduce 18446744073709551615 is past the largest shrink budget",
+        ),
+    ];
+    for (args, said) in cases {
+        let out = suite.smoke(&[&["--seed", "1"], args].concat());
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(said), "{args:?}: {}", stderr(&out));
+        assert!(
+            suite.reports().is_empty(),
+            "{args:?}: no report is left running"
+        );
+        assert!(suite.ran().is_empty(), "{args:?}: nothing ran");
+    }
+    suite.file(
+        "smoke.toml",
+        "[suite]\ntests = [\"a\"]\nrun = \"sh run.sh {test}\"\n[smoke]\ntimes = 4000000\n",
+    );
+    let out = suite.smoke(&[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("[smoke] times in 'smoke.toml' = 4000000 is more runs"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn replay_refuses_retries_past_the_limit_instead_of_overflowing() {
+    let suite = Suite::new();
+    suite
+        .toml(&["a", "b"], "")
+        .dispatcher("case \"$1\" in b) exit 1 ;; esac");
+    let out = suite.smoke(&["--order", "rotate", "--times", "1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let json = suite.reports().pop().expect("a report");
+    let out = suite
+        .command()
+        .args([
+            "replay",
+            &json.display().to_string(),
+            "--retries",
+            "4294967295",
+        ])
+        .output()
+        .expect("smoke runs");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("retries are a whole number from 0 to 1000"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -43,6 +43,19 @@ pub const MAX_JOBS: usize = 512;
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(30 * 24 * 3600);
 /// The longest time limit smoke sets for one command (a batch of many tests).
 pub const MAX_COMMAND_LIMIT: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
+/// The most test runs one iteration's sequence may hold (the selected tests times `--times`):
+/// each sequence is planned in memory before it runs, and a longer one would exhaust it.
+pub const MAX_SEQUENCE: u64 = 1_000_000;
+/// The most iterations one run may have (`--iterations`, `[smoke] iterations`): the report
+/// holds a line for each and is written again after each, so a run past this would spend its
+/// time rewriting it. Another run, with another seed, covers more orders.
+pub const MAX_ITERATIONS: u32 = 1_000_000;
+/// The most `--retries` (`[smoke] retries`): each shrink candidate may run that many times
+/// more before it counts as passing.
+pub const MAX_RETRIES: u32 = 1_000;
+/// The largest `--max-reduce` (`[smoke] max-reduce`) budget, in test executions; leaving it
+/// out means no limit.
+pub const MAX_REDUCE: u64 = 1_000_000_000;
 /// Default report folder, relative to the current folder.
 pub const DEFAULT_REPORT_DIR: &str = "reports";
 
