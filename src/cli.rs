@@ -48,6 +48,10 @@ pub struct Cli {
     #[arg(short, long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
+    /// Ignore ./smoke.toml: the suite comes from the flags alone (--run or --preset).
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+
     /// Shell command that runs one test; {test} stands for the test's name (one word).
     #[arg(long, value_name = "TEMPLATE")]
     pub run: Option<String>,

@@ -7,6 +7,7 @@
 //! expanding `glob`) is I/O and lives in `suite`.
 
 mod file;
+mod machine;
 mod run;
 mod suite;
 #[cfg(test)]
@@ -58,6 +59,8 @@ pub const MAX_RETRIES: u32 = 1_000;
 pub const MAX_REDUCE: u64 = 1_000_000_000;
 /// Default report folder, relative to the current folder.
 pub const DEFAULT_REPORT_DIR: &str = "reports";
+
+pub use machine::Machine;
 
 /// An outside driver of the tests (see `control`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -199,6 +202,7 @@ impl Config {
     pub fn load(cli: Cli, cwd: &Path) -> Result<Config, ConfigError> {
         let file = match &cli.config {
             Some(path) => Some((path.clone(), file::read(&cwd.join(path))?)),
+            None if cli.no_config => None,
             None => {
                 let path = cwd.join(DEFAULT_CONFIG);
                 if path.is_file() {
@@ -215,7 +219,12 @@ impl Config {
                 .collect(),
             _ => BTreeMap::new(),
         };
-        Config::from_parts_in(cli, cwd, file, &ci_env, rand::random)
+        let machine = Machine {
+            program: machine::smoke_program(),
+            on_path: &|name| machine::on_path(name).is_some(),
+            executable: &machine::executable,
+        };
+        Config::from_parts_on(cli, cwd, file, &ci_env, rand::random, &machine)
     }
 
     /// Merge the flags with an already read config file (`(path as named, contents)`), with no
@@ -237,6 +246,19 @@ impl Config {
         file: Option<(PathBuf, String)>,
         ci_env: &BTreeMap<String, String>,
         draw_seed: impl FnOnce() -> u64,
+    ) -> Result<Config, ConfigError> {
+        Config::from_parts_on(cli, cwd, file, ci_env, draw_seed, &Machine::default())
+    }
+
+    /// [`from_parts_in`](Self::from_parts_in) with what the edge found out about the machine:
+    /// the word replay lines start with, and which programs and files exist.
+    pub fn from_parts_on(
+        cli: Cli,
+        cwd: &Path,
+        file: Option<(PathBuf, String)>,
+        ci_env: &BTreeMap<String, String>,
+        draw_seed: impl FnOnce() -> u64,
+        machine: &Machine,
     ) -> Result<Config, ConfigError> {
         let (config_file, parsed) = match file {
             Some((path, text)) => {
@@ -261,7 +283,7 @@ impl Config {
         };
 
         let mut warnings = Vec::new();
-        let parts = suite::resolve(&cli, &suite, &config_file, &mut warnings)?;
+        let parts = suite::resolve(&cli, &suite, &config_file, &dir, machine, &mut warnings)?;
         let batch_mode = matches!(parts.execution, Execution::Batch(_));
         let timeout = match (&cli.timeout, &suite.timeout) {
             (Some(t), _) => Some(parse_timeout(t, "--timeout")?),
@@ -326,7 +348,10 @@ impl Config {
 
         // Replays must work from any folder: the config by its absolute path, or, with flags
         // only, a `cd` into the folder the tests ran in.
-        let mut replay_base = vec!["smoke".to_string()];
+        let mut replay_base = vec![machine.program.clone()];
+        if cli.no_config {
+            replay_base.push("--no-config".to_string());
+        }
         if let Some(path) = &config_file {
             replay_base.extend(["--config".to_string(), cwd.join(path).display().to_string()]);
         }
