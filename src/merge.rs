@@ -411,10 +411,10 @@ pub fn console_lines(merged: &RunReport) -> String {
     for (i, f) in merged.failures.iter().enumerate() {
         let shards: Vec<String> = f.seen_in_shards.iter().map(u32::to_string).collect();
         out.push_str(&format!(
-            "FAILURE {}: {} failed ({}), seen {} time(s), in shard(s) {}\n",
+            "FAILURE {}: {} {}, seen {} time(s), in shard(s) {}\n",
             i + 1,
             one_line(&f.test),
-            f.failure,
+            crate::report::render::failed_as(&f.failure),
             f.seen,
             shards.join(", ")
         ));

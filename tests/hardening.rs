@@ -646,3 +646,116 @@ fn replay_refuses_retries_past_the_limit_instead_of_overflowing() {
         stderr(&out)
     );
 }
+
+#[test]
+fn list_escapes_control_characters_in_names_as_the_console_does() {
+    let suite = Suite::new();
+    suite
+        .toml(
+            &["plain", "clear\u{1b}[2Jscreen", "over\rwrite", "tab\there"],
+            "",
+        )
+        .dispatcher("");
+    let out = suite.smoke(&["--list"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "plain\nclear\\x1b[2Jscreen\nover\\rwrite\ntab\\there\n"
+    );
+    assert!(!out.stdout.iter().any(|&b| b < 0x20 && b != b'\n'));
+}
+
+#[test]
+fn a_timeout_below_a_millisecond_is_refused_instead_of_making_every_test_flaky() {
+    let suite = Suite::new();
+    suite.toml(&["a", "b"], "").dispatcher("");
+    for (args, said) in [
+        (
+            &["--timeout", "1ns"][..],
+            "invalid --timeout '1ns': a timeout must be at least 1ms",
+        ),
+        (&["--timeout", "999us"], "invalid --timeout '999us'"),
+    ] {
+        let out = suite.smoke(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(said), "{}", stderr(&out));
+    }
+    suite.toml(&["a", "b"], "timeout = \"10ns\"\n");
+    let out = suite.smoke(&[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("invalid [suite] timeout in 'smoke.toml' '10ns'"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(suite.ran().is_empty());
+    let out = suite.smoke(&["--timeout", "1ms", "--order", "rotate"]);
+    assert!(
+        !stderr(&out).contains("invalid"),
+        "1ms is taken: {}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_label_as_wide_as_its_column_keeps_a_space_before_its_value() {
+    let suite = Suite::new();
+    let mut tests = common::fillers(6);
+    tests.insert(1, "p".into());
+    tests.push("v".into());
+    suite.toml(&tests, "").dispatcher(
+        r#"case "$1" in
+  p) touch state/dirty ;;
+  v) [ ! -e state/dirty ] || exit 1 ;;
+esac"#,
+    );
+    // A budget that stops the shrink: the sequence is the shortest failing one, not minimal.
+    let out = suite.smoke(&["--order", "rotate", "--times", "1", "--max-reduce", "3"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = String::from_utf8(text_report(&suite)).expect("UTF-8");
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("  shortest failing"))
+        .unwrap_or_else(|| panic!("a shortest failing row: {text}"));
+    assert!(row.starts_with("  shortest failing "), "{row}");
+    assert!(text.contains("\n  found in        iteration 1"), "{text}");
+}
+
+#[test]
+fn a_batch_runner_s_failed_verdict_is_not_said_twice() {
+    let suite = Suite::new();
+    suite.file(
+        "runner.sh",
+        "while IFS= read -r t; do\n  case \"$t\" in\n    p) touch state/dirty; echo \"ok - $t\" ;;\n    v) if [ -e state/dirty ]; then echo \"not ok - $t\"; else echo \"ok - $t\"; fi ;;\n    *) echo \"ok - $t\" ;;\n  esac\ndone < \"$1\"\n",
+    );
+    suite.file(
+        "smoke.toml",
+        "[suite]\ntests = [\"p\", \"a\", \"v\"]\nbatch = \"sh runner.sh {tests-file}\"\nsetup = \"rm -rf state && mkdir state\"\n",
+    );
+    // One shard of one, so that smoke merge takes the report too.
+    let out = suite.smoke(&["--order", "rotate", "--shard", "1/1", "--seed", "1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(suite.report()["failures"][0]["failure"], "failed");
+    let text = String::from_utf8(text_report(&suite)).expect("UTF-8");
+    assert!(text.contains("Failure 1: v failed\n"), "{text}");
+    for said in [text.as_str(), &stdout(&out), &stderr(&out)] {
+        assert!(!said.contains("failed (failed)"), "{said}");
+    }
+    let json = suite.reports().pop().expect("a report");
+    let merged = suite
+        .command()
+        .args([
+            "merge",
+            &json.display().to_string(),
+            "--report-dir",
+            "merged",
+        ])
+        .output()
+        .expect("runs");
+    assert!(
+        stdout(&merged).contains("FAILURE 1: v failed, seen 1 time(s)"),
+        "{}{}",
+        stdout(&merged),
+        stderr(&merged)
+    );
+}

@@ -42,6 +42,9 @@ pub const MAX_JOBS: usize = 512;
 /// (a batch's limit is this times its length, and a deadline past the clock's range would
 /// panic).
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(30 * 24 * 3600);
+/// The shortest `timeout` smoke takes: below it a test is killed before it can start, and every
+/// failure it causes looks like a flaky one.
+pub const MIN_TIMEOUT: Duration = Duration::from_millis(1);
 /// The longest time limit smoke sets for one command (a batch of many tests).
 pub const MAX_COMMAND_LIMIT: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
 /// The most test runs one iteration's sequence may hold (the selected tests times `--times`):
@@ -550,6 +553,12 @@ fn parse_timeout(text: &str, what: &str) -> Result<Duration, ConfigError> {
     if duration.is_zero() {
         return Err(ConfigError::new(format!(
             "invalid {what} '{text}': a timeout must be longer than zero (leave it out for none)"
+        )));
+    }
+    if duration < MIN_TIMEOUT {
+        return Err(ConfigError::new(format!(
+            "invalid {what} '{text}': a timeout must be at least 1ms, or every test would be \
+             killed as it starts and look flaky (write it like 30s, 2m or 1h30m)"
         )));
     }
     if duration > MAX_TIMEOUT {
