@@ -759,3 +759,81 @@ fn a_batch_runner_s_failed_verdict_is_not_said_twice() {
         stderr(&merged)
     );
 }
+
+/// p leaves `dirty` in the suite folder (flags only, no smoke.toml), which v trips over.
+fn flags_only_pair(dir: &std::path::Path, report: &std::path::Path) {
+    fs::write(dir.join("p.sh"), "touch dirty\n").expect("write");
+    fs::write(dir.join("v.sh"), "[ ! -e dirty ]\n").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_smoke"))
+        .args(["--run", "sh {test}", "--setup", "rm -f dirty"])
+        .args(["--order", "rotate", "--times", "1", "--report"])
+        .arg(report)
+        .args(["p.sh", "v.sh"])
+        .current_dir(dir)
+        .output()
+        .expect("smoke runs");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+}
+
+#[test]
+fn a_report_whose_suite_folder_is_gone_says_so_in_replay_and_resume() {
+    let kept = tempfile::tempdir().expect("a folder for the report");
+    let gone = tempfile::tempdir().expect("the suite folder");
+    let report = kept.path().join("run.txt");
+    flags_only_pair(gone.path(), &report);
+    let suite_dir = gone.path().display().to_string();
+    drop(gone);
+    let json = report.with_extension("json");
+    // An unfinished run, for resume to take up.
+    let mut stopped: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&json).expect("read")).expect("JSON");
+    stopped["status"] = "interrupted".into();
+    stopped["completed"] = false.into();
+    let stopped_json = kept.path().join("stopped.json");
+    fs::write(&stopped_json, stopped.to_string()).expect("write");
+    for (verb, file) in [("replay", &json), ("resume", &stopped_json)] {
+        let out = Command::new(env!("CARGO_BIN_EXE_smoke"))
+            .arg(verb)
+            .arg(file)
+            .current_dir(kept.path())
+            .output()
+            .expect("smoke runs");
+        assert_eq!(out.status.code(), Some(2), "{verb}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!(
+                "the suite folder '{suite_dir}' that '{}' ran in is missing: restore it",
+                file.display()
+            )),
+            "{verb}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn replaying_another_project_s_report_says_that_the_suite_folders_differ() {
+    let elsewhere = tempfile::tempdir().expect("the other project");
+    let report = elsewhere.path().join("run.txt");
+    flags_only_pair(elsewhere.path(), &report);
+    let suite = Suite::new();
+    suite.toml(&["a", "b"], "").dispatcher("");
+    let out = suite
+        .command()
+        .args([
+            "replay",
+            &report.with_extension("json").display().to_string(),
+        ])
+        .args(["--report-dir", "reports"])
+        .output()
+        .expect("smoke runs");
+    let said = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(said.contains("'p.sh' is not in the suite"), "{said}");
+    assert!(
+        said.contains(&format!(
+            "the report ran in the suite folder '{}', not in '{}': replay it from there",
+            elsewhere.path().display(),
+            suite.path().display()
+        )),
+        "{said}"
+    );
+}

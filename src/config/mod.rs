@@ -544,6 +544,35 @@ pub fn report_target_only(
     ))
 }
 
+/// For the subcommands that take a report up again (`replay`, `resume`): the folder its suite
+/// ran in, `dir`, must still be there, or every command would fail to start in it with a
+/// message that names something else. `report` is the report as the user named it.
+pub fn require_suite_dir(dir: &Path, report: &Path) -> Result<(), ConfigError> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    Err(ConfigError::new(format!(
+        "the suite folder '{}' that '{}' ran in is missing: restore it, or, if the suite has \
+         moved, pass --config with its smoke.toml",
+        dir.display(),
+        report.display()
+    )))
+}
+
+/// For `replay`, when a report's test is not in the suite: a sentence saying that the report
+/// ran in another suite folder (`recorded`, its `suite_dir`) than the one found now (`dir`), if
+/// it did (compared after resolving links, when they exist).
+pub fn other_suite_dir(recorded: &str, dir: &Path) -> Option<String> {
+    let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.components().collect());
+    (real(Path::new(recorded)) != real(dir)).then(|| {
+        format!(
+            "the report ran in the suite folder '{recorded}', not in '{}': replay it from \
+             there, or pass --config with that suite's smoke.toml",
+            dir.components().collect::<PathBuf>().display()
+        )
+    })
+}
+
 fn parse_timeout(text: &str, what: &str) -> Result<Duration, ConfigError> {
     let duration = humantime::parse_duration(text).map_err(|e| {
         ConfigError::new(format!(
