@@ -48,6 +48,10 @@ pub struct Cli {
     #[arg(short, long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
+    /// Ignore ./smoke.toml: the suite comes from the flags alone (--run or --preset).
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+
     /// Shell command that runs one test; {test} stands for the test's name (one word).
     #[arg(long, value_name = "TEMPLATE")]
     pub run: Option<String>,
@@ -342,7 +346,7 @@ pub struct ReplayArgs {
     pub failure: Option<u32>,
 
     /// Run each sequence N+1 times [default: 2].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_replay_retries)]
     pub retries: Option<u32>,
 
     /// Replay the whole original failing sequence instead of the minimal one.
@@ -401,6 +405,19 @@ fn parse_seed(text: &str) -> Result<u64, String> {
             u64::MAX
         )
     })
+}
+
+/// `smoke replay --retries`: at most [`crate::config::MAX_RETRIES`], each sequence running N+1
+/// times.
+fn parse_replay_retries(text: &str) -> Result<u32, String> {
+    let max = crate::config::MAX_RETRIES;
+    match text.parse::<u32>() {
+        Ok(n) if n <= max => Ok(n),
+        _ => Err(format!(
+            "retries are a whole number from 0 to {max}, each sequence running N+1 times (got \
+             '{text}'); to see a rare failure, replay the report more than once"
+        )),
+    }
 }
 
 /// `--max-reduce`: at least 1; no limit is said by leaving it out.

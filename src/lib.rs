@@ -337,14 +337,15 @@ pub(crate) fn redactor(config: &Config) -> Redactor {
     Redactor::new(own_env.iter().chain(&config.env).map(|(k, v)| (k, v)))
 }
 
-/// `--list`: the selected names on stdout, byte for byte. A reader that stops early (`smoke
-/// --list | head -1`) got what it wanted, so a broken pipe ends the listing with success.
+/// `--list`: the selected names on stdout, one per line, with control characters escaped as
+/// the console escapes them ([`listed_name`]). A reader that stops early (`smoke --list | head
+/// -1`) got what it wanted, so a broken pipe ends the listing with success.
 fn print_names(names: &TestNames, selection: &[model::TestId]) -> anyhow::Result<u8> {
     let mut out = std::io::stdout().lock();
     let written = selection
         .iter()
         .try_for_each(|&test| {
-            out.write_all(names.raw(test).as_encoded_bytes())?;
+            out.write_all(listed_name(names.raw(test)).as_bytes())?;
             out.write_all(b"\n")
         })
         .and_then(|()| out.flush());
@@ -353,6 +354,20 @@ fn print_names(names: &TestNames, selection: &[model::TestId]) -> anyhow::Result
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::OK),
         Err(e) => Err(e).context("cannot write the test names to stdout"),
     }
+}
+
+/// A name as `--list` prints it: one line, safe for a terminal. Control characters (newlines,
+/// tabs and escape sequences included) are escaped as [`report::one_line`] escapes them, and
+/// bytes that are not UTF-8 as `\xNN`; every other character is kept.
+fn listed_name(raw: &std::ffi::OsStr) -> String {
+    let mut line = String::new();
+    for chunk in raw.as_encoded_bytes().utf8_chunks() {
+        line.push_str(&report::one_line(chunk.valid()));
+        for byte in chunk.invalid() {
+            line.push_str(&format!("\\x{byte:02x}"));
+        }
+    }
+    line
 }
 
 /// The report as it stands before the first test: what runs, how, and where.
@@ -483,6 +498,22 @@ fn exit_code(summary: &runner::Summary) -> u8 {
 mod tests {
     use super::*;
     use crate::runner::Summary;
+
+    #[test]
+    fn listed_names_are_one_line_with_controls_and_stray_bytes_escaped() {
+        use std::os::unix::ffi::OsStrExt;
+        let listed = |bytes: &[u8]| listed_name(std::ffi::OsStr::from_bytes(bytes));
+        assert_eq!(
+            listed(b"tests/a.py::test_x[\xc3\xa9]"),
+            "tests/a.py::test_x[\u{e9}]"
+        );
+        assert_eq!(
+            listed(b"a\x1b]0;owned\x07\nb\tc"),
+            r"a\x1b]0;owned\x07\nb\tc"
+        );
+        assert_eq!(listed("csi\u{9b}2J".as_bytes()), r"csi\u{9b}2J");
+        assert_eq!(listed(b"caf\xe9\r"), r"caf\xe9\r");
+    }
 
     #[test]
     fn exit_codes_follow_the_documented_precedence() {

@@ -44,14 +44,34 @@ pub fn merge(
 ) -> Result<RunReport, MergeError> {
     let shards = check(shards)?;
     let first = &shards[0].report;
-    let completed = shards.iter().all(|s| s.report.completed);
+    let mut completed = true;
     let mut warnings = Vec::new();
     for (shard, s) in shards.iter().map(|s| (shard_of(s), s)) {
+        // What the shard holds, not what its status and counters say: a report cut short
+        // after it was written still says completed.
+        let missing = missing_iterations(s);
         if !s.report.completed {
+            completed = false;
             warnings.push(format!(
                 "{shard} ('{}') did not complete (status {}): the iterations it did not run are \
-                 missing from this report",
-                s.file, s.report.status
+                 missing from this report{}",
+                s.file,
+                s.report.status,
+                match missing.len() {
+                    0 => String::new(),
+                    _ => format!(" ({})", listed(&missing)),
+                }
+            ));
+        } else if !missing.is_empty() {
+            completed = false;
+            warnings.push(format!(
+                "{shard} ('{}') says it completed but holds {} of its {} iterations: {} \
+                 missing (the report was cut short or edited); run that shard again and merge \
+                 its new report",
+                s.file,
+                s.report.iterations.len(),
+                shard.count(s.report.options.iterations),
+                listed(&missing)
             ));
         }
     }
@@ -155,6 +175,29 @@ pub fn exit_code(merged: &RunReport) -> u8 {
         exit::ERROR
     } else {
         exit::OK
+    }
+}
+
+/// The iterations a shard had to run (its share of the run's `options.iterations`) that its
+/// report does not hold.
+fn missing_iterations(s: &ShardReport) -> Vec<u32> {
+    let held: std::collections::BTreeSet<u32> =
+        s.report.iterations.iter().map(|i| i.index).collect();
+    shard_of(s)
+        .iterations(s.report.options.iterations)
+        .filter(|i| !held.contains(i))
+        .collect()
+}
+
+/// Iteration numbers in words: `none`, `iteration 3`, `iterations 3, 6`, or the first five of
+/// more and how many (`iterations 3, 6, 9, 12, 15, … (40)`).
+fn listed(iterations: &[u32]) -> String {
+    let shown: Vec<String> = iterations.iter().take(5).map(u32::to_string).collect();
+    match iterations.len() {
+        0 => "no iteration".to_string(),
+        1 => format!("iteration {}", shown[0]),
+        2..=5 => format!("iterations {}", shown.join(", ")),
+        n => format!("iterations {}, … ({n})", shown.join(", ")),
     }
 }
 
@@ -411,10 +454,10 @@ pub fn console_lines(merged: &RunReport) -> String {
     for (i, f) in merged.failures.iter().enumerate() {
         let shards: Vec<String> = f.seen_in_shards.iter().map(u32::to_string).collect();
         out.push_str(&format!(
-            "FAILURE {}: {} failed ({}), seen {} time(s), in shard(s) {}\n",
+            "FAILURE {}: {} {}, seen {} time(s), in shard(s) {}\n",
             i + 1,
             one_line(&f.test),
-            f.failure,
+            crate::report::render::failed_as(&f.failure),
             f.seen,
             shards.join(", ")
         ));

@@ -390,7 +390,14 @@ pub fn run(
         } else {
             &f.minimal
         };
-        let (ids, missing) = find(&names, sequence);
+        let (ids, mut missing) = find(&names, sequence);
+        // A name missing from another project's suite: say that the suites differ.
+        if !missing.is_empty() {
+            missing.extend(crate::config::other_suite_dir(
+                &recorded.options.suite_dir,
+                &config.dir,
+            ));
+        }
         records.push(ReplayRecord {
             failure: *n,
             test: f.test.clone(),
@@ -555,6 +562,7 @@ pub(crate) fn load(
 ) -> anyhow::Result<Loaded> {
     let recorded = read_report(from, cwd)?;
     let (mut cli, suite_dir, suite_label) = suite_cli(config, &recorded, cwd)?;
+    crate::config::require_suite_dir(&suite_dir, from)?;
     cli.probes = probes.clone();
     let config = Config::load(cli, &suite_dir)?;
     let same_output = match &recorded.options.match_output {

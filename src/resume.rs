@@ -40,6 +40,7 @@ pub fn run(
         return Ok(done);
     }
     let (cli, suite_dir) = command_line(&recorded, &args, &json)?;
+    crate::config::require_suite_dir(&suite_dir, &args.from)?;
     let mut config = Config::load(cli, &suite_dir)?;
     if let Some(crate::config::Driving::ControlDir(dir)) = &config.driving {
         return Err(ConfigError::new(format!(

@@ -68,7 +68,7 @@ pub fn resolve(
                 .collect()
         }
         TestSource::Glob(pattern) => glob_names(config, pattern)?,
-        TestSource::PytestCollect(command) => pytest_names(&listing.output(command)?),
+        TestSource::PytestCollect(command) => listing.pytest_names(command, warnings)?,
         TestSource::Go(program) => {
             let built = crate::exec::PrivateDir::new("smoke-go-")
                 .context("cannot create a private folder for the go test binaries")?;
@@ -286,6 +286,37 @@ impl Listing<'_> {
     /// `what` and shows the end of what the command printed.
     fn checked(&self, what: &str, dir: &Path, argv: &[&str]) -> anyhow::Result<Vec<u8>> {
         let got = self.run_in(dir, argv)?;
+        self.stdout_of(what, got)
+    }
+
+    /// `pytest --collect-only`'s node ids. A plugin may end a clean collection with exit status
+    /// 1 (syrupy does, for snapshots no collected test uses): with node ids listed and no
+    /// collection error reported, the listing is used, with a sentence for `warnings`.
+    fn pytest_names(
+        &self,
+        command: &str,
+        warnings: &mut Vec<String>,
+    ) -> anyhow::Result<Vec<OsString>> {
+        let what = format!("the list command '{command}'");
+        let got = self.run_in(&self.config.dir, &[exec::SHELL, "-c", command])?;
+        if got.outcome == (Outcome::Fail { code: 1 }) {
+            let names = pytest_names(&got.stdout);
+            if !names.is_empty() && collected_cleanly(&got.stdout) {
+                warnings.push(format!(
+                    "{what} exited 1 after collecting {} test(s) with no collection error (a \
+                     plugin, such as syrupy for unused snapshots, sets that status); its listing \
+                     is used",
+                    names.len()
+                ));
+                return Ok(names);
+            }
+        }
+        Ok(pytest_names(&self.stdout_of(&what, got)?))
+    }
+
+    /// The stdout of a command that ran to its end; a failure is an error that starts with
+    /// `what` and shows the end of what the command printed.
+    fn stdout_of(&self, what: &str, got: exec::Captured) -> anyhow::Result<Vec<u8>> {
         if got.outcome == Outcome::Timeout {
             return Err(self.too_slow(what).into());
         }
@@ -302,8 +333,22 @@ impl Listing<'_> {
                 let lines: Vec<&str> = said.lines().collect();
                 lines[lines.len().saturating_sub(20)..].join("\n")
             };
+            // 127: the shell found no such program, which a preset user can name.
+            let hint = match (got.outcome, self.config.preset) {
+                (Outcome::Fail { code: 127 }, Some(preset)) => format!(
+                    "\n(the shell found no such program: install the {preset} runner, or name \
+                     it with --program or [suite] program{})",
+                    match preset {
+                        crate::preset::Preset::Pytest => {
+                            ", e.g. --program '.venv/bin/python -m pytest'"
+                        }
+                        _ => "",
+                    }
+                ),
+                _ => String::new(),
+            };
             return Err(ConfigError::new(format!(
-                "{what} failed ({}){}{tail}",
+                "{what} failed ({}){}{tail}{hint}",
                 got.outcome,
                 match tail.lines().count() {
                     0 => "",
@@ -332,6 +377,17 @@ fn pytest_names(stdout: &[u8]) -> Vec<OsString> {
         .filter(|line| line.windows(2).any(|w| w == b"::"))
         .map(|line| OsString::from_vec(line.to_vec()))
         .collect()
+}
+
+/// Whether `pytest --collect-only -q` reported no collection error: no `ERROR collecting`
+/// section, no `Interrupted: N error(s) during collection`, and a closing summary line
+/// (`2 tests collected in 0.01s`) that counts no error.
+fn collected_cleanly(stdout: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(stdout);
+    let summary = text.lines().rev().find(|line| !line.trim().is_empty());
+    !text.contains("ERROR collecting")
+        && !text.contains("during collection")
+        && summary.is_some_and(|line| line.contains(" collected") && !line.contains("error"))
 }
 
 /// Test names, each with the words its run script takes after the name (`$2`, ...).
@@ -738,6 +794,24 @@ mod tests {
 
     fn suite(list: &[&str]) -> TestNames {
         TestNames::new(names(list))
+    }
+
+    #[test]
+    fn a_pytest_collection_is_clean_only_without_an_error_anywhere() {
+        assert!(collected_cleanly(
+            b"t.py::a\nt.py::b\n\n2 tests collected in 0.01s\n"
+        ));
+        assert!(!collected_cleanly(
+            b"t.py::a\n\n_ ERROR collecting t_bad.py _\nE SyntaxError\n!!! Interrupted: 1 error \
+              during collection !!!\n1 test collected, 1 error in 0.2s\n"
+        ));
+        assert!(!collected_cleanly(
+            b"t.py::a\n\n1 test collected, 1 error in 0.2s\n"
+        ));
+        assert!(
+            !collected_cleanly(b"t.py::a\n"),
+            "no summary: pytest did not finish"
+        );
     }
 
     #[test]

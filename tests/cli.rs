@@ -417,13 +417,17 @@ fn flags_alone_are_enough_without_a_config_file() {
             "1",
         ])
         .args(["--report-dir", "out", "t/a.sh", "t/b.sh"])
+        .env("PATH", common::SYSTEM_PATH)
         .output()
         .expect("runs");
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    // No smoke on PATH: the line starts with this binary's path.
+    let binary = fs::canonicalize(env!("CARGO_BIN_EXE_smoke")).expect("the binary");
     assert!(
         stdout(&out).contains(&format!(
-            "replay: cd {} && smoke --run 'sh {{test}}' --setup 'rm -f dirty' --order rotate --times 1 t/a.sh t/b.sh",
-            suite.path().display()
+            "replay: cd {} && {} --run 'sh {{test}}' --setup 'rm -f dirty' --order rotate --times 1 t/a.sh t/b.sh",
+            suite.path().display(),
+            shlex::try_quote(&binary.to_string_lossy()).expect("quotable")
         )),
         "{}",
         stdout(&out)

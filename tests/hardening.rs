@@ -467,7 +467,8 @@ esac"#,
     let replay = suite.report()["failures"][0]["replay"]
         .as_str()
         .expect("a replay")
-        .replacen("smoke", env!("CARGO_BIN_EXE_smoke"), 1);
+        .to_string();
+    // As printed: its first word runs this very binary.
     let elsewhere = tempfile::tempdir().expect("another folder");
     let again = Command::new("sh")
         .arg("-c")
@@ -566,5 +567,273 @@ esac"#,
     assert!(
         text.contains(&format!("p breaks {} tests: ", failures.len())),
         "{text}"
+    );
+}
+
+#[test]
+fn sizes_that_would_not_fit_in_memory_are_refused_with_the_limit_and_another_way() {
+    let suite = Suite::new();
+    suite.toml(&["a", "b"], "").dispatcher("");
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["--times", "4294967295"],
+            "--times 4294967295 is more runs of each test than one iteration can hold: at \
+             most 1000000",
+        ),
+        (
+            &["--times", "600000"],
+            "2 tests, each run 600000 time(s), make sequences of 1200000 test runs",
+        ),
+        (
+            &["-n", "4294967295"],
+            "--iterations 4294967295 is more than one run may have: at most 1000000",
+        ),
+        (
+            &["--retries", "4294967295"],
+            "--retries 4294967295 is too many: at most 1000",
+        ),
+        (
+            &["--max-reduce", "18446744073709551615"],
+            "--max-reduce 18446744073709551615 is past the largest shrink budget",
+        ),
+    ];
+    for (args, said) in cases {
+        let out = suite.smoke(&[&["--seed", "1"], args].concat());
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(said), "{args:?}: {}", stderr(&out));
+        assert!(
+            suite.reports().is_empty(),
+            "{args:?}: no report is left running"
+        );
+        assert!(suite.ran().is_empty(), "{args:?}: nothing ran");
+    }
+    suite.file(
+        "smoke.toml",
+        "[suite]\ntests = [\"a\"]\nrun = \"sh run.sh {test}\"\n[smoke]\ntimes = 4000000\n",
+    );
+    let out = suite.smoke(&[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("[smoke] times in 'smoke.toml' = 4000000 is more runs"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn replay_refuses_retries_past_the_limit_instead_of_overflowing() {
+    let suite = Suite::new();
+    suite
+        .toml(&["a", "b"], "")
+        .dispatcher("case \"$1\" in b) exit 1 ;; esac");
+    let out = suite.smoke(&["--order", "rotate", "--times", "1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let json = suite.reports().pop().expect("a report");
+    let out = suite
+        .command()
+        .args([
+            "replay",
+            &json.display().to_string(),
+            "--retries",
+            "4294967295",
+        ])
+        .output()
+        .expect("smoke runs");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("retries are a whole number from 0 to 1000"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn list_escapes_control_characters_in_names_as_the_console_does() {
+    let suite = Suite::new();
+    suite
+        .toml(
+            &["plain", "clear\u{1b}[2Jscreen", "over\rwrite", "tab\there"],
+            "",
+        )
+        .dispatcher("");
+    let out = suite.smoke(&["--list"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "plain\nclear\\x1b[2Jscreen\nover\\rwrite\ntab\\there\n"
+    );
+    assert!(!out.stdout.iter().any(|&b| b < 0x20 && b != b'\n'));
+}
+
+#[test]
+fn a_timeout_below_a_millisecond_is_refused_instead_of_making_every_test_flaky() {
+    let suite = Suite::new();
+    suite.toml(&["a", "b"], "").dispatcher("");
+    for (args, said) in [
+        (
+            &["--timeout", "1ns"][..],
+            "invalid --timeout '1ns': a timeout must be at least 1ms",
+        ),
+        (&["--timeout", "999us"], "invalid --timeout '999us'"),
+    ] {
+        let out = suite.smoke(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(said), "{}", stderr(&out));
+    }
+    suite.toml(&["a", "b"], "timeout = \"10ns\"\n");
+    let out = suite.smoke(&[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("invalid [suite] timeout in 'smoke.toml' '10ns'"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(suite.ran().is_empty());
+    let out = suite.smoke(&["--timeout", "1ms", "--order", "rotate"]);
+    assert!(
+        !stderr(&out).contains("invalid"),
+        "1ms is taken: {}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_label_as_wide_as_its_column_keeps_a_space_before_its_value() {
+    let suite = Suite::new();
+    let mut tests = common::fillers(6);
+    tests.insert(1, "p".into());
+    tests.push("v".into());
+    suite.toml(&tests, "").dispatcher(
+        r#"case "$1" in
+  p) touch state/dirty ;;
+  v) [ ! -e state/dirty ] || exit 1 ;;
+esac"#,
+    );
+    // A budget that stops the shrink: the sequence is the shortest failing one, not minimal.
+    let out = suite.smoke(&["--order", "rotate", "--times", "1", "--max-reduce", "3"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = String::from_utf8(text_report(&suite)).expect("UTF-8");
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("  shortest failing"))
+        .unwrap_or_else(|| panic!("a shortest failing row: {text}"));
+    assert!(row.starts_with("  shortest failing "), "{row}");
+    assert!(text.contains("\n  found in        iteration 1"), "{text}");
+}
+
+#[test]
+fn a_batch_runner_s_failed_verdict_is_not_said_twice() {
+    let suite = Suite::new();
+    suite.file(
+        "runner.sh",
+        "while IFS= read -r t; do\n  case \"$t\" in\n    p) touch state/dirty; echo \"ok - $t\" ;;\n    v) if [ -e state/dirty ]; then echo \"not ok - $t\"; else echo \"ok - $t\"; fi ;;\n    *) echo \"ok - $t\" ;;\n  esac\ndone < \"$1\"\n",
+    );
+    suite.file(
+        "smoke.toml",
+        "[suite]\ntests = [\"p\", \"a\", \"v\"]\nbatch = \"sh runner.sh {tests-file}\"\nsetup = \"rm -rf state && mkdir state\"\n",
+    );
+    // One shard of one, so that smoke merge takes the report too.
+    let out = suite.smoke(&["--order", "rotate", "--shard", "1/1", "--seed", "1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(suite.report()["failures"][0]["failure"], "failed");
+    let text = String::from_utf8(text_report(&suite)).expect("UTF-8");
+    assert!(text.contains("Failure 1: v failed\n"), "{text}");
+    for said in [text.as_str(), &stdout(&out), &stderr(&out)] {
+        assert!(!said.contains("failed (failed)"), "{said}");
+    }
+    let json = suite.reports().pop().expect("a report");
+    let merged = suite
+        .command()
+        .args([
+            "merge",
+            &json.display().to_string(),
+            "--report-dir",
+            "merged",
+        ])
+        .output()
+        .expect("runs");
+    assert!(
+        stdout(&merged).contains("FAILURE 1: v failed, seen 1 time(s)"),
+        "{}{}",
+        stdout(&merged),
+        stderr(&merged)
+    );
+}
+
+/// p leaves `dirty` in the suite folder (flags only, no smoke.toml), which v trips over.
+fn flags_only_pair(dir: &std::path::Path, report: &std::path::Path) {
+    fs::write(dir.join("p.sh"), "touch dirty\n").expect("write");
+    fs::write(dir.join("v.sh"), "[ ! -e dirty ]\n").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_smoke"))
+        .args(["--run", "sh {test}", "--setup", "rm -f dirty"])
+        .args(["--order", "rotate", "--times", "1", "--report"])
+        .arg(report)
+        .args(["p.sh", "v.sh"])
+        .current_dir(dir)
+        .output()
+        .expect("smoke runs");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+}
+
+#[test]
+fn a_report_whose_suite_folder_is_gone_says_so_in_replay_and_resume() {
+    let kept = tempfile::tempdir().expect("a folder for the report");
+    let gone = tempfile::tempdir().expect("the suite folder");
+    let report = kept.path().join("run.txt");
+    flags_only_pair(gone.path(), &report);
+    let suite_dir = gone.path().display().to_string();
+    drop(gone);
+    let json = report.with_extension("json");
+    // An unfinished run, for resume to take up.
+    let mut stopped: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&json).expect("read")).expect("JSON");
+    stopped["status"] = "interrupted".into();
+    stopped["completed"] = false.into();
+    let stopped_json = kept.path().join("stopped.json");
+    fs::write(&stopped_json, stopped.to_string()).expect("write");
+    for (verb, file) in [("replay", &json), ("resume", &stopped_json)] {
+        let out = Command::new(env!("CARGO_BIN_EXE_smoke"))
+            .arg(verb)
+            .arg(file)
+            .current_dir(kept.path())
+            .output()
+            .expect("smoke runs");
+        assert_eq!(out.status.code(), Some(2), "{verb}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!(
+                "the suite folder '{suite_dir}' that '{}' ran in is missing: restore it",
+                file.display()
+            )),
+            "{verb}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn replaying_another_project_s_report_says_that_the_suite_folders_differ() {
+    let elsewhere = tempfile::tempdir().expect("the other project");
+    let report = elsewhere.path().join("run.txt");
+    flags_only_pair(elsewhere.path(), &report);
+    let suite = Suite::new();
+    suite.toml(&["a", "b"], "").dispatcher("");
+    let out = suite
+        .command()
+        .args([
+            "replay",
+            &report.with_extension("json").display().to_string(),
+        ])
+        .args(["--report-dir", "reports"])
+        .output()
+        .expect("smoke runs");
+    let said = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(said.contains("'p.sh' is not in the suite"), "{said}");
+    assert!(
+        said.contains(&format!(
+            "the report ran in the suite folder '{}', not in '{}': replay it from there",
+            elsewhere.path().display(),
+            suite.path().display()
+        )),
+        "{said}"
     );
 }

@@ -747,3 +747,56 @@ fn the_kubernetes_example_is_a_valid_indexed_job() {
     let out = lint("kubernetes-validate", &["--strict"], &broken);
     assert!(!out.status.success(), "--strict refuses unknown fields");
 }
+
+#[test]
+fn a_shard_report_cut_short_after_it_was_written_makes_the_merge_incomplete_and_names_what_is_missing()
+ {
+    let suite = Suite::new();
+    suite.toml(&["a", "b"], "").dispatcher("");
+    for k in ["1", "2"] {
+        let report = format!("shard-{k}.txt");
+        let shard = format!("{k}/2");
+        let out = smoke(
+            &suite,
+            &[
+                "--shard", &shard, "--seed", SEED, "-n", "10", "--report", &report,
+            ],
+            &[],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+    // Shard 2 ran iterations 2, 4, 6, 8, 10: keep the first two, as a truncated upload would.
+    let cut = suite.path().join("shard-2.json");
+    let mut report = json(&cut);
+    report["iterations"]
+        .as_array_mut()
+        .expect("iterations")
+        .truncate(2);
+    assert_eq!(report["status"], "completed");
+    fs::write(&cut, report.to_string()).expect("write");
+    let out = smoke(
+        &suite,
+        &[
+            "merge",
+            "shard-1.json",
+            "shard-2.json",
+            "--report",
+            "merged.txt",
+        ],
+        &[],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let merged = json(&suite.path().join("merged.json"));
+    assert_eq!(merged["status"], "incomplete", "{merged}");
+    assert_eq!(merged["completed"], false);
+    let said = "shard 2 of 2 ('shard-2.json') says it completed but holds 2 of its 5 iterations: \
+                iterations 6, 8, 10 missing";
+    assert!(merged["warnings"].to_string().contains(said), "{merged}");
+    assert!(stderr(&out).contains(said), "{}", stderr(&out));
+}

@@ -7,6 +7,7 @@
 //! expanding `glob`) is I/O and lives in `suite`.
 
 mod file;
+mod machine;
 mod run;
 mod suite;
 #[cfg(test)]
@@ -41,10 +42,28 @@ pub const MAX_JOBS: usize = 512;
 /// (a batch's limit is this times its length, and a deadline past the clock's range would
 /// panic).
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(30 * 24 * 3600);
+/// The shortest `timeout` smoke takes: below it a test is killed before it can start, and every
+/// failure it causes looks like a flaky one.
+pub const MIN_TIMEOUT: Duration = Duration::from_millis(1);
 /// The longest time limit smoke sets for one command (a batch of many tests).
 pub const MAX_COMMAND_LIMIT: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
+/// The most test runs one iteration's sequence may hold (the selected tests times `--times`):
+/// each sequence is planned in memory before it runs, and a longer one would exhaust it.
+pub const MAX_SEQUENCE: u64 = 1_000_000;
+/// The most iterations one run may have (`--iterations`, `[smoke] iterations`): the report
+/// holds a line for each and is written again after each, so a run past this would spend its
+/// time rewriting it. Another run, with another seed, covers more orders.
+pub const MAX_ITERATIONS: u32 = 1_000_000;
+/// The most `--retries` (`[smoke] retries`): each shrink candidate may run that many times
+/// more before it counts as passing.
+pub const MAX_RETRIES: u32 = 1_000;
+/// The largest `--max-reduce` (`[smoke] max-reduce`) budget, in test executions; leaving it
+/// out means no limit.
+pub const MAX_REDUCE: u64 = 1_000_000_000;
 /// Default report folder, relative to the current folder.
 pub const DEFAULT_REPORT_DIR: &str = "reports";
+
+pub use machine::Machine;
 
 /// An outside driver of the tests (see `control`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -186,6 +205,7 @@ impl Config {
     pub fn load(cli: Cli, cwd: &Path) -> Result<Config, ConfigError> {
         let file = match &cli.config {
             Some(path) => Some((path.clone(), file::read(&cwd.join(path))?)),
+            None if cli.no_config => None,
             None => {
                 let path = cwd.join(DEFAULT_CONFIG);
                 if path.is_file() {
@@ -202,7 +222,12 @@ impl Config {
                 .collect(),
             _ => BTreeMap::new(),
         };
-        Config::from_parts_in(cli, cwd, file, &ci_env, rand::random)
+        let machine = Machine {
+            program: machine::smoke_program(),
+            on_path: &|name| machine::on_path(name).is_some(),
+            executable: &machine::executable,
+        };
+        Config::from_parts_on(cli, cwd, file, &ci_env, rand::random, &machine)
     }
 
     /// Merge the flags with an already read config file (`(path as named, contents)`), with no
@@ -224,6 +249,19 @@ impl Config {
         file: Option<(PathBuf, String)>,
         ci_env: &BTreeMap<String, String>,
         draw_seed: impl FnOnce() -> u64,
+    ) -> Result<Config, ConfigError> {
+        Config::from_parts_on(cli, cwd, file, ci_env, draw_seed, &Machine::default())
+    }
+
+    /// [`from_parts_in`](Self::from_parts_in) with what the edge found out about the machine:
+    /// the word replay lines start with, and which programs and files exist.
+    pub fn from_parts_on(
+        cli: Cli,
+        cwd: &Path,
+        file: Option<(PathBuf, String)>,
+        ci_env: &BTreeMap<String, String>,
+        draw_seed: impl FnOnce() -> u64,
+        machine: &Machine,
     ) -> Result<Config, ConfigError> {
         let (config_file, parsed) = match file {
             Some((path, text)) => {
@@ -248,7 +286,7 @@ impl Config {
         };
 
         let mut warnings = Vec::new();
-        let parts = suite::resolve(&cli, &suite, &config_file, &mut warnings)?;
+        let parts = suite::resolve(&cli, &suite, &config_file, &dir, machine, &mut warnings)?;
         let batch_mode = matches!(parts.execution, Execution::Batch(_));
         let timeout = match (&cli.timeout, &suite.timeout) {
             (Some(t), _) => Some(parse_timeout(t, "--timeout")?),
@@ -313,7 +351,10 @@ impl Config {
 
         // Replays must work from any folder: the config by its absolute path, or, with flags
         // only, a `cd` into the folder the tests ran in.
-        let mut replay_base = vec!["smoke".to_string()];
+        let mut replay_base = vec![machine.program.clone()];
+        if cli.no_config {
+            replay_base.push("--no-config".to_string());
+        }
         if let Some(path) = &config_file {
             replay_base.extend(["--config".to_string(), cwd.join(path).display().to_string()]);
         }
@@ -503,6 +544,35 @@ pub fn report_target_only(
     ))
 }
 
+/// For the subcommands that take a report up again (`replay`, `resume`): the folder its suite
+/// ran in, `dir`, must still be there, or every command would fail to start in it with a
+/// message that names something else. `report` is the report as the user named it.
+pub fn require_suite_dir(dir: &Path, report: &Path) -> Result<(), ConfigError> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    Err(ConfigError::new(format!(
+        "the suite folder '{}' that '{}' ran in is missing: restore it, or, if the suite has \
+         moved, pass --config with its smoke.toml",
+        dir.display(),
+        report.display()
+    )))
+}
+
+/// For `replay`, when a report's test is not in the suite: a sentence saying that the report
+/// ran in another suite folder (`recorded`, its `suite_dir`) than the one found now (`dir`), if
+/// it did (compared after resolving links, when they exist).
+pub fn other_suite_dir(recorded: &str, dir: &Path) -> Option<String> {
+    let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.components().collect());
+    (real(Path::new(recorded)) != real(dir)).then(|| {
+        format!(
+            "the report ran in the suite folder '{recorded}', not in '{}': replay it from \
+             there, or pass --config with that suite's smoke.toml",
+            dir.components().collect::<PathBuf>().display()
+        )
+    })
+}
+
 fn parse_timeout(text: &str, what: &str) -> Result<Duration, ConfigError> {
     let duration = humantime::parse_duration(text).map_err(|e| {
         ConfigError::new(format!(
@@ -512,6 +582,12 @@ fn parse_timeout(text: &str, what: &str) -> Result<Duration, ConfigError> {
     if duration.is_zero() {
         return Err(ConfigError::new(format!(
             "invalid {what} '{text}': a timeout must be longer than zero (leave it out for none)"
+        )));
+    }
+    if duration < MIN_TIMEOUT {
+        return Err(ConfigError::new(format!(
+            "invalid {what} '{text}': a timeout must be at least 1ms, or every test would be \
+             killed as it starts and look flaky (write it like 30s, 2m or 1h30m)"
         )));
     }
     if duration > MAX_TIMEOUT {

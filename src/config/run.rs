@@ -5,7 +5,10 @@
 
 use super::file::{FileJobs, FileSmoke};
 use super::suite::SuiteParts;
-use super::{DEFAULT_CONFIG, DEFAULT_ITERATIONS, DEFAULT_TIMES, MAX_EXHAUSTIVE, MAX_JOBS};
+use super::{
+    DEFAULT_CONFIG, DEFAULT_ITERATIONS, DEFAULT_TIMES, MAX_EXHAUSTIVE, MAX_ITERATIONS, MAX_JOBS,
+    MAX_REDUCE, MAX_RETRIES, MAX_SEQUENCE,
+};
 use crate::cli::{Cli, Jobs};
 use crate::error::ConfigError;
 use crate::execution::Execution;
@@ -89,6 +92,16 @@ pub(super) fn resolve(
     // Runners that take a whole sequence (pytest, prove) run each test once per invocation.
     let times = at_least_one(cli.times, smoke.times, "times", &in_file("[smoke] times"))?
         .unwrap_or(if batch_mode { 1 } else { DEFAULT_TIMES });
+    // Refused before the tests are listed; the sequence's length is checked once they are
+    // (`count_iterations`).
+    if u64::from(times) > MAX_SEQUENCE {
+        return Err(ConfigError::new(format!(
+            "{} is more runs of each test than one iteration can hold: at most {MAX_SEQUENCE} \
+             test runs per iteration (each sequence is planned in memory). To run the tests \
+             more often, run more iterations (--iterations N), each a new order",
+            given(cli.times, "--times", &in_file("[smoke] times"), times)
+        )));
+    }
     if let (Some(runner), true) = (suite.deduplicating_runner, times > 1 && !cli.bug_mode) {
         let key = match cli.times {
             Some(_) => format!("--times {times}"),
@@ -106,6 +119,20 @@ pub(super) fn resolve(
         "iterations",
         &in_file("[smoke] iterations"),
     )?;
+    if let Some(n) = iterations_given.filter(|&n| n > MAX_ITERATIONS) {
+        return Err(ConfigError::new(format!(
+            "{} is more than one run may have: at most {MAX_ITERATIONS} iterations (the \
+             report keeps a line for each and is written again after each). For more orders, \
+             run smoke again (each run draws a new seed), or give --seed and split the \
+             iterations over machines with --shard K/N",
+            given(
+                cli.iterations,
+                "--iterations",
+                &in_file("[smoke] iterations"),
+                n
+            )
+        )));
+    }
     // Only a flag given now is worth a word: a file's `iterations` serves the random runs,
     // and every pasted replay (rotate) would repeat the warning.
     if order.is_deterministic() && cli.iterations.is_some() && !cli.bug_mode {
@@ -204,6 +231,19 @@ pub(super) fn resolve(
         )));
     }
     let retries = cli.retries.or(smoke.retries).unwrap_or(0);
+    if retries > MAX_RETRIES {
+        return Err(ConfigError::new(format!(
+            "{} is too many: at most {MAX_RETRIES} (each shrink candidate may run N+1 \
+             times). For a failure that shows once in many runs, run more iterations \
+             (--iterations N) or check it with smoke replay REPORT.json --retries N",
+            given(
+                cli.retries,
+                "--retries",
+                &in_file("[smoke] retries"),
+                retries
+            )
+        )));
+    }
     let max_reduce = match (cli.max_reduce, smoke.max_reduce) {
         (None, Some(0)) => {
             return Err(ConfigError::new(format!(
@@ -213,6 +253,18 @@ pub(super) fn resolve(
         }
         (flag, file) => flag.or(file),
     };
+    if let Some(budget) = max_reduce.filter(|&b| b > MAX_REDUCE) {
+        return Err(ConfigError::new(format!(
+            "{} is past the largest shrink budget, {MAX_REDUCE} test executions: leave it out \
+             for no limit",
+            given(
+                cli.max_reduce,
+                "--max-reduce",
+                &in_file("[smoke] max-reduce"),
+                budget
+            )
+        )));
+    }
     let reduce = cli
         .reduce
         .map(Reducer::from)
@@ -373,10 +425,19 @@ pub(super) fn count_iterations(
     shard: Option<Shard>,
     warnings: &mut Vec<String>,
 ) -> Result<Option<(u32, String)>, ConfigError> {
+    let n = selection.len();
+    let length = n as u64 * u64::from(times);
+    if length > MAX_SEQUENCE && order != Order::External {
+        return Err(ConfigError::new(format!(
+            "{n} tests, each run {times} time(s), make sequences of {length} test runs: more \
+             than the {MAX_SEQUENCE} one iteration can hold (each is planned in memory). Lower \
+             --times, select fewer tests (name them: smoke TEST...), or run more iterations \
+             (--iterations N) instead"
+        )));
+    }
     let Some(count) = order::distinct(order, selection, times) else {
         return Ok(None);
     };
-    let n = selection.len();
     let (what, unit) = match order {
         Order::Tuscan => (
             format!(
@@ -415,6 +476,14 @@ pub(super) fn count_iterations(
         }
     };
     warnings.extend(idle_shard(shard, order, iterations));
+    let executions = u64::from(iterations) * length;
+    if cut.is_none() && executions > LONG_ENUMERATION {
+        warnings.push(format!(
+            "order {order} over {n} tests plans {iterations} iterations, about {executions} \
+             test executions: to try fewer first, add --iterations N (-n N) to run the first N \
+             {unit}"
+        ));
+    }
     let running = if count.to_u32() == Some(iterations) {
         format!("{iterations} iteration(s)")
     } else {
@@ -426,6 +495,11 @@ pub(super) fn count_iterations(
     )))
 }
 
+/// Test executions past which a tuscan or exhaustive order that runs all its iterations (no
+/// `--iterations`) is worth a warning before it starts: a suite of 1,700 tests has a Tuscan
+/// square of 1,700 rows, close to three million executions.
+pub(super) const LONG_ENUMERATION: u64 = 100_000;
+
 /// How many CPUs the OS gives smoke (at least 1), for `--jobs auto`.
 fn cpus() -> usize {
     std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
@@ -434,6 +508,14 @@ fn cpus() -> usize {
 fn match_regex(pattern: &str, what: &str) -> Result<Regex, ConfigError> {
     Regex::new(pattern)
         .map_err(|e| ConfigError::new(format!("invalid {what} regex '{pattern}': {e}")))
+}
+
+/// How the user gave `value`: `--flag N` when the flag was given, else `KEY = N` of the file.
+fn given<T: std::fmt::Display>(flag: Option<T>, name: &str, file_key: &str, value: T) -> String {
+    match flag {
+        Some(_) => format!("{name} {value}"),
+        None => format!("{file_key} = {value}"),
+    }
 }
 
 /// The flag's value, else the file's, refusing 0.

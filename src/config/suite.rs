@@ -28,16 +28,27 @@ pub(super) struct SuiteParts {
     pub runs_pytest: bool,
 }
 
-/// The suite from the flags and the file's `[suite]`; sentences for flags that cannot apply go
-/// to `warnings`.
+/// The suite (in the folder `dir`) from the flags and the file's `[suite]`; sentences for
+/// flags that cannot apply go to `warnings`.
 pub(super) fn resolve(
     cli: &Cli,
     suite: &FileSuite,
     config_file: &Option<PathBuf>,
+    dir: &Path,
+    machine: &super::Machine,
     warnings: &mut Vec<String>,
 ) -> Result<SuiteParts, ConfigError> {
     let preset = cli.preset.or(suite.preset);
     let program = cli.program.clone().or(suite.program.clone());
+    let program = program.or_else(|| {
+        let python = venv_pytest(preset, dir, machine)?;
+        let program = format!("{} -m pytest", shell::quote(&python.to_string_lossy()));
+        warnings.push(format!(
+            "pytest is not on PATH, so the pytest preset runs the suite's virtualenv: \
+             {program} (activate the virtualenv, or pass --program, to run another)"
+        ));
+        Some(program)
+    });
     let defaults = match preset {
         Some(preset) => {
             let program = program
@@ -168,6 +179,19 @@ pub(super) fn resolve(
         fork_server,
         runs_pytest,
     })
+}
+
+/// The pytest preset with no program named, in a suite whose virtualenv is not activated
+/// (`pytest` is not on `PATH`): the virtualenv's python (`.venv/bin/python`, else
+/// `venv/bin/python`, in `dir`), which runs pytest as `python -m pytest`.
+fn venv_pytest(preset: Option<Preset>, dir: &Path, machine: &super::Machine) -> Option<PathBuf> {
+    if preset != Some(Preset::Pytest) || (machine.on_path)("pytest") {
+        return None;
+    }
+    [".venv", "venv"]
+        .iter()
+        .map(|venv| dir.join(venv).join("bin").join("python"))
+        .find(|python| (machine.executable)(python))
 }
 
 /// The keys given that decide what a preset would fill in, as the user gave them (for the

@@ -1170,3 +1170,79 @@ fn more_workers_than_one_machine_can_use_are_refused_and_auto_stays_below_them()
     let c = with_file(&["--jobs", "auto"], MINIMAL).expect("valid");
     assert!((1..=MAX_JOBS).contains(&c.jobs), "{}", c.jobs);
 }
+
+#[test]
+fn the_edge_names_the_replay_program_and_the_pytest_preset_falls_back_to_the_venv() {
+    let on = |program: &str, pytest_on_path: bool, venvs: &[&str], args: &[&str]| {
+        let venvs: Vec<PathBuf> = venvs.iter().map(PathBuf::from).collect();
+        let on_path = move |name: &str| name != "pytest" || pytest_on_path;
+        let executable = move |path: &Path| venvs.iter().any(|v| v == path);
+        let machine = Machine {
+            program: program.to_string(),
+            on_path: &on_path,
+            executable: &executable,
+        };
+        Config::from_parts_on(
+            cli(args),
+            Path::new("/w"),
+            None,
+            &BTreeMap::new(),
+            || 1,
+            &machine,
+        )
+        .expect("valid")
+    };
+    let c = on(
+        "/opt/smoke",
+        true,
+        &[],
+        &["--no-config", "--run", "sh {test}", "a"],
+    );
+    assert_eq!(c.replay_base[..2], ["/opt/smoke", "--no-config"]);
+    let c = on(
+        "smoke",
+        true,
+        &["/w/.venv/bin/python"],
+        &["--preset", "pytest"],
+    );
+    assert_eq!(
+        c.execution.template(),
+        Preset::Pytest
+            .defaults("pytest")
+            .batch
+            .expect("batch")
+            .template
+    );
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    let both = ["/w/.venv/bin/python", "/w/venv/bin/python"];
+    let c = on("smoke", false, &both, &["--preset", "pytest"]);
+    assert!(
+        c.execution
+            .template()
+            .starts_with("/w/.venv/bin/python -m pytest "),
+        "{}",
+        c.execution.template()
+    );
+    assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+    let c = on("smoke", false, &both[1..], &["--preset", "pytest"]);
+    assert!(
+        c.execution
+            .template()
+            .starts_with("/w/venv/bin/python -m pytest ")
+    );
+    let c = on(
+        "smoke",
+        false,
+        &both,
+        &["--preset", "pytest", "--program", "py.test"],
+    );
+    assert!(
+        c.execution.template().starts_with("py.test "),
+        "a named program wins"
+    );
+    let c = on("smoke", false, &[], &["--preset", "pytest"]);
+    assert!(
+        c.execution.template().starts_with("pytest "),
+        "no venv: the listing says why"
+    );
+}

@@ -426,8 +426,9 @@ impl Reporter for Console {
                 self.shrinking = true;
                 self.tries = 0;
                 self.progress(&format!(
-                    "  shrinking: {} failed ({outcome}) after {} test(s)",
+                    "  shrinking: {} {} after {} test(s)",
                     one_line(test),
+                    super::render::failed_as(&outcome.to_string()),
                     original.len() - 1
                 ));
                 self.update_message();

@@ -40,14 +40,25 @@ pub fn render_json(report: &RunReport) -> String {
     json
 }
 
+/// How a test failed, after its name: `failed (exit 1)`, `failed (timeout)`, and just `failed`
+/// for a batch runner's own verdict `failed`, which would otherwise read "failed (failed)".
+pub fn failed_as(failure: &str) -> String {
+    if failure == "failed" {
+        "failed".to_string()
+    } else {
+        format!("failed ({failure})")
+    }
+}
+
 /// The text report.
 pub fn render_text(report: &RunReport) -> String {
     let mut t = String::new();
     let o = &report.options;
     // Every value is one line: a name or a command holding a newline or an escape sequence
-    // cannot break the layout or reach a terminal raw.
+    // cannot break the layout or reach a terminal raw. Labels take 18 columns, with at least
+    // one space before the value ("  shortest failing" fills all 18).
     let line = |t: &mut String, key: &str, value: &dyn std::fmt::Display| {
-        let _ = writeln!(t, "{key:<18}{}", one_line(&value.to_string()));
+        let _ = writeln!(t, "{key:<17} {}", one_line(&value.to_string()));
     };
     let _ = writeln!(t, "smoke report\n============");
     line(&mut t, "smoke version", &report.smoke_version);
@@ -204,10 +215,10 @@ pub fn render_text(report: &RunReport) -> String {
         }
         let _ = writeln!(
             t,
-            "Failure {}: {} failed ({})",
+            "Failure {}: {} {}",
             i + 1,
             one_line(&f.test),
-            f.failure
+            failed_as(&f.failure)
         );
         let class = f
             .classification

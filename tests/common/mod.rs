@@ -323,3 +323,15 @@ pub fn have_tool(program: &[&str], install: &str) -> bool {
     }
     found
 }
+
+/// The first executable called `name` in the folders of `PATH`, as a shell finds it.
+pub fn which(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0))
+}
+
+/// A `PATH` of system folders only (`/usr/bin:/bin`), where neither smoke nor a virtualenv's
+/// tools are.
+pub const SYSTEM_PATH: &str = "/usr/bin:/bin";
