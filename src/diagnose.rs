@@ -323,6 +323,8 @@ pub fn run(
         &args.from,
         cwd,
         &crate::cli::ProbeArgs::default(),
+        args.trust_report,
+        args.jobs,
     )?;
     let chosen = replay::choose(&recorded, args.failure, &args.from)?;
     let suite: Vec<TestId> = (0..names.len()).collect();
