@@ -248,3 +248,58 @@ fn a_report_that_does_not_record_its_suite_is_refused_naming_config() {
         assert!(!suite.path().join("ran.log").exists(), "{verb} ran tests");
     }
 }
+
+#[test]
+fn a_config_file_only_the_report_names_is_run_only_when_trusted_or_named() {
+    let suite = stateful();
+    suite.file(
+        "ci.toml",
+        "[suite]\ntests = [\"p1\", \"v\"]\nrun = \"sh t.sh {test}\"\nsetup = \"rm -f dirty\"\n",
+    );
+    let out = run(
+        &suite,
+        &[
+            "--config",
+            "ci.toml",
+            "--order",
+            "rotate",
+            "--times",
+            "1",
+            "--report",
+            "r/run.txt",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    suite.clear_ran();
+    let elsewhere = tempfile::tempdir().expect("another folder");
+    let replay = |args: &[&str]| {
+        suite
+            .command()
+            .current_dir(elsewhere.path())
+            .arg("replay")
+            .arg(suite.path().join("r/run.json"))
+            .args(["--report-dir", "reports"])
+            .args(args)
+            .output()
+            .expect("smoke runs")
+    };
+    let out = replay(&[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let file = suite.path().join("ci.toml");
+    assert!(
+        stderr(&out).contains(&format!("the config file '{}'", file.display())),
+        "{}",
+        stderr(&out)
+    );
+    assert!(suite.ran().is_empty(), "nothing ran");
+    // Named by the user, or in the folder smoke runs in, it is the user's own.
+    let out = replay(&["--config", file.to_str().expect("UTF-8")]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let out = run(&suite, &["replay", "r/run.json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("still fails (3 of 3 runs)"),
+        "{}",
+        stdout(&out)
+    );
+}

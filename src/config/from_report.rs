@@ -7,8 +7,10 @@
 //! flags the run was given (`--workdir`, `--preset`, `--mode`, `--timeout`, the names...), so a
 //! sequence runs as it ran. A report is a file anyone can hand over (attached to a bug report),
 //! so the shell commands that only it holds (`--run`, `--batch`, `--setup`, `--teardown`,
-//! `--program`, `--probe`, `--controller`) run only with `--trust-report`; without it they are
-//! refused, naming them, or, when `--config` names the suite, left out. Nothing is run or
+//! `--program`, `--probe`, `--controller`), and the config file or folder it alone names (when
+//! no file of the user's names the suite and it is not the current folder), run only with
+//! `--trust-report`; without it they are refused, naming them, or, when `--config` names the
+//! suite, left out. Nothing is run or
 //! printed here: the caller says what [`Rebuilt::notes`] holds.
 
 use crate::cli::{Cli, Jobs, ProbeArgs};
@@ -117,20 +119,31 @@ pub fn from_report(report: &RunReport, ask: &ReportSuite) -> Result<Rebuilt, Con
         .filter(|&(flag, value)| !(flag == "--probe" && given_probe.as_deref() == Some(value)))
         .map(|(flag, value)| (flag, value.to_string()))
         .collect();
-    let listed = || {
-        commands
-            .iter()
-            .map(|(flag, value)| format!("{flag} {}", shell::quote(value)))
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
+    let mut listed: Vec<String> = commands
+        .iter()
+        .map(|(flag, value)| format!("{flag} {}", shell::quote(value)))
+        .collect();
+    // Where the suite's commands come from is the report's choice too when no file of the
+    // user's names it, unless it is the current folder: a folder holding a conftest.py, or a
+    // smoke.toml of someone else's, runs its code as surely as a command does.
+    if local.is_none() {
+        match &file {
+            Some(file) if !same_folder(file.parent(), ask.cwd) => {
+                listed.push(format!("the config file '{}'", file.display()));
+            }
+            None if !same_folder(Some(&dir), ask.cwd) => {
+                listed.push(format!("the folder '{}'", dir.display()));
+            }
+            _ => {}
+        }
+    }
     let mut notes = Vec::new();
-    let use_commands = if commands.is_empty() {
+    let use_commands = if listed.is_empty() {
         true
     } else if ask.trust {
         notes.push(format!(
             "--trust-report: running the commands of '{shown}': {}",
-            listed()
+            listed.join("; ")
         ));
         true
     } else if let Some(config) = ask.config {
@@ -138,15 +151,15 @@ pub fn from_report(report: &RunReport, ask: &ReportSuite) -> Result<Rebuilt, Con
             "the commands of '{shown}' are left out, the suite's come from '{}': {} (pass \
              --trust-report to run them as the run did)",
             config.display(),
-            listed()
+            listed.join("; ")
         ));
         false
     } else {
         return Err(ConfigError::new(format!(
-            "'{shown}' holds shell commands that would run on this machine: {}. A report can \
-             come from anyone: pass --trust-report to run them (they are printed first), or \
-             pass --config FILE to take the suite's commands from a smoke.toml of your own",
-            listed()
+            "'{shown}' alone decides what would run on this machine: {}. A report can come \
+             from anyone: pass --trust-report to run it (it is printed first), or pass \
+             --config FILE to take the suite from a smoke.toml of your own",
+            listed.join("; ")
         )));
     };
     if use_commands {
@@ -205,6 +218,12 @@ pub fn from_report(report: &RunReport, ask: &ReportSuite) -> Result<Rebuilt, Con
         label,
         notes,
     })
+}
+
+/// Whether `folder` is `cwd` (both as the file system resolves them).
+fn same_folder(folder: Option<&Path>, cwd: &Path) -> bool {
+    let resolve = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    folder.is_some_and(|f| resolve(f) == resolve(cwd))
 }
 
 /// The run's order, seed, iterations, shard and shrinking options, from its report.
