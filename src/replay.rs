@@ -583,6 +583,10 @@ pub(crate) fn load(
     }
     let suite_label = rebuilt.label;
     let config = Config::load(rebuilt.cli, &rebuilt.dir)?;
+    // What cannot apply, or makes a result doubtful (workers sharing a folder), as on a run.
+    for warning in &config.warnings {
+        errln!("smoke: warning: {}", report::one_line(warning));
+    }
     let same_output = match &recorded.options.match_output {
         Some(pattern) => Some(Regex::new(pattern).map_err(|e| {
             ConfigError::new(format!(

@@ -104,7 +104,11 @@ fn the_replay_line_and_smoke_replay_keep_the_fresh_workdir_so_a_fixed_bug_is_fix
     assert_eq!(pasted.status.code(), Some(1), "{}", stderr(&pasted));
     assert!(!suite.path().join("dirty").exists(), "{line}");
 
-    let out = run(&suite, &["replay", "r/run.json", "--trust-report"]);
+    // Two workers at once, each run in a folder of its own.
+    let out = run(
+        &suite,
+        &["replay", "r/run.json", "--trust-report", "--jobs", "2"],
+    );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
         stdout(&out).contains("still fails (3 of 3 runs)"),

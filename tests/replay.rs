@@ -180,3 +180,17 @@ fn a_test_called_replay_stays_reachable() {
         stderr(&out)
     );
 }
+
+#[test]
+fn replay_with_jobs_on_a_shared_folder_warns_that_its_verdicts_may_be_wrong() {
+    // The demo keeps its state in the suite folder: two workers replaying at once trip over
+    // each other's, and smoke says so (tests/from_report.rs replays with --jobs in fresh
+    // folders).
+    let suite = demo_failure();
+    let out = run(&suite, &["replay", "known/bugs.json", "--jobs", "2"]);
+    assert!(
+        stderr(&out).contains("smoke: warning: --jobs 2: the workers share state"),
+        "{}",
+        stderr(&out)
+    );
+}
