@@ -112,7 +112,7 @@ pub fn from_report(report: &RunReport, ask: &ReportSuite) -> Result<Rebuilt, Con
         record.controller = None;
     }
     let given_probe = ask.probes.probe.clone();
-    // The report's commands, and the probe given to the subcommand, which is the user's own.
+    // The report's commands, less a probe given to the subcommand (the user's own).
     let commands: Vec<(&str, String)> = record
         .commands()
         .into_iter()
@@ -177,8 +177,11 @@ pub fn from_report(report: &RunReport, ask: &ReportSuite) -> Result<Rebuilt, Con
     cli.probes.probe = cli.probes.probe.or(given_probe);
     cli.probes.probe_ignore = record.probe_ignore.clone();
     cli.probes.probe_files = record.probe_files.clone();
-    for name in record.tests.iter().chain(&record.probe_files) {
+    for name in &record.tests {
         refuse_redacted("test name", name, &shown)?;
+    }
+    for path in &record.probe_files {
+        refuse_redacted("--probe-files", path, &shown)?;
     }
     cli.tests = record
         .tests
