@@ -259,6 +259,12 @@ pub struct ResumeArgs {
     #[arg(short, long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
+    /// Run the shell commands that only the report holds (its run or batch template, setup,
+    /// teardown, program, probe), printing them first; a report can come from anyone, so they
+    /// are refused without this flag (or left out with --config).
+    #[arg(long)]
+    pub trust_report: bool,
+
     /// Print only errors and the summary.
     #[arg(short, long)]
     pub quiet: bool,
@@ -301,6 +307,17 @@ pub struct DiagnoseArgs {
     /// Read the suite from FILE instead of ./smoke.toml (else from the report's own).
     #[arg(short, long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// Run the shell commands that only the report holds (its run or batch template, setup,
+    /// teardown, program, probe), printing them first; a report can come from anyone, so they
+    /// are refused without this flag (or left out with --config).
+    #[arg(long)]
+    pub trust_report: bool,
+
+    /// Run up to N sequences at once, each on a worker of its own; `auto`: one per CPU
+    /// [default: the run's --jobs, or the config file's].
+    #[arg(short, long, value_name = "N", value_parser = parse_jobs)]
+    pub jobs: Option<Jobs>,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -359,6 +376,17 @@ pub struct ReplayArgs {
     /// Read the suite from FILE instead of ./smoke.toml (else from the report's own).
     #[arg(short, long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// Run the shell commands that only the report holds (its run or batch template, setup,
+    /// teardown, program, probe), printing them first; a report can come from anyone, so they
+    /// are refused without this flag (or left out with --config).
+    #[arg(long)]
+    pub trust_report: bool,
+
+    /// Run up to N sequences at once, each on a worker of its own; `auto`: one per CPU
+    /// [default: the run's --jobs, or the config file's].
+    #[arg(short, long, value_name = "N", value_parser = parse_jobs)]
+    pub jobs: Option<Jobs>,
 
     #[command(flatten)]
     pub output: OutputArgs,

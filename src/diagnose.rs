@@ -8,21 +8,27 @@
 //! - **state-setters**: for a victim B that fails alone, every test S for which `[S, B]` passes:
 //!   B silently depends on S (it is *brittle*).
 //!
-//! Each candidate is one short sequence (setup and teardown around it), run on the suite's
-//! workers (`--jobs`) like a replay. `--max-diagnose N` caps the test executions per failure;
-//! a list cut short says so. [`candidates`] and [`classify`] are pure; [`run`] is the edge.
+//! Each candidate is one short sequence (setup and teardown around it), run on the run's
+//! workers (its `--jobs`, or diagnose's own) like a replay, in the suite the run had (see
+//! `config::from_report`). `--max-diagnose N` caps the test executions per failure; a list cut
+//! short says so. Progress goes to stderr: before each failure, its candidate runs and an
+//! estimate of their time from the run's own test times ([`estimate`]), then `candidate i of n`
+//! at each tenth. A sequence already run for an earlier failure of the report (the same
+//! victim) is not run again. Candidates for another victim of the same polluters are other
+//! sequences (`[t, W]` is not `[t, V]`), so their scans are not shared: that would guess.
+//! [`candidates`], [`classify`] and [`estimate`] are pure; [`run`] is the edge.
 
 use crate::cli::DiagnoseArgs;
 use crate::error::exit;
 use crate::model::TestId;
 use crate::replay::{self, Head, Loaded};
-use crate::report::console::Console;
 use crate::report::export::ReportFiles;
 use crate::report::record::FailureRecord;
 use crate::runner::{Replayed, Runner};
-use crate::term::outln;
+use crate::term::{errln, outln};
 use crate::{report, shell};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -323,6 +329,8 @@ pub fn run(
         &args.from,
         cwd,
         &crate::cli::ProbeArgs::default(),
+        args.trust_report,
+        args.jobs,
     )?;
     let chosen = replay::choose(&recorded, args.failure, &args.from)?;
     let suite: Vec<TestId> = (0..names.len()).collect();
@@ -341,7 +349,13 @@ pub fn run(
     };
     write(&files, &diagnosis)?;
 
+    let quiet = args.output.quiet;
+    let per_test = seconds_per_test(&recorded);
+    // Each candidate run's result, by sequence: a sequence asked for again (the same victim in
+    // two failures) is not run twice.
+    let mut seen: HashMap<Vec<TestId>, Replayed> = HashMap::new();
     let mut interrupted = None;
+    let total = chosen.len();
     for (n, f) in chosen {
         let mut d = empty(n, f);
         let (minimal, missing) = replay::find(&names, &f.minimal);
@@ -352,18 +366,44 @@ pub fn run(
             continue;
         }
         let (wanted, cut) = candidates(&minimal, &suite, budget);
-        let mut console = Console::new(crate::config::Verbosity::Quiet);
+        let to_run: Vec<Vec<TestId>> = {
+            let mut fresh: Vec<Vec<TestId>> = Vec::new();
+            for c in &wanted {
+                if !seen.contains_key(&c.sequence) && !fresh.contains(&c.sequence) {
+                    fresh.push(c.sequence.clone());
+                }
+            }
+            fresh
+        };
+        if !quiet {
+            errln!(
+                "smoke: diagnosing failure {n} ({} of {total}): {}",
+                diagnosis.failures.len() + 1,
+                estimate(&wanted, &to_run, per_test, config.jobs)
+            );
+        }
+        let mut progress = Progress {
+            failure: n,
+            total: to_run.len(),
+            started: 0,
+            shown: 0,
+            quiet,
+        };
         let no_log = |_: usize| PathBuf::new();
         let runner = Runner::new(
             &config,
             &names,
             replay::executors(&config),
-            &mut console,
+            &mut progress,
             &interrupt,
             &no_log,
         );
-        let sequences = wanted.iter().map(|c| c.sequence.clone()).collect();
-        let (runs, signal) = runner.replay(sequences, 1)?;
+        let (runs, signal) = runner.replay(to_run.clone(), 1)?;
+        for (sequence, ran) in to_run.into_iter().zip(runs) {
+            if let Some(run) = ran.into_iter().next() {
+                seen.insert(sequence, run);
+            }
+        }
         let same_way = |run: &Replayed| {
             run.failed.as_ref().is_some_and(|failed| {
                 failed.outcome.to_string() == f.failure
@@ -372,8 +412,10 @@ pub fn run(
                         .is_none_or(|re| re.is_match(&String::from_utf8_lossy(&failed.output)))
             })
         };
-        for (candidate, ran) in wanted.iter().zip(&runs) {
-            let Some(run) = ran.first() else { continue };
+        for candidate in &wanted {
+            let Some(run) = seen.get(&candidate.sequence) else {
+                continue;
+            };
             d.runs += 1;
             d.executions +=
                 run.failed
@@ -393,7 +435,7 @@ pub fn run(
         }
         d.incomplete = cut || signal.is_some() || d.runs < wanted.len();
         interrupted = interrupted.or(signal);
-        if !args.output.quiet {
+        if !quiet {
             outln!("{}", lines(&d));
         }
         diagnosis.failures.push(d);
@@ -421,6 +463,76 @@ pub fn run(
         None if diagnosis.failures.iter().any(|d| !d.missing.is_empty()) => exit::ERROR,
         None => exit::OK,
     })
+}
+
+/// What a failure's candidates will take: the sequences of `wanted` still `to_run` (the rest
+/// were run for an earlier failure), their test executions at most, and, when the report says
+/// how long its tests took (`per_test` seconds each), about how long on `jobs` workers.
+pub fn estimate(
+    wanted: &[Candidate],
+    to_run: &[Vec<TestId>],
+    per_test: Option<f64>,
+    jobs: usize,
+) -> String {
+    let executions: usize = to_run.iter().map(Vec::len).sum();
+    let known = wanted.len().saturating_sub(to_run.len());
+    let mut line = format!(
+        "{} candidate runs, up to {executions} test executions",
+        to_run.len()
+    );
+    if known > 0 {
+        let _ = write!(line, " ({known} more known from an earlier failure)");
+    }
+    if let Some(per_test) = per_test {
+        let seconds = executions as f64 * per_test / jobs.max(1) as f64;
+        let about = std::time::Duration::from_secs(seconds.ceil() as u64);
+        let _ = write!(
+            line,
+            ", about {} on {jobs} worker(s)",
+            humantime::format_duration(about)
+        );
+    }
+    line
+}
+
+/// How long a test took on average in the run of `report`, setup and teardown included (its
+/// iterations' time over the tests they ran); `None` when it does not say.
+fn seconds_per_test(report: &crate::report::record::RunReport) -> Option<f64> {
+    let (seconds, tests) = report
+        .iterations
+        .iter()
+        .fold((0.0, 0usize), |(s, t), i| (s + i.seconds, t + i.executed));
+    (tests > 0 && seconds > 0.0).then(|| seconds / tests as f64)
+}
+
+/// Progress on stderr while a failure's candidates run: `candidate i of n` at each tenth, and
+/// at the last.
+struct Progress {
+    failure: usize,
+    total: usize,
+    started: usize,
+    /// The tenth last shown.
+    shown: usize,
+    quiet: bool,
+}
+
+impl crate::report::Reporter for Progress {
+    fn handle(&mut self, event: &crate::report::Event) -> anyhow::Result<()> {
+        if let crate::report::Event::SequenceStarted { .. } = event {
+            self.started += 1;
+            let tenth = self.started * 10 / self.total.max(1);
+            if !self.quiet && (tenth > self.shown || self.started == self.total) {
+                self.shown = tenth;
+                errln!(
+                    "smoke: diagnose: failure {}: candidate {} of {}",
+                    self.failure,
+                    self.started,
+                    self.total
+                );
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Write the diagnosis report as it stands, in all three forms.
@@ -516,6 +628,20 @@ mod tests {
         ] {
             assert!(page.contains(needle), "missing {needle:?} in\n{page}");
         }
+    }
+
+    #[test]
+    fn the_estimate_counts_what_runs_and_what_is_known_already() {
+        let (all, _) = candidates(&[2, 4], &[0, 1, 2, 3, 4], u64::MAX);
+        let to_run: Vec<Vec<TestId>> = all.iter().map(|c| c.sequence.clone()).collect();
+        assert_eq!(
+            estimate(&all, &to_run, Some(0.5), 2),
+            "7 candidate runs, up to 17 test executions, about 5s on 2 worker(s)"
+        );
+        assert_eq!(
+            estimate(&all, &to_run[..3], None, 1),
+            "3 candidate runs, up to 6 test executions (4 more known from an earlier failure)"
+        );
     }
 
     #[test]

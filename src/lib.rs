@@ -433,6 +433,12 @@ fn report_header(
                 .iter()
                 .map(|(k, v)| (k.clone(), redactor.value(k, v)))
                 .collect(),
+            suite: Some(
+                config
+                    .suite_record
+                    .clone()
+                    .redacted(|text| redactor.apply(text)),
+            ),
         },
         build: report::build::collect(
             &config.dir,

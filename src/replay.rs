@@ -4,11 +4,13 @@
 //! and replay it in CI to keep them from coming back.
 //!
 //! [`judge`], the replay report's model, its text and its HTML page are pure; [`run`] is the edge around them:
-//! read the report, load the suite (`--config`, `./smoke.toml`, else the report's own config or
-//! flags), hand the sequences to the runner, write the replay report beside the usual ones.
+//! read the report, rebuild its suite (`config::from_report`: `--config`, `./smoke.toml`, else
+//! the run's own config file, with the run's flags over it; the shell commands only the report
+//! holds run with `--trust-report` alone), hand the sequences to the runner, write the replay
+//! report beside the usual ones.
 
-use crate::cli::{Cli, ReplayArgs};
-use crate::config::{Config, DEFAULT_CONFIG};
+use crate::cli::ReplayArgs;
+use crate::config::Config;
 use crate::error::{ConfigError, exit};
 use crate::interrupt::{self, Interrupt};
 use crate::model::{TestId, TestNames};
@@ -17,7 +19,7 @@ use crate::report::console::Console;
 use crate::report::export::ReportFiles;
 use crate::report::record::{FailureRecord, RunReport};
 use crate::runner::{Replayed, Runner, WorkerExecutor};
-use crate::term::outln;
+use crate::term::{errln, outln};
 use crate::{exec, report, shell, suite};
 use anyhow::Context;
 use regex::Regex;
@@ -378,7 +380,14 @@ pub fn run(
         interrupt,
         suite_label,
         same_output,
-    } = load(args.config.as_deref(), &args.from, cwd, &args.probes)?;
+    } = load(
+        args.config.as_deref(),
+        &args.from,
+        cwd,
+        &args.probes,
+        args.trust_report,
+        args.jobs,
+    )?;
     let quiet = args.output.quiet;
     let chosen = choose(&recorded, args.failure, &args.from)?;
     let runs = args.retries.unwrap_or(DEFAULT_RETRIES) + 1;
@@ -550,21 +559,42 @@ pub(crate) fn report_files(
     ReportFiles::create_named(&target, now, prefix)
 }
 
-/// Read the report `from`, find its suite (`config`, `./smoke.toml`, else the report's own),
-/// install the signal handlers and list the suite's tests. For the subcommands that run a
-/// report's failures again (`replay`, `diagnose`). `probes` are the state-probe flags, which
-/// replace the suite's probe keys as on a run.
+/// Read the report `from`, rebuild its suite (see `config::from_report`: `config`,
+/// `./smoke.toml`, else the run's own config file or flags, the commands only the report holds
+/// with `trust` alone), install the signal handlers and list the suite's tests. For the
+/// subcommands that run a report's failures again (`replay`, `diagnose`). `probes` are the
+/// state-probe flags and `jobs` the `--jobs` given to the subcommand, which replace the run's.
 pub(crate) fn load(
     config: Option<&Path>,
     from: &Path,
     cwd: &Path,
     probes: &crate::cli::ProbeArgs,
+    trust: bool,
+    jobs: Option<crate::cli::Jobs>,
 ) -> anyhow::Result<Loaded> {
     let recorded = read_report(from, cwd)?;
-    let (mut cli, suite_dir, suite_label) = suite_cli(config, &recorded, cwd)?;
-    crate::config::require_suite_dir(&suite_dir, from)?;
-    cli.probes = probes.clone();
-    let config = Config::load(cli, &suite_dir)?;
+    let rebuilt = crate::config::from_report(
+        &recorded,
+        &crate::config::ReportSuite {
+            from,
+            config,
+            cwd,
+            trust,
+            whole_run: false,
+            probes,
+            jobs,
+        },
+    )?;
+    for note in &rebuilt.notes {
+        errln!("smoke: {}", report::printable(note));
+    }
+    let suite_label = rebuilt.label;
+    crate::config::require_suite_dir(&rebuilt.dir, from)?;
+    let config = Config::load(rebuilt.cli, &rebuilt.dir)?;
+    // What cannot apply, or makes a result doubtful (workers sharing a folder), as on a run.
+    for warning in &config.warnings {
+        errln!("smoke: warning: {}", report::one_line(warning));
+    }
     let same_output = match &recorded.options.match_output {
         Some(pattern) => Some(Regex::new(pattern).map_err(|e| {
             ConfigError::new(format!(
@@ -661,62 +691,6 @@ pub(crate) fn find(names: &TestNames, sequence: &[String]) -> (Vec<TestId>, Vec<
         }
     }
     (ids, missing)
-}
-
-/// The suite to replay against, the folder its commands run in, and how it was found: the
-/// config file a normal run would read (`--config`, `./smoke.toml`), else the report's own
-/// config file, else the report's flags.
-fn suite_cli(
-    config: Option<&Path>,
-    recorded: &RunReport,
-    cwd: &Path,
-) -> anyhow::Result<(Cli, PathBuf, String)> {
-    use clap::Parser;
-    let mut cli = Cli::try_parse_from(["smoke"]).expect("no arguments parse");
-    let o = &recorded.options;
-    if let Some(path) = config {
-        cli.config = Some(path.to_path_buf());
-        return Ok((cli, cwd.to_path_buf(), path.display().to_string()));
-    }
-    if cwd.join(DEFAULT_CONFIG).is_file() {
-        return Ok((cli, cwd.to_path_buf(), DEFAULT_CONFIG.to_string()));
-    }
-    let suite_dir = PathBuf::from(&o.suite_dir);
-    if let Some(named) = &o.config {
-        let file = Path::new(named).file_name().map(PathBuf::from);
-        if let Some(path) = file.map(|f| suite_dir.join(f)).filter(|p| p.is_file()) {
-            let label = path.display().to_string();
-            cli.config = Some(path);
-            return Ok((cli, cwd.to_path_buf(), label));
-        }
-    }
-    // A flags-only run: its run or batch template, setup, teardown and timeout, in its folder,
-    // and the tests the sequences name.
-    match o.execution.as_str() {
-        "batch" => cli.batch = Some(o.run.clone()),
-        _ => cli.run = Some(o.run.clone()),
-    }
-    cli.setup = o.setup.clone();
-    cli.teardown = o.teardown.clone();
-    cli.timeout = o.timeout.clone();
-    cli.format = o
-        .format
-        .as_deref()
-        .and_then(|f| <crate::batch::Format as clap::ValueEnum>::from_str(f, false).ok());
-    let mut tests: Vec<String> = Vec::new();
-    for f in &recorded.failures {
-        for name in f.original.iter().chain(&f.minimal) {
-            if !tests.contains(name) {
-                tests.push(name.clone());
-            }
-        }
-    }
-    cli.tests = tests.into_iter().map(Into::into).collect();
-    Ok((
-        cli,
-        suite_dir.clone(),
-        format!("the report's flags, in {}", suite_dir.display()),
-    ))
 }
 
 /// The report to replay, or an error naming the file and what it is instead.

@@ -1,8 +1,10 @@
 //! `smoke resume REPORT.json`: take a stopped run (Ctrl-C, a CI job's time limit, a dropped
 //! ssh, a killed machine) up again from its report, into the same report.
 //!
-//! The report holds all it needs: the command line (read back with the same parser, the seed
-//! fixed to the recorded one, the config file the run used), every iteration that ended, and
+//! The report holds all it needs: the run's suite and options (its `options.suite` record, read
+//! back by `config::from_report`, as `replay` and `diagnose` read it: the config file the run
+//! used, its flags, the recorded seed; the shell commands only the report holds run with
+//! `--trust-report` alone), every iteration that ended, and
 //! each failure's shortest failing sequence so far. The resumed run first shrinks again each
 //! failure whose shrink did not end, from that sequence, then runs the iterations the run had
 //! not done, each with its own seed, as the run would have; failures already shrunk are known,
@@ -11,7 +13,7 @@
 //! changed. The report is rewritten in place as the run goes, with a `resumed` entry; logs of
 //! earlier failures are kept.
 
-use crate::cli::{Cli, ResumeArgs};
+use crate::cli::ResumeArgs;
 use crate::config::Config;
 use crate::error::{ConfigError, exit};
 use crate::interrupt::{self, Interrupt};
@@ -19,14 +21,13 @@ use crate::model::{Outcome, TestId};
 use crate::report::console::Console;
 use crate::report::export::{ReportFiles, ReportWriter};
 use crate::report::record::{Recorder, Resumption, RunReport};
-use crate::report::{self, Fanout, Mode, REDACTED};
+use crate::report::{self, Fanout, Mode};
 use crate::runner::{Resume, ResumedFailure, Runner};
 use crate::term::{errln, outln};
 use crate::{exec, suite};
 use anyhow::Context;
-use clap::Parser;
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Resume the run of `args.from`; returns the exit code of the whole run.
 pub fn run(
@@ -39,16 +40,32 @@ pub fn run(
     if let Some(done) = nothing_to_resume(&recorded, &args.from)? {
         return Ok(done);
     }
-    let (cli, suite_dir) = command_line(&recorded, &args, &json)?;
-    crate::config::require_suite_dir(&suite_dir, &args.from)?;
-    let mut config = Config::load(cli, &suite_dir)?;
+    if let Some(dir) = &recorded.options.control_dir {
+        return Err(control_dir_error(Path::new(dir)).into());
+    }
+    let rebuilt = crate::config::from_report(
+        &recorded,
+        &crate::config::ReportSuite {
+            from: &args.from,
+            config: args.config.as_deref(),
+            cwd,
+            trust: args.trust_report,
+            whole_run: true,
+            probes: &crate::cli::ProbeArgs::default(),
+            jobs: None,
+        },
+    )?;
+    for note in &rebuilt.notes {
+        errln!("smoke: {}", report::printable(note));
+    }
+    let mut cli = rebuilt.cli;
+    // The report is written again in place.
+    cli.report = Some(json.with_extension("txt"));
+    cli.quiet = args.quiet;
+    crate::config::require_suite_dir(&rebuilt.dir, &args.from)?;
+    let mut config = Config::load(cli, &rebuilt.dir)?;
     if let Some(crate::config::Driving::ControlDir(dir)) = &config.driving {
-        return Err(ConfigError::new(format!(
-            "the run was one sequence paced through the control folder '{}' (smoke op, smoke \
-             check), which only its driver can take up again: start a new one",
-            dir.display()
-        ))
-        .into());
+        return Err(control_dir_error(dir).into());
     }
 
     let interrupt = Interrupt::new();
@@ -255,44 +272,13 @@ fn nothing_to_resume(report: &RunReport, shown: &Path) -> anyhow::Result<Option<
     Ok(None)
 }
 
-/// The run's own command line, read back: the recorded seed, the config file it used (or
-/// `--config`), the report written in place; and the folder to read it in.
-fn command_line(
-    report: &RunReport,
-    args: &ResumeArgs,
-    json: &Path,
-) -> anyhow::Result<(Cli, PathBuf)> {
-    if report.argv.iter().any(|a| a.contains(REDACTED)) {
-        return Err(ConfigError::new(
-            "the run's command line held a secret, which reports never keep, so it cannot be \
-             read back; run smoke again with the same options and --seed from the report",
-        )
-        .into());
-    }
-    let mut cli = Cli::try_parse_from(&report.argv).map_err(|e| {
-        ConfigError::new(format!(
-            "cannot read the run's command line back from the report ({}): {}",
-            report.argv.join(" "),
-            e.kind()
-        ))
-    })?;
-    if cli.command.is_some() {
-        return Err(ConfigError::new(
-            "the report is not a run's report (it came from a subcommand)",
-        )
-        .into());
-    }
-    let o = &report.options;
-    cli.seed = Some(o.seed);
-    cli.config = match (&args.config, &o.config) {
-        (Some(path), _) => Some(path.clone()),
-        (None, Some(path)) => Some(PathBuf::from(path)),
-        (None, None) => None,
-    };
-    cli.report = Some(json.with_extension("txt"));
-    cli.report_dir = None;
-    cli.quiet |= args.quiet;
-    Ok((cli, PathBuf::from(&o.suite_dir)))
+/// A run paced through a control folder cannot be taken up again.
+fn control_dir_error(dir: &Path) -> ConfigError {
+    ConfigError::new(format!(
+        "the run was one sequence paced through the control folder '{}' (smoke op, smoke \
+         check), which only its driver can take up again: start a new one",
+        dir.display()
+    ))
 }
 
 /// Refuse a suite or options that are not the run's: the remaining iterations would not be

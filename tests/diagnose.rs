@@ -249,3 +249,67 @@ fn findings_as_junit_xml_pass_the_schema_jenkins_and_gitlab_read() {
         .expect("xmlschema-validate runs");
     assert!(valid.status.success(), "{}", stdout(&valid));
 }
+
+#[test]
+fn diagnose_says_how_far_it_is_takes_jobs_and_runs_a_candidate_once() {
+    let suite = planted();
+    // Run from the suite folder wherever the sequence runs.
+    let toml = fs::read_to_string(suite.path().join("smoke.toml")).expect("read");
+    suite.file(
+        "smoke.toml",
+        &toml.replace("sh run.sh", "sh \\\"$SMOKE_SUITE_DIR/run.sh\\\""),
+    );
+    let out = run(
+        &suite,
+        &[
+            "--order",
+            "rotate",
+            "--times",
+            "1",
+            "--workdir",
+            "fresh",
+            "--report",
+            "r/run.txt",
+            "p1",
+            "v",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    // The same failure twice: its candidates run once.
+    let path = suite.path().join("r/run.json");
+    let mut report: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&path).expect("read")).expect("JSON");
+    let first = report["failures"][0].clone();
+    report["failures"]
+        .as_array_mut()
+        .expect("failures")
+        .push(first);
+    fs::write(&path, report.to_string()).expect("write");
+
+    let out = run(&suite, &["diagnose", "r/run.json", "--jobs", "2"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    for line in [
+        "smoke: diagnosing failure 1 (1 of 2): 23 candidate runs, up to 57 test executions",
+        "smoke: diagnose: failure 1: candidate 23 of 23\n",
+        "smoke: diagnosing failure 2 (2 of 2): 0 candidate runs, up to 0 test executions (23 \
+         more known from an earlier failure)",
+    ] {
+        assert!(err.contains(line), "{line:?} in\n{err}");
+    }
+    let report = diagnosis(&suite);
+    for d in report["failures"].as_array().expect("failures") {
+        // Two workers, each sequence in a folder of its own: the same lists as one worker.
+        assert_eq!(
+            names(&d["polluters"]),
+            ["p1", "p2", "p3", "p4", "p5"],
+            "{d}"
+        );
+        assert_eq!(names(&d["cleaners"]), ["c1", "c2"], "{d}");
+        assert_eq!(d["runs"], 23);
+        assert_eq!(d["incomplete"], false);
+    }
+    // Quiet: no progress.
+    let out = run(&suite, &["diagnose", "r/run.json", "-q", "--failure", "1"]);
+    assert!(!stderr(&out).contains("candidate"), "{}", stderr(&out));
+}

@@ -795,6 +795,7 @@ fn a_report_whose_suite_folder_is_gone_says_so_in_replay_and_resume() {
         let out = Command::new(env!("CARGO_BIN_EXE_smoke"))
             .arg(verb)
             .arg(file)
+            .arg("--trust-report")
             .current_dir(kept.path())
             .output()
             .expect("smoke runs");
@@ -822,6 +823,7 @@ fn replaying_another_project_s_report_says_that_the_suite_folders_differ() {
         .args([
             "replay",
             &report.with_extension("json").display().to_string(),
+            "--trust-report",
         ])
         .args(["--report-dir", "reports"])
         .output()

@@ -150,13 +150,14 @@ fn go_builds_each_package_once_and_shrinks_both_planted_pairs() {
     let executions = report["stats"]["test_executions"].as_u64().expect("count");
     assert!(executions > 50, "{executions}");
 
-    // replay lists the suite again, so it builds the binaries again, and runs both failures.
+    // replay lists the suite again, so it builds the binaries again, and runs both failures
+    // (--program is the report's: it runs only when trusted).
     let json = suite.reports().pop().expect("a report");
     let out = suite
         .command()
         .arg("replay")
         .arg(&json)
-        .args(["--report-dir", "reports"])
+        .args(["--report-dir", "reports", "--trust-report"])
         .env("TMPDIR", tmp.path())
         .output()
         .expect("smoke runs");

@@ -1,6 +1,7 @@
 //! `smoke replay` from the binary: a report from the polluted demo still fails, is fixed once the
 //! polluter cleans up, cannot be replayed when a test was renamed; reports of flags-only runs
-//! replay from anywhere; a test called replay stays reachable.
+//! replay from anywhere (with --trust-report, as their commands are the report's); a test called
+//! replay stays reachable.
 
 mod common;
 
@@ -131,7 +132,17 @@ esac"#,
             .output()
             .expect("smoke runs")
     };
+    // Its run and setup commands are the report's alone: they run only when trusted.
+    let before = suite.ran();
     let out = replay(&[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--run 'sh run.sh {test}'; --setup 'rm -f dirty'"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(suite.ran(), before, "nothing ran");
+    let out = replay(&["--trust-report"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
         stdout(&out).contains("still fails (3 of 3 runs)"),
@@ -145,7 +156,7 @@ esac"#,
   v) [ ! -e dirty ] || exit 7 ;;
 esac"#,
     );
-    let out = replay(&["--retries", "0"]);
+    let out = replay(&["--retries", "0", "--trust-report"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
         stdout(&out).contains("fails differently: now 'v' exit 7"),
@@ -165,6 +176,20 @@ fn a_test_called_replay_stays_reachable() {
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("tip: to run a test called replay, put -- first: smoke -- replay"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn replay_with_jobs_on_a_shared_folder_warns_that_its_verdicts_may_be_wrong() {
+    // The demo keeps its state in the suite folder: two workers replaying at once trip over
+    // each other's, and smoke says so (tests/from_report.rs replays with --jobs in fresh
+    // folders).
+    let suite = demo_failure();
+    let out = run(&suite, &["replay", "known/bugs.json", "--jobs", "2"]);
+    assert!(
+        stderr(&out).contains("smoke: warning: --jobs 2: the workers share state"),
         "{}",
         stderr(&out)
     );

@@ -263,3 +263,56 @@ fn a_test_called_resume_stays_reachable() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_flags_only_run_resumes_in_fresh_folders_once_its_commands_are_trusted() {
+    let suite = Suite::new();
+    suite.file(
+        "t.sh",
+        r#"#!/bin/sh
+printf '%s\n' "$1" >> "$SMOKE_SUITE_DIR/ran.log"
+case "$1" in
+  p) touch dirty ;;
+  v) [ ! -e dirty ] || exit 1 ;;
+esac
+sleep 0.1
+"#,
+    );
+    let args = [
+        "--run",
+        "sh $SMOKE_SUITE_DIR/t.sh {test}",
+        "--workdir",
+        "fresh",
+        "--seed",
+        "5",
+        "-n",
+        "3",
+        "a",
+        "p",
+        "b",
+        "v",
+    ];
+    interrupted_after(&suite, 2, &args);
+    // The run command is the report's: refused, naming it, until trusted.
+    let out = run(&suite, &["resume", "part.json"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--run 'sh $SMOKE_SUITE_DIR/t.sh {test}'"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&suite, &["resume", "part.json", "--trust-report"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--trust-report: running the commands of 'part.json'"),
+        "{}",
+        stderr(&out)
+    );
+    let resumed = json(&suite, "part.json");
+    assert_eq!(resumed["status"], "completed");
+    assert_eq!(minimal(&resumed), [["p", "v"]]);
+    let seeds: Vec<u64> = iterations(&resumed).iter().map(|i| i.1).collect();
+    assert_eq!(seeds, [5, 6, 7]);
+    // Every sequence ran in a folder of its own, as the run's did.
+    assert!(!suite.path().join("dirty").exists());
+}

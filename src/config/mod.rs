@@ -7,11 +7,14 @@
 //! expanding `glob`) is I/O and lives in `suite`.
 
 mod file;
+mod from_report;
 mod machine;
 mod run;
 mod suite;
 #[cfg(test)]
 mod tests;
+
+pub use from_report::{Rebuilt, ReportSuite, from_report};
 
 use crate::cli::Cli;
 use crate::error::ConfigError;
@@ -170,6 +173,9 @@ pub struct Config {
     pub replay_base: Vec<String>,
     /// With no config file, the folder a replay must `cd` into first (the tests ran there).
     pub replay_dir: Option<PathBuf>,
+    /// The suite as it was given (the config file, absolute, and the flags that shape a
+    /// sequence), for the report: `replay`, `resume` and `diagnose` rebuild the suite from it.
+    pub suite_record: crate::report::record::SuiteRecord,
     /// Options that were given but cannot apply, each a sentence for the console and the
     /// report.
     pub warnings: Vec<String>,
@@ -274,6 +280,7 @@ impl Config {
             Some(path) => cwd.join(path.parent().unwrap_or(Path::new(""))),
             None => cwd.to_path_buf(),
         };
+        let suite_record = record(&cli, config_file.as_deref().map(|p| cwd.join(p)), &dir);
         let file::FileConfig {
             suite,
             mut smoke,
@@ -369,6 +376,7 @@ impl Config {
             ("--setup", &cli.setup),
             ("--teardown", &cli.teardown),
             ("--timeout", &cli.timeout),
+            ("--workdir", &cli.workdir.map(|w| value_name(&w))),
             ("--match", &cli.match_output),
             ("--retries", &cli.retries.map(|r| r.to_string())),
         ] {
@@ -378,6 +386,9 @@ impl Config {
         }
         if cli.ignore_runner_exit {
             replay_base.push("--ignore-runner-exit".to_string());
+        }
+        if cli.keep_going {
+            replay_base.push("--keep-going".to_string());
         }
         // The probes given as flags probe the replayed run's verbose rerun too.
         let p = &cli.probes;
@@ -454,8 +465,52 @@ impl Config {
             report_env: report.env,
             replay_base,
             replay_dir,
+            suite_record,
             warnings,
         })
+    }
+}
+
+/// A flag's value as the command line spells it (`fresh`, `per-test`, `pytest`).
+fn value_name(value: &impl clap::ValueEnum) -> String {
+    value
+        .to_possible_value()
+        .map_or_else(String::new, |v| v.get_name().to_string())
+}
+
+/// The suite as `cli` gives it, over the config file `config` (absolute), run in `dir`.
+fn record(cli: &Cli, config: Option<PathBuf>, dir: &Path) -> crate::report::record::SuiteRecord {
+    let p = &cli.probes;
+    crate::report::record::SuiteRecord {
+        dir: dir.display().to_string(),
+        config: config.map(|c| c.display().to_string()),
+        tests: cli
+            .tests
+            .iter()
+            .map(|t| t.to_string_lossy().into_owned())
+            .collect(),
+        preset: cli.preset.as_ref().map(value_name),
+        program: cli.program.clone(),
+        mode: cli.mode.as_ref().map(value_name),
+        run: cli.run.clone(),
+        batch: cli.batch.clone(),
+        format: cli.format.as_ref().map(value_name),
+        setup: cli.setup.clone(),
+        teardown: cli.teardown.clone(),
+        timeout: cli.timeout.clone(),
+        workdir: cli.workdir.as_ref().map(value_name),
+        jobs: cli.jobs.map(|j| match j {
+            crate::cli::Jobs::Auto => "auto".to_string(),
+            crate::cli::Jobs::Count(n) => n.to_string(),
+        }),
+        ignore_runner_exit: cli.ignore_runner_exit,
+        no_fork_server: cli.no_fork_server,
+        keep_going: cli.keep_going,
+        probe: p.probe.clone(),
+        probe_ignore: p.probe_ignore.clone(),
+        probe_files: p.probe_files.clone(),
+        state_ignore: p.state_ignore.clone(),
+        controller: cli.controller.clone(),
     }
 }
 

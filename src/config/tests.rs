@@ -684,6 +684,58 @@ fn replays_work_from_any_folder() {
 }
 
 #[test]
+fn the_replay_line_and_the_record_keep_every_flag_that_shapes_a_sequence() {
+    let c = Config::from_parts(
+        cli(&[
+            "--run",
+            "sh {test}",
+            "--workdir",
+            "fresh",
+            "--keep-going",
+            "--jobs",
+            "3",
+            "--timeout",
+            "5s",
+            "a",
+            "b",
+        ]),
+        Path::new("/w"),
+        None,
+        || 1,
+    )
+    .expect("valid");
+    assert_eq!(
+        c.replay_base,
+        [
+            "smoke",
+            "--run",
+            "sh {test}",
+            "--timeout",
+            "5s",
+            "--workdir",
+            "fresh",
+            "--keep-going"
+        ]
+    );
+    let r = &c.suite_record;
+    assert_eq!((r.dir.as_str(), r.config.as_deref()), ("/w", None));
+    assert_eq!(r.tests, ["a", "b"]);
+    assert_eq!(r.run.as_deref(), Some("sh {test}"));
+    assert_eq!(r.workdir.as_deref(), Some("fresh"));
+    assert_eq!(r.jobs.as_deref(), Some("3"));
+    assert!(r.keep_going);
+    assert_eq!(r.commands(), [("--run", "sh {test}")]);
+    let c = with_file(&["--preset", "pytest", "--mode", "per-test"], MINIMAL).expect("valid");
+    let r = &c.suite_record;
+    assert_eq!(r.config.as_deref(), Some("/work/suite/smoke.toml"));
+    assert_eq!(r.dir, "/work/suite");
+    assert_eq!(
+        (r.preset.as_deref(), r.mode.as_deref()),
+        (Some("pytest"), Some("per-test"))
+    );
+}
+
+#[test]
 fn flags_alone_make_a_suite_from_the_names() {
     let c = Config::from_parts(cli(&["a", "b"]), Path::new("/w"), None, || 1);
     assert!(c.is_err(), "names but no --run and no file");

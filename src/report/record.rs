@@ -190,6 +190,127 @@ pub struct Options {
     /// `--control-dir`: the folder `smoke op` and `smoke check` drove the sequence through.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub control_dir: Option<String>,
+    /// How the run found and ran its tests, as it was told: what `smoke replay`, `resume` and
+    /// `diagnose` rebuild the suite from (`null` in reports of smoke versions before it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suite: Option<SuiteRecord>,
+}
+
+/// The run's suite as it was given: the config file it read, and each flag of its command line
+/// that shapes what a sequence runs. Together with the file (which holds `[suite.env]`, `list`,
+/// `glob` and the rest of `[suite]`) these are every input the run's suite came from, so
+/// `config::from_report` builds the same suite again. Secret-looking values are redacted, as
+/// everywhere in a report; a suite with one cannot be rebuilt from the report. Flags not given
+/// are left out of the JSON.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SuiteRecord {
+    /// The folder the suite's commands ran in: the config file's, or the run's current folder.
+    pub dir: String,
+    /// The config file the run read, absolute (`null`: flags only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<String>,
+    /// The test names on the command line: with no config file the whole suite, else the
+    /// run's selection.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tests: Vec<String>,
+    /// `--preset`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<String>,
+    /// `--program` (shell words: a command).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub program: Option<String>,
+    /// `--mode`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    /// `--run`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
+    /// `--batch`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<String>,
+    /// `--format`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// `--setup`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setup: Option<String>,
+    /// `--teardown`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teardown: Option<String>,
+    /// `--timeout`, as given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
+    /// `--workdir`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workdir: Option<String>,
+    /// `--jobs`, as given (`auto` or a number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jobs: Option<String>,
+    /// `--ignore-runner-exit`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ignore_runner_exit: bool,
+    /// `--no-fork-server`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_fork_server: bool,
+    /// `--keep-going`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keep_going: bool,
+    /// `--probe`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<String>,
+    /// `--probe-ignore`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub probe_ignore: Vec<String>,
+    /// `--probe-files`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub probe_files: Vec<String>,
+    /// `--state-ignore`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub state_ignore: Vec<String>,
+    /// `--controller`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub controller: Option<String>,
+}
+
+impl SuiteRecord {
+    /// The record with the secrets of `redact` hidden in every command and value it holds.
+    pub fn redacted(mut self, redact: impl Fn(&str) -> String) -> Self {
+        for text in [
+            &mut self.program,
+            &mut self.run,
+            &mut self.batch,
+            &mut self.setup,
+            &mut self.teardown,
+            &mut self.probe,
+            &mut self.controller,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            *text = redact(text);
+        }
+        for text in self.tests.iter_mut().chain(&mut self.probe_files) {
+            *text = redact(text);
+        }
+        self
+    }
+
+    /// The shell commands only the report holds, each as its flag and value
+    /// (`--run 'touch x {test}'`), in the order of the command line.
+    pub fn commands(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("--program", &self.program),
+            ("--run", &self.run),
+            ("--batch", &self.batch),
+            ("--setup", &self.setup),
+            ("--teardown", &self.teardown),
+            ("--probe", &self.probe),
+            ("--controller", &self.controller),
+        ]
+        .into_iter()
+        .filter_map(|(flag, value)| Some((flag, value.as_deref()?)))
+        .collect()
+    }
 }
 
 fn per_test() -> String {
@@ -805,6 +926,7 @@ pub(crate) mod tests {
                 shard: None,
                 controller: None,
                 control_dir: None,
+                suite: None,
             },
             build: BuildInfo {
                 smoke_version: "0.0.0-test".into(),
