@@ -403,3 +403,55 @@ fn pytest_workers_sharing_a_folder_never_give_a_verified_false_answer() {
         "two workers never made test_v fail: the test proves nothing"
     );
 }
+
+#[test]
+fn a_victim_broken_by_any_of_many_tests_is_one_group_not_many_unique_failures() {
+    // Any of the twelve t* tests leaves state/dirty (as a shared fixture would); v fails on it.
+    let mut tests: Vec<String> = (1..=12).map(|i| format!("t{i:02}")).collect();
+    tests.push("v".into());
+    let suite = Suite::new();
+    suite.toml(&tests, "").dispatcher(
+        r#"case "$1" in
+  t*) touch state/dirty ;;
+  v) [ ! -e state/dirty ] || { echo dirty; exit 1; } ;;
+esac"#,
+    );
+    let out = suite.smoke(&["-n", "12", "--seed", "5"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    let failures = report["failures"].as_array().expect("failures");
+    let found = report["stats"]["failures_found"].as_u64().expect("found");
+    assert!(
+        found > 3,
+        "the seed must make v fail more often than the group's size: {found}"
+    );
+    assert_eq!(
+        failures.len(),
+        3,
+        "three different polluters, then the group: {failures:?}"
+    );
+    for f in failures {
+        assert_eq!(f["test"], "v");
+        assert_eq!(f["classification"], "order-dependent");
+    }
+    let shared = &report["shared_victims"];
+    assert_eq!(shared[0]["victim"], "v", "{report}");
+    assert_eq!(shared[0]["polluters"].as_array().map(Vec::len), Some(3));
+    assert!(
+        stderr(&out).contains("or more different tests): counted, not shrunk again"),
+        "{}",
+        stderr(&out)
+    );
+    let text = String::from_utf8(
+        fs::read(
+            suite
+                .reports()
+                .pop()
+                .expect("a report")
+                .with_extension("txt"),
+        )
+        .expect("text"),
+    )
+    .expect("utf-8");
+    assert!(text.contains("v fails after any of 3 tests: "), "{text}");
+}

@@ -503,7 +503,7 @@ impl Reporter for Console {
                 self.probed = Some(crate::report::render::probe_headline(probe));
             }
             Event::FailureRepeated {
-                of, tries, flaky, ..
+                of, tries, again, ..
             } => {
                 self.shrinking = false;
                 // A failure of a resumed run's earlier part keeps its report number, id + 1.
@@ -511,8 +511,14 @@ impl Reporter for Console {
                     .numbers
                     .get(of)
                     .map_or(of + 1, |&n| usize::try_from(n).unwrap_or(usize::MAX));
-                self.progress(&if *flaky {
+                self.progress(&if *again == crate::report::Again::Flaky {
                     format!("  failure {of} again (its test is flaky): counted, not shrunk again")
+                } else if *again == crate::report::Again::ManyPolluters {
+                    format!(
+                        "  failure {of} again (its test fails after any of {} or more different \
+                         tests): counted, not shrunk again",
+                        crate::report::MANY_POLLUTERS
+                    )
                 } else if *tries == 0 {
                     format!(
                         "  failure {of} again (the failing run holds its minimal sequence): \

@@ -502,7 +502,8 @@ fn output(card: &Card) -> Option<Markup> {
 
 fn root_cause_groups(report: &RunReport) -> Option<Markup> {
     let causes = root_causes(report);
-    if causes.is_empty() {
+    let shared = super::render::shared_victims(report);
+    if causes.is_empty() && shared.is_empty() {
         return None;
     }
     Some(html! {
@@ -513,6 +514,9 @@ fn root_cause_groups(report: &RunReport) -> Option<Markup> {
                     @if polluters.len() == 1 { " breaks " } @else { " break " }
                     (victims.len()) " tests: " code { (one_line(&shell::join(victims))) }
                 }
+            }
+            @for (victim, polluters) in &shared {
+                li { (one_line(&super::render::shared_victim_line(victim, polluters))) }
             }
         }
     })

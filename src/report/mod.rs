@@ -222,8 +222,8 @@ pub enum Event<'a> {
         iteration: u32,
         tries: usize,
         executions: u64,
-        /// It is that one again because that one's test is flaky (not by its sequence).
-        flaky: bool,
+        /// Why it is that one again.
+        again: Again,
     },
     /// The run ended. `interrupted` holds the signal that stopped it.
     RunFinished { interrupted: Option<i32> },
@@ -442,6 +442,24 @@ impl std::fmt::Display for Proof<'_> {
         }
     }
 }
+
+/// Why a failure counts as an earlier one again, not shrunk or not reported on its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Again {
+    /// Its failing run holds that one's minimal sequence (`tries` 0), or its shrink came to
+    /// the same one.
+    Sequence,
+    /// That one's test is flaky: any failure of it the same way is that one.
+    Flaky,
+    /// Its test already fails after [`MANY_POLLUTERS`] different polluters: they are
+    /// interchangeable (a fixture, a module they all import), and shrinking each further one
+    /// would spend the run on one victim.
+    ManyPolluters,
+}
+
+/// Different polluters of one victim after which its further failures count as that group
+/// again, not shrunk.
+pub const MANY_POLLUTERS: usize = 3;
 
 /// The runs that confirmed a shrink's result before it was called verified (see
 /// `reduce::confirm`), or measured the rate of one that did not hold up.

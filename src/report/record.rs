@@ -1097,7 +1097,7 @@ pub(crate) mod tests {
                 iteration: 2,
                 tries: 3,
                 executions: 7,
-                flaky: false,
+                again: crate::report::Again::Sequence,
             },
         ];
         for event in &events {

@@ -21,6 +21,13 @@ pub fn render_json(report: &RunReport) -> String {
         report: &'a RunReport,
         #[serde(skip_serializing_if = "Vec::is_empty")]
         root_causes: Vec<RootCause>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        shared_victims: Vec<SharedVictim>,
+    }
+    #[derive(serde::Serialize)]
+    struct SharedVictim {
+        victim: String,
+        polluters: Vec<Vec<String>>,
     }
     #[derive(serde::Serialize)]
     struct RootCause {
@@ -31,9 +38,14 @@ pub fn render_json(report: &RunReport) -> String {
         .into_iter()
         .map(|(polluters, victims)| RootCause { polluters, victims })
         .collect();
+    let shared_victims = shared_victims(report)
+        .into_iter()
+        .map(|(victim, polluters)| SharedVictim { victim, polluters })
+        .collect();
     let mut json = serde_json::to_string_pretty(&Json {
         report,
         root_causes,
+        shared_victims,
     })
     .expect("the report model always serializes");
     json.push('\n');
@@ -302,9 +314,11 @@ pub fn render_text(report: &RunReport) -> String {
         }
     }
 
-    // One polluter often breaks several tests: say so once.
+    // One polluter often breaks several tests, and one test may break after any of several:
+    // say so once.
     let causes = root_causes(report);
-    if !causes.is_empty() {
+    let shared = shared_victims(report);
+    if !causes.is_empty() || !shared.is_empty() {
         let _ = writeln!(t, "\nRoot causes\n-----------");
         for (polluters, victims) in causes {
             let _ = writeln!(
@@ -315,6 +329,9 @@ pub fn render_text(report: &RunReport) -> String {
                 victims.len(),
                 one_line(&shell::join(&victims))
             );
+        }
+        for (victim, polluters) in shared {
+            let _ = writeln!(t, "{}", one_line(&shared_victim_line(&victim, &polluters)));
         }
     }
 
@@ -590,6 +607,47 @@ pub fn root_causes(report: &RunReport) -> Vec<(Vec<String>, Vec<String>)> {
     }
     causes.retain(|(_, victims)| victims.len() > 1);
     causes
+}
+
+/// The tests that fail after more than one different polluter, each with those polluters, in
+/// the order found: interchangeable polluters share a cause (a fixture, a module they import).
+pub fn shared_victims(report: &RunReport) -> Vec<(String, Vec<Vec<String>>)> {
+    let mut victims: Vec<(String, Vec<Vec<String>>)> = Vec::new();
+    for f in &report.failures {
+        let Some((victim, polluters)) = f.minimal.split_last() else {
+            continue;
+        };
+        if polluters.is_empty() {
+            continue;
+        }
+        match victims.iter_mut().find(|(v, _)| v == victim) {
+            Some((_, sets)) if !sets.iter().any(|s| s == polluters) => {
+                sets.push(polluters.to_vec())
+            }
+            Some(_) => {}
+            None => victims.push((victim.clone(), vec![polluters.to_vec()])),
+        }
+    }
+    victims.retain(|(_, sets)| sets.len() > 1);
+    victims
+}
+
+/// `v fails after any of 3 tests: p q r (...)`, for [`shared_victims`].
+pub fn shared_victim_line(victim: &str, polluters: &[Vec<String>]) -> String {
+    let each: Vec<String> = polluters.iter().map(shell::join).collect();
+    let mut line = format!(
+        "{} fails after any of {} tests: {}",
+        shell::quote(victim),
+        polluters.len(),
+        each.join(" | ")
+    );
+    if polluters.len() >= crate::report::MANY_POLLUTERS {
+        line.push_str(
+            " (interchangeable: look for what they share, a fixture or a module; later failures \
+             of it were counted, not shrunk)",
+        );
+    }
+    line
 }
 
 /// The end of an output, control characters escaped (the JSON and the logs keep it raw).

@@ -13,7 +13,7 @@ use crate::error::ConfigError;
 use crate::model::{Classification, Outcome, TestId};
 use crate::order;
 use crate::reduce::{self, Answer, Costs, Halt, Limits, Probe, Shrunk};
-use crate::report::{Event, Purpose};
+use crate::report::{Again, Event, Purpose};
 use std::sync::mpsc::{self, Sender};
 
 /// A shrink candidate run ahead of time.
@@ -371,8 +371,27 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                 && k.outcome == outcome
                 && (k.flaky || reduce::contains_in_order(prefix, &k.minimal[..k.minimal.len() - 1]))
         }) {
-            let (of, flaky) = (of.id, of.flaky);
-            self.repeated(id, of, 0, 0, flaky);
+            let (of, again) = (
+                of.id,
+                if of.flaky {
+                    Again::Flaky
+                } else {
+                    Again::Sequence
+                },
+            );
+            self.repeated(id, of, 0, 0, again);
+            return;
+        }
+        // A test that already fails after several different polluters has interchangeable
+        // ones (a fixture, a module they all import): one more is that group again.
+        let polluted: Vec<&Known> = self
+            .known
+            .iter()
+            .filter(|k| k.victim == victim && k.outcome == outcome && k.minimal.len() > 1)
+            .collect();
+        if polluted.len() >= crate::report::MANY_POLLUTERS {
+            let of = polluted[0].id;
+            self.repeated(id, of, 0, 0, Again::ManyPolluters);
             return;
         }
         // What broke other tests may well be what broke this one: try those first, cheapest
@@ -488,7 +507,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
     }
 
     /// Failure `id` is failure `of` again: counted there, not reported again.
-    fn repeated(&mut self, id: usize, of: usize, tries: usize, executions: u64, flaky: bool) {
+    fn repeated(&mut self, id: usize, of: usize, tries: usize, executions: u64, again: Again) {
         let iteration = self.failures[id].ctx.iteration;
         self.report(&Event::FailureRepeated {
             id,
@@ -496,7 +515,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             iteration,
             tries,
             executions,
-            flaky,
+            again,
         });
         self.close(id);
     }
@@ -613,7 +632,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             .find(|k| k.victim == victim && k.outcome == outcome && k.minimal == shrunk.minimal)
         {
             let of = of.id;
-            self.repeated(id, of, shrunk.tries, shrunk.executions, false);
+            self.repeated(id, of, shrunk.tries, shrunk.executions, Again::Sequence);
             return;
         }
         let stopping = self.stopping();
