@@ -382,7 +382,8 @@ fn pytest_workers_sharing_a_folder_never_give_a_verified_false_answer() {
          time.sleep(0.1)\n    assert not glob.glob('running.*'), 'busy beside me'\n",
     )]);
     let mut found = false;
-    for seed in ["1", "2", "3", "4"] {
+    // Every seed: the old code called some of these verified, not all.
+    for seed in ["1", "2", "3"] {
         let out = suite.smoke(&[
             "--preset", "pytest", "--mode", "per-test", "--jobs", "2", "-n", "4", "--seed", seed,
         ]);
@@ -396,7 +397,6 @@ fn pytest_workers_sharing_a_folder_never_give_a_verified_false_answer() {
             assert_eq!(f["proven_minimal"], false, "seed {seed}: {f}");
         }
         assert!(!stdout(&out).contains(", verified"), "{}", stdout(&out));
-        break;
     }
     assert!(
         found,
