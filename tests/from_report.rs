@@ -307,3 +307,77 @@ fn a_config_file_only_the_report_names_is_run_only_when_trusted_or_named() {
         stdout(&out)
     );
 }
+
+/// A pytest suite whose tests keep their state in the folder they run in, as the shell one
+/// does: `test_p*` leave `dirty`, `test_v` fails when it is there.
+fn pytest_stateful() -> Suite {
+    common::require_pytest();
+    let suite = Suite::new();
+    suite
+        .file("pytest.ini", "[pytest]\naddopts = -p no:randomly -p no:cacheprovider\n")
+        .file(
+            "test_state.py",
+            "import os\n\n\ndef test_p1():\n    open('dirty', 'w').close()\n\n\ndef test_v():\n    \
+             assert not os.path.exists('dirty')\n\n\ndef test_x():\n    pass\n\n\ndef test_p2():\n    \
+             open('dirty', 'w').close()\n",
+        );
+    suite
+}
+
+#[test]
+fn pytest_diagnose_and_replay_of_a_flags_only_run_keep_its_whole_suite_and_its_fresh_folders() {
+    let suite = pytest_stateful();
+    // The preset's listing and the fresh folder come from flags alone; the tests run from the
+    // suite folder by absolute node ids, each sequence in a new empty folder.
+    let out = run(
+        &suite,
+        &[
+            "--preset",
+            "pytest",
+            "--mode",
+            "per-test",
+            "--run",
+            "cd \"$SMOKE_WORKDIR\" && python -m pytest -q -p no:randomly -p no:cacheprovider \
+             --rootdir \"$SMOKE_SUITE_DIR\" \"$SMOKE_SUITE_DIR/{test}\"",
+            "--workdir",
+            "fresh",
+            "--order",
+            "rotate",
+            "--times",
+            "1",
+            "--report",
+            "r/run.txt",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = json(&suite.path().join("r/run.json"));
+    assert_eq!(
+        names(&report["failures"][0]["minimal"]),
+        ["test_state.py::test_p1", "test_state.py::test_v"]
+    );
+    assert!(
+        !suite.path().join("dirty").exists(),
+        "the run kept the folder clean"
+    );
+    let replay = report["failures"][0]["replay"]
+        .as_str()
+        .expect("a replay line");
+    assert!(replay.contains("--workdir fresh"), "{replay}");
+
+    // diagnose: every test of the suite (test_p2 never ran before the failure), in fresh folders.
+    let out = run(&suite, &["diagnose", "r/run.json", "--trust-report"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let d = &suite.newest("smoke-diagnose-")["failures"][0];
+    assert_eq!(
+        names(&d["polluters"]),
+        ["test_state.py::test_p1", "test_state.py::test_p2"],
+        "{d}"
+    );
+    assert!(!suite.path().join("dirty").exists());
+
+    // replay: in fresh folders too, so the bug still fails and leaves the folder clean.
+    let out = run(&suite, &["replay", "r/run.json", "--trust-report"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).contains("still fails"), "{}", stdout(&out));
+    assert!(!suite.path().join("dirty").exists());
+}
