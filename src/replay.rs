@@ -590,10 +590,22 @@ pub(crate) fn load(
     }
     let suite_label = rebuilt.label;
     crate::config::require_suite_dir(&rebuilt.dir, from)?;
-    let config = Config::load(rebuilt.cli, &rebuilt.dir)?;
-    // What cannot apply, or makes a result doubtful (workers sharing a folder), as on a run.
+    let mut config = Config::load(rebuilt.cli, &rebuilt.dir)?;
+    // What cannot apply, as on a run.
     for warning in &config.warnings {
         errln!("smoke: warning: {}", report::one_line(warning));
+    }
+    // A replay's or a diagnosis's verdict must not depend on what ran beside it: workers that
+    // share state would make one (a polluter on another worker), so they run one at a time.
+    if config.workers_share_state {
+        errln!(
+            "smoke: warning: --jobs {}: the workers would share state, so each sequence runs \
+             with nothing beside it (one worker); give each worker its own state ({{worker}} in \
+             setup, or --workdir fresh) to run them side by side",
+            config.jobs
+        );
+        config.jobs = 1;
+        config.workers_share_state = false;
     }
     let same_output = match &recorded.options.match_output {
         Some(pattern) => Some(Regex::new(pattern).map_err(|e| {

@@ -70,7 +70,7 @@ pub fn run(
 
     let interrupt = Interrupt::new();
     interrupt::install(interrupt.clone()).context("cannot install the signal handlers")?;
-    let mut warnings = Vec::new();
+    let mut warnings = config.warnings.clone();
     // `_built`: the suite's built test binaries (go), removed when the run ends.
     let suite::Listed {
         names,

@@ -182,15 +182,28 @@ fn a_test_called_replay_stays_reachable() {
 }
 
 #[test]
-fn replay_with_jobs_on_a_shared_folder_warns_that_its_verdicts_may_be_wrong() {
-    // The demo keeps its state in the suite folder: two workers replaying at once trip over
-    // each other's, and smoke says so (tests/from_report.rs replays with --jobs in fresh
-    // folders).
+fn replay_with_jobs_on_a_shared_folder_runs_one_sequence_at_a_time_and_says_so() {
+    // The demo keeps its state in the suite folder: two workers replaying at once would trip
+    // over each other's, so smoke runs one sequence at a time and says so (tests/from_report.rs
+    // replays with --jobs in fresh folders, side by side).
     let suite = demo_failure();
-    let out = run(&suite, &["replay", "known/bugs.json", "--jobs", "2"]);
+    let out = run(
+        &suite,
+        &["replay", "known/bugs.json", "--jobs", "2", "--retries", "4"],
+    );
+    let err = stderr(&out);
     assert!(
-        stderr(&out).contains("smoke: warning: --jobs 2: the workers share state"),
+        err.contains("smoke: warning: --jobs 2: the workers share state"),
+        "{err}"
+    );
+    assert!(
+        err.contains("each sequence runs with nothing beside it"),
+        "{err}"
+    );
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        stdout(&out).contains("still fails (5 of 5 runs)"),
         "{}",
-        stderr(&out)
+        stdout(&out)
     );
 }

@@ -316,3 +316,32 @@ sleep 0.1
     // Every sequence ran in a folder of its own, as the run's did.
     assert!(!suite.path().join("dirty").exists());
 }
+
+#[test]
+fn resume_says_the_configs_warnings_as_a_run_does() {
+    // Two workers on the suite folder share state: the run warns, and so does its resume.
+    let suite = suite();
+    let toml = fs::read_to_string(suite.path().join("smoke.toml")).expect("the toml");
+    fs::write(
+        suite.path().join("smoke.toml"),
+        format!("{toml}[smoke]\njobs = 2\n"),
+    )
+    .expect("write");
+    let out = run(
+        &suite,
+        &["--seed", "3", "-n", "2", "a", "b", "--report", "r.txt"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut stopped = json(&suite, "r.json");
+    stopped["status"] = "interrupted".into();
+    stopped["completed"] = false.into();
+    stopped["iterations"] = serde_json::json!([]);
+    fs::write(suite.path().join("r.json"), stopped.to_string()).expect("write");
+    let out = run(&suite, &["resume", "r.json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("smoke: warning: --jobs 2: the workers share state"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -131,6 +131,9 @@ pub struct Config {
     pub reduce: crate::reduce::Reducer,
     /// Workers running sequences side by side (`--jobs`, at least 1; 1 in bug mode).
     pub jobs: usize,
+    /// Several workers, and nothing keeps them apart (no fresh folder, no batch mode, no
+    /// command naming its worker): what one runs may change what another sees.
+    pub workers_share_state: bool,
     /// An outside driver: a controller program or a control folder.
     pub driving: Option<Driving>,
     /// Where each sequence's commands run.
@@ -436,6 +439,7 @@ impl Config {
             match_output: run.match_output.filter(|_| !bug_mode),
             retries: if bug_mode { 0 } else { run.retries },
             jobs: if bug_mode { 1 } else { jobs },
+            workers_share_state: jobs > 1 && !isolated && !bug_mode,
             driving: run.driving.map(|d| match d {
                 Driving::ControlDir(dir) => Driving::ControlDir(cwd.join(dir)),
                 other => other,
