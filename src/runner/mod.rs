@@ -24,6 +24,7 @@ mod messages;
 mod shrink;
 #[cfg(test)]
 mod tests;
+mod verdict;
 mod worker;
 
 use crate::config::Config;
