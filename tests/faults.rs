@@ -623,6 +623,51 @@ esac"#,
 }
 
 #[test]
+fn logs_of_failures_reported_before_the_report_folder_is_deleted_are_written_back() {
+    // x always fails, p pollutes for v: two failures, each shrunk and rerun into its log. r
+    // runs `rm -rf reports` in later iterations, after those logs were finished (it lists what
+    // it removes, to show that it did).
+    let suite = Suite::new();
+    suite.toml(&["p", "v", "r", "x"], "").dispatcher(
+        r#"case "$1" in
+  p) touch state/p ;;
+  v) [ ! -e state/p ] || { echo "v saw p"; exit 1; } ;;
+  r) ls reports >> removed.txt 2>/dev/null; rm -rf reports ;;
+  x) echo "x always fails"; exit 3 ;;
+esac"#,
+    );
+    let out = suite.smoke(&["-n", "3", "--seed", "1", "--keep-going"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let removed = fs::read_to_string(suite.path().join("removed.txt")).expect("r ran");
+    assert!(
+        removed.contains(".failure-1.log") && removed.contains(".failure-2.log"),
+        "both logs were removed by r: {removed}"
+    );
+    let report = suite.report();
+    assert_eq!(report["status"], "completed");
+    let failures = report["failures"].as_array().expect("an array");
+    assert_eq!(failures.len(), 2, "{report}");
+    for f in failures {
+        let minimal = names(&f["minimal"]);
+        let said = match minimal.last().map(String::as_str) {
+            Some("x") => "x always fails",
+            Some("v") => "v saw p",
+            other => panic!("unexpected failure {other:?}: {report}"),
+        };
+        let path = suite.path().join(f["log"].as_str().expect("a log"));
+        let log = fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{} is named but missing: {e}", path.display()));
+        assert!(log.contains(said), "{log}");
+        assert!(log.contains(&format!("=== {} ===", minimal[0])), "{log}");
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &fs::metadata(&path).expect("metadata").permissions(),
+        );
+        assert_eq!(mode & 0o777, 0o600, "still private");
+    }
+    assert!(stdout(&out).contains("FAILURE 2"), "{}", stdout(&out));
+}
+
+#[test]
 fn two_runs_started_together_write_two_reports() {
     // No setup: the two runs share the suite folder.
     let suite = Suite::new();

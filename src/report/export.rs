@@ -1,6 +1,11 @@
 //! The report on disk: dated unique file names, and writing the text and JSON (rendered by
 //! [`super::render`]) and the HTML (by [`super::html`]) after every unit of work through a temp file + rename, so a crash, a
 //! `kill -9` or a Ctrl-C leaves the last complete report, never a half-written one.
+//!
+//! A test may remove the report folder (`rm -rf reports`, `git clean -fdx`): the folder is made
+//! again, the report written again, and every finished failure log the report names is written
+//! back from a descriptor held open on it. It must not decide what a report says (that is
+//! [`super::record`]'s) nor open a log for writing (the executor writes them).
 
 use super::html::render_html;
 use super::record::{Recorder, RunReport};
@@ -10,7 +15,8 @@ use crate::term::errln;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Local};
 use std::fs::{self, File};
-use std::io::Write as _;
+use std::io::{Seek as _, Write as _};
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -35,7 +41,22 @@ struct WriteState {
     /// The report got its final status from [`ReportFiles::seal_interrupted`]: later writes
     /// (the main thread, still running until the exit) must not undo it.
     sealed: bool,
+    /// The finished failure logs the report names, each held open so that one a test removes
+    /// can be written back (see [`ReportFiles::keep_log`]).
+    kept: Vec<KeptLog>,
 }
+
+/// A finished failure log and a descriptor open on it: the file's content outlives its
+/// removal for as long as the descriptor is open.
+#[derive(Debug)]
+struct KeptLog {
+    path: PathBuf,
+    file: File,
+}
+
+/// At most this many logs are held open (one descriptor each), well inside the common limit
+/// of 1,024 open files; a run with more unique failures keeps the first ones.
+const KEPT_LOGS: usize = 128;
 
 impl ReportFiles {
     /// Choose and reserve the report's paths: `--report PATH`, or a dated name in `dir` made
@@ -244,7 +265,49 @@ impl ReportFiles {
         // HTML reports do too.
         self.write_file(state, &self.text, render_text(report).as_bytes())?;
         self.write_file(state, &self.html, render_html(report).as_bytes())?;
-        self.write_file(state, &self.json, render_json(report).as_bytes())
+        self.write_file(state, &self.json, render_json(report).as_bytes())?;
+        self.restore_logs(state)
+    }
+
+    /// Hold the finished log at `path` open, so that [`write`](Self::write) can write it back
+    /// whenever a test has removed it. Called once its verbose rerun has ended (the executor
+    /// closed it) and before the report first names it. A log that is already gone cannot be
+    /// kept: with `--jobs`, another worker's test may remove it between its rerun's end and
+    /// this call.
+    fn keep_log(&self, path: &Path) {
+        let mut state = self.lock();
+        if state.kept.len() >= KEPT_LOGS || state.kept.iter().any(|k| k.path == path) {
+            return;
+        }
+        if let Ok(file) = File::open(path) {
+            state.kept.push(KeptLog {
+                path: path.to_path_buf(),
+                file,
+            });
+        }
+    }
+
+    /// Write back every kept log that is no longer at its path, from its open descriptor (the
+    /// folder made again first). The restored file is held instead, so the removed one's space
+    /// is freed. A log still in place, or replaced by another file, is left alone.
+    fn restore_logs(&self, state: &mut WriteState) -> Result<()> {
+        for i in 0..state.kept.len() {
+            let gone = matches!(
+                fs::symlink_metadata(&state.kept[i].path),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound
+            );
+            if !gone {
+                continue;
+            }
+            self.restore_dir(state)?;
+            let kept = &mut state.kept[i];
+            let restored = copy_back(&kept.file, &kept.path)
+                .with_context(|| format!("cannot write the log '{}' again", kept.path.display()))?;
+            if let Some(file) = restored {
+                kept.file = file;
+            }
+        }
+        Ok(())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, WriteState> {
@@ -294,6 +357,29 @@ fn ensure_dir(dir: &Path) -> Result<()> {
             dir.display()
         )
     })
+}
+
+/// Copy what `from` holds into a new file at `path`, owner-only like the logs the executor
+/// writes, folder included; `None` when a file appeared at `path` meanwhile (it is left alone).
+fn copy_back(from: &File, path: &Path) -> std::io::Result<Option<File>> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(dir)?;
+    }
+    let mut to = match File::options()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let mut from = from;
+    from.rewind()?;
+    std::io::copy(&mut from, &mut to)?;
+    Ok(Some(to))
 }
 
 fn is_symlink(path: &Path) -> bool {
@@ -347,6 +433,17 @@ impl ReportWriter {
         clock: fn() -> DateTime<Local>,
         redactor: &Redactor,
     ) -> Result<Self> {
+        // A stopped run's logs (numbered from 1, as `smoke resume` numbers the new ones after
+        // them) are the report's too.
+        if !recorder.report().failures.is_empty() {
+            for n in 1..=KEPT_LOGS {
+                let log = files.log_path(n);
+                if !log.is_file() {
+                    break;
+                }
+                files.keep_log(&log);
+            }
+        }
         let writer = ReportWriter {
             recorder: recorder.redacting(redactor.clone()),
             files,
@@ -396,6 +493,9 @@ impl ReportWriter {
 impl Reporter for ReportWriter {
     fn handle(&mut self, event: &Event) -> Result<()> {
         let elapsed = ((self.clock)() - self.started).num_milliseconds() as f64 / 1000.0;
+        if let Event::FailureShrunk { log: Some(log), .. } = event {
+            self.files.keep_log(log);
+        }
         let changed = self.recorder.apply_at(event, Some(elapsed));
         if let Event::RunFinished { .. } = event {
             self.recorder
@@ -484,6 +584,71 @@ mod tests {
         assert!(reports.is_dir(), "ready for the log");
         assert_eq!(log, files.log_path(1));
         assert!(files.lock().said_recreated, "clones share the state");
+    }
+
+    #[test]
+    fn a_finished_log_removed_with_the_report_folder_is_written_back_at_each_write() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let reports = dir.path().join("reports");
+        let files =
+            ReportFiles::create(&ReportTarget::Dir(reports.clone()), Local::now()).expect("create");
+        let (one, two) = (files.log_path(1), files.log_path(2));
+        fs::write(&one, "=== v ===\nv saw p\n").expect("log 1");
+        fs::write(&two, "never kept").expect("log 2");
+        files.keep_log(&one);
+        files.keep_log(&one);
+        assert_eq!(files.lock().kept.len(), 1, "kept once");
+        fs::remove_file(&two).expect("removed before it was kept");
+        files.keep_log(&two);
+        assert_eq!(files.lock().kept.len(), 1, "a log already gone is not kept");
+
+        // Twice: the second time from the descriptor of the file written back the first time.
+        for _ in 0..2 {
+            fs::remove_dir_all(&reports).expect("rm -rf reports");
+            files.write(&report()).expect("written again");
+            assert_eq!(
+                fs::read_to_string(&one).expect("back"),
+                "=== v ===\nv saw p\n"
+            );
+            let mode = fs::metadata(&one).expect("metadata").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+            assert!(!two.exists(), "only kept logs come back");
+        }
+
+        // A file put in its place is left alone.
+        fs::write(&one, "other").expect("replaced");
+        files.write(&report()).expect("written");
+        assert_eq!(fs::read_to_string(&one).expect("there"), "other");
+    }
+
+    #[test]
+    fn a_resumed_report_keeps_the_logs_its_run_left() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let reports = dir.path().join("reports");
+        let files =
+            ReportFiles::create(&ReportTarget::Dir(reports.clone()), Local::now()).expect("create");
+        files.write(&report()).expect("write");
+        for n in 1..=2 {
+            fs::write(files.log_path(n), format!("log {n}")).expect("log");
+        }
+        let again = ReportFiles::reopen(&files.json).expect("reopen");
+        let redactor = Redactor::default();
+        let _writer = ReportWriter::continuing(
+            Recorder::new(report()),
+            again.clone(),
+            Local::now,
+            &redactor,
+        )
+        .expect("written");
+        fs::remove_dir_all(&reports).expect("rm -rf reports");
+        again.write(&report()).expect("written again");
+        for n in 1..=2 {
+            assert_eq!(
+                fs::read_to_string(again.log_path(n)).expect("back"),
+                format!("log {n}")
+            );
+        }
     }
 
     #[test]
