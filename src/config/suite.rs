@@ -420,14 +420,15 @@ pub(super) fn probes(
              e.g. probe = \"ls -la state\", or leave it out"
         )));
     }
-    let (ignore, ignore_from) = if cli.probe_ignore.is_empty() {
-        (
-            suite.probe_ignore.clone().unwrap_or_default(),
-            in_file("probe-ignore"),
-        )
-    } else {
-        (cli.probe_ignore.clone(), "--probe-ignore".to_string())
+    // A list given as flags replaces the file's key; each comes with where it came from.
+    let list = |given: &[String], filed: &Option<Vec<String>>, key: &str| {
+        if given.is_empty() {
+            (filed.clone().unwrap_or_default(), in_file(key))
+        } else {
+            (given.to_vec(), format!("--{key}"))
+        }
     };
+    let (ignore, ignore_from) = list(&cli.probe_ignore, &suite.probe_ignore, "probe-ignore");
     let ignore = ignore
         .iter()
         .map(|pattern| {
@@ -445,14 +446,7 @@ pub(super) fn probes(
              probe's output (set [suite] probe or pass --probe)"
         ));
     }
-    let (files, files_from) = if cli.probe_files.is_empty() {
-        (
-            suite.probe_files.clone().unwrap_or_default(),
-            in_file("probe-files"),
-        )
-    } else {
-        (cli.probe_files.clone(), "--probe-files".to_string())
-    };
+    let (files, files_from) = list(&cli.probe_files, &suite.probe_files, "probe-files");
     for path in &files {
         if path.trim().is_empty() || path.contains('\0') {
             return Err(ConfigError::new(format!(
@@ -462,14 +456,8 @@ pub(super) fn probes(
             )));
         }
     }
-    let (state_ignore, state_ignore_from) = if cli.state_ignore.is_empty() {
-        (
-            suite.state_ignore.clone().unwrap_or_default(),
-            in_file("state-ignore"),
-        )
-    } else {
-        (cli.state_ignore.clone(), "--state-ignore".to_string())
-    };
+    let (state_ignore, state_ignore_from) =
+        list(&cli.state_ignore, &suite.state_ignore, "state-ignore");
     let state_ignore = state_ignore
         .iter()
         .map(|pattern| {

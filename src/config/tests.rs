@@ -1298,3 +1298,30 @@ fn the_edge_names_the_replay_program_and_the_pytest_preset_falls_back_to_the_ven
         "no venv: the listing says why"
     );
 }
+
+#[test]
+fn state_ignore_is_read_replaced_by_its_flag_and_covers_a_folder_s_entries() {
+    let toml = format!("{MINIMAL}state-ignore = [\"log\", \"*.tmp\"]\n");
+    let c = with_file(&[], &toml).expect("valid");
+    assert!(c.probes.state_ignored("log"));
+    assert!(
+        c.probes.state_ignored("log/test.log"),
+        "a folder covers its entries"
+    );
+    assert!(c.probes.state_ignored("x.tmp"));
+    assert!(!c.probes.state_ignored("state/dirty"));
+    let c = with_file(&["--state-ignore", "state/"], &toml).expect("valid");
+    assert!(
+        c.probes.state_ignored("state/dirty"),
+        "the flag replaces the key"
+    );
+    assert!(!c.probes.state_ignored("log/test.log"));
+    let message = error(with_file(
+        &[],
+        &format!("{MINIMAL}state-ignore = [\"[\"]\n"),
+    ));
+    assert!(
+        message.contains("invalid [suite] state-ignore in 'suite/smoke.toml' '['"),
+        "{message}"
+    );
+}
