@@ -22,24 +22,22 @@ pub enum Leave {
     Folder(PathBuf),
     /// The entries of `dir` whose names start with `prefix` (`--report run.txt`: `run.`).
     Named { dir: PathBuf, prefix: String },
-    /// Every entry with this name, wherever it is (`__pycache__`, `.git`).
-    Everywhere(String),
 }
 
 impl Leave {
     /// The same, with its folder resolved as the walk sees paths (`None`: it does not exist).
-    fn resolved(&self) -> Option<Leave> {
+    pub(crate) fn resolved(&self) -> Option<Leave> {
         Some(match self {
             Leave::Folder(dir) => Leave::Folder(std::fs::canonicalize(dir).ok()?),
             Leave::Named { dir, prefix } => Leave::Named {
                 dir: std::fs::canonicalize(dir).ok()?,
                 prefix: prefix.clone(),
             },
-            Leave::Everywhere(name) => Leave::Everywhere(name.clone()),
         })
     }
 
-    fn covers(&self, path: &Path) -> bool {
+    /// Whether it leaves out `path` (resolved, as a walk sees it).
+    pub(crate) fn covers(&self, path: &Path) -> bool {
         match self {
             Leave::Folder(dir) => path == dir,
             Leave::Named { dir, prefix } => {
@@ -48,7 +46,6 @@ impl Leave {
                         .file_name()
                         .is_some_and(|n| n.to_string_lossy().starts_with(prefix.as_str()))
             }
-            Leave::Everywhere(name) => path.file_name().is_some_and(|n| n == name.as_str()),
         }
     }
 }

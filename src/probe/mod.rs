@@ -15,6 +15,7 @@
 //! hangs is recorded as such and changes no verdict.
 
 pub mod files;
+pub mod suite;
 
 use regex::Regex;
 use serde::{Deserialize, Serialize};
@@ -36,33 +37,6 @@ pub const FILE_ENTRIES: usize = 100_000;
 /// How long one diff of two probe outputs may look for the smallest diff before it settles for
 /// a larger, still correct one (an output that changes everywhere would otherwise take hours).
 pub const DIFF_TIME: Duration = Duration::from_secs(2);
-
-/// What a look at the whole suite folder leaves out wherever it meets it: version control,
-/// virtual environments, dependencies and build output, and the caches and records test
-/// runners write on every run whatever the tests do (`__pycache__`, `.pytest_cache`, coverage
-/// data, rspec's example status file). A test that trips over one of these is not told apart
-/// from one that trips over nothing.
-pub const SUITE_NOISE: &[&str] = &[
-    ".git",
-    ".hg",
-    ".svn",
-    ".venv",
-    "venv",
-    ".tox",
-    ".nox",
-    "node_modules",
-    "target",
-    "__pycache__",
-    ".pytest_cache",
-    ".mypy_cache",
-    ".ruff_cache",
-    ".hypothesis",
-    ".coverage",
-    "coverage",
-    ".nyc_output",
-    ".rspec_status",
-    ".jest-cache",
-];
 
 /// What to probe, validated (`[suite] probe`, `probe-ignore`, `probe-files` and their flags).
 #[derive(Clone, Debug, Default)]

@@ -124,7 +124,7 @@ pub(super) enum Progress {
     Warning(String),
     /// The suite folder's files after the first setup, before any test: what later looks are
     /// compared with.
-    Baseline(Box<crate::probe::Snapshot>),
+    Baseline(Box<crate::probe::suite::SuiteLook>),
 }
 
 /// Everything the controller hears, on one channel, in the order it happened.
@@ -190,7 +190,7 @@ pub(super) struct SequenceRun {
     /// The driver said `stop`: no further iteration starts.
     pub end_run: bool,
     /// The suite folder's files after setup, when the unit asked to keep them.
-    pub look: Option<Box<crate::probe::Snapshot>>,
+    pub look: Option<Box<crate::probe::suite::SuiteLook>>,
     /// The driver failed (a controller that crashed, said garbage or went silent): the
     /// iteration is reported as far as it got, then the run stops with this error.
     pub driver_error: Option<anyhow::Error>,

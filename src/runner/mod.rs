@@ -389,7 +389,7 @@ enum Baseline {
     /// has run when it is.
     Taking(u32),
     /// Taken (`None`: that iteration's setup failed or a signal came first).
-    Taken(Option<Box<crate::probe::Snapshot>>),
+    Taken(Option<Box<crate::probe::suite::SuiteLook>>),
 }
 
 impl<'c, 'a: 'c> Controller<'c, 'a> {

@@ -135,20 +135,16 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         }
         let failed = self.verdict(id, length, &run) == Probe::Fails;
         if let (Some(seen), super::Baseline::Taken(Some(before))) = (&run.look, &self.baseline)
-            && !before.cut
-            && !seen.cut
+            && let Some(changes) = crate::probe::suite::leftovers(before, seen)
+            && !changes.is_empty()
         {
-            let mut changes = crate::probe::compare(before, seen, &Default::default());
-            changes.retain(|c| !self.config.probes.state_ignored(&c.path));
-            if !changes.is_empty() {
-                const SHOWN: usize = 5;
-                let shown: Vec<&crate::probe::FileChange> = changes.iter().take(SHOWN).collect();
-                let mut said = crate::probe::describe_all(&shown);
-                if changes.len() > SHOWN {
-                    said.push_str(&format!(" and {} more", changes.len() - SHOWN));
-                }
-                self.failures[id].changed_files = Some(said);
+            const SHOWN: usize = 5;
+            let shown: Vec<&crate::probe::FileChange> = changes.iter().take(SHOWN).collect();
+            let mut said = crate::probe::describe_all(&shown);
+            if changes.len() > SHOWN {
+                said.push_str(&format!(" and {} more", changes.len() - SHOWN));
             }
+            self.failures[id].changed_files = Some(said);
         }
         let alone = self.workers.len() > 1;
         let f = &mut self.failures[id];

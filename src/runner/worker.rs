@@ -299,20 +299,25 @@ impl Worker<'_> {
             run.stop = Some(Stop::Interrupted);
             return Ok(run);
         }
+        let look = std::mem::take(&mut self.look);
+        // What setup writes from here on is its own work, not state left behind.
+        let tick = (look == Look::Keep)
+            .then(crate::probe::suite::Tick::now)
+            .flatten();
         if let Some(stop) = self.run_hook(Hook::Setup, ctx, purpose, &mut run.hooks)? {
             run.stop = Some(stop);
             if stop == Stop::HookFailed(Hook::Setup) {
                 return Ok(run);
             }
         }
-        match std::mem::take(&mut self.look) {
+        match look {
             _ if run.stop.is_some() => {}
             Look::No => {}
             Look::Baseline => {
-                let seen = self.look_at_suite();
+                let seen = self.look_at_suite(None);
                 self.emit(Progress::Baseline(Box::new(seen)));
             }
-            Look::Keep => run.look = Some(Box::new(self.look_at_suite())),
+            Look::Keep => run.look = Some(Box::new(self.look_at_suite(tick))),
         }
         if run.stop.is_none() {
             tests(self, &mut run)?;
@@ -676,16 +681,19 @@ impl Worker<'_> {
         }
     }
 
-    /// The suite folder's files now (see [`crate::probe::SUITE_NOISE`] for what is left out).
-    fn look_at_suite(&mut self) -> crate::probe::Snapshot {
-        let mut leave = vec![self.reports()];
-        leave.extend(
-            crate::probe::SUITE_NOISE
-                .iter()
-                .map(|name| Leave::Everywhere((*name).to_string())),
-        );
-        self.file_probe
-            .look(&self.config.dir, &[".".to_string()], &leave)
+    /// The suite folder's entries now, what setup wrote since `since` told apart (see
+    /// [`crate::probe::suite`]).
+    fn look_at_suite(
+        &self,
+        since: Option<crate::probe::suite::Tick>,
+    ) -> crate::probe::suite::SuiteLook {
+        let probes = &self.config.probes;
+        crate::probe::suite::look(
+            &self.config.dir,
+            &[self.reports()],
+            |path| probes.state_ignored(path),
+            since,
+        )
     }
 }
 
