@@ -1,7 +1,9 @@
 //! Edge: the only module that starts processes.
 //!
 //! Every command runs as `/bin/sh -c SCRIPT smoke [ARG]` (so a test name reaches the script as
-//! `$1`, never as shell text) in the suite folder, in its own process group, with stdin closed and
+//! `$1`, never as shell text) in the suite folder, in its own process group, under a keeper
+//! process (`keeper`: a test that kills its parent kills the keeper, never smoke, and smoke sees
+//! `signal 9`; otherwise the keeper ends exactly as the command did), with stdin closed and
 //! stdout and stderr merged into one pipe. A reader thread keeps the last [`TAIL_BYTES`] of that
 //! output in memory and, while a log is open, streams all of it to the log. A command past its
 //! timeout gets SIGTERM, then SIGKILL after [`KILL_GRACE`], for its whole group; after a test
@@ -19,6 +21,7 @@
 //! [`Executor`] is the seam the runner uses, so runner tests run on a fake with no processes.
 
 mod forkserver;
+mod keeper;
 
 pub use forkserver::{ForkPlan, Forked};
 
@@ -655,7 +658,7 @@ fn in_own_group(
         .stdin_null()
         .unchecked()
         .before_spawn(|command| {
-            command.process_group(0);
+            keeper::keep(command);
             Ok(())
         });
     for (name, value) in env {
@@ -933,6 +936,46 @@ mod tests {
             run("kill -SEGV $$", None, None).outcome,
             Outcome::Signal { signal: 11 }
         );
+    }
+
+    #[test]
+    fn the_keeper_ends_as_its_command_did() {
+        assert_eq!(
+            run("exit 255", None, None).outcome,
+            Outcome::Fail { code: 255 }
+        );
+        for signal in [libc::SIGTERM, libc::SIGUSR1, libc::SIGKILL] {
+            assert_eq!(
+                run(&format!("kill -{signal} $$"), None, None).outcome,
+                Outcome::Signal { signal }
+            );
+        }
+    }
+
+    #[test]
+    fn a_command_that_kills_its_parent_kills_the_keeper_not_smoke_and_dies_with_it() {
+        // Without the keeper, $PPID would be this test process.
+        for script in [
+            "kill -KILL $PPID; sleep 30",
+            "sh -c 'kill -KILL $PPID; sleep 30'; sleep 30",
+        ] {
+            let started = Instant::now();
+            let done = run(script, None, None);
+            assert_eq!(done.outcome, Outcome::Signal { signal: 9 }, "{script}");
+            assert!(started.elapsed() < Duration::from_secs(10), "{script}");
+        }
+    }
+
+    #[test]
+    fn a_timeout_still_gives_the_command_its_grace_before_sigkill() {
+        // The keeper ignores SIGTERM: the command's own trap runs, and its last word is kept.
+        let done = run(
+            "trap 'echo graceful; exit 7' TERM; sleep 30 & wait",
+            None,
+            Some(Duration::from_millis(300)),
+        );
+        assert_eq!(done.outcome, Outcome::Timeout);
+        assert_eq!(done.output, b"graceful\n");
     }
 
     #[test]

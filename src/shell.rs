@@ -11,8 +11,8 @@
 //!
 //! A template that is one simple command (no `;`, `&`, `|`, parentheses or newline outside
 //! quotes, no leading assignment, not a shell keyword or builtin) is run with `exec`, so the
-//! test *is* the process smoke waits for: a test killed by a signal is seen as that signal, not
-//! as the shell's exit status 128+N, and there is one process less per test.
+//! test *is* the process smoke's keeper waits for (see `exec`): a test killed by a signal is seen
+//! as that signal, not as the shell's exit status 128+N, and there is one process less per test.
 
 use std::borrow::Cow;
 

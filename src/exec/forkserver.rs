@@ -30,7 +30,7 @@ use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::OpenOptionsExt;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
@@ -219,7 +219,7 @@ impl ForkServer {
             .dir(dir)
             .unchecked()
             .before_spawn(|command| {
-                command.process_group(0);
+                super::keeper::keep(command);
                 Ok(())
             });
         // PYTHONPATH (and PYTEST_PLUGINS, when the helper is loaded through it) are set below,

@@ -12,7 +12,9 @@ Protocol, one JSON object per line. smoke -> server: {"tests": [...], "results":
 {"unavailable": WHY} once, then per request {"missing": [...]} or {"pid": P} followed by
 {"exit": CODE} (negative: killed by that signal). The child writes to PATH, as it goes,
 {"start": NAME} before each test and {"test": NAME, "outcome": ..., "duration": S,
-"output": TEXT} after it, so a test that kills its process is still known. The lines may begin
+"output": TEXT} after it, so a test that kills its process is still known; one that kills its
+parent process (the server, or smoke's keeper) ends its own process too, before writing that it
+ended (see _parent_killed). The lines may begin
 with notes, {"note": TEXT}: what this plugin changed in pytest for smoke (it turns
 pytest-xdist's workers, pytest-rerunfailures' reruns and pytest-cov's coverage off, see
 pytest_configure and pytest_load_initial_conftests), which smoke says once.
@@ -24,6 +26,7 @@ go to PATH, so a test that kills the process is named even though pytest wrote n
 
 import json
 import os
+import signal
 import sys
 import threading
 
@@ -73,6 +76,9 @@ class _Child:
     def __init__(self, path, names):
         self.out = open(path, "w", buffering=1, encoding="utf-8")
         self.names = names
+        # The process a test reaches with os.getppid() (the fork server, or the keeper or shell
+        # smoke runs a fresh pytest under); see _parent_killed.
+        self.parent = os.getppid()
         self.reports = {}
         for note in _NOTES:
             self.write({"note": note})
@@ -260,10 +266,35 @@ def pytest_runtest_logreport(report):
         _child.reports[report.nodeid].append(report)
 
 
+def _parent_killed(parent):
+    """Whether `parent` was killed, or has ended, since this process started: a test that did
+    os.kill(os.getppid(), 9) has returned by now, but the parent's death is asynchronous, so
+    this process could otherwise write that the test passed, and start the next one, before the
+    parent's end reaches it. The kernel marks a SIGKILL as pending for the whole process
+    (ShdPnd in /proc) from the moment kill() returns until the process is reaped, and the
+    children of a process that has ended have a new parent; without /proc, only the second is
+    seen."""
+    if os.getppid() != parent:
+        return True
+    try:
+        with open("/proc/%d/status" % parent, "rb") as status:
+            for line in status:
+                if line.startswith(b"ShdPnd:"):
+                    return bool(int(line.split()[1], 16) & (1 << (signal.SIGKILL - 1)))
+    except (OSError, ValueError, IndexError):
+        pass
+    return False
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_runtest_logfinish(nodeid, location):
     if _child is None or nodeid not in _child.reports:
         return
+    if _parent_killed(_child.parent):
+        # The test killed the process that runs this one (smoke's keeper, which takes this
+        # process with it, or the fork server): end here, as if it had killed this process, so
+        # that the test is the one left started and never ended.
+        os.kill(os.getpid(), signal.SIGKILL)
     reports = _child.reports.pop(nodeid)
     outcome = "passed"
     for report in reports:
