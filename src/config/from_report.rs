@@ -107,6 +107,9 @@ pub fn from_report(report: &RunReport, ask: &ReportSuite) -> Result<Rebuilt, Con
     if !ask.probes.probe_files.is_empty() {
         record.probe_files = ask.probes.probe_files.clone();
     }
+    if !ask.probes.state_ignore.is_empty() {
+        record.state_ignore = ask.probes.state_ignore.clone();
+    }
     if !ask.whole_run {
         // Sequences run one by one, as asked for: no controller chooses them.
         record.controller = None;
