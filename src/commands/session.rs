@@ -1,0 +1,173 @@
+//! What every command needs, built in one place, the way nextest's `BaseApp` serves its
+//! commands: the folder and the clock read once, the command line, the config (from flags, or
+//! from a report through `config::from_report`), the signal handlers (installed once, on first
+//! need), the listed suite, the workers' executors, the redactor, the report files, the writer
+//! that keeps them up to date, and the console.
+//!
+//! The session is the edge every command shares; it decides nothing about a command's work
+//! (what runs, what a verdict is, what is printed at the end) and must not import a command:
+//! arrows point down, from `commands` to `config`, `suite`, `exec`, `report` and `runner`.
+
+use crate::cli::Cli;
+use crate::config::{self, Config, ReportSuite};
+use crate::error::{ConfigError, Interrupted};
+use crate::interrupt::{self, Interrupt};
+use crate::report::console::Console;
+use crate::report::export::{ReportFiles, ReportWriter};
+use crate::report::record::{Recorder, RunReport};
+use crate::report::{self, Redactor};
+use crate::runner::WorkerExecutor;
+use crate::term::errln;
+use crate::{exec, suite};
+use anyhow::Context;
+use std::cell::OnceCell;
+use std::path::{Path, PathBuf};
+
+/// One invocation of smoke: what every command starts from, and the shared set-up steps.
+pub(crate) struct Session {
+    /// The folder smoke was started in.
+    pub(crate) cwd: PathBuf,
+    /// When smoke started: the clock is read here, once, and passed in.
+    pub(crate) started: chrono::DateTime<chrono::Local>,
+    /// The command line as given, for the reports (redacted where they keep it).
+    pub(crate) argv: Vec<String>,
+    /// Raised by Ctrl-C, SIGTERM or SIGHUP, once the handlers are installed.
+    interrupt: OnceCell<Interrupt>,
+}
+
+impl Session {
+    /// A session for the command line `argv`, started now in the current folder.
+    pub(crate) fn new(argv: Vec<String>) -> anyhow::Result<Session> {
+        let started = chrono::Local::now();
+        let cwd = std::env::current_dir().context("cannot read the current folder")?;
+        Ok(Session {
+            cwd,
+            started,
+            argv,
+            interrupt: OnceCell::new(),
+        })
+    }
+
+    /// The validated config of a run given these flags, loaded in the current folder.
+    pub(crate) fn config(&self, cli: Cli) -> Result<Config, ConfigError> {
+        Config::load(cli, &self.cwd)
+    }
+
+    /// The signal flag, the handlers installed on the first call.
+    pub(crate) fn interrupt(&self) -> anyhow::Result<Interrupt> {
+        if let Some(interrupt) = self.interrupt.get() {
+            return Ok(interrupt.clone());
+        }
+        let interrupt = Interrupt::new();
+        interrupt::install(interrupt.clone()).context("cannot install the signal handlers")?;
+        Ok(self.interrupt.get_or_init(|| interrupt).clone())
+    }
+
+    /// The suite's tests, listed (the signal handlers installed first); `warnings` gets what
+    /// listing found. A signal while listing ends in [`Interrupted`].
+    pub(crate) fn list(
+        &self,
+        config: &Config,
+        warnings: &mut Vec<String>,
+    ) -> anyhow::Result<suite::Listed> {
+        let interrupt = self.interrupt()?;
+        let listed = suite::resolve(config, &interrupt, warnings)?;
+        if let Some(signal) = interrupt.signal() {
+            return Err(Interrupted { signal }.into());
+        }
+        Ok(listed)
+    }
+
+    /// Workers for the config's `--jobs`, each with its own executor.
+    pub(crate) fn executors(config: &Config) -> Vec<WorkerExecutor<'static>> {
+        (0..config.jobs)
+            .map(|_| Box::new(exec::ShellExecutor::new(&config.dir, &config.env)) as _)
+            .collect()
+    }
+
+    /// Secret-looking variables of smoke's environment and of `suite_env` (a run's
+    /// `[suite.env]`) never reach a report.
+    pub(crate) fn redactor(suite_env: &[(String, String)]) -> Redactor {
+        let own_env: Vec<(String, String)> = std::env::vars_os()
+            .map(|(k, v)| {
+                (
+                    k.to_string_lossy().into_owned(),
+                    v.to_string_lossy().into_owned(),
+                )
+            })
+            .collect();
+        Redactor::new(own_env.iter().chain(suite_env).map(|(k, v)| (k, v)))
+    }
+
+    /// The console: progress and findings on the terminal, secrets redacted.
+    pub(crate) fn console(verbosity: config::Verbosity, redactor: Redactor) -> Console {
+        Console::new(verbosity).redacting(redactor)
+    }
+
+    /// A second signal exits at once; the report on disk still gets its end (or, before its
+    /// first write, is not left behind empty).
+    pub(crate) fn seal_on_hard_exit(files: &ReportFiles) {
+        let sealing = files.clone();
+        interrupt::on_hard_exit(move || {
+            let now = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+            if let Err(e) = sealing.seal_interrupted(now) {
+                errln!("smoke: error: {}", report::printable(&format!("{e:#}")));
+            }
+        });
+    }
+
+    /// The reporter that keeps a run's report in `files` up to date from `recorder` (a new
+    /// run's header, or a stopped run's report), with the config's JUnit XML beside it.
+    pub(crate) fn writer(
+        config: &Config,
+        files: &ReportFiles,
+        recorder: Recorder,
+        redactor: &Redactor,
+    ) -> anyhow::Result<ReportWriter> {
+        ReportWriter::continuing(recorder, files.clone(), chrono::Local::now, redactor)?
+            .with_junit(config.junit.clone())
+    }
+
+    /// A run's JSON report named on the command line. `unreadable` ends the message when the
+    /// file cannot be read, `unusable` when it is not a report smoke can read.
+    pub(crate) fn read_report(
+        &self,
+        path: &Path,
+        unreadable: &str,
+        unusable: &str,
+    ) -> anyhow::Result<RunReport> {
+        let text = std::fs::read_to_string(self.cwd.join(path)).map_err(|e| {
+            ConfigError::new(format!(
+                "cannot read the report '{}': {e} ({unreadable})",
+                path.display()
+            ))
+        })?;
+        serde_json::from_str(&text).map_err(|e| {
+            ConfigError::new(format!(
+                "'{}' is not a smoke JSON report smoke can read ({e}); {unusable}",
+                path.display()
+            ))
+            .into()
+        })
+    }
+
+    /// The config of the run that wrote `recorded`, as `ask` wants it (`config::from_report`,
+    /// the one way a report becomes a config), with `adjust` applied to its flags; the notes
+    /// about the report's commands are printed, and the run's folder must still be there.
+    /// Also returns where the suite came from, for a report.
+    pub(crate) fn config_from_report(
+        &self,
+        recorded: &RunReport,
+        ask: &ReportSuite,
+        adjust: impl FnOnce(&mut Cli),
+    ) -> anyhow::Result<(Config, String)> {
+        let rebuilt = config::from_report(recorded, ask)?;
+        for note in &rebuilt.notes {
+            errln!("smoke: {}", report::printable(note));
+        }
+        let mut cli = rebuilt.cli;
+        adjust(&mut cli);
+        config::require_suite_dir(&rebuilt.dir, ask.from)?;
+        Ok((Config::load(cli, &rebuilt.dir)?, rebuilt.label))
+    }
+}
