@@ -11,6 +11,8 @@
 //! Arrows point down only: commands import the session, `config`, `suite`, `runner`, `report`
 //! and the core; nothing below `commands` imports it, and one command never calls another.
 
+mod diagnose;
+mod replay;
 mod resume;
 mod run;
 mod session;
@@ -26,12 +28,8 @@ pub(crate) fn dispatch(mut cli: Cli, session: &Session) -> anyhow::Result<u8> {
         Some(Command::Merge(args)) => {
             crate::merge::run(args, session.argv.clone(), &session.cwd, session.started)
         }
-        Some(Command::Replay(args)) => {
-            crate::replay::run(args, session.argv.clone(), &session.cwd, session.started)
-        }
-        Some(Command::Diagnose(args)) => {
-            crate::diagnose::run(args, session.argv.clone(), &session.cwd, session.started)
-        }
+        Some(Command::Replay(args)) => replay::run(args, session),
+        Some(Command::Diagnose(args)) => diagnose::run(args, session),
         Some(Command::Resume(args)) => resume::run(args, session),
         Some(Command::Op(args)) => client::run(Request::Op, &session.cwd.join(args.dir), args.wait),
         Some(Command::Check(args)) => {

@@ -8,18 +8,21 @@
 //! (what runs, what a verdict is, what is printed at the end) and must not import a command:
 //! arrows point down, from `commands` to `config`, `suite`, `exec`, `report` and `runner`.
 
-use crate::cli::Cli;
+use crate::cli::{Cli, OutputArgs};
 use crate::config::{self, Config, ReportSuite};
 use crate::error::{ConfigError, Interrupted};
 use crate::interrupt::{self, Interrupt};
+use crate::model::TestNames;
 use crate::report::console::Console;
 use crate::report::export::{ReportFiles, ReportWriter};
 use crate::report::record::{Recorder, RunReport};
+use crate::report::replay;
 use crate::report::{self, Redactor};
 use crate::runner::WorkerExecutor;
 use crate::term::errln;
 use crate::{exec, suite};
 use anyhow::Context;
+use regex::Regex;
 use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 
@@ -170,4 +173,89 @@ impl Session {
         config::require_suite_dir(&rebuilt.dir, ask.from)?;
         Ok((Config::load(cli, &rebuilt.dir)?, rebuilt.label))
     }
+
+    /// The report `ask.from` and the suite its failures run again in (`replay`, `diagnose`):
+    /// the report read, its suite rebuilt ([`Session::config_from_report`]) with the config's
+    /// warnings printed as a run prints them, on one worker when the workers would share
+    /// state, and listed (the signal handlers installed first).
+    pub(crate) fn rerun(&self, ask: &ReportSuite) -> anyhow::Result<Rerun> {
+        // `smoke diagnose` reads its report with replay's words, as it always has.
+        let recorded = self.read_report(
+            ask.from,
+            "smoke replay takes a JSON report; to run a test called replay instead, put -- \
+             first: smoke -- replay ...",
+            "give the .json report a run wrote",
+        )?;
+        let (mut config, label) = self.config_from_report(&recorded, ask, |_| {})?;
+        // What cannot apply, as on a run.
+        for warning in &config.warnings {
+            errln!("smoke: warning: {}", report::one_line(warning));
+        }
+        // A replay's or a diagnosis's verdict must not depend on what ran beside it: workers
+        // that share state would make one (a polluter on another worker), so they run one at
+        // a time.
+        if config.workers_share_state {
+            errln!(
+                "smoke: warning: --jobs {}: the workers would share state, so each sequence \
+                 runs with nothing beside it (one worker); give each worker its own state \
+                 ({{worker}} in setup, or --workdir fresh) to run them side by side",
+                config.jobs
+            );
+            config.jobs = 1;
+            config.workers_share_state = false;
+        }
+        let same_output = replay::same_output(&recorded)?;
+        let suite::Listed { names, built } = self.list(&config, &mut Vec::new())?;
+        Ok(Rerun {
+            recorded,
+            config,
+            names,
+            built,
+            interrupt: self.interrupt()?,
+            label,
+            same_output,
+        })
+    }
+
+    /// Where a command that writes its own report writes it: its `--report`, `--report-dir`,
+    /// the `[report] dir` of the config file (`config`, or `./smoke.toml`), else `./reports`.
+    pub(crate) fn report_target(
+        &self,
+        config: Option<&Path>,
+        output: &OutputArgs,
+    ) -> Result<config::ReportTarget, ConfigError> {
+        config::report_target_only(
+            config,
+            output.report.as_deref(),
+            output.report_dir.as_deref(),
+            &self.cwd,
+        )
+    }
+
+    /// The report files of a command that writes a report of its own kind (`prefix`:
+    /// `smoke-replay`, `smoke-diagnose`), where [`Session::report_target`] says, dated when
+    /// smoke started.
+    pub(crate) fn report_files(
+        &self,
+        config: Option<&Path>,
+        output: &OutputArgs,
+        prefix: &str,
+    ) -> anyhow::Result<ReportFiles> {
+        ReportFiles::create_named(&self.report_target(config, output)?, self.started, prefix)
+    }
+}
+
+/// A recorded report and the suite its failures run again in, from [`Session::rerun`].
+pub(crate) struct Rerun {
+    pub(crate) recorded: RunReport,
+    pub(crate) config: Config,
+    pub(crate) names: TestNames,
+    /// The test binaries smoke built to run the suite (the go preset): keep it while tests run.
+    pub(crate) built: Option<exec::PrivateDir>,
+    /// Raised by Ctrl-C, SIGTERM or SIGHUP (the handlers are installed).
+    pub(crate) interrupt: Interrupt,
+    /// How the suite was found, for the report.
+    pub(crate) label: String,
+    /// The report's `--match`: what failing "the same way" requires of the output.
+    pub(crate) same_output: Option<Regex>,
 }

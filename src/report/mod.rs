@@ -4,15 +4,18 @@
 //! progress bars, `record` folds them into the report model (pure), `render` turns that model
 //! into text and JSON (pure), `html` into a self-contained HTML page (pure), `export` writes them
 //! after every unit of work, `junit` writes the findings as JUnit XML, and `build` collects the
-//! build parameters.
+//! build parameters. The reports about another report are modelled here too, pure: `replay`
+//! (the verdicts and the replay report) and `diagnosis` (`smoke diagnose`'s report).
 
 pub mod build;
 pub mod console;
+pub mod diagnosis;
 pub mod export;
 pub mod html;
 pub mod junit;
 pub mod record;
 pub mod render;
+pub mod replay;
 
 use crate::model::{Classification, Hook, Order, Outcome};
 use crate::reduce::{Rate, Reduction};
