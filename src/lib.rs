@@ -21,7 +21,6 @@ pub mod exec;
 pub mod execution;
 pub mod helpers;
 pub mod interrupt;
-pub mod merge;
 pub mod model;
 pub mod order;
 pub mod preset;

@@ -11,7 +11,9 @@
 //! Arrows point down only: commands import the session, `config`, `suite`, `runner`, `report`
 //! and the core; nothing below `commands` imports it, and one command never calls another.
 
+mod control;
 mod diagnose;
+mod merge;
 mod replay;
 mod resume;
 mod run;
@@ -20,21 +22,17 @@ mod session;
 pub(crate) use session::Session;
 
 use crate::cli::{Cli, Command};
-use crate::control::client::{self, Request};
+use crate::control::client::Request;
 
 /// Run the command `cli` names in `session`; returns its exit code.
 pub(crate) fn dispatch(mut cli: Cli, session: &Session) -> anyhow::Result<u8> {
     match cli.command.take() {
-        Some(Command::Merge(args)) => {
-            crate::merge::run(args, session.argv.clone(), &session.cwd, session.started)
-        }
+        Some(Command::Merge(args)) => merge::run(args, session),
         Some(Command::Replay(args)) => replay::run(args, session),
         Some(Command::Diagnose(args)) => diagnose::run(args, session),
         Some(Command::Resume(args)) => resume::run(args, session),
-        Some(Command::Op(args)) => client::run(Request::Op, &session.cwd.join(args.dir), args.wait),
-        Some(Command::Check(args)) => {
-            client::run(Request::Check, &session.cwd.join(args.dir), args.wait)
-        }
+        Some(Command::Op(args)) => control::run(Request::Op, args, session),
+        Some(Command::Check(args)) => control::run(Request::Check, args, session),
         None => run::run(cli, session),
     }
 }

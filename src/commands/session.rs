@@ -217,7 +217,8 @@ impl Session {
         })
     }
 
-    /// Where a command that writes its own report writes it: its `--report`, `--report-dir`,
+    /// Where a command that writes a report without running a suite's config (`replay`,
+    /// `diagnose`, `merge`) writes it: its `--report`, `--report-dir`,
     /// the `[report] dir` of the config file (`config`, or `./smoke.toml`), else `./reports`.
     pub(crate) fn report_target(
         &self,

@@ -4,8 +4,9 @@
 //! progress bars, `record` folds them into the report model (pure), `render` turns that model
 //! into text and JSON (pure), `html` into a self-contained HTML page (pure), `export` writes them
 //! after every unit of work, `junit` writes the findings as JUnit XML, and `build` collects the
-//! build parameters. The reports about another report are modelled here too, pure: `replay`
-//! (the verdicts and the replay report) and `diagnosis` (`smoke diagnose`'s report).
+//! build parameters. The reports about other reports are modelled here too, pure: `replay`
+//! (the verdicts and the replay report), `diagnosis` (`smoke diagnose`'s report) and `merge`
+//! (the shards' reports of one run merged into the run's).
 
 pub mod build;
 pub mod console;
@@ -13,6 +14,7 @@ pub mod diagnosis;
 pub mod export;
 pub mod html;
 pub mod junit;
+pub mod merge;
 pub mod record;
 pub mod render;
 pub mod replay;
