@@ -3,12 +3,24 @@
 //! failure to the few tests that still cause it, and writes a dated report with the build
 //! parameters.
 //!
-//! The pure core (`order`, `reduce`, `model`, `execution`, `shell`, `batch`, `preset`, `shard`,
-//! `probe`, `report::record`) has no processes, clock or terminal; the edges (`exec`,
-//! `interrupt`, `suite`, `term`, `probe::files`, `report::{console, export, build}`) do the I/O; `config` turns flags (`cli`)
-//! and `smoke.toml` into one validated `Config`, and `runner` orchestrates. Dependencies point
-//! one way: `cli` → `config` → `runner` → the core. Subcommands have a module each (`merge`, `replay`, `diagnose`,
-//! `resume`).
+//! The layers, top to bottom (arrows point down only):
+//!
+//! - this file: the module list, and [`run`]: parse the command line (`cli`), build the
+//!   session, dispatch, map the result to the documented exit code. Nothing else.
+//! - `commands`: one module per command (`run`, the main command; `replay`, `diagnose`,
+//!   `resume`, `merge`, `control` for `op` and `check`) over one `Session` that builds what
+//!   every command needs once: the config, the signal handlers, the listed suite, the
+//!   executors, the redactor, the report files and writer, the console. Nothing below imports
+//!   it, and no command calls another.
+//! - `config` turns flags and `smoke.toml` (or a report, through `config::from_report`) into
+//!   one validated `Config`; `suite` lists the tests; `runner` orchestrates a run (plan, run,
+//!   confirm, shrink), emitting events; `control` holds the outside drivers.
+//! - the edges: `exec` (the only module that spawns), `interrupt`, `term`, `probe::files`,
+//!   `report::{console, export, build, junit}`.
+//! - the pure core: `order`, `reduce`, `model`, `execution`, `shell`, `batch`, `preset`,
+//!   `shard`, `probe`, and the report models `report::{record, render, html, replay,
+//!   diagnosis, merge}`: no process, clock or terminal.
+//!
 //! [`run`] is the whole program, so tests can run smoke in-process.
 
 pub mod batch;

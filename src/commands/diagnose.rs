@@ -20,9 +20,8 @@
 //! model and its forms are pure too, in `report::diagnosis`; the report and its suite come
 //! from the session, as for `replay`. This module never calls `replay`.
 
-use super::session::{Rerun, Session};
+use super::session::Session;
 use crate::cli::DiagnoseArgs;
-use crate::config::ReportSuite;
 use crate::error::exit;
 use crate::model::TestId;
 use crate::report::diagnosis::{
@@ -30,7 +29,7 @@ use crate::report::diagnosis::{
 };
 use crate::report::export::ReportFiles;
 use crate::report::replay::{Head, choose, find};
-use crate::runner::{Replayed, Runner};
+use crate::runner::Replayed;
 use crate::term::{errln, outln};
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -131,24 +130,16 @@ pub fn classify(
 /// `smoke diagnose`: returns the exit code (0 diagnosed, 2 when a failure could not be, 128 +
 /// the signal when stopped).
 pub(crate) fn run(args: DiagnoseArgs, session: &Session) -> anyhow::Result<u8> {
-    let Rerun {
-        recorded,
-        config,
-        names,
-        built: _built,
-        interrupt,
-        label,
-        same_output,
-    } = session.rerun(&ReportSuite {
-        from: &args.from,
-        config: args.config.as_deref(),
-        cwd: &session.cwd,
-        trust: args.trust_report,
-        whole_run: false,
-        probes: &crate::cli::ProbeArgs::default(),
-        jobs: args.jobs,
-    })?;
-    let chosen = choose(&recorded, args.failure, &args.from)?;
+    let rerun = session.rerun(
+        &args.from,
+        args.config.as_deref(),
+        args.trust_report,
+        &crate::cli::ProbeArgs::default(),
+        args.jobs,
+    )?;
+    let (recorded, config, names) = (&rerun.recorded, &rerun.config, &rerun.names);
+    let (label, same_output) = (&rerun.label, &rerun.same_output);
+    let chosen = choose(recorded, args.failure, &args.from)?;
     let suite: Vec<TestId> = (0..names.len()).collect();
     let budget = args.max_diagnose.unwrap_or(u64::MAX);
 
@@ -161,14 +152,14 @@ pub(crate) fn run(args: DiagnoseArgs, session: &Session) -> anyhow::Result<u8> {
             &session.argv,
             &redactor,
             &args.from,
-            label,
+            label.clone(),
         ),
         failures: Vec::new(),
     };
     write(&files, &diagnosis)?;
 
     let quiet = args.output.quiet;
-    let per_test = seconds_per_test(&recorded);
+    let per_test = seconds_per_test(recorded);
     // Each candidate run's result, by sequence: a sequence asked for again (the same victim in
     // two failures) is not run twice.
     let mut seen: HashMap<Vec<TestId>, Replayed> = HashMap::new();
@@ -176,7 +167,7 @@ pub(crate) fn run(args: DiagnoseArgs, session: &Session) -> anyhow::Result<u8> {
     let total = chosen.len();
     for (n, f) in chosen {
         let mut d = Diagnosis::new(n, f);
-        let (minimal, missing) = find(&names, &f.minimal);
+        let (minimal, missing) = find(names, &f.minimal);
         if !missing.is_empty() || interrupted.is_some() {
             d.missing = missing;
             d.incomplete = interrupted.is_some();
@@ -208,14 +199,8 @@ pub(crate) fn run(args: DiagnoseArgs, session: &Session) -> anyhow::Result<u8> {
             quiet,
         };
         let no_log = |_: usize| PathBuf::new();
-        let runner = Runner::new(
-            &config,
-            &names,
-            Session::executors(&config),
-            &mut progress,
-            &interrupt,
-            &no_log,
-        );
+        let executors = Session::executors(config);
+        let runner = session.runner(config, names, executors, &mut progress, &no_log)?;
         let (runs, signal) = runner.replay(to_run.clone(), 1)?;
         for (sequence, ran) in to_run.into_iter().zip(runs) {
             if let Some(run) = ran.into_iter().next() {

@@ -10,16 +10,16 @@
 //! verdicts, the replay report's model and its forms are pure, in `report::replay`; nothing
 //! here decides a verdict.
 
-use super::session::{Rerun, Session};
+use super::session::Session;
 use crate::cli::ReplayArgs;
-use crate::config::{ReportSuite, Verbosity};
+use crate::config::Verbosity;
 use crate::interrupt;
 use crate::report;
 use crate::report::replay::{
     Head, Ran, ReplayRecord, ReplayReport, Verdict, choose, exit_code, find, judge, line,
     render_html, render_json, render_text,
 };
-use crate::runner::{Replayed, Runner};
+use crate::runner::Replayed;
 use crate::term::outln;
 use std::path::PathBuf;
 
@@ -28,26 +28,18 @@ pub(crate) const DEFAULT_RETRIES: u32 = 2;
 
 /// `smoke replay`: returns the exit code.
 pub(crate) fn run(args: ReplayArgs, session: &Session) -> anyhow::Result<u8> {
-    let Rerun {
-        recorded,
-        config,
-        names,
-        built: _built,
-        interrupt,
-        label,
-        same_output,
-    } = session.rerun(&ReportSuite {
-        from: &args.from,
-        config: args.config.as_deref(),
-        cwd: &session.cwd,
-        trust: args.trust_report,
-        whole_run: false,
-        probes: &args.probes,
-        jobs: args.jobs,
-    })?;
+    let rerun = session.rerun(
+        &args.from,
+        args.config.as_deref(),
+        args.trust_report,
+        &args.probes,
+        args.jobs,
+    )?;
+    let (recorded, config, names) = (&rerun.recorded, &rerun.config, &rerun.names);
+    let (label, same_output) = (&rerun.label, &rerun.same_output);
     let redactor = Session::redactor(&[]);
     let quiet = args.output.quiet;
-    let chosen = choose(&recorded, args.failure, &args.from)?;
+    let chosen = choose(recorded, args.failure, &args.from)?;
     let runs = args.retries.unwrap_or(DEFAULT_RETRIES) + 1;
     let mut records = Vec::new();
     let mut sequences = Vec::new();
@@ -57,7 +49,7 @@ pub(crate) fn run(args: ReplayArgs, session: &Session) -> anyhow::Result<u8> {
         } else {
             &f.minimal
         };
-        let (ids, mut missing) = find(&names, sequence);
+        let (ids, mut missing) = find(names, sequence);
         // A name missing from another project's suite: say that the suites differ.
         if !missing.is_empty() {
             missing.extend(crate::config::other_suite_dir(
@@ -89,7 +81,7 @@ pub(crate) fn run(args: ReplayArgs, session: &Session) -> anyhow::Result<u8> {
             &session.argv,
             &redactor,
             &args.from,
-            label,
+            label.clone(),
         ),
         runs_each: runs,
         original: args.original,
@@ -106,7 +98,7 @@ pub(crate) fn run(args: ReplayArgs, session: &Session) -> anyhow::Result<u8> {
     let runnable: Vec<usize> = (0..sequences.len())
         .filter(|&i| replay.failures[i].missing.is_empty())
         .collect();
-    let executors = Session::executors(&config);
+    let executors = Session::executors(config);
     let verbosity = if quiet {
         Verbosity::Quiet
     } else {
@@ -114,14 +106,7 @@ pub(crate) fn run(args: ReplayArgs, session: &Session) -> anyhow::Result<u8> {
     };
     let mut console = Session::console(verbosity, redactor.clone());
     let no_log = |_: usize| PathBuf::new();
-    let runner = Runner::new(
-        &config,
-        &names,
-        executors,
-        &mut console,
-        &interrupt,
-        &no_log,
-    );
+    let runner = session.runner(config, names, executors, &mut console, &no_log)?;
     let to_run = runnable.iter().map(|&i| sequences[i].clone()).collect();
     let (replayed, interrupted) = runner.replay(to_run, runs)?;
     for (&i, runs_of) in runnable.iter().zip(&replayed) {

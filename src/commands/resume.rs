@@ -22,7 +22,7 @@ use crate::model::{Outcome, TestId};
 use crate::report::export::ReportFiles;
 use crate::report::record::{Recorder, Resumption, RunReport};
 use crate::report::{self, Fanout, Mode};
-use crate::runner::{Resume, ResumedFailure, Runner};
+use crate::runner::{Resume, ResumedFailure};
 use crate::suite;
 use crate::term::{errln, outln};
 use std::collections::BTreeSet;
@@ -61,7 +61,6 @@ pub(crate) fn run(args: ResumeArgs, session: &Session) -> anyhow::Result<u8> {
         return Err(control_dir_error(dir).into());
     }
 
-    let interrupt = session.interrupt()?;
     let mut warnings = config.warnings.clone();
     // `_built`: the suite's built test binaries (go), removed when the run ends.
     let suite::Listed {
@@ -168,15 +167,9 @@ pub(crate) fn run(args: ResumeArgs, session: &Session) -> anyhow::Result<u8> {
     let log_path = |n: usize| files.prepare_log(n + offset);
     let result = {
         let mut reporters = Fanout(vec![&mut console, &mut writer]);
-        Runner::new(
-            &config,
-            &names,
-            executors,
-            &mut reporters,
-            &interrupt,
-            &log_path,
-        )
-        .resume(&selection, Resume { done, failures })
+        session
+            .runner(&config, &names, executors, &mut reporters, &log_path)?
+            .resume(&selection, Resume { done, failures })
     };
     let summary = match result {
         Ok(summary) => summary,

@@ -5,7 +5,7 @@
 //! What every command needs (config, signal handlers, the listed suite, executors, redactor,
 //! report files and writer, console) comes from the [`Session`]; this module holds what only a
 //! run does: the report's header, the drivers, the summary and the exit code. It never runs a
-//! test itself (the runner does) and never reads the clock past the session's start.
+//! test itself (the runner does), and the report's start time is the session's.
 
 use super::session::Session;
 use crate::cli::Cli;
@@ -17,7 +17,7 @@ use crate::model::{self, TestNames};
 use crate::report::export::ReportFiles;
 use crate::report::record::{Options, RawName, Recorder, RunReport, Stats};
 use crate::report::{self, Fanout, Mode, Redactor, Reporter};
-use crate::runner::{self, Runner};
+use crate::runner;
 use crate::{control, order, shell, suite, term};
 use anyhow::Context;
 use std::io::Write;
@@ -130,14 +130,8 @@ pub(crate) fn run(cli: Cli, session: &Session) -> anyhow::Result<u8> {
                     interrupted,
                 })
         } else {
-            let mut runner = Runner::new(
-                &config,
-                &names,
-                executors,
-                &mut reporters,
-                &interrupt,
-                &log_path,
-            );
+            let mut runner =
+                session.runner(&config, &names, executors, &mut reporters, &log_path)?;
             if let Some(driver) = process_driver.as_mut() {
                 runner = runner.driven_by(driver);
             }

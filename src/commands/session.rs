@@ -8,7 +8,7 @@
 //! (what runs, what a verdict is, what is printed at the end) and must not import a command:
 //! arrows point down, from `commands` to `config`, `suite`, `exec`, `report` and `runner`.
 
-use crate::cli::{Cli, OutputArgs};
+use crate::cli::{Cli, Jobs, OutputArgs, ProbeArgs};
 use crate::config::{self, Config, ReportSuite};
 use crate::error::{ConfigError, Interrupted};
 use crate::interrupt::{self, Interrupt};
@@ -17,8 +17,8 @@ use crate::report::console::Console;
 use crate::report::export::{ReportFiles, ReportWriter};
 use crate::report::record::{Recorder, RunReport};
 use crate::report::replay;
-use crate::report::{self, Redactor};
-use crate::runner::WorkerExecutor;
+use crate::report::{self, Redactor, Reporter};
+use crate::runner::{Runner, WorkerExecutor};
 use crate::term::errln;
 use crate::{exec, suite};
 use anyhow::Context;
@@ -58,12 +58,17 @@ impl Session {
 
     /// The signal flag, the handlers installed on the first call.
     pub(crate) fn interrupt(&self) -> anyhow::Result<Interrupt> {
+        Ok(self.installed()?.clone())
+    }
+
+    /// The session's signal flag, the handlers installed if they are not yet.
+    fn installed(&self) -> anyhow::Result<&Interrupt> {
         if let Some(interrupt) = self.interrupt.get() {
-            return Ok(interrupt.clone());
+            return Ok(interrupt);
         }
         let interrupt = Interrupt::new();
         interrupt::install(interrupt.clone()).context("cannot install the signal handlers")?;
-        Ok(self.interrupt.get_or_init(|| interrupt).clone())
+        Ok(self.interrupt.get_or_init(|| interrupt))
     }
 
     /// The suite's tests, listed (the signal handlers installed first); `warnings` gets what
@@ -79,6 +84,22 @@ impl Session {
             return Err(Interrupted { signal }.into());
         }
         Ok(listed)
+    }
+
+    /// The runner of `config`'s suite `names` on `executors`, telling `reporter`, stopped by
+    /// the session's signals; `log_path` names the file of the n-th failure's log.
+    pub(crate) fn runner<'a>(
+        &'a self,
+        config: &'a Config,
+        names: &'a TestNames,
+        executors: Vec<WorkerExecutor<'a>>,
+        reporter: &'a mut dyn Reporter,
+        log_path: &'a dyn Fn(usize) -> PathBuf,
+    ) -> anyhow::Result<Runner<'a>> {
+        let interrupt = self.installed()?;
+        Ok(Runner::new(
+            config, names, executors, reporter, interrupt, log_path,
+        ))
     }
 
     /// Workers for the config's `--jobs`, each with its own executor.
@@ -174,19 +195,36 @@ impl Session {
         Ok((Config::load(cli, &rebuilt.dir)?, rebuilt.label))
     }
 
-    /// The report `ask.from` and the suite its failures run again in (`replay`, `diagnose`):
-    /// the report read, its suite rebuilt ([`Session::config_from_report`]) with the config's
-    /// warnings printed as a run prints them, on one worker when the workers would share
-    /// state, and listed (the signal handlers installed first).
-    pub(crate) fn rerun(&self, ask: &ReportSuite) -> anyhow::Result<Rerun> {
+    /// The report `from` and the suite its failures run again in (`replay`, `diagnose`): the
+    /// report read, its suite rebuilt ([`Session::config_from_report`], with the command's
+    /// `--config`, `--trust-report`, probe flags and `--jobs`) with the config's warnings
+    /// printed as a run prints them, on one worker when the workers would share state, and
+    /// listed (the signal handlers installed first).
+    pub(crate) fn rerun(
+        &self,
+        from: &Path,
+        config: Option<&Path>,
+        trust: bool,
+        probes: &ProbeArgs,
+        jobs: Option<Jobs>,
+    ) -> anyhow::Result<Rerun> {
+        let ask = ReportSuite {
+            from,
+            config,
+            cwd: &self.cwd,
+            trust,
+            whole_run: false,
+            probes,
+            jobs,
+        };
         // `smoke diagnose` reads its report with replay's words, as it always has.
         let recorded = self.read_report(
-            ask.from,
+            from,
             "smoke replay takes a JSON report; to run a test called replay instead, put -- \
              first: smoke -- replay ...",
             "give the .json report a run wrote",
         )?;
-        let (mut config, label) = self.config_from_report(&recorded, ask, |_| {})?;
+        let (mut config, label) = self.config_from_report(&recorded, &ask, |_| {})?;
         // What cannot apply, as on a run.
         for warning in &config.warnings {
             errln!("smoke: warning: {}", report::one_line(warning));
@@ -210,8 +248,7 @@ impl Session {
             recorded,
             config,
             names,
-            built,
-            interrupt: self.interrupt()?,
+            _built: built,
             label,
             same_output,
         })
@@ -251,10 +288,9 @@ pub(crate) struct Rerun {
     pub(crate) recorded: RunReport,
     pub(crate) config: Config,
     pub(crate) names: TestNames,
-    /// The test binaries smoke built to run the suite (the go preset): keep it while tests run.
-    pub(crate) built: Option<exec::PrivateDir>,
-    /// Raised by Ctrl-C, SIGTERM or SIGHUP (the handlers are installed).
-    pub(crate) interrupt: Interrupt,
+    /// The test binaries smoke built to run the suite (the go preset): removed when the rerun
+    /// is dropped, after its tests ran.
+    _built: Option<exec::PrivateDir>,
     /// How the suite was found, for the report.
     pub(crate) label: String,
     /// The report's `--match`: what failing "the same way" requires of the output.

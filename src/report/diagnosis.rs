@@ -121,7 +121,7 @@ pub fn render_text(r: &DiagnoseReport) -> String {
 /// The diagnosis report as an HTML page, in the frame of a run's (`report::html`): each
 /// failure with its minimal sequence and the tests found in each role.
 pub fn render_html(r: &DiagnoseReport) -> String {
-    use crate::report::html::{Page, key_values, page, sequence};
+    use crate::report::html::sequence;
     use maud::{Markup, html};
     let names = |role: &str, names: &[String], why: &str| -> Markup {
         html! {
@@ -165,34 +165,22 @@ pub fn render_html(r: &DiagnoseReport) -> String {
             }
         }
     };
-    let about = key_values(&[
-        ("smoke version", r.head.smoke_version.clone()),
-        ("command", shell::join(&r.head.argv)),
-        ("diagnosed", r.head.from.clone()),
-        ("suite", r.head.suite.clone()),
-    ]);
-    page(&Page {
-        title: format!(
+    r.head.page(
+        format!(
             "smoke diagnose: {} failure(s) ({})",
             r.failures.len(),
             r.head.status
         ),
-        heading: "smoke diagnose report",
-        generator: &r.head.smoke_version,
-        status: &r.head.status,
-        started_at: &r.head.started_at,
-        finished_at: r.head.finished_at.as_deref(),
-        facts: vec![format!(
+        "smoke diagnose report",
+        vec![format!(
             "{} failure(s) of {} diagnosed",
             r.failures.len(),
             r.head.from
         )],
-        warnings: &[],
-        sections: vec![
-            ("failures", "Failures", failures),
-            ("diagnosis", "Diagnosis", about),
-        ],
-    })
+        vec![("failures", "Failures", failures)],
+        ("diagnosis", "Diagnosis", "diagnosed"),
+        &[],
+    )
 }
 
 impl Diagnosis {
@@ -225,6 +213,7 @@ pub fn render_json(r: &DiagnoseReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::replay::tests::head;
 
     fn diagnosis(failure: usize, minimal: &[&str]) -> Diagnosis {
         let strings = |names: &[&str]| names.iter().map(|n| n.to_string()).collect();
@@ -255,16 +244,7 @@ mod tests {
         let mut gone = diagnosis(3, &["x", "y"]);
         gone.missing = vec!["x is no longer in the suite".into()];
         let report = DiagnoseReport {
-            head: Head {
-                smoke_version: "0.0.0-test".into(),
-                mode: "diagnose".into(),
-                started_at: "2026-01-02T03:04:05+00:00".into(),
-                finished_at: Some("2026-01-02T03:04:09+00:00".into()),
-                status: "completed".into(),
-                argv: vec!["smoke".into(), "diagnose".into(), "r.json".into()],
-                from: "r.json".into(),
-                suite: "smoke.toml".into(),
-            },
+            head: head("diagnose", "r.json"),
             failures: vec![polluted, brittle, gone],
         };
         let page = render_html(&report);

@@ -102,6 +102,41 @@ impl Head {
         self.finished_at = Some(now.to_rfc3339_opts(chrono::SecondsFormat::Secs, false));
     }
 
+    /// The HTML page of a report with this head: its `title`, `heading` and `facts`, its
+    /// `sections`, then a last one (`about`: anchor and heading) saying who wrote it, from
+    /// what (`from_key` names what was done to `from`) and `more`.
+    pub(crate) fn page(
+        &self,
+        title: String,
+        heading: &str,
+        facts: Vec<String>,
+        mut sections: Vec<(&'static str, &'static str, maud::Markup)>,
+        about: (&'static str, &'static str, &str),
+        more: &[(&str, String)],
+    ) -> String {
+        use crate::report::html::{Page, key_values, page};
+        let (anchor, section, from_key) = about;
+        let mut rows = vec![
+            ("smoke version", self.smoke_version.clone()),
+            ("command", shell::join(&self.argv)),
+            (from_key, self.from.clone()),
+            ("suite", self.suite.clone()),
+        ];
+        rows.extend(more.iter().cloned());
+        sections.push((anchor, section, key_values(&rows)));
+        page(&Page {
+            title,
+            heading,
+            generator: &self.smoke_version,
+            status: &self.status,
+            started_at: &self.started_at,
+            finished_at: self.finished_at.as_deref(),
+            facts,
+            warnings: &[],
+            sections,
+        })
+    }
+
     /// The text report's title and header lines; `from_key` names what was done to `from`.
     pub(crate) fn render(&self, title: &str, from_key: &str) -> String {
         let mut t = format!("{title}\n{}\n", "=".repeat(title.len()));
@@ -297,9 +332,7 @@ pub fn render_text(r: &ReplayReport) -> String {
 /// The replay report as an HTML page, in the frame of a run's (`report::html`): each failure
 /// with its verdict, the sequence replayed and the output of its last failing run.
 pub fn render_html(r: &ReplayReport) -> String {
-    use crate::report::html::{
-        Page, css_word, key_values, output_block, page, probe_details, sequence,
-    };
+    use crate::report::html::{css_word, output_block, probe_details, sequence};
     use maud::html;
     let sequences = if r.original { "original" } else { "minimal" };
     let failures = html! {
@@ -327,44 +360,31 @@ pub fn render_html(r: &ReplayReport) -> String {
             }
         }
     };
-    let replay = key_values(&[
-        ("smoke version", r.head.smoke_version.clone()),
-        ("command", shell::join(&r.head.argv)),
-        ("replayed", r.head.from.clone()),
-        ("suite", r.head.suite.clone()),
-        (
-            "runs",
-            format!("{sequences} sequences, {} run(s) each", r.runs_each),
-        ),
-    ]);
     let fixed = r
         .failures
         .iter()
         .filter(|f| f.verdict == Verdict::Fixed)
         .count();
-    page(&Page {
-        title: format!(
+    r.head.page(
+        format!(
             "smoke replay: {fixed} of {} fixed ({})",
             r.failures.len(),
             r.head.status
         ),
-        heading: "smoke replay report",
-        generator: &r.head.smoke_version,
-        status: &r.head.status,
-        started_at: &r.head.started_at,
-        finished_at: r.head.finished_at.as_deref(),
-        facts: vec![format!(
+        "smoke replay report",
+        vec![format!(
             "{} of {} failure(s) fixed; replayed {}",
             fixed,
             r.failures.len(),
             r.head.from
         )],
-        warnings: &[],
-        sections: vec![
-            ("failures", "Failures", failures),
-            ("replay", "Replay", replay),
-        ],
-    })
+        vec![("failures", "Failures", failures)],
+        ("replay", "Replay", "replayed"),
+        &[(
+            "runs",
+            format!("{sequences} sequences, {} run(s) each", r.runs_each),
+        )],
+    )
 }
 
 /// The replay report as JSON.
@@ -440,8 +460,22 @@ pub fn same_output(recorded: &RunReport) -> Result<Option<Regex>, ConfigError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// A completed report's head, of `mode` (`replay`, `diagnose`) about the report `from`.
+    pub(crate) fn head(mode: &str, from: &str) -> Head {
+        Head {
+            smoke_version: "0.0.0-test".into(),
+            mode: mode.into(),
+            started_at: "2026-01-02T03:04:05+00:00".into(),
+            finished_at: Some("2026-01-02T03:04:09+00:00".into()),
+            status: "completed".into(),
+            argv: vec!["smoke".into(), mode.into(), from.into()],
+            from: from.into(),
+            suite: "smoke.toml".into(),
+        }
+    }
 
     fn failed(position: usize, outcome: Outcome) -> Ran<'static> {
         Ran::Failed {
@@ -472,16 +506,7 @@ mod tests {
             probe: None,
         };
         let report = ReplayReport {
-            head: Head {
-                smoke_version: "0.0.0-test".into(),
-                mode: "replay".into(),
-                started_at: "2026-01-02T03:04:05+00:00".into(),
-                finished_at: Some("2026-01-02T03:04:09+00:00".into()),
-                status: "completed".into(),
-                argv: vec!["smoke".into(), "replay".into(), "r\"<.json".into()],
-                from: "r\"<.json".into(),
-                suite: "smoke.toml".into(),
-            },
+            head: head("replay", "r\"<.json"),
             runs_each: 3,
             original: false,
             failures: vec![
@@ -557,16 +582,7 @@ mod tests {
             probe: None,
         };
         let report = |verdicts: &[Verdict]| ReplayReport {
-            head: Head {
-                smoke_version: "0".into(),
-                mode: "replay".into(),
-                started_at: String::new(),
-                finished_at: None,
-                status: "completed".into(),
-                argv: vec![],
-                from: "r.json".into(),
-                suite: "smoke.toml".into(),
-            },
+            head: head("replay", "r.json"),
             runs_each: 3,
             original: false,
             failures: verdicts.iter().map(|&v| record(v)).collect(),
