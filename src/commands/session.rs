@@ -285,8 +285,11 @@ impl Session {
 
 /// A recorded report and the suite its failures run again in, from [`Session::rerun`].
 pub(crate) struct Rerun {
+    /// The report read.
     pub(crate) recorded: RunReport,
+    /// Its suite's config, as rebuilt now.
     pub(crate) config: Config,
+    /// The suite's tests, as listed now.
     pub(crate) names: TestNames,
     /// The test binaries smoke built to run the suite (the go preset): removed when the rerun
     /// is dropped, after its tests ran.
