@@ -4,15 +4,20 @@
 //! progress bars, `record` folds them into the report model (pure), `render` turns that model
 //! into text and JSON (pure), `html` into a self-contained HTML page (pure), `export` writes them
 //! after every unit of work, `junit` writes the findings as JUnit XML, and `build` collects the
-//! build parameters.
+//! build parameters. The reports about other reports are modelled here too, pure: `replay`
+//! (the verdicts and the replay report), `diagnosis` (`smoke diagnose`'s report) and `merge`
+//! (the shards' reports of one run merged into the run's).
 
 pub mod build;
 pub mod console;
+pub mod diagnosis;
 pub mod export;
 pub mod html;
 pub mod junit;
+pub mod merge;
 pub mod record;
 pub mod render;
+pub mod replay;
 
 use crate::model::{Classification, Hook, Order, Outcome};
 use crate::reduce::{Rate, Reduction};

@@ -1,34 +1,22 @@
-//! `smoke replay`: record, replay, compare. The failures a report recorded are run again with
-//! the suite as it is configured now, and each gets a verdict: still fails, fixed, flaky now,
-//! fails differently, or cannot replay. So a team can keep a report of the order bugs it fixed
-//! and replay it in CI to keep them from coming back.
+//! The model of the reports about another report (`smoke replay`'s and `smoke diagnose`'s
+//! [`Head`]) and the replay report itself: what was replayed, how, and each failure's
+//! [`Verdict`], judged from its runs by [`judge`]; with its text, HTML and JSON forms, and the
+//! pure steps from a recorded report to what to replay ([`choose`], [`find`],
+//! [`same_output`]).
 //!
-//! [`judge`], the replay report's model, its text and its HTML page are pure; [`run`] is the edge around them:
-//! read the report, rebuild its suite (`config::from_report`: `--config`, `./smoke.toml`, else
-//! the run's own config file, with the run's flags over it; the shell commands only the report
-//! holds run with `--trust-report` alone), hand the sequences to the runner, write the replay
-//! report beside the usual ones.
+//! Pure: no process, no file, no clock (the caller passes `now`), no environment (the caller
+//! passes the redactor). The edge, reading the report and running the sequences, is
+//! `commands::replay`.
 
-use crate::cli::ReplayArgs;
-use crate::config::Config;
+use super::Redactor;
+use super::record::{FailureRecord, RunReport};
 use crate::error::{ConfigError, exit};
-use crate::interrupt::{self, Interrupt};
-use crate::model::{TestId, TestNames};
-use crate::report::Redactor;
-use crate::report::console::Console;
-use crate::report::export::ReportFiles;
-use crate::report::record::{FailureRecord, RunReport};
-use crate::runner::{Replayed, Runner, WorkerExecutor};
-use crate::term::{errln, outln};
-use crate::{exec, report, shell, suite};
-use anyhow::Context;
+use crate::model::{Outcome, TestId, TestNames};
+use crate::{report, shell};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-
-/// Runs of each sequence when `--retries` is not given: 2 + 1.
-pub const DEFAULT_RETRIES: u32 = 2;
+use std::path::Path;
 
 /// What replaying a failure showed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,11 +69,13 @@ pub struct Head {
 }
 
 impl Head {
-    /// A report of `mode` started at `now`, still `running`.
+    /// A report of `mode` started at `now`, still `running`; `argv` is kept as `redactor`
+    /// leaves it.
     pub(crate) fn new(
         mode: &str,
         now: chrono::DateTime<chrono::Local>,
         argv: &[String],
+        redactor: &Redactor,
         from: &Path,
         suite: String,
     ) -> Self {
@@ -95,22 +85,56 @@ impl Head {
             started_at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
             finished_at: None,
             status: "running".to_string(),
-            argv: argv.iter().map(|a| redactor().apply(a)).collect(),
+            argv: argv.iter().map(|a| redactor.apply(a)).collect(),
             from: from.display().to_string(),
             suite,
         }
     }
 
-    /// The end: `completed`, or `interrupted`, finished now.
-    pub(crate) fn finish(&mut self, interrupted: bool) {
+    /// The end: `completed`, or `interrupted`, finished at `now`.
+    pub(crate) fn finish(&mut self, interrupted: bool, now: chrono::DateTime<chrono::Local>) {
         self.status = if interrupted {
             "interrupted"
         } else {
             "completed"
         }
         .to_string();
-        self.finished_at =
-            Some(chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false));
+        self.finished_at = Some(now.to_rfc3339_opts(chrono::SecondsFormat::Secs, false));
+    }
+
+    /// The HTML page of a report with this head: its `title`, `heading` and `facts`, its
+    /// `sections`, then a last one (`about`: anchor and heading) saying who wrote it, from
+    /// what (`from_key` names what was done to `from`) and `more`.
+    pub(crate) fn page(
+        &self,
+        title: String,
+        heading: &str,
+        facts: Vec<String>,
+        mut sections: Vec<(&'static str, &'static str, maud::Markup)>,
+        about: (&'static str, &'static str, &str),
+        more: &[(&str, String)],
+    ) -> String {
+        use crate::report::html::{Page, key_values, page};
+        let (anchor, section, from_key) = about;
+        let mut rows = vec![
+            ("smoke version", self.smoke_version.clone()),
+            ("command", shell::join(&self.argv)),
+            (from_key, self.from.clone()),
+            ("suite", self.suite.clone()),
+        ];
+        rows.extend(more.iter().cloned());
+        sections.push((anchor, section, key_values(&rows)));
+        page(&Page {
+            title,
+            heading,
+            generator: &self.smoke_version,
+            status: &self.status,
+            started_at: &self.started_at,
+            finished_at: self.finished_at.as_deref(),
+            facts,
+            warnings: &[],
+            sections,
+        })
     }
 
     /// The text report's title and header lines; `from_key` names what was done to `from`.
@@ -175,35 +199,55 @@ pub struct ReplayRecord {
     pub probe: Option<crate::probe::ProbeRecord>,
 }
 
+/// One run of a replayed sequence, as a verdict sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ran<'a> {
+    /// Stopped short (setup failed, or a signal came): it tells nothing.
+    Stopped,
+    /// Every test passed.
+    Passed,
+    /// A test failed first: its position in the sequence, how, and the end of its output.
+    Failed {
+        position: usize,
+        outcome: Outcome,
+        output: &'a [u8],
+    },
+}
+
 /// The verdict on `runs` of a sequence of `length` tests whose last test (the victim)
 /// recorded `recorded` (an outcome as reports spell it), and the counts behind it: runs that
 /// failed the same way, runs that passed, and the first other way it failed (its position and
 /// outcome). `same_output` tells whether a failing test's output counts under `--match`.
-pub fn judge(
+pub fn judge<'a>(
     recorded: &str,
     length: usize,
-    runs: &[Replayed],
+    runs: impl IntoIterator<Item = Ran<'a>>,
     same_output: impl Fn(&[u8]) -> bool,
 ) -> (Verdict, u32, u32, Option<(usize, String)>) {
-    let (mut same, mut passed, mut stopped) = (0u32, 0u32, 0u32);
+    let (mut same, mut passed, mut ran) = (0u32, 0u32, 0u32);
     let mut other = None;
     for run in runs {
-        match (&run.stopped, &run.failed) {
-            (Some(_), _) => stopped += 1,
-            (None, None) => passed += 1,
-            (None, Some(f))
-                if f.position + 1 == length
-                    && f.outcome.to_string() == recorded
-                    && same_output(&f.output) =>
+        match run {
+            Ran::Stopped => continue,
+            Ran::Passed => passed += 1,
+            Ran::Failed {
+                position,
+                outcome,
+                output,
+            } if position + 1 == length
+                && outcome.to_string() == recorded
+                && same_output(output) =>
             {
                 same += 1
             }
-            (None, Some(f)) => {
-                other.get_or_insert((f.position, f.outcome.to_string()));
+            Ran::Failed {
+                position, outcome, ..
+            } => {
+                other.get_or_insert((position, outcome.to_string()));
             }
         }
+        ran += 1;
     }
-    let ran = runs.len() as u32 - stopped;
     let verdict = if ran == 0 {
         Verdict::NotRun
     } else if same == ran {
@@ -288,9 +332,7 @@ pub fn render_text(r: &ReplayReport) -> String {
 /// The replay report as an HTML page, in the frame of a run's (`report::html`): each failure
 /// with its verdict, the sequence replayed and the output of its last failing run.
 pub fn render_html(r: &ReplayReport) -> String {
-    use crate::report::html::{
-        Page, css_word, key_values, output_block, page, probe_details, sequence,
-    };
+    use crate::report::html::{css_word, output_block, probe_details, sequence};
     use maud::html;
     let sequences = if r.original { "original" } else { "minimal" };
     let failures = html! {
@@ -318,44 +360,31 @@ pub fn render_html(r: &ReplayReport) -> String {
             }
         }
     };
-    let replay = key_values(&[
-        ("smoke version", r.head.smoke_version.clone()),
-        ("command", shell::join(&r.head.argv)),
-        ("replayed", r.head.from.clone()),
-        ("suite", r.head.suite.clone()),
-        (
-            "runs",
-            format!("{sequences} sequences, {} run(s) each", r.runs_each),
-        ),
-    ]);
     let fixed = r
         .failures
         .iter()
         .filter(|f| f.verdict == Verdict::Fixed)
         .count();
-    page(&Page {
-        title: format!(
+    r.head.page(
+        format!(
             "smoke replay: {fixed} of {} fixed ({})",
             r.failures.len(),
             r.head.status
         ),
-        heading: "smoke replay report",
-        generator: &r.head.smoke_version,
-        status: &r.head.status,
-        started_at: &r.head.started_at,
-        finished_at: r.head.finished_at.as_deref(),
-        facts: vec![format!(
+        "smoke replay report",
+        vec![format!(
             "{} of {} failure(s) fixed; replayed {}",
             fixed,
             r.failures.len(),
             r.head.from
         )],
-        warnings: &[],
-        sections: vec![
-            ("failures", "Failures", failures),
-            ("replay", "Replay", replay),
-        ],
-    })
+        vec![("failures", "Failures", failures)],
+        ("replay", "Replay", "replayed"),
+        &[(
+            "runs",
+            format!("{sequences} sequences, {} run(s) each", r.runs_each),
+        )],
+    )
 }
 
 /// The replay report as JSON.
@@ -365,275 +394,8 @@ pub fn render_json(r: &ReplayReport) -> String {
     json
 }
 
-/// `smoke replay`: returns the exit code.
-pub fn run(
-    args: ReplayArgs,
-    argv: Vec<String>,
-    cwd: &Path,
-    now: chrono::DateTime<chrono::Local>,
-) -> anyhow::Result<u8> {
-    let Loaded {
-        recorded,
-        config,
-        names,
-        built: _built,
-        interrupt,
-        suite_label,
-        same_output,
-    } = load(
-        args.config.as_deref(),
-        &args.from,
-        cwd,
-        &args.probes,
-        args.trust_report,
-        args.jobs,
-    )?;
-    let quiet = args.output.quiet;
-    let chosen = choose(&recorded, args.failure, &args.from)?;
-    let runs = args.retries.unwrap_or(DEFAULT_RETRIES) + 1;
-    let mut records = Vec::new();
-    let mut sequences = Vec::new();
-    for (n, f) in &chosen {
-        let sequence = if args.original {
-            &f.original
-        } else {
-            &f.minimal
-        };
-        let (ids, mut missing) = find(&names, sequence);
-        // A name missing from another project's suite: say that the suites differ.
-        if !missing.is_empty() {
-            missing.extend(crate::config::other_suite_dir(
-                &recorded.options.suite_dir,
-                &config.dir,
-            ));
-        }
-        records.push(ReplayRecord {
-            failure: *n,
-            test: f.test.clone(),
-            recorded: f.failure.clone(),
-            sequence: sequence.clone(),
-            verdict: Verdict::CannotReplay,
-            runs: 0,
-            failed_same_way: 0,
-            passed: 0,
-            now: None,
-            missing,
-            output: None,
-            probe: None,
-        });
-        sequences.push(ids);
-    }
-    let files = report_files(
-        args.config.as_deref(),
-        &args.output,
-        cwd,
-        now,
-        "smoke-replay",
-    )?;
-    let mut replay = ReplayReport {
-        head: Head::new("replay", now, &argv, &args.from, suite_label),
-        runs_each: runs,
-        original: args.original,
-        failures: records,
-    };
-    files.write_rendered(
-        &render_text(&replay),
-        &render_json(&replay),
-        Some(&render_html(&replay)),
-    )?;
-
-    // Only what can be found in the suite runs; a sequence with a missing test is judged as
-    // it is, without a run.
-    let runnable: Vec<usize> = (0..sequences.len())
-        .filter(|&i| replay.failures[i].missing.is_empty())
-        .collect();
-    let executors = executors(&config);
-    let mut console = Console::new(if quiet {
-        crate::config::Verbosity::Quiet
-    } else {
-        config.verbosity
-    })
-    .redacting(redactor());
-    let no_log = |_: usize| PathBuf::new();
-    let runner = Runner::new(
-        &config,
-        &names,
-        executors,
-        &mut console,
-        &interrupt,
-        &no_log,
-    );
-    let to_run = runnable.iter().map(|&i| sequences[i].clone()).collect();
-    let (replayed, interrupted) = runner.replay(to_run, runs)?;
-    for (&i, runs_of) in runnable.iter().zip(&replayed) {
-        let f = &mut replay.failures[i];
-        let same = |output: &[u8]| {
-            same_output
-                .as_ref()
-                .is_none_or(|re| re.is_match(&String::from_utf8_lossy(output)))
-        };
-        let (verdict, same_way, passed, other) =
-            judge(&f.recorded, f.sequence.len(), runs_of, same);
-        f.verdict = verdict;
-        f.runs = runs_of.len() as u32;
-        f.failed_same_way = same_way;
-        f.passed = passed;
-        f.now = other.map(|(position, outcome)| {
-            format!(
-                "'{}' {outcome}",
-                f.sequence.get(position).map_or("?", String::as_str)
-            )
-        });
-        f.output = runs_of
-            .iter()
-            .rev()
-            .find_map(|r| r.failed.as_ref())
-            .map(|failed| redactor().apply(&report::lossy(&failed.output)));
-        f.probe = runs_of.iter().find_map(|r| r.probe.clone()).map(|p| {
-            let redactor = redactor();
-            p.redacted(|t| redactor.apply(t))
-        });
-    }
-    replay.head.finish(interrupted.is_some());
-    files.write_rendered(
-        &render_text(&replay),
-        &render_json(&replay),
-        Some(&render_html(&replay)),
-    )?;
-
-    let lines: Vec<String> = replay
-        .failures
-        .iter()
-        .map(|f| match &f.probe {
-            Some(probe) => format!(
-                "{}\n  state: {}",
-                line(f),
-                report::one_line(&report::render::probe_headline(probe))
-            ),
-            None => line(f),
-        })
-        .collect();
-    outln!(
-        "{}\nreport: {}\nreport: {}\nreport: {}",
-        lines.join("\n"),
-        files.text.display(),
-        files.json.display(),
-        files.html.display()
-    );
-    Ok(match interrupted {
-        Some(signal) => interrupt::exit_code(signal),
-        None => exit_code(&replay),
-    })
-}
-
-/// A recorded report and the suite it is replayed against, loaded.
-pub(crate) struct Loaded {
-    pub recorded: RunReport,
-    pub config: Config,
-    pub names: TestNames,
-    /// The test binaries smoke built to run the suite (the go preset): keep it while tests run.
-    pub built: Option<crate::exec::PrivateDir>,
-    /// Raised by Ctrl-C, SIGTERM or SIGHUP (the handlers are installed).
-    pub interrupt: Interrupt,
-    /// How the suite was found, for the report.
-    pub suite_label: String,
-    /// The report's `--match`: what failing "the same way" requires of the output.
-    pub same_output: Option<Regex>,
-}
-
-/// The report files of a subcommand (`prefix`: `smoke-replay`, `smoke-diagnose`), where its
-/// `--report`, `--report-dir` or the config file's `[report] dir` say, dated `now`.
-pub(crate) fn report_files(
-    config: Option<&Path>,
-    output: &crate::cli::OutputArgs,
-    cwd: &Path,
-    now: chrono::DateTime<chrono::Local>,
-    prefix: &str,
-) -> anyhow::Result<ReportFiles> {
-    let target = crate::config::report_target_only(
-        config,
-        output.report.as_deref(),
-        output.report_dir.as_deref(),
-        cwd,
-    )?;
-    ReportFiles::create_named(&target, now, prefix)
-}
-
-/// Read the report `from`, rebuild its suite (see `config::from_report`: `config`,
-/// `./smoke.toml`, else the run's own config file or flags, the commands only the report holds
-/// with `trust` alone), install the signal handlers and list the suite's tests. For the
-/// subcommands that run a report's failures again (`replay`, `diagnose`). `probes` are the
-/// state-probe flags and `jobs` the `--jobs` given to the subcommand, which replace the run's.
-pub(crate) fn load(
-    config: Option<&Path>,
-    from: &Path,
-    cwd: &Path,
-    probes: &crate::cli::ProbeArgs,
-    trust: bool,
-    jobs: Option<crate::cli::Jobs>,
-) -> anyhow::Result<Loaded> {
-    let recorded = read_report(from, cwd)?;
-    let rebuilt = crate::config::from_report(
-        &recorded,
-        &crate::config::ReportSuite {
-            from,
-            config,
-            cwd,
-            trust,
-            whole_run: false,
-            probes,
-            jobs,
-        },
-    )?;
-    for note in &rebuilt.notes {
-        errln!("smoke: {}", report::printable(note));
-    }
-    let suite_label = rebuilt.label;
-    crate::config::require_suite_dir(&rebuilt.dir, from)?;
-    let mut config = Config::load(rebuilt.cli, &rebuilt.dir)?;
-    // What cannot apply, as on a run.
-    for warning in &config.warnings {
-        errln!("smoke: warning: {}", report::one_line(warning));
-    }
-    // A replay's or a diagnosis's verdict must not depend on what ran beside it: workers that
-    // share state would make one (a polluter on another worker), so they run one at a time.
-    if config.workers_share_state {
-        errln!(
-            "smoke: warning: --jobs {}: the workers would share state, so each sequence runs \
-             with nothing beside it (one worker); give each worker its own state ({{worker}} in \
-             setup, or --workdir fresh) to run them side by side",
-            config.jobs
-        );
-        config.jobs = 1;
-        config.workers_share_state = false;
-    }
-    let same_output = match &recorded.options.match_output {
-        Some(pattern) => Some(Regex::new(pattern).map_err(|e| {
-            ConfigError::new(format!(
-                "the report's --match '{pattern}' is not a valid regex: {e}"
-            ))
-        })?),
-        None => None,
-    };
-    let interrupt = Interrupt::new();
-    interrupt::install(interrupt.clone()).context("cannot install the signal handlers")?;
-    let suite::Listed { names, built } = suite::resolve(&config, &interrupt, &mut Vec::new())?;
-    if let Some(signal) = interrupt.signal() {
-        return Err(crate::error::Interrupted { signal }.into());
-    }
-    Ok(Loaded {
-        recorded,
-        config,
-        names,
-        built,
-        interrupt,
-        suite_label,
-        same_output,
-    })
-}
-
 /// The failures to work on, numbered from 1: all of them, or `--failure N`.
-pub(crate) fn choose<'r>(
+pub fn choose<'r>(
     recorded: &'r RunReport,
     failure: Option<u32>,
     from: &Path,
@@ -659,28 +421,8 @@ pub(crate) fn choose<'r>(
     })
 }
 
-/// Workers for the suite's `--jobs`, each with its own executor.
-pub(crate) fn executors(config: &Config) -> Vec<WorkerExecutor<'static>> {
-    (0..config.jobs)
-        .map(|_| Box::new(exec::ShellExecutor::new(&config.dir, &config.env)) as _)
-        .collect()
-}
-
-/// Secret-looking values of smoke's environment, hidden in what the replay report keeps.
-pub(crate) fn redactor() -> Redactor {
-    let env: Vec<(String, String)> = std::env::vars_os()
-        .map(|(k, v)| {
-            (
-                k.to_string_lossy().into_owned(),
-                v.to_string_lossy().into_owned(),
-            )
-        })
-        .collect();
-    Redactor::new(env.iter().map(|(k, v)| (k, v)))
-}
-
 /// The tests of `sequence` by id, and a sentence for each name the suite no longer has.
-pub(crate) fn find(names: &TestNames, sequence: &[String]) -> (Vec<TestId>, Vec<String>) {
+pub fn find(names: &TestNames, sequence: &[String]) -> (Vec<TestId>, Vec<String>) {
     let (mut ids, mut missing) = (Vec::new(), Vec::new());
     for name in sequence {
         match names.all_shown().iter().position(|n| n == name) {
@@ -705,50 +447,46 @@ pub(crate) fn find(names: &TestNames, sequence: &[String]) -> (Vec<TestId>, Vec<
     (ids, missing)
 }
 
-/// The report to replay, or an error naming the file and what it is instead.
-fn read_report(path: &Path, cwd: &Path) -> anyhow::Result<RunReport> {
-    let text = std::fs::read_to_string(cwd.join(path)).map_err(|e| {
-        ConfigError::new(format!(
-            "cannot read the report '{}': {e} (smoke replay takes a JSON report; to run a test \
-             called replay instead, put -- first: smoke -- replay ...)",
-            path.display()
-        ))
-    })?;
-    serde_json::from_str(&text).map_err(|e| {
-        ConfigError::new(format!(
-            "'{}' is not a smoke JSON report smoke can read ({e}); give the .json report a run \
-             wrote",
-            path.display()
-        ))
-        .into()
-    })
+/// The report's `--match`: what failing "the same way" requires of the output.
+pub fn same_output(recorded: &RunReport) -> Result<Option<Regex>, ConfigError> {
+    match &recorded.options.match_output {
+        Some(pattern) => Ok(Some(Regex::new(pattern).map_err(|e| {
+            ConfigError::new(format!(
+                "the report's --match '{pattern}' is not a valid regex: {e}"
+            ))
+        })?)),
+        None => Ok(None),
+    }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
-    use crate::model::Outcome;
-    use crate::runner::ReplayFailure;
 
-    fn failed(position: usize, outcome: Outcome) -> Replayed {
-        Replayed {
-            stopped: None,
-            failed: Some(ReplayFailure {
-                position,
-                test: position,
-                outcome,
-                output: b"boom\n".to_vec(),
-            }),
-            probe: None,
+    /// A completed report's head, of `mode` (`replay`, `diagnose`) about the report `from`.
+    pub(crate) fn head(mode: &str, from: &str) -> Head {
+        Head {
+            smoke_version: "0.0.0-test".into(),
+            mode: mode.into(),
+            started_at: "2026-01-02T03:04:05+00:00".into(),
+            finished_at: Some("2026-01-02T03:04:09+00:00".into()),
+            status: "completed".into(),
+            argv: vec!["smoke".into(), mode.into(), from.into()],
+            from: from.into(),
+            suite: "smoke.toml".into(),
         }
     }
 
-    fn passed() -> Replayed {
-        Replayed {
-            stopped: None,
-            failed: None,
-            probe: None,
+    fn failed(position: usize, outcome: Outcome) -> Ran<'static> {
+        Ran::Failed {
+            position,
+            outcome,
+            output: b"boom\n",
         }
+    }
+
+    fn passed() -> Ran<'static> {
+        Ran::Passed
     }
 
     #[test]
@@ -768,16 +506,7 @@ mod tests {
             probe: None,
         };
         let report = ReplayReport {
-            head: Head {
-                smoke_version: "0.0.0-test".into(),
-                mode: "replay".into(),
-                started_at: "2026-01-02T03:04:05+00:00".into(),
-                finished_at: Some("2026-01-02T03:04:09+00:00".into()),
-                status: "completed".into(),
-                argv: vec!["smoke".into(), "replay".into(), "r\"<.json".into()],
-                from: "r\"<.json".into(),
-                suite: "smoke.toml".into(),
-            },
+            head: head("replay", "r\"<.json"),
             runs_each: 3,
             original: false,
             failures: vec![
@@ -819,26 +548,19 @@ mod tests {
                 vec![failed(0, exit1), failed(0, exit1)],
                 Verdict::FailsDifferently,
             ),
-            (
-                vec![Replayed {
-                    stopped: Some("setup failed".into()),
-                    failed: None,
-                    probe: None,
-                }],
-                Verdict::NotRun,
-            ),
+            (vec![Ran::Stopped], Verdict::NotRun),
         ];
         for (runs, verdict) in table {
-            assert_eq!(judge("exit 1", 2, &runs, any).0, verdict, "{runs:?}");
+            assert_eq!(judge("exit 1", 2, runs.clone(), any).0, verdict, "{runs:?}");
         }
         let (verdict, same, passed, other) =
-            judge("exit 1", 2, &[failed(1, Outcome::Timeout), passed()], any);
+            judge("exit 1", 2, [failed(1, Outcome::Timeout), passed()], any);
         assert_eq!((verdict, same, passed), (Verdict::FailsDifferently, 0, 1));
         assert_eq!(other, Some((1, "timeout".to_string())));
         // The recorded --match decides what "the same way" is.
         let never = |_: &[u8]| false;
         assert_eq!(
-            judge("exit 1", 2, &[failed(1, exit1)], never).0,
+            judge("exit 1", 2, [failed(1, exit1)], never).0,
             Verdict::FailsDifferently
         );
     }
@@ -860,16 +582,7 @@ mod tests {
             probe: None,
         };
         let report = |verdicts: &[Verdict]| ReplayReport {
-            head: Head {
-                smoke_version: "0".into(),
-                mode: "replay".into(),
-                started_at: String::new(),
-                finished_at: None,
-                status: "completed".into(),
-                argv: vec![],
-                from: "r.json".into(),
-                suite: "smoke.toml".into(),
-            },
+            head: head("replay", "r.json"),
             runs_each: 3,
             original: false,
             failures: verdicts.iter().map(|&v| record(v)).collect(),

@@ -16,21 +16,24 @@
 //! at each tenth. A sequence already run for an earlier failure of the report (the same
 //! victim) is not run again. Candidates for another victim of the same polluters are other
 //! sequences (`[t, W]` is not `[t, V]`), so their scans are not shared: that would guess.
-//! [`candidates`], [`classify`] and [`estimate`] are pure; [`run`] is the edge.
+//! [`candidates`], [`classify`] and [`estimate`] are pure; [`run`] is the edge. The report's
+//! model and its forms are pure too, in `report::diagnosis`; the report and its suite come
+//! from the session, as for `replay`. This module never calls `replay`.
 
+use super::session::Session;
 use crate::cli::DiagnoseArgs;
 use crate::error::exit;
 use crate::model::TestId;
-use crate::replay::{self, Head, Loaded};
+use crate::report::diagnosis::{
+    DiagnoseReport, Diagnosis, lines, render_html, render_json, render_text,
+};
 use crate::report::export::ReportFiles;
-use crate::report::record::FailureRecord;
-use crate::runner::{Replayed, Runner};
+use crate::report::replay::{Head, choose, find};
+use crate::runner::Replayed;
 use crate::term::{errln, outln};
-use crate::{report, shell};
-use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// What a candidate looks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -124,241 +127,47 @@ pub fn classify(
     }
 }
 
-/// The diagnosis report.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct DiagnoseReport {
-    #[serde(flatten)]
-    pub head: Head,
-    pub failures: Vec<Diagnosis>,
-}
-
-/// One failure's diagnosis.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Diagnosis {
-    /// Its number in the diagnosed report, from 1.
-    pub failure: usize,
-    pub test: String,
-    pub recorded: String,
-    pub minimal: Vec<String>,
-    /// Every test that makes the victim fail the same way when run just before it.
-    pub polluters: Vec<String>,
-    /// Tests that make the minimal sequence pass when run just before the victim.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub cleaners: Vec<String>,
-    /// For a victim that fails alone: tests that make it pass when run just before it.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub state_setters: Vec<String>,
-    /// `brittle` when it fails alone but some test makes it pass.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub classification: Option<String>,
-    /// Candidate runs and the test executions they spent.
-    pub runs: usize,
-    pub executions: u64,
-    /// The lists stop short: `--max-diagnose` was reached, or a signal came.
-    pub incomplete: bool,
-    /// Tests of the minimal sequence the suite no longer has.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub missing: Vec<String>,
-}
-
-/// Lines for one failure's diagnosis.
-pub fn lines(d: &Diagnosis) -> String {
-    let mut t = format!(
-        "failure {}: {} ({}, minimal {})",
-        d.failure,
-        report::one_line(&shell::quote(&d.test)),
-        d.recorded,
-        report::one_line(&shell::join(&d.minimal))
-    );
-    if !d.missing.is_empty() {
-        let _ = write!(t, "\n  cannot diagnose: {}", d.missing.join("; "));
-        return t;
-    }
-    let list = |names: &[String]| {
-        if names.is_empty() {
-            "none".to_string()
-        } else {
-            report::one_line(&shell::join(names)).into_owned()
-        }
-    };
-    if d.minimal.len() > 1 {
-        let _ = write!(
-            t,
-            "\n  polluters ({}): {}",
-            d.polluters.len(),
-            list(&d.polluters)
-        );
-        let _ = write!(
-            t,
-            "\n  cleaners ({}): {}",
-            d.cleaners.len(),
-            list(&d.cleaners)
-        );
-    } else {
-        let _ = write!(
-            t,
-            "\n  state-setters ({}): {}{}",
-            d.state_setters.len(),
-            list(&d.state_setters),
-            if d.classification.is_some() {
-                " (brittle: it needs one of them before it)"
-            } else {
-                ""
-            }
-        );
-    }
-    let _ = write!(
-        t,
-        "\n  {} runs, {} test executions{}",
-        d.runs,
-        d.executions,
-        if d.incomplete {
-            "; incomplete: --max-diagnose or a signal stopped it"
-        } else {
-            ""
-        }
-    );
-    t
-}
-
-/// The diagnosis report as text.
-pub fn render_text(r: &DiagnoseReport) -> String {
-    let mut t = r.head.render("smoke diagnose report", "diagnosed");
-    let _ = writeln!(t, "\nFailures\n--------");
-    for d in &r.failures {
-        let _ = writeln!(t, "{}", lines(d));
-    }
-    t
-}
-
-/// The diagnosis report as an HTML page, in the frame of a run's (`report::html`): each
-/// failure with its minimal sequence and the tests found in each role.
-pub fn render_html(r: &DiagnoseReport) -> String {
-    use crate::report::html::{Page, key_values, page, sequence};
-    use maud::{Markup, html};
-    let names = |role: &str, names: &[String], why: &str| -> Markup {
-        html! {
-            p {
-                strong { (role) " (" (names.len()) ")" } ": "
-                @if names.is_empty() {
-                    "none"
-                } @else {
-                    code { (report::one_line(&shell::join(names))) }
-                }
-            }
-            p.muted { (why) }
-        }
-    };
-    let failures = html! {
-        @for d in &r.failures {
-            article.failure id={ "failure-" (d.failure) } {
-                h3 {
-                    "Failure " (d.failure) ": " code { (report::one_line(&d.test)) }
-                    " (recorded: " (d.recorded) ")"
-                    @if let Some(class) = &d.classification {
-                        " " span class={ "badge class-" (class) } { (class) }
-                    }
-                }
-                p { strong { "minimal sequence" } " (" (d.minimal.len()) " tests):" }
-                (sequence(&d.minimal, true))
-                @if !d.missing.is_empty() {
-                    p.warning { "cannot diagnose: " (report::one_line(&d.missing.join("; "))) }
-                } @else if d.minimal.len() > 1 {
-                    (names("polluters", &d.polluters, "each makes the victim fail the same way when run just before it"))
-                    (names("cleaners", &d.cleaners, "each makes the minimal sequence pass when run just before the victim: it undoes what the polluters left"))
-                } @else {
-                    (names("state-setters", &d.state_setters, "each makes the victim pass when run just before it: the victim needs one of them"))
-                }
-                @if d.missing.is_empty() {
-                    p {
-                        (d.runs) " runs, " (d.executions) " test executions"
-                        @if d.incomplete { "; incomplete: --max-diagnose or a signal stopped it" }
-                    }
-                }
-            }
-        }
-    };
-    let about = key_values(&[
-        ("smoke version", r.head.smoke_version.clone()),
-        ("command", shell::join(&r.head.argv)),
-        ("diagnosed", r.head.from.clone()),
-        ("suite", r.head.suite.clone()),
-    ]);
-    page(&Page {
-        title: format!(
-            "smoke diagnose: {} failure(s) ({})",
-            r.failures.len(),
-            r.head.status
-        ),
-        heading: "smoke diagnose report",
-        generator: &r.head.smoke_version,
-        status: &r.head.status,
-        started_at: &r.head.started_at,
-        finished_at: r.head.finished_at.as_deref(),
-        facts: vec![format!(
-            "{} failure(s) of {} diagnosed",
-            r.failures.len(),
-            r.head.from
-        )],
-        warnings: &[],
-        sections: vec![
-            ("failures", "Failures", failures),
-            ("diagnosis", "Diagnosis", about),
-        ],
-    })
-}
-
 /// `smoke diagnose`: returns the exit code (0 diagnosed, 2 when a failure could not be, 128 +
 /// the signal when stopped).
-pub fn run(
-    args: DiagnoseArgs,
-    argv: Vec<String>,
-    cwd: &Path,
-    now: chrono::DateTime<chrono::Local>,
-) -> anyhow::Result<u8> {
-    let Loaded {
-        recorded,
-        config,
-        names,
-        built: _built,
-        interrupt,
-        suite_label,
-        same_output,
-    } = replay::load(
-        args.config.as_deref(),
+pub(crate) fn run(args: DiagnoseArgs, session: &Session) -> anyhow::Result<u8> {
+    let rerun = session.rerun(
         &args.from,
-        cwd,
-        &crate::cli::ProbeArgs::default(),
+        args.config.as_deref(),
         args.trust_report,
+        &crate::cli::ProbeArgs::default(),
         args.jobs,
     )?;
-    let chosen = replay::choose(&recorded, args.failure, &args.from)?;
+    let (recorded, config, names) = (&rerun.recorded, &rerun.config, &rerun.names);
+    let (label, same_output) = (&rerun.label, &rerun.same_output);
+    let chosen = choose(recorded, args.failure, &args.from)?;
     let suite: Vec<TestId> = (0..names.len()).collect();
     let budget = args.max_diagnose.unwrap_or(u64::MAX);
 
-    let files = replay::report_files(
-        args.config.as_deref(),
-        &args.output,
-        cwd,
-        now,
-        "smoke-diagnose",
-    )?;
+    let files = session.report_files(args.config.as_deref(), &args.output, "smoke-diagnose")?;
+    let redactor = Session::redactor(&[]);
     let mut diagnosis = DiagnoseReport {
-        head: Head::new("diagnose", now, &argv, &args.from, suite_label),
+        head: Head::new(
+            "diagnose",
+            session.started,
+            &session.argv,
+            &redactor,
+            &args.from,
+            label.clone(),
+        ),
         failures: Vec::new(),
     };
     write(&files, &diagnosis)?;
 
     let quiet = args.output.quiet;
-    let per_test = seconds_per_test(&recorded);
+    let per_test = seconds_per_test(recorded);
     // Each candidate run's result, by sequence: a sequence asked for again (the same victim in
     // two failures) is not run twice.
     let mut seen: HashMap<Vec<TestId>, Replayed> = HashMap::new();
     let mut interrupted = None;
     let total = chosen.len();
     for (n, f) in chosen {
-        let mut d = empty(n, f);
-        let (minimal, missing) = replay::find(&names, &f.minimal);
+        let mut d = Diagnosis::new(n, f);
+        let (minimal, missing) = find(names, &f.minimal);
         if !missing.is_empty() || interrupted.is_some() {
             d.missing = missing;
             d.incomplete = interrupted.is_some();
@@ -390,14 +199,8 @@ pub fn run(
             quiet,
         };
         let no_log = |_: usize| PathBuf::new();
-        let runner = Runner::new(
-            &config,
-            &names,
-            replay::executors(&config),
-            &mut progress,
-            &interrupt,
-            &no_log,
-        );
+        let executors = Session::executors(config);
+        let runner = session.runner(config, names, executors, &mut progress, &no_log)?;
         let (runs, signal) = runner.replay(to_run.clone(), 1)?;
         for (sequence, ran) in to_run.into_iter().zip(runs) {
             if let Some(run) = ran.into_iter().next() {
@@ -441,7 +244,9 @@ pub fn run(
         diagnosis.failures.push(d);
         write(&files, &diagnosis)?;
     }
-    diagnosis.head.finish(interrupted.is_some());
+    diagnosis
+        .head
+        .finish(interrupted.is_some(), chrono::Local::now());
     write(&files, &diagnosis)?;
     if args.output.quiet {
         for d in &diagnosis.failures {
@@ -544,91 +349,9 @@ fn write(files: &ReportFiles, diagnosis: &DiagnoseReport) -> anyhow::Result<()> 
     )
 }
 
-/// A diagnosis with nothing found yet.
-fn empty(n: usize, f: &FailureRecord) -> Diagnosis {
-    Diagnosis {
-        failure: n,
-        test: f.test.clone(),
-        recorded: f.failure.clone(),
-        minimal: f.minimal.clone(),
-        polluters: Vec::new(),
-        cleaners: Vec::new(),
-        state_setters: Vec::new(),
-        classification: None,
-        runs: 0,
-        executions: 0,
-        incomplete: false,
-        missing: Vec::new(),
-    }
-}
-
-/// The diagnosis report as JSON.
-pub fn render_json(r: &DiagnoseReport) -> String {
-    let mut json = serde_json::to_string_pretty(r).expect("the report always serializes");
-    json.push('\n');
-    json
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn diagnosis(failure: usize, minimal: &[&str]) -> Diagnosis {
-        let strings = |names: &[&str]| names.iter().map(|n| n.to_string()).collect();
-        Diagnosis {
-            failure,
-            test: minimal.last().expect("a victim").to_string(),
-            recorded: "exit 1".into(),
-            minimal: strings(minimal),
-            polluters: Vec::new(),
-            cleaners: Vec::new(),
-            state_setters: Vec::new(),
-            classification: None,
-            runs: 7,
-            executions: 15,
-            incomplete: false,
-            missing: Vec::new(),
-        }
-    }
-
-    #[test]
-    fn the_html_page_names_each_role_with_names_escaped() {
-        let mut polluted = diagnosis(1, &["p<b>", "v&"]);
-        polluted.polluters = vec!["p<b>".into(), "q'; rm -rf ~".into()];
-        polluted.cleaners = vec!["</code><script>".into()];
-        let mut brittle = diagnosis(2, &["b"]);
-        brittle.state_setters = vec!["s".into()];
-        brittle.classification = Some("brittle".into());
-        let mut gone = diagnosis(3, &["x", "y"]);
-        gone.missing = vec!["x is no longer in the suite".into()];
-        let report = DiagnoseReport {
-            head: Head {
-                smoke_version: "0.0.0-test".into(),
-                mode: "diagnose".into(),
-                started_at: "2026-01-02T03:04:05+00:00".into(),
-                finished_at: Some("2026-01-02T03:04:09+00:00".into()),
-                status: "completed".into(),
-                argv: vec!["smoke".into(), "diagnose".into(), "r.json".into()],
-                from: "r.json".into(),
-                suite: "smoke.toml".into(),
-            },
-            failures: vec![polluted, brittle, gone],
-        };
-        let page = render_html(&report);
-        assert_eq!(page.matches("<script").count(), 1, "only smoke's own");
-        for needle in [
-            "<title>smoke diagnose: 3 failure(s) (completed)</title>",
-            "<strong>polluters (2)</strong>: <code>'p&lt;b&gt;' &quot;q'; rm -rf ~&quot;</code>",
-            "<strong>cleaners (1)</strong>: <code>'&lt;/code&gt;&lt;script&gt;'</code>",
-            "<li class=\"victim\" title=\"the failing test\">v&amp;</li>",
-            "<strong>state-setters (1)</strong>: <code>s</code>",
-            "<span class=\"badge class-brittle\">brittle</span>",
-            "cannot diagnose: x is no longer in the suite",
-            "7 runs, 15 test executions",
-        ] {
-            assert!(page.contains(needle), "missing {needle:?} in\n{page}");
-        }
-    }
 
     #[test]
     fn the_estimate_counts_what_runs_and_what_is_known_already() {

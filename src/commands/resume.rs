@@ -13,72 +13,60 @@
 //! changed. The report is rewritten in place as the run goes, with a `resumed` entry; logs of
 //! earlier failures are kept.
 
+use super::session::Session;
 use crate::cli::ResumeArgs;
 use crate::config::Config;
 use crate::error::{ConfigError, exit};
-use crate::interrupt::{self, Interrupt};
+use crate::interrupt;
 use crate::model::{Outcome, TestId};
-use crate::report::console::Console;
-use crate::report::export::{ReportFiles, ReportWriter};
+use crate::report::export::ReportFiles;
 use crate::report::record::{Recorder, Resumption, RunReport};
 use crate::report::{self, Fanout, Mode};
-use crate::runner::{Resume, ResumedFailure, Runner};
+use crate::runner::{Resume, ResumedFailure};
+use crate::suite;
 use crate::term::{errln, outln};
-use crate::{exec, suite};
-use anyhow::Context;
 use std::collections::BTreeSet;
 use std::path::Path;
 
 /// Resume the run of `args.from`; returns the exit code of the whole run.
-pub fn run(
-    args: ResumeArgs,
-    cwd: &Path,
-    started: chrono::DateTime<chrono::Local>,
-) -> anyhow::Result<u8> {
-    let json = cwd.join(&args.from);
-    let recorded = read(&json, &args.from)?;
+pub(crate) fn run(args: ResumeArgs, session: &Session) -> anyhow::Result<u8> {
+    let json = session.cwd.join(&args.from);
+    let recorded = session.read_report(
+        &args.from,
+        "smoke resume takes the JSON report of a stopped run; to run a test called resume \
+         instead, put -- first: smoke -- resume ...",
+        "give the .json report the stopped run wrote",
+    )?;
     if let Some(done) = nothing_to_resume(&recorded, &args.from)? {
         return Ok(done);
     }
     if let Some(dir) = &recorded.options.control_dir {
         return Err(control_dir_error(Path::new(dir)).into());
     }
-    let rebuilt = crate::config::from_report(
-        &recorded,
-        &crate::config::ReportSuite {
-            from: &args.from,
-            config: args.config.as_deref(),
-            cwd,
-            trust: args.trust_report,
-            whole_run: true,
-            probes: &crate::cli::ProbeArgs::default(),
-            jobs: None,
-        },
-    )?;
-    for note in &rebuilt.notes {
-        errln!("smoke: {}", report::printable(note));
-    }
-    let mut cli = rebuilt.cli;
-    // The report is written again in place.
-    cli.report = Some(json.with_extension("txt"));
-    cli.quiet = args.quiet;
-    crate::config::require_suite_dir(&rebuilt.dir, &args.from)?;
-    let mut config = Config::load(cli, &rebuilt.dir)?;
+    let ask = crate::config::ReportSuite {
+        from: &args.from,
+        config: args.config.as_deref(),
+        cwd: &session.cwd,
+        trust: args.trust_report,
+        whole_run: true,
+        probes: &crate::cli::ProbeArgs::default(),
+        jobs: None,
+    };
+    let (mut config, _) = session.config_from_report(&recorded, &ask, |cli| {
+        // The report is written again in place.
+        cli.report = Some(json.with_extension("txt"));
+        cli.quiet = args.quiet;
+    })?;
     if let Some(crate::config::Driving::ControlDir(dir)) = &config.driving {
         return Err(control_dir_error(dir).into());
     }
 
-    let interrupt = Interrupt::new();
-    interrupt::install(interrupt.clone()).context("cannot install the signal handlers")?;
     let mut warnings = config.warnings.clone();
     // `_built`: the suite's built test binaries (go), removed when the run ends.
     let suite::Listed {
         names,
         built: _built,
-    } = suite::resolve(&config, &interrupt, &mut warnings)?;
-    if let Some(signal) = interrupt.signal() {
-        return Err(crate::error::Interrupted { signal }.into());
-    }
+    } = session.list(&config, &mut warnings)?;
     let selection = suite::select(&names, &config.selected)?;
     config.count_iterations(&selection, &mut warnings)?;
     same_run(&recorded, &config, selection.len())?;
@@ -142,7 +130,9 @@ pub fn run(
         .map(|i| i.index)
         .collect();
     let resumption = Resumption {
-        at: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        at: session
+            .started
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
         from_status: recorded.status.clone(),
         iterations_done: u32::try_from(done.len()).unwrap_or(u32::MAX),
         shrinks_resumed: unfinished.len(),
@@ -161,8 +151,8 @@ pub fn run(
     }
 
     let files = ReportFiles::reopen(&json)?;
-    crate::seal_on_hard_exit(&files);
-    let redactor = crate::redactor(&config);
+    Session::seal_on_hard_exit(&files);
+    let redactor = Session::redactor(&config.env);
     // New logs are numbered after the ones the run left.
     let logs_before = (1..)
         .take_while(|&n| files.log_path(n).exists())
@@ -171,25 +161,15 @@ pub fn run(
     let finished_before = failures.iter().filter(|f| !f.unfinished).count();
     let offset = logs_before.saturating_sub(finished_before);
     let recorder = Recorder::resuming(recorded, &unfinished, resumption);
-    let mut writer =
-        ReportWriter::continuing(recorder, files.clone(), chrono::Local::now, &redactor)?
-            .with_junit(config.junit.clone())?;
-    let mut console = Console::new(config.verbosity).redacting(redactor);
-    let executors: Vec<crate::runner::WorkerExecutor> = (0..config.jobs)
-        .map(|_| Box::new(exec::ShellExecutor::new(&config.dir, &config.env)) as _)
-        .collect();
+    let mut writer = Session::writer(&config, &files, recorder, &redactor)?;
+    let mut console = Session::console(config.verbosity, redactor);
+    let executors = Session::executors(&config);
     let log_path = |n: usize| files.prepare_log(n + offset);
     let result = {
         let mut reporters = Fanout(vec![&mut console, &mut writer]);
-        Runner::new(
-            &config,
-            &names,
-            executors,
-            &mut reporters,
-            &interrupt,
-            &log_path,
-        )
-        .resume(&selection, Resume { done, failures })
+        session
+            .runner(&config, &names, executors, &mut reporters, &log_path)?
+            .resume(&selection, Resume { done, failures })
     };
     let summary = match result {
         Ok(summary) => summary,
@@ -223,25 +203,6 @@ fn verdict(report: &RunReport) -> u8 {
     } else {
         exit::OK
     }
-}
-
-/// The report, or an error naming the file and what is wrong with it.
-fn read(path: &Path, shown: &Path) -> anyhow::Result<RunReport> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        ConfigError::new(format!(
-            "cannot read the report '{}': {e} (smoke resume takes the JSON report of a stopped \
-             run; to run a test called resume instead, put -- first: smoke -- resume ...)",
-            shown.display()
-        ))
-    })?;
-    serde_json::from_str(&text).map_err(|e| {
-        ConfigError::new(format!(
-            "'{}' is not a smoke JSON report smoke can read ({e}); give the .json report the \
-             stopped run wrote",
-            shown.display()
-        ))
-        .into()
-    })
 }
 
 /// A report with nothing to take up again: a completed run answers with its own verdict; a

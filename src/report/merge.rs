@@ -1,21 +1,17 @@
-//! `smoke merge`: one report from the reports of a sharded run's shards (`--shard K/N`).
+//! The merge of a sharded run's reports (`--shard K/N`) into the report of the whole run, for
+//! `smoke merge`.
 //!
-//! [`merge`] is pure: it checks that the reports are the shards of one run (every shard once,
-//! the same options that decide what runs) and combines them as one machine would have
-//! reported the whole run: iterations in index order, the same failure found by several shards
-//! listed once, counters summed. [`run`] is the thin edge around it: read the files, write the
-//! merged report with the report writing of a run (`report::export`), print the summary. It runs
-//! no test.
+//! [`merge`] checks that the reports are the shards of one run (every shard once, the same
+//! options that decide what runs) and combines them as one machine would have reported the
+//! whole run: iterations in index order, the same failure found by several shards listed once,
+//! counters summed. Pure: it reads no file and prints nothing; the edge (reading the shards'
+//! files, writing the merged report, printing) is `commands::merge`.
 
-use crate::cli::MergeArgs;
+use super::Mode;
+use super::record::{FailureRecord, MergedShard, RunReport, Stats};
 use crate::error::exit;
-use crate::report::Mode;
-use crate::report::export::ReportFiles;
-use crate::report::record::{FailureRecord, MergedShard, RunReport, Stats};
 use crate::shard::Shard;
-use crate::term::{errln, outln};
 use std::collections::BTreeMap;
-use std::path::Path;
 
 /// The status of a merged report when some shard did not complete.
 pub const INCOMPLETE: &str = "incomplete";
@@ -473,86 +469,6 @@ pub fn console_lines(merged: &RunReport) -> String {
     }
     out.push_str(&crate::report::console::summary(merged, None));
     out
-}
-
-/// `smoke merge`: read the shard reports, merge them, write the merged report where a run
-/// would write its own, and print the failures and the summary. Returns the exit code.
-pub fn run(
-    args: MergeArgs,
-    argv: Vec<String>,
-    cwd: &Path,
-    now: chrono::DateTime<chrono::Local>,
-) -> anyhow::Result<u8> {
-    let target = crate::config::report_target_only(
-        args.config.as_deref(),
-        args.output.report.as_deref(),
-        args.output.report_dir.as_deref(),
-        cwd,
-    )?;
-    let shards = args
-        .reports
-        .iter()
-        .map(|path| read_report(path, cwd))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let merged = merge(shards, argv, env!("CARGO_PKG_VERSION"))?;
-    let files = ReportFiles::create(&target, now)?;
-    files.write(&merged)?;
-    if !args.output.quiet {
-        for warning in &merged.warnings {
-            errln!("smoke: warning: {}", crate::report::one_line(warning));
-        }
-    }
-    let lines = if args.output.quiet {
-        crate::report::console::summary(&merged, None)
-    } else {
-        console_lines(&merged)
-    };
-    outln!(
-        "{lines}\nreport: {}\nreport: {}\nreport: {}",
-        files.text.display(),
-        files.json.display(),
-        files.html.display()
-    );
-    Ok(exit_code(&merged))
-}
-
-/// One shard's report from its JSON file, or an error naming the file and what it is instead.
-fn read_report(path: &Path, cwd: &Path) -> anyhow::Result<ShardReport> {
-    let file = path.display().to_string();
-    let text = std::fs::read_to_string(cwd.join(path)).map_err(|e| {
-        anyhow::anyhow!(
-            "cannot read the report '{file}': {e} (smoke merge takes the shards' JSON reports; \
-             to run a test called merge instead, put -- first: smoke -- merge ...)"
-        )
-    })?;
-    let not_json = |why: String| {
-        let beside = path.with_extension("json");
-        let hint = if path.extension().is_some_and(|e| e == "txt") && cwd.join(&beside).is_file() {
-            format!(
-                "; that is a text report: give the JSON beside it, '{}'",
-                beside.display()
-            )
-        } else {
-            "; give the .json reports smoke wrote (--report PATH writes PATH and the same name \
-             ending .json)"
-                .to_string()
-        };
-        anyhow::anyhow!("'{file}' is not a smoke JSON report ({why}){hint}")
-    };
-    let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| not_json(format!("not JSON: {e}")))?;
-    if value.get("smoke_version").is_none() || value.get("options").is_none() {
-        return Err(not_json(
-            "JSON, but no smoke_version and options".to_string(),
-        ));
-    }
-    let report: RunReport = serde_json::from_value(value).map_err(|e| {
-        anyhow::anyhow!(
-            "'{file}' is a smoke report this smoke cannot read ({e}); merge with the smoke \
-             version that wrote it"
-        )
-    })?;
-    Ok(ShardReport { file, report })
 }
 
 #[cfg(test)]

@@ -1,0 +1,301 @@
+//! What every command needs, built in one place, the way nextest's `BaseApp` serves its
+//! commands: the folder and the clock read once, the command line, the config (from flags, or
+//! from a report through `config::from_report`), the signal handlers (installed once, on first
+//! need), the listed suite, the workers' executors, the redactor, the report files, the writer
+//! that keeps them up to date, and the console.
+//!
+//! The session is the edge every command shares; it decides nothing about a command's work
+//! (what runs, what a verdict is, what is printed at the end) and must not import a command:
+//! arrows point down, from `commands` to `config`, `suite`, `exec`, `report` and `runner`.
+
+use crate::cli::{Cli, Jobs, OutputArgs, ProbeArgs};
+use crate::config::{self, Config, ReportSuite};
+use crate::error::{ConfigError, Interrupted};
+use crate::interrupt::{self, Interrupt};
+use crate::model::TestNames;
+use crate::report::console::Console;
+use crate::report::export::{ReportFiles, ReportWriter};
+use crate::report::record::{Recorder, RunReport};
+use crate::report::replay;
+use crate::report::{self, Redactor, Reporter};
+use crate::runner::{Runner, WorkerExecutor};
+use crate::term::errln;
+use crate::{exec, suite};
+use anyhow::Context;
+use regex::Regex;
+use std::cell::OnceCell;
+use std::path::{Path, PathBuf};
+
+/// One invocation of smoke: what every command starts from, and the shared set-up steps.
+pub(crate) struct Session {
+    /// The folder smoke was started in.
+    pub(crate) cwd: PathBuf,
+    /// When smoke started: the clock is read here, once, and passed in.
+    pub(crate) started: chrono::DateTime<chrono::Local>,
+    /// The command line as given, for the reports (redacted where they keep it).
+    pub(crate) argv: Vec<String>,
+    /// Raised by Ctrl-C, SIGTERM or SIGHUP, once the handlers are installed.
+    interrupt: OnceCell<Interrupt>,
+}
+
+impl Session {
+    /// A session for the command line `argv`, started now in the current folder.
+    pub(crate) fn new(argv: Vec<String>) -> anyhow::Result<Session> {
+        let started = chrono::Local::now();
+        let cwd = std::env::current_dir().context("cannot read the current folder")?;
+        Ok(Session {
+            cwd,
+            started,
+            argv,
+            interrupt: OnceCell::new(),
+        })
+    }
+
+    /// The validated config of a run given these flags, loaded in the current folder.
+    pub(crate) fn config(&self, cli: Cli) -> Result<Config, ConfigError> {
+        Config::load(cli, &self.cwd)
+    }
+
+    /// The signal flag, the handlers installed on the first call.
+    pub(crate) fn interrupt(&self) -> anyhow::Result<Interrupt> {
+        Ok(self.installed()?.clone())
+    }
+
+    /// The session's signal flag, the handlers installed if they are not yet.
+    fn installed(&self) -> anyhow::Result<&Interrupt> {
+        if let Some(interrupt) = self.interrupt.get() {
+            return Ok(interrupt);
+        }
+        let interrupt = Interrupt::new();
+        interrupt::install(interrupt.clone()).context("cannot install the signal handlers")?;
+        Ok(self.interrupt.get_or_init(|| interrupt))
+    }
+
+    /// The suite's tests, listed (the signal handlers installed first); `warnings` gets what
+    /// listing found. A signal while listing ends in [`Interrupted`].
+    pub(crate) fn list(
+        &self,
+        config: &Config,
+        warnings: &mut Vec<String>,
+    ) -> anyhow::Result<suite::Listed> {
+        let interrupt = self.interrupt()?;
+        let listed = suite::resolve(config, &interrupt, warnings)?;
+        if let Some(signal) = interrupt.signal() {
+            return Err(Interrupted { signal }.into());
+        }
+        Ok(listed)
+    }
+
+    /// The runner of `config`'s suite `names` on `executors`, telling `reporter`, stopped by
+    /// the session's signals; `log_path` names the file of the n-th failure's log.
+    pub(crate) fn runner<'a>(
+        &'a self,
+        config: &'a Config,
+        names: &'a TestNames,
+        executors: Vec<WorkerExecutor<'a>>,
+        reporter: &'a mut dyn Reporter,
+        log_path: &'a dyn Fn(usize) -> PathBuf,
+    ) -> anyhow::Result<Runner<'a>> {
+        let interrupt = self.installed()?;
+        Ok(Runner::new(
+            config, names, executors, reporter, interrupt, log_path,
+        ))
+    }
+
+    /// Workers for the config's `--jobs`, each with its own executor.
+    pub(crate) fn executors(config: &Config) -> Vec<WorkerExecutor<'static>> {
+        (0..config.jobs)
+            .map(|_| Box::new(exec::ShellExecutor::new(&config.dir, &config.env)) as _)
+            .collect()
+    }
+
+    /// Secret-looking variables of smoke's environment and of `suite_env` (a run's
+    /// `[suite.env]`) never reach a report.
+    pub(crate) fn redactor(suite_env: &[(String, String)]) -> Redactor {
+        let own_env: Vec<(String, String)> = std::env::vars_os()
+            .map(|(k, v)| {
+                (
+                    k.to_string_lossy().into_owned(),
+                    v.to_string_lossy().into_owned(),
+                )
+            })
+            .collect();
+        Redactor::new(own_env.iter().chain(suite_env).map(|(k, v)| (k, v)))
+    }
+
+    /// The console: progress and findings on the terminal, secrets redacted.
+    pub(crate) fn console(verbosity: config::Verbosity, redactor: Redactor) -> Console {
+        Console::new(verbosity).redacting(redactor)
+    }
+
+    /// A second signal exits at once; the report on disk still gets its end (or, before its
+    /// first write, is not left behind empty).
+    pub(crate) fn seal_on_hard_exit(files: &ReportFiles) {
+        let sealing = files.clone();
+        interrupt::on_hard_exit(move || {
+            let now = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+            if let Err(e) = sealing.seal_interrupted(now) {
+                errln!("smoke: error: {}", report::printable(&format!("{e:#}")));
+            }
+        });
+    }
+
+    /// The reporter that keeps a run's report in `files` up to date from `recorder` (a new
+    /// run's header, or a stopped run's report), with the config's JUnit XML beside it.
+    pub(crate) fn writer(
+        config: &Config,
+        files: &ReportFiles,
+        recorder: Recorder,
+        redactor: &Redactor,
+    ) -> anyhow::Result<ReportWriter> {
+        ReportWriter::continuing(recorder, files.clone(), chrono::Local::now, redactor)?
+            .with_junit(config.junit.clone())
+    }
+
+    /// A run's JSON report named on the command line. `unreadable` ends the message when the
+    /// file cannot be read, `unusable` when it is not a report smoke can read.
+    pub(crate) fn read_report(
+        &self,
+        path: &Path,
+        unreadable: &str,
+        unusable: &str,
+    ) -> anyhow::Result<RunReport> {
+        let text = std::fs::read_to_string(self.cwd.join(path)).map_err(|e| {
+            ConfigError::new(format!(
+                "cannot read the report '{}': {e} ({unreadable})",
+                path.display()
+            ))
+        })?;
+        serde_json::from_str(&text).map_err(|e| {
+            ConfigError::new(format!(
+                "'{}' is not a smoke JSON report smoke can read ({e}); {unusable}",
+                path.display()
+            ))
+            .into()
+        })
+    }
+
+    /// The config of the run that wrote `recorded`, as `ask` wants it (`config::from_report`,
+    /// the one way a report becomes a config), with `adjust` applied to its flags; the notes
+    /// about the report's commands are printed, and the run's folder must still be there.
+    /// Also returns where the suite came from, for a report.
+    pub(crate) fn config_from_report(
+        &self,
+        recorded: &RunReport,
+        ask: &ReportSuite,
+        adjust: impl FnOnce(&mut Cli),
+    ) -> anyhow::Result<(Config, String)> {
+        let rebuilt = config::from_report(recorded, ask)?;
+        for note in &rebuilt.notes {
+            errln!("smoke: {}", report::printable(note));
+        }
+        let mut cli = rebuilt.cli;
+        adjust(&mut cli);
+        config::require_suite_dir(&rebuilt.dir, ask.from)?;
+        Ok((Config::load(cli, &rebuilt.dir)?, rebuilt.label))
+    }
+
+    /// The report `from` and the suite its failures run again in (`replay`, `diagnose`): the
+    /// report read, its suite rebuilt ([`Session::config_from_report`], with the command's
+    /// `--config`, `--trust-report`, probe flags and `--jobs`) with the config's warnings
+    /// printed as a run prints them, on one worker when the workers would share state, and
+    /// listed (the signal handlers installed first).
+    pub(crate) fn rerun(
+        &self,
+        from: &Path,
+        config: Option<&Path>,
+        trust: bool,
+        probes: &ProbeArgs,
+        jobs: Option<Jobs>,
+    ) -> anyhow::Result<Rerun> {
+        let ask = ReportSuite {
+            from,
+            config,
+            cwd: &self.cwd,
+            trust,
+            whole_run: false,
+            probes,
+            jobs,
+        };
+        // `smoke diagnose` reads its report with replay's words, as it always has.
+        let recorded = self.read_report(
+            from,
+            "smoke replay takes a JSON report; to run a test called replay instead, put -- \
+             first: smoke -- replay ...",
+            "give the .json report a run wrote",
+        )?;
+        let (mut config, label) = self.config_from_report(&recorded, &ask, |_| {})?;
+        // What cannot apply, as on a run.
+        for warning in &config.warnings {
+            errln!("smoke: warning: {}", report::one_line(warning));
+        }
+        // A replay's or a diagnosis's verdict must not depend on what ran beside it: workers
+        // that share state would make one (a polluter on another worker), so they run one at
+        // a time.
+        if config.workers_share_state {
+            errln!(
+                "smoke: warning: --jobs {}: the workers would share state, so each sequence \
+                 runs with nothing beside it (one worker); give each worker its own state \
+                 ({{worker}} in setup, or --workdir fresh) to run them side by side",
+                config.jobs
+            );
+            config.jobs = 1;
+            config.workers_share_state = false;
+        }
+        let same_output = replay::same_output(&recorded)?;
+        let suite::Listed { names, built } = self.list(&config, &mut Vec::new())?;
+        Ok(Rerun {
+            recorded,
+            config,
+            names,
+            _built: built,
+            label,
+            same_output,
+        })
+    }
+
+    /// Where a command that writes a report without running a suite's config (`replay`,
+    /// `diagnose`, `merge`) writes it: its `--report`, `--report-dir`,
+    /// the `[report] dir` of the config file (`config`, or `./smoke.toml`), else `./reports`.
+    pub(crate) fn report_target(
+        &self,
+        config: Option<&Path>,
+        output: &OutputArgs,
+    ) -> Result<config::ReportTarget, ConfigError> {
+        config::report_target_only(
+            config,
+            output.report.as_deref(),
+            output.report_dir.as_deref(),
+            &self.cwd,
+        )
+    }
+
+    /// The report files of a command that writes a report of its own kind (`prefix`:
+    /// `smoke-replay`, `smoke-diagnose`), where [`Session::report_target`] says, dated when
+    /// smoke started.
+    pub(crate) fn report_files(
+        &self,
+        config: Option<&Path>,
+        output: &OutputArgs,
+        prefix: &str,
+    ) -> anyhow::Result<ReportFiles> {
+        ReportFiles::create_named(&self.report_target(config, output)?, self.started, prefix)
+    }
+}
+
+/// A recorded report and the suite its failures run again in, from [`Session::rerun`].
+pub(crate) struct Rerun {
+    /// The report read.
+    pub(crate) recorded: RunReport,
+    /// Its suite's config, as rebuilt now.
+    pub(crate) config: Config,
+    /// The suite's tests, as listed now.
+    pub(crate) names: TestNames,
+    /// The test binaries smoke built to run the suite (the go preset): removed when the rerun
+    /// is dropped, after its tests ran.
+    _built: Option<exec::PrivateDir>,
+    /// How the suite was found, for the report.
+    pub(crate) label: String,
+    /// The report's `--match`: what failing "the same way" requires of the output.
+    pub(crate) same_output: Option<Regex>,
+}
