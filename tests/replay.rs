@@ -207,3 +207,58 @@ fn replay_with_jobs_on_a_shared_folder_runs_one_sequence_at_a_time_and_says_so()
         stdout(&out)
     );
 }
+
+#[test]
+fn replay_and_diagnose_name_themselves_and_hide_the_suites_secrets() {
+    let suite = Suite::new();
+    suite
+        .toml(&["p", "v"], "[suite.env]\nAPI_TOKEN = \"tok-8c1f2e9a77\"\n")
+        .dispatcher(
+            r#"case "$1" in
+  p) touch state/../dirty ;;
+  v) [ ! -e dirty ] || { echo "token $API_TOKEN"; exit 1; } ;;
+esac"#,
+        )
+        .file(".gitignore", "");
+    // Setup resets the folder's leak, so the pair is real.
+    let toml = std::fs::read_to_string(suite.path().join("smoke.toml")).expect("toml");
+    std::fs::write(
+        suite.path().join("smoke.toml"),
+        toml.replace(
+            "rm -rf state && mkdir state",
+            "rm -rf state dirty && mkdir state",
+        ),
+    )
+    .expect("write");
+    let out = run(
+        &suite,
+        &["--order", "rotate", "--times", "1", "--report", "r/run.txt"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let out = run(&suite, &["replay", "r/run.json", "--report-dir", "reports"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    for report in suite.reports() {
+        let text = std::fs::read_to_string(&report).expect("read");
+        assert!(
+            !text.contains("tok-8c1f2e9a77"),
+            "{}: {text}",
+            report.display()
+        );
+    }
+    assert!(
+        !std::fs::read_to_string(suite.path().join("r/run.json"))
+            .expect("read")
+            .contains("tok-8c1f2e9a77")
+    );
+    for verb in ["replay", "diagnose"] {
+        let out = run(&suite, &[verb, "missing.json"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            stderr(&out).contains(&format!(
+                "smoke {verb} takes a JSON report; to run a test called {verb} instead"
+            )),
+            "{verb}: {}",
+            stderr(&out)
+        );
+    }
+}

@@ -131,6 +131,7 @@ pub fn classify(
 /// the signal when stopped).
 pub(crate) fn run(args: DiagnoseArgs, session: &Session) -> anyhow::Result<u8> {
     let rerun = session.rerun(
+        "diagnose",
         &args.from,
         args.config.as_deref(),
         args.trust_report,
@@ -144,7 +145,7 @@ pub(crate) fn run(args: DiagnoseArgs, session: &Session) -> anyhow::Result<u8> {
     let budget = args.max_diagnose.unwrap_or(u64::MAX);
 
     let files = session.report_files(args.config.as_deref(), &args.output, "smoke-diagnose")?;
-    let redactor = Session::redactor(&[]);
+    let redactor = Session::redactor(&config.env);
     let mut diagnosis = DiagnoseReport {
         head: Head::new(
             "diagnose",

@@ -29,6 +29,7 @@ pub(crate) const DEFAULT_RETRIES: u32 = 2;
 /// `smoke replay`: returns the exit code.
 pub(crate) fn run(args: ReplayArgs, session: &Session) -> anyhow::Result<u8> {
     let rerun = session.rerun(
+        "replay",
         &args.from,
         args.config.as_deref(),
         args.trust_report,
@@ -37,7 +38,8 @@ pub(crate) fn run(args: ReplayArgs, session: &Session) -> anyhow::Result<u8> {
     )?;
     let (recorded, config, names) = (&rerun.recorded, &rerun.config, &rerun.names);
     let (label, same_output) = (&rerun.label, &rerun.same_output);
-    let redactor = Session::redactor(&[]);
+    // Secrets of smoke's environment and of the suite's `[suite.env]`, as a run hides them.
+    let redactor = Session::redactor(&config.env);
     let quiet = args.output.quiet;
     let chosen = choose(recorded, args.failure, &args.from)?;
     let runs = args.retries.unwrap_or(DEFAULT_RETRIES) + 1;

@@ -202,6 +202,7 @@ impl Session {
     /// listed (the signal handlers installed first).
     pub(crate) fn rerun(
         &self,
+        verb: &str,
         from: &Path,
         config: Option<&Path>,
         trust: bool,
@@ -217,11 +218,12 @@ impl Session {
             probes,
             jobs,
         };
-        // `smoke diagnose` reads its report with replay's words, as it always has.
         let recorded = self.read_report(
             from,
-            "smoke replay takes a JSON report; to run a test called replay instead, put -- \
-             first: smoke -- replay ...",
+            &format!(
+                "smoke {verb} takes a JSON report; to run a test called {verb} instead, put -- \
+                 first: smoke -- {verb} ..."
+            ),
             "give the .json report a run wrote",
         )?;
         let (mut config, label) = self.config_from_report(&recorded, &ask, |_| {})?;
