@@ -314,6 +314,12 @@ pub struct DiagnoseArgs {
     #[arg(long)]
     pub trust_report: bool,
 
+    /// Scan the whole suite for every failure's polluters and cleaners, also for a victim of
+    /// the same polluters as a failure diagnosed before it (by default only that one's
+    /// polluters and cleaners are tried there).
+    #[arg(long)]
+    pub each_victim: bool,
+
     /// Run up to N sequences at once, each on a worker of its own; `auto`: one per CPU
     /// [default: the run's --jobs, or the config file's].
     #[arg(short, long, value_name = "N", value_parser = parse_jobs)]

@@ -313,3 +313,58 @@ fn diagnose_says_how_far_it_is_takes_jobs_and_runs_a_candidate_once() {
     let out = run(&suite, &["diagnose", "r/run.json", "-q", "--failure", "1"]);
     assert!(!stderr(&out).contains("candidate"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_second_victim_of_the_same_polluters_is_tried_against_the_first_ones_findings_only() {
+    // p and q leave state/dirty, c removes it, v1 and v2 fail on it; the rest pass.
+    let mut tests: Vec<String> = (1..=8).map(|i| format!("t{i}")).collect();
+    tests.splice(2..2, ["p".to_string(), "v1".to_string(), "v2".to_string()]);
+    tests.extend(["q".to_string(), "c".to_string()]);
+    let suite = Suite::new();
+    suite.toml(&tests, "").dispatcher(
+        r#"case "$1" in
+  p|q) touch state/dirty ;;
+  c) rm -f state/dirty ;;
+  v1|v2) [ ! -e state/dirty ] || exit 1 ;;
+esac"#,
+    );
+    let out = suite
+        .command()
+        .args(["--order", "rotate", "--times", "1", "--keep-going"])
+        .args(["--report", "r/run.txt"])
+        .output()
+        .expect("smoke runs");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let diagnose = |extra: &[&str]| {
+        let mut args = vec!["diagnose", "r/run.json", "--report-dir", "reports"];
+        args.extend_from_slice(extra);
+        let out = suite.command().args(&args).output().expect("smoke runs");
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        (suite.newest("smoke-diagnose-"), stdout(&out))
+    };
+    let (d, said) = diagnose(&[]);
+    let (first, second) = (&d["failures"][0], &d["failures"][1]);
+    assert_eq!(names(&first["minimal"]), ["p", "v1"]);
+    assert_eq!(names(&first["polluters"]), ["p", "q"], "{first}");
+    assert_eq!(names(&first["cleaners"]), ["c"], "{first}");
+    assert_eq!(first.get("among_those_of"), None);
+    assert_eq!(names(&second["minimal"]), ["p", "v2"]);
+    assert_eq!(second["among_those_of"], 1, "{second}");
+    assert_eq!(names(&second["polluters"]), ["p", "q"], "{second}");
+    assert_eq!(names(&second["cleaners"]), ["c"], "{second}");
+    let (whole, reused) = (
+        first["runs"].as_u64().expect("runs"),
+        second["runs"].as_u64().expect("runs"),
+    );
+    assert!(reused * 3 < whole, "{reused} runs against {whole}");
+    assert!(
+        said.contains("polluters (2, among failure 1's): p q"),
+        "{said}"
+    );
+    // --each-victim scans the whole suite for the second too: the same findings.
+    let (d, _) = diagnose(&["--each-victim"]);
+    let second = &d["failures"][1];
+    assert_eq!(second.get("among_those_of"), None);
+    assert_eq!(names(&second["polluters"]), ["p", "q"]);
+    assert_eq!(second["runs"].as_u64(), Some(whole));
+}

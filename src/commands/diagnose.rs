@@ -14,8 +14,10 @@
 //! short says so. Progress goes to stderr: before each failure, its candidate runs and an
 //! estimate of their time from the run's own test times ([`estimate`]), then `candidate i of n`
 //! at each tenth. A sequence already run for an earlier failure of the report (the same
-//! victim) is not run again. Candidates for another victim of the same polluters are other
-//! sequences (`[t, W]` is not `[t, V]`), so their scans are not shared: that would guess.
+//! victim) is not run again. A victim of the same polluters as a failure diagnosed whole is
+//! tried against that one's polluters and cleaners only (they are one root cause: the state
+//! those polluters leave), and its lists say so; `--each-victim` scans the whole suite for it
+//! too.
 //! [`candidates`], [`classify`] and [`estimate`] are pure; [`run`] is the edge. The report's
 //! model and its forms are pure too, in `report::diagnosis`; the report and its suite come
 //! from the session, as for `replay`. This module never calls `replay`.
@@ -166,6 +168,9 @@ pub(crate) fn run(args: DiagnoseArgs, session: &Session) -> anyhow::Result<u8> {
     let mut seen: HashMap<Vec<TestId>, Replayed> = HashMap::new();
     let mut interrupted = None;
     let total = chosen.len();
+    // Root causes diagnosed whole: their polluters (the minimal sequence less its victim), the
+    // failure's number, and the tests found polluting or cleaning there.
+    let mut causes: Vec<(Vec<TestId>, usize, Vec<TestId>)> = Vec::new();
     for (n, f) in chosen {
         let mut d = Diagnosis::new(n, f);
         let (minimal, missing) = find(names, &f.minimal);
@@ -175,7 +180,20 @@ pub(crate) fn run(args: DiagnoseArgs, session: &Session) -> anyhow::Result<u8> {
             diagnosis.failures.push(d);
             continue;
         }
-        let (wanted, cut) = candidates(&minimal, &suite, budget);
+        let polluters = minimal[..minimal.len() - 1].to_vec();
+        // A victim of polluters already diagnosed with another victim: their polluters and
+        // cleaners are the likely ones; try those, not the whole suite again.
+        let known = causes
+            .iter()
+            .find(|(p, _, _)| !p.is_empty() && *p == polluters && !args.each_victim);
+        let scope: Vec<TestId> = match known {
+            Some((_, first, found)) => {
+                d.among_those_of = Some(*first);
+                found.clone()
+            }
+            None => suite.clone(),
+        };
+        let (wanted, cut) = candidates(&minimal, &scope, budget);
         let to_run: Vec<Vec<TestId>> = {
             let mut fresh: Vec<Vec<TestId>> = Vec::new();
             for c in &wanted {
@@ -236,6 +254,17 @@ pub(crate) fn run(args: DiagnoseArgs, session: &Session) -> anyhow::Result<u8> {
         }
         if minimal.len() == 1 && !d.state_setters.is_empty() {
             d.classification = Some("brittle".to_string());
+        }
+        if d.among_those_of.is_none() {
+            let mut found: Vec<TestId> = Vec::new();
+            for c in &wanted {
+                let name = names.shown(c.test);
+                let kept = d.polluters.iter().chain(&d.cleaners).any(|p| p == name);
+                if kept && !found.contains(&c.test) {
+                    found.push(c.test);
+                }
+            }
+            causes.push((polluters, n, found));
         }
         d.incomplete = cut || signal.is_some() || d.runs < wanted.len();
         interrupted = interrupted.or(signal);

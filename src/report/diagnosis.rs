@@ -46,6 +46,18 @@ pub struct Diagnosis {
     /// Tests of the minimal sequence the suite no longer has.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<String>,
+    /// A victim of the same polluters as this earlier failure (its number): only that one's
+    /// polluters and cleaners were tried here, not the whole suite (`--each-victim` scans it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub among_those_of: Option<usize>,
+}
+
+impl Diagnosis {
+    /// What the lists are drawn from, said after their count: `, among failure 1's`.
+    fn scope(&self) -> String {
+        self.among_those_of
+            .map_or(String::new(), |n| format!(", among failure {n}'s"))
+    }
 }
 
 /// Lines for one failure's diagnosis.
@@ -71,14 +83,16 @@ pub fn lines(d: &Diagnosis) -> String {
     if d.minimal.len() > 1 {
         let _ = write!(
             t,
-            "\n  polluters ({}): {}",
+            "\n  polluters ({}{}): {}",
             d.polluters.len(),
+            d.scope(),
             list(&d.polluters)
         );
         let _ = write!(
             t,
-            "\n  cleaners ({}): {}",
+            "\n  cleaners ({}{}): {}",
             d.cleaners.len(),
+            d.scope(),
             list(&d.cleaners)
         );
     } else {
@@ -156,6 +170,12 @@ pub fn render_html(r: &DiagnoseReport) -> String {
                 } @else {
                     (names("state-setters", &d.state_setters, "each makes the victim pass when run just before it: the victim needs one of them"))
                 }
+                @if let Some(n) = d.among_those_of {
+                    p.muted {
+                        "the same polluters as failure " (n) ": only its polluters and cleaners \
+                         were tried (smoke diagnose --each-victim scans the whole suite)"
+                    }
+                }
                 @if d.missing.is_empty() {
                     p {
                         (d.runs) " runs, " (d.executions) " test executions"
@@ -199,6 +219,7 @@ impl Diagnosis {
             executions: 0,
             incomplete: false,
             missing: Vec::new(),
+            among_those_of: None,
         }
     }
 }
