@@ -251,6 +251,7 @@ mod tests {
             executions: 15,
             incomplete: false,
             missing: Vec::new(),
+            among_those_of: None,
         }
     }
 
