@@ -167,6 +167,12 @@ fn a_batch_attributes_every_victim_of_one_polluter_with_a_few_runs_each() {
     )
     .expect("text");
     assert!(text.contains("p breaks 10 tests: v0 v1 v2"), "{text}");
+    // The headline says it is one bug.
+    assert!(
+        stdout(&out).contains("10 unique (1 root cause behind 10 of them)"),
+        "{}",
+        stdout(&out)
+    );
     let causes = report["root_causes"]
         .as_array()
         .expect("root causes in the JSON");

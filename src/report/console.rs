@@ -51,6 +51,16 @@ pub fn summary(report: &RunReport, interrupted: Option<i32>) -> String {
                 "summary: {whole}, {} tests run, {} failure(s) found, {} unique",
                 s.test_executions, s.failures_found, s.unique_failures,
             );
+            // The headline: one polluter that breaks ten tests is one bug, not ten.
+            let causes = crate::report::render::root_causes(report);
+            if !causes.is_empty() {
+                let victims: usize = causes.iter().map(|(_, v)| v.len()).sum();
+                line.push_str(&format!(
+                    " ({} root cause{} behind {victims} of them)",
+                    causes.len(),
+                    if causes.len() == 1 { "" } else { "s" }
+                ));
+            }
             if s.unmatched_failures > 0 {
                 line.push_str(&format!(
                     ", {} more ignored (output does not match --match)",
