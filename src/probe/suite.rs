@@ -204,7 +204,8 @@ pub fn leftovers(baseline: &SuiteLook, now: &SuiteLook) -> Option<Vec<FileChange
     for path in paths {
         let (b, a) = (baseline.entries.get(path), now.entries.get(path));
         let change = match (b, a) {
-            (_, Some(a)) if a.mtime >= since && a.kind != "dir" => continue,
+            // Written (or, a folder, filled) by the setup before this look: its own work.
+            (_, Some(a)) if a.mtime >= since => continue,
             (None, Some(_)) => Change::Created,
             (Some(_), None) => Change::Deleted,
             // A folder changes whenever its entries do; they are listed themselves.
@@ -275,8 +276,9 @@ mod tests {
                 ("notes.txt", entry("file", 9, 400)),
                 // A test left it; setup does not remove it.
                 ("leak", entry("file", 0, 300)),
-                // Setup made it.
+                // Setup made it, and a folder for it.
                 ("state/fresh", entry("file", 0, 901)),
+                ("run-42", entry("dir", 0, 902)),
             ],
             Some(800),
         );
