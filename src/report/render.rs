@@ -591,28 +591,26 @@ pub(super) fn describe_options(report: &RunReport) -> String {
 /// The polluters (a minimal sequence without its last test) that make more than one test fail,
 /// each with those tests, in the order found.
 pub fn root_causes(report: &RunReport) -> Vec<(Vec<String>, Vec<String>)> {
-    let mut causes: Vec<(Vec<String>, Vec<String>)> = Vec::new();
-    for f in &report.failures {
-        let Some((victim, polluters)) = f.minimal.split_last() else {
-            continue;
-        };
-        if polluters.is_empty() {
-            continue;
-        }
-        match causes.iter_mut().find(|(p, _)| p == polluters) {
-            Some((_, victims)) if !victims.contains(victim) => victims.push(victim.clone()),
-            Some(_) => {}
-            None => causes.push((polluters.to_vec(), vec![victim.clone()])),
-        }
-    }
-    causes.retain(|(_, victims)| victims.len() > 1);
-    causes
+    grouped(report, |polluters, victim| {
+        (polluters.to_vec(), victim.to_string())
+    })
 }
 
 /// The tests that fail after more than one different polluter, each with those polluters, in
 /// the order found: interchangeable polluters share a cause (a fixture, a module they import).
 pub fn shared_victims(report: &RunReport) -> Vec<(String, Vec<Vec<String>>)> {
-    let mut victims: Vec<(String, Vec<Vec<String>>)> = Vec::new();
+    grouped(report, |polluters, victim| {
+        (victim.to_string(), polluters.to_vec())
+    })
+}
+
+/// The failures with polluters, as `key` splits each (polluters, victim) pair into a key and a
+/// member, grouped by key in the order found, each member once; only groups of two or more.
+fn grouped<K: PartialEq, M: PartialEq>(
+    report: &RunReport,
+    key: impl Fn(&[String], &str) -> (K, M),
+) -> Vec<(K, Vec<M>)> {
+    let mut groups: Vec<(K, Vec<M>)> = Vec::new();
     for f in &report.failures {
         let Some((victim, polluters)) = f.minimal.split_last() else {
             continue;
@@ -620,16 +618,15 @@ pub fn shared_victims(report: &RunReport) -> Vec<(String, Vec<Vec<String>>)> {
         if polluters.is_empty() {
             continue;
         }
-        match victims.iter_mut().find(|(v, _)| v == victim) {
-            Some((_, sets)) if !sets.iter().any(|s| s == polluters) => {
-                sets.push(polluters.to_vec())
-            }
+        let (k, member) = key(polluters, victim);
+        match groups.iter_mut().find(|(g, _)| *g == k) {
+            Some((_, members)) if !members.contains(&member) => members.push(member),
             Some(_) => {}
-            None => victims.push((victim.clone(), vec![polluters.to_vec()])),
+            None => groups.push((k, vec![member])),
         }
     }
-    victims.retain(|(_, sets)| sets.len() > 1);
-    victims
+    groups.retain(|(_, members)| members.len() > 1);
+    groups
 }
 
 /// `v fails after any of 3 tests: p q r (...)`, for [`shared_victims`].
