@@ -29,6 +29,7 @@ pub(crate) mod commands;
 pub mod config;
 pub mod control;
 pub mod error;
+pub mod evidence;
 pub mod exec;
 pub mod execution;
 pub mod helpers;
