@@ -58,7 +58,10 @@ impl Index {
     /// 1. an id equal to a spelling, the spellings tried in order (`name` first): the first
     ///    spelling that equals an id wins;
     /// 2. an alias equal to a spelling, likewise (an alias shared by several ids: ambiguous);
-    /// 3. an id or alias with the same normalised tokens (see [`tokens`]);
+    /// 3. an id or alias with the same normalised tokens: a leading `./` and a `.py` that ends
+    ///    a path (or comes before `::`) dropped, then split on `/`, `\`, `.`, `::`, `#` and
+    ///    whitespace, never inside `[...]`, so pytest's JUnit `tests.test_a` + `test_x` meets
+    ///    the node id `tests/test_a.py::test_x`;
     /// 4. an id or alias whose tokens end with the spelling's, or the other way round (a bare
     ///    go test name against `pkg::TestX`, an absolute path against `__tests__/a.test.js`).
     ///

@@ -142,7 +142,7 @@ const LONGEST_NAME: usize = 1000;
 /// skipped; empty or blank, binary (NUL bytes, mostly not UTF-8, gzip or zip) and HTML pages
 /// are errors; XML (`<?xml`, `<testsuites`, `<testsuite`, or any other element that parses) is
 /// JUnit or an error naming its root element; anything else is a console log, decoded lossily.
-/// A log with nothing [`log`] knows may still be a plain list of test names (`Kind::Names`):
+/// A log with nothing the log parsers know may still be a plain list of test names (`Kind::Names`):
 ///
 /// - lines are trimmed; blank lines and lines starting with `#` are skipped;
 /// - every other line must be at most 1000 characters, without control characters, with a
