@@ -39,180 +39,173 @@ pub struct Cli {
     /// A subcommand instead of a run.
     #[command(subcommand)]
     pub command: Option<Command>,
-
     /// Only these tests, in this order (for rotate and repeat); a name may repeat.
     #[arg(value_name = "TEST")]
     pub tests: Vec<OsString>,
 
-    /// Read the suite from FILE instead of ./smoke.toml; its paths are relative to its folder.
-    #[arg(short, long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-
-    /// Ignore ./smoke.toml: the suite comes from the flags alone (--run or --preset).
-    #[arg(long, conflicts_with = "config")]
-    pub no_config: bool,
-
-    /// Shell command that runs one test; {test} stands for the test's name (one word).
-    #[arg(long, value_name = "TEMPLATE")]
-    pub run: Option<String>,
-
-    /// Batch mode: shell command that runs a whole sequence in one invocation; {tests} stands
-    /// for the ordered names (one word each), {junit} for a fresh JUnit XML path.
-    #[arg(long, value_name = "TEMPLATE")]
-    pub batch: Option<String>,
-
-    /// How the batch runner reports results [default: junit if the batch has {junit}, json if
-    /// it has {json}, else tap].
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub format: Option<crate::batch::Format>,
-
-    /// Fill in how to list and run the tests for a known runner; smoke.toml keys override it.
-    #[arg(long, value_enum, value_name = "RUNNER")]
-    pub preset: Option<crate::preset::Preset>,
-
-    /// The runner a preset calls (shell words) [default: pytest, prove, cargo, go, ctest, rspec
-    /// or `npx --no -- jest`; gtest: the test binary, required].
-    #[arg(long, value_name = "COMMAND")]
-    pub program: Option<String>,
-
-    /// Run each test in its own process (per-test) or each sequence in one (batch) [default:
-    /// batch when a batch command is set, or the preset's].
-    #[arg(long, value_enum, value_name = "MODE")]
-    pub mode: Option<crate::execution::RunMode>,
-
-    /// Shell command to run before every sequence (fresh state).
-    #[arg(long, value_name = "COMMAND")]
-    pub setup: Option<String>,
-
-    /// Shell command to run after every sequence.
-    #[arg(long, value_name = "COMMAND")]
-    pub teardown: Option<String>,
-
-    /// Time limit per test (and per setup/teardown, list command and `[report] build` command),
-    /// e.g. 30s or 2m; a test past it is killed with its process group and fails as `timeout`.
-    #[arg(long, value_name = "DURATION")]
-    pub timeout: Option<String>,
-
-    #[command(flatten)]
-    pub probes: ProbeArgs,
-
+    /// Only the tests named in FILE, one a line, in that order, as if named on the command line
+    /// (blank lines and lines starting with # are left out).
+    #[arg(long, value_name = "FILE", conflicts_with = "tests")]
+    pub order_file: Option<PathBuf>,
     /// Order of the tests in each iteration [default: random].
     #[arg(short, long, value_enum, value_name = "ORDER")]
     pub order: Option<OrderArg>,
-
     /// With --order external: the shell command of a program that chooses each next test,
     /// speaking JSON lines on its stdin and stdout (see the README's controller protocol).
     #[arg(long, value_name = "CMD", conflicts_with = "control_dir")]
     pub controller: Option<String>,
-
     /// Let commands drive one sequence: each `smoke op DIR` runs the next test of the order,
     /// `smoke check DIR` ends the sequence and gives the verdict.
     #[arg(long, value_name = "DIR")]
     pub control_dir: Option<PathBuf>,
-
     /// How many times each test runs per iteration [default: 2; 1 in batch mode].
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub times: Option<u32>,
-
     /// How many iterations to run [default: 10; tuscan and exhaustive: every row or order;
     /// rotate, repeat and reverse run once].
     #[arg(short = 'n', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub iterations: Option<u32>,
-
     /// Base seed; iteration i uses seed + i - 1 [default: drawn from the OS and printed].
     #[arg(short, long, value_name = "N", allow_negative_numbers = true, value_parser = parse_seed)]
     pub seed: Option<u64>,
-
     /// Run only this machine's share of the iterations: K/N runs the iterations i with
     /// (i - 1) mod N = K - 1, under the whole run's seeds (needs --seed or `[smoke] seed`); `ci`
     /// reads K and N from the CI system's variables.
     #[arg(long, value_name = "K/N|ci", value_parser = crate::shard::parse_spec)]
     pub shard: Option<ShardSpec>,
-
     /// With --shard ci in a Kubernetes Indexed Job: how many shards (the Job's completions),
     /// since Kubernetes gives only the index (JOB_COMPLETION_INDEX).
     #[arg(long, value_name = "N", requires = "shard",
           value_parser = clap::value_parser!(u32).range(1..))]
     pub shard_total: Option<u32>,
-
-    /// Only count a failure as reproduced when the test's output matches REGEX.
-    #[arg(short, long = "match", value_name = "REGEX")]
-    pub match_output: Option<String>,
-
-    /// Run up to N sequences at once, each on a worker of its own (SMOKE_WORKER and {worker}
-    /// tell them apart); `auto`: one per CPU [default: 1].
-    #[arg(short, long, value_name = "N", value_parser = parse_jobs)]
-    pub jobs: Option<Jobs>,
-
-    /// Where each sequence runs: in the suite folder, or in a new empty folder of its own
-    /// (fresh), removed afterwards; tests then find the suite in $SMOKE_SUITE_DIR [default:
-    /// suite].
-    #[arg(long, value_enum, value_name = "WHERE")]
-    pub workdir: Option<crate::execution::Workdir>,
-
-    /// Shrinking: a candidate counts as passing only after N+1 clean runs; a failure seen to
-    /// come and go is classified flaky with its rate, and still shrunk [default: 0].
-    #[arg(long, value_name = "N")]
-    pub retries: Option<u32>,
-
-    /// Shrinking: spend at most N test executions on one failure; the result is then reported
-    /// as not proven minimal [default: no limit].
-    #[arg(long, value_name = "N", value_parser = parse_budget)]
-    pub max_reduce: Option<u64>,
-
-    /// Shrinking: how the failing sequence is narrowed before the 1-minimal proof: smoke's own,
-    /// or Apache::TestSmoke's (binary halves, then random windows drawn from the iteration's
-    /// seed) [default: smoke].
-    #[arg(long, value_enum, value_name = "REDUCER")]
-    pub reduce: Option<ReduceArg>,
-
-    /// Batch mode: a runner that exits non-zero after reporting every test as passed (a
-    /// coverage threshold, a session error) is not a failure.
-    #[arg(long)]
-    pub ignore_runner_exit: bool,
-
-    /// Batch mode with pytest or rspec: start a fresh runner for every sequence instead of
-    /// forking each one from a server that loaded the suite once.
-    #[arg(long)]
-    pub no_fork_server: bool,
-
     /// Run each iteration past its first failure, so that every test failing in it is found
     /// and shrunk (one polluter, many victims, in one iteration); by default an iteration stops
     /// at its first failure (pytest: --maxfail=1).
     #[arg(long)]
     pub keep_going: bool,
-
     /// Run each test once in the suite's order, not stopping, and show each failure's output
     /// (takes test names and --seed, not the order options).
     #[arg(long)]
     pub bug_mode: bool,
-
     /// Print the names of the selected tests, one per line, and exit: check what a preset or
     /// list command finds. Runs no test and writes no report.
     #[arg(long, conflicts_with = "bug_mode")]
     pub list: bool,
 
+    /// How to find and run the suite, shrink what fails and report it: the flags a run shares
+    /// with `smoke reproduce`.
+    #[command(flatten)]
+    pub suite: SuiteArgs,
+}
+
+/// The flags a run shares with `smoke reproduce`: how to find and run the suite, shrink what
+/// fails, and where to write the report. [`Cli`] dereferences to them, so `cli.preset` reads as
+/// before.
+#[derive(Debug, Args)]
+pub struct SuiteArgs {
+    /// Read the suite from FILE instead of ./smoke.toml; its paths are relative to its folder.
+    #[arg(short, long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Ignore ./smoke.toml: the suite comes from the flags alone (--run or --preset).
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+    /// Shell command that runs one test; {test} stands for the test's name (one word).
+    #[arg(long, value_name = "TEMPLATE")]
+    pub run: Option<String>,
+    /// Batch mode: shell command that runs a whole sequence in one invocation; {tests} stands
+    /// for the ordered names (one word each), {junit} for a fresh JUnit XML path.
+    #[arg(long, value_name = "TEMPLATE")]
+    pub batch: Option<String>,
+    /// How the batch runner reports results [default: junit if the batch has {junit}, json if
+    /// it has {json}, else tap].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<crate::batch::Format>,
+    /// Fill in how to list and run the tests for a known runner; smoke.toml keys override it.
+    #[arg(long, value_enum, value_name = "RUNNER")]
+    pub preset: Option<crate::preset::Preset>,
+    /// The runner a preset calls (shell words) [default: pytest, prove, cargo, go, ctest, rspec
+    /// or `npx --no -- jest`; gtest: the test binary, required].
+    #[arg(long, value_name = "COMMAND")]
+    pub program: Option<String>,
+    /// Run each test in its own process (per-test) or each sequence in one (batch) [default:
+    /// batch when a batch command is set, or the preset's].
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub mode: Option<crate::execution::RunMode>,
+    /// Shell command to run before every sequence (fresh state).
+    #[arg(long, value_name = "COMMAND")]
+    pub setup: Option<String>,
+    /// Shell command to run after every sequence.
+    #[arg(long, value_name = "COMMAND")]
+    pub teardown: Option<String>,
+    /// Time limit per test (and per setup/teardown, list command and `[report] build` command),
+    /// e.g. 30s or 2m; a test past it is killed with its process group and fails as `timeout`.
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+    #[command(flatten)]
+    pub probes: ProbeArgs,
+    /// Only count a failure as reproduced when the test's output matches REGEX.
+    #[arg(short, long = "match", value_name = "REGEX")]
+    pub match_output: Option<String>,
+    /// Run up to N sequences at once, each on a worker of its own (SMOKE_WORKER and {worker}
+    /// tell them apart); `auto`: one per CPU [default: 1].
+    #[arg(short, long, value_name = "N", value_parser = parse_jobs)]
+    pub jobs: Option<Jobs>,
+    /// Where each sequence runs: in the suite folder, or in a new empty folder of its own
+    /// (fresh), removed afterwards; tests then find the suite in $SMOKE_SUITE_DIR [default:
+    /// suite].
+    #[arg(long, value_enum, value_name = "WHERE")]
+    pub workdir: Option<crate::execution::Workdir>,
+    /// Shrinking: a candidate counts as passing only after N+1 clean runs; a failure seen to
+    /// come and go is classified flaky with its rate, and still shrunk [default: 0].
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
+    /// Shrinking: spend at most N test executions on one failure; the result is then reported
+    /// as not proven minimal [default: no limit].
+    #[arg(long, value_name = "N", value_parser = parse_budget)]
+    pub max_reduce: Option<u64>,
+    /// Shrinking: how the failing sequence is narrowed before the 1-minimal proof: smoke's own,
+    /// or Apache::TestSmoke's (binary halves, then random windows drawn from the iteration's
+    /// seed) [default: smoke].
+    #[arg(long, value_enum, value_name = "REDUCER")]
+    pub reduce: Option<ReduceArg>,
+    /// Batch mode: a runner that exits non-zero after reporting every test as passed (a
+    /// coverage threshold, a session error) is not a failure.
+    #[arg(long)]
+    pub ignore_runner_exit: bool,
+    /// Batch mode with pytest or rspec: start a fresh runner for every sequence instead of
+    /// forking each one from a server that loaded the suite once.
+    #[arg(long)]
+    pub no_fork_server: bool,
     /// Write the text report to PATH (the JSON and HTML reports go beside it, ending .json and
     /// .html).
     #[arg(long, value_name = "PATH", conflicts_with = "report_dir")]
     pub report: Option<PathBuf>,
-
     /// Folder for dated reports [default: `[report] dir` of smoke.toml, else ./reports].
     #[arg(long, value_name = "DIR")]
     pub report_dir: Option<PathBuf>,
-
     /// Also write the findings as JUnit XML to PATH, one failing testcase per order bug, for
     /// CI pages that list test results.
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
-
     /// Print each test as it starts.
     #[arg(short, long, conflicts_with = "quiet")]
     pub verbose: bool,
-
     /// Print only errors and the summary.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+impl std::ops::Deref for Cli {
+    type Target = SuiteArgs;
+    fn deref(&self) -> &SuiteArgs {
+        &self.suite
+    }
+}
+
+impl std::ops::DerefMut for Cli {
+    fn deref_mut(&mut self) -> &mut SuiteArgs {
+        &mut self.suite
+    }
 }
 
 /// smoke's subcommands.
@@ -246,6 +239,41 @@ pub enum Command {
     /// verdict line and exits with smoke's exit code (0 no failure, 1 failure found).
     #[command(after_help = "A test called check is run with `smoke -- check`.")]
     Check(ControlArgs),
+    /// Start from what CI kept: read the order a failed run ran its tests in (its JUnit XML, a
+    /// console log with the test names or the seed of the runner that shuffled them, a file of
+    /// names), run that order until the failure comes back, then check, shrink, prove and
+    /// report it as a run does; exits 1 when it came back, 0 when it did not.
+    #[command(after_help = "\
+Examples:
+  smoke reproduce junit.xml                 the order and the failures of a CI run's JUnit file
+  smoke reproduce ci.log --tries 5          a log's test lines, or its seed line
+  smoke reproduce a.xml b.xml --test t/x.t  two JUnit files of one run; only t/x.t's failure
+
+A test called reproduce is run with `smoke -- reproduce`.")]
+    Reproduce(Box<ReproduceArgs>),
+}
+
+/// `smoke reproduce`'s arguments.
+#[derive(Debug, Args)]
+pub struct ReproduceArgs {
+    /// What the CI run kept: its JUnit XML files (several of one run), its console log (the
+    /// test lines of pytest -v, GoogleTest, go test -v, TAP, prove or jest, or the seed line of
+    /// pytest-randomly or rspec), or a file of test names, one a line.
+    #[arg(value_name = "EVIDENCE", required = true)]
+    pub evidence: Vec<PathBuf>,
+
+    /// Reproduce this failing test only (as the suite lists it, or as the evidence names it);
+    /// the order runs up to it [default: every failure the evidence records].
+    #[arg(long, value_name = "NAME")]
+    pub test: Option<String>,
+
+    /// Run the order up to N times while no failure comes back.
+    #[arg(long, value_name = "N", default_value_t = 3,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub tries: u32,
+
+    #[command(flatten)]
+    pub suite: SuiteArgs,
 }
 
 /// `smoke resume`'s arguments.

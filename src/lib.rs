@@ -69,8 +69,16 @@ where
                 && let Some(verb) = args
                     .get(1)
                     .filter(|a| {
-                        ["merge", "replay", "diagnose", "resume", "op", "check"]
-                            .contains(&&*a.to_string_lossy())
+                        [
+                            "merge",
+                            "replay",
+                            "diagnose",
+                            "resume",
+                            "op",
+                            "check",
+                            "reproduce",
+                        ]
+                        .contains(&&*a.to_string_lossy())
                     })
                     .map(|a| a.to_string_lossy())
             {

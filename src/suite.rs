@@ -184,6 +184,142 @@ pub fn resolve(
     })
 }
 
+/// A runner that can say, without running a test, the order its seed gives the suite.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Seeded {
+    /// pytest with pytest-randomly (`--randomly-seed=N`).
+    PytestRandomly,
+    /// rspec's random order (`--seed N`).
+    Rspec,
+}
+
+/// The order `seed` gives the suite under `runner`, asked of the runner itself through the
+/// suite's own listing command (pytest `--collect-only` with pytest-randomly's seed instead of
+/// `-p no:randomly`; `rspec --dry-run` with the seed instead of `--order defined`). The names
+/// are the suite's ids, in the order the seeded run would run them.
+pub fn seeded_order(
+    config: &Config,
+    runner: Seeded,
+    seed: &str,
+    interrupt: &Interrupt,
+) -> anyhow::Result<Vec<OsString>> {
+    if seed.is_empty() || !seed.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ConfigError::new(format!(
+            "the seed '{}' is not a whole number: smoke asks the runner for a seed's order only \
+             with the number the runner printed",
+            crate::report::one_line(seed)
+        ))
+        .into());
+    }
+    let listing = Listing {
+        config,
+        interrupt,
+        timeout: config.timeout.unwrap_or(LIST_TIMEOUT),
+    };
+    let names = match (runner, &config.source) {
+        (Seeded::PytestRandomly, TestSource::PytestCollect(command)) => {
+            let command = match command.contains(" -p no:randomly") {
+                true => command.replacen(" -p no:randomly", "", 1),
+                false => command.clone(),
+            };
+            let command = format!("{command} -p randomly --randomly-seed={seed}");
+            let got = listing.run_in(&config.dir, &[exec::SHELL, "-c", &command])?;
+            if got.outcome == (Outcome::Fail { code: 4 })
+                && String::from_utf8_lossy(&got.stderr).contains("randomly")
+            {
+                return Err(ConfigError::new(format!(
+                    "'{command}' failed: pytest-randomly, whose seed the evidence names, is not \
+                     installed where this pytest runs (pip install pytest-randomly, the version \
+                     CI has), so smoke cannot ask it for that seed's order"
+                ))
+                .into());
+            }
+            pytest_names(&listing.stdout_of(&format!("'{command}'"), got)?)
+        }
+        (Seeded::Rspec, TestSource::Rspec(command)) => {
+            let command = match command.contains("--order defined") {
+                true => command.replacen("--order defined", &format!("--seed {seed}"), 1),
+                false => format!("{command} --seed {seed}"),
+            };
+            rspec_names(&listing.output(&command)?).map_err(|e| {
+                ConfigError::new(format!(
+                    "cannot read the example ids '{command}' printed: {e}; run it to see what \
+                     rspec says"
+                ))
+            })?
+        }
+        (Seeded::PytestRandomly, _) => {
+            return Err(ConfigError::new(
+                "the evidence names pytest-randomly's seed, but this suite is not listed by \
+                 pytest: use --preset pytest (or a smoke.toml with preset = \"pytest\")",
+            )
+            .into());
+        }
+        (Seeded::Rspec, _) => {
+            return Err(ConfigError::new(
+                "the evidence names rspec's seed, but this suite is not listed by rspec: use \
+                 --preset rspec (or a smoke.toml with preset = \"rspec\")",
+            )
+            .into());
+        }
+    };
+    if let Some(signal) = interrupt.signal() {
+        return Err(Interrupted { signal }.into());
+    }
+    Ok(names)
+}
+
+/// For an rspec suite, the other names each example goes by in CI's artifacts: its
+/// `file:line` location (rspec's `rspec ./spec/a_spec.rb:12` failure lines) and its full
+/// description (rspec_junit_formatter's testcase names), by example id. Asked of rspec with
+/// the suite's own listing command; an empty list for other suites.
+pub fn rspec_aliases(
+    config: &Config,
+    interrupt: &Interrupt,
+) -> anyhow::Result<Vec<(String, Vec<String>)>> {
+    let TestSource::Rspec(command) = &config.source else {
+        return Ok(Vec::new());
+    };
+    let listing = Listing {
+        config,
+        interrupt,
+        timeout: config.timeout.unwrap_or(LIST_TIMEOUT),
+    };
+    let stdout = listing.output(command)?;
+    rspec_examples(&stdout).map_err(|e| {
+        ConfigError::new(format!(
+            "cannot read the examples '{command}' printed: {e}; run it to see what rspec says"
+        ))
+        .into()
+    })
+}
+
+/// rspec's JSON: each example's id and the names it goes by (`file:line`, full description).
+fn rspec_examples(stdout: &[u8]) -> Result<Vec<(String, Vec<String>)>, String> {
+    let value = rspec_json(stdout)?;
+    let examples = value["examples"]
+        .as_array()
+        .ok_or("rspec's JSON has no \"examples\"")?;
+    Ok(examples
+        .iter()
+        .filter_map(|e| {
+            let id = e["id"].as_str()?;
+            let id = id.strip_prefix("./").unwrap_or(id).to_string();
+            let mut also = Vec::new();
+            if let (Some(file), Some(line)) = (e["file_path"].as_str(), e["line_number"].as_u64()) {
+                also.push(format!(
+                    "{}:{line}",
+                    file.strip_prefix("./").unwrap_or(file)
+                ));
+            }
+            if let Some(description) = e["full_description"].as_str() {
+                also.push(description.to_string());
+            }
+            Some((id, also))
+        })
+        .collect())
+}
+
 /// Keep the first of each name, and say which names came twice: a name listed twice would run
 /// as two tests that nobody can tell apart.
 pub fn dedupe(names: Vec<OsString>) -> (Vec<OsString>, Vec<OsString>) {
@@ -600,15 +736,7 @@ fn gtest_names(stdout: &[u8]) -> Vec<OsString> {
 /// leading `./` (`spec/a_spec.rb[1:2]`). The JSON follows whatever the spec files printed
 /// while loading.
 fn rspec_names(stdout: &[u8]) -> Result<Vec<OsString>, String> {
-    let start = stdout
-        .windows(10)
-        .position(|w| w == br#"{"version""#)
-        .ok_or("no JSON from rspec's JSON formatter in its output")?;
-    let value = serde_json::Deserializer::from_slice(&stdout[start..])
-        .into_iter::<serde_json::Value>()
-        .next()
-        .ok_or("no JSON in rspec's output")?
-        .map_err(|e| e.to_string())?;
+    let value = rspec_json(stdout)?;
     let examples = value["examples"]
         .as_array()
         .ok_or("rspec's JSON has no \"examples\"")?;
@@ -617,6 +745,19 @@ fn rspec_names(stdout: &[u8]) -> Result<Vec<OsString>, String> {
         .filter_map(|e| e["id"].as_str())
         .map(|id| OsString::from(id.strip_prefix("./").unwrap_or(id)))
         .collect())
+}
+
+/// The JSON rspec's JSON formatter printed, among whatever else the run printed.
+fn rspec_json(stdout: &[u8]) -> Result<serde_json::Value, String> {
+    let start = stdout
+        .windows(10)
+        .position(|w| w == br#"{"version""#)
+        .ok_or("no JSON from rspec's JSON formatter in its output")?;
+    serde_json::Deserializer::from_slice(&stdout[start..])
+        .into_iter::<serde_json::Value>()
+        .next()
+        .ok_or("no JSON in rspec's output")?
+        .map_err(|e| e.to_string())
 }
 
 /// `jest --listTests`: one absolute path per line, named relative to the suite folder (any of

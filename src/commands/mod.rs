@@ -1,7 +1,8 @@
 //! The command layer: one module per command over one [`Session`].
 //!
 //! `run` is the main command (`smoke [OPTIONS] [TEST]...`); `replay`, `diagnose`, `resume`,
-//! `merge` and `control` (`op` and `check`) are its subcommands. [`dispatch`] hands the parsed
+//! `merge`, `reproduce` and `control` (`op` and `check`) are its subcommands; `outcome` is how
+//! a run and a reproduction end. [`dispatch`] hands the parsed
 //! command line to the one command it names. What every command needs (the folder and start
 //! time, the config, the signal handlers, the listed suite, the executors, the redactor, the
 //! report files, writer and console) is built by the [`Session`]; what is pure (orders,
@@ -14,7 +15,9 @@
 mod control;
 mod diagnose;
 mod merge;
+mod outcome;
 mod replay;
+mod reproduce;
 mod resume;
 mod run;
 mod session;
@@ -33,6 +36,7 @@ pub(crate) fn dispatch(mut cli: Cli, session: &Session) -> anyhow::Result<u8> {
         Some(Command::Resume(args)) => resume::run(args, session),
         Some(Command::Op(args)) => control::run(Request::Op, args, session),
         Some(Command::Check(args)) => control::run(Request::Check, args, session),
+        Some(Command::Reproduce(args)) => reproduce::run(*args, session),
         None => run::run(cli, session),
     }
 }

@@ -60,6 +60,8 @@ pub(crate) fn run(args: ResumeArgs, session: &Session) -> anyhow::Result<u8> {
     if let Some(crate::config::Driving::ControlDir(dir)) = &config.driving {
         return Err(control_dir_error(dir).into());
     }
+    // A `smoke reproduce` run's iterations are tries of one order: none after one that failed.
+    config.until_found = recorded.reproduced_from.is_some();
 
     let mut warnings = config.warnings.clone();
     // `_built`: the suite's built test binaries (go), removed when the run ends.

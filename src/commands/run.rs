@@ -7,16 +7,15 @@
 //! run does: the report's header, the drivers, the summary and the exit code. It never runs a
 //! test itself (the runner does), and the report's start time is the session's.
 
+use super::outcome;
 use super::session::Session;
 use crate::cli::Cli;
-use crate::config::{self, Config};
+use crate::config;
 use crate::error::exit;
-use crate::execution;
-use crate::interrupt::{self, Interrupt};
 use crate::model::{self, TestNames};
 use crate::report::export::ReportFiles;
-use crate::report::record::{Options, RawName, Recorder, RunReport, Stats};
-use crate::report::{self, Fanout, Mode, Redactor, Reporter};
+use crate::report::record::Recorder;
+use crate::report::{self, Fanout, Reporter};
 use crate::runner;
 use crate::{control, order, shell, suite, term};
 use anyhow::Context;
@@ -101,15 +100,7 @@ pub(crate) fn run(cli: Cli, session: &Session) -> anyhow::Result<u8> {
     let files = ReportFiles::create(&config.report, started)?;
     Session::seal_on_hard_exit(&files);
     let redactor = Session::redactor(&config.env);
-    let mut header = report_header(
-        &config,
-        &names,
-        &redactor,
-        &interrupt,
-        selection.len(),
-        &session.argv,
-        started,
-    );
+    let mut header = session.header(&config, &names, &redactor, &interrupt, selection.len());
     header.warnings = warnings;
     let mut writer = Session::writer(&config, &files, Recorder::new(header), &redactor)?;
     let mut console = Session::console(config.verbosity, redactor);
@@ -164,22 +155,7 @@ pub(crate) fn run(cli: Cli, session: &Session) -> anyhow::Result<u8> {
         }
     };
 
-    let out = report::console::summary(writer.report(), summary.interrupted);
-    term::outln!(
-        "{out}\nreport: {}\nreport: {}\nreport: {}",
-        files.text.display(),
-        files.json.display(),
-        files.html.display()
-    );
-
-    if summary.hook_failures > 0 {
-        term::errln!(
-            "smoke: {} failed {} time(s); those sequences were abandoned (see the report)",
-            hook_names(writer.report()),
-            summary.hook_failures
-        );
-    }
-    let code = exit_code(&summary);
+    let code = outcome::end(writer.report(), &files, &summary);
     if let Some(fifo) = fifo_driver.as_mut() {
         let (verdict, why) = match (summary.interrupted, code) {
             (Some(signal), _) => ("interrupted", format!("interrupted by signal {signal}")),
@@ -231,140 +207,9 @@ fn listed_name(raw: &std::ffi::OsStr) -> String {
     line
 }
 
-/// The report as it stands before the first test: what runs, how, and where.
-fn report_header(
-    config: &Config,
-    names: &TestNames,
-    redactor: &Redactor,
-    interrupt: &Interrupt,
-    tests: usize,
-    argv: &[String],
-    started: chrono::DateTime<chrono::Local>,
-) -> RunReport {
-    RunReport {
-        smoke_version: env!("CARGO_PKG_VERSION").to_string(),
-        mode: if config.bug_mode {
-            Mode::BugMode
-        } else {
-            Mode::Smoke
-        },
-        started_at: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
-        finished_at: None,
-        completed: false,
-        status: "running".to_string(),
-        argv: argv.iter().map(|a| redactor.apply(a)).collect(),
-        options: Options {
-            order: config.order,
-            times: config.times,
-            iterations: config.iterations,
-            seed: config.seed,
-            seed_str: config.seed.to_string(),
-            match_output: config.match_output.as_ref().map(|r| r.as_str().to_string()),
-            timeout: config
-                .timeout
-                .map(|t| humantime::format_duration(t).to_string()),
-            config: config.config_file.as_ref().map(|p| p.display().to_string()),
-            suite_dir: config.dir.display().to_string(),
-            run: redactor.apply(config.execution.template()),
-            execution: config.execution.mode().to_string(),
-            format: match &config.execution {
-                execution::Execution::PerTest(_) => None,
-                execution::Execution::Batch(b) => Some(b.format.to_string()),
-            },
-            preset: config.preset.map(|p| p.to_string()),
-            fork_server: config.fork_server.map(|r| r.to_string()),
-            keep_going: config.keep_going,
-            setup: config.setup.as_deref().map(|s| redactor.apply(s)),
-            teardown: config.teardown.as_deref().map(|s| redactor.apply(s)),
-            tests,
-            retries: config.retries,
-            max_reduce: config.max_reduce,
-            reduce: config.reduce,
-            shard: config.shard,
-            controller: match &config.driving {
-                Some(config::Driving::Controller(command)) => Some(redactor.apply(command)),
-                _ => None,
-            },
-            control_dir: match &config.driving {
-                Some(config::Driving::ControlDir(dir)) => Some(dir.display().to_string()),
-                _ => None,
-            },
-            env: config
-                .env
-                .iter()
-                .map(|(k, v)| (k.clone(), redactor.value(k, v)))
-                .collect(),
-            suite: Some(
-                config
-                    .suite_record
-                    .clone()
-                    .redacted(|text| redactor.apply(text)),
-            ),
-        },
-        build: report::build::collect(
-            &config.dir,
-            &config.build_commands,
-            &config.env,
-            &config.report_env,
-            redactor,
-            config.timeout,
-            interrupt,
-        ),
-        iterations: Vec::new(),
-        failures: Vec::new(),
-        hook_failures: Vec::new(),
-        tests: Vec::new(),
-        raw_names: names
-            .not_utf8()
-            .map(|(name, bytes)| RawName {
-                name: name.to_string(),
-                bytes: bytes.to_vec(),
-            })
-            .collect(),
-        stats: Stats::default(),
-        warnings: Vec::new(),
-        merged_from: Vec::new(),
-        resumed: Vec::new(),
-    }
-}
-
-/// What failed, in the words of the summary: `setup`, `teardown`, `the batch runner`.
-fn hook_names(report: &RunReport) -> String {
-    let mut names: Vec<String> = Vec::new();
-    for failure in &report.hook_failures {
-        let name = match failure.hook {
-            model::Hook::Batch => "the batch runner".to_string(),
-            hook => hook.to_string(),
-        };
-        if !names.contains(&name) {
-            names.push(name);
-        }
-    }
-    if names.is_empty() {
-        "setup or teardown".to_string()
-    } else {
-        names.join(" or ")
-    }
-}
-
-/// The documented exit code for a finished run: a signal wins, then a reported failure, then a
-/// setup/teardown failure (smoke could not test what was asked), else success.
-fn exit_code(summary: &runner::Summary) -> u8 {
-    if let Some(signal) = summary.interrupted {
-        interrupt::exit_code(signal)
-    } else if summary.failures > 0 {
-        exit::FAILURES
-    } else if summary.hook_failures > 0 {
-        exit::ERROR
-    } else {
-        exit::OK
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runner::Summary;
 
     #[test]
     fn listed_names_are_one_line_with_controls_and_stray_bytes_escaped() {
@@ -380,26 +225,5 @@ mod tests {
         );
         assert_eq!(listed("csi\u{9b}2J".as_bytes()), r"csi\u{9b}2J");
         assert_eq!(listed(b"caf\xe9\r"), r"caf\xe9\r");
-    }
-
-    #[test]
-    fn exit_codes_follow_the_documented_precedence() {
-        let summary = |failures, hook_failures, interrupted| Summary {
-            failures,
-            unmatched: 0,
-            hook_failures,
-            interrupted,
-        };
-        let table = [
-            (summary(0, 0, None), exit::OK),
-            (summary(2, 0, None), exit::FAILURES),
-            (summary(0, 3, None), exit::ERROR),
-            (summary(1, 3, None), exit::FAILURES),
-            (summary(1, 3, Some(2)), exit::INTERRUPTED),
-            (summary(0, 0, Some(15)), 143),
-        ];
-        for (summary, code) in table {
-            assert_eq!(exit_code(&summary), code, "{summary:?}");
-        }
     }
 }

@@ -15,12 +15,12 @@ use crate::interrupt::{self, Interrupt};
 use crate::model::TestNames;
 use crate::report::console::Console;
 use crate::report::export::{ReportFiles, ReportWriter};
-use crate::report::record::{Recorder, RunReport};
+use crate::report::record::{Options, RawName, Recorder, RunReport, Stats};
 use crate::report::replay;
-use crate::report::{self, Redactor, Reporter};
+use crate::report::{self, Mode, Redactor, Reporter};
 use crate::runner::{Runner, WorkerExecutor};
 use crate::term::errln;
-use crate::{exec, suite};
+use crate::{exec, execution, suite};
 use anyhow::Context;
 use regex::Regex;
 use std::cell::OnceCell;
@@ -100,6 +100,105 @@ impl Session {
         Ok(Runner::new(
             config, names, executors, reporter, interrupt, log_path,
         ))
+    }
+
+    /// The report of a run (`smoke`, `smoke reproduce`) as it stands before the first test:
+    /// what runs, how, and where; the build parameters are collected here.
+    pub(crate) fn header(
+        &self,
+        config: &Config,
+        names: &TestNames,
+        redactor: &Redactor,
+        interrupt: &Interrupt,
+        tests: usize,
+    ) -> RunReport {
+        let (argv, started) = (&self.argv, self.started);
+        RunReport {
+            smoke_version: env!("CARGO_PKG_VERSION").to_string(),
+            mode: if config.bug_mode {
+                Mode::BugMode
+            } else {
+                Mode::Smoke
+            },
+            started_at: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+            finished_at: None,
+            completed: false,
+            status: "running".to_string(),
+            argv: argv.iter().map(|a| redactor.apply(a)).collect(),
+            options: Options {
+                order: config.order,
+                times: config.times,
+                iterations: config.iterations,
+                seed: config.seed,
+                seed_str: config.seed.to_string(),
+                match_output: config.match_output.as_ref().map(|r| r.as_str().to_string()),
+                timeout: config
+                    .timeout
+                    .map(|t| humantime::format_duration(t).to_string()),
+                config: config.config_file.as_ref().map(|p| p.display().to_string()),
+                suite_dir: config.dir.display().to_string(),
+                run: redactor.apply(config.execution.template()),
+                execution: config.execution.mode().to_string(),
+                format: match &config.execution {
+                    execution::Execution::PerTest(_) => None,
+                    execution::Execution::Batch(b) => Some(b.format.to_string()),
+                },
+                preset: config.preset.map(|p| p.to_string()),
+                fork_server: config.fork_server.map(|r| r.to_string()),
+                keep_going: config.keep_going,
+                setup: config.setup.as_deref().map(|s| redactor.apply(s)),
+                teardown: config.teardown.as_deref().map(|s| redactor.apply(s)),
+                tests,
+                retries: config.retries,
+                max_reduce: config.max_reduce,
+                reduce: config.reduce,
+                shard: config.shard,
+                controller: match &config.driving {
+                    Some(config::Driving::Controller(command)) => Some(redactor.apply(command)),
+                    _ => None,
+                },
+                control_dir: match &config.driving {
+                    Some(config::Driving::ControlDir(dir)) => Some(dir.display().to_string()),
+                    _ => None,
+                },
+                env: config
+                    .env
+                    .iter()
+                    .map(|(k, v)| (k.clone(), redactor.value(k, v)))
+                    .collect(),
+                suite: Some(
+                    config
+                        .suite_record
+                        .clone()
+                        .redacted(|text| redactor.apply(text)),
+                ),
+            },
+            build: report::build::collect(
+                &config.dir,
+                &config.build_commands,
+                &config.env,
+                &config.report_env,
+                redactor,
+                config.timeout,
+                interrupt,
+            ),
+            iterations: Vec::new(),
+            failures: Vec::new(),
+            hook_failures: Vec::new(),
+            tests: Vec::new(),
+            raw_names: names
+                .not_utf8()
+                .map(|(name, bytes)| RawName {
+                    name: name.to_string(),
+                    bytes: bytes.to_vec(),
+                })
+                .collect(),
+            stats: Stats::default(),
+            warnings: Vec::new(),
+            merged_from: Vec::new(),
+            resumed: Vec::new(),
+            reproduced_from: None,
+        }
     }
 
     /// Workers for the config's `--jobs`, each with its own executor.

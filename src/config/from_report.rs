@@ -177,7 +177,7 @@ pub fn from_report(report: &RunReport, ask: &ReportSuite) -> Result<Rebuilt, Con
         cli.probes.probe = record.probe.clone();
         cli.controller = record.controller.clone();
     }
-    cli.probes.probe = cli.probes.probe.or(given_probe);
+    cli.probes.probe = cli.probes.probe.take().or(given_probe);
     cli.probes.probe_ignore = record.probe_ignore.clone();
     cli.probes.probe_files = record.probe_files.clone();
     cli.probes.state_ignore = record.state_ignore.clone();

@@ -182,6 +182,9 @@ pub struct Config {
     /// Options that were given but cannot apply, each a sentence for the console and the
     /// report.
     pub warnings: Vec<String>,
+    /// `smoke reproduce`: an iteration starts only when the one before it has ended, and none
+    /// after one that failed (each iteration is one more try of the same order).
+    pub until_found: bool,
 }
 
 /// How much the console prints.
@@ -417,15 +420,25 @@ impl Config {
         // serve smoke mode are set to what bug mode does, so no report records one that had no
         // effect (the file's [smoke] keys serve the smoke runs).
         let bug_mode = cli.bug_mode;
+        let list_only = cli.list;
+        let order_file = match &cli.order_file {
+            Some(path) => Some(read_order_file(&cwd.join(path), path)?),
+            None => None,
+        };
+        let Cli {
+            tests: selected,
+            suite: flags,
+            ..
+        } = cli;
         Ok(Config {
             config_file,
             dir,
             source,
-            selected: cli.tests,
+            selected: order_file.unwrap_or(selected),
             execution,
             preset,
-            setup: cli.setup.or(suite.setup),
-            teardown: cli.teardown.or(suite.teardown),
+            setup: flags.setup.or(suite.setup),
+            teardown: flags.teardown.or(suite.teardown),
             timeout,
             env: suite.env.into_iter().collect(),
             probes,
@@ -452,13 +465,14 @@ impl Config {
                 run.reduce
             },
             bug_mode,
-            ignore_runner_exit: cli.ignore_runner_exit || suite.ignore_runner_exit.unwrap_or(false),
+            ignore_runner_exit: flags.ignore_runner_exit
+                || suite.ignore_runner_exit.unwrap_or(false),
             deduplicating_runner,
             fork_server,
             runs_pytest,
             keep_going: keep_going && !bug_mode,
-            list_only: cli.list,
-            verbosity: match (cli.quiet, cli.verbose) {
+            list_only,
+            verbosity: match (flags.quiet, flags.verbose) {
                 (true, _) => Verbosity::Quiet,
                 (_, true) => Verbosity::Verbose,
                 _ => Verbosity::Normal,
@@ -471,6 +485,7 @@ impl Config {
             replay_dir,
             suite_record,
             warnings,
+            until_found: false,
         })
     }
 }
@@ -601,6 +616,33 @@ pub fn report_target_only(
         &dir,
         cwd,
     ))
+}
+
+/// `--order-file`: the test names of `path` (shown as `given`), one a line, byte for byte;
+/// blank lines and lines starting with `#` are left out.
+fn read_order_file(path: &Path, given: &Path) -> Result<Vec<OsString>, ConfigError> {
+    use std::os::unix::ffi::OsStringExt;
+    let bytes = std::fs::read(path).map_err(|e| {
+        ConfigError::new(format!(
+            "cannot read the order file '{}': {e} (--order-file takes a file of test names, one \
+             a line)",
+            given.display()
+        ))
+    })?;
+    let names: Vec<OsString> = bytes
+        .split(|&b| b == b'\n')
+        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+        .filter(|line| !line.trim_ascii().is_empty() && !line.starts_with(b"#"))
+        .map(|line| OsString::from_vec(line.to_vec()))
+        .collect();
+    if names.is_empty() {
+        return Err(ConfigError::new(format!(
+            "the order file '{}' names no test (one name a line; blank lines and # comments \
+             are left out)",
+            given.display()
+        )));
+    }
+    Ok(names)
 }
 
 /// For the subcommands that take a report up again (`replay`, `resume`): the folder its suite

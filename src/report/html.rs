@@ -687,6 +687,13 @@ fn options(report: &RunReport) -> Option<Markup> {
             .iter()
             .map(|m| ("merged from", m.describe())),
     )
+    .chain(report.reproduced_from.iter().flat_map(|from| {
+        let mut rows = vec![("reproduce", from.describe(report.iterations.len()))];
+        if !from.unknown.is_empty() {
+            rows.push(("left out", from.unknown.join(", ")));
+        }
+        rows
+    }))
     .collect();
     Some(key_values(&rows))
 }

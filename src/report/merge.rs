@@ -154,6 +154,7 @@ pub fn merge(
                 failures_found: s.report.stats.failures_found,
             })
             .collect(),
+        reproduced_from: None,
         resumed: shards
             .iter()
             .flat_map(|s| s.report.resumed.iter().cloned())

@@ -61,6 +61,139 @@ pub struct RunReport {
     /// out of the JSON) for a run that was never resumed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resumed: Vec<Resumption>,
+    /// `smoke reproduce`: the evidence the order came from, and (once the run ended) whether
+    /// the failures it records came back; `null` (left out of the JSON) for other runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reproduced_from: Option<ReproducedFrom>,
+}
+
+/// Where a `smoke reproduce` run's order came from, and what came of it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReproducedFrom {
+    /// The artifacts, as named on the command line.
+    pub evidence: Vec<String>,
+    /// What they were: `junit`, `log` or `names`.
+    pub source: String,
+    /// The format smoke recognised: `JUnit XML`, `pytest -v output`, `GoogleTest output`, ...
+    pub format: String,
+    /// The seed line the order came from (the runner was asked for that seed's order), if it
+    /// came from one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<String>,
+    /// The runner whose seed it is (`pytest-randomly`, `rspec`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed_runner: Option<String>,
+    /// How many tests the evidence named, in the order they ran.
+    pub named: usize,
+    /// Names of the evidence that are no test of this suite, or could be more than one: left
+    /// out, never guessed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unknown: Vec<String>,
+    /// The length of the order run: the evidence's order up to its last failure asked for.
+    pub length: usize,
+    /// The failing tests asked for (the evidence's, or `--test`'s), as the suite names them;
+    /// `reproduced` is set when the run ended.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failing: Vec<ReproducedTest>,
+    /// `--tries`: how many times the order may run while no failure comes back.
+    pub tries: u32,
+    /// Once the run ended: `reproduced` (every failure asked for came back), `partly` (some
+    /// did), `not-reproduced` (none did, nor any other); `null` while running.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<String>,
+}
+
+/// A failing test `smoke reproduce` asked for.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReproducedTest {
+    /// The test, as the suite names it.
+    pub test: String,
+    /// It failed again (a failure of it is in the report's `failures`).
+    pub reproduced: bool,
+}
+
+impl ReproducedFrom {
+    /// Settle `reproduced` and the verdict from the run's `failures`, once it ended.
+    fn settle(&mut self, failures: &[FailureRecord]) {
+        for wanted in &mut self.failing {
+            wanted.reproduced = failures.iter().any(|f| f.test == wanted.test);
+        }
+        let back = self.failing.iter().filter(|t| t.reproduced).count();
+        let verdict = if self.failing.is_empty() {
+            if failures.is_empty() {
+                "not-reproduced"
+            } else {
+                "reproduced"
+            }
+        } else if back == self.failing.len() {
+            "reproduced"
+        } else if back > 0 || !failures.is_empty() {
+            "partly"
+        } else {
+            "not-reproduced"
+        };
+        self.verdict = Some(verdict.to_string());
+    }
+
+    /// The verdict as a sentence, for the console and the text and HTML reports; `tries_run`
+    /// is how many times the order ran.
+    pub fn describe(&self, tries_run: usize) -> String {
+        let from = match (&self.seed_runner, &self.seed) {
+            (Some(runner), Some(seed)) => {
+                format!("{runner}'s seed {seed} in {}", self.evidence.join(", "))
+            }
+            _ => format!("{} ({})", self.evidence.join(", "), self.format),
+        };
+        let asked: Vec<&str> = self.failing.iter().map(|t| t.test.as_str()).collect();
+        let what = if asked.is_empty() {
+            "a failure".to_string()
+        } else {
+            asked.join(", ")
+        };
+        match self.verdict.as_deref() {
+            None => format!(
+                "the order of {from}: {} tests, running to {what} (up to {} tries)",
+                self.length, self.tries
+            ),
+            Some("reproduced") => format!(
+                "reproduced: {what} failed again in the order of {from} ({} tests, try {tries_run} of {})",
+                self.length, self.tries
+            ),
+            Some("partly") => {
+                let back: Vec<&str> = self
+                    .failing
+                    .iter()
+                    .filter(|t| t.reproduced)
+                    .map(|t| t.test.as_str())
+                    .collect();
+                let not: Vec<&str> = self
+                    .failing
+                    .iter()
+                    .filter(|t| !t.reproduced)
+                    .map(|t| t.test.as_str())
+                    .collect();
+                format!(
+                    "partly reproduced in the order of {from} ({} tests, {tries_run} tr{}): {} \
+                     failed again; {} did not",
+                    self.length,
+                    if tries_run == 1 { "y" } else { "ies" },
+                    if back.is_empty() {
+                        "other tests".to_string()
+                    } else {
+                        back.join(", ")
+                    },
+                    not.join(", ")
+                )
+            }
+            Some(_) => format!(
+                "not reproduced in {tries_run} tr{}: {what} did not fail in the order of {from} \
+                 ({} tests run in that order, with the suite's setup): flaky, or the environment \
+                 differs from CI's",
+                if tries_run == 1 { "y" } else { "ies" },
+                self.length
+            ),
+        }
+    }
 }
 
 impl MergedShard {
@@ -866,6 +999,9 @@ impl Recorder {
                 }
                 .to_string();
                 r.completed = interrupted.is_none();
+                if let Some(from) = &mut r.reproduced_from {
+                    from.settle(&r.failures);
+                }
                 true
             }
         }
@@ -948,7 +1084,71 @@ pub(crate) mod tests {
             warnings: vec![],
             merged_from: vec![],
             resumed: vec![],
+            reproduced_from: None,
         }
+    }
+
+    #[test]
+    fn a_reproduction_is_settled_by_the_failures_of_the_tests_it_asked_for() {
+        let failure = |test: &str| FailureRecord {
+            test: test.to_string(),
+            ..sample_report().failures[0].clone()
+        };
+        let asked = |tests: &[&str]| ReproducedFrom {
+            evidence: vec!["junit.xml".into()],
+            source: "junit".into(),
+            format: "JUnit XML".into(),
+            length: 12,
+            tries: 3,
+            failing: tests
+                .iter()
+                .map(|t| ReproducedTest {
+                    test: t.to_string(),
+                    reproduced: false,
+                })
+                .collect(),
+            ..ReproducedFrom::default()
+        };
+        let settled = |tests: &[&str], failed: &[&str]| {
+            let mut from = asked(tests);
+            let failures: Vec<FailureRecord> = failed.iter().map(|t| failure(t)).collect();
+            from.settle(&failures);
+            from
+        };
+        let both = settled(&["v1", "v2"], &["v2", "v1"]);
+        assert_eq!(both.verdict.as_deref(), Some("reproduced"));
+        assert!(both.failing.iter().all(|t| t.reproduced));
+        assert!(
+            both.describe(1)
+                .starts_with("reproduced: v1, v2 failed again")
+        );
+        let one = settled(&["v1", "v2"], &["v2"]);
+        assert_eq!(one.verdict.as_deref(), Some("partly"));
+        assert_eq!(
+            one.failing.iter().map(|t| t.reproduced).collect::<Vec<_>>(),
+            [false, true]
+        );
+        assert!(
+            one.describe(2).contains("v2 failed again; v1 did not"),
+            "{}",
+            one.describe(2)
+        );
+        let other = settled(&["v1"], &["w"]);
+        assert_eq!(other.verdict.as_deref(), Some("partly"));
+        let none = settled(&["v1"], &[]);
+        assert_eq!(none.verdict.as_deref(), Some("not-reproduced"));
+        assert!(
+            none.describe(3)
+                .starts_with("not reproduced in 3 tries: v1 did not fail")
+        );
+        assert_eq!(settled(&[], &["w"]).verdict.as_deref(), Some("reproduced"));
+        assert_eq!(settled(&[], &[]).verdict.as_deref(), Some("not-reproduced"));
+        // While running, the line says what runs.
+        assert!(
+            asked(&["v1"])
+                .describe(0)
+                .contains("12 tests, running to v1 (up to 3 tries)")
+        );
     }
 
     fn names(list: &[&str]) -> Vec<String> {

@@ -94,6 +94,12 @@ pub fn render_text(report: &RunReport) -> String {
     for m in &report.merged_from {
         line(&mut t, "merged from", &m.describe());
     }
+    if let Some(from) = &report.reproduced_from {
+        line(&mut t, "reproduce", &from.describe(report.iterations.len()));
+        if !from.unknown.is_empty() {
+            line(&mut t, "left out", &from.unknown.join(", "));
+        }
+    }
     line(&mut t, "match", &o.match_output.as_deref().unwrap_or("-"));
     line(&mut t, "timeout", &o.timeout.as_deref().unwrap_or("none"));
     line(

@@ -568,10 +568,14 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         {
             self.next_iteration += 1;
         }
+        // `smoke reproduce`: each iteration is one more try of the same order, so one waits
+        // for the one before it and none follows a failure.
+        let tried = c.until_found && (!self.started.is_empty() || self.counts.failures > 0);
         if self.mode != Mode::Smoke
             || self.replaying
             || self.stopping()
             || self.ended_by_driver
+            || tried
             || self.next_iteration > c.iterations
         {
             return None;
