@@ -113,24 +113,24 @@ pub struct ReproducedTest {
 }
 
 impl ReproducedFrom {
-    /// Settle `reproduced` and the verdict from the run's `failures`, once it ended.
-    fn settle(&mut self, failures: &[FailureRecord]) {
+    /// Settle `reproduced` and the verdict from the run's `failures`, once it ended (a signal
+    /// before any failure came back leaves the question open: `interrupted`).
+    fn settle(&mut self, failures: &[FailureRecord], interrupted: bool) {
         for wanted in &mut self.failing {
             wanted.reproduced = failures.iter().any(|f| f.test == wanted.test);
         }
         let back = self.failing.iter().filter(|t| t.reproduced).count();
-        let verdict = if self.failing.is_empty() {
-            if failures.is_empty() {
-                "not-reproduced"
+        let verdict = if failures.is_empty() {
+            if interrupted {
+                "interrupted"
             } else {
-                "reproduced"
+                "not-reproduced"
             }
         } else if back == self.failing.len() {
+            // Every failure asked for came back (or none was asked for, and one came).
             "reproduced"
-        } else if back > 0 || !failures.is_empty() {
-            "partly"
         } else {
-            "not-reproduced"
+            "partly"
         };
         self.verdict = Some(verdict.to_string());
     }
@@ -185,6 +185,12 @@ impl ReproducedFrom {
                     not.join(", ")
                 )
             }
+            Some("interrupted") => format!(
+                "interrupted after {tries_run} tr{} of the order of {from} ({} tests): {what} had \
+                 not failed again yet; run smoke reproduce again, or smoke resume on the report",
+                if tries_run == 1 { "y" } else { "ies" },
+                self.length
+            ),
             Some(_) => format!(
                 "not reproduced in {tries_run} tr{}: {what} did not fail in the order of {from} \
                  ({} tests run in that order, with the suite's setup): flaky, or the environment \
@@ -1000,7 +1006,7 @@ impl Recorder {
                 .to_string();
                 r.completed = interrupted.is_none();
                 if let Some(from) = &mut r.reproduced_from {
-                    from.settle(&r.failures);
+                    from.settle(&r.failures, interrupted.is_some());
                 }
                 true
             }
@@ -1112,7 +1118,7 @@ pub(crate) mod tests {
         let settled = |tests: &[&str], failed: &[&str]| {
             let mut from = asked(tests);
             let failures: Vec<FailureRecord> = failed.iter().map(|t| failure(t)).collect();
-            from.settle(&failures);
+            from.settle(&failures, false);
             from
         };
         let both = settled(&["v1", "v2"], &["v2", "v1"]);
@@ -1143,6 +1149,11 @@ pub(crate) mod tests {
         );
         assert_eq!(settled(&[], &["w"]).verdict.as_deref(), Some("reproduced"));
         assert_eq!(settled(&[], &[]).verdict.as_deref(), Some("not-reproduced"));
+        // A signal before anything came back answers nothing.
+        let mut stopped = asked(&["v1"]);
+        stopped.settle(&[], true);
+        assert_eq!(stopped.verdict.as_deref(), Some("interrupted"));
+        assert!(stopped.describe(1).starts_with("interrupted after 1 try"));
         // While running, the line says what runs.
         assert!(
             asked(&["v1"])

@@ -205,6 +205,7 @@ impl<'a> Runner<'a> {
             mut driver,
         } = self;
         let cancel = AtomicBool::new(false);
+        few_heap_arenas(executors.len());
         let (to_controller, inbox) = mpsc::channel();
         // A signal wakes the controller even when it waits with nothing running (every shrink
         // waiting for an answer): one signal always ends the run.
@@ -303,6 +304,24 @@ impl<'a> Runner<'a> {
             result
         })
     }
+}
+
+/// With many workers, let glibc's malloc share a few arenas among the threads instead of
+/// reserving one (64 MiB of address space) per thread: under a limit on address space
+/// (`ulimit -v`, a container's) the threads' arenas would use it up before a thread could
+/// start, and a failed allocation aborts the process, where a thread that cannot start is a
+/// clear error (exit 2). The workers mostly wait for processes, so sharing costs nothing
+/// measurable.
+fn few_heap_arenas(workers: usize) {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if workers > 8 {
+        // SAFETY: mallopt only sets a malloc parameter; any value is valid for M_ARENA_MAX.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, 2);
+        }
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    let _ = workers;
 }
 
 /// Counters for the summary.
