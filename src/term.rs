@@ -1,12 +1,14 @@
 //! Edge: the one way smoke writes lines to its stdout and stderr, `outln!` and `errln!`, and
 //! whole documents (the man page, completion scripts) to stdout, `write_document`.
 //!
-//! A line that fails to write is ignored: stdout or stderr can vanish under a running smoke (`smoke 2>&1
-//! | head -1`, a `tee` that Ctrl-C killed first, a terminal closed or an ssh session dropped),
-//! and `println!`/`eprintln!` would then panic, leaving the report at `running`. The report on
-//! disk is the record of a run, so smoke carries on without its console and ends with its usual
-//! report status and exit code. This module must not buffer, decorate or decide what is shown:
-//! callers (the console reporter, `lib`, the signal thread) do that.
+//! A line that fails to write is ignored: stdout or stderr can vanish under a running smoke
+//! (`smoke 2>&1 | head -1`, a `tee` that Ctrl-C killed first, a terminal closed or an ssh
+//! session dropped), and `println!`/`eprintln!` would then panic, leaving the report at
+//! `running`. The report on disk is the record of a run, so smoke carries on without its
+//! console and ends with its usual report status and exit code. A document is the command's
+//! result, so only a reader that left early (a broken pipe) is success there. This module must
+//! not buffer, decorate or decide what is shown: callers (the console reporter, `lib`, the
+//! signal thread, `man`, `completions`) do that.
 
 use std::io::Write;
 

@@ -3,11 +3,11 @@
 //! `run` is the main command (`smoke [OPTIONS] [TEST]...`); `replay`, `diagnose`, `resume`,
 //! `merge`, `control` (`op` and `check`), `man` and `completions` are its subcommands (the last
 //! two only print what clap makes of `cli`, and need no config, suite or signal handler).
-//! [`dispatch`] hands the parsed command line to the one command it names. What every command needs (the folder and start
-//! time, the config, the signal handlers, the listed suite, the executors, the redactor, the
-//! report files, writer and console) is built by the [`Session`]; what is pure (orders,
-//! shrinking, verdicts, the report models and their merge) lives below, in the core and in
-//! `report`.
+//! [`dispatch`] hands the parsed command line to the one command it names. What every command
+//! needs (the folder and start time, the config, the signal handlers, the listed suite, the
+//! executors, the redactor, the report files, writer and console) is built by the [`Session`];
+//! what is pure (orders, shrinking, verdicts, the report models and their merge) lives below,
+//! in the core and in `report`.
 //!
 //! Arrows point down only: commands import the session, `config`, `suite`, `runner`, `report`
 //! and the core; nothing below `commands` imports it, and one command never calls another.
