@@ -31,6 +31,8 @@ Examples:
                                             a program chooses each next test
   smoke --control-dir ctl & smoke op ctl    a harness runs one test per command,
   smoke check ctl                           then ends the sequence
+  smoke man | man -l -                      this help as a man page, every subcommand in it
+  source <(smoke completions bash)          tab completion in bash (zsh, fish, ... too)
 
 Exit codes: 0 no failure found, 1 failure found and reported, 2 usage, config or I/O
 error or a failing setup/teardown, 130 interrupted by Ctrl-C (143 by SIGTERM, 129 by
@@ -251,6 +253,15 @@ Examples:
 
 A test called reproduce is run with `smoke -- reproduce`.")]
     Reproduce(Box<ReproduceArgs>),
+    /// Print smoke's man page (roff) on stdout, every subcommand and flag in one page: read it
+    /// with `smoke man | man -l -`, or install it as `man1/smoke.1`; with --dir, write one page
+    /// per command into a folder instead.
+    #[command(after_help = "A test called man is run with `smoke -- man`.")]
+    Man(ManArgs),
+    /// Print the completion script for SHELL on stdout, to load at start-up (`source <(smoke
+    /// completions bash)` in ~/.bashrc) or save where the shell finds completions (see SHELL).
+    #[command(after_help = "A test called completions is run with `smoke -- completions`.")]
+    Completions(CompletionsArgs),
 }
 
 /// `smoke reproduce`'s arguments.
@@ -274,6 +285,38 @@ pub struct ReproduceArgs {
 
     #[command(flatten)]
     pub suite: SuiteArgs,
+}
+
+/// `smoke man`'s arguments.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write smoke.1 and a page per subcommand (smoke-merge.1, ...) into DIR, made if missing,
+    /// and print their paths, instead of printing the one page.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+/// `smoke completions`'s arguments.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete smoke's subcommands, flags and their values in.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: ShellArg,
+}
+
+/// `smoke completions` values: the shells clap_complete writes scripts for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ShellArg {
+    /// Bash: `source <(smoke completions bash)` in ~/.bashrc.
+    Bash,
+    /// Zsh: save as `_smoke` in a folder of `$fpath`, before `compinit` runs.
+    Zsh,
+    /// Fish: save as ~/.config/fish/completions/smoke.fish.
+    Fish,
+    /// Elvish: `eval (smoke completions elvish | slurp)` in rc.elv.
+    Elvish,
+    /// PowerShell: `smoke completions powershell | Out-String | Invoke-Expression` in $PROFILE.
+    Powershell,
 }
 
 /// `smoke resume`'s arguments.
@@ -693,6 +736,35 @@ mod tests {
             "{message}"
         );
         assert!(Cli::try_parse_from(["smoke", "--controller", "x", "--control-dir", "d"]).is_err());
+    }
+
+    #[test]
+    fn man_and_completions_are_subcommands_only_as_the_first_word() {
+        let cli = Cli::try_parse_from(["smoke", "man", "--dir", "out"]).expect("man");
+        assert!(matches!(cli.command, Some(Command::Man(ref m)) if m.dir == Some("out".into())));
+        let cli = Cli::try_parse_from(["smoke", "completions", "zsh"]).expect("completions");
+        assert!(matches!(
+            cli.command,
+            Some(Command::Completions(CompletionsArgs {
+                shell: ShellArg::Zsh
+            }))
+        ));
+        for args in [
+            &["smoke", "--", "man", "completions"][..],
+            &["smoke", "--seed", "1", "man", "completions"],
+        ] {
+            let cli = Cli::try_parse_from(args).expect("tests");
+            assert!(cli.command.is_none(), "{args:?}");
+            assert_eq!(cli.tests, ["man", "completions"]);
+        }
+        let message = Cli::try_parse_from(["smoke", "completions", "nosuch"])
+            .expect_err("no such shell")
+            .to_string();
+        assert!(
+            message.contains("invalid value 'nosuch'")
+                && message.contains("bash, zsh, fish, elvish, powershell"),
+            "{message}"
+        );
     }
 
     #[test]

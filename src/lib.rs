@@ -8,10 +8,10 @@
 //! - this file: the module list, and [`run`]: parse the command line (`cli`), build the
 //!   session, dispatch, map the result to the documented exit code. Nothing else.
 //! - `commands`: one module per command (`run`, the main command; `replay`, `diagnose`,
-//!   `resume`, `merge`, `control` for `op` and `check`) over one `Session` that builds what
-//!   every command needs once: the config, the signal handlers, the listed suite, the
-//!   executors, the redactor, the report files and writer, the console. Nothing below imports
-//!   it, and no command calls another.
+//!   `resume`, `merge`, `control` for `op` and `check`, `man`, `completions`) over one
+//!   `Session` that builds what every command needs once: the config, the signal handlers,
+//!   the listed suite, the executors, the redactor, the report files and writer, the console.
+//!   Nothing below imports it, and no command calls another.
 //! - `config` turns flags and `smoke.toml` (or a report, through `config::from_report`) into
 //!   one validated `Config`; `suite` lists the tests; `runner` orchestrates a run (plan, run,
 //!   confirm, shrink), emitting events; `control` holds the outside drivers.
@@ -49,7 +49,7 @@ pub mod term;
 use crate::cli::Cli;
 use crate::commands::Session;
 use crate::error::exit;
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use std::ffi::OsString;
 use std::process::ExitCode;
 
@@ -68,19 +68,8 @@ where
             if e.kind() == clap::error::ErrorKind::MissingRequiredArgument
                 && let Some(verb) = args
                     .get(1)
-                    .filter(|a| {
-                        [
-                            "merge",
-                            "replay",
-                            "diagnose",
-                            "resume",
-                            "op",
-                            "check",
-                            "reproduce",
-                        ]
-                        .contains(&&*a.to_string_lossy())
-                    })
                     .map(|a| a.to_string_lossy())
+                    .filter(|a| is_subcommand(a))
             {
                 term::errln!("tip: to run a test called {verb}, put -- first: smoke -- {verb}");
             }
@@ -108,5 +97,39 @@ where
                 ExitCode::from(exit::ERROR)
             }
         },
+    }
+}
+
+/// Whether `word`, as the first argument, names a subcommand rather than a test: the list comes
+/// from `cli`, so a new subcommand gets the `smoke -- VERB` tip without being added here.
+fn is_subcommand(word: &str) -> bool {
+    Cli::command()
+        .get_subcommands()
+        .any(|c| c.get_name() == word)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_subcommand_gets_the_tip_and_a_test_name_does_not() {
+        for verb in [
+            "merge",
+            "replay",
+            "diagnose",
+            "resume",
+            "op",
+            "check",
+            "man",
+            "completions",
+        ] {
+            assert!(is_subcommand(verb), "{verb}");
+        }
+        assert!(
+            !is_subcommand("help"),
+            "no help subcommand: a test called help runs"
+        );
+        assert!(!is_subcommand("test_man"));
     }
 }

@@ -190,9 +190,8 @@ fn findings_as_junit_xml_pass_the_schema_jenkins_and_gitlab_read() {
         .is_ok_and(|o| o.status.success());
     assert!(
         installed,
-        "xmlschema-validate is needed for this test (PyPI package xmlschema): python3 -m venv \
-         .venv && .venv/bin/pip install -r examples/requirements.txt, then run cargo test with \
-         .venv/bin on PATH (see the README)"
+        "xmlschema-validate is needed for this test (PyPI package xmlschema): run it with \
+         scripts/test, which installs it in .venv and puts .venv/bin on PATH"
     );
     let suite = planted();
     let out = suite.smoke(&[

@@ -1,6 +1,6 @@
 //! The HTML report from the real binary: beside the text and JSON, escaped whatever the names
 //! and output hold, self-contained, rewritten as the run goes, and rendered by a real browser
-//! (headless Chromium, Debian's `chromium` package, which .ci/run installs).
+//! (headless Chromium, Debian's `chromium` package, which scripts/test installs).
 
 mod common;
 
@@ -278,12 +278,12 @@ fn a_merge_writes_the_merged_report_as_html_too() {
 // ---- In a real browser ----
 
 /// Whether headless Chromium can run. Without it a browser test is skipped with a printed
-/// reason, unless `CI` is set: .ci/run installs it, so there it fails instead.
+/// reason, unless `CI` is set: CI installs it (scripts/test), so there it fails instead.
 fn have_chromium() -> bool {
     common::toolchain(
         "chromium",
         "--version",
-        "Debian: apt-get install chromium; .ci/run installs it",
+        "Debian: apt-get install chromium; scripts/test --install-system installs it",
     )
 }
 

@@ -1,8 +1,8 @@
-//! The go, gtest and ctest presets on the real toolchains (CI installs golang-go, g++,
-//! libgtest-dev and cmake from Debian; see .ci/run): each example under examples/ is copied to
-//! a temp folder (or built into one), and smoke, from the binary, lists it, finds its planted
-//! order bugs and shrinks each to its pair. Without a toolchain a test is skipped, unless `CI`
-//! is set.
+//! The go, gtest and ctest presets on the real toolchains (golang-go, g++, libgtest-dev and
+//! cmake from Debian, which scripts/test installs, as CI does): each example under examples/ is
+//! copied to a temp folder (or built into one), and smoke, from the binary, lists it, finds its
+//! planted order bugs and shrinks each to its pair. Without a toolchain a test is skipped,
+//! unless `CI` is set.
 
 mod common;
 

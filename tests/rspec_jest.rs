@@ -1,7 +1,7 @@
 //! The rspec and jest presets on the real runners (rspec from Debian's ruby-rspec, jest from
-//! npm, both installed by .ci/run): each example under examples/ is copied to a temp folder and
-//! smoke is run on it from the binary. Without the runner these tests skip, except on CI (`CI`
-//! set), where they fail.
+//! npm, both installed by scripts/test): each example under examples/ is copied to a temp
+//! folder and smoke is run on it from the binary. Without the runner these tests skip, except
+//! on CI (`CI` set), where they fail.
 
 mod common;
 

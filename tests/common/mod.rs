@@ -256,31 +256,31 @@ pub fn assert_no_hook_failures(report: &serde_json::Value) {
     assert!(hooks.is_empty(), "{report}");
 }
 
-/// Fail with how to install pytest when it is missing (CI installs it; see .ci/run).
+/// Fail with how to install pytest when it is missing (scripts/test installs it).
 pub fn require_pytest() {
     let found = Command::new("pytest").arg("--version").output();
     assert!(
         found.is_ok_and(|o| o.status.success()),
-        "pytest is needed for these tests: python3 -m venv .venv && .venv/bin/pip install -r \
-         examples/requirements.txt, then run cargo test with .venv/bin on PATH (see the README)"
+        "pytest is needed for these tests: run them with scripts/test, which installs it in \
+         .venv and puts .venv/bin on PATH"
     );
 }
 
 /// Fail with how to install `tool` (from the PyPI `package` in examples/requirements.txt) when it
-/// is missing (CI installs it; see .ci/run).
+/// is missing (scripts/test installs it).
 pub fn require_tool(tool: &str, package: &str) {
     let found = Command::new(tool).arg("--version").output();
     assert!(
         found.is_ok_and(|o| o.status.success()),
-        "{tool} is needed for this test (PyPI package {package}): python3 -m venv .venv && \
-         .venv/bin/pip install -r examples/requirements.txt, then run cargo test with .venv/bin \
-         on PATH (see the README)"
+        "{tool} is needed for this test (PyPI package {package}): run it with scripts/test, \
+         which installs it in .venv and puts .venv/bin on PATH"
     );
 }
 
 /// Whether `tool` runs (`tool ARG` exits 0). When it does not, the test is skipped with a note
 /// saying how to install it, unless the variable `CI` is set: CI installs every toolchain
-/// (see .ci/run), so there a missing one fails the test instead of letting it pass unseen.
+/// (scripts/test --install-system, from .ci/run), so there a missing one fails the test instead
+/// of letting it pass unseen.
 pub fn toolchain(tool: &str, arg: &str, install: &str) -> bool {
     let found = Command::new(tool)
         .arg(arg)
@@ -294,14 +294,15 @@ pub fn installed(found: bool, what: &str, install: &str) -> bool {
     if !found {
         assert!(
             std::env::var_os("CI").is_none(),
-            "{what} is needed for this test and CI is set: {install} (.ci/run does)"
+            "{what} is needed for this test and CI is set: {install} (scripts/test \
+             --install-system does)"
         );
         eprintln!("skipped: {what} is not installed ({install})");
     }
     found
 }
 
-/// Whether `program --version` runs. When it does not: on CI (`CI` set, as `.ci/run` does),
+/// Whether `program --version` runs. When it does not: on CI (`CI` set, as `.ci/run` sets it),
 /// fail with `install`, so a missing toolchain never passes silently; elsewhere say so on
 /// stderr and return false, so the caller skips.
 pub fn have_tool(program: &[&str], install: &str) -> bool {
