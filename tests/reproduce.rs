@@ -360,6 +360,39 @@ fn a_names_file_and_test_pick_the_failure_and_order_file_serves_a_normal_run() {
         minimal_sequences(&report),
         vec![vec!["a", "b"], vec!["a", "d"]]
     );
+    // smoke replay and smoke diagnose take the reproduction's report as a run's.
+    let json = suite.reports().pop().expect("the report");
+    let json = json.to_str().expect("a UTF-8 path");
+    let replayed = suite
+        .command()
+        .args(["replay", json, "--report-dir", "reports"])
+        .output()
+        .expect("smoke runs");
+    assert_eq!(replayed.status.code(), Some(1), "{}", stderr(&replayed));
+    assert_eq!(
+        stdout(&replayed).matches("still fails").count(),
+        2,
+        "{}",
+        stdout(&replayed)
+    );
+    let diagnosed = suite
+        .command()
+        .args([
+            "diagnose",
+            json,
+            "--failure",
+            "1",
+            "--report-dir",
+            "reports",
+        ])
+        .output()
+        .expect("smoke runs");
+    assert_eq!(diagnosed.status.code(), Some(0), "{}", stderr(&diagnosed));
+    assert!(
+        stdout(&diagnosed).contains("polluters (1): a"),
+        "{}",
+        stdout(&diagnosed)
+    );
 
     // --order-file: the same names as the tests of a normal run.
     suite.clear_ran();
