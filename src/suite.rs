@@ -196,13 +196,14 @@ pub enum Seeded {
 /// The order `seed` gives the suite under `runner`, asked of the runner itself through the
 /// suite's own listing command (pytest `--collect-only` with pytest-randomly's seed instead of
 /// `-p no:randomly`; `rspec --dry-run` with the seed instead of `--order defined`). The names
-/// are the suite's ids, in the order the seeded run would run them.
+/// are the suite's ids, in the order the seeded run would run them, each with the other names
+/// it goes by in CI's artifacts (rspec's, as [`rspec_aliases`] gives them; none for pytest).
 pub fn seeded_order(
     config: &Config,
     runner: Seeded,
     seed: &str,
     interrupt: &Interrupt,
-) -> anyhow::Result<Vec<OsString>> {
+) -> anyhow::Result<Vec<(String, Vec<String>)>> {
     if seed.is_empty() || !seed.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ConfigError::new(format!(
             "the seed '{}' is not a whole number: smoke asks the runner for a seed's order only \
@@ -235,13 +236,16 @@ pub fn seeded_order(
                 .into());
             }
             pytest_names(&listing.stdout_of(&format!("'{command}'"), got)?)
+                .into_iter()
+                .map(|id| (id.to_string_lossy().into_owned(), Vec::new()))
+                .collect()
         }
         (Seeded::Rspec, TestSource::Rspec(command)) => {
             let command = match command.contains("--order defined") {
                 true => command.replacen("--order defined", &format!("--seed {seed}"), 1),
                 false => format!("{command} --seed {seed}"),
             };
-            rspec_names(&listing.output(&command)?).map_err(|e| {
+            rspec_examples(&listing.output(&command)?).map_err(|e| {
                 ConfigError::new(format!(
                     "cannot read the example ids '{command}' printed: {e}; run it to see what \
                      rspec says"
@@ -265,6 +269,13 @@ pub fn seeded_order(
     };
     if let Some(signal) = interrupt.signal() {
         return Err(Interrupted { signal }.into());
+    }
+    if names.is_empty() {
+        return Err(ConfigError::new(format!(
+            "the suite is empty: {} listed no tests for {runner:?}'s seed {seed}",
+            describe(&config.source)
+        ))
+        .into());
     }
     Ok(names)
 }

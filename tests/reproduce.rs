@@ -138,6 +138,7 @@ fn a_pytest_randomly_seed_in_a_ci_log_is_turned_into_its_order_by_pytest_and_rep
     let report = suite.report();
     assert_eq!(from(&report)["seed"], seed.to_string(), "{report}");
     assert_eq!(from(&report)["seed_runner"], "pytest-randomly", "{report}");
+    assert_eq!(from(&report)["seed_order"], true, "{report}");
     assert_eq!(from(&report)["named"], 20, "{report}");
     // The order runs up to the victim: its position in pytest-randomly's order for that seed.
     let collected = sh(
@@ -463,6 +464,7 @@ fn an_rspec_seed_log_and_its_junit_file_reproduce_both_victims() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let report = suite.report();
     assert_eq!(from(&report)["seed_runner"], "rspec", "{report}");
+    assert_eq!(from(&report)["seed_order"], true, "{report}");
     assert_eq!(from(&report)["seed"], "1", "{report}");
     assert_eq!(from(&report)["verdict"], "reproduced", "{report}");
     let failing = &from(&report)["failing"];
@@ -590,6 +592,9 @@ fn a_go_test_v_log_of_several_packages_reproduces_the_shared_file_failure() {
     let report = suite.report();
     assert_eq!(from(&report)["source"], "log", "{report}");
     assert_eq!(from(&report)["verdict"], "reproduced", "{report}");
+    // The log's shuffle seed is recorded; the order came from its === RUN lines.
+    assert_eq!(from(&report)["seed_runner"], "go", "{report}");
+    assert!(from(&report).get("seed_order").is_none(), "{report}");
     for f in report["failures"].as_array().expect("array") {
         assert_eq!(f["proven_minimal"], true, "{f}");
         assert!(

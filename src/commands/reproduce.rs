@@ -36,27 +36,34 @@ pub(crate) fn run(args: ReproduceArgs, session: &Session) -> anyhow::Result<u8> 
     if let (Some(plan), Some(first)) = (runner::early_fork_plan(&config), executors.first_mut()) {
         first.prestart_fork_server(&plan);
     }
-    let suite::Listed {
-        names,
-        built: _built,
-    } = session.list(&config, &mut warnings)?;
-
-    let mut order = order_of(&evidence, &config, &interrupt)?;
-    let mut index = Index::new(
-        &names
-            .all_shown()
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
-    for (id, aliases) in suite::rspec_aliases(&config, &interrupt)? {
-        if let Some(test) = names.find(std::ffi::OsStr::new(&id)) {
-            for alias in &aliases {
-                index.alias(test, alias);
-            }
+    // The order first: where it comes from a seed, the runner's listing in that seed's order
+    // is the suite's listing too (the same command, the same ids), so the suite is listed once.
+    let order = order_of(&evidence, &config, &interrupt)?;
+    // `_built` keeps what listing built (the go preset's test binaries) until the run ends.
+    let (names, _built) = match &order.seed {
+        Some(_) => {
+            let ids = order.tests.iter().map(|t| OsString::from(&t.name)).collect();
+            (TestNames::new(suite::dedupe(ids).0), None)
+        }
+        None => {
+            let listed = session.list(&config, &mut warnings)?;
+            (listed.names, listed.built)
+        }
+    };
+    let ids: Vec<&str> = names.all_shown().iter().map(String::as_str).collect();
+    let mut index = Index::new(&ids);
+    add_aliases(&mut index, &names, &order.aliases);
+    let mut planned = plan(&order, &evidence, &index, &names, args.test.as_deref());
+    // The other names rspec's examples go by (file:line, descriptions) cost one more rspec
+    // start: asked for only when a name is not found without them.
+    if order.aliases.is_empty() && planned.as_ref().map_or(true, |p| !p.unknown.is_empty()) {
+        let aliases = suite::rspec_aliases(&config, &interrupt)?;
+        if !aliases.is_empty() {
+            add_aliases(&mut index, &names, &aliases);
+            planned = plan(&order, &evidence, &index, &names, args.test.as_deref());
         }
     }
-    let plan = plan(&mut order, &evidence, &index, &names, args.test.as_deref())?;
+    let plan = planned?;
 
     // The order runs as a run's rotate iteration, once per try, until a failure comes back;
     // every failure of it is found (keep-going) and handled as a run handles it.
@@ -83,8 +90,9 @@ pub(crate) fn run(args: ReproduceArgs, session: &Session) -> anyhow::Result<u8> 
         evidence: evidence.files.clone(),
         source: kind_word(evidence.kind).to_string(),
         format: evidence.format.clone(),
-        seed: order.seed.as_ref().map(|s| s.value.clone()),
-        seed_runner: order.seed.as_ref().map(|s| s.runner.to_string()),
+        seed: evidence.seed.as_ref().map(|s| s.value.clone()),
+        seed_runner: evidence.seed.as_ref().map(|s| s.runner.to_string()),
+        seed_order: order.seed.is_some(),
         named: order.named,
         unknown: plan.unknown.clone(),
         length: plan.sequence.len(),
@@ -170,6 +178,17 @@ fn read_evidence(args: &ReproduceArgs, session: &Session) -> anyhow::Result<Evid
     Ok(evidence::combine(artifacts).map_err(|e| ConfigError::new(e.0))?)
 }
 
+/// Give `index` the other names of the suite's tests (`aliases`, by id).
+fn add_aliases(index: &mut Index, names: &TestNames, aliases: &[(String, Vec<String>)]) {
+    for (id, also) in aliases {
+        if let Some(test) = names.find(std::ffi::OsStr::new(id)) {
+            for alias in also {
+                index.alias(test, alias);
+            }
+        }
+    }
+}
+
 /// The order the evidence gives, as names to find in the suite.
 struct Named {
     /// In run order: the name as spelled, other spellings, and whether it failed.
@@ -178,6 +197,8 @@ struct Named {
     named: usize,
     /// The seed the order came from, when it came from a runner's seed.
     seed: Option<evidence::Seed>,
+    /// The other names of the suite's tests the runner gave with that order (rspec's).
+    aliases: Vec<(String, Vec<String>)>,
 }
 
 /// The evidence's own order, or, where it names only a seed, the order the runner gives that
@@ -192,6 +213,7 @@ fn order_of(
             tests: evidence.ran.clone(),
             named: evidence.ran.len(),
             seed: None,
+            aliases: Vec::new(),
         });
     }
     let files = evidence.files.join("', '");
@@ -207,11 +229,11 @@ fn order_of(
         SeedRunner::Rspec => suite::Seeded::Rspec,
         other => return Err(ConfigError::new(no_seed_order(other, &files)).into()),
     };
-    let ids = suite::seeded_order(config, seeded, &seed.value, interrupt)?;
-    let tests: Vec<evidence::Ran> = ids
-        .into_iter()
-        .map(|id| evidence::Ran {
-            name: id.to_string_lossy().into_owned(),
+    let aliases = suite::seeded_order(config, seeded, &seed.value, interrupt)?;
+    let tests: Vec<evidence::Ran> = aliases
+        .iter()
+        .map(|(id, _)| evidence::Ran {
+            name: id.clone(),
             also: Vec::new(),
             failed: false,
         })
@@ -220,6 +242,7 @@ fn order_of(
         named: tests.len(),
         tests,
         seed: Some(seed.clone()),
+        aliases,
     })
 }
 
@@ -322,7 +345,7 @@ fn shorten<S: AsRef<str>>(names: &[S]) -> String {
 /// every failure the evidence records (the order then runs to the last of them), or, when it
 /// records none, the whole order.
 fn plan(
-    order: &mut Named,
+    order: &Named,
     evidence: &Evidence,
     index: &Index,
     names: &TestNames,

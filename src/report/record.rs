@@ -76,13 +76,17 @@ pub struct ReproducedFrom {
     pub source: String,
     /// The format smoke recognised: `JUnit XML`, `pytest -v output`, `GoogleTest output`, ...
     pub format: String,
-    /// The seed line the order came from (the runner was asked for that seed's order), if it
-    /// came from one.
+    /// The seed of the runner that shuffled the tests, when the evidence names one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<String>,
-    /// The runner whose seed it is (`pytest-randomly`, `rspec`).
+    /// The runner whose seed it is (`pytest-randomly`, `rspec`, `jest`, `go`, `gtest`,
+    /// `phpunit`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed_runner: Option<String>,
+    /// The order came from the seed: the evidence named no test that ran, so the runner was
+    /// asked for that seed's order.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub seed_order: bool,
     /// How many tests the evidence named, in the order they ran.
     pub named: usize,
     /// Names of the evidence that are no test of this suite, or could be more than one: left
@@ -139,7 +143,7 @@ impl ReproducedFrom {
     /// is how many times the order ran.
     pub fn describe(&self, tries_run: usize) -> String {
         let from = match (&self.seed_runner, &self.seed) {
-            (Some(runner), Some(seed)) => {
+            (Some(runner), Some(seed)) if self.seed_order => {
                 format!("{runner}'s seed {seed} in {}", self.evidence.join(", "))
             }
             _ => format!("{} ({})", self.evidence.join(", "), self.format),
