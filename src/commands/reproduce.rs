@@ -42,7 +42,11 @@ pub(crate) fn run(args: ReproduceArgs, session: &Session) -> anyhow::Result<u8> 
     // `_built` keeps what listing built (the go preset's test binaries) until the run ends.
     let (names, _built) = match &order.seed {
         Some(_) => {
-            let ids = order.tests.iter().map(|t| OsString::from(&t.name)).collect();
+            let ids = order
+                .tests
+                .iter()
+                .map(|t| OsString::from(&t.name))
+                .collect();
             (TestNames::new(suite::dedupe(ids).0), None)
         }
         None => {

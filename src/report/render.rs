@@ -750,6 +750,45 @@ mod tests {
     }
 
     #[test]
+    fn a_reproduction_says_where_its_order_came_from_in_text_html_and_json() {
+        let mut r = report();
+        r.reproduced_from = Some(crate::report::record::ReproducedFrom {
+            evidence: vec!["ci/junit.xml".into()],
+            source: "junit".into(),
+            format: "JUnit XML".into(),
+            named: 40,
+            unknown: vec!["tests/gone.py::test_x".into()],
+            length: 12,
+            failing: vec![crate::report::record::ReproducedTest {
+                test: "v".into(),
+                reproduced: true,
+            }],
+            tries: 3,
+            verdict: Some("reproduced".into()),
+            ..Default::default()
+        });
+        let text = render_text(&r);
+        assert!(
+            text.lines().any(|l| l.starts_with("reproduce ")
+                && l.ends_with("reproduced: v failed again in the order of ci/junit.xml (JUnit XML) (12 tests, try 2 of 3)")),
+            "{text}"
+        );
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("left out ") && l.ends_with(" tests/gone.py::test_x")),
+            "{text}"
+        );
+        let html = crate::report::html::render_html(&r);
+        assert!(html.contains("reproduced: v failed again"), "{html}");
+        let json: serde_json::Value = serde_json::from_str(&render_json(&r)).expect("JSON");
+        assert_eq!(json["reproduced_from"]["verdict"], "reproduced");
+        assert_eq!(json["reproduced_from"]["failing"][0]["reproduced"], true);
+        // Other runs' reports leave it out.
+        let plain: serde_json::Value = serde_json::from_str(&render_json(&report())).expect("JSON");
+        assert!(plain.get("reproduced_from").is_none());
+    }
+
+    #[test]
     fn a_long_sequence_shows_its_ends_and_says_where_the_rest_is() {
         let names: Vec<String> = (0..1700).map(|i| format!("t{i}")).collect();
         let line = sequence(&names);
