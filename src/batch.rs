@@ -223,7 +223,9 @@ fn testcase(e: &BytesStart) -> Result<Reported, String> {
     })
 }
 
-fn attribute_value(e: &BytesStart, key: &[u8]) -> Result<Option<String>, String> {
+/// The value of attribute `key` of element `e`, entities and whitespace normalised as XML
+/// says; `None` when it has none.
+pub(crate) fn attribute_value(e: &BytesStart, key: &[u8]) -> Result<Option<String>, String> {
     for attribute in e.attributes() {
         let attribute = attribute.map_err(|e| e.to_string())?;
         if attribute.key.as_ref() == key {

@@ -15,9 +15,8 @@ use crate::config::{self, Config};
 use crate::error::ConfigError;
 use crate::evidence::{self, Evidence, Found, Index, SeedRunner};
 use crate::model::{Order, TestId, TestNames};
-use crate::report::export::ReportFiles;
-use crate::report::record::{Recorder, ReproducedFrom, ReproducedTest};
-use crate::report::{self, Fanout, Reporter};
+use crate::report::record::{ReproducedFrom, ReproducedTest};
+use crate::report::{self, Fanout};
 use crate::{runner, suite, term};
 use clap::Parser;
 use std::ffi::OsString;
@@ -118,32 +117,18 @@ pub(crate) fn run(args: ReproduceArgs, session: &Session) -> anyhow::Result<u8> 
         term::errln!("smoke: {}", report::printable(&plan.said(&from, &order)));
     }
 
-    let files = ReportFiles::create(&config.report, session.started)?;
-    Session::seal_on_hard_exit(&files);
-    let redactor = Session::redactor(&config.env);
-    let mut header = session.header(&config, &names, &redactor, &interrupt, selection.len());
-    header.warnings = warnings;
-    header.reproduced_from = Some(from);
-    let mut writer = Session::writer(&config, &files, Recorder::new(header), &redactor)?;
-    let mut console = Session::console(config.verbosity, redactor);
+    let (files, mut writer, mut console) =
+        session.new_report(&config, &names, selection.len(), warnings, |header| {
+            header.reproduced_from = Some(from);
+        })?;
     let log_path = |n: usize| files.prepare_log(n);
     let result = {
         let mut reporters = Fanout(vec![&mut console, &mut writer]);
-        if let Some(signal) = interrupt.signal() {
-            let interrupted = Some(signal);
-            reporters
-                .handle(&report::Event::RunFinished { interrupted })
-                .map(|()| runner::Summary {
-                    failures: 0,
-                    unmatched: 0,
-                    hook_failures: 0,
-                    interrupted,
-                })
-        } else {
+        session.unless_stopped(&mut reporters, |reporters| {
             session
-                .runner(&config, &names, executors, &mut reporters, &log_path)?
+                .runner(&config, &names, executors, reporters, &log_path)?
                 .smoke(&selection)
-        }
+        })
     };
     let summary = match result {
         Ok(summary) => summary,

@@ -13,9 +13,7 @@ use crate::cli::Cli;
 use crate::config;
 use crate::error::exit;
 use crate::model::{self, TestNames};
-use crate::report::export::ReportFiles;
-use crate::report::record::Recorder;
-use crate::report::{self, Fanout, Reporter};
+use crate::report::{self, Fanout};
 use crate::runner;
 use crate::{control, order, shell, suite, term};
 use anyhow::Context;
@@ -23,10 +21,10 @@ use std::io::Write;
 
 /// The main command, `smoke [OPTIONS] [TEST]...`: returns the exit code.
 pub(crate) fn run(cli: Cli, session: &Session) -> anyhow::Result<u8> {
-    let started = session.started;
     let mut config = session.config(cli)?;
 
-    let interrupt = session.interrupt()?;
+    // The signal handlers, before anything starts.
+    session.interrupt()?;
 
     let mut warnings = config.warnings.clone();
     let mut executors = Session::executors(&config);
@@ -97,32 +95,14 @@ pub(crate) fn run(cli: Cli, session: &Session) -> anyhow::Result<u8> {
         }
         None => {}
     }
-    let files = ReportFiles::create(&config.report, started)?;
-    Session::seal_on_hard_exit(&files);
-    let redactor = Session::redactor(&config.env);
-    let mut header = session.header(&config, &names, &redactor, &interrupt, selection.len());
-    header.warnings = warnings;
-    let mut writer = Session::writer(&config, &files, Recorder::new(header), &redactor)?;
-    let mut console = Session::console(config.verbosity, redactor);
+    let (files, mut writer, mut console) =
+        session.new_report(&config, &names, selection.len(), warnings, |_| {})?;
     let log_path = |n: usize| files.prepare_log(n);
 
     let result = {
         let mut reporters = Fanout(vec![&mut console, &mut writer]);
-        if let Some(signal) = interrupt.signal() {
-            // Stopped while collecting the build parameters: no test runs, and the report,
-            // which exists already, ends as interrupted.
-            let interrupted = Some(signal);
-            reporters
-                .handle(&report::Event::RunFinished { interrupted })
-                .map(|()| runner::Summary {
-                    failures: 0,
-                    unmatched: 0,
-                    hook_failures: 0,
-                    interrupted,
-                })
-        } else {
-            let mut runner =
-                session.runner(&config, &names, executors, &mut reporters, &log_path)?;
+        session.unless_stopped(&mut reporters, |reporters| {
+            let mut runner = session.runner(&config, &names, executors, reporters, &log_path)?;
             if let Some(driver) = process_driver.as_mut() {
                 runner = runner.driven_by(driver);
             }
@@ -134,7 +114,7 @@ pub(crate) fn run(cli: Cli, session: &Session) -> anyhow::Result<u8> {
             } else {
                 runner.smoke(&selection)
             }
-        }
+        })
     };
     let summary = match result {
         Ok(summary) => summary,

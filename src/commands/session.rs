@@ -239,6 +239,51 @@ impl Session {
         });
     }
 
+    /// A new run's report (`smoke`, `smoke reproduce`), written now and kept up to date: its
+    /// files (dated, or `--report`), sealed on a second signal; its header (the build
+    /// parameters collected here) with `warnings`, and `complete` for what only the command
+    /// knows; the writer and the console, secrets redacted in both.
+    pub(crate) fn new_report(
+        &self,
+        config: &Config,
+        names: &TestNames,
+        tests: usize,
+        warnings: Vec<String>,
+        complete: impl FnOnce(&mut RunReport),
+    ) -> anyhow::Result<(ReportFiles, ReportWriter, Console)> {
+        let interrupt = self.interrupt()?;
+        let files = ReportFiles::create(&config.report, self.started)?;
+        Session::seal_on_hard_exit(&files);
+        let redactor = Session::redactor(&config.env);
+        let mut header = self.header(config, names, &redactor, &interrupt, tests);
+        header.warnings = warnings;
+        complete(&mut header);
+        let writer = Session::writer(config, &files, Recorder::new(header), &redactor)?;
+        let console = Session::console(config.verbosity, redactor);
+        Ok((files, writer, console))
+    }
+
+    /// Run `run` on `reporters`, unless a signal came while the report was being made (the
+    /// build parameters collected): then no test runs, and the report, which exists already,
+    /// ends as interrupted.
+    pub(crate) fn unless_stopped(
+        &self,
+        reporters: &mut dyn Reporter,
+        run: impl FnOnce(&mut dyn Reporter) -> anyhow::Result<crate::runner::Summary>,
+    ) -> anyhow::Result<crate::runner::Summary> {
+        let Some(signal) = self.interrupt()?.signal() else {
+            return run(reporters);
+        };
+        let interrupted = Some(signal);
+        reporters.handle(&report::Event::RunFinished { interrupted })?;
+        Ok(crate::runner::Summary {
+            failures: 0,
+            unmatched: 0,
+            hook_failures: 0,
+            interrupted,
+        })
+    }
+
     /// The reporter that keeps a run's report in `files` up to date from `recorder` (a new
     /// run's header, or a stopped run's report), with the config's JUnit XML beside it.
     pub(crate) fn writer(

@@ -6,7 +6,7 @@
 //! `combine`).
 
 use super::{Artifact, Kind, Ran, Seed, SeedRunner, push_ran};
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::Event;
 use std::collections::HashMap;
 
 /// Why the bytes are not a JUnit file.
@@ -98,7 +98,9 @@ pub(super) fn parse(xml: &[u8]) -> Result<Artifact, NotJunit> {
                 }
                 rooted = true;
             }
-            let attr = |key: &[u8]| attribute(e, key).map_err(|m| malformed(&foreign, at, m));
+            let attr = |key: &[u8]| {
+                crate::batch::attribute_value(e, key).map_err(|m| malformed(&foreign, at, m))
+            };
             // Under a foreign root no element means anything.
             let known: &[u8] = if foreign.is_some() { b"" } else { &tag };
             match known {
@@ -258,19 +260,6 @@ fn earliest(stamps: Vec<String>) -> Option<String> {
         .min_by_key(|(k, _)| *k)
         .map(|(_, s)| s.clone());
     parsed.or_else(|| stamps.into_iter().next())
-}
-
-fn attribute(e: &BytesStart, key: &[u8]) -> Result<Option<String>, String> {
-    for attribute in e.attributes() {
-        let attribute = attribute.map_err(|e| e.to_string())?;
-        if attribute.key.as_ref() == key {
-            let value = attribute
-                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                .map_err(|e| e.to_string())?;
-            return Ok(Some(value.into_owned()));
-        }
-    }
-    Ok(None)
 }
 
 /// 1-based line and column of a byte offset.
