@@ -76,6 +76,11 @@ pub(crate) fn run(args: ReproduceArgs, session: &Session) -> anyhow::Result<u8> 
     config.iterations_cut = None;
     config.keep_going = true;
     config.until_found = true;
+    // smoke.toml's own way of choosing tests (a controller, a control folder) and bug mode do
+    // not apply: the evidence chose the order.
+    config.driving = None;
+    config.suite_record.controller = None;
+    config.bug_mode = false;
     config.selected = plan
         .sequence
         .iter()
