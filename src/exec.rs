@@ -259,6 +259,9 @@ pub struct ShellExecutor {
     no_fork: Option<String>,
 }
 
+/// The name of a batch's JSON results file (`$SMOKE_JSON`) in the scratch folder.
+const RESULTS_JSON: &str = "results.json";
+
 /// A long-running helper (an outside controller, `--controller`): `/bin/sh -c SCRIPT` in `dir`
 /// with `env` added, in its own process group (so a Ctrl-C at the terminal reaches smoke only,
 /// which then ends it), with stdin, stdout and stderr piped to smoke. The caller owns the child
@@ -361,7 +364,7 @@ impl Executor for ShellExecutor {
             Collect::Nothing => None,
             Collect::JunitFile => Some(self.scratch_file("junit.xml")?),
             Collect::Stdout | Collect::StdoutHead(_) => Some(self.scratch_file("stdout")?),
-            Collect::JsonFile => Some(self.scratch_file("results.json")?),
+            Collect::JsonFile => Some(self.scratch_file(RESULTS_JSON)?),
         };
         let stdout: OwnedFd = match (job.collect, &results) {
             (Collect::Stdout | Collect::StdoutHead(_), Some(path)) => File::create_new(path)
@@ -507,6 +510,12 @@ impl Executor for ShellExecutor {
             None => None,
         };
         env.extend(extras.flags.iter().map(|&var| (var, OsString::from("1"))));
+        // rspec takes SPEC_OPTS' formatters instead of the command line's `--format json --out
+        // {json}`: its JSON formatter goes there too.
+        if extras.stream == Stream::Rspec && job.collect == Collect::JsonFile {
+            let results = self.scratch_file(RESULTS_JSON)?;
+            env.extend(rspec_spec_opts(&self.env, &results).map(|opts| ("SPEC_OPTS", opts)));
+        }
         options.extend(extras.options.iter().map(|&o| o.to_owned()));
         let mut args: Vec<OsString> = Vec::new();
         if !extras.options_in_file {
@@ -600,6 +609,42 @@ impl Executor for ShellExecutor {
             Err(why) => Ok(Forked::Unavailable(why)),
         }
     }
+}
+
+/// `SPEC_OPTS` with rspec's JSON formatter writing to `results` added at its end, when the
+/// suite's `env` or smoke's environment sets it: rspec then takes that variable's formatters
+/// instead of the command line's (a `--format documentation` there would drop the command
+/// line's `--format json --out FILE`). `None` when it is unset or blank, or `results` is not
+/// UTF-8 (rspec splits the variable as shell words).
+pub fn rspec_spec_opts(env: &[(String, String)], results: &Path) -> Option<OsString> {
+    const VAR: &str = "SPEC_OPTS";
+    let mut opts = env
+        .iter()
+        .rfind(|(name, _)| name == VAR)
+        .map(|(_, value)| OsString::from(value))
+        .or_else(|| std::env::var_os(VAR))
+        .filter(|opts| !opts.as_encoded_bytes().trim_ascii().is_empty())?;
+    let results = crate::shell::quote(results.to_str()?).into_owned();
+    opts.push(format!(" --format json --out {results}"));
+    Some(opts)
+}
+
+/// Write smoke's pytest plugin into `folder` (a private one the caller keeps while pytest runs)
+/// and return the variables that load it into a pytest started with the suite's `env`:
+/// `PYTHONPATH` with `folder` first, and `PYTEST_PLUGINS` naming the plugin, so that the command
+/// line stays as it is (the listing's). The caller adds the variable that picks the plugin's
+/// mode ([`crate::helpers::PYTEST_LIST_VAR`]).
+pub fn pytest_plugin_in(
+    folder: &Path,
+    env: &[(String, String)],
+) -> Result<Vec<(&'static str, OsString)>> {
+    let plugin = folder.join(forkserver::PYTEST_PLUGIN_FILE);
+    std::fs::write(&plugin, forkserver::pytest_plugin())
+        .with_context(|| format!("cannot write '{}'", plugin.display()))?;
+    Ok(vec![
+        ("PYTHONPATH", python_path(folder, env)),
+        forkserver::pytest_plugin_env(env),
+    ])
 }
 
 /// `PYTHONPATH` with `folder` first: the suite's own value (`[suite.env]`), else smoke's, after
@@ -803,8 +848,29 @@ pub fn capture(
     env: &[(String, String)],
     timeout: Duration,
 ) -> Result<Captured> {
+    capture_with(argv, dir, env, &[], timeout)
+}
+
+/// [`capture`] with `extra` variables set after the suite's `env` (smoke's own, which win:
+/// `PYTHONPATH` already holds the suite's value after smoke's folder).
+pub fn capture_with(
+    argv: &[&str],
+    dir: &Path,
+    env: &[(String, String)],
+    extra: &[(&str, OsString)],
+    timeout: Duration,
+) -> Result<Captured> {
     let (program, args) = argv.split_first().expect("capture needs a program");
-    let handle = in_own_group(duct::cmd(*program, args), dir, env)
+    let suite_env: Vec<(String, String)> = env
+        .iter()
+        .filter(|(name, _)| !extra.iter().any(|(set, _)| set == name))
+        .cloned()
+        .collect();
+    let mut expression = in_own_group(duct::cmd(*program, args), dir, &suite_env);
+    for (name, value) in extra {
+        expression = expression.env(name, value);
+    }
+    let handle = expression
         .stdout_capture()
         .stderr_capture()
         .start()
@@ -1189,5 +1255,37 @@ mod tests {
         assert_eq!(got.outcome, Outcome::Fail { code: 4 });
         assert_eq!(got.stdout, b"a\nb\n");
         assert_eq!(got.stderr, b"oops\n");
+    }
+
+    #[test]
+    fn smoke_s_variables_replace_the_suite_s_of_the_same_name_in_a_capture() {
+        let dir = std::env::temp_dir();
+        let env = [
+            ("SMOKE_T_A".to_string(), "suite".to_string()),
+            ("SMOKE_T_B".to_string(), "kept".to_string()),
+        ];
+        let got = capture_with(
+            &[SHELL, "-c", r#"printf '%s %s' "$SMOKE_T_A" "$SMOKE_T_B""#],
+            &dir,
+            &env,
+            &[("SMOKE_T_A", OsString::from("smoke"))],
+            Duration::from_secs(10),
+        )
+        .expect("runs");
+        assert_eq!(got.stdout, b"smoke kept");
+    }
+
+    #[test]
+    fn spec_opts_get_rspec_s_json_formatter_at_their_end_when_set() {
+        let results = Path::new("/tmp/smoke x/results.json");
+        let env = |value: &str| [("SPEC_OPTS".to_string(), value.to_string())];
+        assert_eq!(
+            rspec_spec_opts(&env("--format documentation"), results),
+            Some(OsString::from(
+                "--format documentation --format json --out '/tmp/smoke x/results.json'"
+            ))
+        );
+        // The suite's blank value is the one the runner sees: nothing to add.
+        assert_eq!(rspec_spec_opts(&env("  "), results), None);
     }
 }

@@ -21,8 +21,9 @@ pub enum TestSource {
     Glob(String),
     /// No config file: the names given on the command line are the suite.
     CommandLine,
-    /// The pytest preset: node ids from this `--collect-only -q` command, up to its first blank
-    /// line (the summary follows it).
+    /// The pytest preset: node ids from this `--collect-only -q` command, as smoke's pytest
+    /// plugin writes them to a private file (or, from a pytest that did not load it, up to the
+    /// first blank line of its console).
     PytestCollect(String),
     /// The cargo preset: the tests of every test binary `PROGRAM test --no-run` builds.
     Cargo(String),
@@ -33,10 +34,11 @@ pub enum TestSource {
     Gtest(String),
     /// The ctest preset: `PROGRAM --show-only=json-v1`, names as ctest has them.
     Ctest(String),
-    /// The rspec preset: example ids from this `--dry-run --format json` command's JSON.
+    /// The rspec preset: example ids from this `--dry-run --format json` command's JSON, which
+    /// goes to a private file (`--out`).
     Rspec(String),
-    /// The jest preset: test files from this `--listTests` command, relative to the suite
-    /// folder.
+    /// The jest preset: test files from this `--listTests` command (with `--json
+    /// --outputFile` to a private file), relative to the suite folder.
     Jest(String),
 }
 

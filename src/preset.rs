@@ -10,9 +10,11 @@ use serde::Deserialize;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Preset {
-    /// Python's pytest: node ids from `--collect-only -q`; batch mode with JUnit XML.
+    /// Python's pytest: node ids from `--collect-only -q`, written to a file by smoke's plugin;
+    /// batch mode with JUnit XML.
     Pytest,
-    /// Perl's prove: `t/**/*.t`, each run by `perl -Ilib`; batch mode with prove's TAP.
+    /// Perl's prove: `t/**/*.t`, each run by `perl -Ilib`; batch mode with prove's TAP (and
+    /// `--norc -j1`, so no `.proverc` or `HARNESS_OPTIONS` reorders or parallelises it).
     Prove,
     /// Rust's cargo: every test of every test binary, each run alone by its binary.
     Cargo,
@@ -120,8 +122,10 @@ impl Preset {
                     "perl -Ilib {test}".to_string(),
                     r#"exec perl -Ilib "$1""#.to_string(),
                 ),
+                // `--norc`: a project's .proverc (`--shuffle`, `-j4`, `--state=...`) would
+                // reorder or parallelise the sequence; `-j1`: so would HARNESS_OPTIONS=j4.
                 batch: Some(BatchDefault {
-                    template: format!("{program} -v --merge -Ilib {{tests}}"),
+                    template: format!("{program} --norc -j1 -v --merge -Ilib {{tests}}"),
                     format: Format::Tap,
                 }),
                 batch_by_default: false,
@@ -248,7 +252,10 @@ impl Preset {
                  command (a plugin such as pytest-randomly or pytest-random-order shuffles \
                  tests) and check conftest.py for a pytest_collection_modifyitems hook"
             }
-            Preset::Prove => "do not pass --shuffle (-s), --state or -j to prove",
+            Preset::Prove => {
+                "do not pass --shuffle (-s), --state or -j to prove (the preset's batch command \
+                 passes --norc, which leaves .proverc out, and -j1)"
+            }
             Preset::Rspec => {
                 "keep `-r \"$SMOKE_HELPERS/rspec_order.rb\"` in the batch command (smoke's helper \
                  runs the example ids in the order given; rspec alone runs a group's examples \

@@ -6,6 +6,15 @@
 //! go presets' listings, which compile the suite, get at least [`LIST_TIMEOUT`]. A signal that
 //! kills one is [`Interrupted`], not a failed listing. This module must not print.
 //!
+//! The pytest, rspec and jest presets' listings take the names from a file the runner writes
+//! into a private temp folder, not from its console, so that what a project's configuration
+//! makes the runner print (pytest's `-v` and coverage reports in addopts, rspec formatters in
+//! `.rspec` or `SPEC_OPTS`, what a jest config prints) cannot change them: smoke's pytest plugin
+//! in its list mode (loaded through `PYTEST_PLUGINS`, so the project's own options all stay),
+//! rspec's `--out`, jest's `--json --outputFile` (a runner that wrote no file is read from its
+//! console, as before). A listing that yields no names says which command ran last, how it
+//! ended and the end of what it printed.
+//!
 //! The go preset's listing builds each package's test binary (`go test -c`) into a private
 //! temp folder that the returned [`Listed`] owns: the caller keeps it while tests run, and
 //! dropping it removes the folder, so nothing is built into the user's tree.
@@ -19,7 +28,7 @@ use crate::model::{Outcome, TestId, TestNames};
 use anyhow::Context;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The limit for each listing command when no `timeout` is set: listing may build the suite.
@@ -44,11 +53,8 @@ pub fn resolve(
     interrupt: &Interrupt,
     warnings: &mut Vec<String>,
 ) -> anyhow::Result<Listed> {
-    let listing = Listing {
-        config,
-        interrupt,
-        timeout: config.timeout.unwrap_or(LIST_TIMEOUT),
-    };
+    let seen = std::sync::Mutex::new(None);
+    let listing = Listing::new(config, interrupt, &seen);
     let names: Vec<OsString> = match &config.source {
         TestSource::Listed(names) => names.iter().map(OsString::from).collect(),
         TestSource::CommandLine => {
@@ -68,7 +74,10 @@ pub fn resolve(
                 .collect()
         }
         TestSource::Glob(pattern) => glob_names(config, pattern)?,
-        TestSource::PytestCollect(command) => listing.pytest_names(command, warnings)?,
+        TestSource::PytestCollect(command) => {
+            let run = listing.pytest_run(command)?;
+            listing.pytest_ids(command, run, warnings)?
+        }
         TestSource::Go(program) => {
             let built = crate::exec::PrivateDir::new("smoke-go-")
                 .context("cannot create a private folder for the go test binaries")?;
@@ -85,17 +94,20 @@ pub fn resolve(
             let command = format!("{program} --gtest_list_tests");
             gtest_names(&listing.output(&command)?)
         }
-        TestSource::Rspec(command) => rspec_names(&listing.output(command)?).map_err(|e| {
-            ConfigError::new(format!(
-                "cannot read the example ids '{command}' printed: {e}; run it to see what \
-                 rspec says"
-            ))
-        })?,
+        TestSource::Rspec(command) => {
+            let (json, shown) = listing.rspec_json(command)?;
+            rspec_names(&json).map_err(|e| rspec_unreadable(&shown, &e))?
+        }
         TestSource::Jest(command) => {
-            let stdout = listing.output(command)?;
+            let (listed, shown) = listing.jest_json(command)?;
             // jest prints real paths; the suite folder may be named through a symbolic link.
             let real = std::fs::canonicalize(&config.dir).unwrap_or_else(|_| config.dir.clone());
-            jest_names(&stdout, &[&config.dir, &real])
+            jest_names(&listed, &[&config.dir, &real]).map_err(|e| {
+                ConfigError::new(format!(
+                    "cannot read the test files '{shown}' listed: {e}; run it to see what jest \
+                     says"
+                ))
+            })?
         }
         TestSource::Cargo(program) => {
             let named = cargo_tests(&listing, program)?;
@@ -155,7 +167,11 @@ pub fn resolve(
                 format!("the test binaries '{p} test --no-run' built list no tests")
             }
         };
-        return Err(ConfigError::new(format!("the suite is empty: {why}")).into());
+        return Err(ConfigError::new(format!(
+            "the suite is empty: {why}{}",
+            listing.what_it_printed()
+        ))
+        .into());
     }
     let source = describe(&config.source);
     if let Some(name) = names.iter().find(|n| n.as_bytes().contains(&0)) {
@@ -212,11 +228,8 @@ pub fn seeded_order(
         ))
         .into());
     }
-    let listing = Listing {
-        config,
-        interrupt,
-        timeout: config.timeout.unwrap_or(LIST_TIMEOUT),
-    };
+    let seen = std::sync::Mutex::new(None);
+    let listing = Listing::new(config, interrupt, &seen);
     let names = match (runner, &config.source) {
         (Seeded::PytestRandomly, TestSource::PytestCollect(command)) => {
             let command = match command.contains(" -p no:randomly") {
@@ -224,9 +237,9 @@ pub fn seeded_order(
                 false => command.clone(),
             };
             let command = format!("{command} -p randomly --randomly-seed={seed}");
-            let got = listing.run_in(&config.dir, &[exec::SHELL, "-c", &command])?;
-            if got.outcome == (Outcome::Fail { code: 4 })
-                && String::from_utf8_lossy(&got.stderr).contains("randomly")
+            let run = listing.pytest_run(&command)?;
+            if run.got.outcome == (Outcome::Fail { code: 4 })
+                && String::from_utf8_lossy(&run.got.stderr).contains("randomly")
             {
                 return Err(ConfigError::new(format!(
                     "'{command}' failed: pytest-randomly, whose seed the evidence names, is not \
@@ -235,7 +248,9 @@ pub fn seeded_order(
                 ))
                 .into());
             }
-            pytest_names(&listing.stdout_of(&format!("'{command}'"), got)?)
+            // What a clean collection's exit status says (syrupy's 1) is not needed here.
+            listing
+                .pytest_ids(&command, run, &mut Vec::new())?
                 .into_iter()
                 .map(|id| (id.to_string_lossy().into_owned(), Vec::new()))
                 .collect()
@@ -245,12 +260,8 @@ pub fn seeded_order(
                 true => command.replacen("--order defined", &format!("--seed {seed}"), 1),
                 false => format!("{command} --seed {seed}"),
             };
-            rspec_examples(&listing.output(&command)?).map_err(|e| {
-                ConfigError::new(format!(
-                    "cannot read the example ids '{command}' printed: {e}; run it to see what \
-                     rspec says"
-                ))
-            })?
+            let (json, shown) = listing.rspec_json(&command)?;
+            rspec_examples(&json).map_err(|e| rspec_unreadable(&shown, &e))?
         }
         (Seeded::PytestRandomly, _) => {
             return Err(ConfigError::new(
@@ -272,8 +283,9 @@ pub fn seeded_order(
     }
     if names.is_empty() {
         return Err(ConfigError::new(format!(
-            "the suite is empty: {} listed no tests for {runner:?}'s seed {seed}",
-            describe(&config.source)
+            "the suite is empty: {} listed no tests for {runner:?}'s seed {seed}{}",
+            describe(&config.source),
+            listing.what_it_printed()
         ))
         .into());
     }
@@ -291,18 +303,17 @@ pub fn rspec_aliases(
     let TestSource::Rspec(command) = &config.source else {
         return Ok(Vec::new());
     };
-    let listing = Listing {
-        config,
-        interrupt,
-        timeout: config.timeout.unwrap_or(LIST_TIMEOUT),
-    };
-    let stdout = listing.output(command)?;
-    rspec_examples(&stdout).map_err(|e| {
-        ConfigError::new(format!(
-            "cannot read the examples '{command}' printed: {e}; run it to see what rspec says"
-        ))
-        .into()
-    })
+    let seen = std::sync::Mutex::new(None);
+    let listing = Listing::new(config, interrupt, &seen);
+    let (json, shown) = listing.rspec_json(command)?;
+    rspec_examples(&json).map_err(|e| rspec_unreadable(&shown, &e).into())
+}
+
+/// The error for rspec output with no readable JSON: `shown` is the command that ran.
+fn rspec_unreadable(shown: &str, e: &str) -> ConfigError {
+    ConfigError::new(format!(
+        "cannot read the example ids '{shown}' wrote: {e}; run it to see what rspec says"
+    ))
 }
 
 /// rspec's JSON: each example's id and the names it goes by (`file:line`, full description).
@@ -367,14 +378,51 @@ fn describe(source: &TestSource) -> String {
 }
 
 /// How listing commands run: in the suite folder with its environment, under one limit, and
-/// stopped by a signal.
+/// stopped by a signal. The last command that ran is kept, with what it printed, for the error
+/// when a listing yields no names.
 struct Listing<'a> {
     config: &'a Config,
     interrupt: &'a Interrupt,
     timeout: Duration,
+    /// The last command that ran (shared by [`Listing::building`]'s copies and go's threads).
+    seen: &'a std::sync::Mutex<Option<Seen>>,
 }
 
-impl Listing<'_> {
+/// A listing command that ran, and what it printed.
+#[derive(Debug)]
+struct Seen {
+    /// The command as the user could run it (shell text), with a note on what smoke added.
+    shown: String,
+    outcome: Outcome,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+}
+
+/// A pytest listing with smoke's plugin loaded: how pytest ended, and the file of node ids the
+/// plugin wrote, if it wrote one (a pytest that dropped the environment did not load it).
+struct PytestRun {
+    got: exec::Captured,
+    written: Option<Vec<u8>>,
+}
+
+/// What smoke adds to the pytest listing, for messages.
+const PYTEST_LIST_NOTE: &str =
+    "with smoke's pytest plugin, loaded through PYTEST_PLUGINS, writing the node ids to a file";
+
+impl<'a> Listing<'a> {
+    fn new(
+        config: &'a Config,
+        interrupt: &'a Interrupt,
+        seen: &'a std::sync::Mutex<Option<Seen>>,
+    ) -> Self {
+        Listing {
+            config,
+            interrupt,
+            timeout: config.timeout.unwrap_or(LIST_TIMEOUT),
+            seen,
+        }
+    }
+
     /// For a command that compiles the suite (`cargo test --no-run`, `go list`, `go test -c`): a
     /// per-test `timeout` of seconds must not kill the build, so it gets at least
     /// [`LIST_TIMEOUT`].
@@ -392,11 +440,186 @@ impl Listing<'_> {
 
     /// [`run`](Self::run) in the folder `dir`.
     fn run_in(&self, dir: &Path, argv: &[&str]) -> anyhow::Result<exec::Captured> {
-        let got = exec::capture(argv, dir, &self.config.env, self.timeout)?;
-        match self.interrupt.signal() {
-            Some(signal) => Err(Interrupted { signal }.into()),
-            None => Ok(got),
+        self.run_with(dir, argv, &[], None)
+    }
+
+    /// [`run_in`](Self::run_in) with smoke's `extra` variables, and `note` saying what they do
+    /// (for messages). The run is kept as the last one seen.
+    fn run_with(
+        &self,
+        dir: &Path,
+        argv: &[&str],
+        extra: &[(&str, OsString)],
+        note: Option<&str>,
+    ) -> anyhow::Result<exec::Captured> {
+        let got = exec::capture_with(argv, dir, &self.config.env, extra, self.timeout)?;
+        if let Some(signal) = self.interrupt.signal() {
+            return Err(Interrupted { signal }.into());
         }
+        let mut shown = match argv {
+            [shell, "-c", script] if *shell == exec::SHELL => script.to_string(),
+            [shell, "-c", script, _, args @ ..] if *shell == exec::SHELL => {
+                let args: Vec<_> = args.iter().map(|a| crate::shell::quote(a)).collect();
+                format!("{script} (with {})", args.join(" "))
+            }
+            _ => {
+                let words: Vec<_> = argv.iter().map(|a| crate::shell::quote(a)).collect();
+                words.join(" ")
+            }
+        };
+        if dir != self.config.dir {
+            shown.push_str(&format!(
+                " (in {})",
+                crate::shell::quote(&dir.to_string_lossy())
+            ));
+        }
+        if let Some(note) = note {
+            shown.push_str(&format!(" ({note})"));
+        }
+        *self.seen.lock().unwrap_or_else(|e| e.into_inner()) = Some(Seen {
+            shown,
+            outcome: got.outcome,
+            stdout: got.stdout.clone(),
+            stderr: got.stderr.clone(),
+        });
+        Ok(got)
+    }
+
+    /// The last command that ran and the end of what it printed, as lines to add to an error
+    /// (empty when no command ran: names from the config, a glob).
+    fn what_it_printed(&self) -> String {
+        match &*self.seen.lock().unwrap_or_else(|e| e.into_inner()) {
+            Some(seen) => what_it_printed(seen),
+            None => String::new(),
+        }
+    }
+
+    /// A fresh private folder for what a runner writes while it lists (removed when dropped),
+    /// and the path of `file` in it as shell text.
+    fn private_file(&self, file: &str) -> anyhow::Result<(exec::PrivateDir, PathBuf, String)> {
+        let folder = exec::PrivateDir::new("smoke-list-")
+            .context("cannot create a private folder for the listing")?;
+        let path = folder.path().join(file);
+        let quoted = path
+            .to_str()
+            .map(|p| crate::shell::quote(p).into_owned())
+            .ok_or_else(|| {
+                ConfigError::new(format!(
+                    "the temp folder '{}' is not UTF-8: set TMPDIR to a plain path",
+                    path.display()
+                ))
+            })?;
+        Ok((folder, path, quoted))
+    }
+
+    /// Run `pytest --collect-only` (`command`) with smoke's pytest plugin in its list mode: it
+    /// writes the node ids to a private file, so that nothing the project's options make pytest
+    /// print can change them.
+    fn pytest_run(&self, command: &str) -> anyhow::Result<PytestRun> {
+        let folder = exec::PrivateDir::new("smoke-list-")
+            .context("cannot create a private folder for the listing")?;
+        let mut extra = exec::pytest_plugin_in(folder.path(), &self.config.env)?;
+        let ids = folder.path().join("ids.jsonl");
+        extra.push((
+            crate::helpers::PYTEST_LIST_VAR,
+            ids.clone().into_os_string(),
+        ));
+        let argv = [exec::SHELL, "-c", command];
+        let got = self.run_with(&self.config.dir, &argv, &extra, Some(PYTEST_LIST_NOTE))?;
+        let written = read_if_written(&ids)?;
+        Ok(PytestRun { got, written })
+    }
+
+    /// The node ids of a [`pytest_run`](Self::pytest_run). A collection the plugin saw end with
+    /// no error is the listing whatever pytest's exit status (a plugin may end a clean
+    /// collection with 1: syrupy does, for snapshots no collected test uses; so may a coverage
+    /// threshold), with a sentence for `warnings` when it is not 0. A collection error fails
+    /// with pytest's own output. A pytest that did not load the plugin is read from its console
+    /// as before: node ids up to the first blank line.
+    fn pytest_ids(
+        &self,
+        command: &str,
+        run: PytestRun,
+        warnings: &mut Vec<String>,
+    ) -> anyhow::Result<Vec<OsString>> {
+        let what = format!("the list command '{command}'");
+        let PytestRun { got, written } = run;
+        if got.outcome == Outcome::Timeout {
+            return Err(self.too_slow(&what).into());
+        }
+        let listed = match &written {
+            Some(bytes) => pytest_list(bytes).map_err(|e| {
+                ConfigError::new(format!(
+                    "cannot read the node ids smoke's pytest plugin wrote for {what}: {e}"
+                ))
+            })?,
+            None => None,
+        };
+        match listed {
+            Some(listed) if listed.errors == 0 => {
+                if got.outcome != Outcome::Pass && !listed.ids.is_empty() {
+                    warnings.push(used_after_clean_collection(
+                        &what,
+                        got.outcome,
+                        listed.ids.len(),
+                    ));
+                }
+                Ok(listed.ids)
+            }
+            Some(_) => Err(self.failure(&what, &got).into()),
+            None => self.pytest_console_names(&what, got, warnings),
+        }
+    }
+
+    /// `pytest --collect-only -q`'s node ids from its console, for a pytest that did not load
+    /// smoke's plugin. An exit status of 1 after node ids and no collection error is used, with
+    /// a sentence for `warnings` (syrupy).
+    fn pytest_console_names(
+        &self,
+        what: &str,
+        got: exec::Captured,
+        warnings: &mut Vec<String>,
+    ) -> anyhow::Result<Vec<OsString>> {
+        if got.outcome == (Outcome::Fail { code: 1 }) {
+            let names = pytest_names(&got.stdout);
+            if !names.is_empty() && collected_cleanly(&got.stdout) {
+                warnings.push(used_after_clean_collection(what, got.outcome, names.len()));
+                return Ok(names);
+            }
+        }
+        Ok(pytest_names(&self.stdout_of(what, got)?))
+    }
+
+    /// rspec's JSON for `command` (`--dry-run --format json`), written with `--out` to a private
+    /// file, so that what other formatters print (a spec helper's `add_formatter`) never mixes
+    /// with it. rspec takes the formatters of `SPEC_OPTS`, when set, instead of the command
+    /// line's: the JSON formatter is added at its end too. An rspec that wrote no file is read
+    /// from its stdout. Also returns the command as it ran, for messages.
+    fn rspec_json(&self, command: &str) -> anyhow::Result<(Vec<u8>, String)> {
+        let (_folder, path, quoted) = self.private_file("rspec.json")?;
+        let command = format!("{command} --out {quoted}");
+        let mut extra = Vec::new();
+        let mut note = None;
+        if let Some(opts) = exec::rspec_spec_opts(&self.config.env, &path) {
+            extra.push(("SPEC_OPTS", opts));
+            note = Some("with --format json --out to the same file added to SPEC_OPTS");
+        }
+        let argv = [exec::SHELL, "-c", command.as_str()];
+        let got = self.run_with(&self.config.dir, &argv, &extra, note)?;
+        let stdout = self.stdout_of(&format!("the list command '{command}'"), got)?;
+        Ok((read_if_written(&path)?.unwrap_or(stdout), command))
+    }
+
+    /// jest's list of test files for `command` (`--listTests`), as a JSON array written with
+    /// `--json --outputFile` to a private file (jest 30; older jests print the array on stdout,
+    /// which is read then), so that nothing the configuration prints can become a name. Also
+    /// returns the command as it ran, for messages.
+    fn jest_json(&self, command: &str) -> anyhow::Result<(Vec<u8>, String)> {
+        let (_folder, path, quoted) = self.private_file("tests.json")?;
+        let command = format!("{command} --json --outputFile={quoted}");
+        let got = self.run_with(&self.config.dir, &[exec::SHELL, "-c", &command], &[], None)?;
+        let stdout = self.stdout_of(&format!("the list command '{command}'"), got)?;
+        Ok((read_if_written(&path)?.unwrap_or(stdout), command))
     }
 
     /// Why a listing took too long, and which setting to change: `timeout` limits listing
@@ -436,77 +659,155 @@ impl Listing<'_> {
         self.stdout_of(what, got)
     }
 
-    /// `pytest --collect-only`'s node ids. A plugin may end a clean collection with exit status
-    /// 1 (syrupy does, for snapshots no collected test uses): with node ids listed and no
-    /// collection error reported, the listing is used, with a sentence for `warnings`.
-    fn pytest_names(
-        &self,
-        command: &str,
-        warnings: &mut Vec<String>,
-    ) -> anyhow::Result<Vec<OsString>> {
-        let what = format!("the list command '{command}'");
-        let got = self.run_in(&self.config.dir, &[exec::SHELL, "-c", command])?;
-        if got.outcome == (Outcome::Fail { code: 1 }) {
-            let names = pytest_names(&got.stdout);
-            if !names.is_empty() && collected_cleanly(&got.stdout) {
-                warnings.push(format!(
-                    "{what} exited 1 after collecting {} test(s) with no collection error (a \
-                     plugin, such as syrupy for unused snapshots, sets that status); its listing \
-                     is used",
-                    names.len()
-                ));
-                return Ok(names);
-            }
-        }
-        Ok(pytest_names(&self.stdout_of(&what, got)?))
-    }
-
     /// The stdout of a command that ran to its end; a failure is an error that starts with
     /// `what` and shows the end of what the command printed.
     fn stdout_of(&self, what: &str, got: exec::Captured) -> anyhow::Result<Vec<u8>> {
-        if got.outcome == Outcome::Timeout {
-            return Err(self.too_slow(what).into());
-        }
         if got.outcome != Outcome::Pass {
-            // pytest and go print their errors on stdout.
-            let said = if got.stderr.trim_ascii().is_empty() {
-                &got.stdout
-            } else {
-                &got.stderr
-            };
-            let said = String::from_utf8_lossy(said);
-            let said = said.trim();
-            let tail: String = {
-                let lines: Vec<&str> = said.lines().collect();
-                lines[lines.len().saturating_sub(20)..].join("\n")
-            };
-            // 127: the shell found no such program, which a preset user can name.
-            let hint = match (got.outcome, self.config.preset) {
-                (Outcome::Fail { code: 127 }, Some(preset)) => format!(
-                    "\n(the shell found no such program: install the {preset} runner, or name \
-                     it with --program or [suite] program{})",
-                    match preset {
-                        crate::preset::Preset::Pytest => {
-                            ", e.g. --program '.venv/bin/python -m pytest'"
-                        }
-                        _ => "",
-                    }
-                ),
-                _ => String::new(),
-            };
-            return Err(ConfigError::new(format!(
-                "{what} failed ({}){}{tail}{hint}",
-                got.outcome,
-                match tail.lines().count() {
-                    0 => "",
-                    1 => ": ",
-                    _ => ":\n",
-                },
-            ))
-            .into());
+            return Err(self.failure(what, &got).into());
         }
         Ok(got.stdout)
     }
+
+    /// Why a command that did not pass failed: `what`, how it ended and the end of what it
+    /// printed (stderr, or stdout when stderr is empty), with a hint for a runner the shell
+    /// could not find.
+    fn failure(&self, what: &str, got: &exec::Captured) -> ConfigError {
+        if got.outcome == Outcome::Timeout {
+            return self.too_slow(what);
+        }
+        // pytest and go print their errors on stdout.
+        let said = if got.stderr.trim_ascii().is_empty() {
+            &got.stdout
+        } else {
+            &got.stderr
+        };
+        let said = String::from_utf8_lossy(said);
+        let said = said.trim();
+        let tail: String = {
+            let lines: Vec<&str> = said.lines().collect();
+            lines[lines.len().saturating_sub(20)..].join("\n")
+        };
+        // 127: the shell found no such program, which a preset user can name.
+        let hint = match (got.outcome, self.config.preset) {
+            (Outcome::Fail { code: 127 }, Some(preset)) => format!(
+                "\n(the shell found no such program: install the {preset} runner, or name \
+                 it with --program or [suite] program{})",
+                match preset {
+                    crate::preset::Preset::Pytest => {
+                        ", e.g. --program '.venv/bin/python -m pytest'"
+                    }
+                    _ => "",
+                }
+            ),
+            _ => String::new(),
+        };
+        ConfigError::new(format!(
+            "{what} failed ({}){}{tail}{hint}",
+            got.outcome,
+            match tail.lines().count() {
+                0 => "",
+                1 => ": ",
+                _ => ":\n",
+            },
+        ))
+    }
+}
+
+/// The warning for a pytest listing used although pytest ended with `outcome` (not 0) after a
+/// clean collection of `count` tests.
+fn used_after_clean_collection(what: &str, outcome: Outcome, count: usize) -> String {
+    let ended = match outcome {
+        Outcome::Fail { code } => format!("exited {code}"),
+        other => format!("ended with {other}"),
+    };
+    format!(
+        "{what} {ended} after collecting {count} test(s) with no collection error (a plugin, \
+         such as syrupy for unused snapshots, sets that status); its listing is used"
+    )
+}
+
+/// A results file a command may not have written.
+fn read_if_written(path: &Path) -> anyhow::Result<Option<Vec<u8>>> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("cannot read '{}'", path.display())),
+    }
+}
+
+/// How many of a listing command's last lines an error shows, of stdout and of stderr each.
+const SHOWN_LINES: usize = 10;
+
+/// The lines an empty listing's error ends with: the command, how it ended, and the last
+/// [`SHOWN_LINES`] lines of its stdout and of its stderr, each escaped for the terminal.
+fn what_it_printed(seen: &Seen) -> String {
+    let status = match seen.outcome {
+        Outcome::Pass => "exit status 0".to_string(),
+        Outcome::Fail { code } => format!("exit status {code}"),
+        other => other.to_string(),
+    };
+    let mut text = format!(
+        "\n  ran: {}\n  ended: {status}",
+        crate::report::one_line(&seen.shown)
+    );
+    for (name, output) in [("stdout", &seen.stdout), ("stderr", &seen.stderr)] {
+        let output = String::from_utf8_lossy(output);
+        let all: Vec<&str> = output.trim_end().lines().collect();
+        if all.iter().all(|line| line.trim().is_empty()) {
+            text.push_str(&format!("\n  {name}: nothing"));
+            continue;
+        }
+        let shown = &all[all.len().saturating_sub(SHOWN_LINES)..];
+        match shown.len() == all.len() {
+            true => text.push_str(&format!("\n  {name}:")),
+            false => text.push_str(&format!(
+                "\n  {name}, its last {} of {} lines:",
+                shown.len(),
+                all.len()
+            )),
+        }
+        for line in shown {
+            text.push_str(&format!("\n    {}", crate::report::one_line(line)));
+        }
+    }
+    text
+}
+
+/// The node ids smoke's pytest plugin wrote in its list mode, and the collection errors it
+/// counted.
+#[derive(Debug, PartialEq, Eq)]
+struct PytestList {
+    ids: Vec<OsString>,
+    errors: u64,
+}
+
+/// What smoke's pytest plugin wrote: one JSON string per node id, then `{"collected": N,
+/// "errors": E}`. `None` when that last line is missing (the writing did not finish); an error
+/// for a line that is neither, or a count that does not match.
+fn pytest_list(written: &[u8]) -> Result<Option<PytestList>, String> {
+    let mut ids = Vec::new();
+    for line in lines(written).filter(|line| !line.trim_ascii().is_empty()) {
+        match serde_json::from_slice::<serde_json::Value>(line).map_err(|e| e.to_string())? {
+            serde_json::Value::String(id) => ids.push(OsString::from(id)),
+            serde_json::Value::Object(end) => {
+                let count = |key: &str| {
+                    end.get(key)
+                        .and_then(serde_json::Value::as_u64)
+                        .ok_or(format!("no \"{key}\" count in its last line"))
+                };
+                let (collected, errors) = (count("collected")?, count("errors")?);
+                if collected != ids.len() as u64 {
+                    return Err(format!(
+                        "{} node ids for {collected} collected tests",
+                        ids.len()
+                    ));
+                }
+                return Ok(Some(PytestList { ids, errors }));
+            }
+            other => return Err(format!("a line that is no node id: {other}")),
+        }
+    }
+    Ok(None)
 }
 
 /// Lines of a command's output, without their line ends.
@@ -771,20 +1072,38 @@ fn rspec_json(stdout: &[u8]) -> Result<serde_json::Value, String> {
         .map_err(|e| e.to_string())
 }
 
-/// `jest --listTests`: one absolute path per line, named relative to the suite folder (any of
-/// `dirs`, the names it goes by); a path elsewhere stays absolute. jest lists them in no fixed
-/// order, so they are sorted: the suite's usual order is the same every time.
-fn jest_names(stdout: &[u8], dirs: &[&std::path::Path]) -> Vec<OsString> {
-    let mut names: Vec<OsString> = lines(stdout)
-        .filter(|line| line.starts_with(b"/"))
-        .map(|line| {
-            let path = std::path::Path::new(OsStr::from_bytes(line));
+/// `jest --listTests --json`: a JSON array of absolute paths (on stdout, what a configuration
+/// printed while it loaded may come first: the array is the first line that parses as one),
+/// named relative to the suite folder (any of `dirs`, the names it goes by); a path elsewhere
+/// stays absolute. jest lists them in no fixed order, so they are sorted: the suite's usual
+/// order is the same every time.
+fn jest_names(listed: &[u8], dirs: &[&std::path::Path]) -> Result<Vec<OsString>, String> {
+    let line_starts = std::iter::once(0).chain(
+        listed
+            .iter()
+            .enumerate()
+            .filter(|&(_, &b)| b == b'\n')
+            .map(|(at, _)| at + 1),
+    );
+    let paths: Vec<String> = line_starts
+        .filter(|&at| listed[at..].starts_with(b"["))
+        .find_map(|at| {
+            serde_json::Deserializer::from_slice(&listed[at..])
+                .into_iter::<Vec<String>>()
+                .next()?
+                .ok()
+        })
+        .ok_or("no JSON list of test files")?;
+    let mut names: Vec<OsString> = paths
+        .iter()
+        .map(|path| {
+            let path = std::path::Path::new(path);
             let relative = dirs.iter().find_map(|dir| path.strip_prefix(dir).ok());
             relative.unwrap_or(path).as_os_str().to_owned()
         })
         .collect();
     names.sort();
-    names
+    Ok(names)
 }
 
 /// A test binary cargo built, from `--message-format=json`.
@@ -1070,15 +1389,80 @@ mod tests {
         assert!(err.contains("no JSON"), "{err}");
         let err = rspec_names(br#"{"version":"3.12.0","exam"#).expect_err("cut");
         assert!(err.contains("EOF"), "{err}");
-        let jest = b"/real/p/__tests__/a.test.js
-/p/b.test.js
-/elsewhere/c.test.js
-
-";
+        // What a jest.config.js printed while it loaded comes first, a path among it.
+        let jest = br#"/p/jest.config.js: loaded
+[jest-config] from /p
+["/real/p/__tests__/a.test.js","/p/b.test.js","/elsewhere/c.test.js","/p/d\n[e].test.js"]"#;
         let (link, real) = (std::path::Path::new("/p"), std::path::Path::new("/real/p"));
         assert_eq!(
-            jest_names(jest, &[link, real]),
-            names(&["/elsewhere/c.test.js", "__tests__/a.test.js", "b.test.js"])
+            jest_names(jest, &[link, real]).expect("JSON"),
+            names(&[
+                "/elsewhere/c.test.js",
+                "__tests__/a.test.js",
+                "b.test.js",
+                "d\n[e].test.js"
+            ])
+        );
+        assert_eq!(jest_names(b"[]", &[link]).expect("JSON"), names(&[]));
+        let err = jest_names(b"/p/a.test.js\n", &[link]).expect_err("no JSON");
+        assert!(err.contains("no JSON list"), "{err}");
+    }
+
+    #[test]
+    fn the_pytest_plugin_s_list_is_read_only_when_it_was_written_whole() {
+        let written =
+            b"\"t.py::a\"\n\"t.py::b[x\\ny \\\"q\\\"]\"\n{\"collected\": 2, \"errors\": 0}\n";
+        assert_eq!(
+            pytest_list(written).expect("valid"),
+            Some(PytestList {
+                ids: names(&["t.py::a", "t.py::b[x\ny \"q\"]"]),
+                errors: 0
+            })
+        );
+        let errors = b"\"t.py::a\"\n{\"collected\": 1, \"errors\": 2}\n";
+        assert_eq!(
+            pytest_list(errors).expect("valid").map(|l| l.errors),
+            Some(2)
+        );
+        assert_eq!(
+            pytest_list(b"\"t.py::a\"\n").expect("valid"),
+            None,
+            "cut short"
+        );
+        assert_eq!(pytest_list(b"").expect("valid"), None);
+        let err = pytest_list(b"\"t.py::a\"\n{\"collected\": 2, \"errors\": 0}\n")
+            .expect_err("counts differ");
+        assert!(err.contains("1 node ids for 2 collected"), "{err}");
+        assert!(pytest_list(b"t.py::a\n").is_err());
+        assert!(pytest_list(b"[1]\n").is_err());
+    }
+
+    #[test]
+    fn an_empty_listing_says_what_ran_how_it_ended_and_the_end_of_what_it_printed() {
+        let stdout: String = (1..=12).map(|i| format!("line {i}\n")).collect();
+        let seen = Seen {
+            shown: "pytest --collect-only -q (a note)".to_string(),
+            outcome: Outcome::Fail { code: 5 },
+            stdout: stdout.into_bytes(),
+            stderr: b"\x1b[31mred\x1b[0m\r\n".to_vec(),
+        };
+        assert_eq!(
+            what_it_printed(&seen),
+            "\n  ran: pytest --collect-only -q (a note)\n  ended: exit status 5\n  stdout, its \
+             last 10 of 12 lines:\n    line 3\n    line 4\n    line 5\n    line 6\n    line 7\n    \
+             line 8\n    line 9\n    line 10\n    line 11\n    line 12\n  stderr:\n    \
+             \\x1b[31mred\\x1b[0m"
+        );
+        let quiet = Seen {
+            shown: "rspec\n--dry-run".to_string(),
+            outcome: Outcome::Pass,
+            stdout: b"\n\n".to_vec(),
+            stderr: Vec::new(),
+        };
+        assert_eq!(
+            what_it_printed(&quiet),
+            "\n  ran: rspec\\n--dry-run\n  ended: exit status 0\n  stdout: nothing\n  stderr: \
+             nothing"
         );
     }
 

@@ -96,8 +96,9 @@ fn a_generated_suite_gives_the_same_minimal_sequence_with_and_without_the_server
 }
 
 /// A conftest that logs, to `events.log`, when the fork server configures itself and when the
-/// listing has collected (which it does slowly: two seconds after collecting).
-const EVENTS_CONFTEST: &str = "import os, sys, time\n\nLOG = os.path.join(os.path.dirname(__file__), 'events.log')\n\n\ndef _log(what):\n    with open(LOG, 'a') as f:\n        f.write(what + '\\n')\n\n\ndef _role():\n    return 'server' if 'smoke_fork_pytest' in sys.modules else 'listing'\n\n\ndef pytest_configure(config):\n    _log(_role() + ' configured')\n\n\ndef pytest_collection_finish(session):\n    if _role() == 'listing' and session.config.option.collectonly:\n        time.sleep(2)\n        _log('listing collected')\n";
+/// listing has collected (which it does slowly: two seconds after collecting). The listing loads
+/// smoke's plugin too, in its list mode: the server is the pytest whose plugin serves.
+const EVENTS_CONFTEST: &str = "import os, sys, time\n\nLOG = os.path.join(os.path.dirname(__file__), 'events.log')\n\n\ndef _log(what):\n    with open(LOG, 'a') as f:\n        f.write(what + '\\n')\n\n\ndef _role():\n    plugin = sys.modules.get('smoke_fork_pytest')\n    return 'server' if getattr(plugin, '_SERVING', False) else 'listing'\n\n\ndef pytest_configure(config):\n    _log(_role() + ' configured')\n\n\ndef pytest_collection_finish(session):\n    if _role() == 'listing' and session.config.option.collectonly:\n        time.sleep(2)\n        _log('listing collected')\n";
 
 fn events(suite: &Suite) -> Vec<String> {
     fs::read_to_string(suite.path().join("events.log"))

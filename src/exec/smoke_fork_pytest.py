@@ -22,6 +22,16 @@ pytest_configure and pytest_load_initial_conftests), which smoke says once.
 Stream only: when smoke runs a fresh pytest for a batch (no server), it loads this plugin with
 SMOKE_PYTEST_STREAM=PATH. pytest then runs as it would anyway, and the same start and test lines
 go to PATH, so a test that kills the process is named even though pytest wrote no JUnit XML.
+
+List only: when smoke lists the suite (`pytest --collect-only`, loaded through PYTEST_PLUGINS so
+the command line stays the preset's), it sets SMOKE_PYTEST_LIST=PATH. Once collection has ended
+(pytest_runtestloop, reached only after a whole collection, with the order every plugin's
+pytest_collection_modifyitems left), the plugin writes to PATH each node id as one JSON string
+per line, then {"collected": N, "errors": E} (E: collection errors). smoke reads the ids there,
+not from the console, so whatever addopts makes pytest print (-v, -qq, coverage reports) cannot
+change them, and an exit status set after a clean collection (syrupy, a coverage threshold) does
+not hide them. pytest-cov's coverage is turned off here too: collecting measures nothing useful
+and would write .coverage and coverage reports into the project.
 """
 
 import json
@@ -66,6 +76,9 @@ _child = None
 # processes do not write there).
 _STREAM = None if _SERVING else os.environ.pop("SMOKE_PYTEST_STREAM", None)
 
+# List only: where the collected node ids go (taken out of the environment, like the stream's).
+_LIST = None if _SERVING else os.environ.pop("SMOKE_PYTEST_LIST", None)
+
 
 def _reply(message):
     _REPLIES.write(json.dumps(message) + "\n")
@@ -102,7 +115,7 @@ def pytest_load_initial_conftests(early_config, parser, args):
     pytest this plugin may meet has them.)"""
     options = early_config.known_args_namespace
     if (
-        (_SERVING or _STREAM is not None)
+        (_SERVING or _STREAM is not None or _LIST is not None)
         and early_config.pluginmanager.hasplugin("pytest_cov")
         and getattr(options, "cov_source", None)
         and not getattr(options, "no_cov", False)
@@ -188,9 +201,22 @@ def _unsafe(session):
     return None
 
 
+def _write_list(session):
+    """List only: the node ids in their final order, then the count and the collection errors
+    (written last, so a file without that line is one whose writing did not finish)."""
+    with open(_LIST, "w", encoding="utf-8") as out:
+        for item in session.items:
+            out.write(json.dumps(item.nodeid) + "\n")
+        out.write(json.dumps({"collected": len(session.items), "errors": session.testsfailed}))
+        out.write("\n")
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtestloop(session):
     global _child
+    if _LIST is not None:
+        _write_list(session)
+        return None
     if not _SERVING or _child is not None:
         return None
     why = _unsafe(session)

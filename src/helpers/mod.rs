@@ -15,6 +15,10 @@ pub const JEST_REPORTER: &str = "jest_reporter.js";
 /// Where smoke's pytest plugin (`exec/smoke_fork_pytest.py`) writes a line as each test starts
 /// and ends in a pytest smoke starts fresh; it also puts the plugin in that stream-only mode.
 pub const PYTEST_STREAM_VAR: &str = "SMOKE_PYTEST_STREAM";
+/// Where smoke's pytest plugin writes the node ids `pytest --collect-only` collected, one JSON
+/// string per line and then the count and the collection errors; it also puts the plugin in
+/// that list-only mode.
+pub const PYTEST_LIST_VAR: &str = "SMOKE_PYTEST_LIST";
 /// Where `rspec_order.rb` in a fresh rspec writes a line as each example starts and ends.
 pub const RSPEC_STREAM_VAR: &str = "SMOKE_RSPEC_STREAM";
 /// Where `jest_reporter.js` writes a line as each test file starts and ends.
