@@ -12,9 +12,9 @@
 //! and the test executions until it are the tests of the iterations before it plus the failing
 //! prefix (the failure's `original`). Each sequence runs as one batch (a shell script printing
 //! TAP), so a 400-test sequence costs one process; the counts are those of the order, not of the
-//! way the tests run. Nothing here is a pass/fail test; it prints figures, and the targets the
-//! README states (reverse finds the plain pair in 1 run; mirror within 2 runs every time; tuscan
-//! finds the cleaner case within N + 1 runs every time) as met or MISSED.
+//! way the tests run. Nothing here is a pass/fail test; it prints figures, and the targets
+//! docs/benchmarks.md states (reverse finds the plain pair in 1 run; mirror within 2 runs every
+//! time; tuscan finds the cleaner case within N + 1 runs every time) as met or MISSED.
 //!
 //!   cargo bench --bench detect                        (20 placements, sizes 20,100,400)
 //!   cargo bench --bench detect -- --placements 5 --sizes 20,100
@@ -80,7 +80,7 @@ impl Case {
         }
     }
 
-    /// The target the README states for an order in this case, and the most runs it allows.
+    /// The target docs/benchmarks.md states for an order in this case, and the most runs it allows.
     fn target(self, order: &str, n: usize) -> Option<(&'static str, u64)> {
         match (self, order) {
             (Case::Plain, "reverse") => Some(("1 run", 1)),

@@ -12,7 +12,8 @@
 //! ratio, and the test executions. Both runs must find the same failures,
 //! shrunk to the planted pair, or the bench stops.
 //!
-//! Nothing here is a pass/fail test; it prints figures. Needs pytest on PATH (see the README).
+//! Nothing here is a pass/fail test; it prints figures (docs/benchmarks.md, "Early stop"). Needs
+//! pytest on PATH (scripts/test installs it).
 //!
 //!   cargo bench --bench early                           (n = 1000, 10 iterations, 3 rounds)
 //!   cargo bench --bench early -- --tests 400 --iterations 5 --rounds 1

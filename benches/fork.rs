@@ -10,8 +10,8 @@
 //! orders. Printed per row: wall time of each, the ratio, pytest start-ups and test executions.
 //! Every result must be the planted pair, proven 1-minimal, or the bench stops.
 //!
-//! Nothing here is a pass/fail test; it prints figures. Needs pytest and rspec on PATH (see the
-//! README).
+//! Nothing here is a pass/fail test; it prints figures (docs/benchmarks.md, "The fork server").
+//! Needs pytest and rspec on PATH (scripts/test installs them).
 //!
 //!   cargo bench --bench fork                  (pytest, rspec; n = 50, 400; start-up 0.3 s, 1 s)
 //!   cargo bench --bench fork -- --runners rspec --sizes 50 --startups 0.3 --seeds 1

@@ -57,7 +57,7 @@ impl Case {
         }
     }
 
-    /// The target the README states for this case, as a bound on the median for prefix k.
+    /// The target docs/benchmarks.md states for this case, as a bound on the median for prefix k.
     fn target(self, k: f64) -> Option<(f64, &'static str)> {
         match self {
             Case::OnePolluter => Some((k + 2.0 * k.log2() + 4.0, "k+2log2k+4")),

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Make the README's picture of the HTML report (docs/report.png): run the demo suite
+# Make the guide's picture of the HTML report (docs/report.png, in docs/guide.md's Reports): run the demo suite
 # (examples/polluted, seed 1) in a temp copy, then have headless Chromium (Debian's `chromium`
 # package) open the HTML report it wrote and take a screenshot. Nothing is fetched: the page is
 # self-contained and Chromium runs with its network features off.

@@ -5,7 +5,7 @@ Each figure is an exact dynamic program over probe sizes, averaged over where th
 (every place equally likely), for a search that is told in advance how many culprits there are.
 No search that runs the same kind of probes (a part of the prefix, with the other needed parts
 whole, then the victim V) does better on average. smoke is not told, and bets on one (see
-README, "How shrinking works"): compare its means with these, not its medians.
+docs/guide.md, "How shrinking works"): compare its means with these, not its medians.
 
 One polluter: a probe keeps any number of the remaining candidates and costs that many tests
 plus V; the floor adds the run of V alone, which every tool makes. Beside it, detect-test-

@@ -53,7 +53,7 @@ pub struct Cli {
     #[arg(short, long, value_enum, value_name = "ORDER")]
     pub order: Option<OrderArg>,
     /// With --order external: the shell command of a program that chooses each next test,
-    /// speaking JSON lines on its stdin and stdout (see the README's controller protocol).
+    /// speaking JSON lines on its stdin and stdout (see the controller protocol in docs/guide.md).
     #[arg(long, value_name = "CMD", conflicts_with = "control_dir")]
     pub controller: Option<String>,
     /// Let commands drive one sequence: each `smoke op DIR` runs the next test of the order,

@@ -4,7 +4,8 @@
 //! an unreadable file, a command that cannot be started). Every such error ends the run with
 //! [`exit::ERROR`].
 
-/// Process exit codes, as listed in the README.
+/// Process exit codes, as listed in docs/reference.md ("Exit codes"); `tests/docs.rs` checks that
+/// every constant here has its row there.
 pub mod exit {
     /// No failure was found.
     pub const OK: u8 = 0;

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Suite, stderr, stdout};
+use common::{Suite, long_flags, stderr, stdout, subcommands};
 use std::process::{Command, Output, Stdio};
 
 fn smoke(args: &[&str]) -> Output {
@@ -22,57 +22,6 @@ fn printed(args: &[&str]) -> String {
     assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
     assert!(stderr(&out).is_empty(), "{args:?}: {}", stderr(&out));
     stdout(&out)
-}
-
-/// Every long flag of smoke and of each subcommand, as the Options of `smoke --help` and
-/// `smoke SUB --help` list them, by subcommand (`""` for smoke itself).
-fn long_flags() -> Vec<(String, Vec<String>)> {
-    let flags = |help: String| {
-        let options = help
-            .split("\nOptions:\n")
-            .nth(1)
-            .expect("an Options section");
-        let found: Vec<String> = options
-            .lines()
-            // An option's first line (`  -c, --config <FILE>`, `      --list`), not its help.
-            .filter(|l| l.starts_with("  -") || l.starts_with("      --"))
-            .filter_map(|l| {
-                let head = l.trim_start().split("  ").next().expect("a head");
-                head.split([' ', ','])
-                    .find(|w| w.starts_with("--"))
-                    .map(str::to_string)
-            })
-            .collect();
-        assert!(found.iter().any(|f| f == "--help"), "{options}");
-        found
-    };
-    let mut all = vec![(String::new(), flags(printed(&["--help"])))];
-    for sub in subcommands() {
-        all.push((sub.clone(), flags(printed(&[&sub, "--help"]))));
-    }
-    all
-}
-
-/// The subcommands `smoke --help` lists.
-fn subcommands() -> Vec<String> {
-    let help = printed(&["--help"]);
-    let list = help
-        .split("Commands:\n")
-        .nth(1)
-        .expect("a Commands section")
-        .split("\n\n")
-        .next()
-        .expect("its lines");
-    let names: Vec<String> = list
-        .lines()
-        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
-        .filter_map(|l| l.split_whitespace().next())
-        .map(str::to_string)
-        .collect();
-    for expected in ["merge", "replay", "man", "completions"] {
-        assert!(names.iter().any(|n| n == expected), "{names:?}");
-    }
-    names
 }
 
 /// Run `program args` with `input` on stdin; its output.

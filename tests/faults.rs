@@ -1,7 +1,7 @@
 //! Fault injection: suites that hang, fork daemons, spew output, crash, write bytes that are not
 //! UTF-8, and runs of smoke that are killed, starved of disk or started twice at once. Each test
 //! runs the real binary and checks that smoke goes on (or stops cleanly) and that the report on
-//! disk stays whole. The README's "Reliability" table lists them.
+//! disk stays whole. docs/reliability.md lists them.
 
 mod common;
 

@@ -1,7 +1,7 @@
 //! The real binary against what a new user and an adversary tried: options that cannot apply,
 //! seeds past 2^53, hostile output, `--match` misses, batch runners that cannot start, print no
 //! TAP, repeat tests or fail after every test passed, state that survives setup, replays from
-//! another folder. Each test fails if its fix is undone; the README's Reliability table lists
+//! another folder. Each test fails if its fix is undone; docs/reliability.md's table lists
 //! them.
 
 mod common;

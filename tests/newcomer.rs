@@ -1,7 +1,7 @@
 //! The real binary against a new user's first stumbles: replay lines that name a `smoke` the
 //! shell cannot find, a pytest preset in a project whose virtualenv is not activated, a pytest
 //! plugin that makes collection exit 1, a Tuscan square far bigger than expected, and a stray
-//! `./smoke.toml`. Each test fails if its fix is undone; the README's Reliability table lists
+//! `./smoke.toml`. Each test fails if its fix is undone; docs/reliability.md's table lists
 //! them.
 
 mod common;

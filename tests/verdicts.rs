@@ -2,7 +2,7 @@
 //! "verified" over a wrong answer or never returned. `--keep-going` with a test failing twice in
 //! one iteration; state left in the suite folder by a sequence; workers that share state; a
 //! flaky test under the default `--retries 0`. Each test fails if its fix is undone; the
-//! README's Reliability table lists them.
+//! table in docs/reliability.md lists them.
 
 mod common;
 

@@ -14,6 +14,7 @@ mod suite;
 #[cfg(test)]
 mod tests;
 
+pub use file::keys;
 pub use from_report::{Rebuilt, ReportSuite, from_report};
 
 use crate::cli::Cli;

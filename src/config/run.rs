@@ -338,7 +338,7 @@ fn driving(
         (None, None, Order::External) => {
             return Err(ConfigError::new(
                 "order external needs --controller CMD (or [smoke] controller = \"CMD\"): the \
-                 program that chooses each next test (see the controller protocol in the README)",
+                 program that chooses each next test (see the controller protocol in docs/guide.md)",
             ));
         }
         (None, None, _) => return Ok(None),

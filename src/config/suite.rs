@@ -262,8 +262,8 @@ fn test_source(
                  e.g. smoke --run 'sh {test}' t/a.sh t/b.sh",
             )),
             (false, _) => Err(ConfigError::new(format!(
-                "no smoke.toml here and no --run or --preset: write a smoke.toml (see the \
-                 README), pass --config FILE, pass --preset ({}), or pass --run 'COMMAND \
+                "no smoke.toml here and no --run or --preset: write a smoke.toml (see \
+                 docs/guide.md), pass --config FILE, pass --preset ({}), or pass --run 'COMMAND \
                  {{test}}' followed by test names",
                 Preset::all_names()
             ))),

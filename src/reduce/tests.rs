@@ -1,5 +1,6 @@
 //! The shrinker against fake oracles with planted culprits: results, proofs, and what they cost
-//! (oracle calls and test executions) against the bounds in the README.
+//! (oracle calls and test executions) against the bounds in docs/benchmarks.md
+//! ("Shrinking") and docs/guide.md ("How shrinking works").
 
 use super::*;
 use crate::order::SmokeRng;

@@ -336,3 +336,66 @@ pub fn which(name: &str) -> Option<PathBuf> {
 /// A `PATH` of system folders only (`/usr/bin:/bin`), where neither smoke nor a virtualenv's
 /// tools are.
 pub const SYSTEM_PATH: &str = "/usr/bin:/bin";
+
+/// What `smoke ARGS` printed on stdout, checking it exited 0 with nothing on stderr.
+pub fn help_output(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_smoke"))
+        .args(args)
+        .env_remove("SMOKE_SEED")
+        .output()
+        .expect("smoke runs");
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+    assert!(stderr(&out).is_empty(), "{args:?}: {}", stderr(&out));
+    stdout(&out)
+}
+
+/// Every long flag of smoke and of each subcommand, as the Options of `smoke --help` and
+/// `smoke SUB --help` list them, by subcommand (`""` for smoke itself).
+pub fn long_flags() -> Vec<(String, Vec<String>)> {
+    let flags = |help: String| {
+        let options = help
+            .split("\nOptions:\n")
+            .nth(1)
+            .expect("an Options section");
+        let found: Vec<String> = options
+            .lines()
+            // An option's first line (`  -c, --config <FILE>`, `      --list`), not its help.
+            .filter(|l| l.starts_with("  -") || l.starts_with("      --"))
+            .filter_map(|l| {
+                let head = l.trim_start().split("  ").next().expect("a head");
+                head.split([' ', ','])
+                    .find(|w| w.starts_with("--"))
+                    .map(str::to_string)
+            })
+            .collect();
+        assert!(found.iter().any(|f| f == "--help"), "{options}");
+        found
+    };
+    let mut all = vec![(String::new(), flags(help_output(&["--help"])))];
+    for sub in subcommands() {
+        all.push((sub.clone(), flags(help_output(&[&sub, "--help"]))));
+    }
+    all
+}
+
+/// The subcommands `smoke --help` lists.
+pub fn subcommands() -> Vec<String> {
+    let help = help_output(&["--help"]);
+    let list = help
+        .split("Commands:\n")
+        .nth(1)
+        .expect("a Commands section")
+        .split("\n\n")
+        .next()
+        .expect("its lines");
+    let names: Vec<String> = list
+        .lines()
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_string)
+        .collect();
+    for expected in ["merge", "replay", "man", "completions"] {
+        assert!(names.iter().any(|n| n == expected), "{names:?}");
+    }
+    names
+}
