@@ -16,18 +16,6 @@ use common::{
 };
 use std::process::{Command, Output};
 
-/// What `smoke --list ARGS` prints, one name per line (and exit 0).
-fn listed(suite: &Suite, args: &[&str]) -> Vec<String> {
-    let out = suite
-        .command()
-        .arg("--list")
-        .args(args)
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    stdout(&out).lines().map(str::to_string).collect()
-}
-
 /// Run smoke with `args` (reports in ./reports) and `env` added.
 fn smoke_with(suite: &Suite, env: &[(&str, &str)], args: &[&str]) -> Output {
     let mut command = suite.command();
@@ -159,7 +147,7 @@ fn pytest_addopts_that_print_a_verbose_tree_and_coverage_list_and_shrink_like_wi
         // The same project with only the options that choose the tests.
         let plain = pytest_project(config, KEPT_OPTIONS);
         assert_eq!(
-            listed(&plain, &["--preset", "pytest"]),
+            plain.listed(&["--preset", "pytest"]),
             PYTEST_IDS,
             "{config}"
         );
@@ -179,7 +167,7 @@ fn pytest_addopts_that_print_a_verbose_tree_and_coverage_list_and_shrink_like_wi
         );
         let _ = std::fs::remove_file(noisy.path().join(".coverage"));
         assert_eq!(
-            listed(&noisy, &["--preset", "pytest"]),
+            noisy.listed(&["--preset", "pytest"]),
             PYTEST_IDS,
             "{config}"
         );
@@ -334,7 +322,7 @@ fn rspec_formatters_from_dot_rspec_a_spec_helper_and_spec_opts_list_and_shrink_l
         return;
     }
     let plain = example("rspec");
-    let ids = listed(&plain, &[]);
+    let ids = plain.listed(&[]);
     assert_eq!(ids.len(), 9, "{ids:?}");
     let run = |suite: &Suite, env: &[(&str, &str)], extra: &[&str]| {
         let mut args = vec!["--seed", "1", "-n", "4", "--keep-going"];
@@ -433,7 +421,7 @@ fn a_verbose_jest_config_with_its_own_reporter_that_prints_while_loading_lists_a
         return;
     }
     let plain = jest_example();
-    let files = listed(&plain, &[]);
+    let files = plain.listed(&[]);
     assert_eq!(files.len(), 5, "{files:?}");
     // Seed 7's order puts the cart before the checkout with no receipt between them.
     let shrink = |suite: &Suite| {
@@ -476,7 +464,7 @@ fn a_verbose_jest_config_with_its_own_reporter_that_prints_while_loading_lists_a
 };
 ",
         );
-    assert_eq!(listed(&configured, &[]), files);
+    assert_eq!(configured.listed(&[]), files);
     assert_eq!(shrink(&configured), expected);
     // smoke's --reporters replace the configuration's in batch mode: the loud one never ran.
     assert!(!configured.path().join("loud.log").exists());

@@ -7,18 +7,6 @@ mod common;
 
 use common::{Suite, example, minimal_sequences, names, require_pytest, stderr, stdout};
 
-/// What `smoke --list ARGS` prints, one name per line.
-fn listed(suite: &Suite, args: &[&str]) -> Vec<String> {
-    let out = suite
-        .command()
-        .arg("--list")
-        .args(args)
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    stdout(&out).lines().map(str::to_string).collect()
-}
-
 fn pair(polluter: &str, victim: &str) -> Vec<Vec<String>> {
     vec![vec![polluter.to_string(), victim.to_string()]]
 }
@@ -159,7 +147,7 @@ def test_name(v, request):
             "--preset", "pytest", "--order", "rotate", "--times", "1", "--mode", mode,
         ]);
         assert_eq!(out.status.code(), Some(0), "{mode}: {}", stderr(&out));
-        let listed = listed(&suite, &["--preset", "pytest"]);
+        let listed = suite.listed(&["--preset", "pytest"]);
         assert_eq!(listed.len(), 7, "{listed:?}");
         assert_eq!(suite.ran(), listed, "{mode}");
         assert!(!suite.path().join("pwned").exists());
@@ -211,7 +199,7 @@ fn cargo_lists_every_test_binary_and_runs_each_test_alone() {
         .expect("smoke runs");
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let report = suite.report();
-    let mut listed = listed(&suite, &[]);
+    let mut listed = suite.listed(&[]);
     listed.sort();
     assert_eq!(
         listed,

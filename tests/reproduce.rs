@@ -24,6 +24,14 @@ fn sh(suite: &Suite, script: &str) -> Output {
         .expect("sh runs")
 }
 
+/// CI's shuffled run: the first seed below 200 whose `script(seed)` exits 1, and its output.
+fn first_failing_seed(suite: &Suite, script: impl Fn(u32) -> String) -> (u32, Output) {
+    (1..200)
+        .map(|seed| (seed, sh(suite, &script(seed))))
+        .find(|(_, run)| run.status.code() == Some(1))
+        .expect("a seed whose order fails")
+}
+
 /// `smoke reproduce ARGS`, reports in ./reports.
 fn reproduce(suite: &Suite, args: &[&str]) -> Output {
     suite
@@ -117,18 +125,9 @@ fn a_pytest_randomly_seed_in_a_ci_log_is_turned_into_its_order_by_pytest_and_rep
     require_pytest();
     let suite = pytest_suite();
     // CI's run: pytest-randomly shuffles; a seed whose order puts the polluter first fails.
-    let mut found = None;
-    for seed in 1..200 {
-        let run = sh(
-            &suite,
-            &format!("pytest -p randomly -p no:cacheprovider --randomly-seed={seed}"),
-        );
-        if run.status.code() == Some(1) {
-            found = Some((seed, run));
-            break;
-        }
-    }
-    let (seed, run) = found.expect("a seed whose order fails");
+    let (seed, run) = first_failing_seed(&suite, |seed| {
+        format!("pytest -p randomly -p no:cacheprovider --randomly-seed={seed}")
+    });
     let log = format!("{}{}", stdout(&run), stderr(&run));
     assert!(log.contains(&format!("--randomly-seed={seed}")), "{log}");
     suite.file("ci.log", &log);
@@ -513,21 +512,12 @@ fn a_gtest_shuffle_log_with_colours_and_its_xml_reproduce_the_journal_leak() {
     let suite = example("gtest");
     let built = sh(&suite, "sh build.sh");
     assert!(built.status.success(), "{}", stderr(&built));
-    let mut found = None;
-    for seed in 1..100 {
-        let run = sh(
-            &suite,
-            &format!(
-                "rm -f journal.log; build/unit_tests --gtest_shuffle --gtest_random_seed={seed} \
-                 --gtest_color=yes --gtest_output=xml:junit.xml"
-            ),
-        );
-        if run.status.code() == Some(1) {
-            found = Some(run);
-            break;
-        }
-    }
-    let run = found.expect("a shuffled order that fails");
+    let (_, run) = first_failing_seed(&suite, |seed| {
+        format!(
+            "rm -f journal.log; build/unit_tests --gtest_shuffle --gtest_random_seed={seed} \
+             --gtest_color=yes --gtest_output=xml:junit.xml"
+        )
+    });
     let log = stdout(&run);
     assert!(
         log.contains("\u{1b}[") && log.contains("[ RUN      ]"),
@@ -569,18 +559,9 @@ fn a_go_test_v_log_of_several_packages_reproduces_the_shared_file_failure() {
         return;
     }
     let suite = example("go");
-    let mut found = None;
-    for seed in 1..100 {
-        let run = sh(
-            &suite,
-            &format!("rm -rf state; go test -v -count=1 -p 1 -shuffle={seed} ./..."),
-        );
-        if run.status.code() == Some(1) {
-            found = Some(run);
-            break;
-        }
-    }
-    let run = found.expect("a shuffled order that fails");
+    let (_, run) = first_failing_seed(&suite, |seed| {
+        format!("rm -rf state; go test -v -count=1 -p 1 -shuffle={seed} ./...")
+    });
     let log = stdout(&run);
     assert!(
         log.contains("=== RUN") && log.contains("-test.shuffle"),

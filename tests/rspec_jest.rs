@@ -6,23 +6,11 @@
 mod common;
 
 use common::{
-    Suite, assert_no_hook_failures, example, have_tool, minimal_sequences, names, stderr, stdout,
+    Suite, assert_no_hook_failures, example, have_tool, minimal_sequences, names, stderr,
 };
 
 const RSPEC: &str = "apt-get install ruby-rspec";
 const JEST: &str = "npm ci in examples/jest (jest is pinned in its package-lock.json)";
-
-/// What `smoke --list ARGS` prints, one name per line.
-fn listed(suite: &Suite, args: &[&str]) -> Vec<String> {
-    let out = suite
-        .command()
-        .arg("--list")
-        .args(args)
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    stdout(&out).lines().map(str::to_string).collect()
-}
 
 /// Files in the suite folder that smoke or the runner left, besides the reports.
 fn leftovers(suite: &Suite, before: &[String]) -> Vec<String> {
@@ -61,7 +49,7 @@ fn rspec_lists_example_ids_and_batch_mode_shrinks_the_class_level_leak_to_its_pa
         return;
     }
     let suite = example("rspec");
-    let ids = listed(&suite, &[]);
+    let ids = suite.listed(&[]);
     assert_eq!(
         ids,
         [
@@ -190,7 +178,7 @@ fn jest_lists_test_files_and_batch_mode_shrinks_the_file_on_disk_leak_past_a_cle
     let suite = example("jest");
     // A cart a manual run in the checkout left behind.
     let _ = std::fs::remove_dir_all(suite.path().join("tmp"));
-    let files_listed = listed(&suite, &[]);
+    let files_listed = suite.listed(&[]);
     assert_eq!(
         files_listed,
         [

@@ -105,6 +105,18 @@ impl Suite {
         )
     }
 
+    /// What `smoke --list ARGS` prints, one name per line (and exit 0).
+    pub fn listed(&self, args: &[&str]) -> Vec<String> {
+        let out = self
+            .command()
+            .arg("--list")
+            .args(args)
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stdout(&out).lines().map(str::to_string).collect()
+    }
+
     /// The JSON reports written so far, oldest first.
     pub fn reports(&self) -> Vec<PathBuf> {
         let mut found: Vec<PathBuf> = fs::read_dir(self.path().join("reports"))
