@@ -274,3 +274,100 @@ fn the_npm_launcher_passes_signals_on_and_ends_as_the_binary_ends() {
         );
     }
 }
+
+/// A virtualenv as `pip install` of the wheel leaves it: `pyvenv.cfg`, this smoke as
+/// `bin/smoke` (a hard link, so that it is its own path: the kernel names the path it was
+/// started by), and a `bin/pytest` that logs its runs to `bin/used.log` and runs the real one.
+fn wheel_venv(dir: &Path, real_pytest: &Path) -> PathBuf {
+    let bin = dir.join("bin");
+    fs::create_dir_all(&bin).expect("mkdir");
+    fs::write(dir.join("pyvenv.cfg"), "home = /usr/bin\n").expect("write");
+    let smoke = bin.join("smoke");
+    if fs::hard_link(env!("CARGO_BIN_EXE_smoke"), &smoke).is_err() {
+        fs::copy(env!("CARGO_BIN_EXE_smoke"), &smoke).expect("copy smoke");
+    }
+    let pytest = bin.join("pytest");
+    fs::write(
+        &pytest,
+        format!(
+            "#!/bin/sh\necho used >> \"$(dirname \"$0\")/used.log\"\nexec {} \"$@\"\n",
+            real_pytest.display()
+        ),
+    )
+    .expect("write");
+    fs::set_permissions(&pytest, fs::Permissions::from_mode(0o755)).expect("chmod");
+    smoke
+}
+
+#[test]
+fn a_wheel_installed_smoke_runs_its_virtualenv_s_pytest_when_that_is_not_activated() {
+    common::require_pytest();
+    let real = common::which("pytest").expect("pytest is on PATH");
+    let root = tempfile::tempdir().expect("a temp folder");
+    let venv = root.path().join("env");
+    let smoke = wheel_venv(&venv, &real);
+    let suite = root.path().join("suite");
+    fs::create_dir(&suite).expect("mkdir");
+    fs::write(
+        suite.join("test_x.py"),
+        "def test_a():\n    pass\n\n\ndef test_b():\n    pass\n",
+    )
+    .expect("write");
+    let used = venv.join("bin/used.log");
+    let runs = || fs::read_to_string(&used).map_or(0, |log| log.lines().count());
+    let run = |path: &str, virtual_env: Option<&Path>| {
+        let mut command = Command::new(&smoke);
+        command
+            .args(["--preset", "pytest", "-n", "1", "--seed", "1"])
+            .args(["--report-dir", "reports"])
+            .current_dir(&suite)
+            .env("PATH", path)
+            .env_remove("VIRTUAL_ENV")
+            .env_remove("SMOKE_SEED");
+        if let Some(other) = virtual_env {
+            command.env("VIRTUAL_ENV", other);
+        }
+        let out = command.output().expect("smoke runs");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        stderr
+    };
+    let said = "smoke was installed in a virtualenv that is not activated, so the pytest preset \
+                runs its pytest";
+
+    // No pytest on PATH: the virtualenv's, with nothing to say.
+    let stderr = run(common::SYSTEM_PATH, None);
+    assert!(runs() > 0, "the virtualenv's pytest ran: {stderr}");
+    assert!(!stderr.contains(said), "{stderr}");
+
+    // Another pytest on PATH: still the virtualenv's, and a warning says why.
+    let other = real.parent().expect("a folder").display().to_string();
+    let before = runs();
+    let stderr = run(&format!("{other}:{}", common::SYSTEM_PATH), None);
+    assert!(runs() > before, "the virtualenv's pytest ran: {stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{said}, {}/bin/pytest, not the pytest on PATH",
+            venv.display()
+        )),
+        "{stderr}"
+    );
+
+    // Another virtualenv activated: the user chose it, so PATH's pytest runs.
+    let before = runs();
+    let stderr = run(
+        &format!("{other}:{}", common::SYSTEM_PATH),
+        Some(Path::new(&other)),
+    );
+    assert_eq!(runs(), before, "PATH's pytest ran: {stderr}");
+    assert!(!stderr.contains(said), "{stderr}");
+
+    // Its own bin on PATH (activated, or put there): that very pytest, plainly.
+    let before = runs();
+    let stderr = run(
+        &format!("{}/bin:{}", venv.display(), common::SYSTEM_PATH),
+        None,
+    );
+    assert!(runs() > before, "{stderr}");
+    assert!(!stderr.contains(said), "{stderr}");
+}

@@ -54,9 +54,11 @@ if (!fs.existsSync(binary)) {
 const env = { ...process.env };
 delete env.npm_config_package;
 
-const child = spawn(binary, process.argv.slice(2), { stdio: 'inherit', env });
-
+// The handlers come before the binary: a signal between its start and them would kill this
+// launcher (node's default) and leave the binary running with nobody to report its exit. Node
+// runs them once this script has run to its end, so `child` is set by then.
 const onTerminal = Boolean(process.stdin.isTTY || process.stdout.isTTY || process.stderr.isTTY);
+let child = null;
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT']) {
   process.on(signal, () => {
     const running = child.exitCode === null && child.signalCode === null;
@@ -65,6 +67,8 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT']) {
     }
   });
 }
+
+child = spawn(binary, process.argv.slice(2), { stdio: 'inherit', env });
 
 child.on('error', (error) => {
   process.stderr.write(`smoke: cannot run ${binary}: ${error.message}\n`);
