@@ -9,7 +9,9 @@ use std::path::PathBuf;
 /// Find and shrink test-order bugs: run a suite in random and other orders under recorded seeds,
 /// shrink each failure to the few tests that cause it, and write a dated report.
 #[derive(Debug, Parser)]
-#[command(name = "smoke", version, max_term_width = 100)]
+// The version and, built from a git checkout, the commit: `smoke 0.1.0 (9933e48 2026-12-07)`
+// (build.rs).
+#[command(name = "smoke", version = env!("SMOKE_VERSION"), max_term_width = 100)]
 // A name after an option, or after `--`, is always a test: `smoke -- merge` runs a test called
 // merge. Only a first word that names a subcommand is one.
 #[command(args_conflicts_with_subcommands = true)]

@@ -1,6 +1,7 @@
-//! The set-up scripts: `scripts/test` (the README's test command) and `.ci/run`, which calls
-//! it. They are bash that parses, CI goes through `scripts/test` with every runner installed
-//! and `CI=1`, and the runners' helper files are still checked by their own languages there.
+//! The set-up scripts: `scripts/test` (the README's test command), `scripts/package` (the wheel
+//! and the npm package, built, installed and run) and `.ci/run`, which calls them. They are bash
+//! that parses, CI goes through `scripts/test` with every runner installed and `CI=1`, and the
+//! runners' helper files are still checked by their own languages there.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -24,8 +25,8 @@ fn commands(script: &str) -> Vec<&str> {
 }
 
 #[test]
-fn both_scripts_are_bash_that_parses_and_stops_at_the_first_error() {
-    for rel in ["scripts/test", ".ci/run"] {
+fn the_scripts_are_bash_that_parses_and_stops_at_the_first_error() {
+    for rel in ["scripts/test", "scripts/package", ".ci/run"] {
         let out = Command::new("bash")
             .arg("-n")
             .arg(repo().join(rel))
@@ -40,19 +41,26 @@ fn both_scripts_are_bash_that_parses_and_stops_at_the_first_error() {
         assert!(text.starts_with("#!/usr/bin/env bash\n"), "{rel}");
         assert!(commands(&text).contains(&"set -euo pipefail"), "{rel}");
     }
-    let mode = std::fs::metadata(repo().join("scripts/test"))
-        .expect("scripts/test")
-        .permissions()
-        .mode();
-    assert_ne!(
-        mode & 0o111,
-        0,
-        "scripts/test is executable, as the README runs it"
+    for rel in ["scripts/test", "scripts/package"] {
+        let mode = std::fs::metadata(repo().join(rel))
+            .expect("the script")
+            .permissions()
+            .mode();
+        assert_ne!(
+            mode & 0o111,
+            0,
+            "{rel} is executable, as the README runs it"
+        );
+    }
+    // scripts/package, like scripts/test, finds the repository from its own path.
+    assert!(
+        commands(&read("scripts/package")).contains(&"cd \"$(dirname \"${BASH_SOURCE[0]}\")/..\""),
+        "scripts/package runs from any folder"
     );
     // Where shellcheck is installed, it finds nothing (CI does not install it).
     if common_which("shellcheck") {
         let out = Command::new("shellcheck")
-            .args(["scripts/test", ".ci/run"])
+            .args(["scripts/test", "scripts/package", ".ci/run"])
             .current_dir(repo())
             .output()
             .expect("shellcheck runs");
@@ -83,11 +91,16 @@ fn ci_runs_the_checks_then_scripts_test_with_every_runner_installed_and_ci_set()
             .unwrap_or_else(|| panic!(".ci/run has no line with {needle:?}"))
     };
     let test = at("scripts/test");
-    assert_eq!(
-        lines[test], "exec scripts/test --install-system",
-        "the last step, installing what is missing"
-    );
-    assert_eq!(test, lines.len() - 1, "nothing after it");
+    // The last step, installing what is missing; then, once CI builds the packages, nothing
+    // but scripts/package.
+    match &lines[test..] {
+        ["exec scripts/test --install-system"]
+        | ["scripts/test --install-system", "scripts/package"] => {}
+        rest => panic!(
+            "after the checks, .ci/run runs scripts/test --install-system (then perhaps \
+             scripts/package) and nothing else: {rest:?}"
+        ),
+    }
     assert!(
         at("export CI=1") < test,
         "CI=1 for scripts/test and the tests"

@@ -237,6 +237,7 @@ impl Config {
         };
         let machine = Machine {
             program: machine::smoke_program(),
+            own_pytest: machine::venv_pytest(),
             on_path: &|name| machine::on_path(name).is_some(),
             executable: &machine::executable,
         };

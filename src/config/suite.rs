@@ -40,15 +40,7 @@ pub(super) fn resolve(
 ) -> Result<SuiteParts, ConfigError> {
     let preset = cli.preset.or(suite.preset);
     let program = cli.program.clone().or(suite.program.clone());
-    let program = program.or_else(|| {
-        let python = venv_pytest(preset, dir, machine)?;
-        let program = format!("{} -m pytest", shell::quote(&python.to_string_lossy()));
-        warnings.push(format!(
-            "pytest is not on PATH, so the pytest preset runs the suite's virtualenv: \
-             {program} (activate the virtualenv, or pass --program, to run another)"
-        ));
-        Some(program)
-    });
+    let program = program.or_else(|| pytest_program(preset, dir, machine, warnings));
     let defaults = match preset {
         Some(preset) => {
             let program = program
@@ -181,17 +173,45 @@ pub(super) fn resolve(
     })
 }
 
-/// The pytest preset with no program named, in a suite whose virtualenv is not activated
-/// (`pytest` is not on `PATH`): the virtualenv's python (`.venv/bin/python`, else
-/// `venv/bin/python`, in `dir`), which runs pytest as `python -m pytest`.
-fn venv_pytest(preset: Option<Preset>, dir: &Path, machine: &super::Machine) -> Option<PathBuf> {
-    if preset != Some(Preset::Pytest) || (machine.on_path)("pytest") {
+/// The pytest preset with no program named, when `pytest` on `PATH` is not the one to run:
+/// 1. smoke was installed in a virtualenv that has pytest and is not activated (a wheel's
+///    `venv/bin/smoke`, run by its path): that virtualenv's pytest, the environment smoke was
+///    started from (a warning says so when `PATH` has another pytest);
+/// 2. `pytest` is not on `PATH`: the suite's virtualenv, not activated (`.venv/bin/python`,
+///    else `venv/bin/python`, in `dir`), which runs pytest as `python -m pytest`.
+fn pytest_program(
+    preset: Option<Preset>,
+    dir: &Path,
+    machine: &super::Machine,
+    warnings: &mut Vec<String>,
+) -> Option<String> {
+    if preset != Some(Preset::Pytest) {
         return None;
     }
-    [".venv", "venv"]
+    if let Some(pytest) = &machine.own_pytest {
+        let program = shell::quote(&pytest.to_string_lossy()).into_owned();
+        if (machine.on_path)("pytest") {
+            warnings.push(format!(
+                "smoke was installed in a virtualenv that is not activated, so the pytest \
+                 preset runs its pytest, {program}, not the pytest on PATH (activate a \
+                 virtualenv, or pass --program, to run another)"
+            ));
+        }
+        return Some(program);
+    }
+    if (machine.on_path)("pytest") {
+        return None;
+    }
+    let python = [".venv", "venv"]
         .iter()
         .map(|venv| dir.join(venv).join("bin").join("python"))
-        .find(|python| (machine.executable)(python))
+        .find(|python| (machine.executable)(python))?;
+    let program = format!("{} -m pytest", shell::quote(&python.to_string_lossy()));
+    warnings.push(format!(
+        "pytest is not on PATH, so the pytest preset runs the suite's virtualenv: {program} \
+         (activate the virtualenv, or pass --program, to run another)"
+    ));
+    Some(program)
 }
 
 /// The keys given that decide what a preset would fill in, as the user gave them (for the

@@ -1231,6 +1231,7 @@ fn the_edge_names_the_replay_program_and_the_pytest_preset_falls_back_to_the_ven
         let executable = move |path: &Path| venvs.iter().any(|v| v == path);
         let machine = Machine {
             program: program.to_string(),
+            own_pytest: None,
             on_path: &on_path,
             executable: &executable,
         };
@@ -1296,6 +1297,64 @@ fn the_edge_names_the_replay_program_and_the_pytest_preset_falls_back_to_the_ven
     assert!(
         c.execution.template().starts_with("pytest "),
         "no venv: the listing says why"
+    );
+}
+
+#[test]
+fn a_smoke_installed_in_a_virtualenv_that_is_not_activated_runs_that_virtualenv_s_pytest() {
+    let on = |own: Option<&str>, pytest_on_path: bool, args: &[&str]| {
+        let on_path = move |name: &str| name != "pytest" || pytest_on_path;
+        let executable = |path: &Path| path == Path::new("/w/.venv/bin/python");
+        let machine = Machine {
+            program: "/env dir/bin/smoke".to_string(),
+            own_pytest: own.map(PathBuf::from),
+            on_path: &on_path,
+            executable: &executable,
+        };
+        let c = Config::from_parts_on(
+            cli(args),
+            Path::new("/w"),
+            None,
+            &BTreeMap::new(),
+            || 1,
+            &machine,
+        )
+        .expect("valid");
+        (c.execution.template().to_string(), c.warnings)
+    };
+    let pytest = Some("/env dir/bin/pytest");
+    // No pytest on PATH: smoke's own virtualenv before the suite's, and nothing to warn of.
+    let (template, warnings) = on(pytest, false, &["--preset", "pytest"]);
+    assert!(
+        template.starts_with("'/env dir/bin/pytest' -p no:randomly "),
+        "{template}"
+    );
+    assert!(warnings.is_empty(), "{warnings:?}");
+    // Another pytest on PATH (a system one): smoke's own still, and a warning says why.
+    let (template, warnings) = on(pytest, true, &["--preset", "pytest"]);
+    assert!(template.starts_with("'/env dir/bin/pytest' "), "{template}");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("installed in a virtualenv that is not activated")
+            && warnings[0].contains("'/env dir/bin/pytest', not the pytest on PATH"),
+        "{warnings:?}"
+    );
+    // The per-test mode runs it too, and so does the listing.
+    let (template, _) = on(pytest, true, &["--preset", "pytest", "--mode", "per-test"]);
+    assert!(template.starts_with("'/env dir/bin/pytest' "), "{template}");
+    // A program named wins; other presets never look.
+    let (template, warnings) = on(pytest, true, &["--preset", "pytest", "--program", "tox"]);
+    assert!(template.starts_with("tox "), "{template}");
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let (template, _) = on(pytest, true, &["--preset", "prove"]);
+    assert!(!template.contains("/env dir/"), "{template}");
+    // None (activated, or PATH finds that very pytest): as before.
+    let (template, _) = on(None, true, &["--preset", "pytest"]);
+    assert!(template.starts_with("pytest "), "{template}");
+    let (template, _) = on(None, false, &["--preset", "pytest"]);
+    assert!(
+        template.starts_with("/w/.venv/bin/python -m pytest "),
+        "{template}"
     );
 }
 

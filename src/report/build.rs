@@ -1,8 +1,9 @@
 //! Edge: the build parameters a report records, so that a failure can be reproduced on the same
-//! kind of build: OS, kernel, architecture, CPU count, smoke's version, the suite folder's git
-//! commit and dirty flag, the output of each `[report] build` command, and the variables
-//! `[report] env` lists. No environment dump: reports get attached to public bug reports, so
-//! only listed variables are recorded, and secret-looking ones are redacted even then.
+//! kind of build: OS, kernel, architecture, CPU count, smoke's version (with the commit it was
+//! built from, when known), the suite folder's git commit and dirty flag, the output of each
+//! `[report] build` command, and the variables `[report] env` lists. No environment dump:
+//! reports get attached to public bug reports, so only listed variables are recorded, and
+//! secret-looking ones are redacted even then.
 //!
 //! A build command runs under `timeout` when one is set (else [`COMMAND_TIMEOUT`]); one past
 //! it is recorded as `timeout`, and one killed by a signal (Ctrl-C) as `interrupted`, after
@@ -52,7 +53,9 @@ pub fn collect(
         .and_then(|_| git(&["status", "--porcelain"]))
         .map(|status| !status.is_empty());
     BuildInfo {
-        smoke_version: env!("CARGO_PKG_VERSION").to_string(),
+        // With the commit smoke was built from, when known (build.rs): a report names the
+        // exact binary that ran, where the report's own `smoke_version` stays the plain one.
+        smoke_version: env!("SMOKE_VERSION").to_string(),
         os: std::env::consts::OS.to_string(),
         kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
             .ok()
@@ -149,6 +152,7 @@ mod tests {
             "a fresh temp folder is no git checkout"
         );
         assert!(info.cpus >= 1);
-        assert_eq!(info.smoke_version, env!("CARGO_PKG_VERSION"));
+        assert_eq!(info.smoke_version, env!("SMOKE_VERSION"));
+        assert!(info.smoke_version.starts_with(env!("CARGO_PKG_VERSION")));
     }
 }
