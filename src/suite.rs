@@ -1048,14 +1048,9 @@ fn gtest_names(stdout: &[u8]) -> Vec<OsString> {
 /// leading `./` (`spec/a_spec.rb[1:2]`). The JSON follows whatever the spec files printed
 /// while loading.
 fn rspec_names(stdout: &[u8]) -> Result<Vec<OsString>, String> {
-    let value = rspec_json(stdout)?;
-    let examples = value["examples"]
-        .as_array()
-        .ok_or("rspec's JSON has no \"examples\"")?;
-    Ok(examples
-        .iter()
-        .filter_map(|e| e["id"].as_str())
-        .map(|id| OsString::from(id.strip_prefix("./").unwrap_or(id)))
+    Ok(rspec_examples(stdout)?
+        .into_iter()
+        .map(|(id, _)| OsString::from(id))
         .collect())
 }
 
