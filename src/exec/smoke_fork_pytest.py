@@ -297,19 +297,31 @@ def _parent_killed(parent):
     os.kill(os.getppid(), 9) has returned by now, but the parent's death is asynchronous, so
     this process could otherwise write that the test passed, and start the next one, before the
     parent's end reaches it. The kernel marks a SIGKILL as pending for the whole process
-    (ShdPnd in /proc) from the moment kill() returns until the process is reaped, and the
-    children of a process that has ended have a new parent; without /proc, only the second is
-    seen."""
+    (ShdPnd in /proc) from the moment kill() returns until the process takes it; from then on
+    the process is exiting (PF_EXITING in /proc's flags) and then a zombie; and the children of
+    a process that has ended have a new parent. Without /proc, only the last is seen."""
     if os.getppid() != parent:
         return True
     try:
         with open("/proc/%d/status" % parent, "rb") as status:
             for line in status:
-                if line.startswith(b"ShdPnd:"):
-                    return bool(int(line.split()[1], 16) & (1 << (signal.SIGKILL - 1)))
+                if line.startswith(b"ShdPnd:") and int(line.split()[1], 16) & (
+                    1 << (signal.SIGKILL - 1)
+                ):
+                    return True
+        # Once the parent has taken the SIGKILL it is no longer pending, but the parent is not
+        # gone yet (its children still have it as their parent): it is exiting (PF_EXITING in
+        # its flags, the 9th field of /proc/PID/stat) or a zombie already.
+        with open("/proc/%d/stat" % parent, "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return fields[0] in (b"Z", b"X") or bool(int(fields[6]) & _PF_EXITING)
     except (OSError, ValueError, IndexError):
         pass
     return False
+
+
+# The kernel's flag of a task that has begun to exit (include/linux/sched.h).
+_PF_EXITING = 0x00000004
 
 
 @pytest.hookimpl(trylast=True)
