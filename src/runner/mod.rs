@@ -310,8 +310,8 @@ impl<'a> Runner<'a> {
 /// reserving one (64 MiB of address space) per thread: under a limit on address space
 /// (`ulimit -v`, a container's) the threads' arenas would use it up before a thread could
 /// start, and a failed allocation aborts the process, where a thread that cannot start is a
-/// clear error (exit 2). The workers mostly wait for processes, so sharing costs nothing
-/// measurable.
+/// clear error (exit 2). The workers mostly wait for processes and seldom allocate at the
+/// same time; the cost of sharing was not measured.
 fn few_heap_arenas(workers: usize) {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     if workers > 8 {
