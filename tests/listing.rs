@@ -11,8 +11,8 @@
 mod common;
 
 use common::{
-    Suite, assert_no_hook_failures, example, have_tool, minimal_sequences, names, require_pytest,
-    stderr, stdout,
+    Suite, assert_no_hook_failures, example, have_jest, have_tool, jest_example, minimal_sequences,
+    names, require_pytest, stderr, stdout,
 };
 use std::process::{Command, Output};
 
@@ -385,34 +385,6 @@ fn rspec_formatters_from_dot_rspec_a_spec_helper_and_spec_opts_list_and_shrink_l
     for pair in minimal_sequences(&report) {
         assert_eq!(pair[0], "spec/price_list_spec.rb[1:2]", "{report}");
     }
-}
-
-/// examples/jest, its node_modules linked in when the copy has none.
-fn jest_example() -> Suite {
-    let suite = example("jest");
-    let modules =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/jest/node_modules");
-    if !suite.path().join("node_modules").exists() {
-        std::os::unix::fs::symlink(modules, suite.path().join("node_modules")).expect("symlink");
-    }
-    // A cart a manual run in the checkout left behind.
-    let _ = std::fs::remove_dir_all(suite.path().join("tmp"));
-    suite
-}
-
-/// Whether examples/jest has its pinned jest installed (`npm ci` there); on CI it must.
-fn have_jest() -> bool {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/jest");
-    have_tool(&["node"], "apt-get install nodejs npm")
-        && have_tool(
-            &[
-                "sh",
-                "-c",
-                &format!("cd '{}' && npx --no -- jest \"$@\"", dir.display()),
-                "npx",
-            ],
-            "npm ci in examples/jest (jest is pinned in its package-lock.json)",
-        )
 }
 
 #[test]

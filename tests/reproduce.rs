@@ -587,22 +587,10 @@ fn a_go_test_v_log_of_several_packages_reproduces_the_shared_file_failure() {
 
 #[test]
 fn a_jest_log_of_pass_and_fail_lines_reproduces_the_cart_leak() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/jest");
-    if !have_tool(&["node"], "apt-get install nodejs npm")
-        || !common::installed(
-            dir.join("node_modules/jest").exists(),
-            "jest",
-            "npm ci in examples/jest",
-        )
-    {
+    if !common::have_jest() {
         return;
     }
-    let suite = example("jest");
-    // The copy holds examples/jest's node_modules when they are a folder; link them otherwise.
-    if !suite.path().join("node_modules").exists() {
-        std::os::unix::fs::symlink(dir.join("node_modules"), suite.path().join("node_modules"))
-            .expect("link node_modules");
-    }
+    let suite = common::jest_example();
     // CI's jest ran the files by name (a sequencer of the project's): cart before checkout.
     suite.file(
         "by_name.js",

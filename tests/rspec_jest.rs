@@ -6,11 +6,11 @@
 mod common;
 
 use common::{
-    Suite, assert_no_hook_failures, example, have_tool, minimal_sequences, names, stderr,
+    Suite, assert_no_hook_failures, example, have_jest, have_tool, jest_example, minimal_sequences,
+    names, stderr,
 };
 
 const RSPEC: &str = "apt-get install ruby-rspec";
-const JEST: &str = "npm ci in examples/jest (jest is pinned in its package-lock.json)";
 
 /// Files in the suite folder that smoke or the runner left, besides the reports.
 fn leftovers(suite: &Suite, before: &[String]) -> Vec<String> {
@@ -26,21 +26,6 @@ fn leftovers(suite: &Suite, before: &[String]) -> Vec<String> {
 
 fn files(suite: &Suite) -> Vec<String> {
     leftovers(suite, &[])
-}
-
-/// Whether examples/jest has its pinned jest installed (`npm ci` there); on CI it must.
-fn have_jest() -> bool {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/jest");
-    have_tool(&["node"], "apt-get install nodejs npm")
-        && have_tool(
-            &[
-                "sh",
-                "-c",
-                &format!("cd '{}' && npx --no -- jest \"$@\"", dir.display()),
-                "npx",
-            ],
-            JEST,
-        )
 }
 
 #[test]
@@ -175,9 +160,7 @@ fn jest_lists_test_files_and_batch_mode_shrinks_the_file_on_disk_leak_past_a_cle
     if !have_jest() {
         return;
     }
-    let suite = example("jest");
-    // A cart a manual run in the checkout left behind.
-    let _ = std::fs::remove_dir_all(suite.path().join("tmp"));
+    let suite = jest_example();
     let files_listed = suite.listed(&[]);
     assert_eq!(
         files_listed,

@@ -411,3 +411,30 @@ pub fn subcommands() -> Vec<String> {
     }
     names
 }
+
+/// Whether examples/jest has its pinned jest installed (`npm ci` there); on CI it must.
+pub fn have_jest() -> bool {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/jest");
+    have_tool(&["node"], "apt-get install nodejs npm")
+        && have_tool(
+            &[
+                "sh",
+                "-c",
+                &format!("cd '{}' && npx --no -- jest \"$@\"", dir.display()),
+                "npx",
+            ],
+            "npm ci in examples/jest (jest is pinned in its package-lock.json)",
+        )
+}
+
+/// A copy of examples/jest, its node_modules linked in when the copy has none, without the
+/// cart a manual run in the checkout may have left behind.
+pub fn jest_example() -> Suite {
+    let suite = example("jest");
+    let modules = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/jest/node_modules");
+    if !suite.path().join("node_modules").exists() {
+        std::os::unix::fs::symlink(modules, suite.path().join("node_modules")).expect("symlink");
+    }
+    let _ = fs::remove_dir_all(suite.path().join("tmp"));
+    suite
+}
