@@ -428,6 +428,12 @@ pub struct ProbeArgs {
     /// 'log/test.log'; may be given more than once.
     #[arg(long, value_name = "GLOB")]
     pub state_ignore: Vec<String>,
+
+    /// Do not ask smoke's helper inside the runner (pytest, rspec, jest in batch mode) what
+    /// each test changed in the runner's process (module globals, methods, env, cwd) during the
+    /// verbose rerun and replay.
+    #[arg(long)]
+    pub no_state_diff: bool,
 }
 
 /// `smoke replay`'s arguments.

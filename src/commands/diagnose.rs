@@ -37,6 +37,25 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+/// The changes `cleaner` made, in a run of `[polluters…, cleaner, victim]`, to names the
+/// polluters had changed: what it undid of what they left.
+fn undone(
+    cleaner: &str,
+    polluters: &[String],
+    changes: &[crate::probe::state::StateChange],
+) -> Vec<crate::probe::state::StateChange> {
+    let touched: Vec<&str> = changes
+        .iter()
+        .filter(|c| polluters.contains(&c.test))
+        .map(|c| c.name.as_str())
+        .collect();
+    changes
+        .iter()
+        .filter(|c| c.test == cleaner && touched.contains(&c.name.as_str()))
+        .cloned()
+        .collect()
+}
+
 /// What a candidate looks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Search {
@@ -220,7 +239,7 @@ pub(crate) fn run(args: DiagnoseArgs, session: &Session) -> anyhow::Result<u8> {
         let no_log = |_: usize| PathBuf::new();
         let executors = Session::executors(config);
         let runner = session.runner(config, names, executors, &mut progress, &no_log)?;
-        let (runs, signal) = runner.replay(to_run.clone(), 1)?;
+        let (runs, signal) = runner.replay(to_run.clone(), 1, false)?;
         for (sequence, ran) in to_run.into_iter().zip(runs) {
             if let Some(run) = ran.into_iter().next() {
                 seen.insert(sequence, run);
@@ -249,6 +268,38 @@ pub(crate) fn run(args: DiagnoseArgs, session: &Session) -> anyhow::Result<u8> {
                     Search::Polluter => d.polluters.push(name),
                     Search::Cleaner => d.cleaners.push(name),
                     Search::StateSetter => d.state_setters.push(name),
+                }
+            }
+        }
+        // What each cleaner undid, seen from inside the runner: one more run of [P…, C, V]
+        // each, with smoke's helper looking (only cleaners pay for it).
+        if !d.cleaners.is_empty() && config.probes.inside && signal.is_none() {
+            let cleaning: Vec<Vec<TestId>> = wanted
+                .iter()
+                .filter(|c| c.search == Search::Cleaner)
+                .filter(|c| d.cleaners.iter().any(|n| n == names.shown(c.test)))
+                .map(|c| c.sequence.clone())
+                .collect();
+            progress.total += cleaning.len();
+            let executors = Session::executors(config);
+            let runner = session.runner(config, names, executors, &mut progress, &no_log)?;
+            let (runs, stopped) = runner.replay(cleaning.clone(), 1, true)?;
+            interrupted = interrupted.or(stopped);
+            for (sequence, ran) in cleaning.iter().zip(runs) {
+                let Some(state) = ran.into_iter().next().and_then(|r| r.state) else {
+                    continue;
+                };
+                let shown = |t: &TestId| names.shown(*t).to_string();
+                let cleaner = shown(&sequence[sequence.len() - 2]);
+                let polluters: Vec<String> = sequence[..sequence.len() - 2].iter().map(shown).collect();
+                let changes = undone(&cleaner, &polluters, &state.changes);
+                if !changes.is_empty() {
+                    let redacted = crate::probe::state::StateDiff { changes, ..Default::default() }
+                        .redacted(|t| redactor.apply(t), crate::report::Redactor::looks_secret);
+                    d.undone.push(crate::report::diagnosis::Undone {
+                        cleaner,
+                        changes: redacted.changes,
+                    });
                 }
             }
         }
@@ -381,6 +432,29 @@ fn write(files: &ReportFiles, diagnosis: &DiagnoseReport) -> anyhow::Result<()> 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_cleaner_undoes_what_it_changed_of_the_polluters_names_only() {
+        let change = |test: &str, name: &str| crate::probe::state::StateChange {
+            test: test.into(),
+            kind: "cwd".into(),
+            name: name.into(),
+            before: Some("'/a'".into()),
+            after: Some("'/b'".into()),
+            added: Vec::new(),
+            removed: Vec::new(),
+            present: false,
+        };
+        let changes = [
+            change("p", "os.getcwd()"),
+            change("c", "os.getcwd()"),
+            change("c", "pkg.OTHER"),
+            change("v", "os.getcwd()"),
+        ];
+        let got = undone("c", &["p".to_string()], &changes);
+        assert_eq!(got, [change("c", "os.getcwd()")]);
+        assert!(undone("c", &["q".to_string()], &changes).is_empty());
+    }
+
     use super::*;
 
     #[test]

@@ -72,6 +72,8 @@ pub(crate) fn run(args: ReplayArgs, session: &Session) -> anyhow::Result<u8> {
             missing,
             output: None,
             probe: None,
+            state: None,
+            state_diff: Vec::new(),
         });
         sequences.push(ids);
     }
@@ -110,7 +112,7 @@ pub(crate) fn run(args: ReplayArgs, session: &Session) -> anyhow::Result<u8> {
     let no_log = |_: usize| PathBuf::new();
     let runner = session.runner(config, names, executors, &mut console, &no_log)?;
     let to_run = runnable.iter().map(|&i| sequences[i].clone()).collect();
-    let (replayed, interrupted) = runner.replay(to_run, runs)?;
+    let (replayed, interrupted) = runner.replay(to_run, runs, true)?;
     for (&i, runs_of) in runnable.iter().zip(&replayed) {
         let f = &mut replay.failures[i];
         let same = |output: &[u8]| {
@@ -139,6 +141,12 @@ pub(crate) fn run(args: ReplayArgs, session: &Session) -> anyhow::Result<u8> {
             .iter()
             .find_map(|r| r.probe.clone())
             .map(|p| p.redacted(|t| redactor.apply(t)));
+        if let Some(mut state) = runs_of.iter().find_map(|r| r.state.clone()).map(|s| {
+            s.redacted(|t| redactor.apply(t), report::Redactor::looks_secret)
+        }) {
+            f.state_diff = std::mem::take(&mut state.changes);
+            f.state = Some(state);
+        }
     }
     replay
         .head
@@ -152,14 +160,12 @@ pub(crate) fn run(args: ReplayArgs, session: &Session) -> anyhow::Result<u8> {
     let lines: Vec<String> = replay
         .failures
         .iter()
-        .map(|f| match &f.probe {
-            Some(probe) => format!(
-                "{}\n  state: {}",
-                line(f),
-                report::one_line(&report::render::probe_headline(probe))
-            ),
-            None => line(f),
-        })
+        .map(
+            |f| match report::render::state_headline(f.state.as_ref(), f.probe.as_ref()) {
+                Some(state) => format!("{}\n  state: {}", line(f), report::one_line(&state)),
+                None => line(f),
+            },
+        )
         .collect();
     outln!(
         "{}\nreport: {}\nreport: {}\nreport: {}",

@@ -57,6 +57,8 @@ pub(super) struct FileSuite {
     pub(super) probe_files: Option<Vec<String>>,
     #[serde(rename = "state-ignore")]
     pub(super) state_ignore: Option<Vec<String>>,
+    #[serde(rename = "state-diff")]
+    pub(super) state_diff: Option<bool>,
     #[serde(default)]
     pub(super) env: BTreeMap<String, String>,
 }
@@ -218,7 +220,7 @@ mod tests {
             ("suite", "mode") => r#""per-test""#,
             ("suite", "preset") => r#""pytest""#,
             ("suite", "workdir") => r#""fresh""#,
-            ("suite", "ignore-runner-exit" | "fork-server" | "keep-going") => "true",
+            ("suite", "ignore-runner-exit" | "fork-server" | "keep-going" | "state-diff") => "true",
             ("smoke", "times" | "iterations" | "seed" | "retries" | "max-reduce" | "jobs") => "2",
             ("smoke", "order") => r#""mirror""#,
             ("smoke", "reduce") => r#""testsmoke""#,

@@ -110,6 +110,7 @@ pub fn from_report(report: &RunReport, ask: &ReportSuite) -> Result<Rebuilt, Con
     if !ask.probes.state_ignore.is_empty() {
         record.state_ignore = ask.probes.state_ignore.clone();
     }
+    record.no_state_diff |= ask.probes.no_state_diff;
     if !ask.whole_run {
         // Sequences run one by one, as asked for: no controller chooses them.
         record.controller = None;
@@ -181,6 +182,7 @@ pub fn from_report(report: &RunReport, ask: &ReportSuite) -> Result<Rebuilt, Con
     cli.probes.probe_ignore = record.probe_ignore.clone();
     cli.probes.probe_files = record.probe_files.clone();
     cli.probes.state_ignore = record.state_ignore.clone();
+    cli.probes.no_state_diff = record.no_state_diff;
     for name in &record.tests {
         refuse_redacted("test name", name, &shown)?;
     }

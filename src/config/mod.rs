@@ -531,6 +531,7 @@ fn record(cli: &Cli, config: Option<PathBuf>, dir: &Path) -> crate::report::reco
         probe_ignore: p.probe_ignore.clone(),
         probe_files: p.probe_files.clone(),
         state_ignore: p.state_ignore.clone(),
+        no_state_diff: p.no_state_diff,
         controller: cli.controller.clone(),
     }
 }

@@ -495,5 +495,6 @@ pub(super) fn probes(
         files,
         timeout: timeout.unwrap_or(crate::probe::DEFAULT_TIMEOUT),
         state_ignore,
+        inside: !cli.no_state_diff && suite.state_diff != Some(false),
     })
 }

@@ -15,6 +15,7 @@
 //! hangs is recorded as such and changes no verdict.
 
 pub mod files;
+pub mod state;
 pub mod suite;
 
 use regex::Regex;
@@ -52,6 +53,9 @@ pub struct Probes {
     /// Paths of the suite folder the leftover-state check leaves out (`state-ignore`): a
     /// pattern that matches a folder covers what is in it.
     pub state_ignore: Vec<glob::Pattern>,
+    /// Ask smoke's helper inside a batch runner what each test changed in the runner's process
+    /// ([`state`]); on unless `--no-state-diff` or `[suite] state-diff = false`.
+    pub inside: bool,
 }
 
 impl Probes {

@@ -29,6 +29,7 @@ fn snapshot(entries: &[(&str, FileState)]) -> Snapshot {
 fn probes(command: bool, ignore: &[&str], files: &[&str]) -> Probes {
     Probes {
         state_ignore: Vec::new(),
+        inside: true,
         command: command.then(|| "ls state".to_string()),
         ignore: ignore
             .iter()

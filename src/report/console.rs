@@ -128,6 +128,8 @@ pub struct Console {
     redactor: Redactor,
     /// The state probes' sentence about the failure being reported next.
     probed: Option<String>,
+    /// What smoke's helper inside the runner said of it.
+    inside: Option<String>,
 }
 
 impl Console {
@@ -166,6 +168,7 @@ impl Console {
             unmatched_shown: false,
             redactor: Redactor::default(),
             probed: None,
+            inside: None,
         }
     }
 
@@ -502,15 +505,22 @@ impl Reporter for Console {
                     let rerun = rerun.map_or(String::new(), |o| format!(" (verbose rerun: {o})"));
                     self.out(&format!("  log: {}{rerun}", log.display()));
                 }
-                if let Some(state) = self.probed.take() {
+                let said: Vec<String> = [self.inside.take(), self.probed.take()]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                if !said.is_empty() {
                     self.out(&format!(
                         "  state: {}",
-                        one_line(&self.redactor.apply(&state))
+                        one_line(&self.redactor.apply(&said.join("; ")))
                     ));
                 }
             }
             Event::StateProbed { probe, .. } => {
                 self.probed = Some(crate::report::render::probe_headline(probe));
+            }
+            Event::StateInside { state, .. } => {
+                self.inside = Some(crate::report::render::inside_headline(state));
             }
             Event::FailureRepeated {
                 of, tries, again, ..

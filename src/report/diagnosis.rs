@@ -50,6 +50,29 @@ pub struct Diagnosis {
     /// polluters and cleaners were tried here, not the whole suite (`--each-victim` scans it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub among_those_of: Option<usize>,
+    /// What each cleaner changed inside the runner's process of what the polluters had
+    /// changed (smoke's helper in pytest, rspec or jest, on one more run of `[P…, C, V]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub undone: Vec<Undone>,
+}
+
+/// A cleaner and what it undid: its changes to names the polluters had changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Undone {
+    pub cleaner: String,
+    pub changes: Vec<crate::probe::state::StateChange>,
+}
+
+impl Undone {
+    /// `C changed os.getcwd() from '/tmp' to '/srv'` for people.
+    pub fn sentence(&self) -> String {
+        let phrases: Vec<String> = self
+            .changes
+            .iter()
+            .map(crate::probe::state::phrase)
+            .collect();
+        format!("{} {}", self.cleaner, phrases.join(", "))
+    }
 }
 
 impl Diagnosis {
@@ -95,6 +118,13 @@ pub fn lines(d: &Diagnosis) -> String {
             d.scope(),
             list(&d.cleaners)
         );
+        for undone in &d.undone {
+            let _ = write!(
+                t,
+                "\n    undoes: {}",
+                report::one_line(&undone.sentence())
+            );
+        }
     } else {
         let _ = write!(
             t,
@@ -167,6 +197,9 @@ pub fn render_html(r: &DiagnoseReport) -> String {
                 } @else if d.minimal.len() > 1 {
                     (names("polluters", &d.polluters, "each makes the victim fail the same way when run just before it"))
                     (names("cleaners", &d.cleaners, "each makes the minimal sequence pass when run just before the victim: it undoes what the polluters left"))
+                    @for undone in &d.undone {
+                        p { "undoes: " code { (report::one_line(&undone.sentence())) } }
+                    }
                 } @else {
                     (names("state-setters", &d.state_setters, "each makes the victim pass when run just before it: the victim needs one of them"))
                 }
@@ -220,6 +253,7 @@ impl Diagnosis {
             incomplete: false,
             missing: Vec::new(),
             among_those_of: None,
+            undone: Vec::new(),
         }
     }
 }
@@ -252,6 +286,7 @@ mod tests {
             incomplete: false,
             missing: Vec::new(),
             among_those_of: None,
+            undone: Vec::new(),
         }
     }
 

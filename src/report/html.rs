@@ -452,19 +452,31 @@ fn original_sequence(card: &Card) -> Option<Markup> {
 }
 
 fn state_probes(card: &Card) -> Option<Markup> {
-    card.failure
-        .probe
-        .as_ref()
-        .map(|probe| probe_details(probe, "verbose rerun"))
+    let f = card.failure;
+    state_details(
+        f.state.as_ref(),
+        &f.state_diff,
+        f.probe.as_ref(),
+        "verbose rerun",
+    )
 }
 
-/// What the state probes saw (`when`: the probed run), as the text report says it, with the
-/// diffs' added and removed lines marked: the headline as the summary, the rest below.
-pub(crate) fn probe_details(probe: &crate::probe::ProbeRecord, when: &str) -> Markup {
-    let block = super::render::probe_block(probe, when);
+/// The state seen during a probed run (`when`), as the text report says it, with the probes'
+/// added and removed diff lines and the changes the failing test met marked: the `state` line
+/// as the summary, the rest below; `None` when nothing looked.
+pub(crate) fn state_details(
+    inside: Option<&crate::probe::state::StateDiff>,
+    changes: &[crate::probe::state::StateChange],
+    probe: Option<&crate::probe::ProbeRecord>,
+    when: &str,
+) -> Option<Markup> {
+    let headline = super::render::state_headline(inside, probe)?;
+    let block = super::render::state_block(inside, changes, probe, when);
     let class = |line: &str| {
         let diff = line.trim_start().strip_prefix("| ").unwrap_or("");
-        if diff.starts_with('+') && !diff.starts_with("+++") {
+        if (diff.starts_with('+') && !diff.starts_with("+++"))
+            || line.ends_with("[met by the failing test]")
+        {
             "added"
         } else if diff.starts_with('-') && !diff.starts_with("---") {
             "removed"
@@ -472,16 +484,16 @@ pub(crate) fn probe_details(probe: &crate::probe::ProbeRecord, when: &str) -> Ma
             "plain"
         }
     };
-    html! {
+    Some(html! {
         details.probes open {
-            summary { "state: " (one_line(&super::render::probe_headline(probe))) }
+            summary { "state: " (one_line(&headline)) }
             pre.probes {
                 @for line in block.lines().skip(1) {
                     span class=(class(line)) { (line) } "\n"
                 }
             }
         }
-    }
+    })
 }
 
 fn output(card: &Card) -> Option<Markup> {

@@ -68,8 +68,8 @@ pub fn render_junit(report: &RunReport, report_path: &str) -> String {
         if let Some(hint) = &f.hint {
             let _ = writeln!(body, "hint: {hint}");
         }
-        if let Some(probe) = &f.probe {
-            let _ = writeln!(body, "state: {}", super::render::probe_headline(probe));
+        if let Some(state) = super::render::state_headline(f.state.as_ref(), f.probe.as_ref()) {
+            let _ = writeln!(body, "state: {state}");
         }
         let _ = writeln!(
             body,

@@ -527,6 +527,8 @@ mod tests {
             output: "boom\n".to_string(),
             output_dropped: 0,
             probe: None,
+            state: None,
+            state_diff: Vec::new(),
         }
     }
 

@@ -217,6 +217,12 @@ pub enum Event<'a> {
         id: usize,
         probe: &'a crate::probe::ProbeRecord,
     },
+    /// smoke's helper inside the runner watched failure `id`'s verbose rerun: what each test
+    /// changed in the runner's process. Comes just before its [`Event::FailureShrunk`].
+    StateInside {
+        id: usize,
+        state: &'a crate::probe::state::StateDiff,
+    },
     /// The failure is one found before (its prefix holds that minimal sequence, or shrinking led
     /// to it again): counted, not listed again.
     FailureRepeated {

@@ -410,6 +410,9 @@ pub struct SuiteRecord {
     /// `--state-ignore`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub state_ignore: Vec<String>,
+    /// `--no-state-diff` (or `[suite] state-diff = false`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_state_diff: bool,
     /// `--controller`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<String>,
@@ -588,6 +591,14 @@ pub struct FailureRecord {
     /// `minimal`, test by test; left out when nothing was probed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probe: Option<crate::probe::ProbeRecord>,
+    /// What smoke's helper inside the runner (pytest, rspec, jest) saw during the verbose rerun
+    /// of `minimal`: how much it watched, the noise it dropped, and the one-line summary; left
+    /// out when no helper looked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<crate::probe::state::StateDiff>,
+    /// Each change a test of that rerun made inside the runner's process, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub state_diff: Vec<crate::probe::state::StateChange>,
 }
 
 /// A setup or teardown failure.
@@ -908,6 +919,8 @@ impl Recorder {
                     output: self.redactor.apply(&lossy(output)),
                     output_dropped: *dropped,
                     probe: None,
+                    state: None,
+                    state_diff: Vec::new(),
                 });
                 true
             }
@@ -915,6 +928,18 @@ impl Recorder {
                 if let Some(failure) = slot(&self.slots, *id).and_then(|i| r.failures.get_mut(i)) {
                     let redactor = &self.redactor;
                     failure.probe = Some((*probe).clone().redacted(|t| redactor.apply(t)));
+                }
+                true
+            }
+            Event::StateInside { id, state } => {
+                if let Some(failure) = slot(&self.slots, *id).and_then(|i| r.failures.get_mut(i)) {
+                    let redactor = &self.redactor;
+                    let mut state = (*state).clone().redacted(
+                        |t| redactor.apply(t),
+                        crate::report::Redactor::looks_secret,
+                    );
+                    failure.state_diff = std::mem::take(&mut state.changes);
+                    failure.state = Some(state);
                 }
                 true
             }

@@ -5,6 +5,7 @@ use super::record::RunReport;
 use super::{Mode, Proof, minimal_label, one_line, printable, quote_tail};
 use crate::model::Order;
 use crate::probe::ProbeRecord;
+use crate::probe::state::{StateChange, StateDiff};
 use crate::reduce::Reducer;
 use crate::shell;
 use std::fmt::Write as _;
@@ -304,9 +305,12 @@ pub fn render_text(report: &RunReport) -> String {
                 .map_or(String::new(), |r| format!(" (verbose rerun: {r})"));
             line(&mut t, "  log", &format!("{log}{rerun}"));
         }
-        if let Some(probe) = &f.probe {
-            t.push_str(&probe_block(probe, "verbose rerun"));
-        }
+        t.push_str(&state_block(
+            f.state.as_ref(),
+            &f.state_diff,
+            f.probe.as_ref(),
+            "verbose rerun",
+        ));
         if !f.output.is_empty() {
             let _ = writeln!(t, "  output (end):");
             if f.output_dropped > 0 {
@@ -411,6 +415,25 @@ pub fn render_text(report: &RunReport) -> String {
     t
 }
 
+/// What smoke's helper inside the runner found, in one line: who left what in the runner's
+/// process for the failing test, or that nothing it watched was still changed.
+pub fn inside_headline(state: &crate::probe::state::StateDiff) -> String {
+    if let Some(summary) = &state.summary {
+        return summary.clone();
+    }
+    let runner = state.runner.as_deref().unwrap_or("runner");
+    let watched = state
+        .names
+        .map_or(String::new(), |n| format!(" ({n} names watched)"));
+    if state.tests == 0 {
+        return format!("smoke's {runner} helper saw no test end{watched}");
+    }
+    format!(
+        "nothing the tests before it changed inside the {runner} process was still changed \
+         when it failed{watched}"
+    )
+}
+
 /// The state probes' finding in one line: who left what for whom, or that nothing changed, or
 /// that the probe never worked.
 pub fn probe_headline(probe: &ProbeRecord) -> String {
@@ -424,12 +447,109 @@ pub fn probe_headline(probe: &ProbeRecord) -> String {
     }
 }
 
-/// A failure's (or a replay's) state probes as text lines, indented under it: the headline,
-/// what was probed and the noise dropped, then each test's changes and diff. `when` names the
-/// probed run (`verbose rerun`, `first run`). Every line is escaped.
-pub fn probe_block(probe: &ProbeRecord, when: &str) -> String {
+/// The one `state` line of a failure (or of a replayed sequence): what smoke's helper saw
+/// inside the runner, then what the probes saw outside; `None` when neither looked.
+pub fn state_headline(inside: Option<&StateDiff>, probe: Option<&ProbeRecord>) -> Option<String> {
+    let said: Vec<String> = inside
+        .map(inside_headline)
+        .into_iter()
+        .chain(probe.map(probe_headline))
+        .collect();
+    (!said.is_empty()).then(|| said.join("; "))
+}
+
+/// The most changes inside the runner a text report lists under a failure (the JSON report's
+/// `state_diff` has them all).
+const INSIDE_LINES: usize = 60;
+
+/// The state seen during a probed run, as text lines indented under a failure (or a replayed
+/// sequence): the `state` line, then each change smoke's helper saw a test make inside the
+/// runner, then the probes' findings. `when` names the probed run (`verbose rerun`, `first
+/// run`); empty when nothing looked. Every line is escaped.
+pub fn state_block(
+    inside: Option<&StateDiff>,
+    changes: &[StateChange],
+    probe: Option<&ProbeRecord>,
+    when: &str,
+) -> String {
     let mut t = String::new();
-    let _ = writeln!(t, "  {:<16}{}", "state", one_line(&probe_headline(probe)));
+    let Some(headline) = state_headline(inside, probe) else {
+        return t;
+    };
+    let _ = writeln!(t, "  {:<16}{}", "state", one_line(&headline));
+    if let Some(state) = inside {
+        let mut how = vec![format!(
+            "smoke's {} helper, {when}: before the first test and after each",
+            state.runner.as_deref().unwrap_or("runner")
+        )];
+        if let Some(names) = state.names {
+            how.push(format!("{names} names watched"));
+        }
+        if let Some(ms) = state.snapshot_ms {
+            how.push(format!("{ms} ms a look"));
+        }
+        if !state.noise.is_empty() {
+            how.push(format!(
+                "{} name(s) left out as noise (they changed on their own): {}",
+                state.noise.len(),
+                state.noise.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+            ));
+        }
+        let _ = writeln!(t, "  {:<16}{}", "inside", one_line(&how.join("; ")));
+        let mut last_test: Option<&str> = None;
+        for c in changes.iter().take(INSIDE_LINES) {
+            if last_test != Some(c.test.as_str()) {
+                let _ = writeln!(t, "    after {}:", one_line(&c.test));
+                last_test = Some(&c.test);
+            }
+            let _ = writeln!(t, "      {}", one_line(&change_line(c)));
+        }
+        let more = changes.len().saturating_sub(INSIDE_LINES) + state.cut;
+        if more > 0 {
+            let _ = writeln!(
+                t,
+                "    ... ({more} more change(s): the JSON report's state_diff)"
+            );
+        }
+        for note in &state.notes {
+            let _ = writeln!(t, "    note: {}", one_line(note));
+        }
+    }
+    if let Some(probe) = probe {
+        t.push_str(&probe_block(probe, when));
+    }
+    t
+}
+
+/// One change inside the runner for the text report: `module-global pkg.REG: dict (3 keys) ->
+/// dict (4 keys), added 'x' [met by the failing test]`.
+fn change_line(c: &StateChange) -> String {
+    let value = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".to_string());
+    let mut line = format!(
+        "{} {}: {} -> {}",
+        c.kind,
+        c.name,
+        value(&c.before),
+        value(&c.after)
+    );
+    if !c.added.is_empty() {
+        let _ = write!(line, ", added {}", c.added.join(", "));
+    }
+    if !c.removed.is_empty() {
+        let _ = write!(line, ", removed {}", c.removed.join(", "));
+    }
+    if c.present {
+        line.push_str(" [met by the failing test]");
+    }
+    line
+}
+
+/// A failure's (or a replay's) state probes as text lines, indented under it: what was probed
+/// and the noise dropped, then each test's changes and diff (the headline is
+/// [`state_block`]'s). `when` names the probed run (`verbose rerun`, `first run`). Every line
+/// is escaped.
+fn probe_block(probe: &ProbeRecord, when: &str) -> String {
+    let mut t = String::new();
     let mut what = Vec::new();
     if !probe.files.is_empty() {
         what.push(format!("files {}", shell::join(&probe.files)));

@@ -197,6 +197,13 @@ pub struct ReplayRecord {
     /// shape as a run report's `failures[].probe`); left out when nothing was probed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probe: Option<crate::probe::ProbeRecord>,
+    /// What smoke's helper inside the runner saw during the sequence's first run (the same
+    /// shape as a run report's `failures[].state`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<crate::probe::state::StateDiff>,
+    /// Each change a test of that run made inside the runner's process (as `failures[].state_diff`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub state_diff: Vec<crate::probe::state::StateChange>,
 }
 
 /// One run of a replayed sequence, as a verdict sees it.
@@ -322,9 +329,12 @@ pub fn render_text(r: &ReplayReport) -> String {
                 "in the JSON report",
             ));
         }
-        if let Some(probe) = &f.probe {
-            t.push_str(&report::render::probe_block(probe, "first run"));
-        }
+        t.push_str(&report::render::state_block(
+            f.state.as_ref(),
+            &f.state_diff,
+            f.probe.as_ref(),
+            "first run",
+        ));
     }
     t
 }
@@ -332,7 +342,7 @@ pub fn render_text(r: &ReplayReport) -> String {
 /// The replay report as an HTML page, in the frame of a run's (`report::html`): each failure
 /// with its verdict, the sequence replayed and the output of its last failing run.
 pub fn render_html(r: &ReplayReport) -> String {
-    use crate::report::html::{css_word, output_block, probe_details, sequence};
+    use crate::report::html::{css_word, output_block, sequence, state_details};
     use maud::html;
     let sequences = if r.original { "original" } else { "minimal" };
     let failures = html! {
@@ -348,8 +358,13 @@ pub fn render_html(r: &ReplayReport) -> String {
                 p.proof { (report::one_line(&line(f))) }
                 p { strong { (sequences) } " sequence (" (f.sequence.len()) " tests):" }
                 (sequence(&f.sequence, true))
-                @if let Some(probe) = &f.probe {
-                    (probe_details(probe, "first run"))
+                @if let Some(state) = state_details(
+                    f.state.as_ref(),
+                    &f.state_diff,
+                    f.probe.as_ref(),
+                    "first run",
+                ) {
+                    (state)
                 }
                 @if let Some(output) = &f.output {
                     details open {
@@ -504,6 +519,8 @@ pub(crate) mod tests {
             missing: vec![],
             output: output.map(str::to_string),
             probe: None,
+            state: None,
+            state_diff: Vec::new(),
         };
         let report = ReplayReport {
             head: head("replay", "r\"<.json"),
@@ -580,6 +597,8 @@ pub(crate) mod tests {
             missing: vec![],
             output: None,
             probe: None,
+            state: None,
+            state_diff: Vec::new(),
         };
         let report = |verdicts: &[Verdict]| ReplayReport {
             head: head("replay", "r.json"),

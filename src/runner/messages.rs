@@ -185,6 +185,9 @@ pub(super) struct SequenceRun {
     pub later_failures: Vec<Failed>,
     /// What the state probes saw, when the unit asked for them (boxed: most runs have none).
     pub probe: Option<Box<crate::probe::ProbeRecord>>,
+    /// What smoke's helper in a batch runner saw each test change inside the runner's process,
+    /// when the unit asked for probes.
+    pub state: Option<Box<crate::probe::state::StateDiff>>,
     /// A driven iteration: the tests the driver chose, in the order they ran.
     pub driven: Option<Vec<TestId>>,
     /// The driver said `stop`: no further iteration starts.

@@ -70,6 +70,9 @@ pub struct Replayed {
     pub failed: Option<ReplayFailure>,
     /// What the state probes saw (the first run of each sequence, when probes are set).
     pub probe: Option<crate::probe::ProbeRecord>,
+    /// What smoke's helper inside the runner saw each test change (the first run of each
+    /// sequence, in batch mode with pytest, rspec or jest).
+    pub state: Option<crate::probe::state::StateDiff>,
 }
 
 /// The first test that failed in a replayed run.
@@ -175,15 +178,17 @@ impl<'a> Runner<'a> {
     }
 
     /// `smoke replay`: run each of `sequences` `runs` times (setup and teardown around each
-    /// run), shrinking nothing, and say how each run ended, by sequence. No run events reach
-    /// the reporters, only the sequences' progress.
+    /// run), shrinking nothing, and say how each run ended, by sequence. With `probe`, the
+    /// first run of each is probed (the state probes, smoke's helper inside the runner). No run
+    /// events reach the reporters, only the sequences' progress.
     pub fn replay(
         self,
         sequences: Vec<Vec<TestId>>,
         runs: u32,
+        probe: bool,
     ) -> Result<(Vec<Vec<Replayed>>, Option<i32>)> {
         let (summary, replayed) =
-            self.drive(Mode::Smoke, &[], Some((sequences, runs)), Resume::default())?;
+            self.drive(Mode::Smoke, &[], Some((sequences, runs, probe)), Resume::default())?;
         Ok((replayed, summary.interrupted))
     }
 
@@ -192,7 +197,7 @@ impl<'a> Runner<'a> {
         self,
         mode: Mode,
         selection: &[TestId],
-        replay: Option<(Vec<Vec<TestId>>, u32)>,
+        replay: Option<(Vec<Vec<TestId>>, u32, bool)>,
         resume: Resume,
     ) -> Result<(Summary, Vec<Vec<Replayed>>)> {
         let Runner {
@@ -293,8 +298,8 @@ impl<'a> Runner<'a> {
             };
             controller.resumed = controller.resume_failures(resume.failures);
             controller.free = (0..controller.workers.len()).rev().collect();
-            if let Some((sequences, runs)) = replay {
-                controller.queue_replays(sequences, runs);
+            if let Some((sequences, runs, probe)) = replay {
+                controller.queue_replays(sequences, runs, probe);
             }
             let result = controller
                 .run(scope, inbox)
@@ -500,7 +505,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
     }
 
     /// Queue every run of every sequence to replay, sequence by sequence.
-    fn queue_replays(&mut self, sequences: Vec<Vec<TestId>>, runs: u32) {
+    fn queue_replays(&mut self, sequences: Vec<Vec<TestId>>, runs: u32, probe: bool) {
         self.replayed = vec![Vec::new(); sequences.len()];
         for (n, sequence) in sequences.into_iter().enumerate() {
             for run in 0..runs {
@@ -513,8 +518,9 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                     },
                     purpose: Purpose::Replay,
                     log: None,
-                    // The first run of each sequence is probed (when probes are set).
-                    probe: run == 0,
+                    // The first run of each sequence is probed, when asked (and probes or
+                    // smoke's helper in the runner look).
+                    probe: probe && run == 0,
                     look: Look::No,
                     solo: false,
                 });
@@ -776,6 +782,7 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                         output: f.output,
                     }),
                     probe: run.probe.map(|p| *p),
+                    state: run.state.map(|s| *s),
                 };
                 self.replayed[n].push(replayed);
             }

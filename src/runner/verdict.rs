@@ -299,9 +299,10 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         // The verbose rerun is one more run of a failing sequence: it counts in the reproduction
         // rate, and a rerun that does not fail the same way makes the failure flaky.
         let (mut log, mut rerun_outcome) = (None, None);
-        let mut probed = None;
+        let (mut probed, mut inside) = (None, None);
         if let Some(run) = rerun {
             probed = run.probe.clone();
+            inside = run.state.clone();
             log = Some((self.log_path)(f.unique));
             if run.stop.is_none() {
                 let (how, again) = match &run.failure {
@@ -336,6 +337,12 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             self.report(&Event::StateProbed {
                 id,
                 probe: probe.as_ref(),
+            });
+        }
+        if let Some(state) = &inside {
+            self.report(&Event::StateInside {
+                id,
+                state: state.as_ref(),
             });
         }
         let f = &self.failures[id];

@@ -229,7 +229,22 @@ impl Worker<'_> {
                     self.run_each(&template.script, sequence, ctx, purpose, run, &mut prober)?
                 }
                 Execution::Batch(template) => {
-                    self.run_batch(template, sequence, ctx, purpose, run)?;
+                    // The runner's own state, seen from inside by smoke's helper in it.
+                    let inside = (probe && self.config.probes.inside && self.sees_inside(template))
+                        .then(|| crate::exec::PrivateDir::new("smoke-state-"))
+                        .transpose()
+                        .context("cannot create a folder for the runner's state lines")?;
+                    let state_file = inside.as_ref().map(|d| d.path().join("state.jsonl"));
+                    self.run_batch(template, sequence, ctx, purpose, run, state_file.as_deref())?;
+                    if let Some(path) = &state_file {
+                        let failed = run
+                            .failure
+                            .as_ref()
+                            .is_some_and(|f| f.position + 1 == sequence.len());
+                        let text = std::fs::read_to_string(path).unwrap_or_default();
+                        run.state = crate::probe::state::read(&text, sequence.len(), failed)
+                            .map(Box::new);
+                    }
                     if let Some(prober) = &mut prober
                         && !self.stopping()
                     {
@@ -249,6 +264,15 @@ impl Worker<'_> {
         }
         run.probe = prober.map(|p| Box::new(p.finish()));
         Ok(())
+    }
+
+    /// Whether smoke's helper runs inside this batch command's runner and can say what its
+    /// tests changed in the process (pytest's plugin, rspec's and jest's helpers).
+    fn sees_inside(&self, template: &crate::execution::BatchTemplate) -> bool {
+        self.config.runs_pytest
+            || self.config.fork_server.is_some()
+            || template.loads_helper(crate::helpers::RSPEC_ORDER)
+            || template.loads_helper(crate::helpers::JEST_REPORTER)
     }
 
     /// A driven iteration: setup, then each test the driver names until it says `check` or

@@ -35,7 +35,8 @@ impl Worker<'_> {
     /// Run the whole sequence as one batch command and learn each test's outcome from the
     /// runner's results. The time limit is the per-test timeout times the sequence's length. A
     /// runner that reorders or drops tests is an error; one that dies without saying in which
-    /// test abandons the sequence, like a failing hook.
+    /// test abandons the sequence, like a failing hook. With `state`, smoke's helper in the
+    /// runner writes what each test changed in the process there (`SMOKE_STATE`).
     pub(super) fn run_batch(
         &mut self,
         template: &BatchTemplate,
@@ -43,13 +44,16 @@ impl Worker<'_> {
         ctx: Context,
         purpose: Purpose,
         run: &mut SequenceRun,
+        state: Option<&Path>,
     ) -> Result<()> {
         let length = u32::try_from(sequence.len()).unwrap_or(u32::MAX);
         let workdir = self.workdir().map(Path::to_path_buf);
+        let mut env = self.env(ctx, None);
+        env.extend(state.map(|path| (crate::probe::state::ENV, path.as_os_str().to_owned())));
         let job = Job {
             script: &template.script,
             args: sequence.iter().map(|&t| self.names.raw(t)).collect(),
-            env: self.env(ctx, None),
+            env,
             dir: workdir.as_deref(),
             label: "(batch)",
             kill_leftovers: true,
