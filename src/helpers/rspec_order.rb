@@ -106,9 +106,14 @@ module SmokeExactOrder
     asked.to_h { |id| [key(id), id] }
   end
 
+  # Each path's absolute form as it was first asked for (every id is keyed before the first
+  # example runs): an example that changes the current folder must not change which example an
+  # id names.
+  PATHS = {}
+
   def self.key(id)
     m = ID.match(id)
-    m && "#{File.expand_path(m[1])}[#{m[2]}]"
+    m && "#{PATHS[m[1]] ||= File.expand_path(m[1])}[#{m[2]}]"
   end
 
   # The example ids on the command line, in order.
