@@ -33,12 +33,13 @@ module SmokeForkServer
     REPLIES.write(JSON.generate(message) + "\n")
   end
 
-  # What rspec loads the first time an example fails, to print it: the differ, pp, and the
-  # source reader (Ripper) that shows the failing line. Loaded once here, every child that sees
-  # a failure saves loading it again (about 10 ms a child); a fresh rspec would load the same
+  # What rspec loads the first time an example fails, to print it: the differ, pp (and
+  # io/console, which pp loads at its first use, for the terminal's width), and the source
+  # reader (Ripper) that shows the failing line. Loaded once here, every child that sees a
+  # failure saves loading it again (about 10 ms a child); a fresh rspec would load the same
   # files at its first failure, and no example has run yet. Each is optional: an rspec without
-  # one goes on without it.
-  FAILURE_LIBRARIES = %w[pp ripper diff/lcs diff/lcs/hunk rspec/support/differ
+  # one goes on without it. smoke_state_rspec.rb loads the same list before its baseline.
+  FAILURE_LIBRARIES = %w[pp io/console ripper diff/lcs diff/lcs/hunk rspec/support/differ
                          rspec/support/hunk_generator rspec/support/source].freeze
 
   def self.preload_failure_reporting

@@ -17,6 +17,12 @@
 # which example was running when an example kills the process. smoke's fork server (see
 # smoke_fork_rspec.rb) writes its children's results with the same lines.
 #
+# With SMOKE_STATE=PATH (smoke sets it for the rerun that explains a failure; in a fork server's
+# child it comes with the request's variables), it also loads smoke_state_rspec.rb from beside
+# this file and writes to PATH what each example left behind (constants, class variables,
+# methods, ENV, ...): two snapshots just before the first example, one after each example and
+# its hooks (see that file). Without the variable that file is not even loaded.
+#
 # When the suite uses rspec-retry, every example gets one attempt (see one_attempt), and the
 # lines begin with {"note": TEXT} saying so, which smoke says once.
 
@@ -28,6 +34,9 @@ module SmokeExactOrder
   # Where a fresh rspec writes its lines; taken out of the environment, so that an rspec the
   # examples start themselves does not write there.
   STREAM = ENV.delete('SMOKE_RSPEC_STREAM')
+  # Where the state lines go (see smoke_state_rspec.rb), taken out of the environment as this
+  # file loads, so that no example (nor what it starts) sees it and no ENV diff shows it.
+  STATE = ENV.delete('SMOKE_STATE')
 
   # What this helper changed in rspec for smoke, written first in each run's lines (smoke says
   # each once).
@@ -106,9 +115,27 @@ module SmokeExactOrder
     asked.to_h { |id| [key(id), id] }
   end
 
+  # Each path's absolute form as it was first asked for (every id is keyed before the first
+  # example runs): an example that changes the current folder must not change which example an
+  # id names.
+  PATHS = {}
+
   def self.key(id)
     m = ID.match(id)
-    m && "#{File.expand_path(m[1])}[#{m[2]}]"
+    m && "#{PATHS[m[1]] ||= File.expand_path(m[1])}[#{m[2]}]"
+  end
+
+  # What writes the state lines, when SMOKE_STATE asks for them: set as this file loaded, or
+  # (in a fork server's child) by the request's variables, taken out here before any example.
+  def self.tracker
+    path = STATE || ENV.delete('SMOKE_STATE')
+    return nil unless path
+
+    require_relative 'smoke_state_rspec'
+    SmokeState::Tracker.new(path)
+  rescue StandardError, LoadError => e
+    warn "smoke: cannot write the state lines to #{path.inspect} (#{e.class}: #{e.message})"
+    nil
   end
 
   # The example ids on the command line, in order.
@@ -140,9 +167,12 @@ module SmokeExactOrder
     @configuration.register_ordering(:global) { |items| items }
     SmokeExactOrder.one_attempt
     Lines.new(STREAM, SmokeExactOrder.names(asked)).listen(@configuration.reporter) if STREAM
+    state = SmokeExactOrder.tracker
 
     passed = @configuration.reporter.report(asked.size) do |reporter|
       @configuration.with_suite_hooks do
+        # The baseline: the suite is loaded, its before(:suite) hooks have run.
+        state&.begin
         asked.map do |id|
           example = index.fetch(SmokeExactOrder.key(id))
           only = Hash.new { |hash, group| hash[group] = [] }
@@ -150,7 +180,11 @@ module SmokeExactOrder
           world.instance_variable_set(:@filtered_examples, only)
           all_groups.each(&:reset_memoized)
           top = example.example_group.parent_groups.last
-          top.run(reporter)
+          ran = top.run(reporter)
+          # After the example's after(:context) hooks too; none for an example that did not run
+          # (rspec stopped at a failure).
+          state&.after(id) if example.execution_result.status
+          ran
         end.all?
       end
     end
