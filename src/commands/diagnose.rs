@@ -291,11 +291,15 @@ pub(crate) fn run(args: DiagnoseArgs, session: &Session) -> anyhow::Result<u8> {
                 };
                 let shown = |t: &TestId| names.shown(*t).to_string();
                 let cleaner = shown(&sequence[sequence.len() - 2]);
-                let polluters: Vec<String> = sequence[..sequence.len() - 2].iter().map(shown).collect();
+                let polluters: Vec<String> =
+                    sequence[..sequence.len() - 2].iter().map(shown).collect();
                 let changes = undone(&cleaner, &polluters, &state.changes);
                 if !changes.is_empty() {
-                    let redacted = crate::probe::state::StateDiff { changes, ..Default::default() }
-                        .redacted(|t| redactor.apply(t), crate::report::Redactor::looks_secret);
+                    let redacted = crate::probe::state::StateDiff {
+                        changes,
+                        ..Default::default()
+                    }
+                    .redacted(|t| redactor.apply(t), crate::report::Redactor::looks_secret);
                     d.undone.push(crate::report::diagnosis::Undone {
                         cleaner,
                         changes: redacted.changes,

@@ -141,9 +141,11 @@ pub(crate) fn run(args: ReplayArgs, session: &Session) -> anyhow::Result<u8> {
             .iter()
             .find_map(|r| r.probe.clone())
             .map(|p| p.redacted(|t| redactor.apply(t)));
-        if let Some(mut state) = runs_of.iter().find_map(|r| r.state.clone()).map(|s| {
-            s.redacted(|t| redactor.apply(t), report::Redactor::looks_secret)
-        }) {
+        if let Some(mut state) = runs_of
+            .iter()
+            .find_map(|r| r.state.clone())
+            .map(|s| s.redacted(|t| redactor.apply(t), report::Redactor::looks_secret))
+        {
             f.state_diff = std::mem::take(&mut state.changes);
             f.state = Some(state);
         }

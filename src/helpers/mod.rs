@@ -26,9 +26,14 @@ pub const JEST_STREAM_VAR: &str = "SMOKE_JEST_STREAM";
 /// `1`: `jest_reporter.js` ends jest at the first failing file.
 pub const JEST_STOP_VAR: &str = "SMOKE_JEST_STOP";
 
+/// rspec: what each example changed inside the process (`probe::state`), loaded by
+/// `rspec_order.rb` only when `SMOKE_STATE` is set.
+pub const RSPEC_STATE: &str = "smoke_state_rspec.rb";
+
 /// Every helper file: its name in `$SMOKE_HELPERS` and its contents.
 pub const FILES: &[(&str, &str)] = &[
     (RSPEC_ORDER, include_str!("rspec_order.rb")),
     (JEST_SEQUENCER, include_str!("jest_sequencer.js")),
     (JEST_REPORTER, include_str!("jest_reporter.js")),
+    (RSPEC_STATE, include_str!("smoke_state_rspec.rb")),
 ];

@@ -77,6 +77,9 @@ pub struct StateDiff {
     /// read), and lines smoke could not read.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The failing test, last in the sequence, when it failed there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub victim: Option<String>,
     /// One sentence: who left what for the failing test (`t1 added 'foo' to reg.MAP; t2
     /// failed with it present`); `null` when nothing the tests before it changed was still
     /// changed when it started.
@@ -113,11 +116,16 @@ struct Raw {
     removed: Vec<String>,
 }
 
-/// Read a helper's lines for a sequence of `length` tests whose last one failed (`failed`;
-/// when it did not, no change is marked present and there is no summary). `None` when the
-/// helper wrote nothing (it was not loaded, or the runner died before the first test).
-pub fn read(text: &str, length: usize, failed: bool) -> Option<StateDiff> {
-    let mut diff = StateDiff::default();
+/// Read a helper's lines for a sequence of `length` tests whose last one, `victim`, failed
+/// (`None`: it did not; then no change is marked present and there is no summary). `None`
+/// when the helper wrote nothing (it was not loaded, or the runner died before the first
+/// test).
+pub fn read(text: &str, length: usize, victim: Option<&str>) -> Option<StateDiff> {
+    let failed = victim.is_some();
+    let mut diff = StateDiff {
+        victim: victim.map(str::to_string),
+        ..StateDiff::default()
+    };
     let mut steps: Vec<(String, Vec<Raw>)> = Vec::new();
     let mut unreadable = 0;
     let mut begun = false;
@@ -205,11 +213,9 @@ pub fn read(text: &str, length: usize, failed: bool) -> Option<StateDiff> {
         mark_present(&mut all);
     }
     let mut changes: Vec<StateChange> = all.into_iter().map(|(_, c)| c).collect();
-    diff.summary = if failed && length >= 2 {
-        summary(&changes)
-    } else {
-        None
-    };
+    diff.summary = victim
+        .filter(|_| length >= 2)
+        .and_then(|v| summary(&changes, v));
     diff.cut = changes.len().saturating_sub(CHANGES);
     changes.truncate(CHANGES);
     diff.changes = changes;
@@ -263,9 +269,8 @@ fn mark_present(all: &mut [(bool, StateChange)]) {
 }
 
 /// The sentence for the changes marked present, grouped by the test that made them, in the
-/// order they were made; the failing test is the last test named in `changes` or, when it has
-/// no line, said as "the failing test".
-fn summary(changes: &[StateChange]) -> Option<String> {
+/// order they were made, and the failing test (`victim`) that met them.
+fn summary(changes: &[StateChange], victim: &str) -> Option<String> {
     let present: Vec<&StateChange> = changes.iter().filter(|c| c.present).collect();
     if present.is_empty() {
         return None;
@@ -290,7 +295,7 @@ fn summary(changes: &[StateChange]) -> Option<String> {
     }
     let many = present.len() > 1 || present.iter().any(|c| c.added.len() > 1);
     Some(format!(
-        "{}; the failing test met {} there",
+        "{}; {victim} failed with {} in place",
         parts.join("; "),
         if many { "them" } else { "it" }
     ))
@@ -338,20 +343,34 @@ pub fn phrase(c: &StateChange) -> String {
 impl StateDiff {
     /// The same, with `hide` applied to every value and name (secret values in the report's
     /// environment), and the values of secret-looking environment variables replaced whole.
-    pub fn redacted(mut self, hide: impl Fn(&str) -> String, secret: impl Fn(&str) -> bool) -> Self {
+    pub fn redacted(
+        mut self,
+        hide: impl Fn(&str) -> String,
+        secret: impl Fn(&str) -> bool,
+    ) -> Self {
         let hidden = "<redacted>".to_string();
         for c in &mut self.changes {
             let is_secret = c.kind == "env" && secret(&c.name);
             for value in [&mut c.before, &mut c.after].into_iter().flatten() {
-                *value = if is_secret { hidden.clone() } else { hide(value) };
+                *value = if is_secret {
+                    hidden.clone()
+                } else {
+                    hide(value)
+                };
             }
             c.name = hide(&c.name);
             for m in c.added.iter_mut().chain(&mut c.removed) {
                 *m = hide(m);
             }
         }
-        if self.changes.iter().any(|c| c.kind == "env" && secret(&c.name)) {
-            self.summary = summary(&self.changes);
+        if let Some(victim) = &self.victim
+            && self.summary.is_some()
+            && self
+                .changes
+                .iter()
+                .any(|c| c.kind == "env" && secret(&c.name))
+        {
+            self.summary = summary(&self.changes, victim);
         }
         self.summary = self.summary.map(|s| hide(&s));
         for n in &mut self.notes {
@@ -379,7 +398,7 @@ mod tests {
             r#"{"test": "t/a.py::test_custom", "changes": [{"kind": "module-global", "name": "arrow.locales._locale_map", "before": "dict (3 keys)", "after": "dict (5 keys)", "added": ["'foo'", "'foo_bar'"]}]}"#,
             r#"{"test": "t/b.py::test_locales", "changes": [{"kind": "env", "name": "os.environ['X']", "before": null, "after": "'1'"}]}"#,
         ]);
-        let d = read(&text, 2, true).unwrap();
+        let d = read(&text, 2, Some("v")).unwrap();
         assert_eq!(d.runner.as_deref(), Some("pytest"));
         assert_eq!(d.tests, 2);
         assert_eq!(d.changes.len(), 2);
@@ -388,7 +407,7 @@ mod tests {
             d.summary.as_deref(),
             Some(
                 "t/a.py::test_custom added 'foo', 'foo_bar' to arrow.locales._locale_map; \
-                 the failing test met them there"
+                 v failed with them in place"
             )
         );
     }
@@ -402,12 +421,12 @@ mod tests {
             )
         };
         let text = lines(&[BEGIN, &step("p", 0, "a"), &step("v", 1, "b")]);
-        let d = read(&text, 2, true).unwrap();
+        let d = read(&text, 2, Some("v")).unwrap();
         assert!(d.noise.contains(&"pkg.COUNT".to_string()));
         assert!(d.changes.iter().all(|c| c.name == "pkg.REG"));
         assert_eq!(
             d.summary.as_deref(),
-            Some("p added 'a' to pkg.REG; the failing test met it there")
+            Some("p added 'a' to pkg.REG; v failed with it in place")
         );
     }
 
@@ -419,7 +438,7 @@ mod tests {
             r#"{"test": "c", "changes": [{"kind": "cwd", "name": "os.getcwd()", "before": "'/tmp'", "after": "'/a'"}]}"#,
             r#"{"test": "v", "changes": []}"#,
         ]);
-        let d = read(&text, 3, true).unwrap();
+        let d = read(&text, 3, Some("v")).unwrap();
         assert!(d.changes.iter().all(|c| !c.present));
         assert_eq!(d.summary, None);
         // The cleaner's change is still listed: the report says what it undid.
@@ -432,22 +451,26 @@ mod tests {
             BEGIN,
             r#"{"test": "p", "changes": [{"kind": "method", "name": "Clock.now", "before": "<method at lib/clock.rb:3>", "after": "<method at spec/clock_spec.rb:9>"}]}"#,
         ]);
-        let d = read(&text, 2, true).unwrap();
+        let d = read(&text, 2, Some("v")).unwrap();
         assert!(d.changes[0].present);
         assert_eq!(
             d.summary.as_deref(),
             Some(
                 "p changed Clock.now from <method at lib/clock.rb:3> to \
-                 <method at spec/clock_spec.rb:9>; the failing test met it there"
+                 <method at spec/clock_spec.rb:9>; v failed with it in place"
             )
         );
     }
 
     #[test]
     fn no_lines_is_none_and_bad_lines_are_noted_not_fatal() {
-        assert_eq!(read("", 2, true), None);
-        let d = read(&lines(&[BEGIN, "{not json", r#"{"note": "cut at 20000 names"}"#]), 2, true)
-            .unwrap();
+        assert_eq!(read("", 2, Some("v")), None);
+        let d = read(
+            &lines(&[BEGIN, "{not json", r#"{"note": "cut at 20000 names"}"#]),
+            2,
+            Some("v"),
+        )
+        .unwrap();
         assert_eq!(d.tests, 0);
         assert!(d.notes.iter().any(|n| n.contains("20000")));
         assert!(d.notes.iter().any(|n| n.contains("could not be read")));
@@ -460,7 +483,7 @@ mod tests {
             r#"{"test": "p", "changes": [{"kind": "env", "name": "ENV['X']", "before": null, "after": "'1'"}]}"#,
             r#"{"test": "v", "changes": []}"#,
         ]);
-        let d = read(&text, 2, false).unwrap();
+        let d = read(&text, 2, None).unwrap();
         assert_eq!(d.changes.len(), 1);
         assert!(!d.changes[0].present);
         assert_eq!(d.summary, None);
@@ -473,7 +496,7 @@ mod tests {
             r#"{"test": "p", "changes": [{"kind": "env", "name": "os.environ['API_TOKEN']", "before": null, "after": "'hunter2'"}]}"#,
             r#"{"test": "v", "changes": []}"#,
         ]);
-        let d = read(&text, 2, true)
+        let d = read(&text, 2, Some("v"))
             .unwrap()
             .redacted(str::to_string, |n| n.contains("TOKEN"));
         assert_eq!(d.changes[0].after.as_deref(), Some("<redacted>"));

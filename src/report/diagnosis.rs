@@ -119,11 +119,7 @@ pub fn lines(d: &Diagnosis) -> String {
             list(&d.cleaners)
         );
         for undone in &d.undone {
-            let _ = write!(
-                t,
-                "\n    undoes: {}",
-                report::one_line(&undone.sentence())
-            );
+            let _ = write!(t, "\n    undoes: {}", report::one_line(&undone.sentence()));
         }
     } else {
         let _ = write!(

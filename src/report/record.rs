@@ -934,10 +934,9 @@ impl Recorder {
             Event::StateInside { id, state } => {
                 if let Some(failure) = slot(&self.slots, *id).and_then(|i| r.failures.get_mut(i)) {
                     let redactor = &self.redactor;
-                    let mut state = (*state).clone().redacted(
-                        |t| redactor.apply(t),
-                        crate::report::Redactor::looks_secret,
-                    );
+                    let mut state = (*state)
+                        .clone()
+                        .redacted(|t| redactor.apply(t), crate::report::Redactor::looks_secret);
                     failure.state_diff = std::mem::take(&mut state.changes);
                     failure.state = Some(state);
                 }

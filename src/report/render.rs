@@ -490,9 +490,15 @@ pub fn state_block(
         }
         if !state.noise.is_empty() {
             how.push(format!(
-                "{} name(s) left out as noise (they changed on their own): {}",
+                "{} name(s) left out as noise (they change on their own, or in every test): {}",
                 state.noise.len(),
-                state.noise.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+                state
+                    .noise
+                    .iter()
+                    .take(5)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
         let _ = writeln!(t, "  {:<16}{}", "inside", one_line(&how.join("; ")));

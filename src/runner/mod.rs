@@ -187,8 +187,12 @@ impl<'a> Runner<'a> {
         runs: u32,
         probe: bool,
     ) -> Result<(Vec<Vec<Replayed>>, Option<i32>)> {
-        let (summary, replayed) =
-            self.drive(Mode::Smoke, &[], Some((sequences, runs, probe)), Resume::default())?;
+        let (summary, replayed) = self.drive(
+            Mode::Smoke,
+            &[],
+            Some((sequences, runs, probe)),
+            Resume::default(),
+        )?;
         Ok((replayed, summary.interrupted))
     }
 

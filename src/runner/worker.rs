@@ -237,13 +237,14 @@ impl Worker<'_> {
                     let state_file = inside.as_ref().map(|d| d.path().join("state.jsonl"));
                     self.run_batch(template, sequence, ctx, purpose, run, state_file.as_deref())?;
                     if let Some(path) = &state_file {
-                        let failed = run
+                        let victim = run
                             .failure
                             .as_ref()
-                            .is_some_and(|f| f.position + 1 == sequence.len());
+                            .filter(|f| f.position + 1 == sequence.len())
+                            .map(|f| self.names.shown(f.test));
                         let text = std::fs::read_to_string(path).unwrap_or_default();
-                        run.state = crate::probe::state::read(&text, sequence.len(), failed)
-                            .map(Box::new);
+                        run.state =
+                            crate::probe::state::read(&text, sequence.len(), victim).map(Box::new);
                     }
                     if let Some(prober) = &mut prober
                         && !self.stopping()

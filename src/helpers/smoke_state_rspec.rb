@@ -14,7 +14,7 @@
 #   {"test": ID, "changes": [{"kind", "name", "before", "after", "added", "removed"}...]}
 #   {"note": TEXT}
 # smoke writes this file beside rspec_order.rb in its private folder; it is kept in smoke's
-# repository as src/exec/smoke_state_rspec.rb.
+# repository as src/helpers/smoke_state_rspec.rb.
 #
 # It must not change the program: it reads only what is already loaded (never an autoload; the
 # one require is of what rspec itself loads at its first failure, see FAILURE_LIBRARIES), calls
