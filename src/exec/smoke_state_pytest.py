@@ -35,7 +35,8 @@ descriptors of `type` and `object` (no property, `__getattr__`, lazy proxy or us
 time and json are the plugin's own imports; logging and signal are read from sys.modules),
 keeps no reference to the program's objects from one snapshot to the next (only ids, numbers and
 strings), and never raises: a value it cannot read is skipped, and said once in a note. A
-snapshot stops after 0.5 s or 20000 names, keeping what it took, and says so once.
+snapshot stops after 0.5 s or 50000 names, keeping what it took (the project's own modules are
+read first), and says so once.
 """
 
 import json
@@ -45,7 +46,7 @@ import time
 
 # Bounds (the protocol's): names per snapshot, time per snapshot, keys or members fingerprinted
 # per container, of which values too for at most this many, listed per change, text per value.
-MAX_NAMES = 20000
+MAX_NAMES = 50000
 BUDGET = 0.5
 MAX_MEMBERS = 1000
 MAX_CONTENT = 64
@@ -261,6 +262,17 @@ class _Reader:
         if not isinstance(path, str):
             return True
         return not path.startswith(self.stdlib_dir) or "-packages" + os.sep in path
+
+    def is_project(self, module):
+        """Whether a module's file is under the root, outside any site-packages."""
+        try:
+            path = _module_dict(module).get("__file__")
+        except Exception:
+            return False
+        if not (isinstance(path, str) and self.root):
+            return False
+        root = self.root.rstrip(os.sep) + os.sep
+        return path.startswith(root) and "-packages" + os.sep not in path[len(root) :]
 
     # Text and tokens of values.
 
@@ -577,7 +589,9 @@ def _read(reader, out):
     for name in included:
         names_of.setdefault(out.modules[name], []).append(name)
     by_name = dict(modules)
-    for name in included:
+    # The project's own modules first (those under the root, not in a site-packages), so that a
+    # snapshot cut short keeps them.
+    for name in sorted(included, key=lambda n: (not reader.is_project(by_name[n]), n)):
         if reader.over(out):
             break
         module = by_name[name]
