@@ -32,6 +32,14 @@ not from the console, so whatever addopts makes pytest print (-v, -qq, coverage 
 change them, and an exit status set after a clean collection (syrupy, a coverage threshold) does
 not hide them. pytest-cov's coverage is turned off here too: collecting measures nothing useful
 and would write .coverage and coverage reports into the project.
+
+State: with SMOKE_STATE=PATH in the environment of the process that runs the tests (a fresh
+pytest's own, or a fork-server child's request's "env"), the plugin imports smoke_state_pytest
+(written beside it; imported only then, so a run without the variable pays nothing), takes the
+state's baseline just before the first test (after collection, and in a child after its
+variables and folder are set) and a snapshot after each test's teardown, and writes what each
+test changed to PATH (see that module). The variable is taken out of os.environ first, so
+neither the tests nor the diff of the environment see it.
 """
 
 import json
@@ -78,6 +86,12 @@ _STREAM = None if _SERVING else os.environ.pop("SMOKE_PYTEST_STREAM", None)
 
 # List only: where the collected node ids go (taken out of the environment, like the stream's).
 _LIST = None if _SERVING else os.environ.pop("SMOKE_PYTEST_LIST", None)
+
+# State: where the state lines go (a fork-server child takes its own from the request's
+# variables), and the smoke_state_pytest.Tracker once the first test is about to run.
+_STATE = os.environ.pop("SMOKE_STATE", None)
+_state_path = None if (_SERVING or _LIST is not None) else _STATE
+_tracker = None
 
 
 def _reply(message):
@@ -213,7 +227,7 @@ def _write_list(session):
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtestloop(session):
-    global _child
+    global _child, _state_path
     if _LIST is not None:
         _write_list(session)
         return None
@@ -252,6 +266,7 @@ def pytest_runtestloop(session):
     # variables and folder, then pytest's own loop over the asked tests.
     os.setpgid(0, 0)
     os.environ.update(request.get("env") or {})
+    _state_path = os.environ.pop("SMOKE_STATE", None) or _STATE
     if request.get("dir"):
         os.chdir(request["dir"])
     items = [by_name[name] for name in asked]
@@ -279,8 +294,31 @@ def pytest_collection_finish(session):
     _child = _Child(_STREAM, names)
 
 
+def _state_begin(config):
+    """The state's baseline, just before the first test (see smoke_state_pytest)."""
+    global _tracker, _state_path
+    path, _state_path = _state_path, None
+    try:
+        import smoke_state_pytest
+    except Exception as error:
+        try:
+            with open(path, "w", encoding="utf-8") as out:
+                out.write(json.dumps({"note": "no state diff: %s" % error}) + "\n")
+        except OSError:
+            pass
+        return
+    try:
+        root = str(config.rootpath)
+    except Exception:
+        root = None
+    _tracker = smoke_state_pytest.Tracker(path, root)
+    _tracker.begin()
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_protocol(item, nextitem):
+    if _state_path is not None and _tracker is None:
+        _state_begin(item.config)
     if _child is not None:
         _child.reports[item.nodeid] = []
         _child.write({"start": _child.names.get(item.nodeid, item.nodeid)})
@@ -326,6 +364,12 @@ _PF_EXITING = 0x00000004
 
 @pytest.hookimpl(trylast=True)
 def pytest_runtest_logfinish(nodeid, location):
+    _log_test(nodeid)
+    if _tracker is not None:
+        _tracker.after(_child.names.get(nodeid, nodeid) if _child is not None else nodeid)
+
+
+def _log_test(nodeid):
     if _child is None or nodeid not in _child.reports:
         return
     if _parent_killed(_child.parent):
