@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{Suite, have_tool, stderr, stdout};
+use common::{Suite, have_tool, require_pytest, stderr, stdout};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
@@ -123,6 +123,67 @@ fn check(suite: &Suite, extra: &[&str], cases: &[Case], noise: &str) {
         );
         assert_eq!(state["summary"].as_str(), Some(found.line.as_str()));
     }
+}
+
+#[test]
+fn pytest_names_the_registry_patch_class_attribute_env_cwd_and_sys_path_each_polluter_left() {
+    require_pytest();
+    let suite = fixture("pytest");
+    let cases: &[Case] = &[
+        (
+            "tests/test_registry.py::test_register_plugin",
+            "tests/test_registry_victim.py::test_default_plugins_only",
+            "module-global",
+            "app.registry.PLUGINS",
+            &["added 'csv' to"],
+        ),
+        (
+            "tests/test_patch.py::test_fake_today",
+            "tests/test_patch_victim.py::test_real_today",
+            "module-global",
+            "app.clock.today",
+            &[
+                "<function today at app/clock.py:4>",
+                "at tests/test_patch.py:5>",
+            ],
+        ),
+        (
+            "tests/test_classattr.py::test_promote_everyone",
+            "tests/test_classattr_victim.py::test_new_user_is_guest",
+            "class-attribute",
+            "app.models.User.role",
+            &["from 'guest' to 'admin'"],
+        ),
+        (
+            "tests/test_env.py::test_debug_mode",
+            "tests/test_env_victim.py::test_debug_off_by_default",
+            "env",
+            "os.environ['APP_DEBUG']",
+            &["set", "to 1"],
+        ),
+        (
+            "tests/test_cwd.py::test_work_in_tests_folder",
+            "tests/test_cwd_victim.py::test_config_in_cwd",
+            "cwd",
+            "os.getcwd()",
+            &["/tests;"],
+        ),
+        (
+            "tests/test_syspath.py::test_add_tools_folder",
+            "tests/test_syspath_victim.py::test_tools_not_importable",
+            "sys-path",
+            "sys.path",
+            &["tests/extra'"],
+        ),
+    ];
+    check(&suite, &[], cases, "app.stats.CALLS");
+    // A fresh pytest (no fork server) has the same plugin.
+    check(
+        &suite,
+        &["--no-fork-server"],
+        &cases[1..2],
+        "app.stats.CALLS",
+    );
 }
 
 #[test]

@@ -29,6 +29,9 @@ pub const JEST_STOP_VAR: &str = "SMOKE_JEST_STOP";
 /// rspec: what each example changed inside the process (`probe::state`), loaded by
 /// `rspec_order.rb` only when `SMOKE_STATE` is set.
 pub const RSPEC_STATE: &str = "smoke_state_rspec.rb";
+/// pytest: what each test changed inside the process, imported by smoke's pytest plugin (from
+/// its own folder, first on `PYTHONPATH`) only when `SMOKE_STATE` is set.
+pub const PYTEST_STATE: &str = "smoke_state_pytest.py";
 
 /// Every helper file: its name in `$SMOKE_HELPERS` and its contents.
 pub const FILES: &[(&str, &str)] = &[
@@ -36,4 +39,5 @@ pub const FILES: &[(&str, &str)] = &[
     (JEST_SEQUENCER, include_str!("jest_sequencer.js")),
     (JEST_REPORTER, include_str!("jest_reporter.js")),
     (RSPEC_STATE, include_str!("smoke_state_rspec.rb")),
+    (PYTEST_STATE, include_str!("smoke_state_pytest.py")),
 ];
