@@ -210,11 +210,15 @@ module SmokeState
   class Walk
     attr_reader :notes, :cut
 
-    def initialize(root, budget)
+    # `texts`: each method's text by its home and definition, kept from one snapshot to the
+    # next (most methods do not change between two examples, and their texts are most of a
+    # snapshot's time).
+    def initialize(root, budget, texts = {}.compare_by_identity)
       @root = root.end_with?('/') ? root : "#{root}/"
       @deadline = now + budget
       @budget = budget
       @entries = {}
+      @texts = texts
       @relative = {}
       @notes = []
       @cut = false
@@ -423,7 +427,9 @@ module SmokeState
     # One method, read with `reader` (the many methods of a snapshot take most of its time:
     # no block, and the limits checked as for any name).
     def method_entry(full, mod, name, home, reader)
-      put(full, 'method', method_text(reader.bind_call(mod, name), home))
+      code = reader.bind_call(mod, name)
+      texts = (@texts[home] ||= {})
+      put(full, 'method', texts[code] ||= method_text(code, home))
     rescue StopIteration
       raise
     rescue StandardError => e
@@ -577,6 +583,7 @@ module SmokeState
       @noise = {}
       @previous = {}
       @partial = false
+      @texts = {}.compare_by_identity
     end
 
     # The two baseline snapshots, the noise between them, and the begin line.
@@ -626,7 +633,7 @@ module SmokeState
     end
 
     def take
-      walk = Walk.new(@root, BUDGET)
+      walk = Walk.new(@root, BUDGET, @texts)
       entries = walk.run
       walk.notes.each { |text| write_note(text) }
       [entries, walk.cut]
