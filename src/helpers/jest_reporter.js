@@ -12,8 +12,12 @@
 // jest's own `--bail` does (which smoke cannot put among the paths after `--`); jest then
 // writes no JSON results, and the lines are the results.
 //
-// Both variables are taken out of the environment as jest loads its reporters, before any
-// test file runs, so that the tests and the processes they start do not see them.
+// With SMOKE_STATE=PATH (smoke's verbose rerun of a failing sequence), it also writes to PATH
+// what each test file changed in the state files share (the working directory, core modules,
+// the real process.env, ...), through jest_state.js, which is required only then.
+//
+// All these variables are taken out of the environment as jest loads its reporters, before
+// any test file runs, so that the tests and the processes they start do not see them.
 'use strict';
 
 const fs = require('fs');
@@ -22,8 +26,25 @@ const { asked } = require('./jest_sequencer.js');
 
 const STREAM = process.env.SMOKE_JEST_STREAM;
 const STOP = process.env.SMOKE_JEST_STOP === '1';
+const STATE = process.env.SMOKE_STATE;
 delete process.env.SMOKE_JEST_STREAM;
 delete process.env.SMOKE_JEST_STOP;
+delete process.env.SMOKE_STATE;
+
+// The state tracker (jest_state.js, loaded only with SMOKE_STATE), or null with a note in PATH
+// when it cannot be loaded: the run goes on without it.
+function stateTracker(file) {
+  try {
+    return require('./jest_state.js').tracker(file);
+  } catch (error) {
+    try {
+      fs.writeFileSync(file, `${JSON.stringify({ note: `state: jest_state.js could not be loaded (${String(error.message).split('\n')[0]})` })}\n`);
+    } catch {
+      // nowhere to say it
+    }
+    return null;
+  }
+}
 
 class SmokeReporter {
   constructor() {
@@ -36,6 +57,7 @@ class SmokeReporter {
       }
     }
     this.out = STREAM ? fs.openSync(STREAM, 'w') : null;
+    this.state = STATE ? stateTracker(STATE) : null;
   }
 
   name(test) {
@@ -50,6 +72,10 @@ class SmokeReporter {
   }
 
   onTestFileStart(test) {
+    if (this.state !== null) {
+      // The baseline, once, as the first file starts: after jest's own start-up.
+      this.state.begin();
+    }
     this.write({ start: this.name(test) });
   }
 
@@ -58,6 +84,9 @@ class SmokeReporter {
     const failed = result.numFailingTests > 0 || Boolean(result.testExecError);
     const stats = result.perfStats || {};
     const duration = stats.end >= stats.start ? (stats.end - stats.start) / 1000 : null;
+    if (this.state !== null) {
+      this.state.after(this.name(test));
+    }
     this.write({
       test: this.name(test),
       outcome: failed ? 'failed' : 'passed',
