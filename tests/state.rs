@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{Suite, have_tool, require_pytest, stderr, stdout};
+use common::{Suite, have_jest, have_tool, require_pytest, stderr, stdout};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
@@ -243,6 +243,63 @@ fn rspec_names_the_method_constant_class_variable_env_cwd_and_global_each_pollut
     check(&suite, &[], cases, "Stats.@runs");
     // The fresh runner (no fork server) has the same helper.
     check(&suite, &["--no-fork-server"], &cases[..1], "Stats.@runs");
+}
+
+#[test]
+fn jest_names_the_chdir_patched_core_module_env_and_shared_global_each_polluter_file_left() {
+    if !have_jest() {
+        return;
+    }
+    let suite = fixture("jest");
+    let modules = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/jest/node_modules");
+    std::os::unix::fs::symlink(modules, suite.path().join("node_modules")).expect("symlink");
+    let cases: &[Case] = &[
+        (
+            "__tests__/cwd_polluter.test.js",
+            "__tests__/cwd_victim.test.js",
+            "cwd",
+            "process.cwd()",
+            &["/__tests__;"],
+        ),
+        (
+            "__tests__/fs_polluter.test.js",
+            "__tests__/fs_victim.test.js",
+            "core-module",
+            "require('fs').existsSync",
+            &["<function fakeExistsSync at __tests__/fs_polluter.test.js:9>"],
+        ),
+        (
+            "__tests__/env_polluter.test.js",
+            "__tests__/env_victim.test.js",
+            "env",
+            "process.env.API_URL",
+            &["https://staging.example.com"],
+        ),
+        (
+            "__tests__/global_polluter.test.js",
+            "__tests__/global_victim.test.js",
+            "global",
+            "globalThis.URLSearchParams.prototype.toJSON",
+            &["set", "toJSON at __tests__/global_polluter.test.js:5>"],
+        ),
+    ];
+    // jest's files have no counter of their own: nothing may be left out as noise but what the
+    // two looks before the first file saw change.
+    for &(polluter, victim, kind, name, words) in cases {
+        let found = pair(&suite, &[], polluter, victim);
+        let c = change(&found, polluter, name);
+        assert_eq!(c["kind"], kind, "{c:#?}");
+        for word in words.iter().chain([&name]) {
+            assert!(found.line.contains(word), "{word} in: {}", found.line);
+        }
+        assert!(
+            found
+                .line
+                .ends_with(&format!("{victim} failed with it in place")),
+            "{}",
+            found.line
+        );
+    }
 }
 
 #[test]

@@ -32,6 +32,9 @@ pub const RSPEC_STATE: &str = "smoke_state_rspec.rb";
 /// pytest: what each test changed inside the process, imported by smoke's pytest plugin (from
 /// its own folder, first on `PYTHONPATH`) only when `SMOKE_STATE` is set.
 pub const PYTEST_STATE: &str = "smoke_state_pytest.py";
+/// jest: what each test file changed in jest's process, required by `jest_reporter.js` only
+/// when `SMOKE_STATE` is set.
+pub const JEST_STATE: &str = "jest_state.js";
 
 /// Every helper file: its name in `$SMOKE_HELPERS` and its contents.
 pub const FILES: &[(&str, &str)] = &[
@@ -40,4 +43,5 @@ pub const FILES: &[(&str, &str)] = &[
     (JEST_REPORTER, include_str!("jest_reporter.js")),
     (RSPEC_STATE, include_str!("smoke_state_rspec.rb")),
     (PYTEST_STATE, include_str!("smoke_state_pytest.py")),
+    (JEST_STATE, include_str!("jest_state.js")),
 ];
