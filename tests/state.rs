@@ -187,6 +187,39 @@ fn pytest_names_the_registry_patch_class_attribute_env_cwd_and_sys_path_each_pol
 }
 
 #[test]
+fn diagnose_says_what_a_cleaner_undid_inside_the_runner() {
+    require_pytest();
+    let suite = fixture("pytest");
+    let (polluter, victim) = (
+        "tests/test_cwd.py::test_work_in_tests_folder",
+        "tests/test_cwd_victim.py::test_config_in_cwd",
+    );
+    pair(&suite, &[], polluter, victim);
+    let report = suite.reports().pop().expect("a JSON report");
+    let out = suite
+        .command()
+        .args(["diagnose", "--report-dir", "reports"])
+        .arg(&report)
+        .output()
+        .expect("smoke runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let said = stdout(&out);
+    let cleaner = "tests/test_zz_restore_cwd.py::test_restore_cwd";
+    assert!(
+        said.contains(&format!("undoes: {cleaner} changed os.getcwd() from ")),
+        "{said}"
+    );
+    let diagnosis = suite.newest("smoke-diagnose");
+    let d = &diagnosis["failures"][0];
+    assert!(d["cleaners"].as_array().expect("cleaners").iter().any(|c| c == cleaner), "{d:#?}");
+    let undone = &d["undone"][0];
+    assert_eq!(undone["cleaner"], cleaner, "{d:#?}");
+    let c = &undone["changes"][0];
+    assert_eq!((c["kind"].as_str(), c["name"].as_str()), (Some("cwd"), Some("os.getcwd()")));
+    assert!(c["before"].as_str().expect("before").ends_with("/tests"), "{c:#?}");
+}
+
+#[test]
 fn rspec_names_the_method_constant_class_variable_env_cwd_and_global_each_polluter_left() {
     if !have_tool(&["rspec"], RSPEC) {
         return;
