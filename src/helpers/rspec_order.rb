@@ -28,6 +28,10 @@ module SmokeExactOrder
   # Where a fresh rspec writes its lines; taken out of the environment, so that an rspec the
   # examples start themselves does not write there.
   STREAM = ENV.delete('SMOKE_RSPEC_STREAM')
+  # The folder the ids are relative to: rspec's when it loaded this file, before any example
+  # ran. Examples may change the working folder and not change it back (`Dir.chdir` in a
+  # `before`, as dotenv's suite does), and an id must still name the same file after them.
+  ROOT = Dir.pwd.freeze
 
   # What this helper changed in rspec for smoke, written first in each run's lines (smoke says
   # each once).
@@ -108,7 +112,7 @@ module SmokeExactOrder
 
   def self.key(id)
     m = ID.match(id)
-    m && "#{File.expand_path(m[1])}[#{m[2]}]"
+    m && "#{File.expand_path(m[1], ROOT)}[#{m[2]}]"
   end
 
   # The example ids on the command line, in order.
