@@ -39,7 +39,7 @@ while [ $# -gt 0 ]; do
     --only) ONLY=$2; shift 2 ;;
     --no-build) BUILD=0; shift ;;
     --no-baseline) BASELINE=0; shift ;;
-    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "real: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -79,6 +79,8 @@ timed() {
   awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }'
 }
 best() { printf '%s\n' "$@" | sort -g | head -n 1; }
+# The run number (from 1) of the best of the times given.
+best_run() { printf '%s\n' "$@" | awk 'NR == 1 || $1 < b { b = $1; i = NR } END { print i }'; }
 # "LABEL: smoke S s <= LIMITx PEER's P s: met (ratio R)", or NOT MET.
 must() {
   awk -v l="$1" -v s="$2" -v p="$3" -v lim="$4" -v peer="$5" 'BEGIN {
@@ -151,12 +153,13 @@ pytest_row() {
   local minimal=no
   if ! pytest_order "$src" "$out/pair.txt" "$out/replay-pair.txt" \
      && pytest_order "$src" "$out/alone.txt" "$out/replay-alone.txt"; then minimal=yes; fi
-  local s p
+  local s p b
   s=$(best "${smoke_t[@]}")
+  b=$(best_run "${smoke_t[@]}")
   p=$(best "${peer_t[@]}")
   MUST+=("$(must "pytest$label" "$s" "$p" 0.2 detect-test-pollution)")
   ROWS+=("| pytest: freezegun$label (real order bug) | $FREEZEGUN | $n | $k (seed $seed) | detect-test-pollution | $p | $s | $(ratio "$s" "$p") | ${pair// / → } | $minimal |")
-  NOTES+=("pytest$label: $(python3 "$HERE/real.py" breakdown "$out/smoke-$REPEAT/report.json" "${smoke_t[-1]}") (run $REPEAT)")
+  NOTES+=("pytest$label: $(python3 "$HERE/real.py" breakdown "$out/smoke-$b/report.json" "$s") (its best run, $b)")
   COMMANDS+=("pytest$label (in freezegun-$FREEZEGUN${addopts:+, PYTEST_ADDOPTS=$addopts}): ${smoke_cmd[*]}" "  peer: ${peer_cmd[*]}")
   unset PYTEST_ADDOPTS
 }
@@ -229,10 +232,11 @@ print(next(i for i, e in enumerate(ids) if e.endswith("environment_spec.rb[1:4:1
   if ! (cd "$src" && rspec --seed "$seed" $pair >"$out/replay-pair.txt" 2>&1) \
      && (cd "$src" && rspec --seed "$seed" "${pair#* }" >"$out/replay-alone.txt" 2>&1); then minimal=yes; fi
   s=$(best "${smoke_t[@]}")
+  b=$(best_run "${smoke_t[@]}")
   p=$(best "${peer_t[@]}")
   MUST+=("$(must rspec "$s" "$p" 0.8 "rspec --bisect")")
   ROWS+=("| rspec: dotenv (planted pair in a real suite) | $DOTENV_DEB | $n | $k (seed $seed) | rspec --bisect | $p | $s | $(ratio "$s" "$p") | ${pair// / → } | $minimal |")
-  NOTES+=("rspec: $(python3 "$HERE/real.py" breakdown "$out/smoke-$REPEAT/report.json" "${smoke_t[-1]}") (run $REPEAT)")
+  NOTES+=("rspec: $(python3 "$HERE/real.py" breakdown "$out/smoke-$b/report.json" "$s") (its best run, $b)")
   COMMANDS+=("rspec (in dotenv-2.4.0, ci.log = the output of rspec --seed $seed): ${smoke_cmd[*]}" "  peer: ${peer_cmd[*]}")
   VERSIONS+=("dotenv 2.4.0 (Debian $DOTENV_DEB); $(rspec --version | head -n 2 | tr -s ' \n' ' ')ruby $(ruby -e 'print RUBY_VERSION')")
 fi
@@ -314,8 +318,9 @@ EOF
     base_note=" (reference: each file before the victim, then the victim, $runs files tried)"
   fi
   s=$(best "${smoke_t[@]}")
+  b=$(best_run "${smoke_t[@]}")
   ROWS+=("| jest: numeral (planted pair in a real suite) | $NUMERAL | $n files | $k (seed $seed) | none$base_note | $base | $s | $(ratio "$s" "$base") | $POLLUTER → $VICTIM | $minimal |")
-  NOTES+=("jest: $(python3 "$HERE/real.py" breakdown "$out/smoke-$REPEAT/report.json" "${smoke_t[-1]}") (run $REPEAT)")
+  NOTES+=("jest: $(python3 "$HERE/real.py" breakdown "$out/smoke-$b/report.json" "$s") (its best run, $b)")
   COMMANDS+=("jest (in numeral, order.txt the shuffle of seed $seed): ${smoke_cmd[*]}")
   VERSIONS+=("numeral $NUMERAL; jest $(cd "$src" && npx --no -- jest --version), node $(node --version)")
 fi
