@@ -156,6 +156,42 @@ fn rspec_batch_mode_runs_an_interleaved_order_exactly_and_refuses_repeats_up_fro
 }
 
 #[test]
+fn rspec_batch_mode_finds_the_examples_asked_after_an_example_changed_the_working_folder() {
+    if !have_tool(&["rspec"], RSPEC) {
+        return;
+    }
+    // As dotenv's suite does (benches/real.sh): a `before` changes the working folder and
+    // never changes it back. The ids asked are relative to the folder rspec started in, and
+    // must still name their files after it.
+    let suite = Suite::new();
+    suite
+        .file("sub/.keep", "")
+        .file(
+            "spec/a_spec.rb",
+            "describe 'a' do\n  before { Dir.chdir(File.expand_path('../sub', __dir__)) }\n  it('one') { expect(1).to eq(1) }\n  it('two') { expect(2).to eq(2) }\nend\n",
+        )
+        .file(
+            "spec/b_spec.rb",
+            "describe 'b' do\n  it('three') { expect(3).to eq(3) }\nend\n",
+        );
+    for extra in [None, Some("--no-fork-server")] {
+        let mut args = vec![
+            "--preset",
+            "rspec",
+            "--order",
+            "rotate",
+            "spec/a_spec.rb[1:1]",
+            "spec/b_spec.rb[1:1]",
+            "spec/a_spec.rb[1:2]",
+        ];
+        args.extend(extra);
+        let out = suite.smoke(&args);
+        assert_eq!(out.status.code(), Some(0), "{extra:?}: {}", stderr(&out));
+        assert_eq!(suite.report()["iterations"][0]["executed"], 3, "{extra:?}");
+    }
+}
+
+#[test]
 fn jest_lists_test_files_and_batch_mode_shrinks_the_file_on_disk_leak_past_a_cleaner() {
     if !have_jest() {
         return;
