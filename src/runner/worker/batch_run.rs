@@ -44,6 +44,7 @@ impl Worker<'_> {
         purpose: Purpose,
         run: &mut SequenceRun,
     ) -> Result<()> {
+        crate::trace::mark(format_args!("batch.start {purpose:?} {}", sequence.len()));
         let length = u32::try_from(sequence.len()).unwrap_or(u32::MAX);
         let workdir = self.workdir().map(Path::to_path_buf);
         let job = Job {
@@ -185,6 +186,7 @@ impl Worker<'_> {
         let says_which = forked || template.format == Format::Tap;
         let attributed = batch::attribute(&asked, reported, ended, says_which)
             .map_err(|m| self.order_error(template, &m))?;
+        crate::trace::mark(format_args!("batch.result {purpose:?} forked={forked}"));
         if attributed.unattributed {
             let mut said = match streamed {
                 // Every test that started also ended: the runner died outside the tests.
