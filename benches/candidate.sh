@@ -16,7 +16,8 @@
 # result, read from smoke's own marks (SMOKE_TRACE), in runs made without the probe. The
 # breakdown comes from a third set of runs with the probe loaded in the batch command. Medians
 # over --runs. Needs rspec and pytest on PATH. Writes under $CANDIDATE_DIR (default
-# /tmp/smoke-candidate); tables to stdout, progress to stderr. Not run in CI.
+# /tmp/smoke-candidate); tables to stdout, progress to stderr. $SMOKE_BIN runs another smoke
+# binary (an older build, to compare). Not run in CI.
 set -euo pipefail
 
 RUNS=30
@@ -29,7 +30,7 @@ while [ $# -gt 0 ]; do
     --runners) RUNNERS=$2; shift 2 ;;
     --no-build) BUILD=0; shift ;;
     --no-whole) WHOLE=0; shift ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "candidate: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -39,10 +40,10 @@ HERE=$REPO/benches/candidate
 PY=$HERE/candidate.py
 PEERS=$REPO/benches/peers/peers.py
 DIR=${CANDIDATE_DIR:-/tmp/smoke-candidate}
-SMOKE=$REPO/target/release/smoke
+SMOKE=${SMOKE_BIN:-$REPO/target/release/smoke}
 log() { echo "candidate: $*" >&2; }
 
-if [ "$BUILD" = 1 ]; then
+if [ "$BUILD" = 1 ] && [ -z "${SMOKE_BIN:-}" ]; then
   (cd "$REPO" && cargo build --release --quiet)
 fi
 rm -rf "$DIR" && mkdir -p "$DIR/suites" "$DIR/traces" "$DIR/out"
@@ -123,7 +124,12 @@ for runner in "${RUNNER_LIST[@]}"; do
 done
 
 echo "forked candidate vs the runner's own loop: median ms of $RUNS runs each"
-echo "machine: $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo), $(nproc) cpus, load average $(cut -d' ' -f1-3 /proc/loadavg); commit $(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- src || echo '+changes')"
+echo "machine: $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo), $(nproc) cpus, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ -n "${SMOKE_BIN:-}" ]; then
+  echo "smoke: $SMOKE_BIN ($("$SMOKE" --version))"
+else
+  echo "smoke: commit $(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- src || echo ' with changes')"
+fi
 echo "$(rspec --version 2>/dev/null | head -n 1 | tr -s ' \n' ' ')$(ruby -v | cut -d' ' -f1-2); $(pytest --version 2>&1 | head -n 1), $(python3 --version)"
 echo
 echo "| runner | candidate | runner's loop | smoke forked | forked / loop |"

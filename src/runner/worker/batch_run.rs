@@ -155,10 +155,12 @@ impl Worker<'_> {
             Format::Json => batch::parse_json(results, &asked).is_err(),
             Format::Tap => false,
         };
-        let results_lost = template.format != Format::Tap
+        // A forked child's lines are its results: never read as the format's whole file.
+        let results_lost = !forked
+            && template.format != Format::Tap
             && (!ended.passed() || died_in_a_test)
             && finished.results.as_deref().is_none_or(unreadable);
-        let streamed = stream.as_deref().filter(|_| results_lost && !forked);
+        let streamed = stream.as_deref().filter(|_| results_lost);
         let reported = match (template.format, &finished.results) {
             _ if forked => batch::parse_forked(finished.results.as_deref().unwrap_or_default()),
             _ if streamed.is_some() => batch::parse_forked(streamed.unwrap_or_default()),
