@@ -49,6 +49,27 @@ module SmokeForkServer
     end
   end
 
+  # In a child: its results are the lines it writes, so the runner's own JSON results
+  # ({json}, rspec's JsonFormatter writing to $SMOKE_JSON, a file opened once in the server) are
+  # neither built (every example formatted at stop) nor written (after every earlier child's,
+  # the file being shared).
+  def self.skip_json_results(configuration)
+    path = ENV['SMOKE_JSON'].to_s
+    return if path.empty?
+
+    configuration.formatters.each do |formatter|
+      next unless formatter.class.name == 'RSpec::Core::Formatters::JsonFormatter'
+      next unless formatter.output.respond_to?(:path)
+      next unless File.expand_path(formatter.output.path.to_s) == File.expand_path(path)
+
+      def formatter.stop(_notification); end
+
+      def formatter.close(_notification); end
+    end
+  rescue StandardError
+    nil
+  end
+
   # The spec files of the examples a child says failed (its lines at `path`), not read yet.
   def self.failed_files(path, index)
     files = []
@@ -141,6 +162,7 @@ module SmokeForkServer
     @configuration.fail_fast = 1 if request['stop_at_failure']
     SmokeExactOrder::Lines.new(request['results'], SmokeExactOrder.names(asked))
                       .listen(@configuration.reporter)
+    SmokeForkServer.skip_json_results(@configuration)
     super
   end
 end
