@@ -207,6 +207,8 @@ module SmokeForkServer
     Process.setpgid(0, 0)
     REQUESTS.close
     REPLIES.close
+    # Found by the server's index (its keys are paths from the server's folder: before chdir).
+    SmokeExactOrder.found = request['tests'].to_h { |id| [id, index[SmokeExactOrder.key(id)]] }
     (request['env'] || {}).each { |k, v| ENV[k] = v }
     Dir.chdir(request['dir']) if request['dir']
     asked = request['tests']
