@@ -158,7 +158,7 @@ def whole(path):
     first_run = at(marks, "batch.start")
     first_request = at(marks, "fork.request")
     wait = (first_request - first_run) if first_run and first_request else 0.0
-    accounted = spans["listing"] + spans["reports"] + sum(t for _, t in runs.values())
+    accounted = spans["listing"] + spans["reports"] + wait + sum(t for _, t in runs.values())
     return {
         "total": ms(end - start),
         "listing": ms(spans["listing"]),
