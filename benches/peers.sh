@@ -25,7 +25,7 @@ usage: bash benches/peers.sh [--sizes 50,400] [--seeds N] [--only pytest|rspec|t
   --timeout S      limit for one tool run (default 300); a run past it is recorded as a timeout
   --no-build       use target/release/smoke as it is
   --no-install     do not install anything (fail if something is missing)
-env: PEERS_DIR (default /tmp/smoke-peers)
+env: PEERS_DIR (default /tmp/smoke-peers); SMOKE_BIN runs another smoke binary (an older build)
 EOF
 }
 
@@ -102,15 +102,19 @@ fi
 export PATH="$VENV/bin:$PATH"
 export PEERS_PY="$VENV/bin/python" PEERS_RSPEC_ORDER="$REPO/src/helpers/rspec_order.rb"
 
-if [ "$BUILD" = 1 ]; then
+if [ "$BUILD" = 1 ] && [ -z "${SMOKE_BIN:-}" ]; then
   log "cargo build --release"
   (cd "$REPO" && cargo build --release -q) || die "cargo build --release failed"
 fi
-SMOKE=$REPO/target/release/smoke
+SMOKE=${SMOKE_BIN:-$REPO/target/release/smoke}
 [ -x "$SMOKE" ] || die "no $SMOKE (build it, or drop --no-build)"
 
 versions() {
-  echo "smoke $("$SMOKE" --version | awk '{print $2}') at $(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- src Cargo.toml Cargo.lock || echo ' (src modified)')"
+  if [ -n "${SMOKE_BIN:-}" ]; then
+    echo "$("$SMOKE" --version) ($SMOKE)"
+  else
+    echo "smoke $("$SMOKE" --version | awk '{print $2}') at $(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- src Cargo.toml Cargo.lock || echo ' (src modified)')"
+  fi
   echo "detect-test-pollution $("$VENV/bin/pip" show detect-test-pollution 2>/dev/null | awk '/^Version/{print $2}'), pytest $("$VENV/bin/python" -m pytest --version 2>&1 | awk '{print $2}'), python $("$VENV/bin/python" -c 'import platform; print(platform.python_version())')"
   want rspec && echo "rspec-core $(rspec --version 2>/dev/null | awk '/rspec-core/{print $NF}'), ruby $(ruby -e 'print RUBY_VERSION')"
   want testsmoke && echo "Apache-Test $(perl -MApache::Test -e 'print $Apache::Test::VERSION' 2>/dev/null), perl $(perl -e 'print $^V')"

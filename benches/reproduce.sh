@@ -10,7 +10,8 @@
 # Wall time, best of --repeat runs each, both tools in the same run of this script; each
 # answer is checked (smoke: exit 1, verdict reproduced, a proven pair; rspec: its "minimal
 # reproduction command"). Not run in CI. Writes under $REPRODUCE_DIR (default
-# /tmp/smoke-reproduce); the table goes to stdout, progress to stderr.
+# /tmp/smoke-reproduce); the table goes to stdout, progress to stderr. $SMOKE_BIN runs another
+# smoke binary (an older build, to compare).
 set -euo pipefail
 
 SIZES=84,400
@@ -31,11 +32,11 @@ done
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 PEERS=$REPO/benches/peers/peers.py
 DIR=${REPRODUCE_DIR:-/tmp/smoke-reproduce}
-SMOKE=$REPO/target/release/smoke
+SMOKE=${SMOKE_BIN:-$REPO/target/release/smoke}
 log() { echo "reproduce: $*" >&2; }
 
 command -v rspec >/dev/null || { log "rspec is needed (apt-get install ruby-rspec)"; exit 2; }
-if [ "$BUILD" = 1 ]; then
+if [ "$BUILD" = 1 ] && [ -z "${SMOKE_BIN:-}" ]; then
   (cd "$REPO" && cargo build --release --quiet)
 fi
 rm -rf "$DIR" && mkdir -p "$DIR/suites" "$DIR/out"

@@ -532,10 +532,13 @@ fn apply_wstat(result: &mut Reported, wstat: &str) {
 }
 
 /// The notes among what smoke's helper wrote as a runner went (`{"note": TEXT}`): what it had
-/// to change in the runner for smoke, to be said to the user.
+/// to change in the runner for smoke, to be said to the user. Only the lines that hold the
+/// bytes `"note"` are parsed (a line with that key must: inside a JSON string a quote is
+/// escaped), so the results are read whole once, by [`parse_forked`] or the format's parser.
 pub fn notes(lines: &[u8]) -> Vec<String> {
     lines
         .split(|&b| b == b'\n')
+        .filter(|line| line.windows(6).any(|w| w == b"\"note\""))
         .filter_map(|line| serde_json::from_slice::<serde_json::Value>(line).ok())
         .filter_map(|value| value.get("note")?.as_str().map(str::to_string))
         .collect()
@@ -927,6 +930,18 @@ E   AssertionError: boom &amp; more</failure></testcase></testsuite></testsuites
         assert_eq!(attributed.results.len(), 4);
         assert_eq!(attributed.results[3].0, Outcome::Signal { signal: 9 });
         assert!(!attributed.unattributed);
+    }
+
+    #[test]
+    fn notes_are_the_note_lines_whoever_wrote_them() {
+        let lines = concat!(
+            "{\"note\": \"pytest-xdist is off\"}\n",
+            "{\"note\":\"rspec-retry is off\"}\n",
+            "{\"start\": \"note\"}\n",
+            "{\"test\": \"note\", \"outcome\": \"failed\", \"output\": \"a \\\"note\\\": x\"}\n",
+            "not the helper's: \"note\"\n",
+        );
+        assert_eq!(notes(lines.as_bytes()), ["pytest-xdist is off", "rspec-retry is off"]);
     }
 
     #[test]

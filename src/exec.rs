@@ -401,6 +401,7 @@ impl Executor for ShellExecutor {
             expression = expression.env(name, value);
         }
         let start = Instant::now();
+        crate::trace::mark(format_args!("exec.start {}", job.label));
         let handle = expression
             .start()
             .with_context(|| format!("cannot start {SHELL} for {}", job.label))?;
@@ -439,6 +440,7 @@ impl Executor for ShellExecutor {
         let (output, dropped) = capture.finish();
 
         let outcome = outcome(status, timed_out);
+        crate::trace::mark(format_args!("exec.end {}", job.label));
         let results = match (&results, job.collect) {
             (Some(path), Collect::StdoutHead(limit)) => read_head(path, limit)?,
             (Some(path), _) => read_results(path)?,

@@ -16,7 +16,7 @@
 //!   one validated `Config`; `suite` lists the tests; `runner` orchestrates a run (plan, run,
 //!   confirm, shrink), emitting events; `control` holds the outside drivers.
 //! - the edges: `exec` (the only module that spawns), `interrupt`, `term`, `probe::files`,
-//!   `report::{console, export, build, junit}`.
+//!   `report::{console, export, build, junit}`, `trace` (timing marks for benchmarks).
 //! - the pure core: `order`, `reduce`, `model`, `execution`, `shell`, `batch`, `preset`,
 //!   `shard`, `probe`, and the report models `report::{record, render, html, replay,
 //!   diagnosis, merge}`: no process, clock or terminal.
@@ -45,6 +45,7 @@ pub mod shard;
 pub mod shell;
 pub mod suite;
 pub mod term;
+pub(crate) mod trace;
 
 use crate::cli::Cli;
 use crate::commands::Session;
@@ -84,7 +85,10 @@ where
         .iter()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
-    match Session::new(argv).and_then(|session| commands::dispatch(cli, &session)) {
+    trace::mark("smoke.start");
+    let ended = Session::new(argv).and_then(|session| commands::dispatch(cli, &session));
+    trace::mark("smoke.end");
+    match ended {
         Ok(code) => ExitCode::from(code),
         Err(e) => match e.downcast_ref::<error::Interrupted>() {
             // Ctrl-C while listing is the user stopping smoke, not smoke failing.

@@ -452,7 +452,9 @@ impl<'a> Listing<'a> {
         extra: &[(&str, OsString)],
         note: Option<&str>,
     ) -> anyhow::Result<exec::Captured> {
+        crate::trace::mark("list.start");
         let got = exec::capture_with(argv, dir, &self.config.env, extra, self.timeout)?;
+        crate::trace::mark("list.end");
         if let Some(signal) = self.interrupt.signal() {
             return Err(Interrupted { signal }.into());
         }

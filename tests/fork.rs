@@ -8,6 +8,7 @@ use common::{
     Suite, assert_no_hook_failures, example, minimal_sequences, names, require_pytest, stderr,
 };
 use std::fs;
+use std::path::Path;
 
 /// A conftest that logs every pytest start-up (forked children do not start up again).
 const COUNTING_CONFTEST: &str = "import os\n\n\ndef pytest_configure(config):\n    with open(os.path.join(os.path.dirname(__file__), 'starts.log'), 'a') as f:\n        f.write('start\\n')\n";
@@ -545,6 +546,74 @@ fn an_rspec_example_that_kills_its_process_is_that_examples_failure_forked_or_fr
             assert_eq!(rspec_starts(&suite), 2);
         }
     }
+}
+
+#[test]
+fn a_forked_rspec_child_ends_as_a_fresh_rspec_would_files_exit_handlers_finalizers_and_status() {
+    if !common::have_tool(&["rspec"], "apt-get install ruby-rspec") {
+        return;
+    }
+    // The child skips Ruby's teardown (freeing its memory), so what others can see of a
+    // process's end must still happen: a file the server opened and the child wrote to, one the
+    // child opened and never closed, an at_exit handler, a Tempfile's removal, a finalizer.
+    let suite = rspec_suite("expect(Registry.dirty).to be_nil");
+    rspec_helper(
+        &suite,
+        "require 'tempfile'\nHERE = File.expand_path('..', __dir__)\nKEPT = File.open(File.join(HERE, 'kept.txt'), 'w')\n",
+    );
+    suite.file(
+        "spec/end_spec.rb",
+        r#"RSpec.describe 'end' do
+  it 'leaves things for the end' do
+    KEPT.write("server's file, written\n")
+    $own = File.open(File.join(HERE, 'own.txt'), 'w')
+    $own.write("own file, never closed\n")
+    at_exit { File.write(File.join(HERE, 'at_exit.txt'), "ran\n") }
+    $temp = Tempfile.new('smoke-end')
+    File.write(File.join(HERE, 'temp_path.txt'), $temp.path)
+    $kept = Object.new
+    ObjectSpace.define_finalizer($kept, proc { File.write(File.join(HERE, 'final.txt'), "ran\n") })
+  end
+end
+"#,
+    );
+    let out = suite.smoke(&[
+        "--order",
+        "rotate",
+        "--times",
+        "1",
+        "spec/end_spec.rb[1:1]",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(suite.report()["options"]["fork_server"], "rspec");
+    assert_eq!(rspec_starts(&suite), 2, "the listing and the server");
+    let read = |f: &str| fs::read_to_string(suite.path().join(f)).unwrap_or_default();
+    assert_eq!(read("kept.txt"), "server's file, written\n");
+    assert_eq!(read("own.txt"), "own file, never closed\n");
+    assert_eq!(read("at_exit.txt"), "ran\n");
+    assert_eq!(read("final.txt"), "ran\n");
+    let temp = read("temp_path.txt");
+    assert!(!temp.is_empty() && !Path::new(&temp).exists(), "{temp}");
+
+    // An at_exit handler that changes the exit status (a coverage threshold): the batch ended
+    // as a fresh rspec's would, passed and exiting 3, and is abandoned as one.
+    let suite = rspec_suite("expect(1).to eq(1)");
+    rspec_helper(
+        &suite,
+        "at_exit { exit 3 unless RSpec.configuration.dry_run? }\n",
+    );
+    let out = suite.smoke(&["--order", "rotate", "--times", "1", "spec/a_spec.rb[1:1]"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let report = suite.report();
+    assert_eq!(report["options"]["fork_server"], "rspec");
+    let hooks = report["hook_failures"].as_array().expect("array");
+    assert!(
+        hooks.len() == 1
+            && hooks[0]["output"]
+                .as_str()
+                .is_some_and(|o| o.contains("passed but exited with exit 3")),
+        "{report}"
+    );
 }
 
 #[test]

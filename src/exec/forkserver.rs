@@ -244,6 +244,7 @@ impl ForkServer {
             .stdin_file(requests_read)
             .stdout_file(replies_write)
             .stderr_file(log);
+        crate::trace::mark("fork.spawn");
         let handle = expression
             .start()
             .context("cannot start the fork server's batch command")?;
@@ -283,7 +284,10 @@ impl ForkServer {
         let ready = self.reply(self.started + plan.startup);
         drop(running);
         let why = match ready {
-            Reply::Line(line) if line.get("ready").is_some() => return Ok(Ok(self)),
+            Reply::Line(line) if line.get("ready").is_some() => {
+                crate::trace::mark("fork.ready");
+                return Ok(Ok(self));
+            }
             Reply::Line(line) => match line.get("unavailable").and_then(|v| v.as_str()) {
                 Some(why) => why.to_string(),
                 None => format!("its helper said {line}, not that it was ready"),
@@ -418,6 +422,7 @@ impl ForkServer {
         // One write: the request formatted straight into the pipe would be a write(2) per
         // JSON token, and as many reads on the server's side.
         let line = format!("{request}\n");
+        crate::trace::mark(format_args!("fork.request {}", tests.len()));
         if self.requests.write_all(line.as_bytes()).is_err() {
             return Ok(Ok(None));
         }
@@ -438,6 +443,7 @@ impl ForkServer {
             }
             Reply::Gone | Reply::Late => return Ok(Ok(None)),
         };
+        crate::trace::mark(format_args!("fork.pid {pid}"));
         let running = interrupt::RunningGroup::new(pid);
         let deadline = job.timeout.map_or(forever, |limit| start + limit);
         let mut ended = self.watch(&results, deadline, plan.test_timeout);
@@ -451,6 +457,7 @@ impl ForkServer {
             }
         }
         let duration = start.elapsed();
+        crate::trace::mark("fork.exit");
         if job.kill_leftovers || timed_out {
             // What the child left running in its group (the child itself has been reaped).
             kill_group(pid, libc::SIGKILL);
@@ -474,6 +481,7 @@ impl ForkServer {
                 return Err(e).with_context(|| format!("cannot read '{}'", results.display()));
             }
         };
+        crate::trace::mark("fork.read");
         Ok(Ok(Some(Finished {
             outcome,
             duration,

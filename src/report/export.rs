@@ -261,12 +261,15 @@ impl ReportFiles {
     }
 
     fn write_reports(&self, state: &mut WriteState, report: &RunReport) -> Result<()> {
+        crate::trace::mark("report.write");
         // The JSON last: it is what a second signal reads back, so once it exists the text and
         // HTML reports do too.
         self.write_file(state, &self.text, render_text(report).as_bytes())?;
         self.write_file(state, &self.html, render_html(report).as_bytes())?;
         self.write_file(state, &self.json, render_json(report).as_bytes())?;
-        self.restore_logs(state)
+        let restored = self.restore_logs(state);
+        crate::trace::mark("report.written");
+        restored
     }
 
     /// Hold the finished log at `path` open, so that [`write`](Self::write) can write it back

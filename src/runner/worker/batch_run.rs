@@ -46,6 +46,7 @@ impl Worker<'_> {
         run: &mut SequenceRun,
         state: Option<&Path>,
     ) -> Result<()> {
+        crate::trace::mark(format_args!("batch.start {purpose:?} {}", sequence.len()));
         let length = u32::try_from(sequence.len()).unwrap_or(u32::MAX);
         let workdir = self.workdir().map(Path::to_path_buf);
         let mut env = self.env(ctx, None);
@@ -158,10 +159,12 @@ impl Worker<'_> {
             Format::Json => batch::parse_json(results, &asked).is_err(),
             Format::Tap => false,
         };
-        let results_lost = template.format != Format::Tap
+        // A forked child's lines are its results: never read as the format's whole file.
+        let results_lost = !forked
+            && template.format != Format::Tap
             && (!ended.passed() || died_in_a_test)
             && finished.results.as_deref().is_none_or(unreadable);
-        let streamed = stream.as_deref().filter(|_| results_lost && !forked);
+        let streamed = stream.as_deref().filter(|_| results_lost);
         let reported = match (template.format, &finished.results) {
             _ if forked => batch::parse_forked(finished.results.as_deref().unwrap_or_default()),
             _ if streamed.is_some() => batch::parse_forked(streamed.unwrap_or_default()),
@@ -189,6 +192,7 @@ impl Worker<'_> {
         let says_which = forked || template.format == Format::Tap;
         let attributed = batch::attribute(&asked, reported, ended, says_which)
             .map_err(|m| self.order_error(template, &m))?;
+        crate::trace::mark(format_args!("batch.result {purpose:?} forked={forked}"));
         if attributed.unattributed {
             let mut said = match streamed {
                 // Every test that started also ended: the runner died outside the tests.
