@@ -11,24 +11,12 @@ mod common;
 use common::{Suite, have_jest, have_tool, require_pytest, stderr, stdout};
 use serde_json::Value;
 use std::path::Path;
-use std::process::Command;
 
 const RSPEC: &str = "apt-get install ruby-rspec";
 
 /// A copy of tests/fixtures/state/NAME in a fresh temp folder.
 fn fixture(name: &str) -> Suite {
-    let suite = Suite::new();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/state")
-        .join(name);
-    let copied = Command::new("cp")
-        .arg("-R")
-        .arg(format!("{}/.", src.display()))
-        .arg(suite.path())
-        .status()
-        .expect("cp runs");
-    assert!(copied.success(), "copying {}", src.display());
-    suite
+    common::copy_of(&format!("tests/fixtures/state/{name}"))
 }
 
 /// One pair's run: the failure's `state:` line and its report record.
@@ -211,12 +199,25 @@ fn diagnose_says_what_a_cleaner_undid_inside_the_runner() {
     );
     let diagnosis = suite.newest("smoke-diagnose");
     let d = &diagnosis["failures"][0];
-    assert!(d["cleaners"].as_array().expect("cleaners").iter().any(|c| c == cleaner), "{d:#?}");
+    assert!(
+        d["cleaners"]
+            .as_array()
+            .expect("cleaners")
+            .iter()
+            .any(|c| c == cleaner),
+        "{d:#?}"
+    );
     let undone = &d["undone"][0];
     assert_eq!(undone["cleaner"], cleaner, "{d:#?}");
     let c = &undone["changes"][0];
-    assert_eq!((c["kind"].as_str(), c["name"].as_str()), (Some("cwd"), Some("os.getcwd()")));
-    assert!(c["before"].as_str().expect("before").ends_with("/tests"), "{c:#?}");
+    assert_eq!(
+        (c["kind"].as_str(), c["name"].as_str()),
+        (Some("cwd"), Some("os.getcwd()"))
+    );
+    assert!(
+        c["before"].as_str().expect("before").ends_with("/tests"),
+        "{c:#?}"
+    );
 }
 
 #[test]

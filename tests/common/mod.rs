@@ -230,13 +230,11 @@ pub fn wait_for(path: &Path, limit: std::time::Duration) {
     }
 }
 
-/// Copy `examples/NAME` into a fresh temp folder (so runs leave nothing in the checkout) and
-/// return the folder holding the copy.
-pub fn example(name: &str) -> Suite {
+/// Copy the folder `rel` of the checkout (`examples/rspec`, `tests/fixtures/state/jest`) into a
+/// fresh temp folder, so runs leave nothing in the checkout, and return the copy.
+pub fn copy_of(rel: &str) -> Suite {
     let suite = Suite::new();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("examples")
-        .join(name);
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
     let copied = Command::new("cp")
         .arg("-R")
         .arg(format!("{}/.", src.display()))
@@ -244,6 +242,13 @@ pub fn example(name: &str) -> Suite {
         .status()
         .expect("cp runs");
     assert!(copied.success(), "copying {}", src.display());
+    suite
+}
+
+/// Copy `examples/NAME` into a fresh temp folder (so runs leave nothing in the checkout) and
+/// return the folder holding the copy.
+pub fn example(name: &str) -> Suite {
+    let suite = copy_of(&format!("examples/{name}"));
     // What earlier runs in the checkout left: builds (which hold the checkout's paths), reports.
     for leftover in ["target", "reports", "state", "Cargo.lock", "greeting.txt"] {
         let path = suite.path().join(leftover);
