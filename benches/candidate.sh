@@ -48,12 +48,12 @@ if [ "$BUILD" = 1 ] && [ -z "${SMOKE_BIN:-}" ]; then
 fi
 rm -rf "$DIR" && mkdir -p "$DIR/suites" "$DIR/traces" "$DIR/out"
 
-PYTEST_OPTS="-p no:randomly -p no:random_order -p no:cacheprovider"
+PYTEST_OPTS=(-p no:randomly -p no:random_order -p no:cacheprovider)
 # The preset's batch command with the probe loaded too.
 probe_batch() {
   case $1 in
     rspec) echo "rspec -r \"\$SMOKE_HELPERS/rspec_order.rb\" -r $HERE/trace_rspec.rb --format progress --format json --out {json} {tests}" ;;
-    pytest) echo "pytest $PYTEST_OPTS -p trace_pytest -q --junitxml={junit} {tests}" ;;
+    pytest) echo "pytest ${PYTEST_OPTS[*]} -p trace_pytest -q --junitxml={junit} {tests}" ;;
   esac
 }
 
@@ -63,7 +63,7 @@ plain_run() {
   shift
   case $runner in
     rspec) rspec -r "$HERE/trace_rspec.rb" "$@" ;;
-    pytest) PYTHONPATH=$HERE pytest $PYTEST_OPTS -p trace_pytest -q "$@" ;;
+    pytest) PYTHONPATH=$HERE pytest "${PYTEST_OPTS[@]}" -p trace_pytest -q "$@" ;;
   esac
 }
 
@@ -177,12 +177,24 @@ if [ "$WHOLE" = 1 ] && [[ ",$RUNNERS," == *,rspec,* ]]; then
     mkdir -p "$out"
     (cd "$suite" && rm -rf state ran.log && rspec --seed "$seed" >"$out/ci.log" 2>&1) || true
     echo
-    echo "where a whole \`smoke reproduce\` goes (planted rspec suite of 84, seed $seed; ms; runs: count, ms):"
+    echo "where a whole \`smoke reproduce\` of CI's \`rspec --seed $seed\` goes (the planted rspec suite of 84; ms;"
+    echo "listing: rspec's order for the seed, while the fork server loads; server wait: for the server after"
+    echo "that; runs: count, ms from request to result; reports: writing the text, HTML and JSON reports):"
     echo
+    echo "| run | total | listing | server wait | iteration | candidates | confirmations | verbose rerun | reports | other |"
+    echo "|---|---|---|---|---|---|---|---|---|---|"
     for i in 1 2 3; do
       (cd "$suite" && rm -rf state ran.log && SMOKE_TRACE=$out/whole-$i.trace "$SMOKE" reproduce "$out/ci.log" \
         --preset rspec -q --report "$out/smoke-$i/report.txt" >"$out/smoke-$i.txt" 2>&1) || true
-      python3 "$PY" whole "$out/whole-$i.trace"
+      python3 - "$i" "$(python3 "$PY" whole "$out/whole-$i.trace")" <<'EOF'
+import json, sys
+w = json.loads(sys.argv[2])
+runs = w["runs"]
+run = lambda k: "%d, %.0f" % tuple(runs[k]) if k in runs else "-"
+print("| %s | %.0f | %.0f | %.0f | %s | %s | %s | %s | %.0f | %.0f |" % (
+    sys.argv[1], w["total"], w["listing"], w["server wait"], run("Iteration"), run("Candidate"),
+    run("Confirm"), run("Rerun"), w["reports"], w["other"]))
+EOF
     done
   fi
 fi
