@@ -1384,3 +1384,25 @@ fn state_ignore_is_read_replaced_by_its_flag_and_covers_a_folder_s_entries() {
         "{message}"
     );
 }
+
+#[test]
+fn state_diff_is_on_unless_the_key_or_the_flag_turns_it_off() {
+    assert!(with_file(&[], MINIMAL).expect("valid").probes.inside);
+    let off = format!("{MINIMAL}state-diff = false\n");
+    assert!(!with_file(&[], &off).expect("valid").probes.inside);
+    assert!(
+        !with_file(&["--no-state-diff"], MINIMAL)
+            .expect("valid")
+            .probes
+            .inside
+    );
+    let on = format!("{MINIMAL}state-diff = true\n");
+    assert!(
+        !with_file(&["--no-state-diff"], &on)
+            .expect("valid")
+            .probes
+            .inside
+    );
+    let message = error(with_file(&[], &format!("{MINIMAL}state-diff = \"no\"\n")));
+    assert!(message.contains("state-diff"), "{message}");
+}
