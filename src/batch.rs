@@ -941,7 +941,10 @@ E   AssertionError: boom &amp; more</failure></testcase></testsuite></testsuites
             "{\"test\": \"note\", \"outcome\": \"failed\", \"output\": \"a \\\"note\\\": x\"}\n",
             "not the helper's: \"note\"\n",
         );
-        assert_eq!(notes(lines.as_bytes()), ["pytest-xdist is off", "rspec-retry is off"]);
+        assert_eq!(
+            notes(lines.as_bytes()),
+            ["pytest-xdist is off", "rspec-retry is off"]
+        );
     }
 
     #[test]

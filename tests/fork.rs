@@ -577,13 +577,7 @@ fn a_forked_rspec_child_ends_as_a_fresh_rspec_would_files_exit_handlers_finalize
 end
 "#,
     );
-    let out = suite.smoke(&[
-        "--order",
-        "rotate",
-        "--times",
-        "1",
-        "spec/end_spec.rb[1:1]",
-    ]);
+    let out = suite.smoke(&["--order", "rotate", "--times", "1", "spec/end_spec.rb[1:1]"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(suite.report()["options"]["fork_server"], "rspec");
     assert_eq!(rspec_starts(&suite), 2, "the listing and the server");
