@@ -73,7 +73,7 @@ module SmokeForkServer
   # having done all a fresh rspec does there that anyone can see: the last finalizer (one that
   # a finalizer makes runs after all the others) flushes the files the child wrote to and exits
   # with the status Ruby would have. That status is $! when the at_exit handlers begin (this
-  # one, added last, runs first); if any handler after it raises (exit 2 included), Ruby's own
+  # one, added last, runs first); if any handler after it raises (an `exit 2` too), Ruby's own
   # end takes over.
   def self.quick_exit
     at_exit do
