@@ -882,6 +882,38 @@ mod tests {
     }
 
     #[test]
+    fn the_runner_state_joins_the_state_line_and_marks_what_the_victim_met_escaped() {
+        use crate::probe::state::read;
+        let mut r = report();
+        let lines = [
+            r#"{"begin": {"runner": "pytest", "names": 10, "noise": [], "seconds": 0.001}}"#,
+            r#"{"test": "p", "changes": [{"kind": "module-global", "name": "m.REG", "before": "dict (1 key)", "after": "dict (2 keys)", "added": ["'<script>x</script>'"]}]}"#,
+            r#"{"test": "v", "changes": []}"#,
+        ]
+        .join("\n");
+        let mut state = read(&lines, 2, Some("v")).expect("read");
+        r.failures[0].state_diff = std::mem::take(&mut state.changes);
+        r.failures[0].state = Some(state);
+        let page = render_html(&r);
+        assert!(
+            page.contains(
+                "<summary>state: p added '&lt;script&gt;x&lt;/script&gt;' to m.REG; v failed \
+                 with it in place</summary>"
+            ),
+            "{page}"
+        );
+        assert!(
+            page.contains("<span class=\"added\">      module-global m.REG: dict (1 key) -&gt; dict (2 keys), added '&lt;script&gt;x&lt;/script&gt;' [met by the failing test]</span>"),
+            "{page}"
+        );
+        assert_eq!(
+            page.matches("<script").count(),
+            1,
+            "only smoke's own script"
+        );
+    }
+
+    #[test]
     fn the_page_refers_to_nothing_outside_itself() {
         let page = render_html(&report());
         for needle in ["http:", "https:", "src=", "url(", "@import"] {
