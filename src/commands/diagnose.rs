@@ -436,6 +436,8 @@ fn write(files: &ReportFiles, diagnosis: &DiagnoseReport) -> anyhow::Result<()> 
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn a_cleaner_undoes_what_it_changed_of_the_polluters_names_only() {
         let change = |test: &str, name: &str| crate::probe::state::StateChange {
@@ -458,8 +460,6 @@ mod tests {
         assert_eq!(got, [change("c", "os.getcwd()")]);
         assert!(undone("c", &["q".to_string()], &changes).is_empty());
     }
-
-    use super::*;
 
     #[test]
     fn the_estimate_counts_what_runs_and_what_is_known_already() {
