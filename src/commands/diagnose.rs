@@ -295,14 +295,13 @@ pub(crate) fn run(args: DiagnoseArgs, session: &Session) -> anyhow::Result<u8> {
                     sequence[..sequence.len() - 2].iter().map(shown).collect();
                 let changes = undone(&cleaner, &polluters, &state.changes);
                 if !changes.is_empty() {
-                    let redacted = crate::probe::state::StateDiff {
-                        changes,
-                        ..Default::default()
-                    }
-                    .redacted(|t| redactor.apply(t), crate::report::Redactor::looks_secret);
                     d.undone.push(crate::report::diagnosis::Undone {
                         cleaner,
-                        changes: redacted.changes,
+                        changes: crate::probe::state::redacted_changes(
+                            changes,
+                            |t| redactor.apply(t),
+                            crate::report::Redactor::looks_secret,
+                        ),
                     });
                 }
             }

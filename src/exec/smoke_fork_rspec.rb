@@ -34,23 +34,6 @@ module SmokeForkServer
     REPLIES.write(JSON.generate(message) + "\n")
   end
 
-  # What rspec loads the first time an example fails, to print it: the differ, pp (and
-  # io/console, which pp loads at its first use, for the terminal's width), and the source
-  # reader (Ripper) that shows the failing line. Loaded once here, every child that sees a
-  # failure saves loading it again (about 10 ms a child); a fresh rspec would load the same
-  # files at its first failure, and no example has run yet. Each is optional: an rspec without
-  # one goes on without it. smoke_state_rspec.rb loads the same list before its baseline.
-  FAILURE_LIBRARIES = %w[pp io/console ripper diff/lcs diff/lcs/hunk rspec/support/differ
-                         rspec/support/hunk_generator rspec/support/source].freeze
-
-  def self.preload_failure_reporting
-    FAILURE_LIBRARIES.each do |library|
-      require library
-    rescue LoadError
-      nil
-    end
-  end
-
   # The object ids of the files a child wrote to, which its end flushes (see quick_exit): ids,
   # so that a file the child drops is closed by the GC as in a fresh rspec (a WeakMap would do
   # too, but it empties itself as the finalizers run, before the last one).
@@ -177,7 +160,9 @@ module SmokeForkServer
                                          'forking would copy them stopped')
       exit!(0)
     end
-    SmokeForkServer.preload_failure_reporting
+    # rspec's failure printing, loaded once here: every child that sees a failure saves loading
+    # it again (about 10 ms a child).
+    SmokeExactOrder.preload_failure_reporting
     SmokeExactOrder.one_attempt
     index = {}
     world.all_examples.each { |e| index[SmokeExactOrder.key(e.id)] ||= e }

@@ -42,6 +42,22 @@ module SmokeExactOrder
   # each once).
   NOTES = []
 
+  # What rspec loads the first time an example fails, to print it: the differ, pp (and
+  # io/console, which pp loads at its first use, for the terminal's width), and the source
+  # reader (Ripper) that shows the failing line. The fork server loads them once before any
+  # child, and smoke_state_rspec.rb before its first look; a fresh rspec would load the same
+  # files at its first failure. Each is optional: an rspec without one goes on without it.
+  FAILURE_LIBRARIES = %w[pp io/console ripper diff/lcs diff/lcs/hunk rspec/support/differ
+                         rspec/support/hunk_generator rspec/support/source].freeze
+
+  def self.preload_failure_reporting
+    FAILURE_LIBRARIES.each do |library|
+      require library
+    rescue LoadError
+      nil
+    end
+  end
+
   # rspec-retry runs a failing example again in the same process (its around hook), which
   # hides an order failure that the example's own cleanup undoes: one attempt each, whatever
   # its settings, metadata or RSPEC_RETRY_RETRY_COUNT say. smoke's --retries reruns a candidate

@@ -17,7 +17,7 @@
 # repository as src/helpers/smoke_state_rspec.rb.
 #
 # It must not change the program: it reads only what is already loaded (never an autoload; the
-# one require is of what rspec itself loads at its first failure, see FAILURE_LIBRARIES), calls
+# one require is of what rspec itself loads at its first failure, rspec_order.rb's FAILURE_LIBRARIES), calls
 # Ruby's own Module and Kernel methods (bound, so a class that redefines `name` or `constants`
 # is read as Ruby sees it), runs none of the program's code and never `inspect`s an arbitrary
 # object (slow, side effects, addresses): objects are described by class, containers by size and
@@ -97,13 +97,6 @@ module SmokeState
 
   # Matches no value (Set's place when the program has not loaded Set).
   NOT_A_CLASS = Class.new.freeze
-
-  # What rspec loads the first time an example fails, to print it (the same list as
-  # smoke_fork_rspec.rb's FAILURE_LIBRARIES, which its fork server loads before every child):
-  # loaded before the baseline, so that the first failure does not show as the failing example
-  # defining `Kernel#pp`, `PP` and IO's console methods. Each is optional.
-  FAILURE_LIBRARIES = %w[pp io/console ripper diff/lcs diff/lcs/hunk rspec/support/differ
-                         rspec/support/hunk_generator rspec/support/source].freeze
 
   # One snapshot: name => [kind, value, members, fingerprint]. `value` is the short string
   # written as before/after, `members` the keys or members of a container (for added/removed)
@@ -589,7 +582,10 @@ module SmokeState
     # The two baseline snapshots, the noise between them, and the begin line.
     def begin
       @root = Dir.pwd
-      preload_failure_reporting
+      # What rspec loads at its first failure, loaded before the baseline, so that the first
+      # failure does not show as the failing example defining `Kernel#pp`, `PP` and IO's
+      # console methods (the fork server has it loaded already).
+      SmokeExactOrder.preload_failure_reporting
       first, first_cut = take
       started = now
       second, second_cut = take
@@ -622,14 +618,6 @@ module SmokeState
 
     def now
       Process.clock_gettime(Process::CLOCK_MONOTONIC)
-    end
-
-    def preload_failure_reporting
-      FAILURE_LIBRARIES.each do |library|
-        require library
-      rescue LoadError
-        nil
-      end
     end
 
     def take

@@ -340,6 +340,30 @@ pub fn phrase(c: &StateChange) -> String {
     }
 }
 
+/// `changes` with `hide` applied to every value and name, and the values of secret-looking
+/// environment variables replaced whole.
+pub fn redacted_changes(
+    mut changes: Vec<StateChange>,
+    hide: impl Fn(&str) -> String,
+    secret: impl Fn(&str) -> bool,
+) -> Vec<StateChange> {
+    for c in &mut changes {
+        let is_secret = c.kind == "env" && secret(&c.name);
+        for value in [&mut c.before, &mut c.after].into_iter().flatten() {
+            *value = if is_secret {
+                "<redacted>".to_string()
+            } else {
+                hide(value)
+            };
+        }
+        c.name = hide(&c.name);
+        for m in c.added.iter_mut().chain(&mut c.removed) {
+            *m = hide(m);
+        }
+    }
+    changes
+}
+
 impl StateDiff {
     /// The same, with `hide` applied to every value and name (secret values in the report's
     /// environment), and the values of secret-looking environment variables replaced whole.
@@ -348,21 +372,7 @@ impl StateDiff {
         hide: impl Fn(&str) -> String,
         secret: impl Fn(&str) -> bool,
     ) -> Self {
-        let hidden = "<redacted>".to_string();
-        for c in &mut self.changes {
-            let is_secret = c.kind == "env" && secret(&c.name);
-            for value in [&mut c.before, &mut c.after].into_iter().flatten() {
-                *value = if is_secret {
-                    hidden.clone()
-                } else {
-                    hide(value)
-                };
-            }
-            c.name = hide(&c.name);
-            for m in c.added.iter_mut().chain(&mut c.removed) {
-                *m = hide(m);
-            }
-        }
+        self.changes = redacted_changes(self.changes, &hide, &secret);
         if let Some(victim) = &self.victim
             && self.summary.is_some()
             && self
