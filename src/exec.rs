@@ -227,6 +227,16 @@ pub trait Executor {
         let _ = plan;
     }
 
+    /// The node ids the early fork server wrote once it had collected (`plan.lists`: it
+    /// collects what the preset's listing collects), waiting for it to be ready; from then on
+    /// it serves this executor's forked runs. `None` when there is no early server, or it
+    /// cannot serve (the reason is kept for the forked runs, as at their first use): the caller
+    /// lists the suite itself.
+    fn served_listing(&mut self, plan: &ForkPlan) -> Result<Option<Vec<u8>>> {
+        let _ = plan;
+        Ok(None)
+    }
+
     /// Run a batch `job` (its args are the names) as a fresh process, with `extras`: options
     /// before the names, smoke's streaming plugin, the names in a file. An executor without
     /// files runs the job as it is.
@@ -561,6 +571,28 @@ impl Executor for ShellExecutor {
     fn prestart_fork_server(&mut self, plan: &ForkPlan) {
         if self.fork.is_none() && self.early.is_none() && self.no_fork.is_none() {
             self.early = forkserver::ForkServer::spawn(plan, &self.dir, &self.env).ok();
+        }
+    }
+
+    fn served_listing(&mut self, plan: &ForkPlan) -> Result<Option<Vec<u8>>> {
+        if !plan.lists || self.fork.is_some() {
+            return Ok(None);
+        }
+        let Some(early) = self.early.take() else {
+            return Ok(None);
+        };
+        match early.until_ready(plan)? {
+            Ok(server) => {
+                let listed = server.listed();
+                self.fork = Some(server);
+                self.fork_collected_by_config = true;
+                crate::trace::mark("list.served");
+                Ok(listed)
+            }
+            Err(why) => {
+                self.no_fork = Some(why);
+                Ok(None)
+            }
         }
     }
 

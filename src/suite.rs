@@ -47,9 +47,13 @@ pub struct Listed {
 /// The names of every test in the suite, in its usual order. Names from the `list` command and
 /// the glob are kept byte for byte, whether or not they are UTF-8. A name listed twice is kept
 /// once, with a sentence for `warnings`. A signal raised on `interrupt` while a listing command
-/// runs stops it and ends in [`Interrupted`].
+/// runs stops it and ends in [`Interrupted`]. `served`: the node ids the fork server wrote
+/// once it had collected the suite ([`Config::server_lists`]), taken instead of listing again
+/// when it collected cleanly and found tests; otherwise the listing runs as it always does, and
+/// says what went wrong.
 pub fn resolve(
     config: &Config,
+    served: Option<Vec<u8>>,
     interrupt: &Interrupt,
     warnings: &mut Vec<String>,
 ) -> anyhow::Result<Listed> {
@@ -75,8 +79,16 @@ pub fn resolve(
         }
         TestSource::Glob(pattern) => glob_names(config, pattern)?,
         TestSource::PytestCollect(command) => {
-            let run = listing.pytest_run(command)?;
-            listing.pytest_ids(command, run, warnings)?
+            let served = served
+                .as_deref()
+                .and_then(|bytes| pytest_list(bytes).ok().flatten());
+            match served {
+                Some(served) if served.errors == 0 && !served.ids.is_empty() => served.ids,
+                _ => {
+                    let run = listing.pytest_run(command)?;
+                    listing.pytest_ids(command, run, warnings)?
+                }
+            }
         }
         TestSource::Go(program) => {
             let built = crate::exec::PrivateDir::new("smoke-go-")
@@ -1475,7 +1487,7 @@ mod tests {
             || 1,
         )
         .expect("valid config");
-        let message = resolve(&config, &Interrupt::new(), &mut Vec::new())
+        let message = resolve(&config, None, &Interrupt::new(), &mut Vec::new())
             .expect_err("invalid glob")
             .to_string();
         assert!(

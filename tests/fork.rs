@@ -56,8 +56,8 @@ fn the_example_shrinks_to_the_same_pair_with_one_pytest_start_instead_of_one_per
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let forked = suite.report();
     assert_eq!(forked["options"]["fork_server"], "pytest");
-    // The listing, then the server; every sequence was a fork of the server.
-    assert_eq!(starts(&suite), 2);
+    // One pytest: the server, whose collection was the listing; every sequence was a fork.
+    assert_eq!(starts(&suite), 1);
 
     fs::remove_file(suite.path().join("starts.log")).expect("remove");
     let out = suite.smoke(&["--seed", "1", "--iterations", "3", "--no-fork-server"]);
@@ -110,18 +110,36 @@ fn events(suite: &Suite) -> Vec<String> {
 }
 
 #[test]
-fn the_fork_server_loads_the_suite_while_the_preset_lists_it() {
+fn the_preset_s_listing_is_the_fork_server_s_collection_and_another_batch_is_listed_beside_it() {
     require_pytest();
+    // The preset's own listing and batch command collect the same suite: the server writes its
+    // node ids, and pytest loads the suite once.
     let suite = polluted_suite();
     suite.file("conftest.py", EVENTS_CONFTEST);
     let out = suite.smoke(&["--preset", "pytest", "--order", "rotate"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(suite.report()["options"]["fork_server"], "pytest");
+    assert_eq!(suite.report()["options"]["tests"], 30);
+    assert_eq!(
+        minimal_sequences(&suite.report()),
+        pair("test_b.py::test_pollute", "test_c.py::test_victim")
+    );
+    assert_eq!(events(&suite), ["server configured"]);
+
+    // A batch command of the user's may collect something else: the preset lists the suite,
+    // and the server started early loads it at the same time, not after.
+    let suite = polluted_suite();
+    suite.file("conftest.py", EVENTS_CONFTEST).file(
+        "smoke.toml",
+        "[suite]\npreset = \"pytest\"\nbatch = \"pytest -p no:randomly -p no:cacheprovider -q --junitxml={junit} {tests}\"\n",
+    );
+    let out = suite.smoke(&["--order", "rotate"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert_eq!(suite.report()["options"]["fork_server"], "pytest");
     assert_eq!(
         minimal_sequences(&suite.report()),
         pair("test_b.py::test_pollute", "test_c.py::test_victim")
     );
-    // One listing, one server, and the server started before the listing had finished.
     let seen = events(&suite);
     let at = |what: &str| seen.iter().position(|e| e == what);
     assert_eq!(
@@ -133,6 +151,26 @@ fn the_fork_server_loads_the_suite_while_the_preset_lists_it() {
         panic!("{seen:?}");
     };
     assert!(server < listed, "{seen:?}");
+}
+
+#[test]
+fn a_server_that_cannot_serve_leaves_the_listing_to_the_preset_which_says_what_went_wrong() {
+    require_pytest();
+    // A collection error: the server says it cannot fork and writes no listing; the preset's
+    // own listing runs and its error names the broken file, as without a server.
+    let suite = polluted_suite();
+    suite
+        .file("conftest.py", COUNTING_CONFTEST)
+        .file("test_broken.py", "import nowhere_to_be_found\n");
+    let out = suite.smoke(&["--preset", "pytest", "--order", "rotate"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("test_broken.py"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nowhere_to_be_found"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(starts(&suite), 2, "the server, then the listing");
 }
 
 #[test]
@@ -223,8 +261,8 @@ def test_leave():
     assert_eq!(suite.report()["options"]["fork_server"], "pytest");
     assert_eq!(
         starts(&suite),
-        2,
-        "the listing and the server: the test ran forked"
+        1,
+        "the server, which also listed: the test ran forked"
     );
     let read = |f: &str| fs::read_to_string(suite.path().join(f)).unwrap_or_default();
     assert_eq!(read("unflushed.txt"), "written, never flushed\n");
@@ -291,7 +329,7 @@ fn each_forked_sequence_gets_its_own_iteration_and_seed_variables() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let logged = fs::read_to_string(suite.path().join("env.log")).expect("env.log");
     assert_eq!(logged, "1 40\n2 41\n3 42\n");
-    assert_eq!(starts(&suite), 2);
+    assert_eq!(starts(&suite), 1);
 }
 
 #[test]
@@ -349,41 +387,62 @@ fn with_two_workers_each_has_its_own_server() {
         minimal_sequences(&suite.report()),
         pair("test_b.py::test_pollute", "test_c.py::test_victim")
     );
-    // The listing and one server per worker.
-    assert_eq!(starts(&suite), 3);
+    // One server per worker; the first one's collection was the listing.
+    assert_eq!(starts(&suite), 2);
 }
 
 #[test]
 fn ctrl_c_while_the_tests_are_listed_ends_the_server_started_early_too() {
     require_pytest();
-    let suite = polluted_suite();
-    // Every pytest notes its pid; the listing then collects for a minute.
-    suite.file(
-        "conftest.py",
-        "import os, sys, time\n\n\ndef pytest_configure(config):\n    with open('pytest.pids', 'a') as f:\n        f.write('%d\\n' % os.getpid())\n\n\ndef pytest_collection_finish(session):\n    if 'smoke_fork_pytest' not in sys.modules:\n        time.sleep(60)\n",
-    );
-    let mut child = suite.spawn(&["--preset", "pytest", "--order", "rotate"]);
-    let pids = || -> Vec<i32> {
-        fs::read_to_string(suite.path().join("pytest.pids"))
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|l| l.trim().parse().ok())
-            .collect()
-    };
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while pids().len() < 2 && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    assert_eq!(pids().len(), 2, "the listing and the server started");
-    child.signal(libc::SIGINT);
-    let status = child.0.wait().expect("wait");
-    assert_eq!(status.code(), Some(130));
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    for pid in pids() {
-        while common::alive(pid) && std::time::Instant::now() < deadline {
+    // Every pytest notes its pid; then, in the first case, the listing collects for a minute
+    // (a batch command of the user's: the preset lists the suite beside the server); in the
+    // second, the server does (the preset's own: its collection is the listing).
+    let listing_sleeps = "import os, sys, time\n\n\ndef pytest_configure(config):\n    with open('pytest.pids', 'a') as f:\n        f.write('%d\\n' % os.getpid())\n\n\ndef pytest_collection_finish(session):\n    if 'smoke_fork_pytest' not in sys.modules:\n        time.sleep(60)\n";
+    let server_sleeps = "import os, sys, time\n\n\ndef pytest_configure(config):\n    with open('pytest.pids', 'a') as f:\n        f.write('%d\\n' % os.getpid())\n\n\ndef pytest_collection_finish(session):\n    if getattr(sys.modules.get('smoke_fork_pytest'), '_SERVING', False):\n        time.sleep(60)\n";
+    let custom_batch = "[suite]\npreset = \"pytest\"\nbatch = \"pytest -p no:randomly -p no:cacheprovider -q --junitxml={junit} {tests}\"\n";
+    let preset = "[suite]\npreset = \"pytest\"\n";
+    for (conftest, config, processes) in [
+        (listing_sleeps, custom_batch, 2),
+        (server_sleeps, preset, 1),
+    ] {
+        let suite = polluted_suite();
+        suite
+            .file("conftest.py", conftest)
+            .file("smoke.toml", config);
+        let mut child = suite.spawn(&["--order", "rotate"]);
+        let pids = || -> Vec<i32> {
+            fs::read_to_string(suite.path().join("pytest.pids"))
+                .unwrap_or_default()
+                .lines()
+                .filter_map(|l| l.trim().parse().ok())
+                .collect()
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while pids().len() < processes && std::time::Instant::now() < deadline {
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
-        assert!(!common::alive(pid), "pytest process {pid} still runs");
+        assert_eq!(
+            pids().len(),
+            processes,
+            "{config}: the pytest processes started"
+        );
+        // Past pytest_configure: collecting.
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        child.signal(libc::SIGINT);
+        let status = child.0.wait().expect("wait");
+        assert_eq!(status.code(), Some(130), "{config}");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        for pid in pids() {
+            while common::alive(pid) && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            assert!(
+                !common::alive(pid),
+                "{config}: pytest process {pid} still runs"
+            );
+        }
+        // No listing was started after the signal.
+        assert_eq!(pids().len(), processes, "{config}");
     }
 }
 
@@ -739,8 +798,8 @@ fn output_before_the_plugin_takes_the_pipe_and_the_suites_pythonpath_do_not_stop
         minimal_sequences(&suite.report()),
         pair("test_b.py::test_pollute", "test_c.py::test_victim")
     );
-    // The listing and the server: every sequence was forked.
-    assert_eq!(starts(&suite), 2);
+    // The server, which also listed: every sequence was forked.
+    assert_eq!(starts(&suite), 1);
     // A fresh pytest loads smoke's plugin through the same PYTHONPATH.
     let out = suite.smoke(&["--order", "rotate", "--no-fork-server"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));

@@ -49,7 +49,7 @@ pub(crate) fn run(args: ReproduceArgs, session: &Session) -> anyhow::Result<u8> 
             (TestNames::new(suite::dedupe(ids).0), None)
         }
         None => {
-            let listed = session.list(&config, &mut warnings)?;
+            let listed = session.list(&config, executors.first_mut(), &mut warnings)?;
             (listed.names, listed.built)
         }
     };

@@ -68,7 +68,7 @@ pub(crate) fn run(args: ResumeArgs, session: &Session) -> anyhow::Result<u8> {
     let suite::Listed {
         names,
         built: _built,
-    } = session.list(&config, &mut warnings)?;
+    } = session.list(&config, None, &mut warnings)?;
     let selection = suite::select(&names, &config.selected)?;
     config.count_iterations(&selection, &mut warnings)?;
     same_run(&recorded, &config, selection.len())?;

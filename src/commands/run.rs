@@ -36,7 +36,7 @@ pub(crate) fn run(cli: Cli, session: &Session) -> anyhow::Result<u8> {
     let suite::Listed {
         names,
         built: _built,
-    } = session.list(&config, &mut warnings)?;
+    } = session.list(&config, executors.first_mut(), &mut warnings)?;
     let selection = suite::select(&names, &config.selected);
     // Tuscan and exhaustive run as many iterations as the selected tests give them.
     let counted = match &selection {

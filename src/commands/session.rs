@@ -18,7 +18,7 @@ use crate::report::export::{ReportFiles, ReportWriter};
 use crate::report::record::{Options, RawName, Recorder, RunReport, Stats};
 use crate::report::replay;
 use crate::report::{self, Mode, Redactor, Reporter};
-use crate::runner::{Runner, WorkerExecutor};
+use crate::runner::{self, Runner, WorkerExecutor};
 use crate::term::errln;
 use crate::{exec, execution, suite};
 use anyhow::Context;
@@ -71,15 +71,25 @@ impl Session {
         Ok(self.interrupt.get_or_init(|| interrupt))
     }
 
-    /// The suite's tests, listed (the signal handlers installed first); `warnings` gets what
-    /// listing found. A signal while listing ends in [`Interrupted`].
+    /// The suite's tests, listed (the signal handlers installed first), or taken from the
+    /// first worker's fork server when it collected just what the listing would (see
+    /// [`Config::server_lists`]); `warnings` gets what listing found. A signal while listing
+    /// ends in [`Interrupted`].
     pub(crate) fn list(
         &self,
         config: &Config,
+        first: Option<&mut WorkerExecutor<'_>>,
         warnings: &mut Vec<String>,
     ) -> anyhow::Result<suite::Listed> {
         let interrupt = self.interrupt()?;
-        let listed = suite::resolve(config, &interrupt, warnings)?;
+        let served = match (runner::early_fork_plan(config), first) {
+            (Some(plan), Some(first)) if plan.lists => first.served_listing(&plan)?,
+            _ => None,
+        };
+        if let Some(signal) = interrupt.signal() {
+            return Err(Interrupted { signal }.into());
+        }
+        let listed = suite::resolve(config, served, &interrupt, warnings)?;
         if let Some(signal) = interrupt.signal() {
             return Err(Interrupted { signal }.into());
         }
@@ -389,7 +399,7 @@ impl Session {
             config.workers_share_state = false;
         }
         let same_output = replay::same_output(&recorded)?;
-        let suite::Listed { names, built } = self.list(&config, &mut Vec::new())?;
+        let suite::Listed { names, built } = self.list(&config, None, &mut Vec::new())?;
         Ok(Rerun {
             recorded,
             config,

@@ -156,6 +156,10 @@ pub struct Config {
     /// plugin, through `PYTEST_PLUGINS`, which turns off what would run a test again or
     /// elsewhere (pytest-xdist, pytest-rerunfailures).
     pub runs_pytest: bool,
+    /// The pytest preset's own listing and batch command: the fork server started while the
+    /// suite is listed collects exactly what the listing would, and writes its node ids, so the
+    /// suite is listed from it and pytest loads the suite once, not twice side by side.
+    pub server_lists: bool,
     /// Iterations run past their first failure (`--keep-going`, `[suite] keep-going`); by
     /// default they stop there, where the runner can be stopped.
     pub keep_going: bool,
@@ -332,6 +336,7 @@ impl Config {
             deduplicating_runner,
             fork_server,
             runs_pytest,
+            server_lists,
         } = parts;
         let jobs = run.jobs;
         let workdir = cli.workdir.or(suite.workdir).unwrap_or_default();
@@ -472,6 +477,7 @@ impl Config {
             deduplicating_runner,
             fork_server,
             runs_pytest,
+            server_lists,
             keep_going: keep_going && !bug_mode,
             list_only,
             verbosity: match (flags.quiet, flags.verbose) {

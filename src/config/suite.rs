@@ -26,6 +26,10 @@ pub(super) struct SuiteParts {
     /// The command runs pytest: the pytest preset's own (batch or per-test), or a template
     /// naming pytest (a template of the user's beside the preset may run anything).
     pub runs_pytest: bool,
+    /// The fork server collects exactly what the listing collects (see [`Config::server_lists`]).
+    ///
+    /// [`Config::server_lists`]: super::Config::server_lists
+    pub server_lists: bool,
 }
 
 /// The suite (in the folder `dir`) from the flags and the file's `[suite]`; sentences for
@@ -163,6 +167,14 @@ pub(super) fn resolve(
                 .to_string(),
         );
     }
+    // The pytest preset's own listing and batch command load the same suite with the same
+    // options (the project's configuration, no names): the server's collection is the listing.
+    let server_lists = fork_server == Some(ForkRunner::Pytest)
+        && defaults.as_ref().is_some_and(|(p, d)| {
+            *p == Preset::Pytest
+                && d.source == source
+                && matches!((&d.batch, &execution), (Some(d), Execution::Batch(b)) if d.template == b.template)
+        });
     Ok(SuiteParts {
         preset,
         source,
@@ -170,6 +182,7 @@ pub(super) fn resolve(
         deduplicating_runner,
         fork_server,
         runs_pytest,
+        server_lists,
     })
 }
 

@@ -926,6 +926,31 @@ fn smoke_hands_pytest_options_only_to_a_command_that_runs_pytest() {
 }
 
 #[test]
+fn the_suite_is_listed_by_the_fork_server_only_with_the_pytest_preset_s_own_commands() {
+    let c = without_file(&["--preset", "pytest"]).expect("valid");
+    assert!(c.server_lists);
+    let c = without_file(&["--preset", "pytest", "--program", "python3 -m pytest"]).expect("valid");
+    assert!(c.server_lists);
+    // A batch command of the user's may collect something else than the listing.
+    let file = "[suite]\npreset = \"pytest\"\nbatch = \"pytest -q --junitxml={junit} tests/unit {tests}\"\n";
+    let c = with_file(&[], file).expect("valid");
+    assert!(c.fork_server.is_some() && !c.server_lists);
+    // So may a list command of the user's; and without a server nothing is served.
+    let file = "[suite]\npreset = \"pytest\"\nlist = \"cat names\"\n";
+    assert!(!with_file(&[], file).expect("valid").server_lists);
+    for off in [&["--no-fork-server"][..], &["--mode", "per-test"][..]] {
+        let mut args = vec!["--preset", "pytest"];
+        args.extend(off);
+        assert!(!without_file(&args).expect("valid").server_lists, "{off:?}");
+    }
+    assert!(
+        !without_file(&["--preset", "rspec"])
+            .expect("valid")
+            .server_lists
+    );
+}
+
+#[test]
 fn probe_keys_are_read_flags_replace_them_and_the_limit_is_the_timeout_or_30_s() {
     let toml = format!(
         "{MINIMAL}probe = \"ls state\"\nprobe-ignore = [\"^total\"]\nprobe-files = [\"state\", \".\"]\n"

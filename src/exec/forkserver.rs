@@ -78,6 +78,8 @@ pub(super) fn pytest_plugin_env(env: &[(String, String)]) -> (&'static str, std:
 /// Above this many bytes of names, the server is started with none and collects what the
 /// runner's configuration says (the listing did the same), so its command line always fits.
 const NAMES_ON_COMMAND_LINE: usize = 64 * 1024;
+/// Where a server started with [`ForkPlan::lists`] writes the node ids it collected.
+const LIST_FILE: &str = "list.jsonl";
 /// How often a running child's results are looked at for a test past its own time limit.
 const WATCH_EVERY: Duration = Duration::from_millis(50);
 /// How long a server that stopped answering gets to say how a killed child ended.
@@ -102,6 +104,9 @@ pub struct ForkPlan<'a> {
     /// template hands the file to pytest as its arguments (`@{tests-file}`) and has no
     /// `{tests}`.
     pub options_in_file: bool,
+    /// The server (pytest, started with no names) writes the node ids it collected, as the
+    /// preset's listing would, for smoke to take as the suite's listing ([`ForkServer::listed`]).
+    pub lists: bool,
 }
 
 /// How a forked run went.
@@ -244,6 +249,13 @@ impl ForkServer {
             .stdin_file(requests_read)
             .stdout_file(replies_write)
             .stderr_file(log);
+        let expression = match plan.lists {
+            true => expression.env(
+                crate::helpers::PYTEST_LIST_VAR,
+                folder.path().join(LIST_FILE),
+            ),
+            false => expression.env_remove(crate::helpers::PYTEST_LIST_VAR),
+        };
         crate::trace::mark("fork.spawn");
         let handle = expression
             .start()
@@ -364,6 +376,13 @@ impl ForkServer {
                 reply => return reply,
             }
         }
+    }
+
+    /// The node ids a server started with [`ForkPlan::lists`] wrote once it had collected
+    /// (see `smoke_fork_pytest.py`), as the preset's listing writes them; `None` when it wrote
+    /// none (it could not serve, or it was not asked to).
+    pub(super) fn listed(&self) -> Option<Vec<u8>> {
+        std::fs::read(self.folder.path().join(LIST_FILE)).ok()
     }
 
     /// The end of what the server printed (for a server that would not start).

@@ -31,7 +31,10 @@ per line, then {"collected": N, "errors": E} (E: collection errors). smoke reads
 not from the console, so whatever addopts makes pytest print (-v, -qq, coverage reports) cannot
 change them, and an exit status set after a clean collection (syrupy, a coverage threshold) does
 not hide them. pytest-cov's coverage is turned off here too: collecting measures nothing useful
-and would write .coverage and coverage reports into the project.
+and would write .coverage and coverage reports into the project. A server started with no names
+(it collects what the project's configuration says, as the listing does) may get the variable
+too: it writes the same file once collection has ended cleanly, before it says it is ready, and
+smoke takes the suite's listing from it instead of loading the suite a second time.
 
 State: with SMOKE_STATE=PATH in the environment of the process that runs the tests (a fresh
 pytest's own, or a fork-server child's request's "env"), the plugin imports smoke_state_pytest
@@ -85,7 +88,12 @@ _child = None
 _STREAM = None if _SERVING else os.environ.pop("SMOKE_PYTEST_STREAM", None)
 
 # List only: where the collected node ids go (taken out of the environment, like the stream's).
-_LIST = None if _SERVING else os.environ.pop("SMOKE_PYTEST_LIST", None)
+# A server started with no names (it collects what the project's configuration says, as the
+# listing would) gets the variable too: it writes the same file once it has collected, before it
+# says it is ready, and smoke takes the suite's listing from it instead of starting pytest again.
+_LIST_FILE = os.environ.pop("SMOKE_PYTEST_LIST", None) or None
+_LIST = None if _SERVING else _LIST_FILE
+_SERVER_LIST = _LIST_FILE if _SERVING else None
 
 # State: where the state lines go (a fork-server child takes its own from the request's
 # variables), and the smoke_state_pytest.Tracker once the first test is about to run.
@@ -215,10 +223,10 @@ def _unsafe(session):
     return None
 
 
-def _write_list(session):
-    """List only: the node ids in their final order, then the count and the collection errors
-    (written last, so a file without that line is one whose writing did not finish)."""
-    with open(_LIST, "w", encoding="utf-8") as out:
+def _write_list(session, path):
+    """The node ids in their final order, then the count and the collection errors (written
+    last, so a file without that line is one whose writing did not finish)."""
+    with open(path, "w", encoding="utf-8") as out:
         for item in session.items:
             out.write(json.dumps(item.nodeid) + "\n")
         out.write(json.dumps({"collected": len(session.items), "errors": session.testsfailed}))
@@ -229,7 +237,7 @@ def _write_list(session):
 def pytest_runtestloop(session):
     global _child, _state_path
     if _LIST is not None:
-        _write_list(session)
+        _write_list(session, _LIST)
         return None
     if not _SERVING or _child is not None:
         return None
@@ -237,6 +245,8 @@ def pytest_runtestloop(session):
     if why:
         _reply({"unavailable": why})
         os._exit(0)
+    if _SERVER_LIST is not None:
+        _write_list(session, _SERVER_LIST)
     invocation = session.config.invocation_params.dir
     by_name = {}
     for item in session.items:

@@ -499,7 +499,9 @@ pub fn early_fork_plan(config: &Config) -> Option<ForkPlan<'_>> {
     if !listed_by_the_runner || config.list_only || config.driving.is_some() {
         return None;
     }
-    server_plan(config, template, Vec::new(), true)
+    let mut plan = server_plan(config, template, Vec::new(), true)?;
+    plan.lists = config.server_lists;
+    Some(plan)
 }
 
 /// A fork server's plan: `tests`, every test the run may ask for (passed to the server so it
@@ -523,5 +525,6 @@ fn server_plan<'t>(
         options_in_file: config.fork_server == Some(ForkRunner::Pytest)
             && !template.takes_names()
             && template.reads_args_file(),
+        lists: false,
     })
 }
