@@ -270,7 +270,21 @@ fn a_plugin_that_makes_collection_exit_1_after_a_clean_collection_does_not_stop_
         "{}",
         stderr(&out)
     );
+    // A run takes the listing from its fork server's collection, which never ends as a
+    // collect-only session: nothing exits 1, and nothing is said.
     let out = suite.smoke(&["--preset", "pytest", "-n", "1", "--seed", "1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(suite.report()["options"]["tests"], 2, "{}", suite.report());
+    // Without the server, the preset's listing runs, exits 1, and the run says so.
+    let out = suite.smoke(&[
+        "--preset",
+        "pytest",
+        "-n",
+        "1",
+        "--seed",
+        "1",
+        "--no-fork-server",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
         suite.report()["warnings"]

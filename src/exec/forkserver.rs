@@ -15,7 +15,9 @@
 //! lives on for the next sequence. The first worker's server can be started before the tests
 //! are listed, with no names (it collects what the runner's configuration says, as the preset's
 //! listing does), so that the two load the suite side by side: [`ForkServer::spawn`] starts it
-//! and [`ForkServer::until_ready`] waits for it at first use. A server that cannot start, or
+//! and [`ForkServer::until_ready`] waits for it at first use. Where its collection is the
+//! listing ([`ForkPlan::lists`]: the pytest preset's own commands), it writes the node ids it
+//! collected and the suite is listed from them ([`ForkServer::listed`]), without a second load. A server that cannot start, or
 //! whose helper says forking is unsafe (threads after collection, collection errors,
 //! pytest-xdist), is [`Forked::Unavailable`] with the reason, and the caller runs the sequence as
 //! a fresh process; so does a sequence with a test the server did not collect (a server started
