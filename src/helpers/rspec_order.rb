@@ -188,7 +188,6 @@ module SmokeExactOrder
       end
       found = asked.to_h { |id| [id, index.fetch(SmokeExactOrder.key(id))] }
     end
-    all_groups = world.all_example_groups
     # No ordering may shuffle what runs: one example at a time, in the order asked.
     @configuration.register_ordering(:global) { |items| items }
     SmokeExactOrder.one_attempt
@@ -204,8 +203,11 @@ module SmokeExactOrder
           only = Hash.new { |hash, group| hash[group] = [] }
           only[example.example_group] = [example]
           world.instance_variable_set(:@filtered_examples, only)
-          all_groups.each(&:reset_memoized)
+          # What each group memoized of the filtered examples is stale now; only the groups
+          # under the top group that runs consult it (another top's are reset before it runs),
+          # so a run costs the size of its spec files' trees, not every group for every example.
           top = example.example_group.parent_groups.last
+          top.descendants.each(&:reset_memoized)
           ran = top.run(reporter)
           # After the example's after(:context) hooks too; none for an example that did not run
           # (rspec stopped at a failure).
