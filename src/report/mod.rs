@@ -431,9 +431,14 @@ impl std::fmt::Display for Proof<'_> {
             (None, true) => {
                 let confirmed = match self.confirmation {
                     Some(c) if c.runs > 0 => format!(
-                        ", as {} more runs confirmed{}",
+                        ", as {} more runs confirmed{}{}",
                         c.runs,
-                        if c.alone { " on one worker alone" } else { "" }
+                        if c.alone { " on one worker alone" } else { "" },
+                        if c.verbose_rerun {
+                            ", the verbose rerun among them"
+                        } else {
+                            ""
+                        }
                     ),
                     _ => String::new(),
                 };
@@ -483,6 +488,10 @@ pub struct Confirmation {
     /// They ran on one worker with nothing beside it (several workers were running).
     #[serde(default)]
     pub alone: bool,
+    /// The first of them was the verbose rerun (its log and `rerun` outcome are that run's): it
+    /// is one of `runs`, not a run beside them.
+    #[serde(default)]
+    pub verbose_rerun: bool,
 }
 
 /// What the minimal sequence is called: `minimal` only once proven, else the shortest sequence
@@ -546,6 +555,50 @@ mod tests {
         assert_eq!(
             proof(None, None, false, 1, 1),
             "not proven minimal; 7 candidate runs, 40 test executions"
+        );
+    }
+
+    #[test]
+    fn the_proof_line_says_how_many_runs_confirmed_and_that_the_verbose_rerun_was_one() {
+        let proof = |confirmation| {
+            Proof {
+                classification: Some(Classification::OrderDependent),
+                stopped_by: None,
+                proven: true,
+                reproduced: Rate { failed: 6, runs: 6 },
+                tries: 7,
+                executions: 40,
+                confirmation: Some(confirmation),
+            }
+            .to_string()
+        };
+        let among = Confirmation {
+            runs: 6,
+            executions: 10,
+            alone: false,
+            verbose_rerun: true,
+        };
+        assert_eq!(
+            proof(among),
+            "1-minimal, verified: it fails, and passes with any one test dropped, as 6 more runs \
+             confirmed, the verbose rerun among them; 7 candidate runs, 40 test executions"
+        );
+        assert_eq!(
+            proof(Confirmation {
+                alone: true,
+                ..among
+            }),
+            "1-minimal, verified: it fails, and passes with any one test dropped, as 6 more runs \
+             confirmed on one worker alone, the verbose rerun among them; 7 candidate runs, 40 \
+             test executions"
+        );
+        assert_eq!(
+            proof(Confirmation {
+                verbose_rerun: false,
+                ..among
+            }),
+            "1-minimal, verified: it fails, and passes with any one test dropped, as 6 more runs \
+             confirmed; 7 candidate runs, 40 test executions"
         );
     }
 
