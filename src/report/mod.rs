@@ -236,6 +236,11 @@ pub enum Event<'a> {
         /// Why it is that one again.
         again: Again,
     },
+    /// Failure `id`'s verbose rerun ended before its report, as the first run of its
+    /// confirmation: its log at `log` is complete, and is named when the failure is reported
+    /// ([`Event::FailureShrunk`]). Said so that the report's writer holds on to the log while
+    /// the confirmation's later runs go on (a test may remove the report folder).
+    LogFinished { id: usize, log: &'a std::path::Path },
     /// The run ended. `interrupted` holds the signal that stopped it.
     RunFinished { interrupted: Option<i32> },
 }

@@ -194,7 +194,17 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         if let Some(confirm) = &mut f.confirm {
             confirm.record(failed);
         }
+        if verbose {
+            self.log_finished(id);
+        }
         self.confirm_next(id);
+    }
+
+    /// Failure `id`'s verbose rerun ran as a confirming run: its log is finished, though the
+    /// failure is reported only after the runs that follow it.
+    fn log_finished(&mut self, id: usize) {
+        let log = (self.log_path)(self.failures[id].unique);
+        self.report(&Event::LogFinished { id, log: &log });
     }
 
     /// The confirmation of failure `id` ended: it held, or it did not. A result that did not
