@@ -42,12 +42,13 @@ pub enum Purpose {
     Iteration,
     /// A shrink candidate.
     Candidate,
-    /// The verbose rerun of a minimal sequence, logged in full.
+    /// The verbose rerun of a minimal sequence, logged in full: the first run of its
+    /// confirmation when it has one, else a run of its own after the checks.
     Rerun,
     /// A test that fails alone, run again where it first passed: does state survive setup?
     Check,
     /// A shrink's result run again before it is called verified: the minimal sequence, or it
-    /// without one test.
+    /// without one test (the first run of the minimal sequence is the [`Purpose::Rerun`]).
     Confirm,
     /// A recorded sequence run again by `smoke replay`.
     Replay,

@@ -117,7 +117,7 @@ fn run_fake_logged(
     mut fails: impl FnMut(&[String]) -> Outcome + Send,
 ) -> Driven {
     let mut since_setup: HashMap<String, Vec<String>> = HashMap::new();
-    let d = drive(args, names, &Interrupt::new(), |job: &Job| {
+    drive(args, names, &Interrupt::new(), |job: &Job| {
         let ran = since_setup.entry(worker_of(job)).or_default();
         match arg(job) {
             None => {
@@ -131,8 +131,7 @@ fn run_fake_logged(
                 fails(ran)
             }
         }
-    });
-    d
+    })
 }
 
 /// The sequences that ran (each from its setup on, so the run needs a setup command), in
@@ -234,7 +233,11 @@ fn a_verified_pair_s_verbose_rerun_is_the_first_of_its_confirming_runs() {
         assert!(f.proven_minimal);
         assert_eq!(f.rerun.as_deref(), Some("exit 1"));
         assert_eq!(f.log.as_deref(), Some("r.failure-1.log"));
-        assert_eq!(d.logs, [PathBuf::from("r.failure-1.log")], "one verbose rerun");
+        assert_eq!(
+            d.logs,
+            [PathBuf::from("r.failure-1.log")],
+            "one verbose rerun"
+        );
         // The confirmation: the pair 4 more times, the verbose rerun first, then v alone twice.
         // Nothing after it: the rerun is not a run of its own.
         let ran = sequences(&d);
@@ -317,9 +320,7 @@ fn a_verbose_rerun_that_passes_disagrees_and_the_rate_is_measured() {
         (before as u32 + rate - 1, before as u32 + rate)
     );
     let ran = sequences(&flaky);
-    let tail: Vec<(Vec<&str>, bool)> = (0..rate)
-        .map(|i| (vec!["p", "v"], i == 0))
-        .collect();
+    let tail: Vec<(Vec<&str>, bool)> = (0..rate).map(|i| (vec!["p", "v"], i == 0)).collect();
     assert_eq!(ran[ran.len() - rate as usize..], tail[..], "{ran:?}");
     assert_eq!(flaky.logs.len(), 1, "never rerun again");
     let confirmation = f.confirmation.expect("confirmation runs ran");
