@@ -937,6 +937,10 @@ pub(crate) mod fake {
         outcome: F,
         ran: Vec<Ran>,
         logs: Vec<PathBuf>,
+        /// The log open now, if one is.
+        open: Option<PathBuf>,
+        /// The indexes in `ran` of the jobs run while a log was open.
+        logged: Vec<usize>,
     }
 
     pub struct FakeExecutor<F: FnMut(&Job) -> Outcome + Send> {
@@ -958,6 +962,8 @@ pub(crate) mod fake {
                     outcome,
                     ran: Vec::new(),
                     logs: Vec::new(),
+                    open: None,
+                    logged: Vec::new(),
                 })),
             }
         }
@@ -972,6 +978,11 @@ pub(crate) mod fake {
             self.lock().logs.clone()
         }
 
+        /// The indexes in [`ran`](Self::ran) of the jobs that ran while a log was open.
+        pub fn logged(&self) -> Vec<usize> {
+            self.lock().logged.clone()
+        }
+
         fn lock(&self) -> std::sync::MutexGuard<'_, Shared<F>> {
             self.shared.lock().unwrap_or_else(|e| e.into_inner())
         }
@@ -980,6 +991,10 @@ pub(crate) mod fake {
     impl<F: FnMut(&Job) -> Outcome + Send> Executor for FakeExecutor<F> {
         fn run(&mut self, job: &Job) -> Result<Finished> {
             let mut shared = self.lock();
+            if shared.open.is_some() {
+                let index = shared.ran.len();
+                shared.logged.push(index);
+            }
             shared.ran.push((
                 job.label.to_string(),
                 job.args.first().map(|a| a.to_string_lossy().into_owned()),
@@ -995,7 +1010,9 @@ pub(crate) mod fake {
         }
 
         fn set_log(&mut self, path: Option<&Path>) -> Result<()> {
-            self.lock().logs.extend(path.map(Path::to_path_buf));
+            let mut shared = self.lock();
+            shared.logs.extend(path.map(Path::to_path_buf));
+            shared.open = path.map(Path::to_path_buf);
             Ok(())
         }
     }

@@ -12,7 +12,9 @@
 //! (0.3^4); a test that fails most of its runs alone is, fairly, one that fails alone.
 //!
 //! This module decides what runs next and what the runs mean; the runner runs them (on one
-//! worker, alone, when several work side by side).
+//! worker, alone, when several work side by side). The runner makes the first run of the minimal
+//! sequence ([`Confirm::is_first`]) its verbose rerun, logged in full and probed: that run is
+//! one of the [`FAILS`], not one more.
 
 use super::Rate;
 use crate::model::TestId;
@@ -111,6 +113,13 @@ impl Confirm {
             }
             Stage::Done => None,
         }
+    }
+
+    /// Whether the run [`next`](Self::next) wants is the confirmation's first run of the
+    /// minimal sequence, expected to fail (never a rate measurement's run, nor the first run of
+    /// a [`rate_only`](Self::rate_only) one).
+    pub fn is_first(&self) -> bool {
+        self.stage == Stage::Minimal && self.in_stage == 0
     }
 
     /// The run asked for by [`next`](Self::next) ended: `failed` when the victim failed the
@@ -226,6 +235,20 @@ mod tests {
                 runs: FAILS
             }
         );
+    }
+
+    #[test]
+    fn only_the_first_run_of_the_minimal_is_the_first() {
+        let mut confirm = Confirm::new(ids(&[3, 7]));
+        assert!(confirm.is_first());
+        confirm.record(true);
+        assert!(!confirm.is_first());
+        // It passed at once: a disagreement, then the rate, with no first run again.
+        let mut passed = Confirm::new(ids(&[3, 7]));
+        passed.record(false);
+        assert_eq!(passed.disagreement(), Some(Disagreement::MinimalPassed));
+        assert!(!passed.is_first());
+        assert!(!Confirm::rate_only(ids(&[3, 7])).is_first());
     }
 
     #[test]

@@ -551,6 +551,8 @@ impl Reporter for Console {
             Event::RunFinished { .. } => {
                 self.bar.finish_and_clear();
             }
+            // Named with its failure, in `FailureShrunk`.
+            Event::LogFinished { .. } => {}
         }
         Ok(())
     }

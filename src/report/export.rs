@@ -274,7 +274,8 @@ impl ReportFiles {
 
     /// Hold the finished log at `path` open, so that [`write`](Self::write) can write it back
     /// whenever a test has removed it. Called once its verbose rerun has ended (the executor
-    /// closed it) and before the report first names it. A log that is already gone cannot be
+    /// closed it; [`Event::LogFinished`] when later runs of the confirmation follow it) and
+    /// before the report first names it. A log that is already gone cannot be
     /// kept: with `--jobs`, another worker's test may remove it between its rerun's end and
     /// this call.
     fn keep_log(&self, path: &Path) {
@@ -496,8 +497,10 @@ impl ReportWriter {
 impl Reporter for ReportWriter {
     fn handle(&mut self, event: &Event) -> Result<()> {
         let elapsed = ((self.clock)() - self.started).num_milliseconds() as f64 / 1000.0;
-        if let Event::FailureShrunk { log: Some(log), .. } = event {
-            self.files.keep_log(log);
+        match event {
+            Event::FailureShrunk { log: Some(log), .. } => self.files.keep_log(log),
+            Event::LogFinished { log, .. } => self.files.keep_log(log),
+            _ => {}
         }
         let changed = self.recorder.apply_at(event, Some(elapsed));
         if let Event::RunFinished { .. } = event {

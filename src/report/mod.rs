@@ -42,12 +42,13 @@ pub enum Purpose {
     Iteration,
     /// A shrink candidate.
     Candidate,
-    /// The verbose rerun of a minimal sequence, logged in full.
+    /// The verbose rerun of a minimal sequence, logged in full: the first run of its
+    /// confirmation when it has one, else a run of its own after the checks.
     Rerun,
     /// A test that fails alone, run again where it first passed: does state survive setup?
     Check,
     /// A shrink's result run again before it is called verified: the minimal sequence, or it
-    /// without one test.
+    /// without one test (the first run of the minimal sequence is the [`Purpose::Rerun`]).
     Confirm,
     /// A recorded sequence run again by `smoke replay`.
     Replay,
@@ -236,6 +237,11 @@ pub enum Event<'a> {
         /// Why it is that one again.
         again: Again,
     },
+    /// Failure `id`'s verbose rerun ended before its report, as the first run of its
+    /// confirmation: its log at `log` is complete, and is named when the failure is reported
+    /// ([`Event::FailureShrunk`]). Said so that the report's writer holds on to the log while
+    /// the confirmation's later runs go on (a test may remove the report folder).
+    LogFinished { id: usize, log: &'a std::path::Path },
     /// The run ended. `interrupted` holds the signal that stopped it.
     RunFinished { interrupted: Option<i32> },
 }
@@ -431,9 +437,14 @@ impl std::fmt::Display for Proof<'_> {
             (None, true) => {
                 let confirmed = match self.confirmation {
                     Some(c) if c.runs > 0 => format!(
-                        ", as {} more runs confirmed{}",
+                        ", as {} more runs confirmed{}{}",
                         c.runs,
-                        if c.alone { " on one worker alone" } else { "" }
+                        if c.alone { " on one worker alone" } else { "" },
+                        if c.verbose_rerun {
+                            ", the verbose rerun among them"
+                        } else {
+                            ""
+                        }
                     ),
                     _ => String::new(),
                 };
@@ -483,6 +494,10 @@ pub struct Confirmation {
     /// They ran on one worker with nothing beside it (several workers were running).
     #[serde(default)]
     pub alone: bool,
+    /// The first of them was the verbose rerun (its log and `rerun` outcome are that run's): it
+    /// is one of `runs`, not a run beside them.
+    #[serde(default)]
+    pub verbose_rerun: bool,
 }
 
 /// What the minimal sequence is called: `minimal` only once proven, else the shortest sequence
@@ -546,6 +561,50 @@ mod tests {
         assert_eq!(
             proof(None, None, false, 1, 1),
             "not proven minimal; 7 candidate runs, 40 test executions"
+        );
+    }
+
+    #[test]
+    fn the_proof_line_says_how_many_runs_confirmed_and_that_the_verbose_rerun_was_one() {
+        let proof = |confirmation| {
+            Proof {
+                classification: Some(Classification::OrderDependent),
+                stopped_by: None,
+                proven: true,
+                reproduced: Rate { failed: 6, runs: 6 },
+                tries: 7,
+                executions: 40,
+                confirmation: Some(confirmation),
+            }
+            .to_string()
+        };
+        let among = Confirmation {
+            runs: 6,
+            executions: 10,
+            alone: false,
+            verbose_rerun: true,
+        };
+        assert_eq!(
+            proof(among),
+            "1-minimal, verified: it fails, and passes with any one test dropped, as 6 more runs \
+             confirmed, the verbose rerun among them; 7 candidate runs, 40 test executions"
+        );
+        assert_eq!(
+            proof(Confirmation {
+                alone: true,
+                ..among
+            }),
+            "1-minimal, verified: it fails, and passes with any one test dropped, as 6 more runs \
+             confirmed on one worker alone, the verbose rerun among them; 7 candidate runs, 40 \
+             test executions"
+        );
+        assert_eq!(
+            proof(Confirmation {
+                verbose_rerun: false,
+                ..among
+            }),
+            "1-minimal, verified: it fails, and passes with any one test dropped, as 6 more runs \
+             confirmed; 7 candidate runs, 40 test executions"
         );
     }
 

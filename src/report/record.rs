@@ -782,7 +782,7 @@ impl Recorder {
                 r.mode = *mode;
                 true
             }
-            Event::IterationStarted { .. } => false,
+            Event::IterationStarted { .. } | Event::LogFinished { .. } => false,
             Event::SequenceStarted { .. } => {
                 r.stats.sequence_runs += 1;
                 false

@@ -56,6 +56,20 @@ pub(super) enum Phase {
     Done,
 }
 
+/// Where a failure's verbose rerun is. A confirmation's first run of the minimal sequence is
+/// the verbose rerun (see `verdict`); without a confirmation it runs after the checks.
+#[derive(Debug, Default)]
+pub(super) enum Verbose {
+    /// Not run (yet).
+    #[default]
+    NotRun,
+    /// Handed to a worker as the confirmation's first run.
+    Confirming,
+    /// Ran as the confirmation's first run: counted there, reported with the failure, never run
+    /// again.
+    Ran(Box<SequenceRun>),
+}
+
 /// One failure being handled: found in an iteration, then shrunk, checked, rerun, reported.
 pub(super) struct Failure {
     pub(super) ctx: Context,
@@ -82,7 +96,8 @@ pub(super) struct Failure {
     pub(super) shrunk: Option<Shrunk>,
     pub(super) classification: Option<Classification>,
     pub(super) leftover: bool,
-    /// Its number among the unique failures (for the log's name), once it is one.
+    /// Its number for the log's name (1-based), given when its verbose rerun is first handed
+    /// out or when it settles as a unique failure, whichever comes first; 0 before.
     pub(super) unique: usize,
     /// The failure ids behind the causes its shrink tried first, in the order given.
     pub(super) cause_ids: Vec<usize>,
@@ -95,6 +110,8 @@ pub(super) struct Failure {
     pub(super) extra_executions: u64,
     /// The confirmation's runs so far.
     pub(super) confirmation: crate::report::Confirmation,
+    /// Its verbose rerun, when it is (or was) the confirmation's first run.
+    pub(super) verbose: Verbose,
     /// Its shrink runs on one worker with nothing beside it: the first shrink, run beside other
     /// workers, gave this result (names), which did not hold up alone.
     pub(super) solo: Option<Vec<String>>,
@@ -139,6 +156,7 @@ impl Failure {
             extra_tries: 0,
             extra_executions: 0,
             confirmation: crate::report::Confirmation::default(),
+            verbose: Verbose::NotRun,
             solo: None,
             changed_files: None,
             unconfirmed: false,
@@ -479,7 +497,12 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             }
             Tag::Check(id) => self.rerun(id),
             Tag::Confirm(id) => {
-                self.failures[id].unconfirmed = true;
+                let f = &mut self.failures[id];
+                f.unconfirmed = true;
+                if matches!(f.verbose, Verbose::Confirming) {
+                    // The verbose rerun never started: it did not run.
+                    f.verbose = Verbose::NotRun;
+                }
                 self.settled(id);
             }
             Tag::Rerun(id) => self.finish(id, None),

@@ -47,9 +47,10 @@ pub(super) enum Tag {
     Ahead(usize, usize),
     /// Failure `id`'s test again where it first passed (does state survive setup?).
     Check(usize),
-    /// A run that confirms failure `id`'s shrink (its minimal sequence, or one single removal).
+    /// A run that confirms failure `id`'s shrink (its minimal sequence, or one single removal);
+    /// the first run of the minimal sequence is its verbose rerun, logged and probed.
     Confirm(usize),
-    /// Failure `id`'s verbose rerun.
+    /// Failure `id`'s verbose rerun, run on its own (its result was not confirmed).
     Rerun(usize),
     /// Bug mode's one pass.
     BugMode,

@@ -281,6 +281,7 @@ impl<'a> Runner<'a> {
                 ahead: VecDeque::new(),
                 thinking: 0,
                 known: Vec::new(),
+                numbered: 0,
                 first_pass: HashMap::new(),
                 any_passed: false,
                 counts: Counts::default(),
@@ -301,6 +302,8 @@ impl<'a> Runner<'a> {
                 solo_running: false,
             };
             controller.resumed = controller.resume_failures(resume.failures);
+            // The earlier part's failures hold the numbers before (see `ReportFiles::log_path`).
+            controller.numbered = controller.known.len();
             controller.free = (0..controller.workers.len()).rev().collect();
             if let Some((sequences, runs, probe)) = replay {
                 controller.queue_replays(sequences, runs, probe);
@@ -375,6 +378,9 @@ struct Controller<'c, 'a> {
     /// Shrinks that are working out what to try next (not waiting for an answer).
     thinking: usize,
     known: Vec<Known>,
+    /// Failure numbers given so far (for the logs' names; see `Failure::unique`). A number is
+    /// never given twice: a log is created only where none is.
+    numbered: usize,
     /// Where each test first passed in an iteration (its context and position): a test that
     /// later fails alone is run there again, to tell state that survives setup from a test that
     /// needs the tests before it.

@@ -44,12 +44,14 @@ fn recording() -> Recording {
 }
 
 /// What a run on the fake executor left: its summary, the report, the jobs the executor
-/// ran (label, `$1`) and the logs it opened.
+/// ran (label, `$1`), the logs it opened and which jobs ran while one was open (indexes in
+/// `ran`).
 struct Driven {
     summary: Summary,
     report: RunReport,
     ran: Vec<(String, Option<String>)>,
     logs: Vec<PathBuf>,
+    logged: Vec<usize>,
 }
 
 /// Run smoke (or bug mode, with `--bug-mode` in `args`) over the fake executor; the test
@@ -84,6 +86,7 @@ fn drive(
         report: reporter.0.report().clone(),
         ran: exec.ran(),
         logs: exec.logs(),
+        logged: exec.logged(),
     }
 }
 
@@ -101,10 +104,20 @@ fn worker_of(job: &Job) -> String {
 fn run_fake(
     args: &[&str],
     names: &[&str],
-    mut fails: impl FnMut(&[String]) -> Outcome + Send,
+    fails: impl FnMut(&[String]) -> Outcome + Send,
 ) -> (Summary, RunReport, Vec<(String, Option<String>)>) {
+    let d = run_fake_logged(args, names, fails);
+    (d.summary, d.report, d.ran)
+}
+
+/// [`run_fake`], keeping everything the run left.
+fn run_fake_logged(
+    args: &[&str],
+    names: &[&str],
+    mut fails: impl FnMut(&[String]) -> Outcome + Send,
+) -> Driven {
     let mut since_setup: HashMap<String, Vec<String>> = HashMap::new();
-    let d = drive(args, names, &Interrupt::new(), |job: &Job| {
+    drive(args, names, &Interrupt::new(), |job: &Job| {
         let ran = since_setup.entry(worker_of(job)).or_default();
         match arg(job) {
             None => {
@@ -118,8 +131,21 @@ fn run_fake(
                 fails(ran)
             }
         }
-    });
-    (d.summary, d.report, d.ran)
+    })
+}
+
+/// The sequences that ran (each from its setup on, so the run needs a setup command), in
+/// order: their tests, and whether they ran with a log open (the verbose rerun).
+fn sequences(d: &Driven) -> Vec<(Vec<&str>, bool)> {
+    let mut sequences: Vec<(Vec<&str>, bool)> = Vec::new();
+    for (i, (label, test)) in d.ran.iter().enumerate() {
+        match test {
+            None if label == "(setup)" => sequences.push((Vec::new(), d.logged.contains(&i))),
+            Some(test) => sequences.last_mut().expect("setup first").0.push(test),
+            None => {}
+        }
+    }
+    sequences
 }
 
 /// `victim` fails (exit 1) when `polluter` ran earlier since the last setup.
@@ -196,12 +222,67 @@ fn the_budget_stops_a_shrink_and_says_why() {
 }
 
 #[test]
-fn a_verbose_rerun_that_passes_makes_the_failure_flaky_and_counts_in_the_rate() {
+fn a_verified_pair_s_verbose_rerun_is_the_first_of_its_confirming_runs() {
+    let args = ["--setup", "x", "--order", "rotate", "--times", "1"];
+    for jobs in ["1", "2"] {
+        let mut with_jobs = args.to_vec();
+        with_jobs.extend(["--jobs", jobs]);
+        let d = run_fake_logged(&with_jobs, &TESTS, polluted("p", "v"));
+        let f = &d.report.failures[0];
+        assert_eq!(f.minimal, ["p", "v"]);
+        assert!(f.proven_minimal);
+        assert_eq!(f.rerun.as_deref(), Some("exit 1"));
+        assert_eq!(f.log.as_deref(), Some("r.failure-1.log"));
+        assert_eq!(
+            d.logs,
+            [PathBuf::from("r.failure-1.log")],
+            "one verbose rerun"
+        );
+        // The confirmation: the pair 4 more times, the verbose rerun first, then v alone twice.
+        // Nothing after it: the rerun is not a run of its own.
+        let ran = sequences(&d);
+        let pair = (vec!["p", "v"], false);
+        let alone = (vec!["v"], false);
+        assert_eq!(
+            ran[ran.len() - 6..],
+            [
+                (vec!["p", "v"], true),
+                pair.clone(),
+                pair.clone(),
+                pair,
+                alone.clone(),
+                alone
+            ],
+            "jobs {jobs}: {ran:?}"
+        );
+        assert_eq!(ran.iter().filter(|s| s.1).count(), 1);
+        assert_eq!(
+            f.confirmation,
+            Some(crate::report::Confirmation {
+                runs: 6,
+                executions: 10,
+                alone: jobs == "2",
+                verbose_rerun: true,
+            })
+        );
+        // One sequence fewer than with a rerun after the confirmation: the iteration, the
+        // candidates and the confirmation are every sequence that ran.
+        assert_eq!(
+            d.report.stats.sequence_runs,
+            1 + f.tries as u64 + 6,
+            "jobs {jobs}"
+        );
+        assert_eq!(f.reproduced.failed, f.reproduced.runs);
+    }
+}
+
+#[test]
+fn a_verbose_rerun_that_passes_disagrees_and_the_rate_is_measured() {
     let args = ["--setup", "x", "--order", "rotate", "--times", "1"];
     // v fails after p, except on its `spare`-th polluted run.
     let drive_with = |spare: usize| {
         let mut polluted_runs = 0;
-        run_fake(&args, &TESTS, move |ran: &[String]| {
+        run_fake_logged(&args, &TESTS, move |ran: &[String]| {
             let last = ran.last().expect("a test ran");
             if last == "v" && ran.iter().any(|t| t == "p") {
                 polluted_runs += 1;
@@ -211,24 +292,69 @@ fn a_verbose_rerun_that_passes_makes_the_failure_flaky_and_counts_in_the_rate() 
             }
             Outcome::Pass
         })
-        .1
     };
     let steady = drive_with(0);
-    let f = &steady.failures[0];
+    let f = &steady.report.failures[0];
     assert_eq!(f.classification, Some(Classification::OrderDependent));
     assert_eq!(f.rerun.as_deref(), Some("exit 1"));
     assert_eq!(f.reproduced.failed, f.reproduced.runs);
-    // The polluted runs of v: the original, the shrink's, and the rerun last.
+    // The polluted runs of v: the original, the shrink's, then the confirmation's 4, the
+    // verbose rerun first.
     let runs = f.reproduced.runs as usize;
+    let before = runs - crate::reduce::confirm::FAILS as usize;
 
-    let flaky = drive_with(runs);
-    let f = &flaky.failures[0];
-    assert_eq!(f.rerun.as_deref(), Some("ok"));
+    let flaky = drive_with(before + 1);
+    let f = &flaky.report.failures[0];
+    assert_eq!(f.rerun.as_deref(), Some("ok"), "the rerun passed");
+    assert_eq!(
+        f.log.as_deref(),
+        Some("r.failure-1.log"),
+        "its log is still the report's"
+    );
     assert_eq!(f.classification, Some(Classification::Flaky));
+    assert!(!f.proven_minimal);
+    // A disagreement: the pair ran until the rate's 10 runs, the rerun the first of them.
+    let rate = crate::reduce::confirm::RATE_RUNS;
     assert_eq!(
         (f.reproduced.failed, f.reproduced.runs),
-        (runs as u32 - 1, runs as u32)
+        (before as u32 + rate - 1, before as u32 + rate)
     );
+    let ran = sequences(&flaky);
+    let tail: Vec<(Vec<&str>, bool)> = (0..rate).map(|i| (vec!["p", "v"], i == 0)).collect();
+    assert_eq!(ran[ran.len() - rate as usize..], tail[..], "{ran:?}");
+    assert_eq!(flaky.logs.len(), 1, "never rerun again");
+    let confirmation = f.confirmation.expect("confirmation runs ran");
+    assert_eq!(confirmation.runs, rate as usize);
+    assert!(confirmation.verbose_rerun);
+}
+
+#[test]
+fn a_failure_the_shrink_found_flaky_still_gets_its_verbose_rerun_after_the_rate() {
+    // v fails once, on the 7th test run, never again: flaky, its rate measured (no
+    // confirmation), then the verbose rerun as a run of its own.
+    let mut calls = 0;
+    let d = run_fake_logged(
+        &["--setup", "x", "--order", "rotate", "--times", "1"],
+        &TESTS,
+        move |ran: &[String]| {
+            calls += 1;
+            if calls == 7 && ran.last().is_some_and(|t| t == "v") {
+                Outcome::Fail { code: 1 }
+            } else {
+                Outcome::Pass
+            }
+        },
+    );
+    let f = &d.report.failures[0];
+    assert_eq!(f.classification, Some(Classification::Flaky));
+    let confirmation = f.confirmation.expect("the rate was measured");
+    assert!(!confirmation.verbose_rerun);
+    let ran = sequences(&d);
+    let (last, logged) = ran.last().expect("ran");
+    assert!(*logged, "the verbose rerun ran last: {ran:?}");
+    assert_eq!(last.len(), 7);
+    assert_eq!(ran.iter().filter(|s| s.1).count(), 1);
+    assert_eq!(f.rerun.as_deref(), Some("ok"));
 }
 
 #[test]
@@ -440,7 +566,7 @@ fn bug_mode_runs_every_test_once_without_stopping() {
 fn state_that_survives_setup_is_not_called_a_verified_fails_alone() {
     // Once p has run, v fails in every later sequence: setup does not undo what p left.
     let mut polluted = false;
-    let (_, report, _) = run_fake(
+    let d = run_fake_logged(
         &["--setup", "x", "-n", "4"],
         &TESTS,
         move |ran: &[String]| {
@@ -455,12 +581,21 @@ fn state_that_survives_setup_is_not_called_a_verified_fails_alone() {
             }
         },
     );
-    let f = &report.failures[0];
+    let f = &d.report.failures[0];
     assert_eq!(f.minimal, ["v"]);
     assert_eq!(f.classification, Some(Classification::LeftoverState));
     assert!(!f.proven_minimal, "never verified");
     let hint = f.hint.as_deref().expect("a hint");
     assert!(hint.contains("survives between sequences"), "{hint}");
+    // The verbose rerun was the confirmation's first run; the check after it (which found the
+    // leftover state) is not followed by another.
+    assert_eq!(d.logs.len(), 1, "{:?}", d.logs);
+    assert_eq!(f.rerun.as_deref(), Some("exit 1"));
+    assert_eq!(f.log.as_deref(), Some("r.failure-1.log"));
+    let ran = sequences(&d);
+    let first = ran.iter().position(|s| s.1).expect("a verbose rerun");
+    assert_eq!(ran[first].0, ["v"]);
+    assert!(!ran.last().expect("ran").1, "the check ran last: {ran:?}");
 }
 
 #[test]
@@ -468,7 +603,7 @@ fn a_test_that_needs_a_test_before_it_stays_fails_alone() {
     // v passes only right after s (s sets its state up). Repeat: s s v v, the second v
     // fails. Alone it fails too; run again where it passed (s s v), it passes: nothing
     // survives setup, it just needs s.
-    let (_, report, ran) = run_fake(
+    let d = run_fake_logged(
         &["--setup", "x", "--order", "repeat", "--times", "2"],
         &["s", "v"],
         |ran: &[String]| {
@@ -479,22 +614,27 @@ fn a_test_that_needs_a_test_before_it_stays_fails_alone() {
             }
         },
     );
-    let f = &report.failures[0];
+    let f = &d.report.failures[0];
     assert_eq!(f.classification, Some(Classification::FailsAlone));
     assert!(f.proven_minimal);
     assert_eq!(f.hint, None);
-    let mut sequences: Vec<Vec<&str>> = Vec::new();
-    for (label, test) in &ran {
-        match test {
-            None if label == "(setup)" => sequences.push(Vec::new()),
-            Some(test) => sequences.last_mut().expect("setup first").push(test),
-            None => {}
-        }
-    }
-    assert!(
-        sequences.contains(&vec!["s", "s", "v"]),
-        "the check ran the iteration again up to where v passed: {sequences:?}"
+    let ran = sequences(&d);
+    // v alone 4 times, the verbose rerun first; then the check, and no rerun after it.
+    assert_eq!(
+        ran[ran.len() - 5..],
+        [
+            (vec!["v"], true),
+            (vec!["v"], false),
+            (vec!["v"], false),
+            (vec!["v"], false),
+            (vec!["s", "s", "v"], false)
+        ],
+        "the check ran the iteration again up to where v passed: {ran:?}"
     );
+    assert_eq!(d.logs.len(), 1);
+    assert_eq!(f.rerun.as_deref(), Some("exit 1"));
+    let confirmation = f.confirmation.expect("confirmed");
+    assert_eq!((confirmation.runs, confirmation.verbose_rerun), (4, true));
 }
 
 #[test]

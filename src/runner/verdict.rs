@@ -5,9 +5,15 @@
 //! first passed), the verbose rerun, and the `FailureShrunk` event with its proof and hint. Each
 //! step is a unit the controller hands to a worker; this module decides only what comes next
 //! and what the runs mean.
+//!
+//! The verbose rerun (every command's output logged, the state probes and smoke's helper in the
+//! runner looking) is the confirmation's first run of the minimal sequence when there is a
+//! confirmation: one of its failing runs, counted and judged like the others, not one more run
+//! after them. Without a confirmation (smoke stopping, a result not proven, not classified, or
+//! only its rate measured) it runs last, as its own run, and counts in the reproduction rate.
 
 use super::Controller;
-use super::failure::{Known, Phase};
+use super::failure::{Known, Phase, Verbose};
 use super::messages::{Look, SequenceRun, Stop, Tag, Unit};
 use super::worker::not_runnable;
 use crate::error::ConfigError;
@@ -111,25 +117,54 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         } else {
             Look::No
         };
+        // The first run of the minimal sequence is the verbose rerun: logged and probed.
+        let verbose = matches!(f.verbose, Verbose::NotRun)
+            && f.confirm
+                .as_ref()
+                .is_some_and(reduce::confirm::Confirm::is_first);
         let ctx = f.ctx;
         let solo = self.workers.len() > 1;
+        let (purpose, log) = if verbose {
+            let log = (self.log_path)(self.number(id));
+            self.failures[id].verbose = Verbose::Confirming;
+            (Purpose::Rerun, Some(log))
+        } else {
+            (Purpose::Confirm, None)
+        };
         self.queue.push_back(Unit {
             tag: Tag::Confirm(id),
             sequence: check.sequence,
             ctx,
-            purpose: Purpose::Confirm,
-            log: None,
-            probe: false,
+            purpose,
+            probe: log.is_some(),
+            log,
             look,
             solo,
         });
     }
 
-    /// A confirming run of failure `id` ended.
-    pub(super) fn confirm_done(&mut self, id: usize, length: usize, run: SequenceRun) {
+    /// Failure `id`'s number for its log's name: the next one, the first time it is asked.
+    fn number(&mut self, id: usize) -> usize {
+        if self.failures[id].unique == 0 {
+            self.numbered += 1;
+            self.failures[id].unique = self.numbered;
+        }
+        self.failures[id].unique
+    }
+
+    /// A confirming run of failure `id` ended; when it was the verbose rerun, it is kept for
+    /// the failure's report.
+    pub(super) fn confirm_done(&mut self, id: usize, length: usize, mut run: SequenceRun) {
+        let verbose = matches!(self.failures[id].verbose, Verbose::Confirming);
         if run.stop.is_some() {
-            self.failures[id].stop = run.stop;
-            self.failures[id].unconfirmed = true;
+            let f = &mut self.failures[id];
+            f.stop = run.stop;
+            f.unconfirmed = true;
+            if verbose {
+                // Cut short, as a verbose rerun after the confirmation would have been: its log
+                // is reported, its result is not.
+                f.verbose = Verbose::Ran(Box::new(run));
+            }
             self.settled(id);
             return;
         }
@@ -151,10 +186,25 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         f.confirmation.runs += 1;
         f.confirmation.executions += run.executed as u64;
         f.confirmation.alone = alone;
+        if verbose {
+            f.confirmation.verbose_rerun = true;
+            run.look = None;
+            f.verbose = Verbose::Ran(Box::new(run));
+        }
         if let Some(confirm) = &mut f.confirm {
             confirm.record(failed);
         }
+        if verbose {
+            self.log_finished(id);
+        }
         self.confirm_next(id);
+    }
+
+    /// Failure `id`'s verbose rerun ran as a confirming run: its log is finished, though the
+    /// failure is reported only after the runs that follow it.
+    fn log_finished(&mut self, id: usize) {
+        let log = (self.log_path)(self.failures[id].unique);
+        self.report(&Event::LogFinished { id, log: &log });
     }
 
     /// The confirmation of failure `id` ended: it held, or it did not. A result that did not
@@ -181,6 +231,14 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             }
             f.solo = Some(first.iter().map(|&t| names.shown(t).to_string()).collect());
             f.confirm = None;
+            if !matches!(f.verbose, Verbose::NotRun) {
+                // Its verbose rerun ran the first shrink's result, which did not hold up: that
+                // log stays as it is (it says so), and the result shrunk again gets a verbose
+                // rerun of its own, in a log under a new number.
+                f.verbose = Verbose::NotRun;
+                f.confirmation.verbose_rerun = false;
+                f.unique = 0;
+            }
             f.classification = None;
             f.changed_files = None;
             f.phase = Phase::Waiting;
@@ -213,8 +271,8 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             minimal,
             flaky,
         });
+        self.number(id);
         let f = &mut self.failures[id];
-        f.unique = self.known.len();
         let fails_alone = f.classification == Some(Classification::FailsAlone);
         if fails_alone && f.changed_files.is_some() {
             f.leftover = true;
@@ -252,8 +310,13 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
     }
 
     /// Run failure `id`'s minimal sequence once more with every command's output logged (the
-    /// verbose rerun), unless it was not classified or smoke is stopping.
+    /// verbose rerun), unless it ran already as the confirmation's first run, it was not
+    /// classified, or smoke is stopping.
     pub(super) fn rerun(&mut self, id: usize) {
+        if let Verbose::Ran(run) = std::mem::take(&mut self.failures[id].verbose) {
+            self.finish(id, Some(*run));
+            return;
+        }
         let f = &self.failures[id];
         if f.classification.is_none() || self.stopping() {
             self.finish(id, None);
@@ -264,8 +327,8 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             .as_ref()
             .map(|s| s.minimal.clone())
             .unwrap_or_default();
-        let log = (self.log_path)(f.unique);
         let ctx = f.ctx;
+        let log = (self.log_path)(self.number(id));
         self.failures[id].phase = Phase::Rerunning;
         // Its result counts (a rerun that passes makes the failure flaky): alone, too.
         let solo = self.workers.len() > 1;
@@ -281,7 +344,8 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
         });
     }
 
-    /// Report failure `id` as shrunk. `rerun` is its verbose rerun, if one ran.
+    /// Report failure `id` as shrunk. `rerun` is its verbose rerun, if one ran (on its own, or
+    /// as the confirmation's first run).
     pub(super) fn finish(&mut self, id: usize, rerun: Option<SequenceRun>) {
         let Some(shrunk) = self.failures[id].shrunk.take() else {
             self.close(id);
@@ -296,8 +360,10 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
             reproduced.failed += confirm.rate().failed;
             reproduced.runs += confirm.rate().runs;
         }
-        // The verbose rerun is one more run of a failing sequence: it counts in the reproduction
-        // rate, and a rerun that does not fail the same way makes the failure flaky.
+        // A verbose rerun on its own is one more run of a failing sequence: it counts in the
+        // reproduction rate, and a rerun that does not fail the same way makes the failure
+        // flaky. One that was the confirmation's first run is counted, and judged, there.
+        let confirming = f.confirmation.verbose_rerun;
         let (mut log, mut rerun_outcome) = (None, None);
         let (mut probed, mut inside) = (None, None);
         if let Some(run) = rerun {
@@ -313,11 +379,13 @@ impl<'c, 'a: 'c> Controller<'c, 'a> {
                     _ => (Outcome::Pass, false),
                 };
                 rerun_outcome = Some(how);
-                reproduced.runs += 1;
-                if again {
-                    reproduced.failed += 1;
-                } else if !leftover {
-                    classification = Some(Classification::Flaky);
+                if !confirming {
+                    reproduced.runs += 1;
+                    if again {
+                        reproduced.failed += 1;
+                    } else if !leftover {
+                        classification = Some(Classification::Flaky);
+                    }
                 }
             }
         }
