@@ -856,16 +856,16 @@ fn noted_pids(suite: &Suite, name: &str) -> std::collections::BTreeSet<i32> {
 }
 
 /// After smoke has ended, every process of the suite has too: the servers, their children and
-/// the spare each forked ahead of a request it never got. The suite notes every process of the
+/// (with `spares`, which must be seen) the spare each forked ahead of a request it never got. The suite notes every process of the
 /// runner (`processes.pids`), those forked by a server (`forked.pids`) and those that ran a test
 /// (`ran.pids`).
-fn no_process_of_the_suite_outlives_smoke(suite: &Suite, args: &[&str], case: &str) {
+fn no_process_of_the_suite_outlives_smoke(suite: &Suite, args: &[&str], spares: bool, case: &str) {
     let out = suite.smoke(args);
     assert_eq!(out.status.code(), Some(1), "{case}: {}", stderr(&out));
     let forked = noted_pids(suite, "forked.pids");
     let ran = noted_pids(suite, "ran.pids");
     assert!(
-        forked.difference(&ran).next().is_some(),
+        !spares || forked.difference(&ran).next().is_some(),
         "{case}: a spare was forked that never ran a test (forked {forked:?}, ran {ran:?})"
     );
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
@@ -882,7 +882,7 @@ fn no_process_of_the_suite_outlives_smoke(suite: &Suite, args: &[&str], case: &s
 }
 
 #[test]
-fn spares_forked_ahead_of_requests_end_with_their_server_pytest_and_rspec() {
+fn spares_forked_ahead_of_requests_end_with_their_server_and_no_process_outlives_smoke() {
     require_pytest();
     let conftest = "import os\n\nimport pytest\n\nHERE = os.path.dirname(os.path.abspath(__file__))\n\n\ndef _note(name):\n    with open(os.path.join(HERE, name), 'a') as f:\n        f.write('%d\\n' % os.getpid())\n\n\ndef _forked():\n    _note('processes.pids')\n    _note('forked.pids')\n\n\ndef pytest_configure(config):\n    _note('processes.pids')\n    os.register_at_fork(after_in_child=_forked)\n\n\n@pytest.fixture(autouse=True)\ndef _ran():\n    _note('ran.pids')\n";
     // The victim fails; or it kills its parent, the server (the rest runs in fresh pytests),
@@ -905,6 +905,7 @@ fn spares_forked_ahead_of_requests_end_with_their_server_pytest_and_rspec() {
         no_process_of_the_suite_outlives_smoke(
             &suite,
             &["--preset", "pytest", "--order", "rotate"],
+            true,
             &case,
         );
     }
@@ -922,6 +923,7 @@ fn spares_forked_ahead_of_requests_end_with_their_server_pytest_and_rspec() {
         let suite = rspec_suite(victim);
         rspec_helper(&suite, helper);
         let case = format!("rspec, the example {case}");
-        no_process_of_the_suite_outlives_smoke(&suite, &["--order", "rotate"], &case);
+        // rspec's server forks each child at its request (a spare did not pay there).
+        no_process_of_the_suite_outlives_smoke(&suite, &["--order", "rotate"], false, &case);
     }
 }

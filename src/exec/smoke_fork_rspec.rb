@@ -2,11 +2,10 @@
 # smoke's rspec_order.rb helper, which also writes the child's lines).
 #
 # smoke starts rspec once with this file and --dry-run. Once the spec files are loaded, instead
-# of running examples, the process waits for requests on smoke's pipe; each one goes to a child
-# it forked ahead of time (a spare, see serve and spare_child), and the child runs exactly the
-# asked example ids in the asked order through rspec_order.rb, then finishes like any rspec run
-# (after(:suite) hooks, exit status). The parent never runs an example, so every child starts
-# from the state right after loading, as a fresh rspec would.
+# of running examples, the process waits for requests on smoke's pipe; for each one it forks,
+# and the child runs exactly the asked example ids in the asked order through rspec_order.rb,
+# then finishes like any rspec run (after(:suite) hooks, exit status). The parent never runs an
+# example, so every child starts from the state right after loading, as a fresh rspec would.
 # A child ends as a fresh rspec does, less Ruby's freeing of its memory (see quick_exit).
 #
 # Protocol, one JSON object per line, as for pytest (see smoke_fork_pytest.py): smoke -> server
@@ -127,8 +126,7 @@ module SmokeForkServer
   # parse for the rest of the process. A child's parse dies with it, so each failing child
   # paid it again: once a child has failed in a file, the server parses that file, and the
   # children after it start with the parse, as a fresh rspec has it after its first failure
-  # there. Done while the next child runs (see serve), before the next spare is forked: after
-  # the child's answer, smoke's next request would wait for it.
+  # there. Done after the child's answer, while smoke reads it.
   def self.read_sources(files)
     world = RSpec.world
     return unless world.respond_to?(:source_from_file)
@@ -140,95 +138,6 @@ module SmokeForkServer
       source.tokens_by_line_number if source.respond_to?(:tokens_by_line_number)
       source.nodes_by_line_number if source.respond_to?(:nodes_by_line_number)
     rescue StandardError, SyntaxError, LoadError
-      nil
-    end
-  end
-
-  # The server's loop: returns only in a child, with the request line it was handed. As in
-  # smoke_fork_pytest.py (see its _serve), a spare child is forked ahead of each request, so
-  # that the fork happens while smoke decides what to ask next or while the previous child
-  # runs; the server reads the request and checks the ids, answers with the spare's pid and
-  # hands the request over; then, with the child running, it reads the sources of the files
-  # where the previous child failed (see read_sources), forks the next spare, which starts with
-  # them read, and waits for the child.
-  def self.serve(index)
-    spare, hand = spare_child
-    return hand if spare.nil?
-
-    failed = []
-    loop do
-      line = REQUESTS.gets
-      exit!(0) if line.nil?
-      request = JSON.parse(line)
-      missing = request['tests'].reject { |id| index.key?(SmokeExactOrder.key(id)) }
-      unless missing.empty?
-        reply(missing: missing)
-        next
-      end
-      while Process.wait(spare, Process::WNOHANG)
-        # The spare has ended (something killed it): fork another.
-        hand.close
-        spare, hand = spare_child
-        return hand if spare.nil?
-      end
-      # The answer first: handing the request over wakes the child, which may take this
-      # process's CPU for a while before the answer could go out. Should the child be killed
-      # in between (by smoke, which knows its pid now), handing it over fails and the answer
-      # is the child's end.
-      child = spare
-      reply(pid: child)
-      hand_over(hand, line)
-      read_sources(failed)
-      spare, hand = spare_child
-      return hand if spare.nil?
-
-      Process.wait(child)
-      status = $?
-      failed = failed_files(request['results'], index)
-      reply(exit: status.exited? ? status.exitstatus : -status.termsig.to_i)
-    end
-  end
-
-  # Fork the next child before its request: in the server, [its pid, the write end of the pipe
-  # its request goes down]; in the child, [nil, its request line]. The child starts from the
-  # server's state as it is now (the server never runs an example), is in its own process
-  # group before smoke can learn its pid (smoke kills the group on a timeout or Ctrl-C; both
-  # sides call setpgid, whichever runs first), and keeps neither smoke's pipes nor the write
-  # end of its own: the end of its pipe with no request (the server has ended: smoke closed its
-  # pipe, or the server was killed, by smoke or by an example) ends the spare too.
-  def self.spare_child
-    read, write = IO.pipe
-    pid = Process.fork
-    if pid
-      begin
-        Process.setpgid(pid, pid)
-      rescue SystemCallError
-        nil # It has ended already (killed): serve finds out.
-      end
-      read.close
-      return [pid, write]
-    end
-    Process.setpgid(0, 0)
-    write.close
-    REQUESTS.close
-    REPLIES.close
-    line = read.read
-    read.close
-    exit!(0) if line.empty?
-    [nil, line]
-  end
-
-  # Hand `line` to the spare whose pipe `write` writes to, and close the pipe (a spare that has
-  # ended takes nothing).
-  def self.hand_over(write, line)
-    write.sync = true
-    write.write(line)
-  rescue Errno::EPIPE
-    nil
-  ensure
-    begin
-      write.close
-    rescue SystemCallError
       nil
     end
   end
@@ -258,11 +167,33 @@ module SmokeForkServer
     index = {}
     world.all_examples.each { |e| index[SmokeExactOrder.key(e.id)] ||= e }
     SmokeForkServer.reply(ready: index.size)
-    request = JSON.parse(SmokeForkServer.serve(index))
+    request = nil
+    loop do
+      line = REQUESTS.gets
+      exit!(0) if line.nil?
+      request = JSON.parse(line)
+      missing = request['tests'].reject { |id| index.key?(SmokeExactOrder.key(id)) }
+      unless missing.empty?
+        SmokeForkServer.reply(missing: missing)
+        next
+      end
+      pid = Process.fork
+      break if pid.nil?
 
-    # The child (a spare handed its request): the sequence's variables and folder, then the
-    # asked ids through rspec_order.rb, found by the server's index (its keys are paths from
-    # the server's folder: before chdir).
+      SmokeForkServer.reply(pid: pid)
+      Process.wait(pid)
+      status = $?
+      failed = SmokeForkServer.failed_files(request['results'], index)
+      SmokeForkServer.reply(exit: status.exited? ? status.exitstatus : -status.termsig.to_i)
+      SmokeForkServer.read_sources(failed)
+    end
+
+    # The child: its own process group (smoke kills it whole on a timeout), the sequence's
+    # variables and folder, then the asked ids through rspec_order.rb.
+    Process.setpgid(0, 0)
+    REQUESTS.close
+    REPLIES.close
+    # Found by the server's index (its keys are paths from the server's folder: before chdir).
     SmokeExactOrder.found = request['tests'].to_h { |id| [id, index[SmokeExactOrder.key(id)]] }
     (request['env'] || {}).each { |k, v| ENV[k] = v }
     Dir.chdir(request['dir']) if request['dir']
