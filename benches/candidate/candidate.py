@@ -17,12 +17,13 @@ import statistics
 import sys
 
 # The probe's marks for each runner: the loop's start and end in a plain run, the fork in a
-# server, a test's start and end, and the server having reaped the child.
+# server (pytest: a request handed to the spare forked ahead of it, and the spare having it), a
+# test's start and end, and the server having reaped the child.
 MARKS = {
     "rspec": {
         "loop": ("rb.run_specs", "rb.run_specs.end"),
         "fork": ("rb.fork", "rb.forked"),
-        "spare": ("rb.handed", "rb.spared"),
+        "spare": (None, None),
         "test": ("rb.example_started", "rb.example_finished"),
         "waited": "rb.waited",
     },

@@ -48,32 +48,11 @@ module SmokeTraceProbe
 
     def wait(*args)
       pid = super
-      # A child reaped (not the server's look at whether its spare still lives).
-      SmokeTraceProbe.mark('waited') unless pid.nil?
+      SmokeTraceProbe.mark('waited')
       pid
     end
   end
-
-  # In a fork server, which forks each child ahead of its request (a spare): "handed" when the
-  # server hands a request over, "spared" when the child has it.
-  module Spare
-    def spare_child
-      got = super
-      SmokeTraceProbe.mark('spared') if got[0].nil?
-      got
-    end
-
-    def hand_over(write, line)
-      SmokeTraceProbe.mark('handed')
-      super
-    end
-  end
 end
-
-# smoke's fork server (smoke_fork_rspec.rb) is loaded after this file: its module is opened
-# here, so that the marks come before its own methods.
-module SmokeForkServer; end
-SmokeForkServer.singleton_class.prepend(SmokeTraceProbe::Spare)
 
 at_exit { SmokeTraceProbe.mark('at_exit') }
 RSpec::Core::Runner.prepend(SmokeTraceProbe::Runner)
