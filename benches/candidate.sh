@@ -146,7 +146,8 @@ for runner in "${RUNNER_LIST[@]}"; do
 done
 echo
 echo "where a forked candidate's time goes (median ms; runs with the probe loaded):"
-echo "request: smoke's request until the server forks; fork: until the child runs; set-up: the child's,"
+echo "request: smoke's request until the server hands it to the child it forked ahead of it (rspec, or"
+echo "an older smoke: until it forks); fork: until the child has it (or runs); set-up: the child's,"
 echo "until its first test starts; tests: first start to last end; after: the runner's finish and the"
 echo "child's exit, until the server has reaped it; reply: the server's answer reaching smoke; read:"
 echo "smoke reading the results. The runner's own loop: set-up / tests / after within the loop."

@@ -845,3 +845,85 @@ fn a_fresh_rspec_batch_stops_at_its_first_failure_unless_keep_going() {
         assert_eq!(ran.lines().count(), b_runs, "{extra:?}");
     }
 }
+
+/// The pids in `suite`'s file `name`, one a line (none when it does not exist).
+fn noted_pids(suite: &Suite, name: &str) -> std::collections::BTreeSet<i32> {
+    fs::read_to_string(suite.path().join(name))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect()
+}
+
+/// After smoke has ended, every process of the suite has too: the servers, their children and
+/// (with `spares`, which must be seen) the spare each forked ahead of a request it never got. The suite notes every process of the
+/// runner (`processes.pids`), those forked by a server (`forked.pids`) and those that ran a test
+/// (`ran.pids`).
+fn no_process_of_the_suite_outlives_smoke(suite: &Suite, args: &[&str], spares: bool, case: &str) {
+    let out = suite.smoke(args);
+    assert_eq!(out.status.code(), Some(1), "{case}: {}", stderr(&out));
+    let forked = noted_pids(suite, "forked.pids");
+    let ran = noted_pids(suite, "ran.pids");
+    assert!(
+        !spares || forked.difference(&ran).next().is_some(),
+        "{case}: a spare was forked that never ran a test (forked {forked:?}, ran {ran:?})"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    for pid in noted_pids(suite, "processes.pids") {
+        while common::alive(pid) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        assert!(
+            !common::alive(pid),
+            "{case}: process {pid} of the suite still runs (forked: {})",
+            forked.contains(&pid)
+        );
+    }
+}
+
+#[test]
+fn spares_forked_ahead_of_requests_end_with_their_server_and_no_process_outlives_smoke() {
+    require_pytest();
+    let conftest = "import os\n\nimport pytest\n\nHERE = os.path.dirname(os.path.abspath(__file__))\n\n\ndef _note(name):\n    with open(os.path.join(HERE, name), 'a') as f:\n        f.write('%d\\n' % os.getpid())\n\n\ndef _forked():\n    _note('processes.pids')\n    _note('forked.pids')\n\n\ndef pytest_configure(config):\n    _note('processes.pids')\n    os.register_at_fork(after_in_child=_forked)\n\n\n@pytest.fixture(autouse=True)\ndef _ran():\n    _note('ran.pids')\n";
+    // The victim fails; or it kills its parent, the server (the rest runs in fresh pytests),
+    // once the server has had the time to fork the next spare.
+    for (case, victim) in [
+        ("fails", "    assert not shared.DIRTY\n"),
+        (
+            "kills the server",
+            "    if shared.DIRTY:\n        import os, time\n        time.sleep(0.5)\n        os.kill(os.getppid(), 9)\n",
+        ),
+    ] {
+        let suite = polluted_suite();
+        let mut body = String::from("import shared\n\n");
+        for i in 0..9 {
+            body.push_str(&format!("def test_c{i}():\n    pass\n\n"));
+        }
+        body.push_str(&format!("def test_victim():\n{victim}"));
+        suite.file("conftest.py", conftest).file("test_c.py", &body);
+        let case = format!("pytest, the victim {case}");
+        no_process_of_the_suite_outlives_smoke(
+            &suite,
+            &["--preset", "pytest", "--order", "rotate"],
+            true,
+            &case,
+        );
+    }
+    if !common::have_tool(&["rspec"], "apt-get install ruby-rspec") {
+        return;
+    }
+    let helper = "HERE = File.expand_path('..', __dir__)\n\ndef smoke_note(name)\n  File.write(File.join(HERE, name), \"#{Process.pid}\\n\", mode: 'a')\nend\n\nsmoke_note('processes.pids')\n\nmodule NoteForks\n  def _fork\n    pid = super\n    if pid.zero?\n      smoke_note('processes.pids')\n      smoke_note('forked.pids')\n    end\n    pid\n  end\nend\nProcess.singleton_class.prepend(NoteForks)\n\nRSpec.configure do |config|\n  config.before { smoke_note('ran.pids') }\nend\n";
+    for (case, victim) in [
+        ("fails", "expect(Registry.dirty).to be_nil"),
+        (
+            "kills the server",
+            "if Registry.dirty && defined?(SmokeForkServer) then sleep 0.5; Process.kill(:KILL, Process.ppid) end; expect(Registry.dirty).to be_nil",
+        ),
+    ] {
+        let suite = rspec_suite(victim);
+        rspec_helper(&suite, helper);
+        let case = format!("rspec, the example {case}");
+        // rspec's server forks each child at its request (a spare did not pay there).
+        no_process_of_the_suite_outlives_smoke(&suite, &["--order", "rotate"], false, &case);
+    }
+}

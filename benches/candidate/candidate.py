@@ -17,17 +17,20 @@ import statistics
 import sys
 
 # The probe's marks for each runner: the loop's start and end in a plain run, the fork in a
-# server, a test's start and end, and the server having reaped the child.
+# server (pytest: a request handed to the spare forked ahead of it, and the spare having it), a
+# test's start and end, and the server having reaped the child.
 MARKS = {
     "rspec": {
         "loop": ("rb.run_specs", "rb.run_specs.end"),
         "fork": ("rb.fork", "rb.forked"),
+        "spare": (None, None),
         "test": ("rb.example_started", "rb.example_finished"),
         "waited": "rb.waited",
     },
     "pytest": {
         "loop": ("py.runtestloop", "py.runtestloop.end"),
         "fork": ("py.fork", "py.forked"),
+        "spare": ("py.handed", "py.spared"),
         "test": ("py.test_started", "py.test_finished"),
         "waited": "py.waited",
     },
@@ -98,7 +101,11 @@ def parts(path, runner):
     rows = []
     for run in forked_runs(read(path)):
         request = run[0][0]
-        fork, forked_at = at(run, m["fork"][0]), at(run, m["fork"][1])
+        # A server that forks each child ahead of its request: from the request being handed
+        # to the spare until the child has it (its fork happened earlier, off this path).
+        fork, forked_at = at(run, m["spare"][0]), at(run, m["spare"][1])
+        if fork is None or forked_at is None:
+            fork, forked_at = at(run, m["fork"][0]), at(run, m["fork"][1])
         first, last = at(run, m["test"][0]), at(run, m["test"][1], last=True)
         waited, replied, result = at(run, m["waited"]), at(run, "fork.exit"), at(run, "batch.result")
         if None in (fork, forked_at, first, last, waited, replied, result):

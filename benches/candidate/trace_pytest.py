@@ -6,6 +6,7 @@ start and end, each test's start and end, the session's finish, unconfigure, and
 Changes nothing else."""
 
 import os
+import sys
 import time
 
 import pytest
@@ -45,11 +46,34 @@ _waitpid = os.waitpid
 
 def _traced_waitpid(pid, options):
     got = _waitpid(pid, options)
-    mark("waited")
+    if got[0]:
+        # A child reaped (not the server's look at whether its spare still lives).
+        mark("waited")
     return got
 
 
 os.waitpid = _traced_waitpid
+
+
+def pytest_configure(config):
+    """In a fork server, which forks each child ahead of its request (a spare): "handed" when
+    the server hands a request over, "spared" when the child has it."""
+    server = sys.modules.get("smoke_fork_pytest")
+    if server is None or not hasattr(server, "_spare"):
+        return
+    spare, hand = server._spare, server._hand
+
+    def traced_spare():
+        got = spare()
+        if not got[0]:
+            mark("spared")
+        return got
+
+    def traced_hand(write, line):
+        mark("handed")
+        return hand(write, line)
+
+    server._spare, server._hand = traced_spare, traced_hand
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -1,11 +1,12 @@
 """smoke's fork server for pytest (written by smoke into a private folder, loaded with -p).
 
 smoke starts pytest once with this plugin and --collect-only. After collection, instead of
-running tests, the process waits for requests on smoke's pipe; for each one it forks, and the
-child runs exactly the asked tests in the asked order through pytest's own loop, then finishes
-like any pytest session (session fixtures torn down, exit handlers, exit status; see
-pytest_unconfigure). The parent never runs a test,
-so every child starts from the state right after collection, as a fresh pytest process would.
+running tests, the process waits for requests on smoke's pipe; each one goes to a child it
+forked ahead of time (a spare, see _serve and _spare), and the child runs exactly the asked tests
+in the asked order through pytest's own loop, then finishes like any pytest session (session
+fixtures torn down, exit handlers, exit status; see pytest_unconfigure). The parent never runs a
+test, so every child starts from the state right after collection, as a fresh pytest process
+would.
 
 Protocol, one JSON object per line. smoke -> server: {"tests": [...], "results": PATH,
 "env": {...}, "dir": PATH or null, "stop_at_failure": bool}. server -> smoke: {"ready": N} or
@@ -253,31 +254,11 @@ def pytest_runtestloop(session):
         for key in _keys(item, invocation):
             by_name.setdefault(key, item)
     _reply({"ready": len(session.items)})
-    while True:
-        line = _REQUESTS.readline()
-        if not line:
-            os._exit(0)
-        request = json.loads(line)
-        asked = request["tests"]
-        missing = [name for name in asked if name not in by_name]
-        if missing:
-            _reply({"missing": missing})
-            continue
-        _freeze()
-        pid = os.fork()
-        if pid == 0:
-            _REQUESTS.close()
-            _REPLIES.close()
-            break
-        _reply({"pid": pid})
-        _, status = os.waitpid(pid, 0)
-        code = os.waitstatus_to_exitcode(status)
-        _reply({"exit": code})
-        _warm(failed=code != 0)
+    request = json.loads(_serve(by_name))
 
-    # The child: its own process group (smoke kills it whole on a timeout), the sequence's
-    # variables and folder, then pytest's own loop over the asked tests.
-    os.setpgid(0, 0)
+    # The child (a spare handed its request): the sequence's variables and folder, then
+    # pytest's own loop over the asked tests.
+    asked = request["tests"]
     os.environ.update(request.get("env") or {})
     _state_path = os.environ.pop("SMOKE_STATE", None) or _STATE
     if request.get("dir"):
@@ -291,35 +272,128 @@ def pytest_runtestloop(session):
     return None
 
 
-# What the server has done once for its children (see _warm).
-_warmed = set()
+def _serve(known):
+    """The server's loop: returns only in a child, with the request line it was handed.
+
+    A spare child is forked ahead of each request (see _spare), so that the fork, and the
+    copying of the server's page tables it takes (2 to 9 ms for a large suite), happen while
+    smoke decides what to ask next or while the previous child runs, not between smoke's
+    request and the child's start. The server still reads smoke's requests and checks the
+    names itself; it answers with the spare's pid and hands the request to the spare. Then,
+    with the child running, it does its warm-ups (once, see _warm) and forks the next spare,
+    which starts with them done, and waits for the child."""
+    spare, hand = _spare()
+    if not spare:
+        return hand
+    while True:
+        line = _REQUESTS.readline()
+        if not line:
+            os._exit(0)
+        missing = [name for name in json.loads(line)["tests"] if name not in known]
+        if missing:
+            _reply({"missing": missing})
+            continue
+        while os.waitpid(spare, os.WNOHANG)[0]:
+            # The spare has ended (something killed it): fork another.
+            os.close(hand)
+            spare, hand = _spare()
+            if not spare:
+                return hand
+        # The answer first: handing the request over wakes the child, which may take this
+        # process's CPU for a while (5 ms, on 2 busy cores) before the answer could go out.
+        # Should the child be killed in between (by smoke, which knows its pid now), handing
+        # it over fails and the answer is the child's end.
+        child = spare
+        _reply({"pid": child})
+        _hand(hand, line)
+        _warm()
+        spare, hand = _spare()
+        if not spare:
+            return hand
+        _, status = os.waitpid(child, 0)
+        _reply({"exit": os.waitstatus_to_exitcode(status)})
 
 
-def _warm(failed):
-    """In the server, after a child has ended (its answer given, while smoke reads it): do once
-    what every child did again on its own, so that the children after it start with it done, as
-    a fresh pytest has it after its first test or failure. pytest's JUnit XML (the batch
-    command's --junitxml) compiles its escaping regular expression at its first test, 7 ms of a
-    25 ms candidate of four tests. A failure is printed with its traceback's source: what that
-    builds on first use (inspect's table of every module's file, a realpath each; the regular
-    expressions it compiles) took 15 ms of a 38 ms candidate of two tests."""
-    if "junitxml" not in _warmed:
-        _warmed.add("junitxml")
+def _spare():
+    """Fork the next child before its request: in the server, (its pid, the write end of the
+    pipe its request goes down); in the child, (0, its request line).
+
+    The child starts from the server's state as it is now (collected, warmed up; the server
+    never runs a test). It is in its own process group (smoke kills it whole on a timeout or
+    Ctrl-C) before smoke can learn its pid: both sides call setpgid, whichever runs first.
+    It keeps neither smoke's pipes nor the write end of its own, so it reads its request until
+    the end of the pipe, and an end with no request (the server has ended: smoke closed its
+    pipe, or the server was killed, by smoke or by a test) ends the spare too."""
+    _freeze()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid:
         try:
-            from _pytest.junitxml import bin_xml_escape
+            os.setpgid(pid, pid)
+        except OSError:
+            # It has ended already (killed): _serve finds out.
+            pass
+        os.close(read)
+        return pid, write
+    os.setpgid(0, 0)
+    os.close(write)
+    _REQUESTS.close()
+    _REPLIES.close()
+    chunks = []
+    while True:
+        chunk = os.read(read, 65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(read)
+    if not chunks:
+        os._exit(0)
+    return 0, b"".join(chunks)
 
-            bin_xml_escape("smoke")
+
+def _hand(write, line):
+    """Hand `line` to the spare whose pipe `write` writes to, and close the pipe (a spare that
+    has ended takes nothing)."""
+    try:
+        view = memoryview(line)
+        while view:
+            view = view[os.write(write, view) :]
+    except BrokenPipeError:
+        pass
+    finally:
+        os.close(write)
+
+
+# Whether the server has warmed up for its children (see _warm).
+_warmed = []
+
+
+def _warm():
+    """In the server, once, while the first child runs (after its request was handed over,
+    before the next spare is forked, see _serve): do what every child did again on its own, so
+    that the children after it start with it done, as a fresh pytest has it after its first test
+    or failure. pytest's JUnit XML (the batch command's --junitxml) compiles its escaping
+    regular expression at its first test, 7 ms of a 25 ms candidate of four tests. A failure is
+    printed with its traceback's source: what that builds on first use (inspect's table of every
+    module's file, a realpath each; the regular expressions it compiles) took 15 ms of a 38 ms
+    candidate of two tests. Done whether or not a child has failed yet: after the answer to a
+    failing child, smoke's next request waited for it (40 ms)."""
+    if _warmed:
+        return
+    _warmed.append(True)
+    try:
+        from _pytest.junitxml import bin_xml_escape
+
+        bin_xml_escape("smoke")
+    except Exception:
+        pass
+    try:
+        raise AssertionError("smoke prints a failure once in the fork server")
+    except AssertionError:
+        try:
+            str(pytest.ExceptionInfo.from_current().getrepr(style="long"))
         except Exception:
             pass
-    if failed and "failure" not in _warmed:
-        _warmed.add("failure")
-        try:
-            raise AssertionError("smoke prints a failure once in the fork server")
-        except AssertionError:
-            try:
-                str(pytest.ExceptionInfo.from_current().getrepr(style="long"))
-            except Exception:
-                pass
 
 
 # The buffered files among the objects the server froze (weak references), for a child's flush
