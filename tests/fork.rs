@@ -397,7 +397,8 @@ fn ctrl_c_while_the_tests_are_listed_ends_the_server_started_early_too() {
     // Every pytest notes its pid; then, in the first case, the listing collects for a minute
     // (a batch command of the user's: the preset lists the suite beside the server); in the
     // second, the server does (the preset's own: its collection is the listing).
-    let listing_sleeps = "import os, sys, time\n\n\ndef pytest_configure(config):\n    with open('pytest.pids', 'a') as f:\n        f.write('%d\\n' % os.getpid())\n\n\ndef pytest_collection_finish(session):\n    if 'smoke_fork_pytest' not in sys.modules:\n        time.sleep(60)\n";
+    // (The listing loads smoke's plugin too, in its list mode: the server is the one serving.)
+    let listing_sleeps = "import os, sys, time\n\n\ndef pytest_configure(config):\n    with open('pytest.pids', 'a') as f:\n        f.write('%d\\n' % os.getpid())\n\n\ndef pytest_collection_finish(session):\n    if not getattr(sys.modules.get('smoke_fork_pytest'), '_SERVING', False):\n        time.sleep(60)\n";
     let server_sleeps = "import os, sys, time\n\n\ndef pytest_configure(config):\n    with open('pytest.pids', 'a') as f:\n        f.write('%d\\n' % os.getpid())\n\n\ndef pytest_collection_finish(session):\n    if getattr(sys.modules.get('smoke_fork_pytest'), '_SERVING', False):\n        time.sleep(60)\n";
     let custom_batch = "[suite]\npreset = \"pytest\"\nbatch = \"pytest -p no:randomly -p no:cacheprovider -q --junitxml={junit} {tests}\"\n";
     let preset = "[suite]\npreset = \"pytest\"\n";
