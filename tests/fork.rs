@@ -272,6 +272,69 @@ def test_leave():
 }
 
 #[test]
+fn with_one_worker_a_spare_faults_its_memory_in_while_it_waits_and_the_tests_see_no_trace_of_it() {
+    require_pytest();
+    if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+        // smoke prefaults only where a CPU is free for it.
+        return;
+    }
+    // Each child notes, as its first test starts, how much of its memory is its own already
+    // (private dirty pages, from /proc) and whether ctypes (what the spare prefaulted with) is
+    // loaded; the slow test gives the next spare time to prefault while it runs.
+    let suite = Suite::new();
+    suite
+        .file(
+            "conftest.py",
+            "import sys\n\nLOOKED = []\n\n\ndef pytest_runtest_setup(item):\n    if LOOKED:\n        return\n    LOOKED.append(1)\n    with open('/proc/self/smaps_rollup') as f:\n        dirty = sum(int(l.split()[1]) for l in f if l.startswith('Private_Dirty'))\n    with open('looks.log', 'a') as f:\n        f.write('%d %s\\n' % (dirty, 'ctypes' in sys.modules))\n",
+        )
+        .file(
+            "test_x.py",
+            "import time\n\n\ndef test_quick():\n    pass\n\n\ndef test_slow():\n    time.sleep(0.5)\n",
+        );
+    let looks = |jobs: &str| -> Vec<(u64, String)> {
+        let _ = fs::remove_file(suite.path().join("looks.log"));
+        let out = suite.smoke(&[
+            "--preset",
+            "pytest",
+            "--seed",
+            "1",
+            "--iterations",
+            "3",
+            "--jobs",
+            jobs,
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(suite.report()["options"]["fork_server"], "pytest");
+        fs::read_to_string(suite.path().join("looks.log"))
+            .expect("looks.log")
+            .lines()
+            .map(|l| {
+                let (kb, ctypes) = l.split_once(' ').expect("two fields");
+                (kb.parse().expect("kB"), ctypes.to_string())
+            })
+            .collect()
+    };
+    let prefaulted = looks("1");
+    let faulting = looks("2");
+    assert_eq!(prefaulted.len(), 3, "{prefaulted:?}");
+    // No child sees ctypes, as no fresh pytest would.
+    assert!(
+        prefaulted
+            .iter()
+            .chain(&faulting)
+            .all(|(_, c)| c == "False"),
+        "{prefaulted:?} {faulting:?}"
+    );
+    // The later sequences' spares had a slow test's time to prefault: their memory is their own
+    // before the first test; with two workers nothing prefaults.
+    let most = |looks: &[(u64, String)]| looks.iter().map(|(kb, _)| *kb).max().unwrap_or(0);
+    assert!(
+        most(&prefaulted[1..]) > 4 * most(&faulting) && most(&prefaulted[1..]) > 8 * 1024,
+        "private dirty kB, prefaulted {prefaulted:?}, without {faulting:?}"
+    );
+}
+
+#[test]
 fn a_test_that_kills_its_forked_process_is_that_tests_failure_and_is_shrunk() {
     require_pytest();
     let suite = polluted_suite();

@@ -80,6 +80,8 @@ pub(super) fn pytest_plugin_env(env: &[(String, String)]) -> (&'static str, std:
 /// Above this many bytes of names, the server is started with none and collects what the
 /// runner's configuration says (the listing did the same), so its command line always fits.
 const NAMES_ON_COMMAND_LINE: usize = 64 * 1024;
+/// The variable that asks the pytest server's spares to prefault ([`ForkPlan::prefault`]).
+const PREFAULT_VAR: &str = "SMOKE_FORK_PREFAULT";
 /// Where a server started with [`ForkPlan::lists`] writes the node ids it collected.
 const LIST_FILE: &str = "list.jsonl";
 /// How often a running child's results are looked at for a test past its own time limit.
@@ -109,6 +111,10 @@ pub struct ForkPlan<'a> {
     /// The server (pytest, started with no names) writes the node ids it collected, as the
     /// preset's listing would, for smoke to take as the suite's listing ([`ForkServer::listed`]).
     pub lists: bool,
+    /// The server's spares fault their memory in while they wait for a request (pytest, see
+    /// `_prefault` in `smoke_fork_pytest.py`): only where a CPU is free for it (one worker, more
+    /// than one CPU).
+    pub prefault: bool,
 }
 
 /// How a forked run went.
@@ -251,6 +257,10 @@ impl ForkServer {
             .stdin_file(requests_read)
             .stdout_file(replies_write)
             .stderr_file(log);
+        let expression = match plan.prefault {
+            true => expression.env(PREFAULT_VAR, "1"),
+            false => expression.env_remove(PREFAULT_VAR),
+        };
         let expression = match plan.lists {
             true => expression.env(
                 crate::helpers::PYTEST_LIST_VAR,
