@@ -230,8 +230,10 @@ fn jest_lists_test_files_and_batch_mode_shrinks_the_file_on_disk_leak_past_a_cle
     );
     // The checkout is the third file in seed 7's order: smoke's reporter ended jest there.
     assert_eq!(report["iterations"][0]["executed"], 3);
-    // Only the example's own state file; the helpers went to a private temp folder.
-    assert_eq!(leftovers(&suite, &before), ["tmp"]);
+    // At most the example's own state file (whether the last run left it depends on which
+    // sequence ran last); the helpers went to a private temp folder.
+    let left = leftovers(&suite, &before);
+    assert!(left.iter().all(|f| f == "tmp"), "{left:?}");
 
     // --keep-going runs the iteration to its end, and jest writes its JSON results.
     let out = suite.smoke(&["--seed", "7", "-n", "1", "--keep-going"]);

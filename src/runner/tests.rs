@@ -329,35 +329,6 @@ fn a_verbose_rerun_that_passes_disagrees_and_the_rate_is_measured() {
 }
 
 #[test]
-fn a_failure_the_shrink_found_flaky_still_gets_its_verbose_rerun_after_the_rate() {
-    // v fails once, on the 7th test run, never again: flaky, its rate measured (no
-    // confirmation), then the verbose rerun as a run of its own.
-    let mut calls = 0;
-    let d = run_fake_logged(
-        &["--setup", "x", "--order", "rotate", "--times", "1"],
-        &TESTS,
-        move |ran: &[String]| {
-            calls += 1;
-            if calls == 7 && ran.last().is_some_and(|t| t == "v") {
-                Outcome::Fail { code: 1 }
-            } else {
-                Outcome::Pass
-            }
-        },
-    );
-    let f = &d.report.failures[0];
-    assert_eq!(f.classification, Some(Classification::Flaky));
-    let confirmation = f.confirmation.expect("the rate was measured");
-    assert!(!confirmation.verbose_rerun);
-    let ran = sequences(&d);
-    let (last, logged) = ran.last().expect("ran");
-    assert!(*logged, "the verbose rerun ran last: {ran:?}");
-    assert_eq!(last.len(), 7);
-    assert_eq!(ran.iter().filter(|s| s.1).count(), 1);
-    assert_eq!(f.rerun.as_deref(), Some("ok"));
-}
-
-#[test]
 fn the_report_counts_every_test_the_executor_ran() {
     let (_, report, ran) = run_fake(
         &["--setup", "x", "--teardown", "y"],
@@ -430,9 +401,11 @@ fn a_different_failure_kind_is_not_the_same_failure() {
 }
 
 #[test]
-fn a_failure_that_does_not_come_back_is_flaky() {
+fn a_failure_that_does_not_come_back_is_flaky_and_gets_its_verbose_rerun_after_the_rate() {
+    // v fails once, on the 7th test run, never again: flaky, its rate measured (no
+    // confirmation), then the verbose rerun as a run of its own.
     let mut calls = 0;
-    let (_, report, _) = run_fake(
+    let d = run_fake_logged(
         &["--setup", "x", "--order", "rotate", "--times", "1"],
         &TESTS,
         move |ran: &[String]| {
@@ -444,11 +417,17 @@ fn a_failure_that_does_not_come_back_is_flaky() {
             }
         },
     );
-    assert_eq!(
-        report.failures[0].classification,
-        Some(Classification::Flaky)
-    );
-    assert_eq!(report.failures[0].minimal.len(), 7);
+    let f = &d.report.failures[0];
+    assert_eq!(f.classification, Some(Classification::Flaky));
+    assert_eq!(f.minimal.len(), 7);
+    let confirmation = f.confirmation.as_ref().expect("the rate was measured");
+    assert!(!confirmation.verbose_rerun);
+    let ran = sequences(&d);
+    let (last, logged) = ran.last().expect("ran");
+    assert!(*logged, "the verbose rerun ran last: {ran:?}");
+    assert_eq!(last.len(), 7);
+    assert_eq!(ran.iter().filter(|s| s.1).count(), 1);
+    assert_eq!(f.rerun.as_deref(), Some("ok"));
 }
 
 #[test]
