@@ -17,12 +17,13 @@
 //! listing does), so that the two load the suite side by side: [`ForkServer::spawn`] starts it
 //! and [`ForkServer::until_ready`] waits for it at first use. Where its collection is the
 //! listing ([`ForkPlan::lists`]: the pytest preset's own commands), it writes the node ids it
-//! collected and the suite is listed from them ([`ForkServer::listed`]), without a second load. A server that cannot start, or
-//! whose helper says forking is unsafe (threads after collection, collection errors,
-//! pytest-xdist), is [`Forked::Unavailable`] with the reason, and the caller runs the sequence as
-//! a fresh process; so does a sequence with a test the server did not collect (a server started
-//! early is replaced once instead, by one started with the names). A server that dies is not
-//! started again: the rest of the run starts fresh processes.
+//! collected and the suite is listed from them ([`ForkServer::listed`]), without a second load.
+//! A server that cannot start, or whose helper says forking is unsafe (threads after
+//! collection, collection errors, pytest-xdist), is [`Forked::Unavailable`] with the reason,
+//! and the caller runs the sequence as a fresh process; so does a sequence with a test the
+//! server did not collect (a server started early is replaced once instead, by one started with
+//! the names). A server that dies is not started again: the rest of the run starts fresh
+//! processes.
 
 use super::{Finished, Job, KILL_GRACE, TAIL_BYTES, kill_group, outcome};
 use crate::execution::ForkRunner;
@@ -109,7 +110,7 @@ pub struct ForkPlan<'a> {
     /// `{tests}`.
     pub options_in_file: bool,
     /// The server (pytest, started with no names) writes the node ids it collected, as the
-    /// preset's listing would, for smoke to take as the suite's listing ([`ForkServer::listed`]).
+    /// preset's listing would, for smoke to take as the suite's listing (`ForkServer::listed`).
     pub lists: bool,
     /// The server's spares fault their memory in while they wait for a request (pytest, see
     /// `_prefault` in `smoke_fork_pytest.py`): only where a CPU is free for it (one worker, more
