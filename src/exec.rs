@@ -227,11 +227,11 @@ pub trait Executor {
         let _ = plan;
     }
 
-    /// The node ids the early fork server wrote once it had collected (`plan.lists`: it
+    /// The node ids the early fork server wrote once it had collected, when `plan.lists` (it
     /// collects what the preset's listing collects), waiting for it to be ready; from then on
-    /// it serves this executor's forked runs. `None` when there is no early server, or it
-    /// cannot serve (the reason is kept for the forked runs, as at their first use): the caller
-    /// lists the suite itself.
+    /// it serves this executor's forked runs. `None` when the plan does not list, there is no
+    /// early server, or it cannot serve (the reason is kept for the forked runs, as at their
+    /// first use): the caller lists the suite itself.
     fn served_listing(&mut self, plan: &ForkPlan) -> Result<Option<Vec<u8>>> {
         let _ = plan;
         Ok(None)

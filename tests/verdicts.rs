@@ -281,6 +281,40 @@ esac"#,
     assert_eq!(f["proven_minimal"], true, "{f}");
 }
 
+#[test]
+fn a_verified_pair_s_verbose_rerun_is_the_first_of_its_confirming_runs_not_one_more() {
+    // p leaves a file that v trips over. The verbose rerun (logged) is the confirmation's first
+    // run of the pair: 4 more failing runs of [p, v] and 2 passing runs of [v], 6 in all, and
+    // no seventh run after them.
+    let suite = Suite::new();
+    suite.toml(&["a", "p", "b", "v"], "").dispatcher(
+        "case \"$1\" in\n  p) touch state/dirty ;;\n  v) test ! -e state/dirty ;;\nesac",
+    );
+    let out = suite.smoke(&["--order", "rotate", "--times", "1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = suite.report();
+    let f = &report["failures"][0];
+    assert_eq!(names(&f["minimal"]), ["p", "v"]);
+    assert_eq!(f["proven_minimal"], true, "{f}");
+    assert_eq!(f["confirmation"]["runs"], 6, "{f}");
+    assert_eq!(f["confirmation"]["verbose_rerun"], true, "{f}");
+    assert_eq!(f["rerun"], "exit 1", "{f}");
+    // The iteration, the shrink's candidates, the 6 confirming runs: nothing else.
+    let tries = f["tries"].as_u64().expect("tries");
+    assert_eq!(report["stats"]["sequence_runs"], 1 + tries + 6, "{report}");
+    assert!(
+        stdout(&out).contains("as 6 more runs confirmed, the verbose rerun among them")
+            || stderr(&out).contains("as 6 more runs confirmed, the verbose rerun among them"),
+        "{}",
+        stderr(&out)
+    );
+    // Its log is the pair's run, and the only one: one failing run logged in full.
+    let log = fs::read_to_string(f["log"].as_str().expect("a log")).expect("the log is kept");
+    assert!(log.contains("=== p ===\n--- p: ok"), "{log}");
+    assert!(log.contains("=== v ===\n--- v: exit 1"), "{log}");
+    assert_eq!(log.matches("=== v ===").count(), 1, "{log}");
+}
+
 /// A pytest suite in `suite`: `files` are (name, source) pairs; pytest.ini keeps the folder on
 /// the path and randomness off.
 fn pytest_suite(files: &[(&str, &str)]) -> Suite {

@@ -83,7 +83,7 @@ impl Session {
     ) -> anyhow::Result<suite::Listed> {
         let interrupt = self.interrupt()?;
         let served = match (runner::early_fork_plan(config), first) {
-            (Some(plan), Some(first)) if plan.lists => first.served_listing(&plan)?,
+            (Some(plan), Some(first)) => first.served_listing(&plan)?,
             _ => None,
         };
         if let Some(signal) = interrupt.signal() {

@@ -160,6 +160,9 @@ pub struct Config {
     /// suite is listed collects exactly what the listing would, and writes its node ids, so the
     /// suite is listed from it and pytest loads the suite once, not twice side by side.
     pub server_lists: bool,
+    /// The pytest fork server's spares fault their memory in while they wait: only where a CPU
+    /// is free for it, with one worker on more than one CPU.
+    pub fork_prefault: bool,
     /// Iterations run past their first failure (`--keep-going`, `[suite] keep-going`); by
     /// default they stop there, where the runner can be stopped.
     pub keep_going: bool,
@@ -460,6 +463,7 @@ impl Config {
             retries: if bug_mode { 0 } else { run.retries },
             jobs: if bug_mode { 1 } else { jobs },
             workers_share_state: jobs > 1 && !isolated && !bug_mode,
+            fork_prefault: (jobs == 1 || bug_mode) && run::cpus() > 1,
             driving: run.driving.map(|d| match d {
                 Driving::ControlDir(dir) => Driving::ControlDir(cwd.join(dir)),
                 other => other,

@@ -500,8 +500,9 @@ pub(super) fn count_iterations(
 /// square of 1,700 rows, close to three million executions.
 pub(super) const LONG_ENUMERATION: u64 = 100_000;
 
-/// How many CPUs the OS gives smoke (at least 1), for `--jobs auto`.
-fn cpus() -> usize {
+/// How many CPUs the OS gives smoke (at least 1), for `--jobs auto` and the fork server's
+/// prefaulting spares.
+pub(super) fn cpus() -> usize {
     std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
 }
 

@@ -403,7 +403,7 @@ def _prefault(read):
     kernel copies that page first. CPython writes to every object it touches (its reference
     count), so the tests of a child copy page after page as they run, each copy a fault: on
     freezegun's suite, whose tests walk every loaded module, a test took 27 ms in a child and
-    18 ms in a prefaulted one, and a whole run to the proven answer 1.28 s instead of 1.15 s
+    18 ms in a prefaulted one, and a whole run to the proven answer 1.02 s instead of 1.17 s
     (best of 5). A spare does this while smoke decides what to ask or while the previous child
     runs, on the other CPU, and stops at once when its request comes; smoke asks for it only
     with one worker on more than one CPU, so that it never takes a CPU a test needs. Each spare

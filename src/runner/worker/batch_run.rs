@@ -526,8 +526,6 @@ fn server_plan<'t>(
             && !template.takes_names()
             && template.reads_args_file(),
         lists: false,
-        // A spare prefaults on a CPU no test needs: with one worker, on more than one CPU.
-        prefault: config.jobs == 1
-            && std::thread::available_parallelism().is_ok_and(|cpus| cpus.get() > 1),
+        prefault: config.fork_prefault,
     })
 }
